@@ -1,0 +1,25 @@
+{
+  "targets": [
+    {
+      "target_name": "classifier_training",
+      "sources": [
+        "native/addon.cc",
+        "native/common.cc",
+        "native/ops.cc",
+        "native/tensor.cc",
+        "native/autograd.cc",
+        "native/runtime.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "libraries": ["<!@(node scripts/find-libtorch.mjs libraries)"],
+      "ldflags": ["<!@(node scripts/find-libtorch.mjs ldflags)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-stringop-overflow",
+                    "<!@(node scripts/find-libtorch.mjs isystem)"]
+    }
+  ]
+}
