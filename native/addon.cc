@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"opSchema", OpSchema},         {"fromBuffer", FromBuffer},
       {"toBuffer", ToBuffer},         {"sharedBuffer", SharedBuffer},
       {"meta", Meta},                 {"strides", Strides},
+      {"isContiguous", IsContiguous},
       {"item", Item},                 {"dispose", Dispose},
       {"isDisposed", IsDisposed},     {"nbytes", Nbytes},
       {"liveHandles", LiveHandles},   {"requiresGrad", RequiresGrad},

@@ -6,6 +6,7 @@
 //                                      keeps the storage alive; falls back to a copy.
 // meta(h)        -> [dtype, device, shape[], requiresGrad]
 // strides(h)     -> number[]
+// isContiguous(h, memoryFormat) -> boolean
 // item(h)        -> number | boolean           throws unless numel == 1
 // dispose(h)     -> boolean (false if already disposed)
 // isDisposed(h)  -> boolean
@@ -110,6 +111,16 @@ CT_ENTRY(Meta) {
   out.Set(2u, ShapeToJs(env, t.sizes()));
   out.Set(3u, Napi::Boolean::New(env, t.requires_grad()));
   return out;
+}
+
+CT_ENTRY(IsContiguous) {
+  const at::Tensor& t = UnwrapTensor(info[0], "isContiguous");
+  if (!info[1].IsNumber()) ThrowType(info.Env(), "isContiguous: expected a memory format code but got " + DescribeJs(info[1]));
+  auto format = static_cast<at::MemoryFormat>(info[1].As<Napi::Number>().Int32Value());
+  if (format != at::MemoryFormat::Contiguous && format != at::MemoryFormat::ChannelsLast) {
+    ThrowType(info.Env(), "isContiguous: expected contiguous (0) or channelsLast (2)");
+  }
+  return Napi::Boolean::New(info.Env(), t.is_contiguous(format));
 }
 
 CT_ENTRY(Strides) { return ShapeToJs(info.Env(), UnwrapTensor(info[0], "strides").strides()); }

@@ -6,6 +6,7 @@ Napi::Value FromBuffer(const Napi::CallbackInfo& info);
 Napi::Value ToBuffer(const Napi::CallbackInfo& info);
 Napi::Value SharedBuffer(const Napi::CallbackInfo& info);
 Napi::Value Meta(const Napi::CallbackInfo& info);
+Napi::Value IsContiguous(const Napi::CallbackInfo& info);
 Napi::Value Strides(const Napi::CallbackInfo& info);
 Napi::Value Item(const Napi::CallbackInfo& info);
 Napi::Value Dispose(const Napi::CallbackInfo& info);

@@ -1,0 +1,30 @@
+/**
+ * Grad-mode scopes. The previous mode is always restored, even on throw.
+ *
+ * @example
+ * const logits = noGrad(() => model.forward(x));
+ */
+import { native } from './binding.js';
+
+/** Runs `fn` with gradient tracking off. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = native.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+/** Runs `fn` with gradient tracking on (inside a `noGrad` scope, say). */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = native.setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+export const isGradEnabled = (): boolean => native.isGradEnabled();
+export const setGradEnabled = (enabled: boolean): boolean => native.setGradEnabled(enabled);

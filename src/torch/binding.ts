@@ -1,0 +1,105 @@
+/**
+ * The one place that loads the compiled addon. Everything above uses the
+ * typed `native` object; the addon's own files document each entry point.
+ *
+ * @example
+ * import { native } from './binding.js';
+ * native.getNumThreads(); // 2
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque libtorch tensor handle owned by the addon. */
+export type TensorHandle = { readonly __tensorHandle: unique symbol };
+/** An opaque c10 dispatcher operator handle. */
+export type OpHandle = { readonly __opHandle: unique symbol };
+
+/** Values the dispatcher accepts for an operator argument. */
+export type OpArg =
+  | TensorHandle
+  | number
+  | boolean
+  | string
+  | null
+  | undefined
+  | { float: number }
+  | readonly (number | boolean | TensorHandle | null)[];
+
+/** Values an operator returns. */
+export type OpResult = TensorHandle | number | boolean | string | null | OpResult[];
+
+/** The full native surface. */
+export interface NativeBinding {
+  opHandle(name: string, overload: string): OpHandle;
+  callOp(op: OpHandle, args: readonly OpArg[]): OpResult;
+  opSchema(op: OpHandle): string;
+  fromBuffer(data: ArrayBufferView | ArrayBuffer, shape: readonly number[], dtype: number): TensorHandle;
+  toBuffer(h: TensorHandle): ArrayBuffer;
+  sharedBuffer(h: TensorHandle): ArrayBuffer;
+  meta(h: TensorHandle): [dtype: number, device: string, shape: number[], requiresGrad: boolean];
+  strides(h: TensorHandle): number[];
+  isContiguous(h: TensorHandle, memoryFormat: number): boolean;
+  item(h: TensorHandle): number | boolean;
+  dispose(h: TensorHandle): boolean;
+  isDisposed(h: TensorHandle): boolean;
+  nbytes(h: TensorHandle): number;
+  liveHandles(): [count: number, bytes: number];
+  requiresGrad(h: TensorHandle): boolean;
+  setRequiresGrad(h: TensorHandle, value: boolean): void;
+  grad(h: TensorHandle): TensorHandle | null;
+  setGrad(h: TensorHandle, g: TensorHandle | null): void;
+  backward(h: TensorHandle, gradient: TensorHandle | null, retainGraph: boolean | undefined, createGraph: boolean): void;
+  retainGrad(h: TensorHandle): void;
+  isLeaf(h: TensorHandle): boolean;
+  gradFn(h: TensorHandle): string | null;
+  setGradEnabled(enabled: boolean): boolean;
+  isGradEnabled(): boolean;
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  version(): string;
+  showConfig(): string;
+  parallelInfo(): string;
+  cudaDeviceCount(): number;
+  autocastGet(device: 'cpu' | 'cuda'): [enabled: boolean, dtype: number];
+  autocastSet(device: 'cpu' | 'cuda', enabled: boolean, dtype: number): void;
+  autocastNesting(delta: 1 | -1): number;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const candidates = [
+  join(root, 'build', 'Release', 'classifier_training.node'),
+  join(root, 'build', 'Debug', 'classifier_training.node'),
+];
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const path of candidates) {
+    if (!existsSync(path)) {
+      errors.push(`${path}: not found`);
+      continue;
+    }
+    try {
+      return require(path) as NativeBinding;
+    } catch (error) {
+      errors.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(
+    [
+      'classifier-training: could not load the native addon.',
+      'Tried:',
+      ...errors.map((e) => `  - ${e}`),
+      'Possible fixes:',
+      '  - build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
+      '  - with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
+      '  - if libtorch moved, rebuild so the addon links against the new place',
+    ].join('\n'),
+  );
+}
+
+/** The loaded addon. */
+export const native: NativeBinding = load();

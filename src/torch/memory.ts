@@ -1,0 +1,91 @@
+/**
+ * Tensor lifetime: `tidy` scopes, `keep`, and `memory()`.
+ *
+ * Native tensors hold memory V8 does not see, so lifetime is explicit: every
+ * tensor made inside `tidy(fn)` is freed when `fn` returns, unless it is part
+ * of the result or was passed to `keep`. A GC finalizer in the addon frees
+ * anything left over, but only as a backstop.
+ *
+ * @example
+ * const y = tidy(() => x.mul(2).add(1)); // the intermediate x*2 is freed
+ */
+import { native } from './binding.js';
+import { Tensor } from './tensor.js';
+
+const scopes: Set<Tensor>[] = [];
+const kept = new WeakSet<Tensor>();
+
+/** Called by Tensor's constructor: puts the tensor in the innermost scope. */
+export function track(tensor: Tensor): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].add(tensor);
+}
+
+/** Takes a tensor out of every scope, so no `tidy` frees it. */
+export function keep<T extends Tensor>(tensor: T): T {
+  kept.add(tensor);
+  for (const scope of scopes) scope.delete(tensor);
+  return tensor;
+}
+
+function collect(value: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || value === null || typeof value !== 'object') return;
+  if (value instanceof Tensor) {
+    out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collect(v, out, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collect(v, out, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, depth + 1);
+  }
+}
+
+/**
+ * Runs `fn` in a scope and frees every tensor it created that is not in its
+ * result (tensors in arrays, Maps and plain objects count) or kept.
+ * `fn` must be synchronous: a scope cannot span an `await`.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw error;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new TypeError('tidy: expected a synchronous function but it returned a Promise; tidy each step inside it instead');
+  }
+  const survivors = new Set<Tensor>();
+  collect(result, survivors);
+  for (const t of scope) {
+    if (survivors.has(t)) track(t);
+    else if (!kept.has(t)) t.dispose();
+  }
+  return result;
+}
+
+/** Frees tensors (and tensors nested in arrays or plain objects). */
+export function dispose(value: unknown): void {
+  const found = new Set<Tensor>();
+  collect(value, found);
+  for (const t of found) t.dispose();
+}
+
+/** Live native tensors, the bytes they address, and the process RSS. */
+export interface MemoryInfo {
+  liveTensors: number;
+  bytes: number;
+  rssBytes: number;
+}
+
+/** Counts live tensors (created and not yet disposed or collected). */
+export function memory(): MemoryInfo {
+  const [liveTensors, bytes] = native.liveHandles();
+  return { liveTensors, bytes, rssBytes: process.memoryUsage().rss };
+}

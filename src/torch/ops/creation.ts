@@ -1,0 +1,179 @@
+/**
+ * Tensor creation: from data, constant fills, ranges and random draws.
+ * Floating-point results default to float32, as in PyTorch.
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);           // float32 [2, 2]
+ * const i = tensor(new BigInt64Array([1n, 2n])); // int64 [2]
+ */
+import { native } from '../binding.js';
+import { checkDevice, dtypeCode, dtypeOfTypedArray, isFloatingPoint } from '../dtype.js';
+import type { DType, Device } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import { runT } from './dispatch.js';
+
+/** Options shared by creation functions. */
+export interface CreateOptions {
+  dtype?: DType;
+  device?: Device;
+  requiresGrad?: boolean;
+}
+
+/** Nested arrays of numbers or booleans. */
+export type NestedArray = number | boolean | bigint | readonly NestedArray[];
+
+function finish(t: Tensor, options: CreateOptions): Tensor {
+  let out = t;
+  if (options.device !== undefined && checkDevice(options.device) !== 'cpu') {
+    out = t.to(options.device);
+    t.dispose();
+  }
+  if (options.requiresGrad) out.requiresGrad_(true);
+  return out;
+}
+
+function flatten(data: NestedArray, shape: number[], out: (number | boolean | bigint)[], depth: number): void {
+  if (!Array.isArray(data)) {
+    if (depth !== shape.length) throw new TypeError('tensor: expected a rectangular nested array but the depths differ');
+    out.push(data as number | boolean | bigint);
+    return;
+  }
+  const items = data as readonly NestedArray[];
+  if (depth === shape.length) shape.push(items.length);
+  else if (shape[depth] !== items.length) {
+    throw new TypeError(`tensor: expected ${shape[depth]} entries at depth ${depth} but got ${items.length}`);
+  }
+  for (const item of items) flatten(item, shape, out, depth + 1);
+}
+
+function fromValues(values: (number | boolean | bigint)[], shape: number[], dtype: DType | undefined): Tensor {
+  const first = values[0];
+  const inferred: DType = typeof first === 'boolean' ? 'bool' : typeof first === 'bigint' ? 'int64' : 'float32';
+  const target = dtype ?? inferred;
+  let buffer: ArrayBufferView;
+  if (inferred === 'bool') buffer = Uint8Array.from(values, (v) => (v ? 1 : 0));
+  else if (inferred === 'int64') buffer = BigInt64Array.from(values as bigint[]);
+  else if (target === 'int64' || target === 'int32' || target === 'uint8' || target === 'int8' || target === 'int16') {
+    buffer = BigInt64Array.from(values as number[], (v) => BigInt(Math.trunc(v)));
+  } else buffer = Float64Array.from(values as number[]);
+  const base = new Tensor(native.fromBuffer(buffer, shape, dtypeCode(dtypeOfTypedArray(buffer) === 'uint8' ? 'bool' : dtypeOfTypedArray(buffer))));
+  if (base.dtype === target) return base;
+  const cast = base.to(target);
+  base.dispose();
+  return cast;
+}
+
+/**
+ * Makes a tensor from a typed array (copied), nested arrays, or a number.
+ * Numbers become float32 unless `dtype` says otherwise; bigints int64; booleans bool.
+ */
+export function tensor(data: NestedArray | ArrayBufferView, options: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  let t: Tensor;
+  if (ArrayBuffer.isView(data)) {
+    const own = dtypeOfTypedArray(data);
+    const count = data.byteLength / (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    const shape = options.shape ?? [count];
+    t = new Tensor(native.fromBuffer(data, shape, dtypeCode(own)));
+    if (options.dtype !== undefined && options.dtype !== own) {
+      const cast = t.to(options.dtype);
+      t.dispose();
+      t = cast;
+    }
+  } else {
+    const shape: number[] = [];
+    const values: (number | boolean | bigint)[] = [];
+    flatten(data, shape, values, 0);
+    if (values.length === 0) return finish(zeros(shape, { dtype: options.dtype }), options);
+    t = fromValues(values, shape, options.dtype);
+    if (options.shape !== undefined) {
+      const reshaped = t.reshape(options.shape);
+      t.dispose();
+      t = reshaped;
+    }
+  }
+  return finish(t, options);
+}
+
+function factoryArgs(options: CreateOptions, fallback: DType = 'float32'): [number, null, string, null] {
+  return [dtypeCode(options.dtype ?? fallback), null, options.device ?? 'cpu', null];
+}
+
+export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::zeros', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::ones', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+export function empty(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::empty', 'memory_format', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+/** A tensor filled with `value`; float32 unless `dtype` is given (bool for a boolean value). */
+export function full(shape: readonly number[], value: number | boolean, options: CreateOptions = {}): Tensor {
+  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  const fill = typeof value === 'number' && isFloatingPoint(dtype) ? { float: value } : value;
+  return finish(runT('aten::full', '', [shape, fill, ...factoryArgs({ ...options, dtype })]), { requiresGrad: options.requiresGrad });
+}
+
+/** `arange(end)` or `arange(start, end, step)`; int64 when all are integers, else float32. */
+export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
+  const [from, to] = end === undefined ? [0, start] : [start, end];
+  const integral = Number.isInteger(from) && Number.isInteger(to) && Number.isInteger(step);
+  const dtype = options.dtype ?? (integral ? 'int64' : 'float32');
+  return finish(runT('aten::arange', 'start_step', [from, to, step, ...factoryArgs({ ...options, dtype })]), { requiresGrad: options.requiresGrad });
+}
+
+export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::linspace', '', [{ float: start }, { float: end }, steps, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+export function eye(n: number, m: number = n, options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::eye', 'm', [n, m, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+/** Uniform [0, 1) samples from the global generator (see `manualSeed`). */
+export function rand(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::rand', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+/** Standard normal samples from the global generator. */
+export function randn(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::randn', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+}
+
+/** Integers in [low, high), int64 by default. */
+export function randint(low: number, high: number, shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::randint', 'low', [low, high, shape, ...factoryArgs(options, 'int64')]), {});
+}
+
+/** A random permutation of 0..n-1, int64. */
+export function randperm(n: number, options: CreateOptions = {}): Tensor {
+  return finish(runT('aten::randperm', '', [n, ...factoryArgs(options, 'int64')]), {});
+}
+
+/** Draws 0/1 with the probabilities in `probs` (or with probability `p` in `probs`' shape). */
+export function bernoulli(probs: Tensor, p?: number): Tensor {
+  return p === undefined ? runT('aten::bernoulli', '', [probs, null]) : runT('aten::bernoulli', 'p', [probs, p, null]);
+}
+
+export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return zeros(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+}
+
+export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return ones(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+}
+
+export function fullLike(t: Tensor, value: number | boolean, options: CreateOptions = {}): Tensor {
+  return full(t.shape, value, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+}
+
+export function randLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return rand(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device });
+}
+
+export function randnLike(t: Tensor, options: CreateOptions = {}): Tensor {
+  return randn(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device });
+}

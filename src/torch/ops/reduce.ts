@@ -1,0 +1,98 @@
+/**
+ * Reductions along all or some dimensions, with keepdim.
+ *
+ * @example
+ * sum(x, { dim: 1, keepdim: true });
+ * max(x, 1).indices; // argmax along dim 1
+ */
+import { dtypeCode } from '../dtype.js';
+import type { DType } from '../dtype.js';
+import type { Tensor } from '../tensor.js';
+import { runT, runTs } from './dispatch.js';
+
+/** Which dimensions to reduce and whether to keep them as size 1. */
+export interface ReduceOptions {
+  dim?: number | readonly number[];
+  keepdim?: boolean;
+}
+
+const dims = (dim: number | readonly number[] | undefined): number[] | null =>
+  dim === undefined ? null : typeof dim === 'number' ? [dim] : [...dim];
+
+export function sum(a: Tensor, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
+  const dtype = options.dtype === undefined ? null : dtypeCode(options.dtype);
+  return runT('aten::sum', 'dim_IntList', [a, dims(options.dim), options.keepdim ?? false, dtype]);
+}
+
+export function mean(a: Tensor, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
+  const dtype = options.dtype === undefined ? null : dtypeCode(options.dtype);
+  return runT('aten::mean', 'dim', [a, dims(options.dim), options.keepdim ?? false, dtype]);
+}
+
+export function prod(a: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
+  if (options.dim === undefined) return runT('aten::prod', '', [a, null]);
+  return runT('aten::prod', 'dim_int', [a, options.dim, options.keepdim ?? false, null]);
+}
+
+/** Values and their indices along a dimension. */
+export interface ValuesIndices {
+  values: Tensor;
+  indices: Tensor;
+}
+
+/** The largest element, or the largest along `dim` with its index. */
+export function max(a: Tensor): Tensor;
+export function max(a: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(a: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return runT('aten::max', '', [a]);
+  const [values, indices] = runTs('aten::max', 'dim', [a, dim, keepdim]);
+  return { values, indices };
+}
+
+/** The smallest element, or the smallest along `dim` with its index. */
+export function min(a: Tensor): Tensor;
+export function min(a: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(a: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return runT('aten::min', '', [a]);
+  const [values, indices] = runTs('aten::min', 'dim', [a, dim, keepdim]);
+  return { values, indices };
+}
+
+export function argmax(a: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
+  return runT('aten::argmax', '', [a, options.dim ?? null, options.keepdim ?? false]);
+}
+
+export function argmin(a: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
+  return runT('aten::argmin', '', [a, options.dim ?? null, options.keepdim ?? false]);
+}
+
+/** Standard deviation; `correction` 1 (default) is Bessel's correction, 0 the population value. */
+export function std(a: Tensor, options: ReduceOptions & { correction?: number } = {}): Tensor {
+  return runT('aten::std', 'correction', [a, dims(options.dim), options.correction ?? 1, options.keepdim ?? false]);
+}
+
+/** Variance; `correction` as in `std`. */
+export function variance(a: Tensor, options: ReduceOptions & { correction?: number } = {}): Tensor {
+  return runT('aten::var', 'correction', [a, dims(options.dim), options.correction ?? 1, options.keepdim ?? false]);
+}
+
+/** The vector p-norm over all elements or over `dim`. */
+export function norm(a: Tensor, p = 2, options: ReduceOptions = {}): Tensor {
+  return runT('aten::linalg_vector_norm', '', [a, { float: p }, dims(options.dim), options.keepdim ?? false, null]);
+}
+
+export function all(a: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
+  if (options.dim === undefined) return runT('aten::all', '', [a]);
+  return runT('aten::all', 'dim', [a, options.dim, options.keepdim ?? false]);
+}
+
+export function any(a: Tensor, options: { dim?: number; keepdim?: boolean } = {}): Tensor {
+  if (options.dim === undefined) return runT('aten::any', '', [a]);
+  return runT('aten::any', 'dim', [a, options.dim, options.keepdim ?? false]);
+}
+
+export const cumsum = (a: Tensor, dim: number): Tensor => runT('aten::cumsum', '', [a, dim, null]);
+
+export function logsumexp(a: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  return runT('aten::logsumexp', '', [a, dims(dim), keepdim]);
+}

@@ -1,0 +1,60 @@
+/**
+ * Process-wide settings: threads, seeds, autocast, CUDA facts.
+ *
+ * @example
+ * manualSeed(0); setNumThreads(4);
+ * const y = autocast(() => model.forward(x), { device: 'cpu', dtype: 'bfloat16' });
+ */
+import { availableParallelism } from 'node:os';
+import { native } from './binding.js';
+import { dtypeCode } from './dtype.js';
+
+/** Seeds libtorch's global generator (the same stream PyTorch gets from `torch.manual_seed`). */
+export function manualSeed(seed: number): void {
+  if (!Number.isInteger(seed) || seed < 0) throw new TypeError(`manualSeed: expected a non-negative integer but got ${seed}`);
+  native.manualSeed(seed);
+}
+
+/** Sets libtorch's intra-op thread count. */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`setNumThreads: expected a positive integer but got ${n}`);
+  native.setNumThreads(n);
+}
+
+export const getNumThreads = (): number => native.getNumThreads();
+/** libtorch's version, e.g. "1.13.0". */
+export const version = (): string => native.version();
+/** libtorch's build configuration (BLAS, CPU capability, CUDA...). */
+export const showConfig = (): string => native.showConfig();
+export const parallelInfo = (): string => native.parallelInfo();
+
+export const cuda = {
+  isAvailable: (): boolean => native.cudaDeviceCount() > 0,
+  deviceCount: (): number => native.cudaDeviceCount(),
+};
+
+/** Mixed-precision scope options: bf16 on CPU; fp16 or bf16 on CUDA. */
+export interface AutocastOptions {
+  device?: 'cpu' | 'cuda';
+  dtype?: 'bfloat16' | 'float16';
+  enabled?: boolean;
+}
+
+/** Runs `fn` with autocast on; the previous state is restored afterwards. */
+export function autocast<T>(fn: () => T, options: AutocastOptions = {}): T {
+  const device = options.device ?? 'cpu';
+  const dtype = options.dtype ?? (device === 'cpu' ? 'bfloat16' : 'float16');
+  if (device === 'cpu' && dtype !== 'bfloat16') throw new TypeError(`autocast: expected dtype bfloat16 on cpu but got ${dtype}`);
+  const [wasEnabled, wasDtype] = native.autocastGet(device);
+  native.autocastSet(device, options.enabled ?? true, dtypeCode(dtype));
+  native.autocastNesting(1);
+  try {
+    return fn();
+  } finally {
+    native.autocastNesting(-1);
+    native.autocastSet(device, wasEnabled, wasDtype);
+  }
+}
+
+// libtorch starts with one thread; use the machine.
+native.setNumThreads(availableParallelism());
