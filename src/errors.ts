@@ -1,0 +1,35 @@
+/**
+ * The project's error classes. Messages read
+ * `<component>: expected <X>, but got <Y>`, list the valid choices when there
+ * is a fixed set, and name the escape hatch when there is one.
+ *
+ * @example
+ * throw new DataError('ImageFolder: expected a train/ folder under /data/pets, but got none', { cause });
+ */
+
+/** Base class: every error this project throws on purpose. */
+export class ClassifierTrainingError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration key or value is wrong (config files, overrides, options objects). */
+export class ConfigError extends ClassifierTrainingError {
+  /** Every problem found, each with its dotted path (and file:line when known). */
+  readonly issues: readonly { path: string; message: string; location?: string }[];
+  constructor(message: string, issues: readonly { path: string; message: string; location?: string }[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.issues = issues;
+  }
+}
+
+/** A data set, an image file or an annotation is unusable. */
+export class DataError extends ClassifierTrainingError {}
+
+/** A file of weights, a checkpoint or an export cannot be read or written. */
+export class SerializationError extends ClassifierTrainingError {}
+
+/** Shapes, dtypes or devices do not fit together (a state dict that does not match a model, say). */
+export class ShapeError extends ClassifierTrainingError {}
