@@ -21,7 +21,7 @@ import type { ReduceOptions, ValuesIndices } from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
 import * as indexing from './ops/indexing.js';
 import * as F from './ops/nn-functional.js';
-import { runT } from './ops/dispatch.js';
+import { run, runT } from './ops/dispatch.js';
 
 /** Options for `Tensor.to`. */
 export interface ToOptions {
@@ -139,6 +139,15 @@ export class Tensor implements Disposable {
   retainGrad(): this { native.retainGrad(this.handle); return this; }
   detach(): Tensor { return runT('aten::detach', '', [this]); }
   clone(memoryFormat: MemoryFormat = 'preserve'): Tensor { return runT('aten::clone', '', [this, memoryFormatCodes[memoryFormat]]); }
+  /**
+   * PyTorch's `t.data = src`: this tensor takes `src`'s storage, dtype and
+   * device but keeps its identity, leaf state and `requiresGrad` (how
+   * `Module.to` moves parameters in place). `src` may be disposed afterwards.
+   */
+  setData(src: Tensor): void {
+    run('aten::set_data', '', [this, src]);
+    this.#meta = undefined;
+  }
 
   // ---- conversion ----
   /** Moves and/or casts: `to('cuda')`, `to('float16')`, `to({ device, dtype, memoryFormat })`. */

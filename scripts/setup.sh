@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything classifier-training needs on Debian 12, as root:
+# system packages (libtorch, OpenBLAS, the default data set), then npm packages
+# and the native addon. With --test it also installs the PyTorch reference the
+# tests compare against. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libtorch-dev libopenblas0-openmp dataset-fashion-mnist g++ make python3)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(python3-torch python3-torchvision python3-onnx)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} > 0 )); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "setup: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# onnxruntime-node's postinstall would try to download CUDA parts.
+export ONNXRUNTIME_NODE_INSTALL=skip
+npm ci --no-audit --no-fund

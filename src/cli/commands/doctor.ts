@@ -1,0 +1,125 @@
+/**
+ * `classifier-training doctor`: what a user needs to know before training —
+ * libtorch version and path, threads, BLAS and a measured matmul GFLOP/s,
+ * CPU features, CUDA — with a fix for each thing that is wrong.
+ *
+ * @example
+ * classifier-training doctor --json
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import * as torch from '../../torch/index.js';
+
+/** One line of the report; `fix` is set when something is wrong. */
+export interface DoctorCheck {
+  name: string;
+  value: string;
+  ok: boolean;
+  fix?: string;
+}
+
+function loadedLibraries(): string[] {
+  try {
+    const paths = readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '');
+    return [...new Set(paths.filter((p) => p.endsWith('.so') || /\.so\.[\d.]+$/.test(p)))];
+  } catch {
+    return [];
+  }
+}
+
+function cpuFlags(): Set<string> {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
+/** Times float32 matmuls of size n and returns GFLOP/s (best of a few runs). */
+export function measureMatmulGflops(n = 512, repeats = 5): number {
+  return torch.tidy(() => {
+    const a = torch.randn([n, n]);
+    const b = torch.randn([n, n]);
+    torch.mm(a, b).dispose();
+    let best = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const start = process.hrtime.bigint();
+      torch.mm(a, b).dispose();
+      best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+    }
+    return (2 * n ** 3) / best / 1e9;
+  });
+}
+
+function blasCheck(libraries: string[], gflops: number): DoctorCheck {
+  // Debian picks libblas.so.3 through alternatives: openblas-openmp/ is fast, blas/ is the reference BLAS.
+  const fast = libraries.find((p) => /openblas|libmkl|libblis/.test(p));
+  const reference = libraries.find((p) => /\/blas\/libblas\.so/.test(p));
+  const value = `${fast ?? reference ?? 'none loaded yet'}; matmul 512x512 float32: ${gflops.toFixed(1)} GFLOP/s`;
+  const ok = fast !== undefined;
+  return {
+    name: 'BLAS',
+    value,
+    ok,
+    fix: ok ? undefined : 'the reference BLAS is ~20x slower: apt-get install -y libopenblas0-openmp (as root)',
+  };
+}
+
+/** Runs every check. */
+export function runDoctor(): DoctorCheck[] {
+  const libraries = loadedLibraries();
+  const libtorch = libraries.find((p) => p.includes('libtorch_cpu')) ?? 'unknown';
+  const threads = torch.getNumThreads();
+  const cores = availableParallelism();
+  const flags = cpuFlags();
+  const cudaCount = torch.cuda.deviceCount();
+  const features = ['avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'].map((f) => `${f}:${flags.has(f) ? 'yes' : 'no'}`).join(' ');
+  return [
+    { name: 'libtorch', value: `${torch.version()} at ${libtorch}`, ok: libtorch !== 'unknown' },
+    {
+      name: 'threads',
+      value: `${threads} intra-op threads on ${cores} cores`,
+      ok: threads === cores,
+      fix: threads === cores ? undefined : `call torch.setNumThreads(${cores}) or unset OMP_NUM_THREADS`,
+    },
+    blasCheck(libraries, measureMatmulGflops()),
+    {
+      name: 'CPU features',
+      value: features,
+      ok: flags.has('avx2') || flags.size === 0,
+      fix: flags.has('avx2') || flags.size === 0 ? undefined : 'this CPU lacks AVX2: training will be slow',
+    },
+    {
+      name: 'bfloat16 autocast',
+      value: flags.has('avx512_bf16') || flags.has('amx_bf16') ? 'native bf16 instructions' : 'emulated (slower than float32)',
+      ok: true,
+    },
+    {
+      name: 'CUDA',
+      value: cudaCount > 0 ? `${cudaCount} device(s)` : 'not available (CPU-only libtorch or no GPU)',
+      ok: true,
+      fix: cudaCount > 0 ? undefined : 'for a GPU: LIBTORCH=/path/to/libtorch-cuda npm rebuild (an official CUDA build of libtorch)',
+    },
+  ];
+}
+
+export function formatDoctor(checks: DoctorCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  return checks
+    .map((c) => `${c.ok ? 'ok  ' : 'FIX '} ${c.name.padEnd(width)}  ${c.value}${c.fix && !c.ok ? `\n     ${' '.repeat(width)}  fix: ${c.fix}` : c.fix ? `\n     ${' '.repeat(width)}  note: ${c.fix}` : ''}`)
+    .join('\n');
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check libtorch, threads, BLAS speed, CPU features and CUDA before training')
+    .option('--json', 'print the checks as JSON')
+    .action((options: { json?: boolean }) => {
+      const checks = runDoctor();
+      console.log(options.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks));
+      if (checks.some((c) => !c.ok)) process.exitCode = 1;
+    });
+}
