@@ -1,0 +1,73 @@
+/**
+ * What every data set in this folder looks like to samplers, loaders and
+ * statistics: a fixed-length list of (image source, class index) pairs plus
+ * the class names. Image folders hand out file paths, IDX files hand out
+ * in-memory `RawImage`s; the loader treats both the same.
+ *
+ * @example
+ * const ds: ImageDataset = await ImageFolder.load({ root: 'data/pets', split: 'train' });
+ * ds.length; ds.targets[0]; ds.classes[ds.targets[0]]; ds.source(0); // '/data/pets/train/cat/1.jpg'
+ */
+import type { RawImage } from './image.js';
+
+/** Where one sample's pixels come from: a file path, encoded bytes, or decoded pixels. */
+export type ImageSource = string | Buffer | RawImage;
+
+/** A labelled list of images. `targets[i]` is -1 for unlabelled samples (prediction). */
+export interface ImageDataset {
+  /** Number of samples. */
+  readonly length: number;
+  /** Class names in index order (idxToClass). */
+  readonly classes: readonly string[];
+  /** The class index of every sample. */
+  readonly targets: Int32Array;
+  /** The pixels of sample `index` (a path for files, a RawImage for in-memory sets). */
+  source(index: number): ImageSource;
+  /** A human-readable name for sample `index`, used in messages (a path, or `idx:train#17`). */
+  describe(index: number): string;
+}
+
+/** classToIdx as a plain object, from the class names in index order. */
+export function classToIdxOf(classes: readonly string[]): Record<string, number> {
+  return Object.fromEntries(classes.map((name, i) => [name, i]));
+}
+
+/**
+ * A view of some samples of another data set (a train/val split).
+ *
+ * @example
+ * const val = new Subset(train, [3, 9, 12]);
+ */
+export class Subset implements ImageDataset {
+  readonly classes: readonly string[];
+  readonly targets: Int32Array;
+  readonly indices: readonly number[];
+  readonly #base: ImageDataset;
+
+  constructor(base: ImageDataset, indices: readonly number[]) {
+    this.#base = base;
+    this.indices = indices;
+    this.classes = base.classes;
+    this.targets = Int32Array.from(indices, (i) => base.targets[i]);
+  }
+
+  get length(): number { return this.indices.length; }
+  source(index: number): ImageSource { return this.#base.source(this.indices[index]); }
+  describe(index: number): string { return this.#base.describe(this.indices[index]); }
+}
+
+/**
+ * Images listed by path with no labels (every target is -1), for prediction.
+ *
+ * @example
+ * const ds = new PathListDataset(['a.jpg', 'b.png'], model.classes);
+ */
+export class PathListDataset implements ImageDataset {
+  readonly targets: Int32Array;
+  constructor(readonly paths: readonly string[], readonly classes: readonly string[] = []) {
+    this.targets = new Int32Array(paths.length).fill(-1);
+  }
+  get length(): number { return this.paths.length; }
+  source(index: number): string { return this.paths[index]; }
+  describe(index: number): string { return this.paths[index]; }
+}

@@ -1,0 +1,151 @@
+/**
+ * JSONL annotations, as Roboflow exports image classification: every
+ * `annotations.jsonl` under a split folder (searched recursively) holds one
+ * `{"image": "<relative path>", "suffix": "<label>", ...}` per line. Image
+ * paths resolve against the folder of the file that names them and may not
+ * leave the split folder. Classes are the train split's labels, sorted; rows
+ * of other splits whose label train does not know are skipped and counted.
+ *
+ * @example
+ * const train = await JsonlDataset.load({ root: 'data/roboflow', split: 'train' });
+ * const val = await JsonlDataset.load({ root: 'data/roboflow', split: 'val', classes: train.classes });
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DataError } from '../../errors.js';
+import type { ImageDataset } from '../dataset.js';
+import { findSplitDir, SPLIT_FOLDERS } from './image-folder.js';
+import type { SplitName } from './image-folder.js';
+import { walkImages } from './walk-images.js';
+
+/** The annotation file name looked for under each split. */
+export const ANNOTATIONS_FILE = 'annotations.jsonl';
+
+/** One parsed row: the absolute image path and its label. */
+export interface JsonlRow {
+  image: string;
+  label: string;
+  /** `file:line` of the row, for messages. */
+  location: string;
+}
+
+/**
+ * Parses every annotations.jsonl under `splitDir`; throws a DataError with
+ * file:line for a malformed line or a path that escapes the split.
+ *
+ * @example
+ * const rows = await readJsonlSplit('/data/rf/train');
+ */
+export async function readJsonlSplit(splitDir: string): Promise<JsonlRow[]> {
+  const files = await walkImages(splitDir, { accept: (name) => name === ANNOTATIONS_FILE });
+  const rows: JsonlRow[] = [];
+  const rootWithSep = splitDir.endsWith(path.sep) ? splitDir : splitDir + path.sep;
+  for (const file of files) {
+    const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      const location = `${file}:${i + 1}`;
+      const row = parseLine(line, location);
+      const image = path.resolve(path.dirname(file), row.image);
+      if (!image.startsWith(rootWithSep)) {
+        throw new DataError(`JsonlDataset: expected image paths inside the split folder ${splitDir}, but got '${row.image}' at ${location}`);
+      }
+      rows.push({ image, label: row.label, location });
+    });
+  }
+  return rows;
+}
+
+function parseLine(line: string, location: string): { image: string; label: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (cause) {
+    throw new DataError(`JsonlDataset: expected one JSON object per line, but got invalid JSON at ${location}`, { cause });
+  }
+  const record = value as { image?: unknown; suffix?: unknown } | null;
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new DataError(`JsonlDataset: expected a JSON object per line, but got ${Array.isArray(value) ? 'an array' : typeof value} at ${location}`);
+  }
+  if (typeof record.image !== 'string' || record.image === '') {
+    throw new DataError(`JsonlDataset: expected a non-empty string "image", but got ${JSON.stringify(record.image)} at ${location}`);
+  }
+  const label = typeof record.suffix === 'number' ? String(record.suffix) : record.suffix;
+  if (typeof label !== 'string' || label.trim() === '') {
+    throw new DataError(`JsonlDataset: expected a non-empty string "suffix" (the label), but got ${JSON.stringify(record.suffix)} at ${location}`);
+  }
+  return { image: record.image, label: label.trim() };
+}
+
+/** Options for `JsonlDataset.load`. */
+export interface JsonlDatasetOptions {
+  root: string;
+  split: SplitName;
+  /** Class names in index order; default: the train split's labels, sorted. */
+  classes?: readonly string[];
+  /** Told how many rows were skipped for labels train does not know. */
+  onWarning?: (message: string) => void;
+}
+
+/** One split of a JSONL-annotated data set. */
+export class JsonlDataset implements ImageDataset {
+  readonly classes: readonly string[];
+  readonly targets: Int32Array;
+  readonly paths: readonly string[];
+  /** Rows dropped because their label is not a train class. */
+  readonly skippedUnknown: number;
+
+  private constructor(classes: readonly string[], paths: string[], targets: Int32Array, skippedUnknown: number) {
+    this.classes = classes;
+    this.paths = paths;
+    this.targets = targets;
+    this.skippedUnknown = skippedUnknown;
+  }
+
+  /**
+   * Reads one split's annotations (no image is opened).
+   *
+   * @example
+   * const test = await JsonlDataset.load({ root, split: 'test', classes: train.classes, onWarning: log.warn });
+   */
+  static async load(options: JsonlDatasetOptions): Promise<JsonlDataset> {
+    const splitDir = await requireSplit(options.root, options.split);
+    const rows = await readJsonlSplit(splitDir);
+    if (rows.length === 0) throw new DataError(`JsonlDataset: expected ${ANNOTATIONS_FILE} rows under ${splitDir}, but got none`);
+    const classes = options.classes ?? (options.split === 'train' ? uniqueSorted(rows) : uniqueSorted(await readJsonlSplit(await requireSplit(options.root, 'train'))));
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const paths: string[] = [];
+    const targets: number[] = [];
+    let skipped = 0;
+    const unknown = new Set<string>();
+    for (const row of rows) {
+      const idx = index.get(row.label);
+      if (idx === undefined) {
+        skipped++;
+        unknown.add(row.label);
+        continue;
+      }
+      paths.push(row.image);
+      targets.push(idx);
+    }
+    if (skipped > 0) {
+      const names = [...unknown].slice(0, 5).map((l) => `'${l}'`).join(', ');
+      options.onWarning?.(`JsonlDataset: skipped ${skipped} row(s) of ${splitDir} with labels not in the train split (${names}${unknown.size > 5 ? ', ...' : ''})`);
+    }
+    return new JsonlDataset(classes, paths, Int32Array.from(targets), skipped);
+  }
+
+  get length(): number { return this.paths.length; }
+  source(index: number): string { return this.paths[index]; }
+  describe(index: number): string { return this.paths[index]; }
+}
+
+function uniqueSorted(rows: readonly JsonlRow[]): string[] {
+  return [...new Set(rows.map((r) => r.label))].sort();
+}
+
+async function requireSplit(root: string, split: SplitName): Promise<string> {
+  const dir = await findSplitDir(root, split);
+  if (dir === null) throw new DataError(`JsonlDataset: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`);
+  return dir;
+}

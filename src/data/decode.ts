@@ -1,0 +1,102 @@
+/**
+ * Image decoding with sharp (libvips): any format sharp reads (JPEG, PNG,
+ * WebP, GIF, TIFF, AVIF/HEIF, SVG) to 8-bit RGB or grey pixels.
+ *
+ * What it does, and why:
+ * - EXIF orientation is applied (as PIL's `ImageOps.exif_transpose` would);
+ * - animations give their first frame (PIL opens frame 0 too);
+ * - transparency is composited on `background`, white by default: a
+ *   transparent PNG of a dark logo stays readable, and white is what most
+ *   image viewers show (PIL's `convert('RGB')` drops alpha, which shows
+ *   whatever colour hides under transparent pixels, usually black);
+ * - 16-bit, CMYK, palette and grey inputs come out as 8-bit sRGB; one channel
+ *   uses PIL's "L" weights so it matches `Image.convert('L')`;
+ * - broken files and images past `maxPixels` throw a `DataError` that names the file.
+ *
+ * @example
+ * const image = await decodeImage('cat.jpg', { channels: 3 }); // RawImage
+ */
+import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import { DataError } from '../errors.js';
+import { fromSharp, toGrayscale } from './image.js';
+import type { RawImage } from './image.js';
+
+/** How to decode: output channels, the colour under transparency, and a size limit. */
+export interface DecodeOptions {
+  channels: 1 | 3;
+  /** RGB 0-255 under transparent pixels; default white [255, 255, 255]. */
+  background?: [number, number, number];
+  /** Largest width × height accepted; default 178956970 (PIL's `MAX_IMAGE_PIXELS` × 2, where PIL raises). */
+  maxPixels?: number;
+}
+
+/** PIL raises `DecompressionBombError` above twice its `MAX_IMAGE_PIXELS` (89478485). */
+export const defaultMaxPixels = 178_956_970;
+
+/** A readable name for a source in messages. */
+export function describeSource(source: string | Buffer): string {
+  return typeof source === 'string' ? source : `<buffer of ${source.length} bytes>`;
+}
+
+/**
+ * A sharp reader with the decode policy: pixel limit, strict errors, first
+ * frame, orientation. Callers add geometry (extract, resize) before `finishDecode`.
+ *
+ * @example
+ * const pixels = await finishDecode(openImage('a.jpg', options).resize(64), 'a.jpg', options);
+ */
+export function openImage(source: string | Buffer, options: DecodeOptions): Sharp {
+  return sharp(source, {
+    limitInputPixels: options.maxPixels ?? defaultMaxPixels,
+    failOn: 'error',
+    pages: 1,
+    page: 0,
+    sequentialRead: true,
+  }).autoOrient();
+}
+
+/**
+ * Flattens alpha, converts to 8-bit sRGB and returns the pixels with the
+ * requested channels; wraps sharp's errors in a `DataError` naming the file.
+ *
+ * @example
+ * await finishDecode(openImage(buf, { channels: 3 }), buf, { channels: 3 });
+ */
+export async function finishDecode(pipeline: Sharp, source: string | Buffer, options: DecodeOptions): Promise<RawImage> {
+  const background = options.background ?? [255, 255, 255];
+  try {
+    const rgb = await fromSharp(pipeline.flatten({ background: { r: background[0], g: background[1], b: background[2] } }).toColourspace('srgb'), 3);
+    return options.channels === 1 ? toGrayscale(rgb) : rgb;
+  } catch (error) {
+    throw decodeError(source, options, error);
+  }
+}
+
+/** The DataError for a failed decode (also used for failed header reads). */
+export function decodeError(source: string | Buffer, options: DecodeOptions, error: unknown): DataError {
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  if (/pixel limit/i.test(reason)) {
+    return new DataError(`decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${describeSource(source)}, but got more (raise decode.maxPixels if the image is trusted)`, { cause: error });
+  }
+  return new DataError(`decodeImage: expected a readable image in ${describeSource(source)}, but got: ${reason}`, { cause: error });
+}
+
+/**
+ * Decodes a file or buffer with sharp: EXIF orientation applied, first frame
+ * of animations, alpha composited on `background` (white by default),
+ * 16-bit/CMYK/palette/grayscale → 8-bit `channels`; throws DataError naming
+ * the file on failure or past `maxPixels`.
+ *
+ * @example
+ * const { data, width, height } = await decodeImage('dog.png', { channels: 3 });
+ */
+export async function decodeImage(source: string | Buffer, options: DecodeOptions): Promise<RawImage> {
+  let pipeline: Sharp;
+  try {
+    pipeline = openImage(source, options);
+  } catch (error) {
+    throw decodeError(source, options, error);
+  }
+  return finishDecode(pipeline, source, options);
+}
