@@ -36,7 +36,7 @@ type Result = Tensor | number | boolean | string | null | Result[];
 function fromResult(r: OpResult): Result {
   if (r === null || typeof r !== 'object') return r;
   if (Array.isArray(r)) return r.map(fromResult);
-  return new Tensor(r as TensorHandle);
+  return new Tensor(r);
 }
 
 /** Calls an operator and returns whatever it returns. */
