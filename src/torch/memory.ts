@@ -35,6 +35,8 @@ function collect(value: unknown, out: Set<Tensor>, depth = 0): void {
     for (const v of value) collect(v, out, depth + 1);
   } else if (value instanceof Map) {
     for (const v of value.values()) collect(v, out, depth + 1);
+  } else if (value instanceof Set) {
+    for (const v of value) collect(v, out, depth + 1);
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
     for (const v of Object.values(value)) collect(v, out, depth + 1);
   }
@@ -42,7 +44,7 @@ function collect(value: unknown, out: Set<Tensor>, depth = 0): void {
 
 /**
  * Runs `fn` in a scope and frees every tensor it created that is not in its
- * result (tensors in arrays, Maps and plain objects count) or kept.
+ * result (tensors in arrays, Maps, Sets and plain objects count) or kept.
  * `fn` must be synchronous: a scope cannot span an `await`.
  */
 export function tidy<T>(fn: () => T): T {

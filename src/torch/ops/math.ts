@@ -6,6 +6,7 @@
  * add(x, y, 2);   // x + 2 * y
  * x.mul_(0.9);    // in place
  */
+import { dtypeCode, isFloatingPoint } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { run, runT } from './dispatch.js';
 import type { Arg } from './dispatch.js';
@@ -80,16 +81,27 @@ export const isfinite = unary('aten::isfinite');
 
 /** Picks from `a` where `condition` is true, else from `b`. */
 export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
-  if (isScalar(a) && isScalar(b)) return runT('aten::where', 'Scalar', [condition, a, b]);
+  // Two numbers give float32 (the default dtype, as for `full`): JS cannot tell 2.0 from 2.
+  const asFloat = (v: number | boolean): Arg => (typeof v === 'number' ? { float: v } : v);
+  if (isScalar(a) && isScalar(b)) return runT('aten::where', 'Scalar', [condition, asFloat(a), asFloat(b)]);
   if (isScalar(a)) return runT('aten::where', 'ScalarSelf', [condition, a, b]);
   if (isScalar(b)) return runT('aten::where', 'ScalarOther', [condition, a, b]);
   return runT('aten::where', 'self', [condition, a, b]);
 }
 
-/** Limits values to [min, max]; either bound may be omitted. */
+/** Limits values to [min, max]; either bound may be omitted, and each may be a scalar or a tensor. */
 export function clamp(a: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
   if ((min != null && !isScalar(min)) || (max != null && !isScalar(max))) {
-    return runT('aten::clamp', 'Tensor', [a, min ?? null, max ?? null]);
+    // The Tensor overload takes tensors only: a scalar bound beside a tensor one becomes a 0-d tensor.
+    // A fractional bound on an integer tensor stays fractional (float32), so type promotion matches PyTorch's.
+    const scalarDtype = (v: number | boolean): number =>
+      dtypeCode(typeof v === 'number' && !Number.isInteger(v) && !isFloatingPoint(a.dtype) ? 'float32' : a.dtype);
+    const bound = (v: Operand | null | undefined): Tensor | null =>
+      v == null ? null : isScalar(v) ? runT('aten::scalar_tensor', '', [v, scalarDtype(v), null, a.device, null]) : v;
+    const [lo, hi] = [bound(min), bound(max)];
+    const out = runT('aten::clamp', 'Tensor', [a, lo, hi]);
+    for (const b of [lo, hi]) if (b !== null && b !== min && b !== max) b.dispose();
+    return out;
   }
   return runT('aten::clamp', '', [a, min ?? null, max ?? null]);
 }
@@ -115,10 +127,14 @@ export const addcdiv_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor =
 export function lerp_(a: Tensor, end: Tensor, weight: Operand): Tensor {
   return inPlace('aten::lerp_', isScalar(weight) ? 'Scalar' : 'Tensor', a, [end, weight]);
 }
+/** a = max(a, b) elementwise, in place. */
 export const maximum_ = (a: Tensor, b: Tensor): Tensor => {
-  const m = maximum(a, b);
+  // maximum's backward reads its inputs, so with autograd it must see a copy of `a`, not `a` after the write.
+  const source = a.requiresGrad ? a.clone() : a;
+  const m = maximum(source, b);
   copy_(a, m);
   m.dispose();
+  if (source !== a) source.dispose();
   return a;
 };
 /** Fills with uniform samples in [from, to). */

@@ -88,7 +88,8 @@ export const dropout = (x: Tensor, p = 0.5, training = true): Tensor => runT('at
 /** Pads the last dimensions: `pad` lists (left, right) pairs starting from the last dimension. */
 export function pad(x: Tensor, padding: readonly number[], options: { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number } = {}): Tensor {
   const mode = options.mode ?? 'constant';
-  return runT('aten::pad', '', [x, padding, mode, mode === 'constant' ? { float: options.value ?? 0 } : null]);
+  // `value` is a `float?` in the schema: a plain number, not a `{ float }` scalar.
+  return runT('aten::pad', '', [x, padding, mode, mode === 'constant' ? options.value ?? 0 : null]);
 }
 
 export interface InterpolateOptions {

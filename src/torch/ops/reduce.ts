@@ -21,11 +21,14 @@ const dims = (dim: number | readonly number[] | undefined): number[] | null =>
 
 export function sum(a: Tensor, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
   const dtype = options.dtype === undefined ? null : dtypeCode(options.dtype);
+  // The full reduction has its own overload (gradFn SumBackward0, as in PyTorch).
+  if (options.dim === undefined && !options.keepdim) return runT('aten::sum', '', [a, dtype]);
   return runT('aten::sum', 'dim_IntList', [a, dims(options.dim), options.keepdim ?? false, dtype]);
 }
 
 export function mean(a: Tensor, options: ReduceOptions & { dtype?: DType } = {}): Tensor {
   const dtype = options.dtype === undefined ? null : dtypeCode(options.dtype);
+  if (options.dim === undefined && !options.keepdim) return runT('aten::mean', '', [a, dtype]);
   return runT('aten::mean', 'dim', [a, dims(options.dim), options.keepdim ?? false, dtype]);
 }
 

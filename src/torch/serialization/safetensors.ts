@@ -8,7 +8,8 @@
  * saveSafetensors({ weight: w }, 'model.safetensors', { epoch: '3' });
  * const { tensors, metadata } = loadSafetensors('model.safetensors');
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
 import { dtypeCode } from '../dtype.js';
 import type { DType } from '../dtype.js';
@@ -30,35 +31,39 @@ export interface SafetensorsContent {
   metadata: Record<string, string>;
 }
 
-function fail(source: string, message: string): never {
-  throw new Error(`safetensors: ${source}: ${message}`);
+function fail(source: string, expected: string, got: string): never {
+  throw new SerializationError(`safetensors: ${source}: expected ${expected}, but got ${got}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
 
 function parseHeader(bytes: Uint8Array, source: string): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
-  if (bytes.byteLength < 8) fail(source, `expected at least 8 bytes but the file has ${bytes.byteLength}`);
+  if (bytes.byteLength < 8) fail(source, 'at least 8 bytes (the header length)', `a ${bytes.byteLength}-byte file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(Math.min(maxHeaderBytes, bytes.byteLength - 8))) {
-    fail(source, `header length ${headerLength} exceeds the file (${bytes.byteLength} bytes) or the ${maxHeaderBytes}-byte limit`);
+    fail(source, `a header length within the ${bytes.byteLength}-byte file and at most ${maxHeaderBytes}`, `${headerLength} (a truncated or foreign file)`);
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart)));
   } catch (error) {
-    fail(source, `header is not valid UTF-8 JSON (${(error as Error).message})`);
+    fail(source, 'a UTF-8 JSON header', `${(error as Error).message}`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(source, 'header must be a JSON object');
+  if (!isPlainObject(header)) fail(source, 'a JSON object as the header', Array.isArray(header) ? 'an array' : String(header));
   const dataLength = bytes.byteLength - dataStart;
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
-  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (value === null || typeof value !== 'object') fail(source, '__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(source, `__metadata__.${k} must be a string`);
+      if (!isPlainObject(value)) fail(source, '__metadata__ as an object of strings', JSON.stringify(value)?.slice(0, 40) ?? String(value));
+      for (const [k, v] of Object.entries(value)) {
+        if (typeof v !== 'string') fail(source, `__metadata__.${k} to be a string`, typeof v);
         metadata[k] = v;
       }
       continue;
@@ -70,26 +75,26 @@ function parseHeader(bytes: Uint8Array, source: string): { entries: Entry[]; met
 }
 
 function checkEntry(name: string, value: unknown, dataLength: number, source: string): Entry {
+  if (!isPlainObject(value)) fail(source, `tensor '${name}' as an object { dtype, shape, data_offsets }`, JSON.stringify(value)?.slice(0, 40) ?? String(value));
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-  if (v === null || typeof v !== 'object') fail(source, `tensor '${name}' must be an object`);
   if (typeof v.dtype !== 'string' || !fromFileDtype.has(v.dtype)) {
-    fail(source, `tensor '${name}' has dtype ${JSON.stringify(v.dtype)}; expected one of ${[...fromFileDtype.keys()].join(', ')}`);
+    fail(source, `tensor '${name}' to have a dtype among ${[...fromFileDtype.keys()].join(', ')}`, JSON.stringify(v.dtype) ?? 'none');
   }
-  if (!Array.isArray(v.shape) || !v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(source, `tensor '${name}' has shape ${JSON.stringify(v.shape)}; expected an array of non-negative integers`);
+  if (!Array.isArray(v.shape) || v.shape.length > 64 || !v.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    fail(source, `tensor '${name}' to have a shape of at most 64 non-negative integers`, JSON.stringify(v.shape) ?? 'none');
   }
   const offsets = v.data_offsets;
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(source, `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end]`);
+    fail(source, `tensor '${name}' to have data_offsets [begin, end] of non-negative integers`, JSON.stringify(offsets) ?? 'none');
   }
   const [begin, end] = offsets as [number, number];
   const shape = v.shape as number[];
   const numel = shape.reduce((a, b) => a * b, 1);
   const expected = numel * itemSize[v.dtype];
   if (!Number.isSafeInteger(expected) || end < begin || end - begin !== expected) {
-    fail(source, `tensor '${name}' (${v.dtype} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets span ${end - begin}`);
+    fail(source, `tensor '${name}' (${v.dtype} [${shape.join(', ')}]) to span ${expected} bytes`, `data_offsets [${begin}, ${end}]`);
   }
-  if (end > dataLength) fail(source, `tensor '${name}' ends at byte ${end} but the data section has ${dataLength} bytes`);
+  if (end > dataLength) fail(source, `tensor '${name}' to end inside the ${dataLength}-byte data section`, `an end at byte ${end}`);
   return { name, dtype: v.dtype, shape, begin, end };
 }
 
@@ -97,27 +102,36 @@ function checkCoverage(entries: Entry[], dataLength: number, source: string): vo
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let position = 0;
   for (const e of sorted) {
-    if (e.begin !== position) fail(source, `tensor '${e.name}' starts at byte ${e.begin} but the previous tensor ends at ${position} (overlap or gap)`);
+    if (e.begin !== position) fail(source, `tensor '${e.name}' to start at byte ${position}, where the previous tensor ends`, `${e.begin} (${e.begin < position ? 'an overlap' : 'a gap'})`);
     position = e.end;
   }
-  if (position !== dataLength) fail(source, `the data section has ${dataLength} bytes but the tensors cover ${position}`);
+  if (position !== dataLength) fail(source, `tensors covering the whole ${dataLength}-byte data section`, `${position} bytes covered`);
 }
 
 /** Parses safetensors bytes into tensors (copied out of the buffer). */
 export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContent {
   const { entries, metadata, dataStart } = parseHeader(bytes, source);
   const tensors: Record<string, Tensor> = {};
-  for (const e of entries) {
-    const dtype = fromFileDtype.get(e.dtype)!;
-    const slice = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    tensors[e.name] = new Tensor(native.fromBuffer(slice, e.shape, dtypeCode(dtype)));
-  }
+  const slices = entries.map((e) => bytes.subarray(dataStart + e.begin, dataStart + e.end));
+  // libtorch assumes bools are 0 or 1 (other bytes are undefined behaviour in its kernels): check before making anything.
+  entries.forEach((e, i) => {
+    if (e.dtype === 'BOOL' && slices[i].some((b) => b > 1)) fail(source, `tensor '${e.name}' (BOOL) to hold only bytes 0 and 1`, 'other bytes');
+  });
+  entries.forEach((e, i) => {
+    tensors[e.name] = new Tensor(native.fromBuffer(slices[i], e.shape, dtypeCode(fromFileDtype.get(e.dtype)!)));
+  });
   return { tensors, metadata };
 }
 
 /** Reads a safetensors file. */
 export function loadSafetensors(path: string): SafetensorsContent {
-  return parseSafetensors(readFileSync(path), path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new SerializationError(`safetensors: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+  return parseSafetensors(bytes, path);
 }
 
 /** Serialises named tensors (moved to CPU, made contiguous) to safetensors bytes; names are sorted. */
@@ -125,8 +139,12 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   const header: Record<string, unknown> = {};
   const blobs: Uint8Array[] = [];
   let offset = 0;
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') fail('<serialize>', `metadata '${k}' to be a string`, typeof v);
+  }
   for (const name of Object.keys(tensors).sort()) {
     const t = tensors[name];
+    if (name === '__metadata__' || !(t instanceof Tensor)) fail('<serialize>', `a Tensor named other than __metadata__`, `'${name}': ${String(t)}`);
     const bytes = new Uint8Array(native.toBuffer(t.handle));
     header[name] = { dtype: toFileDtype[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
     blobs.push(bytes);
@@ -142,7 +160,13 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
 
 /** Writes a safetensors file atomically (a temporary file, then a rename). */
 export function saveSafetensors(tensors: Record<string, Tensor>, path: string, metadata: Record<string, string> = {}): void {
+  const bytes = serializeSafetensors(tensors, metadata);
   const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, serializeSafetensors(tensors, metadata));
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new SerializationError(`safetensors: expected to write ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
 }

@@ -31,14 +31,14 @@ export interface UnpickleOptions {
   source?: string;
   globals: ReadonlyMap<string, PickleGlobal>;
   persistentLoad?: (pid: unknown) => unknown;
+  /** Describes what is allowed in the refusal message; defaults to the list of allowed names. */
+  allowedSummary?: string;
 }
 
-/** A global that was allowed: REDUCE calls it. */
-class GlobalRef {
+/** A global the allowlist resolved; REDUCE calls it, and persistent ids may carry it (storage classes). */
+export class PickleGlobalRef {
   constructor(readonly qualifiedName: string, readonly global: PickleGlobal) {}
 }
-
-const mark = Symbol('mark');
 
 /** Interprets pickle bytes; see the module doc for the value mapping. */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
@@ -82,8 +82,9 @@ class Machine {
   }
   raw(n: number): Uint8Array { const at = this.take(n); return this.bytes.subarray(at, at + n); }
   text(n: number): string {
+    const raw = this.raw(n);
     try {
-      return this.decoder.decode(this.raw(n));
+      return this.decoder.decode(raw);
     } catch {
       return this.fail('UTF-8 text', 'invalid bytes');
     }
@@ -99,7 +100,7 @@ class Machine {
     return this.stack.pop();
   }
   top(): unknown {
-    if (this.stack.length === 0) this.fail('a value on the stack', 'an empty stack');
+    if (this.stack.length === 0 || this.stack.length <= (this.marks.at(-1) ?? -1)) this.fail('a value on the stack', 'an empty stack');
     return this.stack[this.stack.length - 1];
   }
   popMark(): unknown[] {
@@ -209,18 +210,18 @@ class Machine {
     }
   }
 
-  resolve(module: string, name: string, at: number): GlobalRef {
+  resolve(module: string, name: string, at: number): PickleGlobalRef {
     const qualifiedName = `${module}.${name}`;
     const global = this.options.globals.get(qualifiedName);
     if (global === undefined) {
-      const allowed = [...this.options.globals.keys()].join(', ');
+      const allowed = this.options.allowedSummary ?? [...this.options.globals.keys()].join(', ');
       this.fail(`only allowed globals (${allowed})`, `'${qualifiedName}', which is refused and was not run`, at);
     }
-    return new GlobalRef(qualifiedName, global);
+    return new PickleGlobalRef(qualifiedName, global);
   }
 
   call(callable: unknown, args: unknown, at: number): unknown {
-    if (!(callable instanceof GlobalRef)) this.fail('an allowed global to call', describe(callable), at);
+    if (!(callable instanceof PickleGlobalRef)) this.fail('an allowed global to call', describe(callable), at);
     if (!Array.isArray(args)) this.fail(`an argument tuple for ${callable.qualifiedName}`, describe(args), at);
     if (callable.global.call === undefined) this.fail(`a callable global`, `'${callable.qualifiedName}', which cannot be called`, at);
     try {
@@ -293,12 +294,12 @@ class Machine {
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'None';
-  if (value === mark) return 'a MARK';
-  if (value instanceof GlobalRef) return `'${value.qualifiedName}'`;
+  if (value instanceof PickleGlobalRef) return `'${value.qualifiedName}'`;
   if (value instanceof PickleDict) return `a dict with ${value.size} keys`;
   if (Array.isArray(value)) return `a ${Object.isFrozen(value) ? 'tuple' : 'list'} of ${value.length}`;
   if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === 'object') return value.constructor?.name ?? 'an object';
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'object') return (value.constructor as { name?: string } | undefined)?.name ?? 'an object';
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return typeof value;
 }

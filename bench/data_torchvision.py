@@ -1,0 +1,44 @@
+"""torchvision's side of `npm run bench:data`: ImageFolder + DataLoader with the
+same train transforms as bench/data.ts, timed per epoch. Prints one JSON line.
+
+Run with Debian's Python (it has torch and torchvision):
+    /usr/bin/python3 bench/data_torchvision.py --root .bench/fmnist-jpeg --workers 2
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch.utils.data import DataLoader
+from torchvision import datasets, transforms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    train = transforms.Compose([
+        transforms.RandomResizedCrop(224),
+        transforms.RandomHorizontalFlip(),
+        transforms.ColorJitter(0.4, 0.4, 0.4),
+        transforms.ToTensor(),
+        transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    ])
+    dataset = datasets.ImageFolder(f"{args.root}/train", transform=train)
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True, num_workers=args.workers)
+    epochs = []
+    for _ in range(args.epochs):
+        start = time.perf_counter()
+        count = 0
+        for images, _labels in loader:
+            count += images.shape[0]
+        epochs.append(count / (time.perf_counter() - start))
+    print(json.dumps({"imagesPerSecond": max(epochs), "epochs": epochs, "images": len(dataset), "workers": args.workers}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { makeTempDir, writeSolidImage, writeText } from '../../data/test-images.js';
+import { dataCheck, formatDataCheck, register } from './data-check.js';
+
+test('dataCheck finds unreadable files, empty and missing classes, and duplicates across splits', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const a = await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [255, 0, 0] });
+  await writeSolidImage(path.join(root, 'train/cat/2.png'), { color: [250, 0, 0] });
+  await writeSolidImage(path.join(root, 'train/dog/1.png'), { color: [0, 0, 255] });
+  await mkdir(path.join(root, 'train/fox'));
+  await writeText(path.join(root, 'train/dog/broken.jpg'), 'not a jpeg');
+  await mkdir(path.join(root, 'val/cat'), { recursive: true });
+  await copyFile(a, path.join(root, 'val/cat/copy.png'));
+  await writeSolidImage(path.join(root, 'val/owl/1.png'), { color: [9, 9, 9] });
+  const report = await dataCheck(root, { concurrency: 2 });
+  assert.equal(report.format, 'folder');
+  assert.deepEqual(report.splits, ['train', 'val']);
+  assert.deepEqual(report.classes, ['cat', 'dog', 'fox', 'owl']);
+  assert.deepEqual(report.counts, { train: { cat: 2, dog: 2, fox: 0, owl: 0 }, val: { cat: 1, dog: 0, fox: 0, owl: 1 } });
+  assert.deepEqual(report.emptyClasses, [{ split: 'train', className: 'fox' }]);
+  assert.deepEqual(report.missingClasses, [{ split: 'val', className: 'dog' }, { split: 'train', className: 'owl' }]);
+  assert.deepEqual(report.unreadable.map((u) => path.relative(root, u.path)), ['train/dog/broken.jpg']);
+  assert.equal(report.duplicates.length, 1);
+  assert.deepEqual(report.duplicates[0].paths.map((p) => path.relative(root, p)), ['train/cat/1.png', 'val/cat/copy.png']);
+  assert.equal(report.problems, 5);
+  const text = formatDataCheck(report);
+  assert.match(text, /cat\s+2\s+1/);
+  assert.match(text, /owl: not in train/);
+  assert.match(text, /5 problem\(s\) found/);
+});
+
+test('register adds `data check` to a commander program', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [1, 2, 3] });
+  const program = new Command('classifier-training').exitOverride();
+  register(program);
+  const logs: string[] = [];
+  t.mock.method(console, 'log', (m: string) => logs.push(m));
+  await program.parseAsync(['node', 'x', 'data', 'check', root, '--json']);
+  assert.equal(JSON.parse(logs[0]).counts.train.cat, 1);
+});

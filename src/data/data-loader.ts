@@ -1,0 +1,265 @@
+/**
+ * `DataLoader`: batches of decoded, transformed, normalized images, built in
+ * the background while the consumer trains on the previous batch.
+ *
+ * - `concurrency` images are decoded at once (sharp works in libvips'
+ *   threads, so an async pool is enough to use several cores);
+ * - the next `prefetch` batches are prepared while the current one is used;
+ * - the same seed gives the same batches in the same order whatever the
+ *   concurrency: the sampler's order depends on (seed, epoch) only and the
+ *   transforms of the sample at position p of epoch e draw from
+ *   `Rng.forSample(seed, e, p)` (position, not dataset index, so a sample drawn
+ *   twice by a sampler with replacement gets two different augmentations);
+ * - unreadable files fail (a DataError naming the file) or, with
+ *   `badFiles: 'skip'`, are dropped from their batch with a warning, never
+ *   replaced by a neighbour, and the epoch aborts past `maxSkipFraction`.
+ *
+ * Batches belong to the consumer: dispose `images` and `labels` (or run
+ * the step in `tidy` and let it free them) once the step is done.
+ *
+ * @example
+ * const loader = new DataLoader({ dataset, batchSize: 64, shuffle: true, seed: 42, pipeline });
+ * for await (const batch of loader.epoch(0)) {
+ *   tidy(() => step(batch.images, batch.labels)); // frees the batch too, it was returned to no one
+ *   dispose(batch);
+ * }
+ */
+import { DataError } from '../errors.js';
+import { dispose } from '../torch/memory.js';
+import type { Tensor } from '../torch/tensor.js';
+import { AsyncLimiter } from './async-limiter.js';
+import { collate } from './collate.js';
+import type { Normalization } from './collate.js';
+import type { ImageDataset, ImageSource } from './dataset.js';
+import { decodeImage } from './decode.js';
+import type { DecodeOptions } from './decode.js';
+import { toGrayscale } from './image.js';
+import type { RawImage } from './image.js';
+import { ImageCache } from './image-cache.js';
+import { Rng } from './random.js';
+import { RandomSampler } from './samplers/random-sampler.js';
+import { SequentialSampler } from './samplers/sampler.js';
+import type { Sampler } from './samplers/sampler.js';
+
+/** One batch: images [B, C, H, W] float32, labels [B] int64, and the dataset indices. */
+export interface Batch {
+  images: Tensor;
+  labels: Tensor;
+  indices: number[];
+}
+
+/** What the loader needs of a transform pipeline (`ImagePipeline` fits). */
+export interface BatchPipeline {
+  run(source: ImageSource, rng: Rng): Promise<RawImage>;
+  readonly normalize: Normalization | null;
+  readonly erasing: { applyToBatch(images: Tensor, rngs: Rng[]): Tensor } | null;
+  /** How the pipeline decodes files (the cache decodes the same way). */
+  readonly decode?: DecodeOptions;
+}
+
+/** What to do with a file that cannot be decoded. */
+export type BadFilePolicy = 'fail' | 'skip';
+
+/** Options for `DataLoader`. */
+export interface DataLoaderOptions {
+  dataset: ImageDataset;
+  /** Default 32. */
+  batchSize?: number;
+  /** A new seeded order every epoch (default false). Not with `sampler`. */
+  shuffle?: boolean;
+  /** Overrides `shuffle`. */
+  sampler?: Sampler;
+  /** Drop the last incomplete batch (default false). */
+  dropLast?: boolean;
+  /** Seeds the shuffle and every sample's transforms (default 0). */
+  seed?: number;
+  /** Images decoded and transformed at once (default 4). */
+  concurrency?: number;
+  /** Batches prepared ahead of the one being used (default 2). */
+  prefetch?: number;
+  /** Transforms; without one, images are only decoded. */
+  pipeline?: BatchPipeline | null;
+  /** Decoding of files when there is no pipeline, and for the cache (default: the pipeline's, else `{ channels: 3 }`). */
+  decode?: DecodeOptions;
+  /** Overrides the pipeline's normalization (null: none). */
+  normalize?: Normalization | null;
+  /** Batches in channels-last memory format. */
+  channelsLast?: boolean;
+  /** RAM cache of decoded images, or its size in bytes (0 or null: none). */
+  cache?: ImageCache | number | null;
+  /** Default 'fail'. */
+  badFiles?: BadFilePolicy;
+  /** With 'skip': abort when more than this fraction of an epoch is unreadable (default 0.01). */
+  maxSkipFraction?: number;
+  /** Warnings (skipped files, counts); default `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+interface EpochState {
+  epoch: number;
+  total: number;
+  skipped: string[];
+}
+
+/** Seeded, parallel, prefetching batches of a data set. */
+export class DataLoader {
+  readonly dataset: ImageDataset;
+  readonly batchSize: number;
+  readonly sampler: Sampler;
+  readonly dropLast: boolean;
+  readonly seed: number;
+  readonly prefetch: number;
+  readonly cache: ImageCache | null;
+  /** Files skipped in the last epoch run (with `badFiles: 'skip'`). */
+  lastEpochSkipped: readonly string[] = [];
+  readonly #options: DataLoaderOptions;
+  readonly #limiter: AsyncLimiter;
+
+  constructor(options: DataLoaderOptions) {
+    this.#options = options;
+    this.dataset = options.dataset;
+    this.batchSize = options.batchSize ?? 32;
+    this.dropLast = options.dropLast ?? false;
+    this.seed = options.seed ?? 0;
+    this.prefetch = options.prefetch ?? 2;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new DataError(`DataLoader: expected a positive integer batchSize, but got ${this.batchSize}`);
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new DataError(`DataLoader: expected a non-negative integer prefetch, but got ${this.prefetch}`);
+    this.sampler = options.sampler ?? (options.shuffle ? new RandomSampler({ length: this.dataset.length, seed: this.seed }) : new SequentialSampler(this.dataset.length));
+    this.#limiter = new AsyncLimiter(options.concurrency ?? 4);
+    const cache = options.cache ?? null;
+    this.cache = typeof cache === 'number' ? (cache > 0 ? new ImageCache({ maxBytes: cache }) : null) : cache;
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.sampler.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /**
+   * The batches of epoch `epoch` (0-based), in order. Breaking out early is
+   * fine: batches prepared ahead are disposed.
+   *
+   * @example
+   * for await (const { images, labels } of loader.epoch(3)) { ... }
+   */
+  async *epoch(epoch = 0): AsyncGenerator<Batch, void, undefined> {
+    const order = this.sampler.indices(epoch);
+    const count = this.length;
+    const state: EpochState = { epoch, total: order.length, skipped: [] };
+    const pending: Promise<Batch | null>[] = [];
+    let next = 0;
+    const launch = (upTo: number): void => {
+      while (next < count && pending.length < upTo) {
+        const start = next * this.batchSize;
+        const promise = this.#loadBatch(state, start, order.slice(start, start + this.batchSize));
+        promise.catch(() => undefined); // awaited below; this only silences the early-rejection warning
+        pending.push(promise);
+        next++;
+      }
+    };
+    try {
+      while (next < count || pending.length > 0) {
+        launch(Math.max(this.prefetch, 1));
+        const batch = await pending.shift();
+        launch(this.prefetch);
+        if (batch) yield batch;
+      }
+    } finally {
+      for (const promise of pending.splice(0)) dispose(await promise.catch(() => null));
+      this.lastEpochSkipped = state.skipped;
+      if (state.skipped.length > 0) this.#warn(`DataLoader: skipped ${state.skipped.length} unreadable file(s) of ${state.total} in epoch ${epoch}`);
+    }
+  }
+
+  /** Every batch of one epoch collected in an array (small data sets and tests). */
+  async toArray(epoch = 0): Promise<Batch[]> {
+    const out: Batch[] = [];
+    for await (const batch of this.epoch(epoch)) out.push(batch);
+    return out;
+  }
+
+  async #loadBatch(state: EpochState, start: number, indices: number[]): Promise<Batch | null> {
+    const loaded = await Promise.all(indices.map((index, k) => this.#limiter.run(() => this.#loadSample(state, start + k, index))));
+    const keep = indices.map((_, k) => k).filter((k) => loaded[k] !== null);
+    if (keep.length === 0) return null;
+    const kept = keep.map((k) => indices[k]);
+    const { images, labels } = collate({
+      images: keep.map((k) => loaded[k] as RawImage),
+      labels: kept.map((i) => this.dataset.targets[i]),
+      normalize: this.#options.normalize !== undefined ? this.#options.normalize : (this.#options.pipeline?.normalize ?? null),
+      channelsLast: this.#options.channelsLast,
+      describe: (p) => this.dataset.describe(kept[p]),
+    });
+    const erasing = this.#options.pipeline?.erasing ?? null;
+    if (erasing === null) return { images, labels, indices: kept };
+    const rngs = keep.map((k) => new Rng(this.seed, state.epoch + 1, start + k + 1, 1));
+    let erased: Tensor;
+    try {
+      erased = erasing.applyToBatch(images, rngs);
+    } catch (error) {
+      dispose([images, labels]);
+      throw error;
+    }
+    if (erased !== images) images.dispose();
+    return { images: erased, labels, indices: kept };
+  }
+
+  async #loadSample(state: EpochState, position: number, index: number): Promise<RawImage | null> {
+    try {
+      const rng = Rng.forSample(this.seed, state.epoch, position);
+      const source = await this.#cachedSource(index);
+      const pipeline = this.#options.pipeline ?? null;
+      if (pipeline !== null) return await pipeline.run(source, rng);
+      if (typeof source === 'string' || Buffer.isBuffer(source)) return await decodeImage(source, this.#decodeOptions());
+      return source;
+    } catch (error) {
+      return this.#badFile(state, index, error);
+    }
+  }
+
+  async #cachedSource(index: number): Promise<ImageSource> {
+    const source = this.dataset.source(index);
+    if (!(typeof source === 'string' || Buffer.isBuffer(source))) {
+      const channels = (this.#options.decode ?? this.#options.pipeline?.decode)?.channels;
+      return channels === undefined ? source : withChannels(source, channels);
+    }
+    if (this.cache === null) return source;
+    const image = this.cache.get(index) ?? this.cache.put(index, await decodeImage(source, this.#decodeOptions()));
+    return { ...image, data: Buffer.from(image.data) }; // transforms may write into their input
+  }
+
+  #decodeOptions(): DecodeOptions {
+    return this.#options.decode ?? this.#options.pipeline?.decode ?? { channels: 3 };
+  }
+
+  #badFile(state: EpochState, index: number, error: unknown): null {
+    const name = this.dataset.describe(index);
+    const reason = error instanceof Error ? error.message : String(error);
+    if ((this.#options.badFiles ?? 'fail') === 'fail') {
+      if (error instanceof DataError && reason.includes(name)) throw error;
+      throw new DataError(`DataLoader: expected a readable image at ${name}, but got: ${reason} (set badFiles: 'skip' to drop unreadable files)`, { cause: error });
+    }
+    state.skipped.push(name);
+    this.#warn(`DataLoader: skipping unreadable ${name}: ${reason}`);
+    const maxFraction = this.#options.maxSkipFraction ?? 0.01;
+    if (state.skipped.length > maxFraction * state.total) {
+      throw new DataError(`DataLoader: expected at most ${maxFraction * 100}% unreadable files per epoch (maxSkipFraction), but got ${state.skipped.length} of ${state.total} in epoch ${state.epoch}`, { cause: error });
+    }
+    return null;
+  }
+
+  #warn(message: string): void {
+    (this.#options.onWarning ?? console.warn)(message);
+  }
+}
+
+/** In-memory images (IDX) in the channel count the decode options ask for. */
+function withChannels(image: RawImage, channels: 1 | 3): RawImage {
+  if (image.channels === channels) return image;
+  if (channels === 1) return toGrayscale(image);
+  const n = image.width * image.height;
+  const data = Buffer.allocUnsafe(n * 3);
+  for (let i = 0; i < n; i++) data[3 * i] = data[3 * i + 1] = data[3 * i + 2] = image.data[i];
+  return { data, width: image.width, height: image.height, channels: 3 };
+}

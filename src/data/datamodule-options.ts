@@ -1,0 +1,80 @@
+/**
+ * The options of `ImageClassificationDataModule`, as a zod 4 schema (config
+ * validation and JSON Schema come from it), and the default transform lists:
+ * Fashion-MNIST keeps its 28x28 grey images and normalizes with its own
+ * statistics; folders get the usual ImageNet recipe at 224.
+ *
+ * @example
+ * const options = parseDataModuleOptions({ root: 'data/pets', batchSize: 32 });
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
+export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
+
+export const dataModuleSchema = z.strictObject({
+  /** A data folder, a folder of IDX files, or `fashion-mnist` (Debian's package). */
+  root: z.string().min(1).default('fashion-mnist'),
+  format: z.enum(['auto', 'folder', 'jsonl', 'idx']).default('auto'),
+  batchSize: z.int().positive().default(64),
+  /** Batch size of the val/test/predict loaders (default: batchSize). */
+  evalBatchSize: z.int().positive().optional(),
+  /** Images decoded and transformed at once. */
+  concurrency: z.int().positive().default(4),
+  prefetch: z.int().nonnegative().default(2),
+  /** Share of train held out (stratified) when there is no val split. */
+  valFraction: z.number().min(0).lt(1).default(0.1),
+  seed: z.int().nonnegative().default(42),
+  /** Transform entries for training (default depends on the data set). */
+  trainTransforms: z.array(z.unknown()).optional(),
+  /** Transform entries for val/test/predict, a separate pipeline. */
+  evalTransforms: z.array(z.unknown()).optional(),
+  /** 1 (grey) or 3 (RGB); default 1 for IDX, 3 otherwise. */
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  channelsLast: z.boolean().default(false),
+  /** RAM cache of decoded train images. */
+  cache: z.union([z.literal(false), z.strictObject({ maxBytes: z.int().positive() })]).default(false),
+  badFiles: z.enum(['fail', 'skip']).default('fail'),
+  maxSkipFraction: z.number().min(0).max(1).default(0.01),
+  /** Decode every file once in setup(). */
+  verify: z.boolean().default(false),
+  sampler: z.enum(['random', 'weighted']).default('random'),
+  dropLast: z.boolean().default(false),
+});
+
+/** Options as written by the user (every key optional). */
+export type DataModuleInput = z.input<typeof dataModuleSchema>;
+/** Options after defaults. */
+export type DataModuleOptions = z.output<typeof dataModuleSchema>;
+
+/**
+ * Validates options, reporting every problem at once with its dotted path.
+ *
+ * @example
+ * parseDataModuleOptions({ batchSize: 0 }); // throws ConfigError: batchSize: expected ...
+ */
+export function parseDataModuleOptions(input: unknown): DataModuleOptions {
+  const result = dataModuleSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new ConfigError(`data: expected valid data options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues);
+}
+
+/**
+ * The default train and eval transform entries for a format and channel count.
+ *
+ * @example
+ * defaultTransforms('idx', 1).eval; // [{ name: 'Normalize', mean: [0.286], std: [0.353] }]
+ */
+export function defaultTransforms(format: 'folder' | 'jsonl' | 'idx', channels: 1 | 3): { train: unknown[]; eval: unknown[] } {
+  if (format === 'idx') {
+    const normalize = channels === 1 ? { name: 'Normalize', mean: [...FASHION_MNIST_NORMALIZE.mean], std: [...FASHION_MNIST_NORMALIZE.std] } : { name: 'Normalize', mean: Array(3).fill(FASHION_MNIST_NORMALIZE.mean[0]), std: Array(3).fill(FASHION_MNIST_NORMALIZE.std[0]) };
+    return { train: [normalize], eval: [normalize] };
+  }
+  const normalize = channels === 1 ? { name: 'Normalize', mean: [0.449], std: [0.226] } : { name: 'Normalize' };
+  return {
+    train: [{ name: 'RandomResizedCrop', size: 224 }, { name: 'RandomHorizontalFlip' }, normalize],
+    eval: [{ name: 'Resize', size: 256 }, { name: 'CenterCrop', size: 224 }, normalize],
+  };
+}

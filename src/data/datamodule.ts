@@ -1,0 +1,254 @@
+/**
+ * `ImageClassificationDataModule`: everything the Trainer needs from data,
+ * in one object, as a Lightning `LightningDataModule` gives it: the splits
+ * (image folder, JSONL annotations or IDX files; a stratified val split when
+ * there is none), the class names, the train and eval pipelines (separate),
+ * the loaders, class weights and the labels mapping for export.
+ *
+ * @example
+ * const dm = new ImageClassificationDataModule({ root: 'fashion-mnist', batchSize: 128 });
+ * await dm.setup('fit');
+ * dm.numClasses;                      // 10
+ * for await (const batch of dm.trainLoader().epoch(0)) { ... }
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DataError } from '../errors.js';
+import { classCounts, classWeights } from './class-stats.js';
+import { DataLoader } from './data-loader.js';
+import { classToIdxOf, PathListDataset, Subset } from './dataset.js';
+import type { ImageDataset } from './dataset.js';
+import { defaultTransforms, parseDataModuleOptions } from './datamodule-options.js';
+import type { DataModuleInput, DataModuleOptions } from './datamodule-options.js';
+import { FASHION_MNIST_DIR, IdxDataset } from './datasets/idx-dataset.js';
+import { findSplitDir, ImageFolder } from './datasets/image-folder.js';
+import type { SplitName } from './datasets/image-folder.js';
+import { ANNOTATIONS_FILE, JsonlDataset } from './datasets/jsonl-dataset.js';
+import { walkImages } from './datasets/walk-images.js';
+import type { LabelsMappingOptions } from './labels-mapping.js';
+import { writeLabelsMapping } from './labels-mapping.js';
+import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
+import { stratifiedSplit } from './stratified-split.js';
+import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
+import { applyBadFilePolicy, verifyImages } from './verify-images.js';
+
+/** Lightning's stages. */
+export type Stage = 'fit' | 'validate' | 'test' | 'predict';
+type Format = 'folder' | 'jsonl' | 'idx';
+
+/**
+ * Which on-disk format a root holds: IDX files, JSONL annotations under
+ * train/, or else an image folder.
+ *
+ * @example
+ * await detectFormat('/usr/share/datasets/fashion-mnist'); // 'idx'
+ */
+export async function detectFormat(root: string): Promise<Format> {
+  const entries = await readdir(root).catch((cause: unknown) => {
+    throw new DataError(`data: expected a readable data folder, but got an error reading ${path.resolve(root)}`, { cause });
+  });
+  if (entries.some((n) => /-idx\d-ubyte(\.gz)?$/.test(n))) return 'idx';
+  const train = await findSplitDir(root, 'train');
+  if (train !== null && (await walkImages(train, { accept: (n) => n === ANNOTATIONS_FILE })).length > 0) return 'jsonl';
+  return 'folder';
+}
+
+/** Splits, pipelines and loaders of an image-classification data set. */
+export class ImageClassificationDataModule {
+  readonly options: DataModuleOptions;
+  train: ImageDataset | null = null;
+  val: ImageDataset | null = null;
+  test: ImageDataset | null = null;
+  #format: Format | null = null;
+  #classes: readonly string[] | null = null;
+  #fullTrain: ImageDataset | null = null;
+  #pipelines: { train: ImagePipeline; eval: ImagePipeline } | null = null;
+  readonly #onWarning: (message: string) => void;
+
+  /**
+   * Validates the options (a ConfigError lists every problem); reads nothing yet.
+   *
+   * @example
+   * new ImageClassificationDataModule({ root: 'data/pets', sampler: 'weighted' }, { onWarning: log.warn });
+   */
+  constructor(options: DataModuleInput = {}, hooks: { onWarning?: (message: string) => void } = {}) {
+    this.options = parseDataModuleOptions(options);
+    this.#onWarning = hooks.onWarning ?? ((m) => console.warn(m));
+  }
+
+  /** The folder the data is read from (`fashion-mnist` resolves to Debian's package). */
+  get root(): string {
+    return this.options.root === 'fashion-mnist' ? FASHION_MNIST_DIR : this.options.root;
+  }
+
+  get format(): Format { return this.#need(this.#format, 'format'); }
+  get channels(): 1 | 3 { return this.options.channels ?? (this.format === 'idx' ? 1 : 3); }
+  get idxToClass(): readonly string[] { return this.#need(this.#classes, 'idxToClass'); }
+  get classToIdx(): Record<string, number> { return classToIdxOf(this.idxToClass); }
+  get numClasses(): number { return this.idxToClass.length; }
+
+  /** The train and eval pipelines (built by setup). */
+  get pipelines(): { train: ImagePipeline; eval: ImagePipeline } { return this.#need(this.#pipelines, 'pipelines'); }
+
+  /**
+   * Reads the splits a stage needs: `fit` train + val, `validate` val,
+   * `test` test, `predict` only the class names. Calling it again is cheap.
+   *
+   * @example
+   * await dm.setup('test'); dm.testLoader();
+   */
+  async setup(stage: Stage = 'fit'): Promise<void> {
+    this.#format ??= this.options.format === 'auto' ? await detectFormat(this.root) : this.options.format;
+    this.#pipelines ??= this.#buildPipelines();
+    if (this.train === null) {
+      const full = await this.#load('train');
+      this.#fullTrain = full;
+      this.#classes = full.classes;
+      if (stage === 'fit' || stage === 'validate') await this.#setupFit(full);
+      else this.train = full;
+    }
+    if ((stage === 'fit' || stage === 'validate') && this.val === null && this.options.valFraction === 0) {
+      this.#onWarning('data: no val split and valFraction is 0: validation is off');
+    }
+    if (stage === 'test' && this.test === null) this.test = await this.#verified(await this.#load('test', this.idxToClass), 'test');
+  }
+
+  async #setupFit(full: ImageDataset): Promise<void> {
+    const { valFraction, seed } = this.options;
+    const hasVal = this.format !== 'idx' && (await findSplitDir(this.root, 'val')) !== null;
+    if (hasVal) {
+      this.train = await this.#verified(full, 'train');
+      this.val = await this.#verified(await this.#load('val', full.classes), 'val');
+    } else if (valFraction > 0) {
+      const verified = await this.#verified(full, 'train');
+      const split = stratifiedSplit({ targets: verified.targets, fraction: valFraction, seed });
+      this.train = new Subset(verified, split.train);
+      this.val = new Subset(verified, split.val);
+    } else {
+      this.train = await this.#verified(full, 'train');
+    }
+  }
+
+  async #load(split: SplitName, classes?: readonly string[]): Promise<ImageDataset> {
+    const onWarning = this.#onWarning;
+    switch (this.format) {
+      case 'idx':
+        if (split === 'val') throw new DataError('data: expected train or test for an IDX data set, but got val (IDX has no val split; it is split off train)');
+        return IdxDataset.load({ dir: this.root, split, classes });
+      case 'jsonl':
+        return JsonlDataset.load({ root: this.root, split, classes, onWarning });
+      case 'folder':
+        return ImageFolder.load({ root: this.root, split, classes, onWarning });
+    }
+  }
+
+  async #verified(dataset: ImageDataset, split: string): Promise<ImageDataset> {
+    if (!this.options.verify || this.format === 'idx') return dataset;
+    const bad = await verifyImages(dataset, { decode: { channels: this.channels }, concurrency: this.options.concurrency });
+    if (bad.length > 0) this.#onWarning(`data: ${bad.length} unreadable file(s) in ${split}`);
+    return applyBadFilePolicy(dataset, bad, { policy: this.options.badFiles, maxSkipFraction: this.options.maxSkipFraction, onWarning: this.#onWarning });
+  }
+
+  #buildPipelines(): { train: ImagePipeline; eval: ImagePipeline } {
+    const defaults = defaultTransforms(this.format, this.channels);
+    const decode = { channels: this.channels };
+    return {
+      train: new ImagePipeline({ transforms: buildTransforms(this.options.trainTransforms ?? defaults.train), decode }),
+      eval: new ImagePipeline({ transforms: buildTransforms(this.options.evalTransforms ?? defaults.eval), decode }),
+    };
+  }
+
+  /**
+   * Shuffled (or class-balanced with `sampler: 'weighted'`) training batches.
+   *
+   * @example
+   * for await (const { images, labels } of dm.trainLoader().epoch(epoch)) { ... }
+   */
+  trainLoader(): DataLoader {
+    const train = this.#need(this.train, 'trainLoader');
+    const { seed, sampler } = this.options;
+    return this.#loader(train, {
+      pipeline: this.pipelines.train,
+      batchSize: this.options.batchSize,
+      dropLast: this.options.dropLast,
+      shuffle: true,
+      sampler: sampler === 'weighted' ? new WeightedRandomSampler({ weights: inverseFrequencyWeights(train.targets), seed }) : undefined,
+      cache: this.options.cache === false ? null : this.options.cache.maxBytes,
+    });
+  }
+
+  /** Validation batches in order (eval pipeline). */
+  valLoader(): DataLoader {
+    return this.#evalLoader(this.#need(this.val, 'valLoader (no val split: set valFraction > 0)'));
+  }
+
+  /** Test batches in order (eval pipeline). */
+  testLoader(): DataLoader {
+    return this.#evalLoader(this.#need(this.test, "testLoader (call setup('test'))"));
+  }
+
+  /**
+   * Batches of arbitrary image files (labels -1), through the eval pipeline.
+   *
+   * @example
+   * for await (const { images, indices } of dm.predictLoader(['a.jpg', 'b.png']).epoch()) { ... }
+   */
+  predictLoader(paths: readonly string[]): DataLoader {
+    return this.#evalLoader(new PathListDataset(paths, this.idxToClass));
+  }
+
+  #evalLoader(dataset: ImageDataset): DataLoader {
+    return this.#loader(dataset, { pipeline: this.pipelines.eval, batchSize: this.options.evalBatchSize ?? this.options.batchSize });
+  }
+
+  #loader(dataset: ImageDataset, extra: Partial<ConstructorParameters<typeof DataLoader>[0]>): DataLoader {
+    const o = this.options;
+    return new DataLoader({
+      dataset, seed: o.seed, concurrency: o.concurrency, prefetch: o.prefetch, channelsLast: o.channelsLast,
+      badFiles: o.badFiles, maxSkipFraction: o.maxSkipFraction, onWarning: this.#onWarning, ...extra,
+    });
+  }
+
+  /**
+   * Inverse-frequency weights of the train split, summing to numClasses (for a weighted loss).
+   *
+   * @example
+   * torch.crossEntropy(logits, y, { weight: torch.tensor(dm.classWeights()) });
+   */
+  classWeights(): number[] {
+    const train = this.#need(this.train, 'classWeights');
+    return classWeights(classCounts(train));
+  }
+
+  /** What labels_mapping.json records, from the eval transforms. */
+  labelsMappingOptions(): LabelsMappingOptions {
+    const entries = (this.options.evalTransforms ?? defaultTransforms(this.format, this.channels).eval) as { name?: string; size?: number | number[] }[];
+    const sizeOf = (name: string): number | [number, number] | null => {
+      const size = entries.findLast((e) => e?.name === name)?.size;
+      return size === undefined ? null : typeof size === 'number' ? size : [size[0], size[1]];
+    };
+    const resize = sizeOf('Resize');
+    const crop = sizeOf('CenterCrop');
+    const square = (s: number | [number, number]): [number, number] => (typeof s === 'number' ? [s, s] : s);
+    let hw: [number, number] | null = crop !== null ? square(crop) : Array.isArray(resize) ? resize : null;
+    const base = this.#fullTrain;
+    if (hw === null && base instanceof IdxDataset) hw = [base.height, base.width];
+    if (hw === null) throw new DataError('data: expected a CenterCrop or a Resize to [H, W] in evalTransforms to know the model input size, but got neither');
+    return { classes: this.idxToClass, normalization: this.pipelines.eval.normalize, inputSize: [this.channels, hw[0], hw[1]], resize, crop };
+  }
+
+  /**
+   * Writes `<dir>/labels_mapping.json` (the checkpoint and export code call this).
+   *
+   * @example
+   * await dm.writeLabelsMapping('outputs/run/export');
+   */
+  async writeLabelsMapping(dir: string): Promise<string> {
+    return writeLabelsMapping(dir, this.labelsMappingOptions());
+  }
+
+  #need<T>(value: T | null, what: string): T {
+    if (value === null) throw new DataError(`data: expected setup() to have run before ${what}, but it has not`);
+    return value;
+  }
+}

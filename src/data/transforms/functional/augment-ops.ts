@@ -1,0 +1,86 @@
+/**
+ * The operations of torchvision's AutoAugment family (`_apply_op`) and the
+ * magnitude tables of RandAugment and TrivialAugmentWide, on uint8 images.
+ *
+ * @example
+ * applyAugmentOp(image, { op: 'Rotate', magnitude: 9, interpolation: 'nearest', fill: null });
+ */
+import type { RawImage } from '../../image.js';
+import { adjustBrightness, adjustContrast, adjustSaturation, adjustSharpness, autocontrast, equalize, posterize, roundHalfEven, solarize } from './color.js';
+import { affine } from './geometry.js';
+
+/** Operation names, in torchvision's order (the order matters: ops are drawn by index). */
+export const augmentOps = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate', 'Brightness', 'Color',
+  'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize'] as const;
+export type AugmentOp = (typeof augmentOps)[number];
+
+/** Magnitude bins of one op (`null`: the op takes none) and whether its sign is random. */
+export interface OpSpace { magnitudes: number[] | null; signed: boolean }
+
+const linspace = (a: number, b: number, n: number): number[] =>
+  Array.from({ length: n }, (_, i) => Math.fround(n === 1 ? a : a + ((b - a) * i) / (n - 1)));
+const posterizeBins = (start: number, n: number, div: number): number[] =>
+  Array.from({ length: n }, (_, i) => start - roundHalfEven(Math.fround(i / Math.fround((n - 1) / div))));
+
+/** RandAugment's `_augmentation_space(num_bins, (height, width))`. */
+export function randAugmentSpace(numBins: number, height: number, width: number): Record<AugmentOp, OpSpace> {
+  return {
+    Identity: { magnitudes: null, signed: false },
+    ShearX: { magnitudes: linspace(0, 0.3, numBins), signed: true },
+    ShearY: { magnitudes: linspace(0, 0.3, numBins), signed: true },
+    TranslateX: { magnitudes: linspace(0, (150 / 331) * width, numBins), signed: true },
+    TranslateY: { magnitudes: linspace(0, (150 / 331) * height, numBins), signed: true },
+    Rotate: { magnitudes: linspace(0, 30, numBins), signed: true },
+    Brightness: { magnitudes: linspace(0, 0.9, numBins), signed: true },
+    Color: { magnitudes: linspace(0, 0.9, numBins), signed: true },
+    Contrast: { magnitudes: linspace(0, 0.9, numBins), signed: true },
+    Sharpness: { magnitudes: linspace(0, 0.9, numBins), signed: true },
+    Posterize: { magnitudes: posterizeBins(8, numBins, 4), signed: false },
+    Solarize: { magnitudes: linspace(255, 0, numBins), signed: false },
+    AutoContrast: { magnitudes: null, signed: false },
+    Equalize: { magnitudes: null, signed: false },
+  };
+}
+
+/** TrivialAugmentWide's `_augmentation_space(num_bins)`. */
+export function trivialAugmentWideSpace(numBins: number): Record<AugmentOp, OpSpace> {
+  return {
+    Identity: { magnitudes: null, signed: false },
+    ShearX: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    ShearY: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    TranslateX: { magnitudes: linspace(0, 32, numBins), signed: true },
+    TranslateY: { magnitudes: linspace(0, 32, numBins), signed: true },
+    Rotate: { magnitudes: linspace(0, 135, numBins), signed: true },
+    Brightness: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    Color: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    Contrast: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    Sharpness: { magnitudes: linspace(0, 0.99, numBins), signed: true },
+    Posterize: { magnitudes: posterizeBins(8, numBins, 6), signed: false },
+    Solarize: { magnitudes: linspace(255, 0, numBins), signed: false },
+    AutoContrast: { magnitudes: null, signed: false },
+    Equalize: { magnitudes: null, signed: false },
+  };
+}
+
+/** One op with a signed magnitude: torchvision's `_apply_op`. `fill` null is zero padding. */
+export function applyAugmentOp(image: RawImage, options: { op: AugmentOp; magnitude: number; interpolation: 'nearest' | 'bilinear'; fill: readonly number[] | null }): RawImage {
+  const { op, magnitude: m, interpolation, fill } = options;
+  const warp = { interpolation, fill };
+  const shear = (Math.atan(m) * 180) / Math.PI;
+  switch (op) {
+    case 'Identity': return image;
+    case 'ShearX': return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [shear, 0], center: [0, 0] }, warp);
+    case 'ShearY': return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [0, shear], center: [0, 0] }, warp);
+    case 'TranslateX': return affine(image, { angle: 0, translate: [Math.trunc(m), 0], scale: 1, shear: [0, 0] }, warp);
+    case 'TranslateY': return affine(image, { angle: 0, translate: [0, Math.trunc(m)], scale: 1, shear: [0, 0] }, warp);
+    case 'Rotate': return affine(image, { angle: -m, translate: [0, 0], scale: 1, shear: [0, 0] }, warp);
+    case 'Brightness': return adjustBrightness(image, 1 + m);
+    case 'Color': return adjustSaturation(image, 1 + m);
+    case 'Contrast': return adjustContrast(image, 1 + m);
+    case 'Sharpness': return adjustSharpness(image, 1 + m);
+    case 'Posterize': return posterize(image, Math.trunc(m));
+    case 'Solarize': return solarize(image, m);
+    case 'AutoContrast': return autocontrast(image);
+    case 'Equalize': return equalize(image);
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * Geometric functionals on uint8 HWC images: crop (with zero padding past
+ * the edges), pad, flips, resize (sharp) and torchvision's affine warp
+ * (`F.affine` / `F.rotate` on tensors: inverse matrix, `grid_sample` with
+ * `align_corners=False`, zero padding, fill through the mask channel).
+ *
+ * @example
+ * const patch = crop(image, { top: 10, left: 20, height: 64, width: 64 });
+ */
+import { fromSharp, toSharp } from '../../image.js';
+import type { RawImage } from '../../image.js';
+import { roundHalfEven } from './color.js';
+
+/** A rectangle in pixels. */
+export interface Box { top: number; left: number; height: number; width: number }
+
+/** `F.crop`: the box may extend past the image; the outside is filled with `fill` (0 by default). */
+export function crop(image: RawImage, box: Box, fill: readonly number[] = [0]): RawImage {
+  const { width, height, channels, data } = image;
+  const out = Buffer.allocUnsafe(box.width * box.height * channels);
+  const inside = box.top >= 0 && box.left >= 0 && box.top + box.height <= height && box.left + box.width <= width;
+  if (!inside) {
+    for (let i = 0; i < out.length; i++) out[i] = fill[(i % channels) % fill.length];
+  }
+  const x0 = Math.max(0, box.left);
+  const x1 = Math.min(width, box.left + box.width);
+  for (let y = Math.max(0, box.top); y < Math.min(height, box.top + box.height); y++) {
+    if (x1 <= x0) break;
+    const dst = ((y - box.top) * box.width + (x0 - box.left)) * channels;
+    data.copy(out, dst, (y * width + x0) * channels, (y * width + x1) * channels);
+  }
+  return { data: out, width: box.width, height: box.height, channels };
+}
+
+/** Constant padding on each side. */
+export function pad(image: RawImage, padding: { left: number; top: number; right: number; bottom: number }, fill: readonly number[] = [0]): RawImage {
+  return crop(image, {
+    top: -padding.top, left: -padding.left,
+    height: image.height + padding.top + padding.bottom, width: image.width + padding.left + padding.right,
+  }, fill);
+}
+
+/** Mirrors left-right. */
+export function hflip(image: RawImage): RawImage {
+  const { width, height, channels, data } = image;
+  const out = Buffer.allocUnsafe(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * channels;
+    for (let x = 0; x < width; x++) {
+      const s = row + x * channels;
+      const d = row + (width - 1 - x) * channels;
+      for (let c = 0; c < channels; c++) out[d + c] = data[s + c];
+    }
+  }
+  return { ...image, data: out };
+}
+
+/** Mirrors top-bottom. */
+export function vflip(image: RawImage): RawImage {
+  const { width, height, channels, data } = image;
+  const rowBytes = width * channels;
+  const out = Buffer.allocUnsafe(data.length);
+  for (let y = 0; y < height; y++) data.copy(out, (height - 1 - y) * rowBytes, y * rowBytes, (y + 1) * rowBytes);
+  return { ...image, data: out };
+}
+
+/**
+ * Bilinear (antialiased when shrinking) or nearest resize. Shrinking runs
+ * in sharp (libvips' triangle filter: PIL's BILINEAR up to a level or so of
+ * rounding); an axis that grows goes through `resamplePil`, because libvips
+ * aligns pixel corners rather than centres when it enlarges.
+ */
+export async function resize(image: RawImage, size: { width: number; height: number }, interpolation: 'nearest' | 'bilinear' = 'bilinear'): Promise<RawImage> {
+  if (size.width === image.width && size.height === image.height) return image;
+  if (interpolation === 'bilinear' && (size.width > image.width || size.height > image.height)) return resamplePil(image, size);
+  const kernel = interpolation === 'nearest' ? 'nearest' : 'linear';
+  return fromSharp(toSharp(image).resize(size.width, size.height, { kernel, fit: 'fill', fastShrinkOnLoad: false }), image.channels);
+}
+
+const precisionBits = 22;
+
+/** PIL's `precompute_coeffs` for the bilinear (triangle) filter, in fixed point. */
+function bilinearCoefficients(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; taps: number; weights: Float64Array } {
+  const scale = inSize / outSize;
+  const filterScale = Math.max(scale, 1);
+  const support = filterScale;
+  const taps = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const counts = new Int32Array(outSize);
+  const weights = new Float64Array(outSize * taps);
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const count = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    let total = 0;
+    for (let x = 0; x < count; x++) {
+      const t = Math.abs((x + xmin - center + 0.5) / filterScale);
+      weights[xx * taps + x] = t < 1 ? 1 - t : 0;
+      total += weights[xx * taps + x];
+    }
+    start[xx] = xmin;
+    counts[xx] = count;
+    for (let x = 0; x < count; x++) {
+      const v = total === 0 ? 0 : weights[xx * taps + x] / total;
+      weights[xx * taps + x] = Math.trunc(v < 0 ? -0.5 + v * (1 << precisionBits) : 0.5 + v * (1 << precisionBits));
+    }
+  }
+  return { start, count: counts, taps, weights };
+}
+
+/**
+ * One separable pass. `stride` is the distance between taps in the source
+ * (channels for a horizontal pass, a row for a vertical one); output pixel o
+ * of line l reads from line l's start plus start[o] taps.
+ */
+function resamplePass(image: RawImage, outSize: number, horizontal: boolean): RawImage {
+  const { width, height, channels, data } = image;
+  const { start, count, taps, weights } = bilinearCoefficients(horizontal ? width : height, outSize);
+  const ow = horizontal ? outSize : width;
+  const oh = horizontal ? height : outSize;
+  const out = Buffer.allocUnsafe(ow * oh * channels);
+  const half = 1 << (precisionBits - 1);
+  const inv = 1 / (1 << precisionBits);
+  const stride = horizontal ? channels : width * channels;
+  const lines = horizontal ? height : width * channels;
+  for (let o = 0; o < outSize; o++) {
+    const base = o * taps;
+    const n = count[o];
+    for (let l = 0; l < lines; l++) {
+      let src: number;
+      let dst: number;
+      if (horizontal) {
+        src = (l * width + start[o]) * channels;
+        dst = (l * ow + o) * channels;
+      } else {
+        src = start[o] * stride + l;
+        dst = o * ow * channels + l;
+      }
+      if (horizontal && channels === 3) {
+        let s0 = half, s1 = half, s2 = half;
+        for (let t = 0; t < n; t++, src += 3) {
+          const w = weights[base + t];
+          s0 += w * data[src]; s1 += w * data[src + 1]; s2 += w * data[src + 2];
+        }
+        out[dst] = clip8(Math.floor(s0 * inv)); out[dst + 1] = clip8(Math.floor(s1 * inv)); out[dst + 2] = clip8(Math.floor(s2 * inv));
+      } else if (horizontal) {
+        for (let c = 0; c < channels; c++) {
+          let sum = half;
+          for (let t = 0; t < n; t++) sum += weights[base + t] * data[src + t * stride + c];
+          out[dst + c] = clip8(Math.floor(sum * inv));
+        }
+      } else {
+        let sum = half;
+        for (let t = 0; t < n; t++, src += stride) sum += weights[base + t] * data[src];
+        out[dst] = clip8(Math.floor(sum * inv));
+      }
+    }
+  }
+  return { data: out, width: ow, height: oh, channels };
+}
+
+const clip8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
+
+/** PIL's `Image.resize(..., BILINEAR)` on uint8 pixels: horizontal pass, then vertical. */
+export function resamplePil(image: RawImage, size: { width: number; height: number }): RawImage {
+  let out = image;
+  if (size.width !== out.width) out = resamplePass(out, size.width, true);
+  if (size.height !== out.height) out = resamplePass(out, size.height, false);
+  return out;
+}
+
+/** `_compute_resized_output_size` for a shorter-side `size` and optional `maxSize`: [height, width]. */
+export function shorterSideSize(height: number, width: number, size: number, maxSize?: number): [number, number] {
+  const short = Math.min(height, width);
+  const long = Math.max(height, width);
+  let newShort = size;
+  let newLong = Math.trunc((size * long) / short);
+  if (maxSize !== undefined && newLong > maxSize) {
+    newShort = Math.trunc((maxSize * newShort) / newLong);
+    newLong = maxSize;
+  }
+  return width <= height ? [newLong, newShort] : [newShort, newLong];
+}
+
+/** Parameters of `F.affine`: degrees, pixels, a factor and degrees of shear. */
+export interface AffineParams {
+  angle: number;
+  translate: [number, number];
+  scale: number;
+  shear: [number, number];
+  /** Centre in pixels; default the image centre. */
+  center?: [number, number];
+}
+
+/** `_get_inverse_affine_matrix` with the centre given relative to the image centre. */
+export function inverseAffineMatrix(center: [number, number], p: AffineParams): number[] {
+  const rot = (p.angle * Math.PI) / 180;
+  const sx = (p.shear[0] * Math.PI) / 180;
+  const sy = (p.shear[1] * Math.PI) / 180;
+  const [cx, cy] = center;
+  const [tx, ty] = p.translate;
+  const a = Math.cos(rot - sy) / Math.cos(sy);
+  const b = (-Math.cos(rot - sy) * Math.tan(sx)) / Math.cos(sy) - Math.sin(rot);
+  const c = Math.sin(rot - sy) / Math.cos(sy);
+  const d = (-Math.sin(rot - sy) * Math.tan(sx)) / Math.cos(sy) + Math.cos(rot);
+  const m = [d, -b, 0, -c, a, 0].map((x) => x / p.scale);
+  m[2] += m[0] * (-cx - tx) + m[1] * (-cy - ty);
+  m[5] += m[3] * (-cx - tx) + m[4] * (-cy - ty);
+  m[2] += cx;
+  m[5] += cy;
+  return m;
+}
+
+/**
+ * `F.affine` on a uint8 tensor. `fill` null means plain zero padding (what
+ * RandAugment passes); a fill list goes through torchvision's mask channel.
+ */
+export function affine(image: RawImage, params: AffineParams, options: { interpolation?: 'nearest' | 'bilinear'; fill?: readonly number[] | null } = {}): RawImage {
+  const { width: w, height: h, channels, data } = image;
+  const center: [number, number] = params.center === undefined ? [0, 0] : [params.center[0] - w * 0.5, params.center[1] - h * 0.5];
+  const m = inverseAffineMatrix(center, params).map(Math.fround);
+  const bilinear = options.interpolation === 'bilinear';
+  const fill = options.fill ?? null;
+  const out = Buffer.allocUnsafe(data.length);
+  const acc = new Float64Array(channels);
+  for (let i = 0; i < h; i++) {
+    const y = i - h * 0.5 + 0.5;
+    for (let j = 0; j < w; j++) {
+      const x = j - w * 0.5 + 0.5;
+      const sx = Math.fround(m[0] * x + m[1] * y + m[2]) + w * 0.5 - 0.5;
+      const sy = Math.fround(m[3] * x + m[4] * y + m[5]) + h * 0.5 - 0.5;
+      let mask = 0;
+      acc.fill(0);
+      if (bilinear) {
+        const x0 = Math.floor(sx);
+        const y0 = Math.floor(sy);
+        const fx = sx - x0;
+        const fy = sy - y0;
+        for (let k = 0; k < 4; k++) {
+          const xx = x0 + (k & 1);
+          const yy = y0 + (k >> 1);
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const wgt = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy);
+          mask += wgt;
+          const s = (yy * w + xx) * channels;
+          for (let c = 0; c < channels; c++) acc[c] += wgt * data[s + c];
+        }
+      } else {
+        const xx = roundHalfEven(sx);
+        const yy = roundHalfEven(sy);
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h) {
+          mask = 1;
+          const s = (yy * w + xx) * channels;
+          for (let c = 0; c < channels; c++) acc[c] = data[s + c];
+        }
+      }
+      const d = (i * w + j) * channels;
+      for (let c = 0; c < channels; c++) {
+        let v = acc[c];
+        if (fill !== null) {
+          const fv = fill[fill.length === 1 ? 0 : c];
+          v = bilinear ? v * mask + (1 - mask) * fv : mask < 0.5 ? fv : v;
+        }
+        out[d + c] = Math.min(255, Math.max(0, roundHalfEven(v)));
+      }
+    }
+  }
+  return { ...image, data: out };
+}
+
+/** `_get_gaussian_kernel1d`. */
+export function gaussianKernel1d(kernelSize: number, sigma: number): Float64Array {
+  const half = (kernelSize - 1) * 0.5;
+  const k = new Float64Array(kernelSize);
+  let sum = 0;
+  for (let i = 0; i < kernelSize; i++) {
+    const x = kernelSize === 1 ? -half : -half + (2 * half * i) / (kernelSize - 1);
+    k[i] = Math.exp(-0.5 * (x / sigma) ** 2);
+    sum += k[i];
+  }
+  for (let i = 0; i < kernelSize; i++) k[i] /= sum;
+  return k;
+}
+
+const reflect = (i: number, n: number): number => {
+  if (n === 1) return 0;
+  let r = i;
+  while (r < 0 || r >= n) r = r < 0 ? -r : 2 * (n - 1) - r;
+  return r;
+};
+
+/** `F.gaussian_blur` on a uint8 tensor: separable kernel, reflect padding, round half to even. */
+export function gaussianBlur(image: RawImage, kernelSize: [number, number], sigma: [number, number]): RawImage {
+  const { width: w, height: h, channels, data } = image;
+  const kx = gaussianKernel1d(kernelSize[0], sigma[0]);
+  const ky = gaussianKernel1d(kernelSize[1], sigma[1]);
+  const rx = kernelSize[0] >> 1;
+  const ry = kernelSize[1] >> 1;
+  const tmp = new Float64Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < channels; c++) {
+        let s = 0;
+        for (let t = 0; t < kx.length; t++) s += kx[t] * data[(y * w + reflect(x + t - rx, w)) * channels + c];
+        tmp[(y * w + x) * channels + c] = s;
+      }
+    }
+  }
+  const out = Buffer.allocUnsafe(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < channels; c++) {
+        let s = 0;
+        for (let t = 0; t < ky.length; t++) s += ky[t] * tmp[(reflect(y + t - ry, h) * w + x) * channels + c];
+        out[(y * w + x) * channels + c] = Math.min(255, Math.max(0, roundHalfEven(s)));
+      }
+    }
+  }
+  return { ...image, data: out };
+}

@@ -1,0 +1,49 @@
+/**
+ * Shared option schemas (zod) for the transforms and the one place that turns
+ * a zod failure into a `ConfigError` listing every issue.
+ *
+ * @example
+ * const opts = parseOptions('Resize', resizeSchema, { size: 256 });
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../errors.js';
+
+/** An edge length or an exact [height, width]. */
+export const sizeSchema = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]);
+/** A closed range [low, high] with low ≤ high. */
+export const rangeSchema = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'expected low <= high');
+/** A fill colour: one value for every channel, or one per channel (0-255). */
+export const fillSchema = z.union([z.number(), z.array(z.number()).min(1)]);
+/** Interpolation for the geometric transforms. */
+export const interpolationSchema = z.enum(['nearest', 'bilinear']);
+/** A probability. */
+export const probabilitySchema = z.number().min(0).max(1);
+
+/** torchvision's `_setup_size`: an int means a square. Returns [height, width]. */
+export function toHeightWidth(size: number | readonly [number, number]): [number, number] {
+  return typeof size === 'number' ? [size, size] : [size[0], size[1]];
+}
+
+/** Fill values expanded to `channels` entries. */
+export function fillFor(fill: number | readonly number[], channels: number): number[] {
+  const values = typeof fill === 'number' ? [fill] : fill;
+  return Array.from({ length: channels }, (_, c) => values[values.length === 1 ? 0 : c]);
+}
+
+/**
+ * Validates options with a schema, filling defaults; throws a ConfigError
+ * whose issues carry dotted paths.
+ *
+ * @example
+ * parseOptions('CenterCrop', z.object({ size: sizeSchema }), { size: 224 });
+ */
+export function parseOptions<S extends z.ZodType>(component: string, schema: S, options: unknown, pathPrefix = ''): z.output<S> {
+  const result = schema.safeParse(options ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: [pathPrefix, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
+    message: issue.message,
+  }));
+  const first = issues[0];
+  throw new ConfigError(`${component}: expected valid options, but got ${first.path || 'options'}: ${first.message}`, issues);
+}

@@ -1,0 +1,147 @@
+/**
+ * The per-sample image pipeline: decode, then the transform list, driven by
+ * the sample's `Rng`. When the list starts with Resize / RandomResizedCrop /
+ * CenterCrop, the pipeline reads the header size first, draws the crop, and
+ * has sharp extract + resize while decoding (one libvips pass, JPEG
+ * shrink-on-load when it applies). Normalize and RandomErasing work on the
+ * float batch: the loader reads them from `normalize` and `erasing`.
+ *
+ * @example
+ * const pipeline = new ImagePipeline({ transforms: buildTransforms(config.train.transforms), decode: { channels: 3 } });
+ * const image = await pipeline.run('cat.jpg', Rng.forSample(seed, epoch, index));
+ */
+import sharp from 'sharp';
+import { ConfigError } from '../../errors.js';
+import { decodeError, defaultMaxPixels, finishDecode, openImage } from '../decode.js';
+import type { DecodeOptions } from '../decode.js';
+import type { RawImage } from '../image.js';
+import type { Rng } from '../random.js';
+import { resize } from './functional/geometry.js';
+import type { Box } from './functional/geometry.js';
+import { transformRegistry } from './registry.js';
+import { CenterCrop } from './center-crop.js';
+import { Normalize } from './normalize.js';
+import { RandomErasing } from './random-erasing.js';
+
+/** One step on decoded pixels; `rng` is the sample's stream. */
+export interface Transform {
+  readonly name: string;
+  apply(image: RawImage, rng: Rng): RawImage | Promise<RawImage>;
+  /**
+   * Optional: what this transform would do to an image of `size`, as a crop
+   * and/or resize sharp can run while decoding. It must draw from `rng`
+   * exactly as `apply` would. Null: cannot fuse for this size.
+   */
+  planDecode?(size: { width: number; height: number }, rng: Rng): DecodePlan | null;
+}
+
+/** A crop and/or resize fused into decoding. */
+export interface DecodePlan {
+  crop?: Box;
+  resize?: { width: number; height: number };
+  interpolation?: 'nearest' | 'bilinear';
+}
+
+/** Decode + the transform list, run for one sample with that sample's Rng. */
+export class ImagePipeline {
+  readonly transforms: readonly Transform[];
+  readonly decode: DecodeOptions;
+  /** The Normalize step's mean/std (0-1 scale) if the list has one; the loader applies it on the batch tensor. */
+  readonly normalize: { mean: number[]; std: number[] } | null;
+  /** Same for RandomErasing, which works on the normalized float batch; null when absent. */
+  readonly erasing: RandomErasing | null;
+
+  constructor(options: { transforms: Transform[]; decode: DecodeOptions }) {
+    this.transforms = [...options.transforms];
+    this.decode = options.decode;
+    const norm = this.transforms.find((t): t is Normalize => t instanceof Normalize);
+    this.normalize = norm === undefined ? null : { mean: [...norm.mean], std: [...norm.std] };
+    if (norm !== undefined && norm.mean.length !== options.decode.channels && norm.mean.length !== 1) {
+      throw new ConfigError(`ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel), but got ${norm.mean.length}`);
+    }
+    this.erasing = this.transforms.find((t): t is RandomErasing => t instanceof RandomErasing) ?? null;
+  }
+
+  /** Decodes (unless given pixels) and applies every transform in order. */
+  async run(source: string | Buffer | RawImage, rng: Rng): Promise<RawImage> {
+    let image: RawImage;
+    let next = 0;
+    if (typeof source === 'string' || Buffer.isBuffer(source)) {
+      ({ image, next } = await this.#decode(source, rng));
+    } else {
+      image = source;
+    }
+    for (let i = next; i < this.transforms.length; i++) image = await this.transforms[i].apply(image, rng);
+    return image;
+  }
+
+  /** Decodes, fusing the leading crop/resize steps into sharp when they allow it. */
+  async #decode(source: string | Buffer, rng: Rng): Promise<{ image: RawImage; next: number }> {
+    const first = this.transforms[0];
+    if (first?.planDecode === undefined) return { image: await finishDecode(openImage(source, this.decode), source, this.decode), next: 0 };
+    let size: { width: number; height: number };
+    try {
+      const meta = await sharp(source, { limitInputPixels: this.decode.maxPixels ?? defaultMaxPixels }).metadata();
+      size = meta.autoOrient ?? { width: meta.width, height: meta.height };
+    } catch (error) {
+      throw decodeError(source, this.decode, error);
+    }
+    const plan = first.planDecode(size, rng);
+    if (plan === null) return { image: await finishDecode(openImage(source, this.decode), source, this.decode), next: 0 };
+    let pipeline = openImage(source, this.decode);
+    let next = 1;
+    if (plan.crop !== undefined) pipeline = pipeline.extract(plan.crop);
+    const from = plan.crop ?? size;
+    const to = plan.resize;
+    // libvips enlarges with corner alignment; enlargements go through resize() after decoding instead.
+    const enlarges = to !== undefined && plan.interpolation !== 'nearest' && (to.width > from.width || to.height > from.height);
+    if (to !== undefined && !enlarges) {
+      pipeline = pipeline.resize(to.width, to.height, { kernel: plan.interpolation === 'nearest' ? 'nearest' : 'linear', fit: 'fill' });
+      // Only a CenterCrop may follow in the same pass: it draws nothing from rng.
+      const second = this.transforms[1];
+      const after = second instanceof CenterCrop ? second.planDecode(to) : null;
+      if (after?.crop !== undefined && after.resize === undefined) {
+        pipeline = pipeline.extract(after.crop);
+        next = 2;
+      }
+    }
+    const image = await finishDecode(pipeline, source, this.decode);
+    return { image: enlarges ? await resize(image, to, plan.interpolation) : image, next };
+  }
+}
+
+/**
+ * Builds transforms from config entries like { name: 'RandomResizedCrop', size: 224, scale: [0.08, 1] }
+ * (validated with zod; unknown names list the valid ones). Every problem is
+ * reported at once, each with its path (`[2].size`).
+ *
+ * @example
+ * buildTransforms([{ name: 'RandomResizedCrop', size: 224 }, { name: 'RandomHorizontalFlip' }, { name: 'Normalize' }]);
+ */
+export function buildTransforms(entries: unknown[]): Transform[] {
+  const issues: { path: string; message: string }[] = [];
+  const out: Transform[] = [];
+  const valid = Object.keys(transformRegistry).join(', ');
+  entries.forEach((entry, i) => {
+    if (entry === null || typeof entry !== 'object' || typeof (entry as { name?: unknown }).name !== 'string') {
+      issues.push({ path: `[${i}].name`, message: `expected an object with a name (one of ${valid})` });
+      return;
+    }
+    const { name, ...options } = entry as { name: string } & Record<string, unknown>;
+    const create = Object.hasOwn(transformRegistry, name) ? transformRegistry[name] : undefined;
+    if (create === undefined) {
+      issues.push({ path: `[${i}].name`, message: `expected one of ${valid}, but got '${name}'` });
+      return;
+    }
+    try {
+      out.push(create(options));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const issue of error.issues) issues.push({ path: `[${i}]${issue.path ? `.${issue.path}` : ''}`, message: `${name}: ${issue.message}` });
+    }
+  });
+  if (issues.length > 0) {
+    throw new ConfigError(`transforms: expected valid transform entries, but got ${issues.length} problem(s): ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+/**
+ * `RandomHorizontalFlip`: mirrors left-right with probability `p` (one draw per sample).
+ *
+ * @example
+ * new RandomHorizontalFlip({ p: 0.5 }).apply(image, rng);
+ */
+import { z } from 'zod';
+import type { Rng } from '../random.js';
+import type { RawImage } from '../image.js';
+import { hflip } from './functional/geometry.js';
+import { parseOptions, probabilitySchema } from './options.js';
+import type { Transform } from './pipeline.js';
+
+export const randomHorizontalFlipSchema = z.strictObject({ p: probabilitySchema.default(0.5) });
+/** Options of `RandomHorizontalFlip`. */
+export type RandomHorizontalFlipOptions = z.input<typeof randomHorizontalFlipSchema>;
+
+export class RandomHorizontalFlip implements Transform {
+  readonly name = 'RandomHorizontalFlip';
+  readonly p: number;
+
+  constructor(options: RandomHorizontalFlipOptions = {}) {
+    this.p = parseOptions(this.name, randomHorizontalFlipSchema, options).p;
+  }
+
+  apply(image: RawImage, rng: Rng): RawImage {
+    return rng.random() < this.p ? hflip(image) : image;
+  }
+}

@@ -1,0 +1,61 @@
+// Parity with torchvision 0.14: for all seven architectures, the same seed
+// gives the same initial conv/linear weights, the state-dict keys are
+// torchvision's, and loaded weights give the same logits in eval and train
+// mode. Reference values are generated at test time into a temporary
+// directory by scripts/fixtures/resnet_parity.py (the weights are too big to
+// check in).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { loadSafetensors } from '../torch/serialization/safetensors.js';
+import { resnetFactories } from './resnet.js';
+
+const python = '/usr/bin/python3';
+const script = new URL('../../scripts/fixtures/resnet_parity.py', import.meta.url).pathname;
+const archs = Object.keys(resnetFactories) as (keyof typeof resnetFactories)[];
+const hasTorchvision = spawnSync(python, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0;
+
+const maxDiff = (a: Tensor, b: Tensor): number => torch.tidy(() => a.sub(b).abs().max().item());
+
+void test('ResNets match torchvision: keys, seeded init, eval and train logits', { skip: hasTorchvision ? false : `${python} cannot import torchvision` }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'resnet-parity-'));
+  try {
+    const result = spawnSync(python, [script, dir, ...archs, '--num-classes', '10', '--size', '64', '--batch', '2', '--seed', '0'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    for (const arch of archs) {
+      const weights = loadSafetensors(join(dir, `${arch}.weights.safetensors`)).tensors;
+      const io = loadSafetensors(join(dir, `${arch}.io.safetensors`)).tensors;
+      rmSync(join(dir, `${arch}.weights.safetensors`));
+      torch.manualSeed(0);
+      const model = resnetFactories[arch]({ numClasses: 10 });
+      torch.tidy(() => {
+        const own = model.stateDict();
+        assert.deepEqual(Object.keys(own).sort(), Object.keys(weights).sort(), `${arch}: state-dict keys`);
+        for (const [name, t] of Object.entries(own)) {
+          if (/(^|\.)(conv\d|downsample\.0|fc)\.(weight|bias)$/.test(name)) assert.equal(maxDiff(t, weights[name]), 0, `${arch}: initial ${name}`);
+        }
+      });
+      model.loadStateDict(weights);
+      torch.dispose(weights);
+      torch.tidy(() => {
+        model.eval();
+        const evalDiff = maxDiff(torch.noGrad(() => model.forward(io.x)), io.eval);
+        model.train();
+        const trainDiff = maxDiff(torch.noGrad(() => model.forward(io.x)), io.train);
+        const statsDiff = maxDiff(model.bn1.running_mean!, io['train.bn1.running_mean']);
+        assert.ok(evalDiff <= 1e-4, `${arch}: eval logits differ by ${evalDiff}`);
+        assert.ok(trainDiff <= 1e-4, `${arch}: train logits differ by ${trainDiff}`);
+        assert.ok(statsDiff <= 1e-6, `${arch}: bn1.running_mean after a train forward differs by ${statsDiff}`);
+      });
+      model.dispose();
+      torch.dispose(io);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

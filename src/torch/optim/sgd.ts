@@ -1,0 +1,75 @@
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov momentum,
+ * L2 weight decay and maximize: torch.optim.SGD (PyTorch 1.13), with the
+ * operation order of its single-tensor (`foreach=False`) path, so every step
+ * gives PyTorch's numbers.
+ *
+ * @example
+ * const opt = new SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+ */
+import { keep } from '../memory.js';
+import type { Tensor } from '../tensor.js';
+import { Optimizer, checkOption } from './optimizer.js';
+import type { ParamGroup, ParamsInput } from './optimizer.js';
+
+/** SGD's options; every one but `lr` has PyTorch's default. */
+export interface SGDOptions {
+  lr: number;
+  /** Momentum factor (default 0: plain SGD). */
+  momentum: number;
+  /** Dampening for momentum (default 0). */
+  dampening: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). */
+  nesterov: boolean;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay: number;
+  /** Maximize the objective instead of minimizing it. */
+  maximize: boolean;
+}
+
+/**
+ * torch.optim.SGD. State per parameter: `momentumBuffer` (a tensor, or null
+ * while momentum is 0, as in PyTorch).
+ *
+ * @example
+ * const opt = new SGD([w, b], { lr: 0.01, momentum: 0.9 });
+ * opt.step();
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  protected readonly name = 'SGD';
+
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> & { lr: number }) {
+    const defaults: SGDOptions = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...options };
+    checkOption('SGD', 'lr', defaults.lr, defaults.lr >= 0, 'a number >= 0');
+    checkOption('SGD', 'momentum', defaults.momentum, defaults.momentum >= 0, 'a number >= 0');
+    checkOption('SGD', 'weightDecay', defaults.weightDecay, defaults.weightDecay >= 0, 'a number >= 0');
+    if (defaults.nesterov && (defaults.momentum <= 0 || defaults.dampening !== 0)) {
+      checkOption('SGD', 'momentum', defaults.momentum, false, 'a positive momentum and zero dampening with nesterov');
+    }
+    super(params, defaults);
+  }
+
+  protected stepGroup(group: ParamGroup<SGDOptions>): void {
+    const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
+    for (const p of group.params) {
+      const grad = p.grad;
+      if (grad === null) continue;
+      const state = this.stateOf(p);
+      let dp: Tensor = maximize ? grad.neg() : grad;
+      if (weightDecay !== 0) dp = dp.add(p, weightDecay);
+      if (momentum !== 0) {
+        let buf = state.momentumBuffer as Tensor | null | undefined;
+        if (buf == null) {
+          buf = keep(dp.clone());
+          state.momentumBuffer = buf;
+        } else {
+          buf.mul_(momentum).add_(dp, 1 - dampening);
+        }
+        dp = nesterov ? dp.add(buf, momentum) : buf;
+      } else {
+        state.momentumBuffer = null;
+      }
+      p.add_(dp, -lr);
+    }
+  }
+}
