@@ -6,7 +6,7 @@ import { classCounts, classWeights, countsBySplit, imageSizeHistogram } from './
 import { PathListDataset } from './dataset.js';
 import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
 
-test('classWeights are inverse frequencies that sum to the number of classes', () => {
+void test('classWeights are inverse frequencies that sum to the number of classes', () => {
   const counts = classCounts({ classes: ['a', 'b', 'c'], targets: Int32Array.from([0, 0, 0, 1, 2, 2, -1]) });
   assert.deepEqual(counts, [3, 1, 2]);
   const w = classWeights(counts);
@@ -19,7 +19,7 @@ test('classWeights are inverse frequencies that sum to the number of classes', (
   assert.deepEqual(countsBySplit({ train: { classes: ['a', 'b'], targets: Int32Array.from([1, 1]) } }), { train: { a: 0, b: 2 } });
 });
 
-test('imageSizeHistogram reads sizes from headers', async (t) => {
+void test('imageSizeHistogram reads sizes from headers', async (t) => {
   const dir = await makeTempDir();
   t.after(() => rm(dir, { recursive: true, force: true }));
   const a = await writeSolidImage(path.join(dir, 'a.png'), { color: [0, 0, 0], width: 5, height: 3 });

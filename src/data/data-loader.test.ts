@@ -39,7 +39,7 @@ async function snapshot(loader: DataLoader, epoch: number): Promise<{ images: nu
   return out;
 }
 
-test('same seed gives the same batches for concurrency 1 and 4', async () => {
+void test('same seed gives the same batches for concurrency 1 and 4', async () => {
   const dataset = tinyIdx();
   const make = (concurrency: number, seed = 5): DataLoader => new DataLoader({ dataset, batchSize: 6, shuffle: true, seed, concurrency, prefetch: 2, pipeline: noisyPipeline });
   const a = await snapshot(make(1), 1);
@@ -52,7 +52,7 @@ test('same seed gives the same batches for concurrency 1 and 4', async () => {
   assert.notDeepEqual((await snapshot(make(4, 6), 1)).images, a.images);
 });
 
-test('collate normalizes like ToTensor + Normalize and honours dropLast and channels-last', async () => {
+void test('collate normalizes like ToTensor + Normalize and honours dropLast and channels-last', async () => {
   const dataset = tinyIdx();
   const before = memory().liveTensors;
   const loader = new DataLoader({ dataset, batchSize: 8, dropLast: true, decode: { channels: 3 }, normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] }, channelsLast: true });
@@ -79,7 +79,7 @@ test('collate normalizes like ToTensor + Normalize and honours dropLast and chan
   assert.equal(memory().liveTensors, before);
 });
 
-test('skip policy drops unreadable files with a warning and aborts past maxSkipFraction', async (t) => {
+void test('skip policy drops unreadable files with a warning and aborts past maxSkipFraction', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   for (let i = 0; i < 6; i++) await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.png`), { color: [i * 40, 0, 0] });
@@ -100,7 +100,7 @@ test('skip policy drops unreadable files with a warning and aborts past maxSkipF
   await assert.rejects(new DataLoader({ dataset, batchSize: 4 }).toArray(0), (e: unknown) => e instanceof DataError && e.message.includes('broken.png'));
 });
 
-test('the real transform pipeline is deterministic across concurrency, with the cache on', async (t) => {
+void test('the real transform pipeline is deterministic across concurrency, with the cache on', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   for (let i = 0; i < 8; i++) await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.jpg`), { color: [i * 30, 255 - i * 30, 90], width: 12, height: 10 });

@@ -11,7 +11,7 @@ import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
 
 const small = [{ name: 'Resize', size: [6, 6] }, { name: 'Normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }];
 
-test('a folder without val gets a stratified split; loaders, weights and labels mapping follow', async (t) => {
+void test('a folder without val gets a stratified split; loaders, weights and labels mapping follow', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   for (let i = 0; i < 10; i++) await writeSolidImage(path.join(root, `train/${i < 8 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 20, 0, 0], width: 9, height: 7 });
@@ -44,7 +44,7 @@ test('a folder without val gets a stratified split; loaders, weights and labels 
   dispose(predicted);
 });
 
-test('verify fails before training on an unreadable file, naming it', async (t) => {
+void test('verify fails before training on an unreadable file, naming it', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeSolidImage(path.join(root, 'train/a/1.png'), { color: [1, 2, 3] });
@@ -57,7 +57,7 @@ test('verify fails before training on an unreadable file, naming it', async (t) 
   assert.equal(lenient.train?.length, 1);
 });
 
-test('options are validated with every problem listed', () => {
+void test('options are validated with every problem listed', () => {
   assert.throws(() => new ImageClassificationDataModule({ batchSize: 0, sampler: 'balanced' as never, format: 'csv' as never }), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
     assert.deepEqual(e.issues.map((i) => i.path).sort(), ['batchSize', 'format', 'sampler']);
@@ -65,7 +65,7 @@ test('options are validated with every problem listed', () => {
   });
 });
 
-test('an IDX folder is detected, grey 28x28 by default', async (t) => {
+void test('an IDX folder is detected, grey 28x28 by default', async (t) => {
   const dir = await makeTempDir();
   t.after(() => rm(dir, { recursive: true, force: true }));
   const n = 20;
@@ -84,7 +84,7 @@ test('an IDX folder is detected, grey 28x28 by default', async (t) => {
   assert.deepEqual(dm.labelsMappingOptions().inputSize, [1, 3, 3]);
 });
 
-test('Fashion-MNIST by default, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
+void test('Fashion-MNIST by default, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
   const dm = new ImageClassificationDataModule({ batchSize: 256 });
   await dm.setup('fit');
   assert.equal(dm.numClasses, 10);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stratifiedSplit } from './stratified-split.js';
 
-test('stratifiedSplit keeps each class proportion and is seeded', () => {
+void test('stratifiedSplit keeps each class proportion and is seeded', () => {
   const targets = [...Array(100).fill(0), ...Array(50).fill(1), ...Array(10).fill(2), 3] as number[];
   const { train, val } = stratifiedSplit({ targets, fraction: 0.2, seed: 7 });
   const count = (idx: number[], c: number): number => idx.filter((i) => targets[i] === c).length;

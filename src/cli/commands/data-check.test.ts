@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { makeTempDir, writeSolidImage, writeText } from '../../data/test-images.js';
 import { dataCheck, formatDataCheck, register } from './data-check.js';
 
-test('dataCheck finds unreadable files, empty and missing classes, and duplicates across splits', async (t) => {
+void test('dataCheck finds unreadable files, empty and missing classes, and duplicates across splits', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   const a = await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [255, 0, 0] });
@@ -34,7 +34,7 @@ test('dataCheck finds unreadable files, empty and missing classes, and duplicate
   assert.match(text, /5 problem\(s\) found/);
 });
 
-test('register adds `data check` to a commander program', async (t) => {
+void test('register adds `data check` to a commander program', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [1, 2, 3] });

@@ -8,7 +8,7 @@ import { DataError } from '../../errors.js';
 import { makeTempDir, writeText } from '../test-images.js';
 import { encodeIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, IdxDataset, parseIdx } from './idx-dataset.js';
 
-test('IdxDataset reads plain and gzipped IDX files as one-channel RawImages', async (t) => {
+void test('IdxDataset reads plain and gzipped IDX files as one-channel RawImages', async (t) => {
   const dir = await makeTempDir();
   t.after(() => rm(dir, { recursive: true, force: true }));
   const pixels = Uint8Array.from({ length: 3 * 2 * 4 }, (_, i) => i * 10);
@@ -29,7 +29,7 @@ test('IdxDataset reads plain and gzipped IDX files as one-channel RawImages', as
   await assert.rejects(IdxDataset.load({ dir, split: 'test' }), /t10k-images-idx3-ubyte/);
 });
 
-test('parseIdx validates magic, type, dims and length', () => {
+void test('parseIdx validates magic, type, dims and length', () => {
   assert.throws(() => parseIdx(Buffer.from([1, 0, 8, 1, 0, 0, 0, 1, 5])), (e: unknown) => e instanceof DataError && /magic/.test(e.message));
   assert.throws(() => parseIdx(Buffer.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 5])), /type 0x08.*0x0d/);
   assert.throws(() => parseIdx(Buffer.from([0, 0, 8, 1, 0, 0, 0, 3, 5, 6])), /expected 3 bytes.*got 2/);
@@ -38,7 +38,7 @@ test('parseIdx validates magic, type, dims and length', () => {
   assert.throws(() => new IdxDataset({ images: { dims: [2, 1, 1], data: Buffer.from([1, 2]) }, labels: { dims: [3], data: Buffer.from([0, 1, 1]) } }), /2 labels/);
 });
 
-test('the real Fashion-MNIST test split header, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
+void test('the real Fashion-MNIST test split header, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
   const file = path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz');
   const handle = await open(file);
   const bytes = await handle.readFile();

@@ -6,7 +6,7 @@ import { DataError } from '../../errors.js';
 import { makeTempDir, writeSolidImage, writeText } from '../test-images.js';
 import { ImageFolder } from './image-folder.js';
 
-test('ImageFolder lists classes sorted from train, ignores hidden entries and survives a symlink loop', async (t) => {
+void test('ImageFolder lists classes sorted from train, ignores hidden entries and survives a symlink loop', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeSolidImage(path.join(root, 'train/dog/b.png'), { color: [0, 0, 255] });
@@ -30,7 +30,7 @@ test('ImageFolder lists classes sorted from train, ignores hidden entries and su
   assert.deepEqual([...val.targets], [0]);
 });
 
-test('ImageFolder rejects a val class that train lacks, naming it', async (t) => {
+void test('ImageFolder rejects a val class that train lacks, naming it', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeSolidImage(path.join(root, 'train/cat/a.png'), { color: [255, 0, 0] });

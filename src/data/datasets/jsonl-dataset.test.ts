@@ -8,7 +8,7 @@ import { JsonlDataset } from './jsonl-dataset.js';
 
 const row = (image: string, suffix: string): string => JSON.stringify({ image, prefix: 'class', suffix });
 
-test('JsonlDataset reads nested annotation files, resolves paths per file and skips unknown labels', async (t) => {
+void test('JsonlDataset reads nested annotation files, resolves paths per file and skips unknown labels', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeText(path.join(root, 'train/annotations.jsonl'), [row('a.jpg', 'dog'), row('b.jpg', 'cat'), ''].join('\n'));
@@ -25,7 +25,7 @@ test('JsonlDataset reads nested annotation files, resolves paths per file and sk
   assert.match(warnings[0], /skipped 2 row\(s\).*'bird'/);
 });
 
-test('JsonlDataset reports a malformed line and an escaping path with file:line', async (t) => {
+void test('JsonlDataset reports a malformed line and an escaping path with file:line', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   const file = await writeText(path.join(root, 'train/annotations.jsonl'), [row('a.jpg', 'dog'), '{"image": "b.jpg", ', row('c.jpg', 'cat')].join('\n'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RandomSampler } from './random-sampler.js';
 import { inverseFrequencyWeights, WeightedRandomSampler } from './weighted-random-sampler.js';
 
-test('RandomSampler gives a seeded permutation per epoch', () => {
+void test('RandomSampler gives a seeded permutation per epoch', () => {
   const s = new RandomSampler({ length: 50, seed: 3 });
   const e0 = s.indices(0);
   assert.deepEqual([...e0].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
@@ -13,7 +13,7 @@ test('RandomSampler gives a seeded permutation per epoch', () => {
   assert.equal(new RandomSampler({ length: 5, seed: 0, numSamples: 12, replacement: true }).indices(0).length, 12);
 });
 
-test('WeightedRandomSampler balances classes with inverse-frequency weights', () => {
+void test('WeightedRandomSampler balances classes with inverse-frequency weights', () => {
   const targets = Int32Array.from([...Array(900).fill(0), ...Array(100).fill(1)]);
   const weights = inverseFrequencyWeights(targets);
   assert.equal(weights[0], 1 / 900);
@@ -26,7 +26,7 @@ test('WeightedRandomSampler balances classes with inverse-frequency weights', ()
   assert.notDeepEqual(sampler.indices(1).slice(0, 50), drawn.slice(0, 50));
 });
 
-test('WeightedRandomSampler without replacement draws distinct indices, never zero-weight ones', () => {
+void test('WeightedRandomSampler without replacement draws distinct indices, never zero-weight ones', () => {
   const weights = [0, 1, 1, 5, 0, 2];
   const s = new WeightedRandomSampler({ weights, seed: 0, replacement: false, numSamples: 4 });
   const drawn = s.indices(0);

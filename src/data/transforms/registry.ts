@@ -24,22 +24,25 @@ import { TrivialAugmentWide } from './trivial-augment-wide.js';
 
 type Options = Record<string, unknown>;
 
+// Options are validated by the constructor's zod schema, so any record may be passed in.
+const make = <O>(Class: new (options: O) => Transform) => (options: Options): Transform => new Class(options as O);
+
 /** Name → factory (options are validated by each transform's zod schema). */
 export const transformRegistry: Record<string, (options: Options) => Transform> = {
-  RandomResizedCrop: (o) => new RandomResizedCrop(o),
-  Resize: (o) => new Resize(o),
-  CenterCrop: (o) => new CenterCrop(o),
-  RandomCrop: (o) => new RandomCrop(o),
-  RandomHorizontalFlip: (o) => new RandomHorizontalFlip(o),
-  RandomVerticalFlip: (o) => new RandomVerticalFlip(o),
-  ColorJitter: (o) => new ColorJitter(o),
-  RandomRotation: (o) => new RandomRotation(o),
-  RandomAffine: (o) => new RandomAffine(o),
-  GaussianBlur: (o) => new GaussianBlur(o),
-  RandomGrayscale: (o) => new RandomGrayscale(o),
-  RandAugment: (o) => new RandAugment(o),
-  TrivialAugmentWide: (o) => new TrivialAugmentWide(o),
-  RandomErasing: (o) => new RandomErasing(o),
-  Normalize: (o) => new Normalize(o),
-  ToTensor: (o) => new ToTensor(o),
+  RandomResizedCrop: make(RandomResizedCrop),
+  Resize: make(Resize),
+  CenterCrop: make(CenterCrop),
+  RandomCrop: make(RandomCrop),
+  RandomHorizontalFlip: make(RandomHorizontalFlip),
+  RandomVerticalFlip: make(RandomVerticalFlip),
+  ColorJitter: make(ColorJitter),
+  RandomRotation: make(RandomRotation),
+  RandomAffine: make(RandomAffine),
+  GaussianBlur: make(GaussianBlur),
+  RandomGrayscale: make(RandomGrayscale),
+  RandAugment: make(RandAugment),
+  TrivialAugmentWide: make(TrivialAugmentWide),
+  RandomErasing: make(RandomErasing),
+  Normalize: make(Normalize),
+  ToTensor: make(ToTensor),
 };

@@ -130,7 +130,7 @@ export function lerp_(a: Tensor, end: Tensor, weight: Operand): Tensor {
 /** a = max(a, b) elementwise, in place. */
 export const maximum_ = (a: Tensor, b: Tensor): Tensor => {
   // maximum's backward reads its inputs, so with autograd it must see a copy of `a`, not `a` after the write.
-  const source = a.requiresGrad ? a.clone() : a;
+  const source = a.requiresGrad || b.requiresGrad ? a.clone() : a;
   const m = maximum(source, b);
   copy_(a, m);
   m.dispose();

@@ -29,15 +29,11 @@ export class Adam extends Optimizer<AdamOptions> {
     super(params, adamDefaults('Adam', { lr: 1e-3, weightDecay: 0, ...options }));
   }
 
-  protected stepGroup(group: ParamGroup<AdamOptions>): void {
-    for (const p of group.params) {
-      const grad = p.grad;
-      if (grad === null) continue;
-      let g: Tensor = group.maximize ? grad.neg() : grad;
-      const state = this.stateOf(p);
-      // Adam's L2 penalty goes into the gradient (AdamW decays the weights instead).
-      if (group.weightDecay !== 0) g = g.add(p, group.weightDecay);
-      adamUpdate(p, g, state, group);
-    }
+  protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
+    let g: Tensor = group.maximize ? grad.neg() : grad;
+    const state = this.stateOf(p);
+    // Adam's L2 penalty goes into the gradient (AdamW decays the weights instead).
+    if (group.weightDecay !== 0) g = g.add(p, group.weightDecay);
+    adamUpdate(p, g, state, group);
   }
 }

@@ -27,16 +27,12 @@ export class AdamW extends Optimizer<AdamOptions> {
     super(params, adamDefaults('AdamW', { lr: 1e-3, weightDecay: 1e-2, ...options }));
   }
 
-  protected stepGroup(group: ParamGroup<AdamOptions>): void {
+  protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
+    const g: Tensor = group.maximize ? grad.neg() : grad;
+    const state = this.stateOf(p);
     const decay = 1 - group.lr * group.weightDecay;
-    for (const p of group.params) {
-      const grad = p.grad;
-      if (grad === null) continue;
-      const g: Tensor = group.maximize ? grad.neg() : grad;
-      const state = this.stateOf(p);
-      // PyTorch multiplies by 1 - lr * wd unconditionally; x * 1 is exact, so skip it.
-      if (decay !== 1) p.mul_(decay);
-      adamUpdate(p, g, state, group);
-    }
+    // PyTorch multiplies by 1 - lr * wd unconditionally; x * 1 is exact, so skip it.
+    if (decay !== 1) p.mul_(decay);
+    adamUpdate(p, g, state, group);
   }
 }

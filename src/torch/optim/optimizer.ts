@@ -5,8 +5,8 @@
  *
  * Per-parameter state tensors (moment estimates, momentum buffers) belong to
  * the optimizer: they are `keep()`-ed, survive every `tidy` scope, and are
- * freed by `dispose()`. Each `step()` runs in its own `tidy` + `noGrad`
- * scope, so no temporaries leak.
+ * freed by `dispose()`. `step()` runs under `noGrad`, each parameter's
+ * update in its own `tidy` scope, so no temporaries leak.
  *
  * @example
  * const opt = new SGD([w, { params: [b], lr: 0.01 }], { lr: 0.1 });
@@ -67,7 +67,7 @@ function copyValue<T>(value: T): T {
   return (Array.isArray(value) ? [...(value as unknown[])] : value) as T;
 }
 
-/** The shared machinery; subclasses implement `stepGroup`. */
+/** The shared machinery; subclasses implement `updateParam`. */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> implements Disposable {
   /** The options a group gets when it does not set them. */
   readonly defaults: Readonly<O>;
@@ -118,13 +118,22 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
 
   /** One update of every parameter that has a gradient. */
   step(): void {
-    tidy(() => noGrad(() => {
-      for (const group of this.paramGroups) this.stepGroup(group);
-    }));
+    noGrad(() => {
+      for (const group of this.paramGroups) {
+        for (const p of group.params) {
+          // One scope per parameter frees its temporaries before the next one
+          // allocates, as Python's refcounting does: memory stays warm.
+          tidy(() => {
+            const grad = p.grad;
+            if (grad !== null) this.updateParam(p, grad, group);
+          });
+        }
+      }
+    });
   }
 
-  /** Updates one group; runs inside `tidy` and `noGrad`. */
-  protected abstract stepGroup(group: ParamGroup<O>): void;
+  /** Updates one parameter that has a gradient; runs inside `tidy` and `noGrad`. */
+  protected abstract updateParam(param: Tensor, grad: Tensor, group: ParamGroup<O>): void;
 
   /** The state of `p`, created empty on first use. */
   protected stateOf(p: Tensor): ParamState {

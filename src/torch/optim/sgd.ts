@@ -49,27 +49,23 @@ export class SGD extends Optimizer<SGDOptions> {
     super(params, defaults);
   }
 
-  protected stepGroup(group: ParamGroup<SGDOptions>): void {
+  protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
-    for (const p of group.params) {
-      const grad = p.grad;
-      if (grad === null) continue;
-      const state = this.stateOf(p);
-      let dp: Tensor = maximize ? grad.neg() : grad;
-      if (weightDecay !== 0) dp = dp.add(p, weightDecay);
-      if (momentum !== 0) {
-        let buf = state.momentumBuffer as Tensor | null | undefined;
-        if (buf == null) {
-          buf = keep(dp.clone());
-          state.momentumBuffer = buf;
-        } else {
-          buf.mul_(momentum).add_(dp, 1 - dampening);
-        }
-        dp = nesterov ? dp.add(buf, momentum) : buf;
+    const state = this.stateOf(p);
+    let dp: Tensor = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) dp = dp.add(p, weightDecay);
+    if (momentum !== 0) {
+      let buf = state.momentumBuffer as Tensor | null | undefined;
+      if (buf == null) {
+        buf = keep(dp.clone());
+        state.momentumBuffer = buf;
       } else {
-        state.momentumBuffer = null;
+        buf.mul_(momentum).add_(dp, 1 - dampening);
       }
-      p.add_(dp, -lr);
+      dp = nesterov ? dp.add(buf, momentum) : buf;
+    } else {
+      state.momentumBuffer = null;
     }
+    p.add_(dp, -lr);
   }
 }

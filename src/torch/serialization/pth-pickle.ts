@@ -11,6 +11,7 @@
  * const root = unpickle(pickleBytes, { source: 'model.pth', globals, persistentLoad });
  */
 import { SerializationError } from '../../errors.js';
+import { elementSize } from '../dtype.js';
 import type { DType } from '../dtype.js';
 import { PickleDict, PickleGlobalRef, describe } from './unpickler.js';
 import type { PickleGlobal } from './unpickler.js';
@@ -44,11 +45,6 @@ const storageClasses: Record<string, DType | null> = {
   LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
   BoolStorage: 'bool', ComplexFloatStorage: null, ComplexDoubleStorage: null, QInt8Storage: null, QUInt8Storage: null,
   QInt32Storage: null, QUInt4x2Storage: null, QUInt2x4Storage: null,
-};
-
-/** Elements' byte size per dtype. */
-export const storageItemSize: Record<DType, number> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
 function fail(source: string, expected: string, got: string): never {
@@ -140,9 +136,11 @@ export function storageFromPid(source: string, pid: unknown, read: (key: string)
   if (typeof location !== 'string') fail(source, "a storage location such as 'cpu'", describe(location));
   if (!Number.isSafeInteger(numel) || (numel as number) < 0) fail(source, 'a non-negative storage size', describe(numel));
   const bytes = read(key);
-  const expected = (numel as number) * storageItemSize[dtype];
+  const expected = (numel as number) * elementSize(dtype);
   if (bytes.byteLength !== expected) {
     fail(source, `${expected} bytes in storage '${key}' (${numel} ${dtype} elements)`, `${bytes.byteLength} bytes (the file is truncated or damaged)`);
   }
+  // libtorch assumes bools are 0 or 1; other bytes are undefined behaviour in its kernels.
+  if (dtype === 'bool' && bytes.some((b) => b > 1)) fail(source, `storage '${key}' (bool) to hold only bytes 0 and 1`, 'other bytes');
   return { key, dtype, numel: numel as number, bytes };
 }

@@ -24,11 +24,11 @@
 import { readFileSync } from 'node:fs';
 import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
-import { dtypeCode, isFloatingPoint } from '../dtype.js';
+import { dtypeCode, elementSize, isFloatingPoint } from '../dtype.js';
 import { runT } from '../ops/dispatch.js';
 import { Tensor } from '../tensor.js';
 import { PickleDict, unpickle } from './unpickler.js';
-import { TensorRef, pthGlobals, storageFromPid, storageItemSize } from './pth-pickle.js';
+import { TensorRef, pthGlobals, storageFromPid } from './pth-pickle.js';
 import type { StorageRef } from './pth-pickle.js';
 import { readZip } from './zip-reader.js';
 import type { ZipArchive } from './zip-reader.js';
@@ -40,6 +40,8 @@ export interface PthOptions {
 }
 
 const maxDepth = 100;
+/** Containers and tensors visited while flattening: shared sub-lists could otherwise multiply without bound. */
+const maxVisits = 10_000_000;
 
 function fail(source: string, expected: string, got: string): never {
   throw new SerializationError(`pth: ${source}: expected ${expected}, but got ${got}`);
@@ -86,7 +88,9 @@ function unpickleArchive(zip: ZipArchive, prefix: string, source: string): unkno
 function flatten(root: unknown, source: string): Map<string, TensorRef> {
   const out = new Map<string, TensorRef>();
   const path = new Set<unknown>();
+  let visits = 0;
   const visit = (value: unknown, name: string, depth: number): void => {
+    if (++visits > maxVisits) fail(source, `at most ${maxVisits} values to flatten`, 'more (containers shared many times over)');
     if (value instanceof TensorRef) {
       if (out.has(name)) fail(source, 'unique dotted names after flattening', `'${name}' twice`);
       out.set(name, value);
@@ -116,7 +120,7 @@ function selectNames(all: Map<string, TensorRef>, select: string | undefined, so
 }
 
 function storageBytes(storage: StorageRef, order: 'little' | 'big'): Uint8Array {
-  const size = storageItemSize[storage.dtype];
+  const size = elementSize(storage.dtype);
   if (order === 'little' || size === 1) return storage.bytes;
   const swapped = storage.bytes.slice();
   for (let at = 0; at < swapped.byteLength; at += size) swapped.subarray(at, at + size).reverse();
@@ -146,7 +150,12 @@ function buildTensors(refs: Map<string, TensorRef>, order: 'little' | 'big'): Re
   return out;
 }
 
-/** Parses the bytes of a `torch.save` zip file into a flat record of tensors; `source` names it in errors. */
+/**
+ * Parses the bytes of a `torch.save` zip file into a flat record of tensors; `source` names it in errors.
+ *
+ * @example
+ * const sd = parsePth(await readFile('model.pth'), 'model.pth', { select: 'state_dict' });
+ */
 export function parsePth(bytes: Uint8Array, source = '<buffer>', options: PthOptions = {}): Record<string, Tensor> {
   if (bytes.byteLength >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
     fail(source, 'the zip format of torch.save (PyTorch >= 1.6)', 'the legacy pickle format; re-save it with torch.save in PyTorch >= 1.6');

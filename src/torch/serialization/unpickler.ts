@@ -40,7 +40,12 @@ export class PickleGlobalRef {
   constructor(readonly qualifiedName: string, readonly global: PickleGlobal) {}
 }
 
-/** Interprets pickle bytes; see the module doc for the value mapping. */
+/**
+ * Interprets pickle bytes; see the module doc for the value mapping.
+ *
+ * @example
+ * unpickle(Uint8Array.from([0x80, 2, 0x4b, 7, 0x2e]), { globals: new Map() }); // 7
+ */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
   return new Machine(bytes, options).run();
 }
@@ -145,7 +150,7 @@ class Machine {
       case 0x4d: s.push(this.u16()); return true; // BININT2
       case 0x4a: s.push(this.i32()); return true; // BININT
       case 0x8a: s.push(this.long(this.u8())); return true; // LONG1
-      case 0x8b: s.push(this.long(this.u32())); return true; // LONG4
+      case 0x8b: s.push(this.long(this.u32())); return true; // LONG4 (long() caps the length)
       case 0x49: s.push(this.textInt(this.line())); return true; // INT
       case 0x47: s.push(this.view.getFloat64(this.take(8), false)); return true; // BINFLOAT (big-endian)
       case 0x58: s.push(this.text(this.u32())); return true; // BINUNICODE
@@ -179,7 +184,7 @@ class Machine {
       case 0x7d: s.push(new PickleDict()); return true; // EMPTY_DICT
       case 0x64: { const items = this.popMark(); s.push(this.setItems(new PickleDict(), items)); return true; } // DICT
       case 0x61: { const v = this.pop(); this.list(this.top()).push(v); return true; } // APPEND
-      case 0x65: { const items = this.popMark(); this.list(this.top()).push(...items); return true; } // APPENDS
+      case 0x65: { const items = this.popMark(); const list = this.list(this.top()); for (const v of items) list.push(v); return true; } // APPENDS
       case 0x73: { const v = this.pop(); const k = this.pop(); this.setItems(this.top(), [k, v]); return true; } // SETITEM
       case 0x75: { const items = this.popMark(); this.setItems(this.top(), items); return true; } // SETITEMS
       default: return false;
@@ -282,6 +287,8 @@ class Machine {
   }
 
   long(n: number): number | bigint {
+    // Weights files hold no such numbers; the cap keeps a hostile LONG4 from a quadratic BigInt loop.
+    if (n > 64) this.fail('an integer of at most 64 bytes', `${n} bytes`);
     const bytes = this.raw(n);
     if (n === 0) return 0;
     let value = 0n;

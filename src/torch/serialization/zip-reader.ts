@@ -144,6 +144,8 @@ function readEntry(c: Cursor, entry: ZipEntry): Uint8Array {
     if (entry.compressedSize !== entry.size) fail(c.source, `${entry.size} bytes stored for '${entry.name}'`, `${entry.compressedSize}`);
     bytes = raw;
   } else if (entry.method === 8) {
+    // Deflate cannot expand more than ~1032:1; a larger claim is a lie, and would be a large allocation.
+    if (entry.size > entry.compressedSize * 1032 + 1024) fail(c.source, `at most 1032 bytes out per deflated byte in '${entry.name}'`, `${entry.size} from ${entry.compressedSize}`);
     try {
       bytes = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     } catch (error) {
@@ -157,7 +159,13 @@ function readEntry(c: Cursor, entry: ZipEntry): Uint8Array {
   return bytes;
 }
 
-/** Opens a zip archive held in memory. `source` names it in error messages. */
+/**
+ * Opens a zip archive held in memory. `source` names it in error messages.
+ *
+ * @example
+ * const zip = readZip(bytes, 'model.pth');
+ * [...zip.entries.keys()]; // ['model/data.pkl', 'model/data/0', 'model/version']
+ */
 export function readZip(bytes: Uint8Array, source = '<buffer>'): ZipArchive {
   const c = new Cursor(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), source);
   const entries = readDirectory(c, readDirectoryLocation(c, findEndOfCentralDirectory(c)));

@@ -21,11 +21,14 @@ export function blend(image: RawImage, other: Buffer | number, ratio: number): R
   const src = image.data;
   const out = Buffer.allocUnsafe(src.length);
   if (typeof other === 'number') {
+    // One input value → one output value: a 256-entry table gives the same bytes.
     const qb = f32(q * f32(other));
-    for (let i = 0; i < src.length; i++) {
-      const v = f32(f32(r * src[i]) + qb);
-      out[i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    const lut = new Uint8Array(256);
+    for (let a = 0; a < 256; a++) {
+      const v = f32(f32(r * a) + qb);
+      lut[a] = v <= 0 ? 0 : v >= 255 ? 255 : v;
     }
+    for (let i = 0; i < src.length; i++) out[i] = lut[src[i]];
   } else {
     const perPixel = other.length !== src.length;
     for (let i = 0; i < src.length; i++) {

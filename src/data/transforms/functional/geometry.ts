@@ -46,10 +46,12 @@ export function hflip(image: RawImage): RawImage {
   const out = Buffer.allocUnsafe(data.length);
   for (let y = 0; y < height; y++) {
     const row = y * width * channels;
-    for (let x = 0; x < width; x++) {
-      const s = row + x * channels;
-      const d = row + (width - 1 - x) * channels;
-      for (let c = 0; c < channels; c++) out[d + c] = data[s + c];
+    if (channels === 3) {
+      for (let s = row, d = row + (width - 1) * 3; d >= row; s += 3, d -= 3) {
+        out[d] = data[s]; out[d + 1] = data[s + 1]; out[d + 2] = data[s + 2];
+      }
+    } else {
+      for (let x = 0; x < width; x++) out[row + width - 1 - x] = data[row + x];
     }
   }
   return { ...image, data: out };
@@ -121,38 +123,39 @@ function resamplePass(image: RawImage, outSize: number, horizontal: boolean): Ra
   const out = Buffer.allocUnsafe(ow * oh * channels);
   const half = 1 << (precisionBits - 1);
   const inv = 1 / (1 << precisionBits);
-  const stride = horizontal ? channels : width * channels;
-  const lines = horizontal ? height : width * channels;
-  for (let o = 0; o < outSize; o++) {
-    const base = o * taps;
-    const n = count[o];
-    for (let l = 0; l < lines; l++) {
-      let src: number;
-      let dst: number;
-      if (horizontal) {
-        src = (l * width + start[o]) * channels;
-        dst = (l * ow + o) * channels;
-      } else {
-        src = start[o] * stride + l;
-        dst = o * ow * channels + l;
-      }
-      if (horizontal && channels === 3) {
-        let s0 = half, s1 = half, s2 = half;
-        for (let t = 0; t < n; t++, src += 3) {
-          const w = weights[base + t];
-          s0 += w * data[src]; s1 += w * data[src + 1]; s2 += w * data[src + 2];
-        }
-        out[dst] = clip8(Math.floor(s0 * inv)); out[dst + 1] = clip8(Math.floor(s1 * inv)); out[dst + 2] = clip8(Math.floor(s2 * inv));
-      } else if (horizontal) {
-        for (let c = 0; c < channels; c++) {
+  if (horizontal) {
+    for (let y = 0; y < height; y++) {
+      const row = y * width * channels;
+      for (let o = 0; o < outSize; o++) {
+        const base = o * taps;
+        const n = count[o];
+        let src = row + start[o] * channels;
+        const dst = (y * ow + o) * channels;
+        if (channels === 3) {
+          let s0 = half, s1 = half, s2 = half;
+          for (let t = 0; t < n; t++, src += 3) {
+            const w = weights[base + t];
+            s0 += w * data[src]; s1 += w * data[src + 1]; s2 += w * data[src + 2];
+          }
+          out[dst] = clip8(Math.floor(s0 * inv)); out[dst + 1] = clip8(Math.floor(s1 * inv)); out[dst + 2] = clip8(Math.floor(s2 * inv));
+        } else {
           let sum = half;
-          for (let t = 0; t < n; t++) sum += weights[base + t] * data[src + t * stride + c];
-          out[dst + c] = clip8(Math.floor(sum * inv));
+          for (let t = 0; t < n; t++) sum += weights[base + t] * data[src + t];
+          out[dst] = clip8(Math.floor(sum * inv));
         }
-      } else {
+      }
+    }
+  } else {
+    const rowBytes = width * channels;
+    for (let o = 0; o < outSize; o++) {
+      const base = o * taps;
+      const n = count[o];
+      const first = start[o] * rowBytes;
+      const dst = o * rowBytes;
+      for (let l = 0; l < rowBytes; l++) {
         let sum = half;
-        for (let t = 0; t < n; t++, src += stride) sum += weights[base + t] * data[src];
-        out[dst] = clip8(Math.floor(sum * inv));
+        for (let t = 0, src = first + l; t < n; t++, src += rowBytes) sum += weights[base + t] * data[src];
+        out[dst + l] = clip8(Math.floor(sum * inv));
       }
     }
   }

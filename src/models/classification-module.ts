@@ -1,0 +1,187 @@
+/**
+ * `ClassificationModule`: the LightningModule equivalent for image
+ * classification. It holds a backbone and owns the loss (class-weighted
+ * cross-entropy or focal, label smoothing, soft targets), the metrics of each
+ * split, the optimizer and scheduler configuration, and its hyperparameters
+ * (saved into every checkpoint). The Trainer drives it only through the hooks
+ * below and collects what `log` records.
+ *
+ * @example
+ * const module = new ClassificationModule(models.resnet18({ numClasses: 10, stem: 'small' }), { numClasses: 10 });
+ * const loss = module.trainingStep({ images, labels }, 0);
+ * loss.backward();
+ */
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { Module } from '../torch/nn/index.js';
+import { ShapeError } from '../errors.js';
+import { parseClassificationOptions } from './classification-options.js';
+import type { ClassificationOptions, ClassificationOptionsInput } from './classification-options.js';
+import { configureOptimizers } from './configure-optimizers.js';
+import type { OptimizerConfig } from './configure-optimizers.js';
+import { focalLoss } from './losses.js';
+import { SplitMetrics } from './split-metrics.js';
+import type { Split } from './split-metrics.js';
+
+/** A batch as the data loader yields it; `labels` are int64 [B] or soft targets float [B, C]. */
+export interface ClassificationBatch {
+  images: Tensor;
+  labels: Tensor;
+  indices?: number[];
+}
+
+/** Where a logged value goes, as in Lightning's `self.log`. */
+export interface LogOptions {
+  onStep?: boolean;
+  onEpoch?: boolean;
+  progBar?: boolean;
+}
+
+/** One logged value; tensor values are detached copies the collector disposes. */
+export interface LogEntry extends Required<LogOptions> {
+  name: string;
+  value: Tensor | number;
+}
+
+/** Prediction output: class probabilities [B, C] and the predicted class [B]. */
+export interface Prediction {
+  probs: Tensor;
+  preds: Tensor;
+}
+
+export class ClassificationModule extends Module {
+  declare backbone: Module;
+  declare classWeights: Tensor | null;
+  readonly hparams: ClassificationOptions;
+  readonly #metrics: Record<Split, SplitMetrics>;
+  #logs: LogEntry[] = [];
+  /** The last confusion matrix computed per split (kept for callbacks such as plots). */
+  readonly confusionMatrices: Partial<Record<Split, Tensor>> = {};
+
+  constructor(backbone: Module, options: ClassificationOptionsInput) {
+    super();
+    this.hparams = parseClassificationOptions(options);
+    this.registerModule('backbone', backbone);
+    this.registerBuffer('classWeights', null);
+    const { numClasses, classNames } = this.hparams;
+    this.#metrics = {
+      train: new SplitMetrics('train', { numClasses, classNames }),
+      val: new SplitMetrics('val', { numClasses, classNames }),
+      test: new SplitMetrics('test', { numClasses, classNames }),
+    };
+  }
+
+  get numClasses(): number {
+    return this.hparams.numClasses;
+  }
+
+  forward(images: Tensor): Tensor {
+    return this.backbone.forward(images);
+  }
+
+  /** Replaces the class-weights buffer ([C] floats; null switches weighting off). It moves with `to()`. */
+  setClassWeights(weights: Tensor | readonly number[] | null): void {
+    if (weights === null) {
+      this.classWeights?.dispose();
+      this.classWeights = null;
+      return;
+    }
+    const t = Array.isArray(weights) ? torch.tensor(weights as number[]) : (weights as Tensor).to({ dtype: 'float32' });
+    if (t.ndim !== 1 || t.size(0) !== this.numClasses) {
+      const shape = t.shape;
+      t.dispose();
+      throw new ShapeError(`ClassificationModule.setClassWeights: expected ${this.numClasses} weights, but got shape [${shape.join(', ')}]`);
+    }
+    const device = this.backbone.parameters()[0]?.device ?? 'cpu';
+    const placed = device === t.device ? t : t.to({ device });
+    if (placed !== t) t.dispose();
+    this.classWeights?.dispose();
+    this.classWeights = placed;
+  }
+
+  /** The configured loss of logits against int64 labels or soft targets. */
+  computeLoss(logits: Tensor, labels: Tensor): Tensor {
+    const { loss } = this.hparams;
+    const weight = loss.useClassWeights ? this.classWeights : null;
+    if (loss.name === 'focal') return focalLoss(logits, labels, { gamma: loss.gamma, weight, labelSmoothing: loss.labelSmoothing });
+    return torch.crossEntropy(logits, labels, { weight, labelSmoothing: loss.labelSmoothing });
+  }
+
+  #hardLabels(labels: Tensor): Tensor {
+    return labels.dtype === 'int64' ? labels : labels.argmax({ dim: 1 });
+  }
+
+  #step(split: Split, batch: ClassificationBatch): { loss: Tensor; logits: Tensor } {
+    const logits = this.forward(batch.images);
+    const loss = this.computeLoss(logits, batch.labels);
+    this.#metrics[split].update(logits, this.#hardLabels(batch.labels), loss);
+    return { loss, logits };
+  }
+
+  /** Forward, loss and train metrics; returns the loss to back-propagate. */
+  trainingStep(batch: ClassificationBatch, _batchIndex: number): Tensor {
+    const { loss } = this.#step('train', batch);
+    this.log('train/loss_step', loss, { onStep: true, onEpoch: false, progBar: true });
+    return loss;
+  }
+
+  validationStep(batch: ClassificationBatch, _batchIndex: number): Tensor {
+    return this.#step('val', batch).loss;
+  }
+
+  testStep(batch: ClassificationBatch, _batchIndex: number): Tensor {
+    return this.#step('test', batch).loss;
+  }
+
+  predictStep(batch: Pick<ClassificationBatch, 'images'>, _batchIndex: number): Prediction {
+    const logits = this.forward(batch.images);
+    return { probs: torch.softmax(logits, 1), preds: logits.argmax({ dim: 1 }) };
+  }
+
+  #epochEnd(split: Split): Record<string, number> {
+    const { values, confusionMatrix } = this.#metrics[split].computeAndReset();
+    if (confusionMatrix !== null) {
+      this.confusionMatrices[split]?.dispose();
+      this.confusionMatrices[split] = confusionMatrix;
+    }
+    for (const [name, value] of Object.entries(values)) {
+      const perClass = name.includes('/acc_class/');
+      this.log(name, value, { onStep: false, onEpoch: true, progBar: !perClass && (name.endsWith('/loss') || name.endsWith('/acc_top1')) });
+    }
+    return values;
+  }
+
+  onTrainEpochEnd(): Record<string, number> { return this.#epochEnd('train'); }
+  onValidationEpochEnd(): Record<string, number> { return this.#epochEnd('val'); }
+  onTestEpochEnd(): Record<string, number> { return this.#epochEnd('test'); }
+
+  /** The optimizer and scheduler from the hyperparameters, for a run of `maxEpochs`. */
+  configureOptimizers(run: { maxEpochs: number; stepsPerEpoch?: number }): OptimizerConfig {
+    return configureOptimizers(this.parameters(), this.hparams, run);
+  }
+
+  /** Records a value for the Trainer (Lightning's `self.log`); tensors are detached and kept until collected. */
+  log(name: string, value: Tensor | number, options: LogOptions = {}): void {
+    const stored = typeof value === 'number' ? value : torch.keep(value.detach());
+    this.#logs.push({ name, value: stored, onStep: options.onStep ?? false, onEpoch: options.onEpoch ?? true, progBar: options.progBar ?? false });
+  }
+
+  /** Hands over everything logged since the last call; the caller disposes tensor values. */
+  takeLogs(): LogEntry[] {
+    const logs = this.#logs;
+    this.#logs = [];
+    return logs;
+  }
+
+  /** Resets the metrics of a split without computing (e.g. an interrupted epoch). */
+  resetMetrics(split: Split): void {
+    this.#metrics[split].reset();
+  }
+
+  override dispose(): void {
+    for (const m of Object.values(this.#metrics)) m.dispose();
+    for (const cm of Object.values(this.confusionMatrices)) cm?.dispose();
+    for (const entry of this.takeLogs()) if (typeof entry.value !== 'number') entry.value.dispose();
+    super.dispose();
+  }
+}

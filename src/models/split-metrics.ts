@@ -1,0 +1,87 @@
+/**
+ * The metrics one split keeps over an epoch (Pattern A: `update` every step,
+ * `compute` + log + `reset` at the epoch's end). Train: loss, top-1. Val and
+ * test: loss, top-1, top-k (k = min(5, C)), per-class accuracy, macro F1 and
+ * the confusion matrix (kept for callbacks). Top-1/top-k are micro averages
+ * (the fraction of samples right), as "top-1 accuracy" is usually reported.
+ *
+ * @example
+ * const m = new SplitMetrics('val', { numClasses: 10 });
+ * m.update(logits, labels, loss); const values = m.computeAndReset();
+ */
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { MeanMetric, MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score } from '../metrics/index.js';
+
+export type Split = 'train' | 'val' | 'test';
+
+/** What an epoch's compute returns: scalar values by log name, and the confusion matrix. */
+export interface SplitResult {
+  values: Record<string, number>;
+  confusionMatrix: Tensor | null;
+}
+
+export class SplitMetrics {
+  readonly split: Split;
+  readonly topK: number;
+  readonly #classNames: string[];
+  readonly #loss = new MeanMetric();
+  readonly #top1: MulticlassAccuracy;
+  readonly #topK: MulticlassAccuracy | null;
+  readonly #perClass: MulticlassAccuracy | null;
+  readonly #f1: MulticlassF1Score | null;
+  readonly #confusion: MulticlassConfusionMatrix | null;
+
+  constructor(split: Split, options: { numClasses: number; classNames?: string[] }) {
+    const { numClasses } = options;
+    this.split = split;
+    this.topK = Math.min(5, numClasses);
+    this.#classNames = options.classNames ?? Array.from({ length: numClasses }, (_, i) => String(i));
+    this.#top1 = new MulticlassAccuracy({ numClasses, topK: 1, average: 'micro' });
+    const full = split !== 'train';
+    this.#topK = full && this.topK > 1 ? new MulticlassAccuracy({ numClasses, topK: this.topK, average: 'micro' }) : null;
+    this.#perClass = full ? new MulticlassAccuracy({ numClasses, average: 'none' }) : null;
+    this.#f1 = full ? new MulticlassF1Score({ numClasses, average: 'macro' }) : null;
+    this.#confusion = full ? new MulticlassConfusionMatrix({ numClasses }) : null;
+  }
+
+  /** Adds one batch: logits [B, C], int64 targets [B], and the batch's mean loss. */
+  update(logits: Tensor, target: Tensor, loss: Tensor): void {
+    torch.tidy(() => {
+      const detached = logits.detach();
+      this.#loss.update(loss.detach(), target.size(0));
+      this.#top1.update(detached, target);
+      this.#topK?.update(detached, target);
+      this.#perClass?.update(detached, target);
+      this.#f1?.update(detached, target);
+      this.#confusion?.update(detached, target);
+    });
+  }
+
+  /** Computes every metric (one host sync for all), then resets. The confusion matrix is the caller's to dispose. */
+  computeAndReset(): SplitResult {
+    const s = this.split;
+    const values: Record<string, number> = {};
+    const confusionMatrix = this.#confusion === null ? null : torch.keep(this.#confusion.compute());
+    torch.tidy(() => {
+      values[`${s}/loss`] = this.#loss.compute().item();
+      values[`${s}/acc_top1`] = this.#top1.compute().item();
+      if (this.#topK !== null) values[`${s}/acc_top${this.topK}`] = this.#topK.compute().item();
+      if (this.#f1 !== null) values[`${s}/f1_macro`] = this.#f1.compute().item();
+      if (this.#perClass !== null) {
+        const perClass = this.#perClass.compute().toArray() as number[];
+        perClass.forEach((v, i) => { values[`${s}/acc_class/${this.#classNames[i].replaceAll("/", "_")}`] = v; });
+      }
+    });
+    this.reset();
+    return { values, confusionMatrix };
+  }
+
+  reset(): void {
+    for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.reset();
+  }
+
+  dispose(): void {
+    for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.dispose();
+  }
+}
