@@ -36,7 +36,13 @@ CT_ENTRY(SetGrad) {
   if (info[1].IsNull() || info[1].IsUndefined()) {
     t.mutable_grad().reset();
   } else {
-    t.mutable_grad() = UnwrapTensor(info[1], "setGrad gradient");
+    const at::Tensor& g = UnwrapTensor(info[1], "setGrad gradient");
+    if (g.sizes() != t.sizes() || g.scalar_type() != t.scalar_type() || g.device() != t.device()) {
+      ThrowType(info.Env(), "setGrad: expected a gradient of shape " + c10::str(t.sizes()) + ", dtype " +
+                                c10::toString(t.scalar_type()) + " on " + t.device().str() + " but got " +
+                                c10::str(g.sizes()) + ", " + c10::toString(g.scalar_type()) + " on " + g.device().str());
+    }
+    t.mutable_grad() = g;
   }
   return info.Env().Undefined();
 }

@@ -38,6 +38,12 @@ int64_t ToInt(const Napi::Value& v, const OpBox& op, const c10::Argument& arg) {
   return static_cast<int64_t>(d);
 }
 
+int64_t ToEnum(const Napi::Value& v, const OpBox& op, const c10::Argument& arg, int64_t count, const char* what) {
+  int64_t code = ToInt(v, op, arg);
+  if (code < 0 || code >= count) ArgError(v, op, arg, std::string(what) + " in [0, " + std::to_string(count) + ")");
+  return code;
+}
+
 double ToDouble(const Napi::Value& v, const OpBox& op, const c10::Argument& arg) {
   if (!v.IsNumber()) ArgError(v, op, arg, "a number");
   return v.As<Napi::Number>().DoubleValue();
@@ -140,10 +146,13 @@ c10::IValue ToIValue(const Napi::Value& v, const c10::TypePtr& type, const OpBox
       return ToIValue(v, type->castRaw<c10::OptionalType>()->getElementType(), op, arg);
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType:
-    case c10::TypeKind::ScalarTypeType:
-    case c10::TypeKind::LayoutType:
-    case c10::TypeKind::MemoryFormatType:
       return ToInt(v, op, arg);
+    case c10::TypeKind::ScalarTypeType:
+      return ToEnum(v, op, arg, static_cast<int64_t>(at::ScalarType::NumOptions), "a dtype code");
+    case c10::TypeKind::LayoutType:
+      return ToEnum(v, op, arg, static_cast<int64_t>(at::Layout::NumOptions), "a layout code");
+    case c10::TypeKind::MemoryFormatType:
+      return ToEnum(v, op, arg, static_cast<int64_t>(at::MemoryFormat::NumOptions), "a memory format code");
     case c10::TypeKind::FloatType:
       return ToDouble(v, op, arg);
     case c10::TypeKind::NumberType:
@@ -239,10 +248,10 @@ CT_ENTRY(CallOp) {
     Napi::Value v = i < given ? args.Get(static_cast<uint32_t>(i)) : env.Undefined();
     if (v.IsUndefined() && arg.default_value()) {
       stack.push_back(*arg.default_value());
-    } else if (v.IsUndefined() && arg.type()->kind() != c10::TypeKind::OptionalType) {
+    } else if (v.IsUndefined() && arg.real_type()->kind() != c10::TypeKind::OptionalType) {
       ThrowType(env, op.name + ": missing required argument '" + arg.name() + "'");
     } else {
-      stack.push_back(ToIValue(v, arg.type(), op, arg));
+      stack.push_back(ToIValue(v, arg.real_type(), op, arg));
     }
   }
   op.handle.callBoxed(stack);

@@ -35,7 +35,11 @@ int64_t PositiveInt(const Napi::Value& v, const char* fn) {
 
 CT_ENTRY(ManualSeed) {
   if (!info[0].IsNumber()) ThrowType(info.Env(), "manualSeed: expected a number but got " + DescribeJs(info[0]));
-  at::manual_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
+  double seed = info[0].As<Napi::Number>().DoubleValue();
+  if (seed < 0 || seed > 9007199254740991.0 || seed != static_cast<double>(static_cast<int64_t>(seed))) {
+    ThrowType(info.Env(), "manualSeed: expected a non-negative safe integer but got " + std::to_string(seed));
+  }
+  at::manual_seed(static_cast<uint64_t>(seed));
   return info.Env().Undefined();
 }
 
@@ -75,6 +79,11 @@ CT_ENTRY(AutocastSet) {
   if (!info[1].IsBoolean() || !info[2].IsNumber()) ThrowType(info.Env(), "autocastSet: expected (device, enabled, dtype)");
   bool enabled = info[1].As<Napi::Boolean>().Value();
   auto dtype = static_cast<at::ScalarType>(info[2].As<Napi::Number>().Int32Value());
+  bool allowed = dtype == at::kBFloat16 || (cuda && dtype == at::kHalf);
+  if (!allowed) {
+    ThrowType(info.Env(), std::string("autocastSet: expected dtype bfloat16") + (cuda ? " or float16" : "") +
+                              " but got code " + std::to_string(static_cast<int>(dtype)));
+  }
   if (cuda) {
     at::autocast::set_enabled(enabled);
     at::autocast::set_autocast_gpu_dtype(dtype);

@@ -55,6 +55,8 @@ export interface BatchPipeline {
   readonly erasing: { applyToBatch(images: Tensor, rngs: Rng[]): Tensor } | null;
   /** How the pipeline decodes files (the cache decodes the same way). */
   readonly decode?: DecodeOptions;
+  /** Preferred over `run` when present: runs a sample known by its identity (worker pipelines). */
+  runSample?(source: ImageSource, sample: { seed: number; epoch: number; position: number }): Promise<RawImage>;
 }
 
 /** What to do with a file that cannot be decoded. */
@@ -210,6 +212,7 @@ export class DataLoader {
       const rng = Rng.forSample(this.seed, state.epoch, position);
       const source = await this.#cachedSource(index);
       const pipeline = this.#options.pipeline ?? null;
+      if (pipeline?.runSample !== undefined) return await pipeline.runSample(source, { seed: this.seed, epoch: state.epoch, position });
       if (pipeline !== null) return await pipeline.run(source, rng);
       if (typeof source === 'string' || Buffer.isBuffer(source)) return await decodeImage(source, this.#decodeOptions());
       return source;

@@ -58,6 +58,8 @@ entry('callOp', () => {
   assert.throws(() => call('aten::add', 'Tensor', [a, bad('x')]), typeError(/^aten::add\.Tensor: expected a tensor for argument 'other' but got string$/));
   assert.throws(() => call('aten::add', 'Tensor', [a]), typeError(/aten::add\.Tensor: missing required argument 'other'/));
   assert.throws(() => call('aten::relu', '', [a, a]), typeError(/aten::relu: expected at most 1 arguments but got 2/));
+  assert.throws(() => call('aten::zeros', '', [[2], 99]), typeError(/aten::zeros: expected a dtype code in \[0, \d+\) for argument 'dtype'/));
+  assert.throws(() => call('aten::contiguous', '', [a, 77]), typeError(/expected a memory format code in \[0, 4\) for argument 'memory_format'/));
   assert.throws(() => call('aten::sum', 'dim_IntList', [a, [0.5]]), typeError(/expected an integer for argument 'dim'/));
   assert.throws(() => call('aten::cat', '', [[a, bad(1)]]), typeError(/aten::cat: expected an array of tensors for argument 'tensors'/));
   assert.throws(() => call('aten::mul', 'Scalar', [a, { float: bad('x') }]), typeError(/expected a number for argument 'other'/));
@@ -70,7 +72,6 @@ entry('callOp', () => {
   assert.throws(() => call('aten::conv2d', '', [f32(new Array(50).fill(0), [1, 2, 5, 5]), f32(new Array(27).fill(0), [1, 3, 3, 3])]),
     libtorchError(/expected input\[1, 2, 5, 5\] to have 3 channels, but got 2 channels instead/));
   assert.throws(() => call('aten::view', '', [a, [4, -1]]), libtorchError(/shape '\[4, -1\]' is invalid for input of size 6/));
-  assert.throws(() => call('aten::zeros', '', [[2], 99]), libtorchError(/Unsupported TypeMeta/));
   assert.throws(() => call('aten::zeros', '', [[2], F32, null, 'gpu']), libtorchError(/Expected one of cpu, cuda/));
   const gone = f32([1]);
   native.dispose(gone);
@@ -209,6 +210,7 @@ entry('setGrad', () => {
   native.setGrad(a, null);
   assert.equal(native.grad(a), null);
   assert.throws(() => native.setGrad(a, bad(3)), typeError(/setGrad gradient/));
+  assert.throws(() => native.setGrad(a, f32([1, 2, 3])), typeError(/setGrad: expected a gradient of shape \[2\], dtype Float on cpu but got \[3\]/));
 });
 
 entry('backward', () => {
@@ -269,6 +271,7 @@ entry('manualSeed', () => {
   native.manualSeed(0);
   assert.deepEqual(values(call('aten::randn', '', [[3]])), [1.5409960746765137, -0.293428897857666, -2.1787893772125244]);
   assert.throws(() => native.manualSeed(bad('0')), typeError(/manualSeed: expected a number but got string/));
+  assert.throws(() => native.manualSeed(-5), typeError(/manualSeed: expected a non-negative safe integer/));
 });
 
 entry('setNumThreads', () => {
@@ -302,8 +305,9 @@ entry('autocastSet', () => {
   assert.deepEqual(native.autocastGet('cpu'), [false, BF16]);
   assert.throws(() => native.autocastSet(bad('tpu'), true, BF16), typeError(/expected device 'cpu' or 'cuda' but got tpu/));
   assert.throws(() => native.autocastSet('cpu', bad(1), BF16), typeError(/autocastSet: expected \(device, enabled, dtype\)/));
-  assert.throws(() => native.autocastSet('cpu', false, F32), libtorchError(/AutocastCPU only support Bfloat16/));
+  // A bad dtype is refused before anything changes.
   native.autocastSet('cpu', false, BF16);
+  assert.throws(() => native.autocastSet('cpu', true, F32), typeError(/autocastSet: expected dtype bfloat16 but got code 6/));
   assert.deepEqual(native.autocastGet('cpu'), [false, BF16]);
 });
 
