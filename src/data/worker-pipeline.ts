@@ -31,6 +31,8 @@ export interface WorkerPipelineOptions {
 
 interface Slot {
   worker: Worker;
+  /** Set once the worker has died; later tasks fail at once with it. */
+  failure: Error | null;
   pending: Map<number, { resolve: (image: RawImage) => void; reject: (error: Error) => void }>;
 }
 
@@ -55,8 +57,12 @@ export class WorkerPipeline {
   }
 
   #start(url: URL, options: WorkerPipelineOptions): Slot {
-    const worker = new Worker(url, { workerData: { transforms: options.transforms, decode: options.decode } });
-    const slot: Slot = { worker, pending: new Map() };
+    const workerData = { transforms: options.transforms, decode: options.decode };
+    // Under tsx (running from .ts sources) a worker does not inherit the loader hooks: register them first.
+    const worker = url.pathname.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
+      : new Worker(url, { workerData });
+    const slot: Slot = { worker, failure: null, pending: new Map() };
     worker.unref();
     worker.on('message', (result: WorkerResult) => {
       const waiter = slot.pending.get(result.id);
@@ -66,10 +72,13 @@ export class WorkerPipeline {
       if (result.ok) waiter.resolve({ data: Buffer.from(result.data), width: result.width, height: result.height, channels: result.channels });
       else waiter.reject(result.name === 'DataError' ? new DataError(result.message) : new Error(result.message));
     });
-    worker.on('error', (error) => {
-      for (const waiter of slot.pending.values()) waiter.reject(new DataError(`WorkerPipeline: expected a running worker, but it failed: ${error.message}`, { cause: error }));
+    const fail = (error: Error): void => {
+      slot.failure ??= new DataError(`WorkerPipeline: expected a running worker, but it failed: ${error.message}`, { cause: error });
+      for (const waiter of slot.pending.values()) waiter.reject(slot.failure);
       slot.pending.clear();
-    });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
     return slot;
   }
 
@@ -88,6 +97,7 @@ export class WorkerPipeline {
     const slot = this.#slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     const id = this.#nextId++;
     const src: WorkerTask['source'] = typeof source === 'string' ? { path: source } : Buffer.isBuffer(source) ? { bytes: source } : { raw: source };
+    if (slot.failure !== null) return Promise.reject(slot.failure);
     return new Promise<RawImage>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();

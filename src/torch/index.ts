@@ -23,3 +23,6 @@ export * from './ops/indexing.js';
 export * from './ops/nn-functional.js';
 export * from './ops/loss.js';
 export { schemaOf } from './ops/dispatch.js';
+export { save, load } from './serialization/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -1,0 +1,15 @@
+/**
+ * classifier-training: image-classifier training for TypeScript on libtorch.
+ *
+ * @example
+ * import { torch, nn, optim, models, metrics, data } from 'classifier-training';
+ * const model = models.resnet18({ numClasses: 10, stem: 'small' });
+ * const logits = torch.noGrad(() => model.forward(torch.randn([8, 3, 32, 32])));
+ */
+export * as torch from './torch/index.js';
+export * as nn from './torch/nn/index.js';
+export * as optim from './torch/optim/index.js';
+export * as models from './models/index.js';
+export * as metrics from './metrics/index.js';
+export { registry, register } from './registry.js';
+export * from './errors.js';

@@ -1,0 +1,16 @@
+/**
+ * Models: torchvision-identical ResNets, the ClassificationModule, losses and
+ * pretrained-weight loading.
+ *
+ * @example
+ * const module = new models.ClassificationModule(models.resnet18({ numClasses: 10 }), { numClasses: 10 });
+ */
+export * from './resnet.js';
+export { BasicBlock, Bottleneck } from './resnet-blocks.js';
+export * from './pretrained.js';
+export * from './pretrained-weights.js';
+export * from './classification-module.js';
+export * from './classification-options.js';
+export * from './configure-optimizers.js';
+export * from './split-metrics.js';
+export * from './losses.js';
