@@ -83,6 +83,8 @@ export function adjustSaturation(image: RawImage, factor: number): RawImage {
   return blend(image, grayscaleValues(image), factor);
 }
 
+/** `uint8 / 255.0` in float32, for every byte. */
+const unitScale = Float64Array.from({ length: 256 }, (_, v) => f32(v / 255));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /** Shifts hue in HSV by `factor` (in [-0.5, 0.5]) of a full turn; grey images are unchanged. */
@@ -91,11 +93,11 @@ export function adjustHue(image: RawImage, factor: number): RawImage {
   const src = image.data;
   const out = Buffer.allocUnsafe(src.length);
   for (let j = 0; j < src.length; j += 3) {
-    const r = f32(src[j] / 255);
-    const g = f32(src[j + 1] / 255);
-    const b = f32(src[j + 2] / 255);
-    const maxc = Math.max(r, g, b);
-    const minc = Math.min(r, g, b);
+    const r = unitScale[src[j]];
+    const g = unitScale[src[j + 1]];
+    const b = unitScale[src[j + 2]];
+    const maxc = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const minc = r < g ? (r < b ? r : b) : g < b ? g : b;
     const cr = f32(maxc - minc);
     const eq = maxc === minc;
     const s = eq ? 0 : f32(cr / maxc);
