@@ -23,6 +23,8 @@ export const dataModuleSchema = z.strictObject({
   /** Images decoded and transformed at once. */
   concurrency: z.int().positive().default(4),
   prefetch: z.int().nonnegative().default(2),
+  /** Worker threads for the train transforms (0: run them on the main thread, beside sharp's own threads). */
+  workers: z.int().nonnegative().default(0),
   /** Share of train held out (stratified) when there is no val split. */
   valFraction: z.number().min(0).lt(1).default(0.1),
   seed: z.int().nonnegative().default(42),

@@ -31,6 +31,7 @@ import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weigh
 import { stratifiedSplit } from './stratified-split.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { applyBadFilePolicy, verifyImages } from './verify-images.js';
+import { WorkerPipeline } from './worker-pipeline.js';
 
 /** Lightning's stages. */
 export type Stage = 'fit' | 'validate' | 'test' | 'predict';
@@ -62,7 +63,7 @@ export class ImageClassificationDataModule {
   #format: Format | null = null;
   #classes: readonly string[] | null = null;
   #fullTrain: ImageDataset | null = null;
-  #pipelines: { train: ImagePipeline; eval: ImagePipeline } | null = null;
+  #pipelines: { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } | null = null;
   readonly #onWarning: (message: string) => void;
 
   /**
@@ -88,7 +89,12 @@ export class ImageClassificationDataModule {
   get numClasses(): number { return this.idxToClass.length; }
 
   /** The train and eval pipelines (built by setup). */
-  get pipelines(): { train: ImagePipeline; eval: ImagePipeline } { return this.#need(this.#pipelines, 'pipelines'); }
+  get pipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } { return this.#need(this.#pipelines, 'pipelines'); }
+
+  /** Ends the train pipeline's worker threads, if any. */
+  async close(): Promise<void> {
+    if (this.#pipelines?.train instanceof WorkerPipeline) await this.#pipelines.train.close();
+  }
 
   /**
    * Reads the splits a stage needs: `fit` train + val, `validate` val,
@@ -149,11 +155,13 @@ export class ImageClassificationDataModule {
     return applyBadFilePolicy(dataset, bad, { policy: this.options.badFiles, maxSkipFraction: this.options.maxSkipFraction, onWarning: this.#onWarning });
   }
 
-  #buildPipelines(): { train: ImagePipeline; eval: ImagePipeline } {
+  #buildPipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } {
     const defaults = defaultTransforms(this.format, this.channels);
     const decode = { channels: this.channels };
+    const trainEntries = this.options.trainTransforms ?? defaults.train;
+    const workers = this.options.workers;
     return {
-      train: new ImagePipeline({ transforms: buildTransforms(this.options.trainTransforms ?? defaults.train), decode }),
+      train: workers > 0 ? new WorkerPipeline({ transforms: trainEntries, decode, workers }) : new ImagePipeline({ transforms: buildTransforms(trainEntries), decode }),
       eval: new ImagePipeline({ transforms: buildTransforms(this.options.evalTransforms ?? defaults.eval), decode }),
     };
   }
