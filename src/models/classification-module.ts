@@ -62,7 +62,9 @@ export class ClassificationModule extends Module {
     super();
     this.hparams = parseClassificationOptions(options);
     this.registerModule('backbone', backbone);
-    this.registerBuffer('classWeights', null);
+    // Not persistent: a module rebuilt from a checkpoint's hparams for inference has no data to
+    // compute weights from, and a strict load must not fail on them; training recomputes them.
+    this.registerBuffer('classWeights', null, { persistent: false });
     const { numClasses, classNames } = this.hparams;
     this.#metrics = {
       train: new SplitMetrics('train', { numClasses, classNames }),
@@ -79,24 +81,30 @@ export class ClassificationModule extends Module {
     return this.backbone.forward(images);
   }
 
-  /** Replaces the class-weights buffer ([C] floats; null switches weighting off). It moves with `to()`. */
+  /**
+   * Replaces the class-weights buffer ([C] weights; null switches weighting
+   * off). The buffer is a copy in the dtype and on the device of the
+   * module's floating-point parameters, and moves with `to()`.
+   */
   setClassWeights(weights: Tensor | readonly number[] | null): void {
     if (weights === null) {
       this.classWeights?.dispose();
       this.classWeights = null;
       return;
     }
-    const t = Array.isArray(weights) ? torch.tensor(weights as number[]) : (weights as Tensor).to({ dtype: 'float32' });
+    const reference = this.parameters().find((p) => torch.isFloatingPoint(p.dtype));
+    const dtype = reference?.dtype ?? 'float32';
+    const device = reference?.device ?? 'cpu';
+    const t = weights instanceof torch.Tensor
+      ? torch.tidy(() => weights.detach().to({ dtype, device, copy: true }))
+      : torch.tensor([...weights], { dtype, device });
     if (t.ndim !== 1 || t.size(0) !== this.numClasses) {
       const shape = t.shape;
       t.dispose();
-      throw new ShapeError(`ClassificationModule.setClassWeights: expected ${this.numClasses} weights, but got shape [${shape.join(', ')}]`);
+      throw new ShapeError(`ClassificationModule.setClassWeights: expected ${this.numClasses} weights (shape [${this.numClasses}]), but got shape [${shape.join(', ')}]`);
     }
-    const device = this.backbone.parameters()[0]?.device ?? 'cpu';
-    const placed = device === t.device ? t : t.to({ device });
-    if (placed !== t) t.dispose();
     this.classWeights?.dispose();
-    this.classWeights = placed;
+    this.classWeights = t;
   }
 
   /** The configured loss of logits against int64 labels or soft targets. */

@@ -11,16 +11,18 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
 export const lossSchema = z.object({
-  name: z.enum(['crossEntropy', 'focal']).default('crossEntropy'),
+  /** The registry's loss names. */
+  name: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
   labelSmoothing: z.number().min(0).max(1).default(0.1),
   /** Focal loss's focusing parameter γ. */
   gamma: z.number().min(0).default(2),
   /** Use the class-weights buffer (set with `setClassWeights`). */
   useClassWeights: z.boolean().default(true),
-});
+}).strict();
 
 export const optimizerSchema = z.object({
-  name: z.enum(['adamw', 'sgd']).default('adamw'),
+  /** The registry's optimizer names. Adam's weightDecay is an L2 penalty; AdamW's is decoupled. */
+  name: z.enum(['adamw', 'adam', 'sgd']).default('adamw'),
   lr: z.number().positive().default(1e-4),
   weightDecay: z.number().min(0).default(1e-4),
   betas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.9, 0.999]),
@@ -29,16 +31,17 @@ export const optimizerSchema = z.object({
   nesterov: z.boolean().default(false),
   /** No weight decay on biases and normalisation weights (every parameter with ndim <= 1). */
   noDecayOnNormAndBias: z.boolean().default(true),
-});
+}).strict();
 
 export const schedulerSchema = z.object({
-  name: z.enum(['warmupCosine', 'none']).default('warmupCosine'),
+  /** 'warmup_cosine' as the registry's scheduler of that name; 'none' keeps the lr constant. */
+  name: z.enum(['warmup_cosine', 'none']).default('warmup_cosine'),
   warmupEpochs: z.number().min(0).default(5),
   warmupStartFactor: z.number().positive().max(1).default(1e-3),
   etaMinFactor: z.number().min(0).max(1).default(0.05),
   /** Step the scheduler once per epoch or once per optimizer step. */
   interval: z.enum(['epoch', 'step']).default('epoch'),
-});
+}).strict();
 
 export const classificationOptionsSchema = z.object({
   numClasses: z.number().int().min(2),
@@ -47,23 +50,39 @@ export const classificationOptionsSchema = z.object({
   loss: lossSchema.default(lossSchema.parse({})),
   optimizer: optimizerSchema.default(optimizerSchema.parse({})),
   scheduler: schedulerSchema.default(schedulerSchema.parse({})),
-});
+}).strict();
 
 export type ClassificationOptions = z.output<typeof classificationOptionsSchema>;
 export type ClassificationOptionsInput = z.input<typeof classificationOptionsSchema>;
 
-/** Validates options, reporting every issue with its dotted path. */
+interface Issue { path: string; message: string }
+
+/** zod's issues as dotted paths; an unknown key becomes one issue at its own path. */
+function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path.map(String);
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown option' }));
+    return [{ path: path.join('.'), message: i.message }];
+  });
+}
+
+/** classNames must name every class; checked on the raw input so it is reported with the other issues. */
+function classNameIssues(input: unknown): Issue[] {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as { numClasses?: unknown; classNames?: unknown };
+  if (!Array.isArray(raw.classNames) || typeof raw.numClasses !== 'number' || raw.classNames.length === raw.numClasses) return [];
+  return [{ path: 'classNames', message: `expected ${raw.numClasses} names (one per class), but got ${raw.classNames.length}` }];
+}
+
+/**
+ * Validates options, filling defaults and reporting every issue at once,
+ * each with its dotted path (`optimizer.lr`).
+ *
+ * @example
+ * parseClassificationOptions({ numClasses: 10, loss: { name: 'focal', gamma: 2 } });
+ */
 export function parseClassificationOptions(input: unknown): ClassificationOptions {
   const parsed = classificationOptionsSchema.safeParse(input);
-  if (parsed.success) {
-    const names = parsed.data.classNames;
-    if (names !== undefined && names.length !== parsed.data.numClasses) {
-      throw new ConfigError(`ClassificationModule: expected ${parsed.data.numClasses} classNames, but got ${names.length}`, [
-        { path: 'classNames', message: `expected ${parsed.data.numClasses} names` },
-      ]);
-    }
-    return parsed.data;
-  }
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const issues = [...(parsed.success ? [] : issuesOf(parsed.error)), ...classNameIssues(input)];
+  if (parsed.success && issues.length === 0) return parsed.data;
   throw new ConfigError(`ClassificationModule: expected valid options, but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }

@@ -1,6 +1,6 @@
 /**
  * Builds the optimizer and LR scheduler a ClassificationModule asks for:
- * AdamW (or SGD with momentum) with no weight decay on norm and bias
+ * AdamW, Adam or SGD (with momentum), with no weight decay on norm and bias
  * parameters when asked, and SequentialLR(LinearLR warmup from
  * `warmupStartFactor`, then CosineAnnealingLR down to lr × etaMinFactor),
  * stepped per epoch or per optimizer step.
@@ -9,21 +9,29 @@
  * const { optimizer, scheduler, interval } = configureOptimizers(model.parameters(), hp, { maxEpochs: 30, stepsPerEpoch: 100 });
  */
 import type { Tensor } from '../torch/index.js';
-import { AdamW, CosineAnnealingLR, LinearLR, SGD, SequentialLR } from '../torch/optim/index.js';
-import type { Optimizer } from '../torch/optim/index.js';
+import { Adam, AdamW, CosineAnnealingLR, LinearLR, SGD, SequentialLR } from '../torch/optim/index.js';
+import type { LRScheduler, Optimizer, ReduceLROnPlateau } from '../torch/optim/index.js';
 import { ConfigError } from '../errors.js';
 import type { ClassificationOptions } from './classification-options.js';
 
-/** Anything with `step()`, `getLastLr()` and a state dict. */
-export type Scheduler = CosineAnnealingLR | SequentialLR;
+/** Any LR scheduler: the epoch-indexed ones, SequentialLR and ReduceLROnPlateau (`step(metric)`). */
+export type Scheduler = LRScheduler | SequentialLR | ReduceLROnPlateau;
 
+/** What `configureOptimizers` returns (Lightning's optimizer + lr_scheduler dict). */
 export interface OptimizerConfig {
   optimizer: Optimizer;
   scheduler: Scheduler | null;
+  /** Step the scheduler after every epoch or after every optimizer step. */
   interval: 'epoch' | 'step';
 }
 
-/** Splits parameters into those that get weight decay (ndim > 1) and those that do not. */
+/**
+ * Splits parameters into those that get weight decay (ndim > 1) and those
+ * that do not (biases and normalisation weights, ndim <= 1).
+ *
+ * @example
+ * new AdamW(decayGroups(model.parameters(), 1e-4, true), { lr: 1e-3 });
+ */
 export function decayGroups(params: readonly Tensor[], weightDecay: number, noDecayOnNormAndBias: boolean) {
   if (!noDecayOnNormAndBias) return [{ params, weightDecay }];
   const decay = params.filter((p) => p.ndim > 1);
@@ -31,30 +39,75 @@ export function decayGroups(params: readonly Tensor[], weightDecay: number, noDe
   return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }].filter((g) => g.params.length > 0);
 }
 
+/** Options of `warmupCosineLR`, in scheduler steps (epochs or optimizer steps, as the caller steps it). */
+export interface WarmupCosineOptions {
+  /** Steps of linear warmup; 0 gives plain cosine annealing. */
+  warmupIters: number;
+  /** Steps in all, warmup included. */
+  totalIters: number;
+  /** The warmup's first lr factor, in (0, 1]. */
+  warmupStartFactor: number;
+  /** The lowest lr, reached at `totalIters`. */
+  etaMin: number;
+}
+
+/**
+ * Linear warmup then cosine annealing: PyTorch's
+ * `SequentialLR([LinearLR(start_factor, total_iters=warmup), CosineAnnealingLR(T_max=total - warmup, eta_min)], milestones=[warmup])`,
+ * or a plain CosineAnnealingLR(T_max=total) when `warmupIters` is 0.
+ *
+ * @example
+ * const sched = warmupCosineLR(opt, { warmupIters: 5, totalIters: 30, warmupStartFactor: 1e-3, etaMin: 5e-6 });
+ */
+export function warmupCosineLR(optimizer: Optimizer, options: WarmupCosineOptions): CosineAnnealingLR | SequentialLR {
+  const { warmupIters, totalIters, warmupStartFactor, etaMin } = options;
+  if (!Number.isInteger(warmupIters) || !Number.isInteger(totalIters) || warmupIters < 0 || totalIters <= warmupIters) {
+    throw new ConfigError(`warmupCosineLR: expected integers 0 <= warmupIters < totalIters, but got warmupIters ${warmupIters} and totalIters ${totalIters}`);
+  }
+  const cosine = () => new CosineAnnealingLR(optimizer, { tMax: totalIters - warmupIters, etaMin });
+  if (warmupIters === 0) return cosine();
+  const linear = new LinearLR(optimizer, { startFactor: warmupStartFactor, endFactor: 1, totalIters: warmupIters });
+  return new SequentialLR(optimizer, { schedulers: [linear, cosine()], milestones: [warmupIters] });
+}
+
+function buildOptimizer(params: readonly Tensor[], o: ClassificationOptions['optimizer']): Optimizer {
+  const groups = decayGroups(params.filter((p) => p.requiresGrad), o.weightDecay, o.noDecayOnNormAndBias);
+  if (o.name === 'sgd') return new SGD(groups, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+  const Adams = o.name === 'adam' ? Adam : AdamW;
+  return new Adams(groups, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
+}
+
+/**
+ * The optimizer and scheduler for a run of `maxEpochs` (times `stepsPerEpoch`
+ * with `interval: 'step'`). A warmup as long as the run or longer is cut to
+ * leave one step of cosine annealing (none at all in a one-step run), so a
+ * short smoke run keeps working with the defaults.
+ *
+ * @example
+ * const { optimizer, scheduler } = configureOptimizers(model.parameters(), parseClassificationOptions({ numClasses: 10 }), { maxEpochs: 30 });
+ */
 export function configureOptimizers(
   params: readonly Tensor[],
   hp: Pick<ClassificationOptions, 'optimizer' | 'scheduler'>,
   run: { maxEpochs: number; stepsPerEpoch?: number },
 ): OptimizerConfig {
-  const o = hp.optimizer;
-  const groups = decayGroups(params.filter((p) => p.requiresGrad), o.weightDecay, o.noDecayOnNormAndBias);
-  const optimizer: Optimizer = o.name === 'adamw'
-    ? new AdamW(groups, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay })
-    : new SGD(groups, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+  const optimizer = buildOptimizer(params, hp.optimizer);
   const s = hp.scheduler;
   if (s.name === 'none') return { optimizer, scheduler: null, interval: s.interval };
   let unit = 1;
   if (s.interval === 'step') {
-    if (run.stepsPerEpoch === undefined || run.stepsPerEpoch < 1) {
-      throw new ConfigError('configureOptimizers: expected stepsPerEpoch >= 1 for scheduler.interval=step, but got none');
+    if (run.stepsPerEpoch === undefined || !Number.isInteger(run.stepsPerEpoch) || run.stepsPerEpoch < 1) {
+      throw new ConfigError(`configureOptimizers: expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got ${run.stepsPerEpoch}`);
     }
     unit = run.stepsPerEpoch;
   }
-  const total = run.maxEpochs * unit;
-  const warmup = Math.min(Math.round(s.warmupEpochs * unit), Math.max(total - 1, 0));
-  const cosine = () => new CosineAnnealingLR(optimizer, { tMax: Math.max(total - warmup, 1), etaMin: o.lr * s.etaMinFactor });
-  if (warmup === 0) return { optimizer, scheduler: cosine(), interval: s.interval };
-  const linear = new LinearLR(optimizer, { startFactor: s.warmupStartFactor, endFactor: 1, totalIters: warmup });
-  const scheduler = new SequentialLR(optimizer, { schedulers: [linear, cosine()], milestones: [warmup] });
+  if (!Number.isInteger(run.maxEpochs) || run.maxEpochs < 1) {
+    throw new ConfigError(`configureOptimizers: expected an integer maxEpochs >= 1, but got ${run.maxEpochs}`);
+  }
+  const totalIters = run.maxEpochs * unit;
+  const warmupIters = Math.min(Math.round(s.warmupEpochs * unit), totalIters - 1);
+  const scheduler = warmupCosineLR(optimizer, {
+    warmupIters, totalIters, warmupStartFactor: s.warmupStartFactor, etaMin: hp.optimizer.lr * s.etaMinFactor,
+  });
   return { optimizer, scheduler, interval: s.interval };
 }

@@ -5,6 +5,7 @@
  * @example
  * const module = new models.ClassificationModule(models.resnet18({ numClasses: 10 }), { numClasses: 10 });
  */
+import './components.js';
 export * from './resnet.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './pretrained.js';
@@ -14,3 +15,4 @@ export * from './classification-options.js';
 export * from './configure-optimizers.js';
 export * from './split-metrics.js';
 export * from './losses.js';
+export type { LossFunction } from './components.js';
