@@ -11,5 +11,6 @@ export * as nn from './torch/nn/index.js';
 export * as optim from './torch/optim/index.js';
 export * as models from './models/index.js';
 export * as metrics from './metrics/index.js';
+export * as data from './data/index.js';
 export { registry, register } from './registry.js';
 export * from './errors.js';

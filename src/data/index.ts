@@ -1,0 +1,37 @@
+/**
+ * Data: datasets (image folder, JSONL annotations, IDX), sharp decoding,
+ * torchvision-equivalent transforms, samplers, the deterministic parallel
+ * loader and the data module.
+ *
+ * @example
+ * import { data } from 'classifier-training';
+ * const dm = new data.ImageClassificationDataModule({ root: 'data/pets', batchSize: 32 });
+ * await dm.setup('fit');
+ */
+export { ImageClassificationDataModule, detectFormat } from './datamodule.js';
+export type { Stage } from './datamodule.js';
+export { parseDataModuleOptions, defaultTransforms, dataModuleSchema, FASHION_MNIST_NORMALIZE } from './datamodule-options.js';
+export type { DataModuleInput, DataModuleOptions } from './datamodule-options.js';
+export { DataLoader } from './data-loader.js';
+export type { Batch, BadFilePolicy, DataLoaderOptions } from './data-loader.js';
+export { Subset, PathListDataset, classToIdxOf } from './dataset.js';
+export type { ImageDataset, ImageSource } from './dataset.js';
+export { ImageFolder } from './datasets/image-folder.js';
+export { JsonlDataset } from './datasets/jsonl-dataset.js';
+export { IdxDataset, parseIdx, FASHION_MNIST_DIR, FASHION_MNIST_CLASSES } from './datasets/idx-dataset.js';
+export { RandomSampler } from './samplers/random-sampler.js';
+export { SequentialSampler } from './samplers/sampler.js';
+export type { Sampler } from './samplers/sampler.js';
+export { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
+export { stratifiedSplit } from './stratified-split.js';
+export { classCounts, classWeights, countsBySplit, imageSizeHistogram } from './class-stats.js';
+export { labelsMapping, writeLabelsMapping, LABELS_MAPPING_FILE } from './labels-mapping.js';
+export type { LabelsMapping, LabelsMappingOptions } from './labels-mapping.js';
+export { decodeImage } from './decode.js';
+export type { DecodeOptions } from './decode.js';
+export type { RawImage } from './image.js';
+export { ImagePipeline, buildTransforms } from './transforms/pipeline.js';
+export type { Transform } from './transforms/pipeline.js';
+export { MixUp } from './transforms/mixup.js';
+export { CutMix } from './transforms/cutmix.js';
+export { Rng } from './random.js';
