@@ -35,7 +35,7 @@ function step(): void {
 }
 
 function ours(): number {
-  for (let i = 0; i < 3; i++) step();
+  step();
   const start = performance.now();
   for (let i = 0; i < steps; i++) step();
   return (performance.now() - start) / steps;
@@ -53,6 +53,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const oursMs: number[] = [];
 const torchMs: number[] = [];
 console.log(`bench:engine  ResNet BasicBlock[1,1,1,1] small stem, batch ${batchSize}x3x32x32, AdamW, ${threads} threads, ${rounds} rounds x ${steps} steps`);
+for (let i = 0; i < 5; i++) step(); // first-use costs (oneDNN primitives, allocator, V8) once
 for (let r = 0; r < rounds; r++) {
   oursMs.push(ours());
   torchMs.push(pytorch());

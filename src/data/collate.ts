@@ -1,10 +1,13 @@
 /**
- * Turns a list of decoded images into one batch tensor without a per-pixel
- * loop in JavaScript: the images' bytes are copied into one buffer, which
- * becomes a uint8 [B, H, W, C] tensor; libtorch then permutes it to
- * [B, C, H, W], converts to float in [0, 1] and normalizes (torchvision's
- * ToTensor + Normalize, done once for the whole batch). The permuted tensor
- * already has channels-last strides, so `channelsLast: true` costs nothing.
+ * Turns a list of decoded images into one batch tensor in a single pass over
+ * the pixels: every uint8 value is looked up in a 256-entry float32 table per
+ * channel that holds torchvision's `ToTensor` + `Normalize` result for it
+ * (`(v / 255 - mean[c]) / std[c]`, each step rounded to float32, as libtorch
+ * computes it: the table gives the same bits), and written straight into the
+ * batch layout — planar [B, C, H, W], or interleaved for `channelsLast`
+ * (a [B, H, W, C] tensor seen through a permuted view). The pixels are
+ * written through a zero-copy view of a fresh libtorch tensor: no copy of
+ * the batch and no further tensor passes.
  *
  * @example
  * const { images, labels } = collate({ images: [a, b], labels: [3, 1], normalize: { mean: [0.5], std: [0.5] } });
@@ -12,7 +15,7 @@
  */
 import { DataError } from '../errors.js';
 import { tidy } from '../torch/memory.js';
-import { tensor } from '../torch/ops/creation.js';
+import { empty, tensor } from '../torch/ops/creation.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { RawImage } from './image.js';
 
@@ -34,6 +37,45 @@ export interface CollateOptions {
   describe?: (position: number) => string;
 }
 
+const f32 = Math.fround;
+
+/** table[c * 256 + v]: float32 of channel c's value v after ToTensor (+ Normalize). */
+function valueTables(channels: number, normalize: Normalization | null): Float32Array {
+  const table = new Float32Array(channels * 256);
+  for (let c = 0; c < channels; c++) {
+    const mean = normalize === null ? 0 : f32(normalize.mean[normalize.mean.length === 1 ? 0 : c]);
+    const std = normalize === null ? 1 : f32(normalize.std[normalize.std.length === 1 ? 0 : c]);
+    for (let v = 0; v < 256; v++) {
+      const unit = f32(v / 255);
+      table[c * 256 + v] = normalize === null ? unit : f32(f32(unit - mean) / std);
+    }
+  }
+  return table;
+}
+
+/** Writes image `i` through the tables: planar (CHW) or interleaved (HWC) at offset i * size. */
+function writeImage(out: Float32Array, src: Buffer, offset: number, pixels: number, channels: number, table: Float32Array, planar: boolean): void {
+  if (channels === 1 || !planar) {
+    if (channels === 1) {
+      for (let p = 0; p < pixels; p++) out[offset + p] = table[src[p]];
+      return;
+    }
+    for (let j = 0, o = offset; j < pixels * 3; j += 3, o += 3) {
+      out[o] = table[src[j]];
+      out[o + 1] = table[256 + src[j + 1]];
+      out[o + 2] = table[512 + src[j + 2]];
+    }
+    return;
+  }
+  const g = offset + pixels;
+  const b = g + pixels;
+  for (let p = 0, j = 0; p < pixels; p++, j += 3) {
+    out[offset + p] = table[src[j]];
+    out[g + p] = table[256 + src[j + 1]];
+    out[b + p] = table[512 + src[j + 2]];
+  }
+}
+
 /**
  * Stacks images into `{ images: float32 [B, C, H, W], labels: int64 [B] }`.
  * The caller owns both tensors (dispose them, or create them inside `tidy`).
@@ -47,27 +89,24 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
   if (images.length === 0) throw new DataError('collate: expected at least one image, but got an empty batch');
   const { width, height, channels } = images[0];
   const size = width * height * channels;
-  const bytes = Buffer.allocUnsafe(size * images.length);
   images.forEach((image, i) => {
     if (image.width !== width || image.height !== height || image.channels !== channels || image.data.length !== size) {
       const name = options.describe?.(i) ?? `image ${i}`;
       throw new DataError(`collate: expected every image of a batch to be ${width}x${height}x${channels}, but got ${image.width}x${image.height}x${image.channels} for ${name} (add a Resize or CenterCrop transform)`);
     }
-    image.data.copy(bytes, i * size, 0, size);
   });
   const normalize = options.normalize ?? null;
-  const perChannel = (values: readonly number[]): number[] => (values.length === 1 ? new Array<number>(channels).fill(values[0]) : [...values]);
   if (normalize !== null && ![normalize.mean, normalize.std].every((v) => v.length === channels || v.length === 1)) {
     throw new DataError(`collate: expected 1 or ${channels} normalization mean/std value(s) for ${channels}-channel images, but got mean [${normalize.mean.join(', ')}] and std [${normalize.std.join(', ')}]`);
   }
+  const table = valueTables(channels, normalize);
+  const channelsLast = options.channelsLast ?? false;
   const labelData = BigInt64Array.from(Array.from(options.labels, (v) => BigInt(v)));
   return tidy(() => {
-    const u8 = tensor(bytes, { shape: [images.length, height, width, channels] });
-    const x = u8.permute([0, 3, 1, 2]).float().div_(255);
-    if (normalize !== null) {
-      x.sub_(tensor(Float32Array.from(perChannel(normalize.mean)), { shape: [1, channels, 1, 1] }));
-      x.div_(tensor(Float32Array.from(perChannel(normalize.std)), { shape: [1, channels, 1, 1] }));
-    }
-    return { images: x.contiguous(options.channelsLast ? 'channelsLast' : 'contiguous'), labels: tensor(labelData) };
+    // Written in place through a zero-copy view of libtorch's own memory: no second copy of the batch.
+    const x = empty(channelsLast ? [images.length, height, width, channels] : [images.length, channels, height, width]);
+    const out = x.dataShared() as Float32Array;
+    images.forEach((image, i) => writeImage(out, image.data, i * size, width * height, channels, table, !channelsLast));
+    return { images: channelsLast ? x.permute([0, 3, 1, 2]) : x, labels: tensor(labelData) };
   });
 }
