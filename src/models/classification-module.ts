@@ -49,6 +49,13 @@ export interface Prediction {
   preds: Tensor;
 }
 
+/**
+ * A backbone with its loss, metrics, optimizer configuration and hparams.
+ *
+ * @example
+ * const module = new ClassificationModule(backbone, { numClasses: 3, loss: { name: 'focal' } });
+ * module.setClassWeights([1, 2, 1]);
+ */
 export class ClassificationModule extends Module {
   declare backbone: Module;
   declare classWeights: Tensor | null;

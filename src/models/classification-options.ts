@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
+/** The loss options (`hparams.loss`). @example lossSchema.parse({ name: 'focal', gamma: 2 }); */
 export const lossSchema = z.object({
   /** The registry's loss names. */
   name: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
@@ -20,6 +21,7 @@ export const lossSchema = z.object({
   useClassWeights: z.boolean().default(true),
 }).strict();
 
+/** The optimizer options (`hparams.optimizer`). @example optimizerSchema.parse({ name: 'sgd', lr: 0.1, nesterov: true }); */
 export const optimizerSchema = z.object({
   /** The registry's optimizer names. Adam's weightDecay is an L2 penalty; AdamW's is decoupled. */
   name: z.enum(['adamw', 'adam', 'sgd']).default('adamw'),
@@ -33,6 +35,7 @@ export const optimizerSchema = z.object({
   noDecayOnNormAndBias: z.boolean().default(true),
 }).strict();
 
+/** The LR schedule options (`hparams.scheduler`). @example schedulerSchema.parse({ warmupEpochs: 2, interval: 'step' }); */
 export const schedulerSchema = z.object({
   /** 'warmup_cosine' as the registry's scheduler of that name; 'none' keeps the lr constant. */
   name: z.enum(['warmup_cosine', 'none']).default('warmup_cosine'),
@@ -43,6 +46,7 @@ export const schedulerSchema = z.object({
   interval: z.enum(['epoch', 'step']).default('epoch'),
 }).strict();
 
+/** Every hyperparameter of a ClassificationModule; unknown keys are errors. @example classificationOptionsSchema.parse({ numClasses: 10 }); */
 export const classificationOptionsSchema = z.object({
   numClasses: z.number().int().min(2),
   /** Class names, index order; used in per-class metric names. */
@@ -52,7 +56,9 @@ export const classificationOptionsSchema = z.object({
   scheduler: schedulerSchema.default(schedulerSchema.parse({})),
 }).strict();
 
+/** Validated hyperparameters, defaults filled in. @example const hp: ClassificationOptions = module.hparams; */
 export type ClassificationOptions = z.output<typeof classificationOptionsSchema>;
+/** Hyperparameters as a user writes them (defaults optional). @example const o: ClassificationOptionsInput = { numClasses: 10 }; */
 export type ClassificationOptionsInput = z.input<typeof classificationOptionsSchema>;
 
 interface Issue { path: string; message: string }

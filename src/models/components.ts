@@ -39,7 +39,7 @@ function isParams(v: unknown): boolean {
 }
 // The optimizer's constructor checks each group's options; the schema only checks the shape.
 const paramsSchema = z.custom<ParamsInput<never>>(isParams, { message: 'expected an array of tensors or of param groups ({ params, ...options })' });
-const optimizerSchema = z.custom<Optimizer>((v) => v instanceof Optimizer, { message: 'expected an Optimizer' });
+const optimizerInstance = z.custom<Optimizer>((v) => v instanceof Optimizer, { message: 'expected an Optimizer' });
 
 const fraction = z.number().min(0).max(1);
 const betas = z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]);
@@ -143,7 +143,7 @@ register({
 // ---- schedulers ----
 
 const warmupCosineSchema = z.object({
-  optimizer: optimizerSchema,
+  optimizer: optimizerInstance,
   warmupIters: z.number().int().min(0).default(5),
   totalIters: z.number().int().positive(),
   warmupStartFactor: z.number().positive().max(1).default(1e-3),
@@ -160,7 +160,7 @@ register({
     warmupCosineLR(optimizer, { ...o, etaMin: optimizer.defaults.lr * etaMinFactor }),
 });
 
-const cosineSchema = z.object({ optimizer: optimizerSchema, tMax: z.number().positive(), etaMin: z.number().min(0).default(0) }).strict();
+const cosineSchema = z.object({ optimizer: optimizerInstance, tMax: z.number().positive(), etaMin: z.number().min(0).default(0) }).strict();
 
 register({
   group: 'scheduler',
@@ -170,7 +170,7 @@ register({
   build: ({ optimizer, ...o }: z.output<typeof cosineSchema>) => new CosineAnnealingLR(optimizer, o),
 });
 
-const stepSchema = z.object({ optimizer: optimizerSchema, stepSize: z.number().int().positive(), gamma: z.number().positive().default(0.1) }).strict();
+const stepSchema = z.object({ optimizer: optimizerInstance, stepSize: z.number().int().positive(), gamma: z.number().positive().default(0.1) }).strict();
 
 register({
   group: 'scheduler',
@@ -181,7 +181,7 @@ register({
 });
 
 const multistepSchema = z.object({
-  optimizer: optimizerSchema,
+  optimizer: optimizerInstance,
   milestones: z.array(z.number().int().min(0)).min(1),
   gamma: z.number().positive().default(0.1),
 }).strict();
@@ -195,7 +195,7 @@ register({
 });
 
 const onecycleSchema = z.object({
-  optimizer: optimizerSchema,
+  optimizer: optimizerInstance,
   maxLr: perGroup,
   totalSteps: z.number().int().positive().optional(),
   epochs: z.number().int().positive().optional(),
@@ -222,7 +222,7 @@ register({
 });
 
 const plateauSchema = z.object({
-  optimizer: optimizerSchema,
+  optimizer: optimizerInstance,
   mode: z.enum(['min', 'max']).default('min'),
   factor: z.number().positive().lt(1).default(0.1),
   patience: z.number().int().min(0).default(10),

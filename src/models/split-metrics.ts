@@ -13,6 +13,7 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { MeanMetric, MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score } from '../metrics/index.js';
 
+/** A data split, the prefix of its log names. @example const split: Split = 'val'; */
 export type Split = 'train' | 'val' | 'test';
 
 /** What an epoch's compute returns: scalar values by log name, and the confusion matrix. */
@@ -21,6 +22,12 @@ export interface SplitResult {
   confusionMatrix: Tensor | null;
 }
 
+/**
+ * One split's metrics for an epoch.
+ *
+ * @example
+ * const m = new SplitMetrics('val', { numClasses: 3, classNames: ['cat', 'dog', 'bird'] });
+ */
 export class SplitMetrics {
   readonly split: Split;
   readonly topK: number;

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RawImage } from '../../image.js';
+import { Rng } from '../../random.js';
+import { adjustBrightness, adjustContrast, adjustSaturation } from './color.js';
+import { adjustColors } from './fused-color.js';
+import type { ColorStep } from './fused-color.js';
+import { difference, referenceImage } from './reference.test-util.js';
+
+const sequential = { brightness: adjustBrightness, contrast: adjustContrast, saturation: adjustSaturation };
+
+function noise(rng: Rng, channels: 1 | 3): RawImage {
+  const width = 13;
+  const height = 7;
+  return { data: Buffer.from(Array.from({ length: width * height * channels }, () => rng.int(0, 256))), width, height, channels };
+}
+
+void test('adjustColors gives the bytes of the one-by-one ops for every order, repeats and factor', () => {
+  const rng = new Rng(3);
+  const ops = ['brightness', 'contrast', 'saturation'] as const;
+  for (let trial = 0; trial < 300; trial++) {
+    const image = noise(rng, trial % 5 === 0 ? 1 : 3);
+    const before = Buffer.from(image.data);
+    const steps: ColorStep[] = Array.from({ length: rng.int(1, 5) }, () => ({ op: rng.choice(ops), factor: rng.uniform(0, 2.5) }));
+    const expected = steps.reduce((x, s) => sequential[s.op](x, s.factor), image);
+    assert.deepEqual(adjustColors(image, steps).data, expected.data, JSON.stringify(steps));
+    assert.deepEqual(image.data, before);
+  }
+});
+
+void test('adjustColors matches torchvision on the reference image', () => {
+  const img = referenceImage('img');
+  const cases: [string, ColorStep][] = [
+    ['brightness_1.3', { op: 'brightness', factor: 1.3 }],
+    ['contrast_0.6', { op: 'contrast', factor: 0.6 }],
+    ['saturation_1.7', { op: 'saturation', factor: 1.7 }],
+  ];
+  for (const [name, step] of cases) {
+    const d = difference(adjustColors(img, [step]), referenceImage(name));
+    assert.ok(d.maxAbs <= 1 && d.fractionDifferent <= 0.01, `${name}: max ${d.maxAbs}, ${d.fractionDifferent}`);
+  }
+});
