@@ -35,7 +35,10 @@ function candidates() {
 
 function find() {
   const tried = [];
-  for (const c of candidates()) {
+  // An explicit LIBTORCH that does not hold libtorch is an error, not a reason to use another one.
+  const all = candidates();
+  const list = process.env.LIBTORCH ? all.slice(0, 1) : all;
+  for (const c of list) {
     const lib = join(c.libDir, 'libtorch_cpu.so');
     if (existsSync(c.header) && existsSync(lib)) return { found: c, tried };
     tried.push(`${c.source}: ${c.header} ${existsSync(c.header) ? 'found' : 'missing'}, ${lib} ${existsSync(lib) ? 'found' : 'missing'}`);
@@ -50,9 +53,11 @@ if (!found) {
     'classifier-training: libtorch was not found, so the native addon cannot be built.',
     'Looked for:',
     ...tried.map((t) => `  - ${t}`),
-    process.env.LIBTORCH ? '' : '  (LIBTORCH is not set)',
-    'Fix, on Debian 12 as root:  apt-get install -y libtorch-dev libopenblas0-openmp',
-    'or point LIBTORCH at an unpacked official libtorch:  LIBTORCH=/opt/libtorch npm install',
+    process.env.LIBTORCH
+      ? 'LIBTORCH is set, so only it was tried. Fix: point LIBTORCH at the folder of an unpacked libtorch (it holds include/ and lib/), or unset it to use Debian\'s libtorch-dev.'
+      : '  (LIBTORCH is not set)',
+    process.env.LIBTORCH ? '' : 'Fix, on Debian 12 as root:  apt-get install -y libtorch-dev libopenblas0-openmp',
+    process.env.LIBTORCH ? '' : 'or point LIBTORCH at an unpacked official libtorch:  LIBTORCH=/opt/libtorch npm install',
   ].filter(Boolean).join('\n');
   console.error(message);
   process.exit(1);
