@@ -19,7 +19,8 @@
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-stringop-overflow",
-                    "<!@(node scripts/find-libtorch.mjs isystem)"]
+                    "<!@(node scripts/find-libtorch.mjs isystem)",
+                    "<!@(node scripts/find-libtorch.mjs cxxflags)"]
     }
   ]
 }

@@ -2,9 +2,9 @@
 // Finds libtorch for the addon build, in the order tch-rs uses:
 //   1. LIBTORCH=/path (an unpacked official libtorch, CPU or CUDA build)
 //   2. Debian's libtorch-dev (/usr/include/torch, /usr/lib/<triplet>/libtorch.so)
-// Called by binding.gyp with one of: isystem | libraries | ldflags.
+// Called by binding.gyp with one of: isystem | cxxflags | libraries | ldflags.
 // Called with no argument (npm's install step), it checks and explains.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const triplets = ['x86_64-linux-gnu', 'aarch64-linux-gnu'];
@@ -65,6 +65,13 @@ if (!found) {
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
 if (existsSync(join(found.libDir, 'libtorch_cuda.so'))) libs.push('-ltorch_cuda', '-lc10_cuda');
 switch (mode) {
+  case 'cxxflags': {
+    // Official libtorch zips come in two C++ ABIs; TorchConfig.cmake says which (tch-rs reads the same flag).
+    const config = join(found.libDir, '..', 'share', 'cmake', 'Torch', 'TorchConfig.cmake');
+    const abi = existsSync(config) ? /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(readFileSync(config, 'utf8')) : null;
+    console.log(abi ? `-D_GLIBCXX_USE_CXX11_ABI=${abi[1]}` : '');
+    break;
+  }
   case 'isystem':
     // libtorch's headers go in as system headers: their warnings are not ours.
     console.log(found.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem ${d}`).join(' '));
