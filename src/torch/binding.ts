@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,5 +102,6 @@ function load(): NativeBinding {
   );
 }
 
-/** The loaded addon. */
+/** The loaded addon. libtorch starts with one intra-op thread: give it the machine's cores. */
 export const native: NativeBinding = load();
+native.setNumThreads(availableParallelism());

@@ -5,7 +5,6 @@
  * manualSeed(0); setNumThreads(4);
  * const y = autocast(() => model.forward(x), { device: 'cpu', dtype: 'bfloat16' });
  */
-import { availableParallelism } from 'node:os';
 import { native } from './binding.js';
 import { dtypeCode } from './dtype.js';
 
@@ -55,6 +54,3 @@ export function autocast<T>(fn: () => T, options: AutocastOptions = {}): T {
     native.autocastSet(device, wasEnabled, wasDtype);
   }
 }
-
-// libtorch starts with one thread; use the machine.
-native.setNumThreads(availableParallelism());

@@ -97,6 +97,8 @@ export class Tensor implements Disposable {
     }
     return typedArrayFromBuffer(dtype, native.toBuffer(this.handle));
   }
+  /** tfjs's name for `data()`: a synchronous flat typed-array copy. */
+  dataSync(): TypedArrayFor { return this.data(); }
   /** Zero-copy view of a CPU contiguous tensor's memory (like `.numpy()`: writes show through). */
   dataShared(): TypedArrayFor {
     return typedArrayFromBuffer(this.dtype, native.sharedBuffer(this.handle));

@@ -10,6 +10,9 @@
 import { fromSharp, toSharp } from '../../image.js';
 import type { RawImage } from '../../image.js';
 import { roundHalfEven } from './color.js';
+import { resamplePil } from './resample.js';
+
+export { resamplePil } from './resample.js';
 
 /** A rectangle in pixels. */
 export interface Box { top: number; left: number; height: number; width: number }
@@ -70,106 +73,19 @@ export function vflip(image: RawImage): RawImage {
  * Bilinear (antialiased when shrinking) or nearest resize. Shrinking runs
  * in sharp (libvips' triangle filter: PIL's BILINEAR up to a level or so of
  * rounding); an axis that grows goes through `resamplePil`, because libvips
- * aligns pixel corners rather than centres when it enlarges.
+ * aligns pixel corners rather than centres when it enlarges. `mirror` also
+ * flips the result left-right (fused into the resize: no extra pass).
+ *
+ * @example
+ * const out = await resize(image, { width: 224, height: 224 }, 'bilinear', { mirror: true });
  */
-export async function resize(image: RawImage, size: { width: number; height: number }, interpolation: 'nearest' | 'bilinear' = 'bilinear'): Promise<RawImage> {
-  if (size.width === image.width && size.height === image.height) return image;
-  if (interpolation === 'bilinear' && (size.width > image.width || size.height > image.height)) return resamplePil(image, size);
+export async function resize(image: RawImage, size: { width: number; height: number }, interpolation: 'nearest' | 'bilinear' = 'bilinear', options: { mirror?: boolean } = {}): Promise<RawImage> {
+  const mirror = options.mirror ?? false;
+  if (size.width === image.width && size.height === image.height) return mirror ? hflip(image) : image;
+  if (interpolation === 'bilinear' && (size.width > image.width || size.height > image.height)) return resamplePil(image, size, { mirror });
   const kernel = interpolation === 'nearest' ? 'nearest' : 'linear';
-  return fromSharp(toSharp(image).resize(size.width, size.height, { kernel, fit: 'fill', fastShrinkOnLoad: false }), image.channels);
-}
-
-const precisionBits = 22;
-
-/** PIL's `precompute_coeffs` for the bilinear (triangle) filter, in fixed point. */
-function bilinearCoefficients(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; taps: number; weights: Float64Array } {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = filterScale;
-  const taps = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const counts = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * taps);
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
-    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
-    const count = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
-    let total = 0;
-    for (let x = 0; x < count; x++) {
-      const t = Math.abs((x + xmin - center + 0.5) / filterScale);
-      weights[xx * taps + x] = t < 1 ? 1 - t : 0;
-      total += weights[xx * taps + x];
-    }
-    start[xx] = xmin;
-    counts[xx] = count;
-    for (let x = 0; x < count; x++) {
-      const v = total === 0 ? 0 : weights[xx * taps + x] / total;
-      weights[xx * taps + x] = Math.trunc(v < 0 ? -0.5 + v * (1 << precisionBits) : 0.5 + v * (1 << precisionBits));
-    }
-  }
-  return { start, count: counts, taps, weights };
-}
-
-/**
- * One separable pass. `stride` is the distance between taps in the source
- * (channels for a horizontal pass, a row for a vertical one); output pixel o
- * of line l reads from line l's start plus start[o] taps.
- */
-function resamplePass(image: RawImage, outSize: number, horizontal: boolean): RawImage {
-  const { width, height, channels, data } = image;
-  const { start, count, taps, weights } = bilinearCoefficients(horizontal ? width : height, outSize);
-  const ow = horizontal ? outSize : width;
-  const oh = horizontal ? height : outSize;
-  const out = Buffer.allocUnsafe(ow * oh * channels);
-  const half = 1 << (precisionBits - 1);
-  const inv = 1 / (1 << precisionBits);
-  if (horizontal) {
-    for (let y = 0; y < height; y++) {
-      const row = y * width * channels;
-      for (let o = 0; o < outSize; o++) {
-        const base = o * taps;
-        const n = count[o];
-        let src = row + start[o] * channels;
-        const dst = (y * ow + o) * channels;
-        if (channels === 3) {
-          let s0 = half, s1 = half, s2 = half;
-          for (let t = 0; t < n; t++, src += 3) {
-            const w = weights[base + t];
-            s0 += w * data[src]; s1 += w * data[src + 1]; s2 += w * data[src + 2];
-          }
-          out[dst] = clip8(Math.floor(s0 * inv)); out[dst + 1] = clip8(Math.floor(s1 * inv)); out[dst + 2] = clip8(Math.floor(s2 * inv));
-        } else {
-          let sum = half;
-          for (let t = 0; t < n; t++) sum += weights[base + t] * data[src + t];
-          out[dst] = clip8(Math.floor(sum * inv));
-        }
-      }
-    }
-  } else {
-    const rowBytes = width * channels;
-    for (let o = 0; o < outSize; o++) {
-      const base = o * taps;
-      const n = count[o];
-      const first = start[o] * rowBytes;
-      const dst = o * rowBytes;
-      for (let l = 0; l < rowBytes; l++) {
-        let sum = half;
-        for (let t = 0, src = first + l; t < n; t++, src += rowBytes) sum += weights[base + t] * data[src];
-        out[dst + l] = clip8(Math.floor(sum * inv));
-      }
-    }
-  }
-  return { data: out, width: ow, height: oh, channels };
-}
-
-const clip8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
-
-/** PIL's `Image.resize(..., BILINEAR)` on uint8 pixels: horizontal pass, then vertical. */
-export function resamplePil(image: RawImage, size: { width: number; height: number }): RawImage {
-  let out = image;
-  if (size.width !== out.width) out = resamplePass(out, size.width, true);
-  if (size.height !== out.height) out = resamplePass(out, size.height, false);
-  return out;
+  const pipeline = toSharp(image).resize(size.width, size.height, { kernel, fit: 'fill', fastShrinkOnLoad: false });
+  return fromSharp(mirror ? pipeline.flop() : pipeline, image.channels);
 }
 
 /** `_compute_resized_output_size` for a shorter-side `size` and optional `maxSize`: [height, width]. */
