@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, SerializationError, ShapeError } from '../errors.js';
+import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import { loadSafetensors } from '../torch/serialization/safetensors.js';
 import { loadPretrained } from './pretrained.js';
 import { pretrainedWeights, resolvePretrained } from './pretrained-weights.js';
 import { resnet18, resnet34 } from './resnet.js';
+import type { ResNet } from './resnet.js';
 
 const python = '/usr/bin/python3';
 const script = new URL('../../scripts/fixtures/resnet_parity.py', import.meta.url).pathname;
@@ -70,6 +72,46 @@ void test('resolvePretrained: unknown ids, missing files and hash mismatches exp
       e instanceof SerializationError && e.message.includes('https://download.pytorch.org/models/resnet18-f37072fd.pth') && e.message.includes(dir));
     writeFileSync(join(dir, 'resnet18-f37072fd.pth'), 'not the weights');
     assert.throws(() => resolvePretrained('resnet18.imagenet1k_v1', { weightsDir: dir }), /sha256 f37072fd\.\.\., but got [0-9a-f]{64}/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test("the model option pretrained takes a weights file or a known id (with weightsDir), directly and through the registry", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pretrained-option-'));
+  try {
+    const file = join(dir, 'source.safetensors');
+    const source = resnet18({ numClasses: 4 });
+    torch.noGrad(() => source.bn1.running_mean!.uniform_(-1, 1)); // a buffer init would not reproduce
+    torch.tidy(() => torch.save(source.stateDict(), file));
+
+    const same = resnet18({ numClasses: 4, pretrained: file });
+    torch.tidy(() => {
+      const want = source.stateDict();
+      for (const [name, t] of Object.entries(same.stateDict())) assert.equal(maxDiff(t.double(), want[name].double()), 0, name);
+    });
+    same.dispose();
+
+    const lines: string[] = [];
+    const live = torch.memory().liveTensors;
+    const newHead = resnet18({ numClasses: 6, inChannels: 1, pretrained: file, log: (m) => lines.push(m) });
+    assert.match(lines.join('\n'), /fc\.weight \[4, 512\].*freshly initialised/);
+    assert.match(lines.join('\n'), /conv1\.weight summed/);
+    torch.tidy(() => assert.equal(maxDiff(newHead.bn1.running_mean!, source.bn1.running_mean!), 0));
+    newHead.dispose();
+    assert.equal(torch.memory().liveTensors, live, "the file's unused head and RGB conv1 are freed too");
+
+    const built = registry.build<ResNet>('model', 'resnet18', { numClasses: 4, pretrained: file });
+    torch.tidy(() => assert.equal(maxDiff(built.conv1.weight, source.conv1.weight), 0));
+    built.dispose();
+    source.dispose();
+
+    // A known id resolves in weightsDir (the file is missing here), and a failed load frees the model's tensors.
+    const before = torch.memory().liveTensors;
+    assert.throws(() => registry.build('model', 'resnet18', { pretrained: 'resnet18.imagenet1k_v1', weightsDir: dir }), (e: Error) =>
+      e instanceof SerializationError && e.message.includes(join(dir, 'resnet18-f37072fd.pth')));
+    assert.throws(() => resnet34({ pretrained: file }), (e: Error) => e instanceof ShapeError && /missing keys: layer1\.2\.conv1\.weight/.test(e.message));
+    assert.equal(torch.memory().liveTensors, before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -37,7 +37,7 @@ export interface LoadPretrainedResult {
   adaptedKeys: string[];
 }
 
-/** Reads a weights file by its extension: safetensors, or a torch.save zip (.pth, .pt, .ckpt). */
+/** Reads a weights file by its extension: safetensors, or a torch.save zip (.pth, .pt, .bin). */
 export function readWeightsFile(path: string): Record<string, Tensor> {
   const ext = extname(path).toLowerCase();
   if (ext === '.safetensors') return loadSafetensors(path).tensors;
@@ -70,7 +70,8 @@ export function loadPretrained(model: Module, path: string, options: LoadPretrai
   const headKeys = options.headKeys ?? ['fc.weight', 'fc.bias'];
   const own = new Map(model.namedParameters().concat(model.namedBuffers()).map(([k, t]) => [k, t.shape]));
   const raw = readWeightsFile(path);
-  const record = stripPrefix(raw, new Set(own.keys()));
+  // A copy: entries are removed or replaced below, and `raw` must still hold every tensor the file gave us to free them.
+  const record = { ...stripPrefix(raw, new Set(own.keys())) };
   const skippedKeys: string[] = [];
   const adaptedKeys: string[] = [];
   const created: Tensor[] = [];

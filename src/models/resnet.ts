@@ -21,6 +21,8 @@ import { register } from '../registry.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, init } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
+import { loadPretrained } from './pretrained.js';
+import { pretrainedWeights, resolvePretrained } from './pretrained-weights.js';
 
 /** Options every ResNet factory takes (torchvision's keyword arguments, in camelCase). */
 export interface ResNetOptions {
@@ -34,6 +36,17 @@ export interface ResNetOptions {
   inChannels?: number;
   /** Per stage 2-4, use dilation instead of stride (Bottleneck only). */
   replaceStrideWithDilation?: readonly [boolean, boolean, boolean];
+  /**
+   * Weights loaded after initialisation: a local `.pth` / `.safetensors` file,
+   * or a known id such as 'resnet18.imagenet1k_v1' (found in `weightsDir`, hash
+   * checked; see `resolvePretrained`). A head of another size stays freshly
+   * initialised and a 1-channel conv1 gets the RGB weights summed (see `loadPretrained`).
+   */
+  pretrained?: string;
+  /** Where known weight ids are looked for (default ~/.cache/classifier-training/weights, then torch's hub cache). */
+  weightsDir?: string;
+  /** Receives what loading pretrained weights adapted (default console.warn). */
+  log?: (message: string) => void;
 }
 
 /** The architecture-defining options, set by each factory. */
@@ -89,6 +102,16 @@ export class ResNet extends Module {
     this.registerModule('avgpool', new AdaptiveAvgPool2d([1, 1]));
     this.registerModule('fc', new Linear(512 * block.expansion, numClasses));
     this.#initialise(zeroInitResidual);
+    if (options.pretrained !== undefined) {
+      const { pretrained, weightsDir, log = (message: string): void => console.warn(message) } = options;
+      try {
+        const path = Object.hasOwn(pretrainedWeights, pretrained) ? resolvePretrained(pretrained, { weightsDir }) : pretrained;
+        loadPretrained(this, path, { inChannels, log });
+      } catch (error) {
+        this.dispose(); // the caller never gets the model, so nobody else can free it
+        throw error;
+      }
+    }
   }
 
   #makeLayer(block: typeof BasicBlock | typeof Bottleneck, planes: number, blocks: number, stride = 1, dilate = false): Sequential {
@@ -166,6 +189,8 @@ export const resnetOptionsSchema = z.object({
   stem: z.enum(['imagenet', 'small']).default('imagenet'),
   inChannels: z.number().int().positive().default(3),
   replaceStrideWithDilation: z.tuple([z.boolean(), z.boolean(), z.boolean()]).optional(),
+  pretrained: z.string().min(1).optional(),
+  weightsDir: z.string().min(1).optional(),
 }).strict();
 
 for (const [name, factory] of Object.entries(resnetFactories)) {

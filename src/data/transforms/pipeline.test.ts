@@ -110,3 +110,19 @@ void test('RandomErasing erases boxes in a float batch, per image, deterministic
     assert.ok(box.height * box.width >= 0.02 * 256 * 0.8 && box.height * box.width <= 0.33 * 256 * 1.2);
   });
 });
+
+void test('a flip fused into the decode gives the bytes of the separate flip (enlarging: exact; shrinking: within 2)', async () => {
+  const jpeg = await jpegOf(60, 44);
+  const decoded = await decodeImage(jpeg, { channels: 3 });
+  const cases = [{ entries: [{ name: 'RandomResizedCrop', size: 50, scale: [0.05, 0.2] }, { name: 'RandomHorizontalFlip' }], tolerance: 0 }, { entries: [{ name: 'RandomResizedCrop', size: 16 }, { name: 'RandomHorizontalFlip', p: 1 }], tolerance: 2 }];
+  for (const { entries, tolerance } of cases) {
+    const pipeline = new ImagePipeline({ transforms: buildTransforms(entries), decode: { channels: 3 } });
+    for (let i = 0; i < 6; i++) {
+      const a = await pipeline.run(jpeg, new Rng(i));
+      const b = await pipeline.run(decoded, new Rng(i));
+      let maxDiff = 0;
+      for (let k = 0; k < a.data.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a.data[k] - b.data[k]));
+      assert.ok(maxDiff <= tolerance, `${JSON.stringify(entries)} sample ${i}: max diff ${maxDiff}`);
+    }
+  }
+});

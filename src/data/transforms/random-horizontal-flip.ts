@@ -23,7 +23,12 @@ export class RandomHorizontalFlip implements Transform {
     this.p = parseOptions(this.name, randomHorizontalFlipSchema, options).p;
   }
 
+  /** Whether this sample flips: one draw from `rng`, as `apply` makes (the pipeline uses it to fuse the flip into a resize). */
+  draw(rng: Rng): boolean {
+    return rng.random() < this.p;
+  }
+
   apply(image: RawImage, rng: Rng): RawImage {
-    return rng.random() < this.p ? hflip(image) : image;
+    return this.draw(rng) ? hflip(image) : image;
   }
 }

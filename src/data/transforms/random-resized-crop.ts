@@ -2,9 +2,12 @@
  * `RandomResizedCrop`: torchvision's crop of random area and aspect ratio,
  * resized to `size`. Parameter sampling is torchvision 0.14's `get_params`
  * (10 tries with a log-uniform ratio, then the centre-crop fallback), drawn
- * from the sample's `Rng` instead of torch's generator. The resize is
- * libvips' antialiased bilinear (like PIL's BILINEAR; values differ from
- * PIL by a level or two on sharp edges). In a pipeline it fuses with decoding.
+ * from the sample's `Rng` instead of torch's generator. A crop that grows
+ * on either axis is resized with PIL's BILINEAR bit for bit (`resamplePil`);
+ * a crop that shrinks on both goes through libvips' antialiased bilinear
+ * (values differ from PIL by a level or two on sharp edges). In a pipeline
+ * it fuses with decoding, and a RandomHorizontalFlip right after it is
+ * folded into the resize (same bytes as a separate flip).
  *
  * @example
  * new RandomResizedCrop({ size: 224, scale: [0.08, 1] }).apply(image, rng);

@@ -151,3 +151,9 @@ void test('dataShared() is a zero-copy view: writes show through both ways', () 
   const transposed = c.tensor([[1, 2], [3, 4]]).t();
   assert.deepEqual(Array.from(transposed.dataShared() as Float32Array), [1, 3, 2, 4]);
 }));
+
+void test('factories check the device string before libtorch sees it', () => {
+  for (const make of [() => c.zeros([2], { device: 'tpu' as never }), () => c.arange(3, undefined, 1, { device: 'gpu:0' as never }), () => c.randn([2], { device: 'cuda0' as never })]) {
+    assert.throws(make, (e: Error) => e instanceof TypeError && /^device: expected 'cpu', 'cuda' or 'cuda:<n>' but got '/.test(e.message));
+  }
+});

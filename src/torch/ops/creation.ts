@@ -95,7 +95,7 @@ export function tensor(data: NestedArray | ArrayBufferView, options: CreateOptio
 }
 
 function factoryArgs(options: CreateOptions, fallback: DType = 'float32'): [number, null, string, null] {
-  return [dtypeCode(options.dtype ?? fallback), null, options.device ?? 'cpu', null];
+  return [dtypeCode(options.dtype ?? fallback), null, checkDevice(options.device ?? 'cpu'), null];
 }
 
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RawImage } from '../../image.js';
 import { Rng } from '../../random.js';
-import { adjustBrightness, adjustContrast, adjustSaturation } from './color.js';
+import { ColorJitter } from '../color-jitter.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './color.js';
 import { adjustColors } from './fused-color.js';
 import type { ColorStep } from './fused-color.js';
 import { difference, referenceImage } from './reference.test-util.js';
@@ -38,5 +39,18 @@ void test('adjustColors matches torchvision on the reference image', () => {
   for (const [name, step] of cases) {
     const d = difference(adjustColors(img, [step]), referenceImage(name));
     assert.ok(d.maxAbs <= 1 && d.fractionDifferent <= 0.01, `${name}: max ${d.maxAbs}, ${d.fractionDifferent}`);
+  }
+});
+
+void test('ColorJitter (fused, hue in between) equals the ops run one by one in its drawn order', () => {
+  const jitter = new ColorJitter({ brightness: 0.5, contrast: 0.5, saturation: 0.5, hue: 0.2 });
+  const ops = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
+  const image = referenceImage('img');
+  for (let seed = 0; seed < 30; seed++) {
+    const draw = new Rng(seed);
+    const order = draw.permutation(4);
+    const factors = jitter.ranges.map((r) => (r === null ? null : draw.uniform(r[0], r[1])));
+    const expected = order.reduce((x, i) => ops[i](x, factors[i] as number), image);
+    assert.deepEqual(jitter.apply(image, new Rng(seed)).data, expected.data, `seed ${seed}`);
   }
 });

@@ -25,13 +25,19 @@ export interface ColorStep {
 }
 
 const f32 = Math.fround;
-const WR = Float64Array.from({ length: 256 }, (_, v) => f32(f32(0.2989) * v));
-const WG = Float64Array.from({ length: 256 }, (_, v) => f32(f32(0.587) * v));
 const WB = Float64Array.from({ length: 256 }, (_, v) => f32(f32(0.114) * v));
+/** `f32(f32(0.2989) * r) + f32(f32(0.587) * g)` rounded to float32, for every (r, g): one lookup instead of two products and a rounding. */
+const RG = (() => {
+  const wr = f32(0.2989);
+  const wg = f32(0.587);
+  const table = new Float32Array(65536);
+  for (let r = 0; r < 256; r++) for (let g = 0; g < 256; g++) table[(r << 8) | g] = f32(f32(wr * r) + f32(wg * g));
+  return table;
+})();
 
 /** torchvision's grey value of one uint8 pixel (`(0.2989 r + 0.587 g + 0.114 b).to(uint8)` in float32). */
 function grey(r: number, g: number, b: number): number {
-  return f32(f32(WR[r] + WG[g]) + WB[b]) | 0;
+  return f32(RG[(r << 8) | g] + WB[b]) | 0;
 }
 
 /** The blend-with-a-constant table: `clamp(f32(f32(r * a) + f32((1 - r) * other)))` truncated. */
@@ -56,16 +62,44 @@ function compose(outer: Uint8Array, inner: Uint8Array | null): Uint8Array {
 
 /** float32 mean of the grey values of `lut(data)` (the contrast blend partner). */
 function greyMean(data: Buffer, channels: number, lut: Uint8Array | null): number {
-  const n = data.length / channels;
+  const sum = channels === 1 ? sumBytes(data, lut ?? IDENTITY) : sumGrey(data, lut ?? IDENTITY);
+  return f32(sum / (data.length / channels));
+}
+
+// One loop per function, each without untaken branches: V8 keeps them optimized.
+function sumBytes(data: Buffer, lut: Uint8Array): number {
   let sum = 0;
-  if (channels === 1) {
-    for (let i = 0; i < n; i++) sum += lut === null ? data[i] : lut[data[i]];
-  } else if (lut === null) {
-    for (let j = 0; j < data.length; j += 3) sum += grey(data[j], data[j + 1], data[j + 2]);
-  } else {
-    for (let j = 0; j < data.length; j += 3) sum += grey(lut[data[j]], lut[data[j + 1]], lut[data[j + 2]]);
+  for (let i = 0; i < data.length; i++) sum += lut[data[i]];
+  return sum;
+}
+
+function sumGrey(data: Buffer, lut: Uint8Array): number {
+  let sum = 0;
+  for (let j = 0; j < data.length; j += 3) sum += grey(lut[data[j]], lut[data[j + 1]], lut[data[j + 2]]);
+  return sum;
+}
+
+/**
+ * The saturation blend of every (grey, value) pair, through `post`:
+ * `post[clamp(f32(f32(r * x) + f32((1 - r) * grey)))]` at `(grey << 8) | x`.
+ * Grey values stop at 254 (the weights sum to 0.9999), so 255 rows suffice.
+ */
+function saturationTable(ratio: number, post: Uint8Array | null): Uint8Array {
+  const r = f32(ratio);
+  const q = f32(1 - ratio);
+  const rx = new Float64Array(256);
+  for (let x = 0; x < 256; x++) rx[x] = f32(r * x);
+  const table = new Uint8Array(255 * 256);
+  for (let g = 0; g < 255; g++) {
+    const m = f32(q * g);
+    const row = g << 8;
+    for (let x = 0; x < 256; x++) {
+      const v = f32(rx[x] + m);
+      table[row | x] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    }
+    if (post !== null) for (let x = 0; x < 256; x++) table[row | x] = post[table[row | x]];
   }
-  return f32(sum / n);
+  return table;
 }
 
 /**
@@ -73,30 +107,64 @@ function greyMean(data: Buffer, channels: number, lut: Uint8Array | null): numbe
  * sum of the written pixels' grey values when `sumGrey` (else 0).
  */
 function saturate(src: Buffer, out: Buffer, ratio: number, pre: Uint8Array | null, post: Uint8Array | null, sumGrey: boolean): number {
-  const r = f32(ratio);
-  const q = f32(1 - ratio);
-  const rx = Float64Array.from({ length: 256 }, (_, v) => f32(r * v));
-  const qg = Float64Array.from({ length: 256 }, (_, v) => f32(q * v));
-  const a = pre ?? IDENTITY;
-  const z = post ?? IDENTITY;
+  const table = saturationTable(ratio, post);
+  if (pre === null && !sumGrey) {
+    saturatePlain(src, out, table);
+    return 0;
+  }
+  return saturateSumming(src, out, table, pre ?? IDENTITY);
+}
+
+function saturatePlain(src: Buffer, out: Buffer, table: Uint8Array): void {
+  const n = src.length;
+  for (let j = 0; j < n; j += 3) {
+    const r0 = src[j];
+    const g0 = src[j + 1];
+    const b0 = src[j + 2];
+    const row = grey(r0, g0, b0) << 8;
+    out[j] = table[row | r0];
+    out[j + 1] = table[row | g0];
+    out[j + 2] = table[row | b0];
+  }
+}
+
+/** With a table on read, and the grey sum of what is written (always summed: cheaper than a branch). */
+function saturateSumming(src: Buffer, out: Buffer, table: Uint8Array, pre: Uint8Array): number {
   let sum = 0;
-  for (let j = 0; j < src.length; j += 3) {
-    const r0 = a[src[j]];
-    const g0 = a[src[j + 1]];
-    const b0 = a[src[j + 2]];
-    const m = qg[grey(r0, g0, b0)];
-    const vr = f32(rx[r0] + m);
-    const vg = f32(rx[g0] + m);
-    const vb = f32(rx[b0] + m);
-    const or = z[vr <= 0 ? 0 : vr >= 255 ? 255 : vr | 0];
-    const og = z[vg <= 0 ? 0 : vg >= 255 ? 255 : vg | 0];
-    const ob = z[vb <= 0 ? 0 : vb >= 255 ? 255 : vb | 0];
+  const n = src.length;
+  for (let j = 0; j < n; j += 3) {
+    const r0 = pre[src[j]];
+    const g0 = pre[src[j + 1]];
+    const b0 = pre[src[j + 2]];
+    const row = grey(r0, g0, b0) << 8;
+    const or = table[row | r0];
+    const og = table[row | g0];
+    const ob = table[row | b0];
     out[j] = or;
     out[j + 1] = og;
     out[j + 2] = ob;
-    if (sumGrey) sum += grey(or, og, ob);
+    sum += grey(or, og, ob);
   }
   return sum;
+}
+
+/** `out[i] = lut[src[i]]`, four bytes per step when both buffers are 4-byte aligned. */
+function mapBytes(src: Buffer, out: Buffer, lut: Uint8Array): void {
+  const aligned = src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0;
+  const words = aligned ? src.length >>> 2 : 0;
+  if (words > 0) mapWords(new Uint32Array(src.buffer, src.byteOffset, words), new Uint32Array(out.buffer, out.byteOffset, words), lut);
+  if (words * 4 < src.length) mapTail(src, out, lut, words * 4);
+}
+
+function mapWords(s32: Uint32Array, o32: Uint32Array, lut: Uint8Array): void {
+  for (let k = 0; k < s32.length; k++) {
+    const w = s32[k];
+    o32[k] = (lut[w & 255] | (lut[(w >>> 8) & 255] << 8) | (lut[(w >>> 16) & 255] << 16) | (lut[w >>> 24] << 24)) >>> 0;
+  }
+}
+
+function mapTail(src: Buffer, out: Buffer, lut: Uint8Array, from: number): void {
+  for (let i = from; i < src.length; i++) out[i] = lut[src[i]];
 }
 
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);
@@ -137,7 +205,7 @@ export function adjustColors(image: RawImage, steps: readonly ColorStep[]): RawI
     }
   }
   if (pending !== null) {
-    for (let i = 0; i < src.length; i++) out[i] = pending[src[i]];
+    mapBytes(src, out, pending);
   } else if (src !== out) {
     src.copy(out);
   }
