@@ -74,11 +74,21 @@ export function dtypeOfTypedArray(data: ArrayBufferView): DType {
   throw new TypeError(`tensor: expected Float32Array, Float64Array, Int32Array, BigInt64Array, Uint8Array, Int8Array or Int16Array but got ${data.constructor.name}`);
 }
 
+import { native } from './binding.js';
+
 const devicePattern = /^(cpu|cuda(:\d+)?)$/;
 
-/** Checks a device string. */
+/** Checks a device string, and that a CUDA device exists in this libtorch. */
 export function checkDevice(device: string): Device {
   if (!devicePattern.test(device)) throw new TypeError(`device: expected 'cpu', 'cuda' or 'cuda:<n>' but got '${device}'`);
+  if (device !== 'cpu') {
+    const count = native.cudaDeviceCount();
+    const index = device === 'cuda' ? 0 : Number(device.slice(5));
+    if (index >= count) {
+      const why = count === 0 ? 'this libtorch sees no CUDA device (a CPU-only build, or no GPU; see classifier-training doctor)' : `this machine has ${count} CUDA device(s)`;
+      throw new TypeError(`device: expected an available device, but got '${device}': ${why}`);
+    }
+  }
   return device as Device;
 }
 

@@ -101,6 +101,9 @@ export class Tensor implements Disposable {
   dataSync(): TypedArrayFor { return this.data(); }
   /** Zero-copy view of a CPU contiguous tensor's memory (like `.numpy()`: writes show through). */
   dataShared(): TypedArrayFor {
+    if (this.device !== 'cpu' || !this.isContiguous()) {
+      throw new TypeError(`dataShared: expected a contiguous CPU tensor, but got ${this.toString()}${this.device === 'cpu' ? ' that is not contiguous' : ''}; use data() for a copy`);
+    }
     return typedArrayFromBuffer(this.dtype, native.sharedBuffer(this.handle));
   }
   /** The values as nested arrays of numbers (booleans for bool tensors). */
