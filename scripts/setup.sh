@@ -6,6 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node.js 20.9+ comes with the machine: Debian 12's own nodejs is 18, too old.
+node_major=$(node -p 'process.versions.node.split(".").map(Number)[0] * 100 + process.versions.node.split(".").map(Number)[1]' 2>/dev/null || echo 0)
+if (( node_major < 2009 )); then
+  echo "setup: expected Node.js >= 20.9 on PATH, but got $(node --version 2>/dev/null || echo none)." >&2
+  echo "setup: install Node.js 20 (for example from nodejs.org or NodeSource), then run this again." >&2
+  exit 1
+fi
+
 packages=(libtorch-dev libopenblas0-openmp dataset-fashion-mnist g++ make python3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx)

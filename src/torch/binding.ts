@@ -102,6 +102,10 @@ function load(): NativeBinding {
   );
 }
 
-/** The loaded addon. libtorch starts with one intra-op thread: give it the machine's cores. */
+/**
+ * The loaded addon. libtorch starts with one intra-op thread: give it the
+ * machine's cores, unless OMP_NUM_THREADS asks for a number (as PyTorch honours it).
+ */
 export const native: NativeBinding = load();
-native.setNumThreads(availableParallelism());
+const requestedThreads = Number.parseInt(process.env.OMP_NUM_THREADS ?? '', 10);
+native.setNumThreads(Number.isInteger(requestedThreads) && requestedThreads > 0 ? requestedThreads : availableParallelism());

@@ -67,6 +67,16 @@ function blasCheck(libraries: string[], gflops: number): DoctorCheck {
   };
 }
 
+function threadsCheck(threads: number, cores: number): DoctorCheck {
+  const requested = process.env.OMP_NUM_THREADS;
+  const value = `${threads} intra-op threads on ${cores} cores${requested ? ` (OMP_NUM_THREADS=${requested})` : ''}`;
+  if (threads === cores) return { name: 'threads', value, ok: true };
+  if (requested && threads < cores) {
+    return { name: 'threads', value, ok: true, fix: `OMP_NUM_THREADS limits training to ${threads} of ${cores} cores; unset it to use them all` };
+  }
+  return { name: 'threads', value, ok: false, fix: `call torch.setNumThreads(${cores}) or unset OMP_NUM_THREADS` };
+}
+
 /** Runs every check. */
 export function runDoctor(): DoctorCheck[] {
   const libraries = loadedLibraries();
@@ -78,12 +88,7 @@ export function runDoctor(): DoctorCheck[] {
   const features = ['avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'].map((f) => `${f}:${flags.has(f) ? 'yes' : 'no'}`).join(' ');
   return [
     { name: 'libtorch', value: `${torch.version()} at ${libtorch}`, ok: libtorch !== 'unknown' },
-    {
-      name: 'threads',
-      value: `${threads} intra-op threads on ${cores} cores`,
-      ok: threads === cores,
-      fix: threads === cores ? undefined : `call torch.setNumThreads(${cores}) or unset OMP_NUM_THREADS`,
-    },
+    threadsCheck(threads, cores),
     blasCheck(libraries, measureMatmulGflops()),
     {
       name: 'CPU features',
