@@ -2,13 +2,15 @@
 same train transforms as bench/data.ts, timed per epoch. Prints one JSON line.
 
 Run with Debian's Python (it has torch and torchvision):
-    /usr/bin/python3 bench/data_torchvision.py --root .bench/fmnist-jpeg --workers 2
+    /usr/bin/python3 bench/data_torchvision.py --root .bench/fmnist-jpeg-2000 --workers 2
 """
 import argparse
 import json
 import time
 
+import PIL
 import torch
+import torchvision
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
@@ -37,7 +39,8 @@ def main() -> None:
         for images, _labels in loader:
             count += images.shape[0]
         epochs.append(count / (time.perf_counter() - start))
-    print(json.dumps({"imagesPerSecond": max(epochs), "epochs": epochs, "images": len(dataset), "workers": args.workers}))
+    print(json.dumps({"imagesPerSecond": max(epochs), "epochs": epochs, "images": len(dataset), "workers": args.workers,
+                      "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "PIL": PIL.__version__}}))
 
 
 if __name__ == "__main__":

@@ -147,9 +147,10 @@ void test('dataShared() is a zero-copy view: writes show through both ways', () 
   const copy = t.data() as Float32Array;
   copy[0] = -1;
   assert.equal((t.toArray() as number[][])[0][0], 3);
-  // A non-contiguous tensor cannot be shared: it falls back to a copy.
+  // A non-contiguous tensor cannot be shared: a silent copy would break the aliasing promise.
   const transposed = c.tensor([[1, 2], [3, 4]]).t();
-  assert.deepEqual(Array.from(transposed.dataShared() as Float32Array), [1, 3, 2, 4]);
+  assert.throws(() => transposed.dataShared(), /dataShared: expected a contiguous CPU tensor, .* that is not contiguous; use data\(\) for a copy/);
+  assert.deepEqual(Array.from(transposed.data() as Float32Array), [1, 3, 2, 4]);
 }));
 
 void test('factories check the device string before libtorch sees it', () => {

@@ -1,0 +1,106 @@
+/**
+ * One timed run of each loader in `npm run bench:data`: ours on the main
+ * thread, ours with worker threads, ours with its RAM cache of decoded
+ * images, and torchvision's ImageFolder + DataLoader (bench/data_torchvision.py,
+ * a separate Python process). Every run builds its loader afresh and times
+ * whole epochs; the best epoch counts (for the cached run, the best epoch
+ * after the first, which fills the cache).
+ *
+ * @example
+ * const result = await runOurs({ root, mode: 'workers', workers: 2, epochs: 2 });
+ * result.imagesPerSecond;
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DataLoader } from '../src/data/data-loader.js';
+import { ImageFolder } from '../src/data/datasets/image-folder.js';
+import { ImageCache } from '../src/data/image-cache.js';
+import { buildTransforms, ImagePipeline } from '../src/data/transforms/pipeline.js';
+import { WorkerPipeline } from '../src/data/worker-pipeline.js';
+import { dispose } from '../src/torch/memory.js';
+
+/** The issue's training pipeline (bench/data_torchvision.py runs the same). */
+export const TRAIN_TRANSFORMS: readonly unknown[] = [
+  { name: 'RandomResizedCrop', size: 224 },
+  { name: 'RandomHorizontalFlip' },
+  { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 },
+  { name: 'Normalize' },
+];
+
+/** Images per second of the counted epochs, every epoch's rate, and what the cache held. */
+export interface RunResult {
+  imagesPerSecond: number;
+  /** Rates of all epochs, the uncounted warm-up one included. */
+  epochs: number[];
+  cache?: { entries: number; bytes: number };
+}
+
+/** How our loader runs: transforms on the main thread, in worker threads, or either with the RAM cache. */
+export type OursMode = 'main' | 'workers' | 'cached-main' | 'cached-workers';
+
+/** Options for `runOurs`. */
+export interface RunOursOptions {
+  root: string;
+  mode: OursMode;
+  workers: number;
+  epochs: number;
+  /** Cache bound for the cached modes (default 8 GiB: every benchmark folder fits). */
+  cacheBytes?: number;
+}
+
+async function timeEpoch(loader: DataLoader, epoch: number): Promise<number> {
+  const start = performance.now();
+  let count = 0;
+  for await (const batch of loader.epoch(epoch)) {
+    count += batch.indices.length;
+    dispose(batch);
+  }
+  return count / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Our DataLoader over `root`/train with the train transforms, `epochs` epochs
+ * (cached modes run one more: the first fills the cache and is not counted).
+ *
+ * @example
+ * await runOurs({ root: '.bench/fmnist-jpeg-2000', mode: 'main', workers: 2, epochs: 2 });
+ */
+export async function runOurs(options: RunOursOptions): Promise<RunResult> {
+  const { mode, workers } = options;
+  const dataset = await ImageFolder.load({ root: options.root, split: 'train' });
+  const decode = { channels: 3 as const };
+  const threaded = mode === 'workers' || mode === 'cached-workers';
+  const cached = mode === 'cached-main' || mode === 'cached-workers';
+  const pipeline = threaded
+    ? new WorkerPipeline({ transforms: [...TRAIN_TRANSFORMS], decode, workers })
+    : new ImagePipeline({ transforms: buildTransforms([...TRAIN_TRANSFORMS]), decode });
+  const cache = cached ? new ImageCache({ maxBytes: options.cacheBytes ?? 8 * 2 ** 30 }) : null;
+  const loader = new DataLoader({ dataset, batchSize: 64, shuffle: true, seed: 0, concurrency: Math.max(2, 2 * workers), prefetch: 2, pipeline, cache });
+  try {
+    const rates: number[] = [];
+    const total = cached ? options.epochs + 1 : options.epochs;
+    for (let e = 0; e < total; e++) rates.push(await timeEpoch(loader, e));
+    const counted = cached ? rates.slice(1) : rates;
+    const stats = cache?.stats();
+    return { imagesPerSecond: Math.max(...counted), epochs: rates, ...(stats ? { cache: { entries: stats.entries, bytes: stats.bytes } } : {}) };
+  } finally {
+    if (pipeline instanceof WorkerPipeline) await pipeline.close();
+    cache?.clear();
+  }
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * torchvision's ImageFolder + DataLoader with `workers` worker processes, in Debian's Python.
+ *
+ * @example
+ * await runTorchvision({ root: '.bench/fmnist-jpeg-2000', workers: 2, epochs: 2 });
+ */
+export async function runTorchvision(options: { root: string; workers: number; epochs: number }): Promise<RunResult & { versions: Record<string, string> }> {
+  const script = path.resolve('bench', 'data_torchvision.py');
+  const { stdout } = await execFileAsync('/usr/bin/python3', [script, '--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)], { encoding: 'utf8' });
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { imagesPerSecond: number; epochs: number[]; versions?: Record<string, string> };
+  return { imagesPerSecond: result.imagesPerSecond, epochs: result.epochs, versions: result.versions ?? {} };
+}
