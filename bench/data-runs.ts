@@ -33,6 +33,8 @@ export interface RunResult {
   imagesPerSecond: number;
   /** Rates of all epochs, the uncounted warm-up one included. */
   epochs: number[];
+  /** CPU time of the whole process (every thread; for torchvision, its worker processes too) per image, over the counted epochs. */
+  cpuMsPerImage: number;
   cache?: { entries: number; bytes: number };
 }
 
@@ -49,14 +51,18 @@ export interface RunOursOptions {
   cacheBytes?: number;
 }
 
-async function timeEpoch(loader: DataLoader, epoch: number): Promise<number> {
+/** One epoch: images per second, and CPU milliseconds of the process (all its threads: libvips', the workers') and images. */
+async function timeEpoch(loader: DataLoader, epoch: number): Promise<{ rate: number; cpuMs: number; images: number }> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
-  let count = 0;
+  let images = 0;
   for await (const batch of loader.epoch(epoch)) {
-    count += batch.indices.length;
+    images += batch.indices.length;
     dispose(batch);
   }
-  return count / ((performance.now() - start) / 1000);
+  const rate = images / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate, cpuMs: (used.user + used.system) / 1000, images };
 }
 
 /**
@@ -78,12 +84,14 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
   const cache = cached ? new ImageCache({ maxBytes: options.cacheBytes ?? 8 * 2 ** 30 }) : null;
   const loader = new DataLoader({ dataset, batchSize: 64, shuffle: true, seed: 0, concurrency: Math.max(2, 2 * workers), prefetch: 2, pipeline, cache });
   try {
-    const rates: number[] = [];
+    const epochs: { rate: number; cpuMs: number; images: number }[] = [];
     const total = cached ? options.epochs + 1 : options.epochs;
-    for (let e = 0; e < total; e++) rates.push(await timeEpoch(loader, e));
-    const counted = cached ? rates.slice(1) : rates;
+    for (let e = 0; e < total; e++) epochs.push(await timeEpoch(loader, e));
+    const counted = cached ? epochs.slice(1) : epochs;
+    const cpuMsPerImage = counted.reduce((a, x) => a + x.cpuMs, 0) / counted.reduce((a, x) => a + x.images, 0);
     const stats = cache?.stats();
-    return { imagesPerSecond: Math.max(...counted), epochs: rates, ...(stats ? { cache: { entries: stats.entries, bytes: stats.bytes } } : {}) };
+    const result: RunResult = { imagesPerSecond: Math.max(...counted.map((x) => x.rate)), epochs: epochs.map((x) => x.rate), cpuMsPerImage };
+    return stats === undefined ? result : { ...result, cache: { entries: stats.entries, bytes: stats.bytes } };
   } finally {
     if (pipeline instanceof WorkerPipeline) await pipeline.close();
     cache?.clear();
@@ -101,6 +109,6 @@ const execFileAsync = promisify(execFile);
 export async function runTorchvision(options: { root: string; workers: number; epochs: number }): Promise<RunResult & { versions: Record<string, string> }> {
   const script = path.resolve('bench', 'data_torchvision.py');
   const { stdout } = await execFileAsync('/usr/bin/python3', [script, '--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)], { encoding: 'utf8' });
-  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { imagesPerSecond: number; epochs: number[]; versions?: Record<string, string> };
-  return { imagesPerSecond: result.imagesPerSecond, epochs: result.epochs, versions: result.versions ?? {} };
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { imagesPerSecond: number; epochs: number[]; cpuMsPerImage: number; versions?: Record<string, string> };
+  return { imagesPerSecond: result.imagesPerSecond, epochs: result.epochs, cpuMsPerImage: result.cpuMsPerImage, versions: result.versions ?? {} };
 }
