@@ -12,7 +12,7 @@
  * block.forward(x); // [N, 256, H, W] -> [N, 256, H, W]
  */
 import { ConfigError } from '../errors.js';
-import { BatchNorm2d, Conv2d, Module, ReLU } from '../torch/nn/index.js';
+import { BatchNorm2d, Conv2d, Module, ReLU, chain } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 
 /** 3x3 convolution with padding = dilation, no bias (torchvision's `conv3x3`). */
@@ -66,10 +66,16 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.bn2.forward(this.conv2.forward(out));
+    const out = chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t),
+      (t) => this.conv2.forward(t), (t) => this.bn2.forward(t));
+    return this.#addIdentity(out, x);
+  }
+
+  #addIdentity(out: Tensor, x: Tensor): Tensor {
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add_(identity));
+    out.add_(identity);
+    if (identity !== x) identity.dispose();
+    return this.relu.forward(out);
   }
 }
 
@@ -102,10 +108,12 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
-    out = this.bn3.forward(this.conv3.forward(out));
+    const out = chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t),
+      (t) => this.conv2.forward(t), (t) => this.bn2.forward(t), (t) => this.relu.forward(t),
+      (t) => this.conv3.forward(t), (t) => this.bn3.forward(t));
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add_(identity));
+    out.add_(identity);
+    if (identity !== x) identity.dispose();
+    return this.relu.forward(out);
   }
 }

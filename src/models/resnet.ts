@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, init } from '../torch/nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, chain, init } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
 import { loadPretrained } from './pretrained.js';
@@ -149,9 +149,10 @@ export class ResNet extends Module {
 
   /** Features before the head: [N, 512 * expansion]. */
   forwardFeatures(x: Tensor): Tensor {
-    let out = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) out = layer.forward(out);
-    return this.avgpool.forward(out).flatten(1);
+    // Blocks are applied one by one through chain() so each activation can be freed during backward.
+    const blocks = [this.layer1, this.layer2, this.layer3, this.layer4].flatMap((layer) => [...layer.children()]);
+    return chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t), (t) => this.maxpool.forward(t),
+      ...blocks.map((block) => (t: Tensor) => block.forward(t)), (t) => this.avgpool.forward(t), (t) => t.flatten(1));
   }
 
   /** Logits [N, numClasses] for images [N, inChannels, H, W]. */

@@ -24,5 +24,6 @@ export { Dropout } from './dropout.js';
 export { Flatten } from './flatten.js';
 export { Identity } from './identity.js';
 export { Sequential } from './sequential.js';
+export { chain } from './chain.js';
 export * as init from './init.js';
 export * as functional from './functional.js';
