@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import { ConfigError } from '../../errors.js';
 import { makeTempDir, writeSolidImage, writeText } from '../../data/test-images.js';
 import { dataCheck, formatDataCheck, register } from './data-check.js';
 
@@ -44,4 +45,11 @@ void test('register adds `data check` to a commander program', async (t) => {
   t.mock.method(console, 'log', (m: string) => logs.push(m));
   await program.parseAsync(['node', 'x', 'data', 'check', root, '--json']);
   assert.equal(JSON.parse(logs[0]).counts.train.cat, 1);
+});
+
+void test('dataCheck rejects an unknown format and a bad concurrency together, before reading files', async () => {
+  await assert.rejects(
+    dataCheck('/nonexistent', { format: 'bogus' as 'auto', concurrency: Number.NaN }),
+    (e: unknown) => e instanceof ConfigError && /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) && /concurrency: expected a positive integer, but got NaN/.test(e.message) && e.issues.length === 2,
+  );
 });

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DataError } from '../../errors.js';
+import { ConfigError, DataError } from '../../errors.js';
 import { mapLimit } from '../../data/async-limiter.js';
 import { detectFormat } from '../../data/datamodule.js';
 import { decodeImage } from '../../data/decode.js';
@@ -82,6 +82,7 @@ async function listSplits(root: string, format: 'folder' | 'jsonl', onWarning?: 
  * if (report.problems > 0) process.exitCode = 1;
  */
 export async function dataCheck(root: string, options: DataCheckOptions = {}): Promise<DataCheckReport> {
+  checkOptions(options);
   const format = options.format === undefined || options.format === 'auto' ? await detectFormat(root) : options.format;
   if (format === 'idx') return idxCheck(root);
   const listing = await listSplits(root, format, options.onWarning);
@@ -113,6 +114,23 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
     root: path.resolve(root), format, splits, classes, counts, emptyClasses, missingClasses: unique, unreadable, duplicates,
     problems: emptyClasses.length + unique.length + unreadable.length + duplicates.length,
   };
+}
+
+const FORMATS: readonly string[] = ['auto', 'folder', 'jsonl', 'idx'];
+
+/** Every bad option at once, before any file is read (an unknown format would otherwise be read as JSONL). */
+function checkOptions(options: DataCheckOptions): void {
+  const issues: { path: string; message: string }[] = [];
+  if (options.format !== undefined && !FORMATS.includes(options.format)) {
+    issues.push({ path: 'format', message: `expected one of ${FORMATS.join(', ')}, but got '${String(options.format)}'` });
+  }
+  const { concurrency } = options;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    issues.push({ path: 'concurrency', message: `expected a positive integer, but got ${String(concurrency)}` });
+  }
+  if (issues.length > 0) {
+    throw new ConfigError(`data check: expected valid options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  }
 }
 
 function dedupe(items: { split: SplitName; className: string }[]): { split: SplitName; className: string }[] {

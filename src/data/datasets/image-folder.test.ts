@@ -40,3 +40,17 @@ void test('ImageFolder rejects a val class that train lacks, naming it', async (
   await mkdir(path.join(root, 'train/empty'));
   await assert.rejects(ImageFolder.load({ root, split: 'train' }), /none in .*empty/);
 });
+
+void test('a link from a class folder up to the split does not pull other classes into it', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeSolidImage(path.join(root, 'train/cat/a.png'), { color: [255, 0, 0] });
+  await writeSolidImage(path.join(root, 'train/dog/b.png'), { color: [0, 0, 255] });
+  await symlink(path.join(root, 'train'), path.join(root, 'train/dog/up'));
+  const warnings: string[] = [];
+  const train = await ImageFolder.load({ root, split: 'train', onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(train.paths.map((p) => path.relative(root, p)), ['train/cat/a.png', 'train/dog/b.png']);
+  assert.deepEqual([...train.targets], [0, 1]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /loop at .*dog\/up/);
+});

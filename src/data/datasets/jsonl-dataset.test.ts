@@ -35,3 +35,12 @@ void test('JsonlDataset reports a malformed line and an escaping path with file:
   await writeText(file, JSON.stringify({ image: 'a.jpg' }));
   await assert.rejects(JsonlDataset.load({ root, split: 'train' }), /"suffix".*:1$/);
 });
+
+void test('JsonlDataset reads a file saved with a UTF-8 byte-order mark and CRLF line ends', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeText(path.join(root, 'train/annotations.jsonl'), '\uFEFF' + [row('a.jpg', 'dog'), '', row('b.jpg', 'cat'), ''].join('\r\n'));
+  const train = await JsonlDataset.load({ root, split: 'train' });
+  assert.deepEqual(train.classes, ['cat', 'dog']);
+  assert.deepEqual([...train.targets], [1, 0]);
+});

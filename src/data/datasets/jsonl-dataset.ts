@@ -41,7 +41,8 @@ export async function readJsonlSplit(splitDir: string): Promise<JsonlRow[]> {
   const rows: JsonlRow[] = [];
   const rootWithSep = splitDir.endsWith(path.sep) ? splitDir : splitDir + path.sep;
   for (const file of files) {
-    const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+    // Windows editors often save UTF-8 with a byte-order mark, which JSON.parse rejects.
+    const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       const location = `${file}:${i + 1}`;

@@ -2,8 +2,8 @@
  * Recursive listing of image files under a folder, the way every folder-based
  * data set here needs it: hidden entries (`.git`, `__MACOSX`, dot-files) are
  * skipped, symbolic links are followed, and a link back into a folder already
- * visited (a loop) is detected through the set of real paths and not followed
- * twice.
+ * visited, or to a folder above the one holding it (a loop), is detected
+ * through real paths and not followed.
  *
  * @example
  * const files = await walkImages('/data/pets/train/cat'); // sorted absolute paths
@@ -42,9 +42,11 @@ export async function walkImages(dir: string, options: WalkOptions = {}): Promis
   const accept = options.accept ?? isImageFile;
   const seen = new Set<string>();
   const out: string[] = [];
-  const visit = async (folder: string): Promise<void> => {
+  const visit = async (folder: string, parentReal: string | null): Promise<void> => {
     const real = await realpath(folder);
-    if (seen.has(real)) {
+    // A link to the folder holding it, or to any folder above it (the split
+    // root, say), loops even when the walk started below that target.
+    if (seen.has(real) || (parentReal !== null && isSameOrInside(parentReal, real))) {
       options.onLoop?.(folder);
       return;
     }
@@ -61,12 +63,17 @@ export async function walkImages(dir: string, options: WalkOptions = {}): Promis
         isDir = target?.isDirectory() ?? false;
         isFile = target?.isFile() ?? false;
       }
-      if (isDir) await visit(full);
+      if (isDir) await visit(full, real);
       else if (isFile && accept(entry.name)) out.push(full);
     }
   };
-  await visit(path.resolve(dir));
+  await visit(path.resolve(dir), null);
   return out;
+}
+
+/** True when `inner` is `outer` or lies below it (both real, absolute paths). */
+function isSameOrInside(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
 }
 
 /** The non-hidden sub-folders of `dir` (following links), sorted by name. */
