@@ -10,7 +10,10 @@
  *   image viewers show (PIL's `convert('RGB')` drops alpha, which shows
  *   whatever colour hides under transparent pixels, usually black);
  * - 16-bit, CMYK, palette and grey inputs come out as 8-bit sRGB; one channel
- *   uses PIL's "L" weights so it matches `Image.convert('L')`;
+ *   uses PIL's "L" weights so it matches `Image.convert('L')`. A CMYK JPEG
+ *   without an embedded profile is converted through libvips' CMYK profile,
+ *   while PIL uses a naive formula: such pixels can differ from PIL's by tens
+ *   of levels (the colour-managed result is the faithful one);
  * - broken files and images past `maxPixels` throw a `DataError` that names the file.
  *
  * @example
@@ -29,6 +32,8 @@ export interface DecodeOptions {
   background?: [number, number, number];
   /** Largest width × height accepted; default 178956970 (PIL's `MAX_IMAGE_PIXELS` × 2, where PIL raises). */
   maxPixels?: number;
+  /** The file a Buffer source was read from, for messages. */
+  name?: string;
 }
 
 /** PIL raises `DecompressionBombError` above twice its `MAX_IMAGE_PIXELS` (89478485). */
@@ -76,10 +81,11 @@ export async function finishDecode(pipeline: Sharp, source: string | Buffer, opt
 /** The DataError for a failed decode (also used for failed header reads). */
 export function decodeError(source: string | Buffer, options: DecodeOptions, error: unknown): DataError {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  const where = typeof source === 'string' ? source : (options.name ?? describeSource(source));
   if (/pixel limit/i.test(reason)) {
-    return new DataError(`decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${describeSource(source)}, but got more (raise decode.maxPixels if the image is trusted)`, { cause: error });
+    return new DataError(`decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${where}, but got more (raise decode.maxPixels if the image is trusted)`, { cause: error });
   }
-  return new DataError(`decodeImage: expected a readable image in ${describeSource(source)}, but got: ${reason}`, { cause: error });
+  return new DataError(`decodeImage: expected a readable image in ${where}, but got: ${reason}`, { cause: error });
 }
 
 /**

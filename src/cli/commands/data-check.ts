@@ -150,7 +150,7 @@ async function inspectFiles(files: { split: SplitName; file: string }[], options
     const hash = createHash('sha256').update(bytes).digest('hex');
     if (options.decode === false) return { hash, reason: null };
     try {
-      await decodeImage(bytes, { channels: 3 });
+      await decodeImage(bytes, { channels: 3, name: file });
       return { hash, reason: null };
     } catch (error) {
       return { hash, reason: (error instanceof Error ? error.message : String(error)).replace(/^decodeImage: /, '') };
