@@ -24,6 +24,21 @@ export interface LRSchedulerOptions {
 /** A scheduler's state: plain JSON values (see `flattenStateDict`). */
 export type SchedulerStateDict = Record<string, unknown>;
 
+/** A scheduler's fields but its optimizer, deep-copied: PyTorch's `state_dict` for schedulers. */
+export function schedulerStateDict(scheduler: object): SchedulerStateDict {
+  const out: SchedulerStateDict = {};
+  for (const [key, value] of Object.entries(scheduler)) if (key !== 'optimizer') out[key] = structuredClone(value);
+  return out;
+}
+
+/** Restores fields saved by `schedulerStateDict` (unknown keys are ignored). */
+export function loadSchedulerStateDict(scheduler: object, stateDict: SchedulerStateDict): void {
+  const fields = scheduler as Record<string, unknown>;
+  for (const [key, value] of Object.entries(stateDict)) {
+    if (key !== 'optimizer' && key in scheduler) fields[key] = structuredClone(value);
+  }
+}
+
 /** Python's `%`: the result takes the divisor's sign. */
 export const pyMod = (a: number, b: number): number => ((a % b) + b) % b;
 
@@ -97,16 +112,11 @@ export abstract class LRScheduler {
 
   /** Every field but the optimizer, as PyTorch's `state_dict` (a deep copy). */
   stateDict(): SchedulerStateDict {
-    const out: SchedulerStateDict = {};
-    for (const [key, value] of Object.entries(this)) if (key !== 'optimizer') out[key] = structuredClone(value);
-    return out;
+    return schedulerStateDict(this);
   }
 
   /** Restores fields saved by `stateDict` (unknown keys are ignored). */
   loadStateDict(stateDict: SchedulerStateDict): void {
-    const self = this as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(stateDict)) {
-      if (key !== 'optimizer' && key in this) self[key] = structuredClone(value);
-    }
+    loadSchedulerStateDict(this, stateDict);
   }
 }

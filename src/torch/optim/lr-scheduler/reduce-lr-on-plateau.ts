@@ -12,6 +12,7 @@ import { ConfigError } from '../../../errors.js';
 import { Tensor } from '../../tensor.js';
 import { checkOption } from '../optimizer.js';
 import type { Optimizer } from '../optimizer.js';
+import { loadSchedulerStateDict, schedulerStateDict } from './lr-scheduler.js';
 import type { SchedulerStateDict } from './lr-scheduler.js';
 
 /** ReduceLROnPlateau's options (PyTorch's defaults). */
@@ -135,16 +136,11 @@ export class ReduceLROnPlateau {
 
   /** Every field but the optimizer (`best` may be ±Infinity: see `flattenStateDict`). */
   stateDict(): SchedulerStateDict {
-    const out: SchedulerStateDict = {};
-    for (const [key, value] of Object.entries(this)) if (key !== 'optimizer') out[key] = structuredClone(value);
-    return out;
+    return schedulerStateDict(this);
   }
 
   /** Restores fields saved by `stateDict` (unknown keys are ignored). */
   loadStateDict(stateDict: SchedulerStateDict): void {
-    const self = this as unknown as Record<string, unknown>;
-    for (const [key, value] of Object.entries(stateDict)) {
-      if (key !== 'optimizer' && key in this) self[key] = structuredClone(value);
-    }
+    loadSchedulerStateDict(this, stateDict);
   }
 }
