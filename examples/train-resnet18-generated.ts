@@ -46,6 +46,8 @@ function heldOutAccuracy(): number {
 }
 
 module.train();
+let lossSum = 0;
+let lossCount = 0;
 for (let step = 1; step <= steps; step++) {
   const loss = torch.tidy(() => {
     const b = batch(16);
@@ -56,7 +58,11 @@ for (let step = 1; step <= steps; step++) {
     return l.item();
   });
   for (const entry of module.takeLogs()) if (typeof entry.value !== 'number') entry.value.dispose();
+  lossSum += loss;
+  lossCount += 1;
   if (step === 1 || step % 10 === 0) {
-    console.log(`step ${String(step).padStart(3)}  loss ${loss.toFixed(4)}  held-out acc ${heldOutAccuracy().toFixed(3)}`);
+    console.log(`step ${String(step).padStart(3)}  mean loss since last line ${(lossSum / lossCount).toFixed(4)}  held-out acc ${heldOutAccuracy().toFixed(3)}`);
+    lossSum = 0;
+    lossCount = 0;
   }
 }
