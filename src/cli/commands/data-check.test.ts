@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import { makeTempDir, writeSolidImage, writeText } from '../../data/test-images.js';
+import { ImageFolder } from '../../data/datasets/image-folder.js';
 import { dataCheck, formatDataCheck, register } from './data-check.js';
 
 void test('dataCheck finds unreadable files, empty and missing classes, and duplicates across splits', async (t) => {
@@ -52,4 +53,22 @@ void test('dataCheck rejects an unknown format and a bad concurrency together, b
     dataCheck('/nonexistent', { format: 'bogus' as 'auto', concurrency: Number.NaN }),
     (e: unknown) => e instanceof ConfigError && /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) && /concurrency: expected a positive integer, but got NaN/.test(e.message) && e.issues.length === 2,
   );
+});
+
+void test('images directly under a split are reported by data check and warned about by ImageFolder', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [255, 0, 0] });
+  await writeSolidImage(path.join(root, 'train/dog/1.png'), { color: [0, 0, 255] });
+  await writeSolidImage(path.join(root, 'train/stray.PNG'), { color: [0, 255, 0] });
+  await writeText(path.join(root, 'train/.DS_Store'), 'x');
+  await writeText(path.join(root, 'train/notes.txt'), 'not an image');
+  const report = await dataCheck(root);
+  assert.deepEqual(report.strayFiles.map((f) => path.relative(root, f)), ['train/stray.PNG']);
+  assert.equal(report.problems, 1);
+  assert.match(formatDataCheck(report), /images outside a class folder \(ignored in training\) \(1\):\n\s+\S+train\/stray\.PNG/);
+  const warnings: string[] = [];
+  const folder = await ImageFolder.load({ root, split: 'train', onWarning: (m) => warnings.push(m) });
+  assert.equal(folder.length, 2);
+  assert.deepEqual(warnings, [`ImageFolder: ${path.join(root, 'train', 'stray.PNG')} is not inside a class folder and is ignored`]);
 });

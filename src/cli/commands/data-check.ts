@@ -51,20 +51,22 @@ export interface DataCheckReport {
   unreadable: { path: string; reason: string }[];
   /** Groups of byte-identical files that sit in more than one split. */
   duplicates: { sha256: string; paths: string[] }[];
-  /** Number of findings above that deserve attention (empty, missing, unreadable, duplicates). */
+  /** Images directly under a split folder, outside any class folder (training ignores them). */
+  strayFiles: string[];
+  /** Number of findings above that deserve attention (empty, missing, unreadable, duplicates, stray). */
   problems: number;
 }
 
 const SPLITS: SplitName[] = ['train', 'val', 'test'];
 
 /** Lists files per split and class (nothing is decoded here). */
-async function listSplits(root: string, format: 'folder' | 'jsonl', onWarning?: (m: string) => void): Promise<Map<SplitName, Map<string, string[]>>> {
+async function listSplits(root: string, format: 'folder' | 'jsonl', stray: string[], onWarning?: (m: string) => void): Promise<Map<SplitName, Map<string, string[]>>> {
   const out = new Map<SplitName, Map<string, string[]>>();
   for (const split of SPLITS) {
     const dir = await findSplitDir(root, split);
     if (dir === null) continue;
     if (format === 'folder') {
-      out.set(split, await scanSplitFolder(dir, { onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`) }));
+      out.set(split, await scanSplitFolder(dir, { onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`), onStray: (f) => stray.push(f) }));
       continue;
     }
     const byClass = new Map<string, string[]>();
@@ -85,7 +87,8 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   checkOptions(options);
   const format = options.format === undefined || options.format === 'auto' ? await detectFormat(root) : options.format;
   if (format === 'idx') return idxCheck(root);
-  const listing = await listSplits(root, format, options.onWarning);
+  const strayFiles: string[] = [];
+  const listing = await listSplits(root, format, strayFiles, options.onWarning);
   if (!listing.has('train')) throw new DataError(`data check: expected a train/ folder under ${path.resolve(root)}, but got none`);
   const splits = [...listing.keys()];
   const trainClasses = [...(listing.get('train')?.keys() ?? [])];
@@ -111,8 +114,8 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   const { unreadable, duplicates } = await inspectFiles(files, options);
   const unique = dedupe(missingClasses);
   return {
-    root: path.resolve(root), format, splits, classes, counts, emptyClasses, missingClasses: unique, unreadable, duplicates,
-    problems: emptyClasses.length + unique.length + unreadable.length + duplicates.length,
+    root: path.resolve(root), format, splits, classes, counts, emptyClasses, missingClasses: unique, unreadable, duplicates, strayFiles,
+    problems: emptyClasses.length + unique.length + unreadable.length + duplicates.length + strayFiles.length,
   };
 }
 
@@ -178,7 +181,7 @@ async function idxCheck(root: string): Promise<DataCheckReport> {
     for (const t of ds.targets) counts[split][ds.classes[t]]++;
   }
   if (splits.length === 0) throw new DataError(`data check: expected train-/t10k- IDX files in ${path.resolve(root)}, but got none`);
-  return { root: path.resolve(root), format: 'idx', splits, classes, counts, emptyClasses: [], missingClasses: [], unreadable: [], duplicates: [], problems: 0 };
+  return { root: path.resolve(root), format: 'idx', splits, classes, counts, emptyClasses: [], missingClasses: [], unreadable: [], duplicates: [], strayFiles: [], problems: 0 };
 }
 
 /**
@@ -205,6 +208,7 @@ export function formatDataCheck(report: DataCheckReport): string {
   section('empty classes', report.emptyClasses.map((e) => `${e.split}/${e.className}`));
   section('classes missing from a split', report.missingClasses.map((m) => (m.split === 'train' ? `${m.className}: not in train` : `${m.className}: not in ${m.split}`)));
   section('duplicates across splits', report.duplicates.map((d) => d.paths.join(' == ')));
+  section('images outside a class folder (ignored in training)', report.strayFiles);
   lines.push(report.problems === 0 ? 'no problems found' : `${report.problems} problem(s) found`);
   return lines.join('\n');
 }

@@ -9,11 +9,11 @@
  * const train = await ImageFolder.load({ root: 'data/pets', split: 'train' });
  * const val = await ImageFolder.load({ root: 'data/pets', split: 'val', classes: train.classes });
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
 import type { ImageDataset } from '../dataset.js';
-import { IMAGE_EXTENSIONS, listSubfolders, walkImages } from './walk-images.js';
+import { IMAGE_EXTENSIONS, isHiddenName, isImageFile, listSubfolders, walkImages } from './walk-images.js';
 
 /** The three split names; `val` is also found as `valid/`. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -41,8 +41,17 @@ export async function findSplitDir(root: string, split: SplitName): Promise<stri
  * @example
  * const byClass = await scanSplitFolder('/data/pets/train'); // Map { 'cat' => [...], 'dog' => [...] }
  */
-export async function scanSplitFolder(splitDir: string, options: { onLoop?: (linkPath: string) => void } = {}): Promise<Map<string, string[]>> {
+export async function scanSplitFolder(
+  splitDir: string,
+  options: { onLoop?: (linkPath: string) => void; onStray?: (file: string) => void } = {},
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
+  // Images directly under the split have no class folder: they are left out, and the caller is told.
+  if (options.onStray !== undefined) {
+    for (const entry of await readdir(splitDir, { withFileTypes: true })) {
+      if (entry.isFile() && !isHiddenName(entry.name) && isImageFile(entry.name)) options.onStray(path.join(splitDir, entry.name));
+    }
+  }
   for (const name of await listSubfolders(splitDir)) {
     out.set(name, await walkImages(path.join(splitDir, name), { onLoop: options.onLoop }));
   }
@@ -86,7 +95,8 @@ export class ImageFolder implements ImageDataset {
       throw new DataError(`ImageFolder: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`);
     }
     const onLoop = (p: string): void => options.onWarning?.(`ImageFolder: symbolic-link loop at ${p} not followed`);
-    const byClass = await scanSplitFolder(splitDir, { onLoop });
+    const onStray = (file: string): void => options.onWarning?.(`ImageFolder: ${file} is not inside a class folder and is ignored`);
+    const byClass = await scanSplitFolder(splitDir, { onLoop, onStray });
     const classes = options.classes ?? (await trainClasses(root, split === 'train' ? byClass : null));
     const index = new Map(classes.map((c, i) => [c, i]));
     const paths: string[] = [];
