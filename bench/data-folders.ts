@@ -64,7 +64,8 @@ function noiseLayer(width: number, height: number, sigma: number, random: () => 
   const out = Buffer.allocUnsafe(width * height * 3);
   // The sum of three uniforms is close enough to a gaussian for texture; scale gives the sigma.
   const scale = sigma * 2;
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(128 + (random() + random() + random() - 1.5) * scale)));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.max(0, Math.min(255, Math.round(128 + (random() + random() + random() - 1.5) * scale)));
   return out;
 }
 
@@ -84,9 +85,11 @@ function shapesSvg(width: number, height: number, hue: number, random: () => num
     const y = random() * height;
     const r = (0.05 + random() * 0.25) * Math.min(width, height);
     const blur = random() < 0.5 ? ' filter="url(#soft)"' : '';
-    shapes.push(random() < 0.5
-      ? `<ellipse cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" rx="${r.toFixed(1)}" ry="${(r * (0.5 + random())).toFixed(1)}" fill="${colour}" opacity="${(0.6 + random() * 0.4).toFixed(2)}"${blur}/>`
-      : `<rect x="${(x - r).toFixed(1)}" y="${(y - r / 2).toFixed(1)}" width="${(2 * r).toFixed(1)}" height="${r.toFixed(1)}" fill="${colour}" transform="rotate(${(random() * 90 - 45).toFixed(1)} ${x.toFixed(1)} ${y.toFixed(1)})"${blur}/>`);
+    shapes.push(
+      random() < 0.5
+        ? `<ellipse cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" rx="${r.toFixed(1)}" ry="${(r * (0.5 + random())).toFixed(1)}" fill="${colour}" opacity="${(0.6 + random() * 0.4).toFixed(2)}"${blur}/>`
+        : `<rect x="${(x - r).toFixed(1)}" y="${(y - r / 2).toFixed(1)}" width="${(2 * r).toFixed(1)}" height="${r.toFixed(1)}" fill="${colour}" transform="rotate(${(random() * 90 - 45).toFixed(1)} ${x.toFixed(1)} ${y.toFixed(1)})"${blur}/>`,
+    );
   }
   const defs = `<defs><filter id="soft"><feGaussianBlur stdDeviation="${(Math.min(width, height) / 100).toFixed(1)}"/></filter></defs>`;
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${defs}${shapes.join('')}</svg>`);
@@ -105,13 +108,23 @@ async function photoJpeg(index: number, label: number): Promise<Buffer> {
     const s = 0.2 + random() * 0.6;
     const f = h - Math.floor(h);
     const [a, b, c] = [v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))];
-    const rgb = [[v, c, a], [b, v, a], [a, v, c], [a, b, v], [c, a, v], [v, a, b]][Math.floor(h) % 6];
+    const rgb = [
+      [v, c, a],
+      [b, v, a],
+      [a, v, c],
+      [a, b, v],
+      [c, a, v],
+      [v, a, b],
+    ][Math.floor(h) % 6];
     for (let k = 0; k < 3; k++) grid[p * 3 + k] = Math.round(rgb[k]);
   }
   const offset = 3 * Math.floor(random() * 65536);
   const tw = Math.ceil(width / 8);
   const th = Math.ceil(height / 8);
-  const texture = await sharp(noiseLayer(tw, th, 24, random), { raw: { width: tw, height: th, channels: 3 } }).resize(width, height, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer();
+  const texture = await sharp(noiseLayer(tw, th, 24, random), { raw: { width: tw, height: th, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic', fit: 'fill' })
+    .raw()
+    .toBuffer();
   return sharp(grid, { raw: { width: 4, height: 3, channels: 3 } })
     .resize(width, height, { kernel: 'cubic', fit: 'fill' })
     .composite([
@@ -126,15 +139,26 @@ async function photoJpeg(index: number, label: number): Promise<Buffer> {
 /** One 256x256 JPEG from Fashion-MNIST image `index`, or a generated one without the data set. */
 function fmnistJpeg(source: IdxDataset | null, index: number): Promise<Buffer> {
   const pipeline = source
-    ? sharp(source.source(index).data, { raw: { width: 28, height: 28, channels: 1 } }).resize(256, 256, { kernel: 'lanczos3' }).toColourspace('srgb')
-    : sharp({ create: { width: 256, height: 256, channels: 3, background: { r: (index * 37) % 256, g: (index * 91) % 256, b: (index * 53) % 256 } } }).blur(1 + (index % 5));
+    ? sharp(source.source(index).data, { raw: { width: 28, height: 28, channels: 1 } })
+        .resize(256, 256, { kernel: 'lanczos3' })
+        .toColourspace('srgb')
+    : sharp({
+        create: {
+          width: 256,
+          height: 256,
+          channels: 3,
+          background: { r: (index * 37) % 256, g: (index * 91) % 256, b: (index * 53) % 256 },
+        },
+      }).blur(1 + (index % 5));
   return pipeline.jpeg({ quality: 90 }).toBuffer();
 }
 
 /** File count, mean bytes and mean pixels of a built folder (read back, so a reused folder reports itself). */
 async function summarize(root: string): Promise<{ images: number; meanBytes: number; meanPixels: number }> {
   const train = path.join(root, 'train');
-  const files = (await Promise.all((await readdir(train)).map(async (c) => (await readdir(path.join(train, c))).map((f) => path.join(train, c, f))))).flat();
+  const files = (
+    await Promise.all((await readdir(train)).map(async (c) => (await readdir(path.join(train, c))).map((f) => path.join(train, c, f))))
+  ).flat();
   const sizes = await mapLimit(files, 16, async (f) => {
     const [info, meta] = await Promise.all([stat(f), sharp(f).metadata()]);
     return { bytes: info.size, pixels: meta.width * meta.height };
@@ -149,21 +173,35 @@ async function summarize(root: string): Promise<{ images: number; meanBytes: num
  * @example
  * const { root, description } = await buildBenchFolder({ dataset: 'fmnist', count: 2000 });
  */
-export async function buildBenchFolder(options: { dataset: BenchDataset; count: number; log?: (line: string) => void }): Promise<BenchFolder> {
+export async function buildBenchFolder(options: {
+  dataset: BenchDataset;
+  count: number;
+  log?: (line: string) => void;
+}): Promise<BenchFolder> {
   const { dataset, count } = options;
   const root = path.resolve('.bench', `${dataset}-jpeg-${count}`);
   const marker = path.join(root, '.complete');
-  const origin = dataset === 'photos' ? 'generated photo-like' : existsSync(FASHION_MNIST_DIR) ? 'Fashion-MNIST' : 'generated flat-colour (Fashion-MNIST missing)';
+  const origin =
+    dataset === 'photos'
+      ? 'generated photo-like'
+      : existsSync(FASHION_MNIST_DIR)
+        ? 'Fashion-MNIST'
+        : 'generated flat-colour (Fashion-MNIST missing)';
   if (!existsSync(marker)) {
-    const source = dataset === 'fmnist' && existsSync(FASHION_MNIST_DIR) ? await IdxDataset.load({ dir: FASHION_MNIST_DIR, split: 'train' }) : null;
+    const source =
+      dataset === 'fmnist' && existsSync(FASHION_MNIST_DIR) ? await IdxDataset.load({ dir: FASHION_MNIST_DIR, split: 'train' }) : null;
     (options.log ?? console.log)(`building ${count} ${origin} JPEGs in ${root} ...`);
     const started = performance.now();
-    await mapLimit(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-      const label = source ? source.targets[i] : i % 10;
-      const dir = path.join(root, 'train', `class-${label}`);
-      await mkdir(dir, { recursive: true });
-      await writeFile(path.join(dir, `${i}.jpg`), dataset === 'photos' ? await photoJpeg(i, label) : await fmnistJpeg(source, i));
-    });
+    await mapLimit(
+      Array.from({ length: count }, (_, i) => i),
+      8,
+      async (i) => {
+        const label = source ? source.targets[i] : i % 10;
+        const dir = path.join(root, 'train', `class-${label}`);
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, `${i}.jpg`), dataset === 'photos' ? await photoJpeg(i, label) : await fmnistJpeg(source, i));
+      },
+    );
     await writeFile(marker, '');
     (options.log ?? console.log)(`built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

@@ -82,7 +82,16 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
     ? new WorkerPipeline({ transforms: [...TRAIN_TRANSFORMS], decode, workers })
     : new ImagePipeline({ transforms: buildTransforms([...TRAIN_TRANSFORMS]), decode });
   const cache = cached ? new ImageCache({ maxBytes: options.cacheBytes ?? 8 * 2 ** 30 }) : null;
-  const loader = new DataLoader({ dataset, batchSize: 64, shuffle: true, seed: 0, concurrency: Math.max(2, 2 * workers), prefetch: 2, pipeline, cache });
+  const loader = new DataLoader({
+    dataset,
+    batchSize: 64,
+    shuffle: true,
+    seed: 0,
+    concurrency: Math.max(2, 2 * workers),
+    prefetch: 2,
+    pipeline,
+    cache,
+  });
   try {
     const epochs: { rate: number; cpuMs: number; images: number }[] = [];
     const total = cached ? options.epochs + 1 : options.epochs;
@@ -90,7 +99,11 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
     const counted = cached ? epochs.slice(1) : epochs;
     const cpuMsPerImage = counted.reduce((a, x) => a + x.cpuMs, 0) / counted.reduce((a, x) => a + x.images, 0);
     const stats = cache?.stats();
-    const result: RunResult = { imagesPerSecond: Math.max(...counted.map((x) => x.rate)), epochs: epochs.map((x) => x.rate), cpuMsPerImage };
+    const result: RunResult = {
+      imagesPerSecond: Math.max(...counted.map((x) => x.rate)),
+      epochs: epochs.map((x) => x.rate),
+      cpuMsPerImage,
+    };
     return stats === undefined ? result : { ...result, cache: { entries: stats.entries, bytes: stats.bytes } };
   } finally {
     if (pipeline instanceof WorkerPipeline) await pipeline.close();
@@ -106,9 +119,27 @@ const execFileAsync = promisify(execFile);
  * @example
  * await runTorchvision({ root: '.bench/fmnist-jpeg-2000', workers: 2, epochs: 2 });
  */
-export async function runTorchvision(options: { root: string; workers: number; epochs: number }): Promise<RunResult & { versions: Record<string, string> }> {
+export async function runTorchvision(options: {
+  root: string;
+  workers: number;
+  epochs: number;
+}): Promise<RunResult & { versions: Record<string, string> }> {
   const script = path.resolve('bench', 'data_torchvision.py');
-  const { stdout } = await execFileAsync('/usr/bin/python3', [script, '--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)], { encoding: 'utf8' });
-  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { imagesPerSecond: number; epochs: number[]; cpuMsPerImage: number; versions?: Record<string, string> };
-  return { imagesPerSecond: result.imagesPerSecond, epochs: result.epochs, cpuMsPerImage: result.cpuMsPerImage, versions: result.versions ?? {} };
+  const { stdout } = await execFileAsync(
+    '/usr/bin/python3',
+    [script, '--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)],
+    { encoding: 'utf8' },
+  );
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    imagesPerSecond: number;
+    epochs: number[];
+    cpuMsPerImage: number;
+    versions?: Record<string, string>;
+  };
+  return {
+    imagesPerSecond: result.imagesPerSecond,
+    epochs: result.epochs,
+    cpuMsPerImage: result.cpuMsPerImage,
+    versions: result.versions ?? {},
+  };
 }

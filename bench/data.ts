@@ -56,7 +56,8 @@ function positiveInteger(name: string, value: string, min = 1): number {
 }
 
 function oneOf<T extends string>(name: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new Error(`bench:data: expected --${name} to be one of ${choices.join(', ')}, but got '${value}'`);
+  if (!(choices as readonly string[]).includes(value))
+    throw new Error(`bench:data: expected --${name} to be one of ${choices.join(', ')}, but got '${value}'`);
   return value as T;
 }
 
@@ -100,7 +101,10 @@ const median = (xs: number[]): number => {
 };
 const rate = (r: RunResult): string => r.imagesPerSecond.toFixed(1);
 /** Our best uncached rate over torchvision's, within one repeat (both ran minutes apart at most). */
-const ratioOf = (r: RepeatResult): number | undefined => (r.torchvision === undefined ? undefined : Math.max(r.main.imagesPerSecond, r.workers?.imagesPerSecond ?? 0) / r.torchvision.imagesPerSecond);
+const ratioOf = (r: RepeatResult): number | undefined =>
+  r.torchvision === undefined
+    ? undefined
+    : Math.max(r.main.imagesPerSecond, r.workers?.imagesPerSecond ?? 0) / r.torchvision.imagesPerSecond;
 
 /** Runs ours (main, workers, cached) then torchvision, once. */
 async function runOnce(options: BenchOptions, root: string, versions: { torchvision?: string }): Promise<RepeatResult> {
@@ -110,7 +114,10 @@ async function runOnce(options: BenchOptions, root: string, versions: { torchvis
   const cachedMode = options.cachePipeline === 'workers' && workers > 0 ? 'cached-workers' : 'cached-main';
   const cached = options.cache ? await runOurs({ root, mode: cachedMode, workers, epochs }) : undefined;
   const tv = options.torchvision ? await runTorchvision({ root, workers, epochs }) : undefined;
-  if (tv !== undefined) versions.torchvision = Object.entries(tv.versions).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (tv !== undefined)
+    versions.torchvision = Object.entries(tv.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   return { torchvision: tv, main, workers: threaded, cached };
 }
 
@@ -154,7 +161,9 @@ function summary(options: BenchOptions, results: RepeatResult[]): string[] {
     row(labels.workers, rates('workers'), ' images/s', 1),
     row('ratio, best of ours uncached / torchvision (target >= 2x)', results.map(ratioOf), 'x', 2),
     row(labels.cached, rates('cached'), ' images/s', 1),
-    cache === undefined ? null : `  cache: ${cache.entries} images, ${(cache.bytes / 2 ** 20).toFixed(0)} MiB decoded, transforms in ${where}; not in the ratio`,
+    cache === undefined
+      ? null
+      : `  cache: ${cache.entries} images, ${(cache.bytes / 2 ** 20).toFixed(0)} MiB decoded, transforms in ${where}; not in the ratio`,
     `${options.dataset}, CPU ms per image (every thread and worker process; lower is better):`,
     ...keys.map((k) => row(labels[k], cpu(k), ' ms', 2)),
   ];
@@ -165,7 +174,9 @@ const options = parseOptions();
 const folder = await buildBenchFolder({ dataset: options.dataset, count: options.images });
 setNumThreads(1); // the loader's tensor work is small; keep libtorch off the decode threads
 console.log(`data pipeline benchmark, dataset ${options.dataset}: ${folder.description}`);
-console.log(`decode → RandomResizedCrop 224 → horizontal flip → ColorJitter(0.4, 0.4, 0.4) → normalize → batch 64; ${options.workers} worker(s); best of ${options.epochs} epoch(s) per run; ${options.repeat} run(s), ours then torchvision`);
+console.log(
+  `decode → RandomResizedCrop 224 → horizontal flip → ColorJitter(0.4, 0.4, 0.4) → normalize → batch 64; ${options.workers} worker(s); best of ${options.epochs} epoch(s) per run; ${options.repeat} run(s), ours then torchvision`,
+);
 const versions: { torchvision?: string } = {};
 const results: RepeatResult[] = [];
 for (let i = 0; i < options.repeat; i++) {
@@ -173,5 +184,7 @@ for (let i = 0; i < options.repeat; i++) {
   results.push(result);
   console.log(`run ${i + 1}/${options.repeat}: ${repeatLine(result, options.workers)}`);
 }
-console.log(`versions: sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}${versions.torchvision ? `; ${versions.torchvision}` : ''}`);
+console.log(
+  `versions: sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}${versions.torchvision ? `; ${versions.torchvision}` : ''}`,
+);
 for (const line of summary(options, results)) console.log(line);

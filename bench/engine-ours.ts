@@ -13,7 +13,12 @@ import { BasicBlock } from '../src/models/resnet-blocks.js';
 import { ResNet } from '../src/models/resnet.js';
 
 const { values } = parseArgs({
-  options: { threads: { type: 'string' }, steps: { type: 'string', default: '10' }, warmup: { type: 'string', default: '3' }, batch: { type: 'string', default: '64' } },
+  options: {
+    threads: { type: 'string' },
+    steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '64' },
+  },
 });
 if (values.threads !== undefined) torch.setNumThreads(Number(values.threads));
 const batchSize = Number(values.batch);

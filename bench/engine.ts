@@ -26,19 +26,30 @@ function measure(command: string, commandArgs: string[], side: string): number {
   return Number(match[1]);
 }
 
-const ours = () => measure(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./engine-ours.ts', import.meta.url)), ...args], 'our');
+const ours = () =>
+  measure(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./engine-ours.ts', import.meta.url)), ...args], 'our');
 const pytorch = () => measure('/usr/bin/python3', [fileURLToPath(new URL('./engine_torch.py', import.meta.url)), ...args], 'PyTorch');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const oursMs: number[] = [];
 const torchMs: number[] = [];
-console.log(`bench:engine  ResNet BasicBlock[1,1,1,1] small stem, batch ${batchSize}x3x32x32, AdamW, ${threads} threads, ${rounds} rounds x ${steps} steps (3 warm-up), fresh processes`);
+console.log(
+  `bench:engine  ResNet BasicBlock[1,1,1,1] small stem, batch ${batchSize}x3x32x32, AdamW, ${threads} threads, ${rounds} rounds x ${steps} steps (3 warm-up), fresh processes`,
+);
 for (let r = 0; r < rounds; r++) {
   // Alternate which side goes first, so drift in the machine's load hits both.
-  if (r % 2 === 0) { oursMs.push(ours()); torchMs.push(pytorch()); } else { torchMs.push(pytorch()); oursMs.push(ours()); }
+  if (r % 2 === 0) {
+    oursMs.push(ours());
+    torchMs.push(pytorch());
+  } else {
+    torchMs.push(pytorch());
+    oursMs.push(ours());
+  }
   console.log(`round ${r + 1}: ours ${oursMs[r].toFixed(1)} ms/step   pytorch ${torchMs[r].toFixed(1)} ms/step`);
 }
 const o = median(oursMs);
 const t = median(torchMs);
-console.log(`median: ours ${o.toFixed(1)} ms/step (${(batchSize / o * 1000).toFixed(0)} img/s)   pytorch ${t.toFixed(1)} ms/step (${(batchSize / t * 1000).toFixed(0)} img/s)`);
+console.log(
+  `median: ours ${o.toFixed(1)} ms/step (${((batchSize / o) * 1000).toFixed(0)} img/s)   pytorch ${t.toFixed(1)} ms/step (${((batchSize / t) * 1000).toFixed(0)} img/s)`,
+);
 console.log(`throughput ratio ours/pytorch: ${(t / o).toFixed(3)}x (target >= 0.97)`);

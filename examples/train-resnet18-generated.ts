@@ -37,7 +37,10 @@ torch.keep(heldOut.labels);
 function heldOutAccuracy(): number {
   module.eval();
   const acc = torch.tidy(() => {
-    accuracy.update(torch.noGrad(() => module.forward(heldOut.images)), heldOut.labels);
+    accuracy.update(
+      torch.noGrad(() => module.forward(heldOut.images)),
+      heldOut.labels,
+    );
     return accuracy.compute().item();
   });
   accuracy.reset();
@@ -61,7 +64,9 @@ for (let step = 1; step <= steps; step++) {
   lossSum += loss;
   lossCount += 1;
   if (step === 1 || step % 10 === 0) {
-    console.log(`step ${String(step).padStart(3)}  mean loss since last line ${(lossSum / lossCount).toFixed(4)}  held-out acc ${heldOutAccuracy().toFixed(3)}`);
+    console.log(
+      `step ${String(step).padStart(3)}  mean loss since last line ${(lossSum / lossCount).toFixed(4)}  held-out acc ${heldOutAccuracy().toFixed(3)}`,
+    );
     lossSum = 0;
     lossCount = 0;
   }

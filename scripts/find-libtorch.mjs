@@ -54,11 +54,13 @@ if (!found) {
     'Looked for:',
     ...tried.map((t) => `  - ${t}`),
     process.env.LIBTORCH
-      ? 'LIBTORCH is set, so only it was tried. Fix: point LIBTORCH at the folder of an unpacked libtorch (it holds include/ and lib/), or unset it to use Debian\'s libtorch-dev.'
+      ? "LIBTORCH is set, so only it was tried. Fix: point LIBTORCH at the folder of an unpacked libtorch (it holds include/ and lib/), or unset it to use Debian's libtorch-dev."
       : '  (LIBTORCH is not set)',
     process.env.LIBTORCH ? '' : 'Fix, on Debian 12 as root:  apt-get install -y libtorch-dev libopenblas0-openmp',
     process.env.LIBTORCH ? '' : 'or point LIBTORCH at an unpacked official libtorch:  LIBTORCH=/opt/libtorch npm install',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   console.error(message);
   process.exit(1);
 }
@@ -74,7 +76,12 @@ switch (mode) {
   }
   case 'isystem':
     // libtorch's headers go in as system headers: their warnings are not ours.
-    console.log(found.includeDirs.filter((d) => d !== '/usr/include').map((d) => `-isystem ${d}`).join(' '));
+    console.log(
+      found.includeDirs
+        .filter((d) => d !== '/usr/include')
+        .map((d) => `-isystem ${d}`)
+        .join(' '),
+    );
     break;
   case 'libraries':
     console.log(libs.join(' '));

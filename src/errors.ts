@@ -19,7 +19,11 @@ export class ClassifierTrainingError extends Error {
 export class ConfigError extends ClassifierTrainingError {
   /** Every problem found, each with its dotted path (and file:line when known). */
   readonly issues: readonly { path: string; message: string; location?: string }[];
-  constructor(message: string, issues: readonly { path: string; message: string; location?: string }[] = [], options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    issues: readonly { path: string; message: string; location?: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.issues = issues;
   }

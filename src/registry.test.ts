@@ -8,7 +8,9 @@ void test('register, get, list and build with schema validation', () => {
   const r = new Registry();
   r.register({ group: 'loss', name: 'mse', build: () => 'mse' });
   r.register({
-    group: 'loss', name: 'focal', schema: z.object({ gamma: z.number().min(0).default(2), weight: z.number().optional() }).strict(),
+    group: 'loss',
+    name: 'focal',
+    schema: z.object({ gamma: z.number().min(0).default(2), weight: z.number().optional() }).strict(),
     build: (o: { gamma: number }) => `focal(${o.gamma})`,
   });
   assert.deepEqual(r.list('loss'), ['focal', 'mse']);
@@ -16,8 +18,14 @@ void test('register, get, list and build with schema validation', () => {
   assert.equal(r.build('loss', 'focal'), 'focal(2)');
   assert.equal(r.build('loss', 'focal', { gamma: 0.5 }), 'focal(0.5)');
   assert.equal(r.build('loss', 'mse', { anything: 1 }), 'mse');
-  assert.throws(() => r.build('loss', 'focal', { gamma: -1, extra: true }), (e: Error) =>
-    e instanceof ConfigError && e.issues.length === 2 && e.issues.some((i) => i.path === 'loss.focal.gamma') && /loss\.focal/.test(e.message));
+  assert.throws(
+    () => r.build('loss', 'focal', { gamma: -1, extra: true }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.issues.length === 2 &&
+      e.issues.some((i) => i.path === 'loss.focal.gamma') &&
+      /loss\.focal/.test(e.message),
+  );
   assert.throws(() => r.get('loss', 'huber'), /expected a loss among focal, mse, but got 'huber'/);
   assert.throws(() => r.get('model', 'x'), /\(none registered\)/);
   assert.throws(() => r.register({ group: 'loss', name: 'mse', build: () => 0 }), /already registered/);

@@ -27,5 +27,12 @@ void test('imageSizeHistogram reads sizes from headers', async (t) => {
   const c = await writeSolidImage(path.join(dir, 'c.png'), { color: [0, 0, 0], width: 2, height: 7 });
   const bad = await writeText(path.join(dir, 'bad.png'), 'nope');
   const hist = await imageSizeHistogram(new PathListDataset([a, b, c, bad]));
-  assert.deepEqual([...hist], [['5x3', 2], ['2x7', 1], ['unreadable', 1]]);
+  assert.deepEqual(
+    [...hist],
+    [
+      ['5x3', 2],
+      ['2x7', 1],
+      ['unreadable', 1],
+    ],
+  );
 });

@@ -7,7 +7,12 @@ import type { RawImage } from './image.js';
 
 /** Every byte value in every channel, in two images of 16x16 RGB. */
 function allValues(): RawImage[] {
-  return [0, 1].map((k) => ({ data: Buffer.from(Array.from({ length: 768 }, (_, i) => (i * 7 + k * 101) & 255)), width: 16, height: 16, channels: 3 as const }));
+  return [0, 1].map((k) => ({
+    data: Buffer.from(Array.from({ length: 768 }, (_, i) => (i * 7 + k * 101) & 255)),
+    width: 16,
+    height: 16,
+    channels: 3 as const,
+  }));
 }
 
 void test("collate's table gives libtorch's (x / 255 - mean) / std bits, planar and channels-last", () => {

@@ -54,7 +54,15 @@ function valueTables(channels: number, normalize: Normalization | null): Float32
 }
 
 /** Writes image `i` through the tables: planar (CHW) or interleaved (HWC) at offset i * size. */
-function writeImage(out: Float32Array, src: Buffer, offset: number, pixels: number, channels: number, table: Float32Array, planar: boolean): void {
+function writeImage(
+  out: Float32Array,
+  src: Buffer,
+  offset: number,
+  pixels: number,
+  channels: number,
+  table: Float32Array,
+  planar: boolean,
+): void {
   if (channels === 1 || !planar) {
     if (channels === 1) {
       for (let p = 0; p < pixels; p++) out[offset + p] = table[src[p]];
@@ -92,12 +100,16 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
   images.forEach((image, i) => {
     if (image.width !== width || image.height !== height || image.channels !== channels || image.data.length !== size) {
       const name = options.describe?.(i) ?? `image ${i}`;
-      throw new DataError(`collate: expected every image of a batch to be ${width}x${height}x${channels}, but got ${image.width}x${image.height}x${image.channels} for ${name} (add a Resize or CenterCrop transform)`);
+      throw new DataError(
+        `collate: expected every image of a batch to be ${width}x${height}x${channels}, but got ${image.width}x${image.height}x${image.channels} for ${name} (add a Resize or CenterCrop transform)`,
+      );
     }
   });
   const normalize = options.normalize ?? null;
   if (normalize !== null && ![normalize.mean, normalize.std].every((v) => v.length === channels || v.length === 1)) {
-    throw new DataError(`collate: expected 1 or ${channels} normalization mean/std value(s) for ${channels}-channel images, but got mean [${normalize.mean.join(', ')}] and std [${normalize.std.join(', ')}]`);
+    throw new DataError(
+      `collate: expected 1 or ${channels} normalization mean/std value(s) for ${channels}-channel images, but got mean [${normalize.mean.join(', ')}] and std [${normalize.std.join(', ')}]`,
+    );
   }
   const table = valueTables(channels, normalize);
   const channelsLast = options.channelsLast ?? false;

@@ -17,7 +17,10 @@ import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 function tinyIdx(): IdxDataset {
   const n = 20;
   const data = Buffer.from(Array.from({ length: n * 4 }, (_, i) => Math.floor(i / 4) * 10 + (i % 4)));
-  return new IdxDataset({ images: { dims: [n, 2, 2], data }, labels: { dims: [n], data: Buffer.from(Array.from({ length: n }, (_, i) => i % 3)) } });
+  return new IdxDataset({
+    images: { dims: [n, 2, 2], data },
+    labels: { dims: [n], data: Buffer.from(Array.from({ length: n }, (_, i) => i % 3)) },
+  });
 }
 
 /** Adds an rng-drawn offset to every pixel, after a random delay so completion order scrambles. */
@@ -34,20 +37,31 @@ const noisyPipeline: BatchPipeline = {
 
 async function snapshot(loader: DataLoader, epoch: number): Promise<{ images: number[][]; labels: number[][]; indices: number[][] }> {
   const batches = await loader.toArray(epoch);
-  const out = { images: batches.map((b) => Array.from(b.images.data() as Float32Array)), labels: batches.map((b) => Array.from(b.labels.data() as BigInt64Array, (v) => Number(v))), indices: batches.map((b) => b.indices) };
+  const out = {
+    images: batches.map((b) => Array.from(b.images.data() as Float32Array)),
+    labels: batches.map((b) => Array.from(b.labels.data() as BigInt64Array, (v) => Number(v))),
+    indices: batches.map((b) => b.indices),
+  };
   dispose(batches);
   return out;
 }
 
 void test('same seed gives the same batches for concurrency 1 and 4', async () => {
   const dataset = tinyIdx();
-  const make = (concurrency: number, seed = 5): DataLoader => new DataLoader({ dataset, batchSize: 6, shuffle: true, seed, concurrency, prefetch: 2, pipeline: noisyPipeline });
+  const make = (concurrency: number, seed = 5): DataLoader =>
+    new DataLoader({ dataset, batchSize: 6, shuffle: true, seed, concurrency, prefetch: 2, pipeline: noisyPipeline });
   const a = await snapshot(make(1), 1);
   const b = await snapshot(make(4), 1);
   assert.deepEqual(a, b);
   assert.equal(a.indices.length, 4);
-  assert.deepEqual(a.indices.flat().sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i));
-  assert.deepEqual(a.labels.flat(), a.indices.flat().map((i) => i % 3));
+  assert.deepEqual(
+    a.indices.flat().sort((x, y) => x - y),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    a.labels.flat(),
+    a.indices.flat().map((i) => i % 3),
+  );
   assert.notDeepEqual((await snapshot(make(4), 2)).indices, a.indices);
   assert.notDeepEqual((await snapshot(make(4, 6), 1)).images, a.images);
 });
@@ -55,7 +69,14 @@ void test('same seed gives the same batches for concurrency 1 and 4', async () =
 void test('collate normalizes like ToTensor + Normalize and honours dropLast and channels-last', async () => {
   const dataset = tinyIdx();
   const before = memory().liveTensors;
-  const loader = new DataLoader({ dataset, batchSize: 8, dropLast: true, decode: { channels: 3 }, normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] }, channelsLast: true });
+  const loader = new DataLoader({
+    dataset,
+    batchSize: 8,
+    dropLast: true,
+    decode: { channels: 3 },
+    normalize: { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] },
+    channelsLast: true,
+  });
   assert.equal(loader.length, 2);
   const batches: Batch[] = await loader.toArray(0);
   assert.equal(batches.length, 2);
@@ -74,7 +95,10 @@ void test('collate normalizes like ToTensor + Normalize and honours dropLast and
   const plain = await new DataLoader({ dataset, batchSize: 32 }).toArray(0);
   assert.deepEqual(plain[0].images.shape, [20, 1, 2, 2]);
   assert.ok(plain[0].images.isContiguous());
-  assert.equal(tidy(() => plain[0].images.select(0, 3).select(0, 0).select(0, 1).select(0, 1).item()), f(33 / 255));
+  assert.equal(
+    tidy(() => plain[0].images.select(0, 3).select(0, 0).select(0, 1).select(0, 1).item()),
+    f(33 / 255),
+  );
   dispose(plain);
   assert.equal(memory().liveTensors, before);
 });
@@ -89,7 +113,10 @@ void test('skip policy drops unreadable files with a warning and aborts past max
   const warnings: string[] = [];
   const loader = new DataLoader({ dataset, batchSize: 4, badFiles: 'skip', maxSkipFraction: 0.2, onWarning: (m) => warnings.push(m) });
   const batches = await loader.toArray(0);
-  assert.deepEqual(batches.map((b) => b.images.shape[0]), [3, 3]);
+  assert.deepEqual(
+    batches.map((b) => b.images.shape[0]),
+    [3, 3],
+  );
   assert.ok(!batches.flatMap((b) => b.indices).includes(broken));
   assert.deepEqual(loader.lastEpochSkipped, [dataset.paths[broken]]);
   assert.ok(warnings.some((w) => w.includes('broken.png')));
@@ -97,19 +124,29 @@ void test('skip policy drops unreadable files with a warning and aborts past max
   dispose(batches);
   const strict = new DataLoader({ dataset, batchSize: 4, badFiles: 'skip', maxSkipFraction: 0.1, onWarning: () => undefined });
   await assert.rejects(strict.toArray(0), /at most 10% unreadable/);
-  await assert.rejects(new DataLoader({ dataset, batchSize: 4 }).toArray(0), (e: unknown) => e instanceof DataError && e.message.includes('broken.png'));
+  await assert.rejects(
+    new DataLoader({ dataset, batchSize: 4 }).toArray(0),
+    (e: unknown) => e instanceof DataError && e.message.includes('broken.png'),
+  );
 });
 
 void test('the real transform pipeline is deterministic across concurrency, with the cache on', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
-  for (let i = 0; i < 8; i++) await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.jpg`), { color: [i * 30, 255 - i * 30, 90], width: 12, height: 10 });
+  for (let i = 0; i < 8; i++)
+    await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.jpg`), { color: [i * 30, 255 - i * 30, 90], width: 12, height: 10 });
   const dataset = await ImageFolder.load({ root, split: 'train' });
   const pipeline = new ImagePipeline({
-    transforms: buildTransforms([{ name: 'RandomResizedCrop', size: 8 }, { name: 'RandomHorizontalFlip' }, { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 }, { name: 'Normalize' }]),
+    transforms: buildTransforms([
+      { name: 'RandomResizedCrop', size: 8 },
+      { name: 'RandomHorizontalFlip' },
+      { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 },
+      { name: 'Normalize' },
+    ]),
     decode: { channels: 3 },
   });
-  const make = (concurrency: number, cache: number): DataLoader => new DataLoader({ dataset, batchSize: 3, shuffle: true, seed: 1, concurrency, pipeline, cache });
+  const make = (concurrency: number, cache: number): DataLoader =>
+    new DataLoader({ dataset, batchSize: 3, shuffle: true, seed: 1, concurrency, pipeline, cache });
   const a = await snapshot(make(1, 0), 0);
   const cached = make(4, 1 << 20);
   const b = await snapshot(cached, 0);
@@ -117,5 +154,8 @@ void test('the real transform pipeline is deterministic across concurrency, with
   assert.equal(cached.cache?.stats().entries, 8);
   assert.deepEqual(b.indices, a.indices);
   assert.deepEqual(c, b);
-  assert.deepEqual(a.images.map((x) => x.length), [3 * 192, 3 * 192, 2 * 192]);
+  assert.deepEqual(
+    a.images.map((x) => x.length),
+    [3 * 192, 3 * 192, 2 * 192],
+  );
 });

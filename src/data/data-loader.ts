@@ -124,9 +124,13 @@ export class DataLoader {
     this.dropLast = options.dropLast ?? false;
     this.seed = options.seed ?? 0;
     this.prefetch = options.prefetch ?? 2;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new DataError(`DataLoader: expected a positive integer batchSize, but got ${this.batchSize}`);
-    if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new DataError(`DataLoader: expected a non-negative integer prefetch, but got ${this.prefetch}`);
-    this.sampler = options.sampler ?? (options.shuffle ? new RandomSampler({ length: this.dataset.length, seed: this.seed }) : new SequentialSampler(this.dataset.length));
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new DataError(`DataLoader: expected a positive integer batchSize, but got ${this.batchSize}`);
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 0)
+      throw new DataError(`DataLoader: expected a non-negative integer prefetch, but got ${this.prefetch}`);
+    this.sampler =
+      options.sampler ??
+      (options.shuffle ? new RandomSampler({ length: this.dataset.length, seed: this.seed }) : new SequentialSampler(this.dataset.length));
     this.#limiter = new AsyncLimiter(options.concurrency ?? 4);
     const cache = options.cache ?? null;
     this.cache = typeof cache === 'number' ? (cache > 0 ? new ImageCache({ maxBytes: cache }) : null) : cache;
@@ -170,7 +174,8 @@ export class DataLoader {
     } finally {
       for (const promise of pending.splice(0)) dispose(await promise.catch(() => null));
       this.lastEpochSkipped = state.skipped;
-      if (state.skipped.length > 0) this.#warn(`DataLoader: skipped ${state.skipped.length} unreadable file(s) of ${state.total} in epoch ${epoch}`);
+      if (state.skipped.length > 0)
+        this.#warn(`DataLoader: skipped ${state.skipped.length} unreadable file(s) of ${state.total} in epoch ${epoch}`);
     }
   }
 
@@ -241,13 +246,19 @@ export class DataLoader {
     const reason = error instanceof Error ? error.message : String(error);
     if ((this.#options.badFiles ?? 'fail') === 'fail') {
       if (error instanceof DataError && reason.includes(name)) throw error;
-      throw new DataError(`DataLoader: expected a readable image at ${name}, but got: ${reason} (set badFiles: 'skip' to drop unreadable files)`, { cause: error });
+      throw new DataError(
+        `DataLoader: expected a readable image at ${name}, but got: ${reason} (set badFiles: 'skip' to drop unreadable files)`,
+        { cause: error },
+      );
     }
     state.skipped.push(name);
     this.#warn(`DataLoader: skipping unreadable ${name}: ${reason}`);
     const maxFraction = this.#options.maxSkipFraction ?? 0.01;
     if (state.skipped.length > maxFraction * state.total) {
-      throw new DataError(`DataLoader: expected at most ${maxFraction * 100}% unreadable files per epoch (maxSkipFraction), but got ${state.skipped.length} of ${state.total} in epoch ${state.epoch}`, { cause: error });
+      throw new DataError(
+        `DataLoader: expected at most ${maxFraction * 100}% unreadable files per epoch (maxSkipFraction), but got ${state.skipped.length} of ${state.total} in epoch ${state.epoch}`,
+        { cause: error },
+      );
     }
     return null;
   }

@@ -60,7 +60,10 @@ export function parseDataModuleOptions(input: unknown): DataModuleOptions {
   const result = dataModuleSchema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new ConfigError(`data: expected valid data options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, issues);
+  throw new ConfigError(
+    `data: expected valid data options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 }
 
 /**
@@ -71,7 +74,10 @@ export function parseDataModuleOptions(input: unknown): DataModuleOptions {
  */
 export function defaultTransforms(format: 'folder' | 'jsonl' | 'idx', channels: 1 | 3): { train: unknown[]; eval: unknown[] } {
   if (format === 'idx') {
-    const normalize = channels === 1 ? { name: 'Normalize', mean: [...FASHION_MNIST_NORMALIZE.mean], std: [...FASHION_MNIST_NORMALIZE.std] } : { name: 'Normalize', mean: Array(3).fill(FASHION_MNIST_NORMALIZE.mean[0]), std: Array(3).fill(FASHION_MNIST_NORMALIZE.std[0]) };
+    const normalize =
+      channels === 1
+        ? { name: 'Normalize', mean: [...FASHION_MNIST_NORMALIZE.mean], std: [...FASHION_MNIST_NORMALIZE.std] }
+        : { name: 'Normalize', mean: Array(3).fill(FASHION_MNIST_NORMALIZE.mean[0]), std: Array(3).fill(FASHION_MNIST_NORMALIZE.std[0]) };
     return { train: [normalize], eval: [normalize] };
   }
   const normalize = channels === 1 ? { name: 'Normalize', mean: [0.449], std: [0.226] } : { name: 'Normalize' };

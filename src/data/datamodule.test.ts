@@ -9,22 +9,36 @@ import { ImageClassificationDataModule } from './datamodule.js';
 import { encodeIdx, FASHION_MNIST_DIR } from './datasets/idx-dataset.js';
 import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
 
-const small = [{ name: 'Resize', size: [6, 6] }, { name: 'Normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }];
+const small = [
+  { name: 'Resize', size: [6, 6] },
+  { name: 'Normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+];
 
 void test('a folder without val gets a stratified split; loaders, weights and labels mapping follow', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
-  for (let i = 0; i < 10; i++) await writeSolidImage(path.join(root, `train/${i < 8 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 20, 0, 0], width: 9, height: 7 });
+  for (let i = 0; i < 10; i++)
+    await writeSolidImage(path.join(root, `train/${i < 8 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 20, 0, 0], width: 9, height: 7 });
   await writeSolidImage(path.join(root, 'test/bee/t.png'), { color: [0, 0, 0] });
   const warnings: string[] = [];
-  const dm = new ImageClassificationDataModule({ root, batchSize: 4, valFraction: 0.25, trainTransforms: small, evalTransforms: [...small.slice(0, 1), { name: 'CenterCrop', size: 4 }, small[1]], sampler: 'weighted' }, { onWarning: (m) => warnings.push(m) });
+  const dm = new ImageClassificationDataModule(
+    {
+      root,
+      batchSize: 4,
+      valFraction: 0.25,
+      trainTransforms: small,
+      evalTransforms: [...small.slice(0, 1), { name: 'CenterCrop', size: 4 }, small[1]],
+      sampler: 'weighted',
+    },
+    { onWarning: (m) => warnings.push(m) },
+  );
   await dm.setup('fit');
   assert.equal(dm.format, 'folder');
   assert.deepEqual(dm.idxToClass, ['ant', 'bee']);
   assert.deepEqual(dm.classToIdx, { ant: 0, bee: 1 });
   assert.equal(dm.val?.length, 3); // round(8 * 0.25) + max(1, round(2 * 0.25))
   assert.equal(dm.train?.length, 7);
-  assert.deepEqual(dm.classWeights(), [2 * (1 / 6) / (1 / 6 + 1), 2 * 1 / (1 / 6 + 1)]);
+  assert.deepEqual(dm.classWeights(), [(2 * (1 / 6)) / (1 / 6 + 1), (2 * 1) / (1 / 6 + 1)]);
   const [batch] = await dm.trainLoader().toArray(0);
   assert.deepEqual(batch.images.shape, [4, 3, 6, 6]);
   dispose(batch);
@@ -36,8 +50,13 @@ void test('a folder without val gets a stratified split; loaders, weights and la
   const file = await dm.writeLabelsMapping(path.join(root, 'export'));
   const mapping = JSON.parse(await readFile(file, 'utf8'));
   assert.deepEqual(mapping, {
-    numClasses: 2, classToIdx: { ant: 0, bee: 1 }, idxToClass: { 0: 'ant', 1: 'bee' },
-    normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }, inputSize: [3, 4, 4], resize: [6, 6], crop: 4,
+    numClasses: 2,
+    classToIdx: { ant: 0, bee: 1 },
+    idxToClass: { 0: 'ant', 1: 'bee' },
+    normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    inputSize: [3, 4, 4],
+    resize: [6, 6],
+    crop: 4,
   });
   const predicted = await dm.predictLoader([path.join(root, 'test/bee/t.png')]).toArray();
   assert.deepEqual(Array.from(predicted[0].labels.data() as BigInt64Array), [-1n]);
@@ -52,17 +71,23 @@ void test('verify fails before training on an unreadable file, naming it', async
   await writeText(path.join(root, 'train/a/bad.jpg'), 'garbage');
   const dm = new ImageClassificationDataModule({ root, verify: true }, { onWarning: () => undefined });
   await assert.rejects(dm.setup('fit'), (e: unknown) => e instanceof DataError && e.message.includes('bad.jpg'));
-  const lenient = new ImageClassificationDataModule({ root, verify: true, badFiles: 'skip', maxSkipFraction: 0.5 }, { onWarning: () => undefined });
+  const lenient = new ImageClassificationDataModule(
+    { root, verify: true, badFiles: 'skip', maxSkipFraction: 0.5 },
+    { onWarning: () => undefined },
+  );
   await lenient.setup('fit');
   assert.equal(lenient.train?.length, 1);
 });
 
 void test('options are validated with every problem listed', () => {
-  assert.throws(() => new ImageClassificationDataModule({ batchSize: 0, sampler: 'balanced' as never, format: 'csv' as never }), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['batchSize', 'format', 'sampler']);
-    return true;
-  });
+  assert.throws(
+    () => new ImageClassificationDataModule({ batchSize: 0, sampler: 'balanced' as never, format: 'csv' as never }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.issues.map((i) => i.path).sort(), ['batchSize', 'format', 'sampler']);
+      return true;
+    },
+  );
 });
 
 void test('an IDX folder is detected, grey 28x28 by default', async (t) => {
@@ -70,31 +95,47 @@ void test('an IDX folder is detected, grey 28x28 by default', async (t) => {
   t.after(() => rm(dir, { recursive: true, force: true }));
   const n = 20;
   await writeText(path.join(dir, 'train-images-idx3-ubyte'), encodeIdx([n, 3, 3], new Uint8Array(n * 9).fill(51)));
-  await writeText(path.join(dir, 'train-labels-idx1-ubyte'), encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 2)));
+  await writeText(
+    path.join(dir, 'train-labels-idx1-ubyte'),
+    encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => i % 2),
+    ),
+  );
   const dm = new ImageClassificationDataModule({ root: dir, batchSize: 8, valFraction: 0.2 }, { onWarning: () => undefined });
   await dm.setup('fit');
   assert.equal(dm.format, 'idx');
   assert.equal(dm.channels, 1);
   assert.equal(dm.val?.length, 4);
   const batches = await dm.trainLoader().toArray(0);
-  assert.deepEqual(batches.map((b) => b.images.shape), [[8, 1, 3, 3], [8, 1, 3, 3]]);
+  assert.deepEqual(
+    batches.map((b) => b.images.shape),
+    [
+      [8, 1, 3, 3],
+      [8, 1, 3, 3],
+    ],
+  );
   const expected = Math.fround((Math.fround(51 / 255) - Math.fround(0.286)) / Math.fround(0.353));
   assert.ok(Math.abs(tidy(() => batches[0].images.max().item()) - expected) < 1e-6);
   dispose(batches);
   assert.deepEqual(dm.labelsMappingOptions().inputSize, [1, 3, 3]);
 });
 
-void test('Fashion-MNIST by default, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
-  const dm = new ImageClassificationDataModule({ batchSize: 256 });
-  await dm.setup('fit');
-  assert.equal(dm.numClasses, 10);
-  assert.equal(dm.idxToClass[9], 'Ankle boot');
-  assert.equal(dm.train?.length, 54000);
-  assert.equal(dm.val?.length, 6000);
-  const loader = dm.trainLoader();
-  for await (const batch of loader.epoch(0)) {
-    assert.deepEqual(batch.images.shape, [256, 1, 28, 28]);
-    dispose(batch);
-    break;
-  }
-});
+void test(
+  'Fashion-MNIST by default, when installed',
+  { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' },
+  async () => {
+    const dm = new ImageClassificationDataModule({ batchSize: 256 });
+    await dm.setup('fit');
+    assert.equal(dm.numClasses, 10);
+    assert.equal(dm.idxToClass[9], 'Ankle boot');
+    assert.equal(dm.train?.length, 54000);
+    assert.equal(dm.val?.length, 6000);
+    const loader = dm.trainLoader();
+    for await (const batch of loader.epoch(0)) {
+      assert.deepEqual(batch.images.shape, [256, 1, 28, 28]);
+      dispose(batch);
+      break;
+    }
+  },
+);

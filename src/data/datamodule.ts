@@ -82,14 +82,26 @@ export class ImageClassificationDataModule {
     return this.options.root === 'fashion-mnist' ? FASHION_MNIST_DIR : this.options.root;
   }
 
-  get format(): Format { return this.#need(this.#format, 'format'); }
-  get channels(): 1 | 3 { return this.options.channels ?? (this.format === 'idx' ? 1 : 3); }
-  get idxToClass(): readonly string[] { return this.#need(this.#classes, 'idxToClass'); }
-  get classToIdx(): Record<string, number> { return classToIdxOf(this.idxToClass); }
-  get numClasses(): number { return this.idxToClass.length; }
+  get format(): Format {
+    return this.#need(this.#format, 'format');
+  }
+  get channels(): 1 | 3 {
+    return this.options.channels ?? (this.format === 'idx' ? 1 : 3);
+  }
+  get idxToClass(): readonly string[] {
+    return this.#need(this.#classes, 'idxToClass');
+  }
+  get classToIdx(): Record<string, number> {
+    return classToIdxOf(this.idxToClass);
+  }
+  get numClasses(): number {
+    return this.idxToClass.length;
+  }
 
   /** The train and eval pipelines (built by setup). */
-  get pipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } { return this.#need(this.#pipelines, 'pipelines'); }
+  get pipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } {
+    return this.#need(this.#pipelines, 'pipelines');
+  }
 
   /** Ends the train pipeline's worker threads, if any. */
   async close(): Promise<void> {
@@ -139,7 +151,10 @@ export class ImageClassificationDataModule {
     const onWarning = this.#onWarning;
     switch (this.format) {
       case 'idx':
-        if (split === 'val') throw new DataError('data: expected train or test for an IDX data set, but got val (IDX has no val split; it is split off train)');
+        if (split === 'val')
+          throw new DataError(
+            'data: expected train or test for an IDX data set, but got val (IDX has no val split; it is split off train)',
+          );
         return IdxDataset.load({ dir: this.root, split, classes });
       case 'jsonl':
         return JsonlDataset.load({ root: this.root, split, classes, onWarning });
@@ -152,7 +167,11 @@ export class ImageClassificationDataModule {
     if (!this.options.verify || this.format === 'idx') return dataset;
     const bad = await verifyImages(dataset, { decode: { channels: this.channels }, concurrency: this.options.concurrency });
     if (bad.length > 0) this.#onWarning(`data: ${bad.length} unreadable file(s) in ${split}`);
-    return applyBadFilePolicy(dataset, bad, { policy: this.options.badFiles, maxSkipFraction: this.options.maxSkipFraction, onWarning: this.#onWarning });
+    return applyBadFilePolicy(dataset, bad, {
+      policy: this.options.badFiles,
+      maxSkipFraction: this.options.maxSkipFraction,
+      onWarning: this.#onWarning,
+    });
   }
 
   #buildPipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } {
@@ -161,7 +180,10 @@ export class ImageClassificationDataModule {
     const trainEntries = this.options.trainTransforms ?? defaults.train;
     const workers = this.options.workers;
     return {
-      train: workers > 0 ? new WorkerPipeline({ transforms: trainEntries, decode, workers }) : new ImagePipeline({ transforms: buildTransforms(trainEntries), decode }),
+      train:
+        workers > 0
+          ? new WorkerPipeline({ transforms: trainEntries, decode, workers })
+          : new ImagePipeline({ transforms: buildTransforms(trainEntries), decode }),
       eval: new ImagePipeline({ transforms: buildTransforms(this.options.evalTransforms ?? defaults.eval), decode }),
     };
   }
@@ -212,8 +234,15 @@ export class ImageClassificationDataModule {
   #loader(dataset: ImageDataset, extra: Partial<ConstructorParameters<typeof DataLoader>[0]>): DataLoader {
     const o = this.options;
     return new DataLoader({
-      dataset, seed: o.seed, concurrency: o.concurrency, prefetch: o.prefetch, channelsLast: o.channelsLast,
-      badFiles: o.badFiles, maxSkipFraction: o.maxSkipFraction, onWarning: this.#onWarning, ...extra,
+      dataset,
+      seed: o.seed,
+      concurrency: o.concurrency,
+      prefetch: o.prefetch,
+      channelsLast: o.channelsLast,
+      badFiles: o.badFiles,
+      maxSkipFraction: o.maxSkipFraction,
+      onWarning: this.#onWarning,
+      ...extra,
     });
   }
 
@@ -230,7 +259,10 @@ export class ImageClassificationDataModule {
 
   /** What labels_mapping.json records, from the eval transforms. */
   labelsMappingOptions(): LabelsMappingOptions {
-    const entries = (this.options.evalTransforms ?? defaultTransforms(this.format, this.channels).eval) as { name?: string; size?: number | number[] }[];
+    const entries = (this.options.evalTransforms ?? defaultTransforms(this.format, this.channels).eval) as {
+      name?: string;
+      size?: number | number[];
+    }[];
     const sizeOf = (name: string): number | [number, number] | null => {
       const size = entries.findLast((e) => e?.name === name)?.size;
       return size === undefined ? null : typeof size === 'number' ? size : [size[0], size[1]];
@@ -241,8 +273,17 @@ export class ImageClassificationDataModule {
     let hw: [number, number] | null = crop !== null ? square(crop) : Array.isArray(resize) ? resize : null;
     const base = this.#fullTrain;
     if (hw === null && base instanceof IdxDataset) hw = [base.height, base.width];
-    if (hw === null) throw new DataError('data: expected a CenterCrop or a Resize to [H, W] in evalTransforms to know the model input size, but got neither');
-    return { classes: this.idxToClass, normalization: this.pipelines.eval.normalize, inputSize: [this.channels, hw[0], hw[1]], resize, crop };
+    if (hw === null)
+      throw new DataError(
+        'data: expected a CenterCrop or a Resize to [H, W] in evalTransforms to know the model input size, but got neither',
+      );
+    return {
+      classes: this.idxToClass,
+      normalization: this.pipelines.eval.normalize,
+      inputSize: [this.channels, hw[0], hw[1]],
+      resize,
+      crop,
+    };
   }
 
   /**

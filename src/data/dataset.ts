@@ -51,9 +51,15 @@ export class Subset implements ImageDataset {
     this.targets = Int32Array.from(indices, (i) => base.targets[i]);
   }
 
-  get length(): number { return this.indices.length; }
-  source(index: number): ImageSource { return this.#base.source(this.indices[index]); }
-  describe(index: number): string { return this.#base.describe(this.indices[index]); }
+  get length(): number {
+    return this.indices.length;
+  }
+  source(index: number): ImageSource {
+    return this.#base.source(this.indices[index]);
+  }
+  describe(index: number): string {
+    return this.#base.describe(this.indices[index]);
+  }
 }
 
 /**
@@ -64,10 +70,19 @@ export class Subset implements ImageDataset {
  */
 export class PathListDataset implements ImageDataset {
   readonly targets: Int32Array;
-  constructor(readonly paths: readonly string[], readonly classes: readonly string[] = []) {
+  constructor(
+    readonly paths: readonly string[],
+    readonly classes: readonly string[] = [],
+  ) {
     this.targets = new Int32Array(paths.length).fill(-1);
   }
-  get length(): number { return this.paths.length; }
-  source(index: number): string { return this.paths[index]; }
-  describe(index: number): string { return this.paths[index]; }
+  get length(): number {
+    return this.paths.length;
+  }
+  source(index: number): string {
+    return this.paths[index];
+  }
+  describe(index: number): string {
+    return this.paths[index];
+  }
 }

@@ -71,7 +71,10 @@ export function openImage(source: string | Buffer, options: DecodeOptions): Shar
 export async function finishDecode(pipeline: Sharp, source: string | Buffer, options: DecodeOptions): Promise<RawImage> {
   const background = options.background ?? [255, 255, 255];
   try {
-    const rgb = await fromSharp(pipeline.flatten({ background: { r: background[0], g: background[1], b: background[2] } }).toColourspace('srgb'), 3);
+    const rgb = await fromSharp(
+      pipeline.flatten({ background: { r: background[0], g: background[1], b: background[2] } }).toColourspace('srgb'),
+      3,
+    );
     return options.channels === 1 ? toGrayscale(rgb) : rgb;
   } catch (error) {
     throw decodeError(source, options, error);
@@ -83,7 +86,10 @@ export function decodeError(source: string | Buffer, options: DecodeOptions, err
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
   const where = typeof source === 'string' ? source : (options.name ?? describeSource(source));
   if (/pixel limit/i.test(reason)) {
-    return new DataError(`decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${where}, but got more (raise decode.maxPixels if the image is trusted)`, { cause: error });
+    return new DataError(
+      `decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${where}, but got more (raise decode.maxPixels if the image is trusted)`,
+      { cause: error },
+    );
   }
   return new DataError(`decodeImage: expected a readable image in ${where}, but got: ${reason}`, { cause: error });
 }

@@ -11,7 +11,12 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 
 /** Decoded pixels: uint8, interleaved HWC, channels 1 or 3. */
-export interface RawImage { data: Buffer; width: number; height: number; channels: 1 | 3 }
+export interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+}
 
 /**
  * A new image of the given size, filled with `fill` (one value per channel, or one for all).

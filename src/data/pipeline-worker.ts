@@ -36,12 +36,20 @@ async function runTask(task: WorkerTask): Promise<WorkerResult> {
     const s = task.source;
     const source = 'path' in s ? s.path : 'bytes' in s ? Buffer.from(s.bytes) : { ...s.raw, data: Buffer.from(s.raw.data) };
     const image = await pipeline.run(source, Rng.forSample(task.seed, task.epoch, task.position));
-    const own = image.data.byteOffset === 0 && image.data.byteLength === image.data.buffer.byteLength && !(image.data.buffer instanceof SharedArrayBuffer);
+    const own =
+      image.data.byteOffset === 0 &&
+      image.data.byteLength === image.data.buffer.byteLength &&
+      !(image.data.buffer instanceof SharedArrayBuffer);
     // A buffer that owns its memory is transferred as it is; a slice of a pool or of the input is copied first.
     const data = own ? (image.data.buffer as ArrayBuffer) : new Uint8Array(image.data).buffer;
     return { id: task.id, ok: true, width: image.width, height: image.height, channels: image.channels, data };
   } catch (error) {
-    return { id: task.id, ok: false, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) };
+    return {
+      id: task.id,
+      ok: false,
+      name: error instanceof Error ? error.name : 'Error',
+      message: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 

@@ -22,11 +22,22 @@ export async function makeTempDir(prefix = 'ct-data-'): Promise<string> {
  * @example
  * await writeSolidImage('/tmp/x/train/dog/a.jpg', { color: [0, 0, 255], width: 8, height: 6 });
  */
-export async function writeSolidImage(file: string, options: { color: [number, number, number]; width?: number; height?: number }): Promise<string> {
+export async function writeSolidImage(
+  file: string,
+  options: { color: [number, number, number]; width?: number; height?: number },
+): Promise<string> {
   await mkdir(path.dirname(file), { recursive: true });
-  const image = sharp({ create: { width: options.width ?? 4, height: options.height ?? 4, channels: 3, background: { r: options.color[0], g: options.color[1], b: options.color[2] } } });
+  const image = sharp({
+    create: {
+      width: options.width ?? 4,
+      height: options.height ?? 4,
+      channels: 3,
+      background: { r: options.color[0], g: options.color[1], b: options.color[2] },
+    },
+  });
   const ext = path.extname(file).toLowerCase();
-  const encoded = ext === '.jpg' || ext === '.jpeg' ? image.jpeg({ quality: 95 }) : ext === '.webp' ? image.webp({ lossless: true }) : image.png();
+  const encoded =
+    ext === '.jpg' || ext === '.jpeg' ? image.jpeg({ quality: 95 }) : ext === '.webp' ? image.webp({ lossless: true }) : image.png();
   await writeFile(file, await encoded.toBuffer());
   return file;
 }

@@ -50,17 +50,31 @@ export async function verifyImages(dataset: ImageDataset, options: { decode: Dec
  * @example
  * const clean = applyBadFilePolicy(ds, bad, { policy: 'skip', onWarning: console.warn });
  */
-export function applyBadFilePolicy(dataset: ImageDataset, bad: readonly BadImage[], options: { policy: 'fail' | 'skip'; maxSkipFraction?: number; onWarning?: (message: string) => void }): ImageDataset {
+export function applyBadFilePolicy(
+  dataset: ImageDataset,
+  bad: readonly BadImage[],
+  options: { policy: 'fail' | 'skip'; maxSkipFraction?: number; onWarning?: (message: string) => void },
+): ImageDataset {
   if (bad.length === 0) return dataset;
-  const names = bad.slice(0, 3).map((b) => b.name).join(', ');
+  const names = bad
+    .slice(0, 3)
+    .map((b) => b.name)
+    .join(', ');
   if (options.policy === 'fail') {
-    throw new DataError(`verify: expected every image to decode, but got ${bad.length} unreadable file(s): ${names}${bad.length > 3 ? ', ...' : ''} (first: ${bad[0].reason}; set badFiles: 'skip' to drop them)`);
+    throw new DataError(
+      `verify: expected every image to decode, but got ${bad.length} unreadable file(s): ${names}${bad.length > 3 ? ', ...' : ''} (first: ${bad[0].reason}; set badFiles: 'skip' to drop them)`,
+    );
   }
   const maxFraction = options.maxSkipFraction ?? 0.01;
   if (bad.length > maxFraction * dataset.length) {
-    throw new DataError(`verify: expected at most ${maxFraction * 100}% unreadable files (maxSkipFraction), but got ${bad.length} of ${dataset.length}: ${names}${bad.length > 3 ? ', ...' : ''}`);
+    throw new DataError(
+      `verify: expected at most ${maxFraction * 100}% unreadable files (maxSkipFraction), but got ${bad.length} of ${dataset.length}: ${names}${bad.length > 3 ? ', ...' : ''}`,
+    );
   }
   for (const b of bad) options.onWarning?.(`verify: skipping unreadable ${b.name}: ${b.reason}`);
   const badSet = new Set(bad.map((b) => b.index));
-  return new Subset(dataset, Array.from({ length: dataset.length }, (_, i) => i).filter((i) => !badSet.has(i)));
+  return new Subset(
+    dataset,
+    Array.from({ length: dataset.length }, (_, i) => i).filter((i) => !badSet.has(i)),
+  );
 }

@@ -9,12 +9,18 @@ import { makeTempDir, writeSolidImage } from './test-images.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { WorkerPipeline } from './worker-pipeline.js';
 
-void test('WorkerPipeline gives the in-thread pipeline\'s batches bit for bit', async (t) => {
+void test("WorkerPipeline gives the in-thread pipeline's batches bit for bit", async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
-  for (let i = 0; i < 6; i++) await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.png`), { color: [i * 40, 200 - i * 30, 60], width: 10, height: 9 });
+  for (let i = 0; i < 6; i++)
+    await writeSolidImage(path.join(root, `train/c${i % 2}/${i}.png`), { color: [i * 40, 200 - i * 30, 60], width: 10, height: 9 });
   const dataset = await ImageFolder.load({ root, split: 'train' });
-  const entries = [{ name: 'RandomResizedCrop', size: 6 }, { name: 'RandomHorizontalFlip' }, { name: 'ColorJitter', brightness: 0.4, saturation: 0.4 }, { name: 'Normalize' }];
+  const entries = [
+    { name: 'RandomResizedCrop', size: 6 },
+    { name: 'RandomHorizontalFlip' },
+    { name: 'ColorJitter', brightness: 0.4, saturation: 0.4 },
+    { name: 'Normalize' },
+  ];
   const decode = { channels: 3 as const };
   const workers = new WorkerPipeline({ transforms: entries, decode, workers: 2 });
   t.after(() => workers.close());

@@ -51,7 +51,8 @@ export class WorkerPipeline {
     this.normalize = local.normalize;
     this.erasing = local.erasing;
     const count = options.workers ?? 2;
-    if (!Number.isInteger(count) || count < 1) throw new DataError(`WorkerPipeline: expected a positive integer number of workers, but got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new DataError(`WorkerPipeline: expected a positive integer number of workers, but got ${count}`);
     const url = new URL(import.meta.url.endsWith('.ts') ? './pipeline-worker.ts' : './pipeline-worker.js', import.meta.url);
     this.#slots = Array.from({ length: count }, () => this.#start(url, options));
   }
@@ -60,7 +61,10 @@ export class WorkerPipeline {
     const workerData = { transforms: options.transforms, decode: options.decode };
     // Under tsx (running from .ts sources) a worker does not inherit the loader hooks: register them first.
     const worker = url.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
+      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, {
+          eval: true,
+          workerData,
+        })
       : new Worker(url, { workerData });
     const slot: Slot = { worker, failure: null, pending: new Map() };
     worker.unref();
@@ -69,7 +73,8 @@ export class WorkerPipeline {
       slot.pending.delete(result.id);
       if (slot.pending.size === 0) worker.unref();
       if (waiter === undefined) return;
-      if (result.ok) waiter.resolve({ data: Buffer.from(result.data), width: result.width, height: result.height, channels: result.channels });
+      if (result.ok)
+        waiter.resolve({ data: Buffer.from(result.data), width: result.width, height: result.height, channels: result.channels });
       else waiter.reject(result.name === 'DataError' ? new DataError(result.message) : new Error(result.message));
     });
     const fail = (error: Error): void => {
@@ -84,7 +89,11 @@ export class WorkerPipeline {
 
   /** Not supported: a worker needs the sample's identity, not an Rng (the loader calls `runSample`). */
   run(): Promise<RawImage> {
-    return Promise.reject(new DataError('WorkerPipeline: expected runSample(source, { seed, epoch, position }), but got run(source, rng) (use ImagePipeline for that)'));
+    return Promise.reject(
+      new DataError(
+        'WorkerPipeline: expected runSample(source, { seed, epoch, position }), but got run(source, rng) (use ImagePipeline for that)',
+      ),
+    );
   }
 
   /**
@@ -96,7 +105,8 @@ export class WorkerPipeline {
   runSample(source: ImageSource, sample: { seed: number; epoch: number; position: number }): Promise<RawImage> {
     const slot = this.#slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     const id = this.#nextId++;
-    const src: WorkerTask['source'] = typeof source === 'string' ? { path: source } : Buffer.isBuffer(source) ? { bytes: source } : { raw: source };
+    const src: WorkerTask['source'] =
+      typeof source === 'string' ? { path: source } : Buffer.isBuffer(source) ? { bytes: source } : { raw: source };
     if (slot.failure !== null) return Promise.reject(slot.failure);
     return new Promise<RawImage>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });

@@ -17,9 +17,14 @@ for (const c of metricCases().filter((x) => x.expected['auroc/macro'] !== undefi
   });
 }
 
-void test('AUROC: torchmetrics\' docstring example (a class with no positives scores 0)', () => {
+void test("AUROC: torchmetrics' docstring example (a class with no positives scores 0)", () => {
   tidy(() => {
-    const preds = tensor([[0.75, 0.05, 0.05, 0.05, 0.05], [0.05, 0.75, 0.05, 0.05, 0.05], [0.05, 0.05, 0.75, 0.05, 0.05], [0.05, 0.05, 0.05, 0.75, 0.05]]);
+    const preds = tensor([
+      [0.75, 0.05, 0.05, 0.05, 0.05],
+      [0.05, 0.75, 0.05, 0.05, 0.05],
+      [0.05, 0.05, 0.75, 0.05, 0.05],
+      [0.05, 0.05, 0.05, 0.75, 0.05],
+    ]);
     const target = tensor(new BigInt64Array([0n, 1n, 3n, 2n]));
     const none = new MulticlassAUROC({ numClasses: 5, average: 'none' });
     none.update(preds, target);

@@ -25,7 +25,15 @@
 import { arange, cat, cumsum, flip, gather, logicalAnd, logicalNot, ones, sort, tidy, where, zeros } from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { runTs } from '../torch/ops/dispatch.js';
-import { checkChoice, checkClassInputs, checkClassOptions, checkClassValues, oneHotMask, probabilitiesIfNeeded, validRows } from './inputs.js';
+import {
+  checkChoice,
+  checkClassInputs,
+  checkClassOptions,
+  checkClassValues,
+  oneHotMask,
+  probabilitiesIfNeeded,
+  validRows,
+} from './inputs.js';
 import type { ClassInputOptions } from './inputs.js';
 import { Metric } from './metric.js';
 import { safeDivide } from './stat-scores.js';

@@ -25,7 +25,15 @@
 import { linspace, logicalAnd, scatterAdd, tidy, where, zeros } from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { runT } from '../torch/ops/dispatch.js';
-import { checkChoice, checkClassInputs, checkClassOptions, checkClassValues, checkInteger, probabilitiesIfNeeded, validRows } from './inputs.js';
+import {
+  checkChoice,
+  checkClassInputs,
+  checkClassOptions,
+  checkClassValues,
+  checkInteger,
+  probabilitiesIfNeeded,
+  validRows,
+} from './inputs.js';
 import type { ClassInputOptions } from './inputs.js';
 import { Metric } from './metric.js';
 import { safeDivide } from './stat-scores.js';

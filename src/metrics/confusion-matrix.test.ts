@@ -9,7 +9,8 @@ for (const c of metricCases()) {
   void test(`confusion matrix matches torchmetrics: ${c.name}`, () => {
     tidy(() => {
       for (const normalize of ['none', 'true', 'pred', 'all'] as ConfusionNormalize[]) {
-        const make = (): MulticlassConfusionMatrix => new MulticlassConfusionMatrix({ numClasses: c.numClasses, normalize, ignoreIndex: c.ignoreIndex });
+        const make = (): MulticlassConfusionMatrix =>
+          new MulticlassConfusionMatrix({ numClasses: c.numClasses, normalize, ignoreIndex: c.ignoreIndex });
         const expected = c.expected[`confmat/${normalize}`];
         const results = threeWays(make, c);
         assert.equal(results[0].dtype, normalize === 'none' ? 'int64' : 'float32');
@@ -23,7 +24,14 @@ void test('confusion matrix: rows are targets, columns predictions; memory is fl
   const before = memory().liveTensors;
   const cm = new MulticlassConfusionMatrix({ numClasses: 3 });
   for (let i = 0; i < 5; i++) tidy(() => cm.update(tensor(new BigInt64Array([2n])), tensor(new BigInt64Array([0n]))));
-  assert.deepEqual(tidy(() => cm.compute().toArray()), [[0, 0, 5], [0, 0, 0], [0, 0, 0]]);
+  assert.deepEqual(
+    tidy(() => cm.compute().toArray()),
+    [
+      [0, 0, 5],
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+  );
   cm.dispose();
   assert.equal(memory().liveTensors, before);
 });

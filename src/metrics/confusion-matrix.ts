@@ -71,8 +71,12 @@ export class MulticlassConfusionMatrix extends Metric {
       const counts = this.sumState('confmat').reshape([c, c]);
       if (this.normalize === 'none') return counts.clone();
       const m = counts.float();
-      const total = this.normalize === 'true' ? m.sum({ dim: 1, keepdim: true })
-        : this.normalize === 'pred' ? m.sum({ dim: 0, keepdim: true }) : m.sum();
+      const total =
+        this.normalize === 'true'
+          ? m.sum({ dim: 1, keepdim: true })
+          : this.normalize === 'pred'
+            ? m.sum({ dim: 0, keepdim: true })
+            : m.sum();
       const ratio = m.div(total);
       return where(isnan(ratio), 0, ratio);
     });

@@ -37,7 +37,9 @@ export function checkInteger(component: string, name: string, value: unknown, mi
 /** Throws a ConfigError unless `value` is one of `choices`. */
 export function checkChoice<T extends string>(component: string, name: string, value: unknown, choices: readonly T[]): T {
   if (!choices.includes(value as T)) {
-    throw new ConfigError(`${component}: expected ${name} to be one of ${choices.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${component}: expected ${name} to be one of ${choices.map((c) => `'${c}'`).join(', ')}, but got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }
@@ -55,7 +57,12 @@ export function checkClassOptions(component: string, options: ClassInputOptions)
  * Checks preds ([N, C] float scores, or [N] integer class indices when
  * `allowLabels`) and target ([N] integers) by shape and dtype.
  */
-export function checkClassInputs(component: string, preds: Tensor, target: Tensor, options: { numClasses: number; allowLabels: boolean }): void {
+export function checkClassInputs(
+  component: string,
+  preds: Tensor,
+  target: Tensor,
+  options: { numClasses: number; allowLabels: boolean },
+): void {
   const c = options.numClasses;
   const expected = options.allowLabels ? `[N, ${c}] (float) or [N] (integer)` : `[N, ${c}] (float)`;
   const scores = preds.ndim === 2 && isFloatingPoint(preds.dtype) && preds.size(1) === c;
@@ -64,7 +71,9 @@ export function checkClassInputs(component: string, preds: Tensor, target: Tenso
     throw new ShapeError(`${component}: expected preds of shape ${expected}, but got [${preds.shape.join(', ')}] (${preds.dtype})`);
   }
   if (target.ndim !== 1 || !integerDtypes.has(target.dtype) || target.size(0) !== preds.size(0)) {
-    throw new ShapeError(`${component}: expected target of shape [${preds.size(0)}] (integer), but got [${target.shape.join(', ')}] (${target.dtype})`);
+    throw new ShapeError(
+      `${component}: expected target of shape [${preds.size(0)}] (integer), but got [${target.shape.join(', ')}] (${target.dtype})`,
+    );
   }
 }
 
@@ -78,7 +87,9 @@ export function checkClassValues(component: string, preds: Tensor, target: Tenso
   };
   const badTarget = bad(target, true);
   if (badTarget.length > 0) {
-    throw new ShapeError(`${component}: expected target values in [0, ${c - 1}]${ignore === null ? '' : ` or ${ignore}`}, but got ${badTarget.join(', ')}`);
+    throw new ShapeError(
+      `${component}: expected target values in [0, ${c - 1}]${ignore === null ? '' : ` or ${ignore}`}, but got ${badTarget.join(', ')}`,
+    );
   }
   if (!isFloatingPoint(preds.dtype)) {
     const badPreds = bad(preds, false);

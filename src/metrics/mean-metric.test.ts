@@ -34,7 +34,10 @@ void test('MeanMetric: scalar weight broadcasts, bad weight shape is refused, me
     mean.update(tensor(4), tensor(2));
     assert.throws(() => mean.update(tensor([1, 2, 3]), tensor([1, 2])), ShapeError);
   });
-  assert.equal(tidy(() => mean.compute().item()), 2.5);
+  assert.equal(
+    tidy(() => mean.compute().item()),
+    2.5,
+  );
   mean.dispose();
   assert.equal(memory().liveTensors, before);
 });

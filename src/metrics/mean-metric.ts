@@ -24,7 +24,9 @@ export class MeanMetric extends Metric {
     this.addSumState('weight', [], 'float64');
   }
 
-  protected config(): Record<string, unknown> { return {}; }
+  protected config(): Record<string, unknown> {
+    return {};
+  }
 
   /** Adds values (a tensor of any shape, or a number) with a weight broadcast to their shape (default 1). */
   update(value: Tensor | number, weight: Tensor | number = 1): void {
@@ -35,7 +37,10 @@ export class MeanMetric extends Metric {
       try {
         wide = w.expand(v.shape);
       } catch (cause) {
-        throw new ShapeError(`MeanMetric: expected a weight that broadcasts to the value's shape [${v.shape.join(', ')}], but got [${w.shape.join(', ')}]`, { cause });
+        throw new ShapeError(
+          `MeanMetric: expected a weight that broadcasts to the value's shape [${v.shape.join(', ')}], but got [${w.shape.join(', ')}]`,
+          { cause },
+        );
       }
       const skip = logicalOr(isnan(v), isnan(wide));
       this.accumulate('sum', where(skip, 0, v.mul(wide)).sum());

@@ -18,12 +18,13 @@ void test('metrics: live tensors stay flat over many updates and return to the s
     new MulticlassCalibrationError({ numClasses: 4 }),
   ];
   const mean = new MeanMetric();
-  const step = (): void => tidy(() => {
-    const logits = randn([16, 4]);
-    const labels = randint(0, 4, [16]);
-    for (const m of all) m.update(logits, labels);
-    mean.update(logits.sum());
-  });
+  const step = (): void =>
+    tidy(() => {
+      const logits = randn([16, 4]);
+      const labels = randint(0, 4, [16]);
+      for (const m of all) m.update(logits, labels);
+      mean.update(logits.sum());
+    });
   step();
   const afterFirst = memory().liveTensors;
   for (let i = 0; i < 20; i++) step();
@@ -40,7 +41,10 @@ void test('metrics: compute before any update, merge rules, device', () => {
     assert.throws(() => acc.merge(acc), ConfigError);
     const auroc = new MulticlassAUROC({ numClasses: 3 });
     assert.equal(auroc.compute().item(), 0);
-    assert.throws(() => auroc.merge(new MulticlassAccuracy({ numClasses: 3 }) as unknown as MulticlassAUROC), /expected another MulticlassAUROC/);
+    assert.throws(
+      () => auroc.merge(new MulticlassAccuracy({ numClasses: 3 }) as unknown as MulticlassAUROC),
+      /expected another MulticlassAUROC/,
+    );
     const empty = new MulticlassAUROC({ numClasses: 3 });
     auroc.update(randn([5, 3]), randint(0, 3, [5]));
     empty.merge(auroc);

@@ -19,8 +19,16 @@ import { ConfigError } from '../errors.js';
 import { keep, zeros } from '../torch/index.js';
 import type { Device, DType, Tensor } from '../torch/index.js';
 
-interface SumState { kind: 'sum'; shape: number[]; dtype: DType; value: Tensor | null }
-interface ListState { kind: 'list'; values: Tensor[] }
+interface SumState {
+  kind: 'sum';
+  shape: number[];
+  dtype: DType;
+  value: Tensor | null;
+}
+interface ListState {
+  kind: 'list';
+  values: Tensor[];
+}
 
 /** The base class: state bookkeeping shared by every metric. */
 export abstract class Metric<Output = Tensor> implements Disposable {
@@ -35,7 +43,9 @@ export abstract class Metric<Output = Tensor> implements Disposable {
   protected abstract config(): Record<string, unknown>;
 
   /** The device the states live on (`cpu` until the first update). */
-  get device(): Device { return this.#device ?? 'cpu'; }
+  get device(): Device {
+    return this.#device ?? 'cpu';
+  }
 
   /** Declares a counter state of a fixed shape, zero until the first update adds to it. */
   protected addSumState(name: string, shape: readonly number[], dtype: DType): void {
@@ -125,6 +135,10 @@ export abstract class Metric<Output = Tensor> implements Disposable {
   }
 
   /** Frees the states' native memory (same as `reset()`); the metric stays usable. */
-  dispose(): void { this.reset(); }
-  [Symbol.dispose](): void { this.dispose(); }
+  dispose(): void {
+    this.reset();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }

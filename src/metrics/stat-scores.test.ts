@@ -11,7 +11,10 @@ import { classAverages } from './stat-scores.js';
 import type { MulticlassStatScores, StatScoresOptions } from './stat-scores.js';
 
 const kinds: [string, new (o: StatScoresOptions) => MulticlassStatScores][] = [
-  ['accuracy', MulticlassAccuracy], ['precision', MulticlassPrecision], ['recall', MulticlassRecall], ['f1', MulticlassF1Score],
+  ['accuracy', MulticlassAccuracy],
+  ['precision', MulticlassPrecision],
+  ['recall', MulticlassRecall],
+  ['f1', MulticlassF1Score],
 ];
 
 for (const c of metricCases()) {
@@ -47,11 +50,25 @@ void test('stat scores: absent classes and macro weights (c5-absent, top-1)', ()
 void test('stat scores: state survives tidy, dispose frees it, reset starts over', () => {
   const before = memory().liveTensors;
   const acc = new MulticlassAccuracy({ numClasses: 3, average: 'micro' });
-  tidy(() => acc.update(tensor([[1, 0, 0], [0, 1, 0]]), tensor([0n, 2n])));
-  assert.equal(tidy(() => acc.compute().item()), 0.5);
+  tidy(() =>
+    acc.update(
+      tensor([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]),
+      tensor([0n, 2n]),
+    ),
+  );
+  assert.equal(
+    tidy(() => acc.compute().item()),
+    0.5,
+  );
   acc.reset();
   tidy(() => acc.update(tensor(new BigInt64Array([1n, 1n])), tensor(new BigInt64Array([1n, 1n]))));
-  assert.equal(tidy(() => acc.compute().item()), 1);
+  assert.equal(
+    tidy(() => acc.compute().item()),
+    1,
+  );
   acc.dispose();
   assert.equal(memory().liveTensors, before);
 });

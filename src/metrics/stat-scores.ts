@@ -47,7 +47,12 @@ export interface StatScoresOptions extends ClassInputOptions {
 }
 
 /** Per-class int64 [C] counts. */
-export interface StatCounts { tp: Tensor; fp: Tensor; tn: Tensor; fn: Tensor }
+export interface StatCounts {
+  tp: Tensor;
+  fp: Tensor;
+  tn: Tensor;
+  fn: Tensor;
+}
 
 /**
  * `num / den` in float64, with 0 where `den` is 0 (torchmetrics' `_safe_divide`).
@@ -71,9 +76,7 @@ export function safeDivide(num: Tensor, den: Tensor): Tensor {
 export function averageScores(score: Tensor, counts: StatCounts, average: ClassAverage, topK: number): Tensor {
   if (average === 'none' || average === 'micro') return score;
   const { tp, fp, fn } = counts;
-  const weights = average === 'weighted'
-    ? tp.add(fn).double()
-    : logicalNot((topK === 1 ? tp.add(fp).add(fn) : tp.add(fn)).eq(0)).double();
+  const weights = average === 'weighted' ? tp.add(fn).double() : logicalNot((topK === 1 ? tp.add(fp).add(fn) : tp.add(fn)).eq(0)).double();
   return safeDivide(weights.mul(score).sum(), weights.sum());
 }
 
@@ -91,7 +94,11 @@ function predictedMask(preds: Tensor, numClasses: number, topK: number): Tensor 
  * @example
  * const { tp, fp, tn, fn } = batchStatCounts(logits, labels, { numClasses: 10, topK: 1 });
  */
-export function batchStatCounts(preds: Tensor, target: Tensor, options: { numClasses: number; topK: number; ignoreIndex?: number | null }): StatCounts {
+export function batchStatCounts(
+  preds: Tensor,
+  target: Tensor,
+  options: { numClasses: number; topK: number; ignoreIndex?: number | null },
+): StatCounts {
   const valid = validRows(target, options.numClasses, options.ignoreIndex);
   const rows = valid.unsqueeze(1);
   const actual = logicalAnd(oneHotMask(target, options.numClasses), rows);
@@ -143,7 +150,12 @@ export abstract class MulticlassStatScores extends Metric {
 
   /** The accumulated per-class counts (copies the caller owns). */
   counts(): StatCounts {
-    return { tp: this.sumState('tp').clone(), fp: this.sumState('fp').clone(), tn: this.sumState('tn').clone(), fn: this.sumState('fn').clone() };
+    return {
+      tp: this.sumState('tp').clone(),
+      fp: this.sumState('fp').clone(),
+      tn: this.sumState('tn').clone(),
+      fn: this.sumState('fn').clone(),
+    };
   }
 
   /** The metric: a float32 scalar, or [C] for average 'none'. */

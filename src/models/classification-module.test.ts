@@ -21,7 +21,9 @@ function batches(sizes: number[], numClasses: number, seed: number, soft = false
   torch.manualSeed(seed);
   return sizes.map((b) => ({
     images: torch.keep(torch.randn([b, FEATURES])),
-    labels: torch.keep(torch.tidy(() => (soft ? torch.softmax(torch.randn([b, numClasses]).mul(3), 1) : torch.randint(0, numClasses, [b])))),
+    labels: torch.keep(
+      torch.tidy(() => (soft ? torch.softmax(torch.randn([b, numClasses]).mul(3), 1) : torch.randint(0, numClasses, [b]))),
+    ),
   }));
 }
 
@@ -50,17 +52,29 @@ function hostLoss(logits: number[][], batch: ClassificationBatch, eps: number): 
   return total / logits.length;
 }
 
-interface HostEpoch { loss: number; top1: number; topK: number; perClass: number[]; f1: number; confusion: number[][] }
+interface HostEpoch {
+  loss: number;
+  top1: number;
+  topK: number;
+  perClass: number[];
+  f1: number;
+  confusion: number[][];
+}
 
 function hostEpoch(module: ClassificationModule, data: ClassificationBatch[], k: number): HostEpoch {
   const c = module.numClasses;
   const confusion = Array.from({ length: c }, () => new Array<number>(c).fill(0));
-  let lossSum = 0; let n = 0; let inTopK = 0;
+  let lossSum = 0;
+  let n = 0;
+  let inTopK = 0;
   for (const batch of data) {
     const logits = torch.tidy(() => torch.noGrad(() => rows(module.forward(batch.images))));
     lossSum += hostLoss(logits, batch, 0.1) * logits.length;
     hostLabels(batch).forEach((y, i) => {
-      const order = logits[i].map((v, j) => [v, j]).sort((a, b) => b[0] - a[0]).map(([, j]) => j);
+      const order = logits[i]
+        .map((v, j) => [v, j])
+        .sort((a, b) => b[0] - a[0])
+        .map(([, j]) => j);
       confusion[y][order[0]] += 1;
       if (order.slice(0, k).includes(y)) inTopK += 1;
     });
@@ -113,7 +127,12 @@ void test('computeLoss: weighted, smoothed cross-entropy equals PyTorch for int6
 
   const ignoring = tinyModule({ numClasses: 5, loss: { useClassWeights: false, labelSmoothing: 0 } });
   ignoring.setClassWeights(fx.weight);
-  assertAllClose([torch.tidy(() => ignoring.computeLoss(fx.logits, fx.hard).item())], flat(fx['ce.none.0.hard.mean']), 1e-5, 'useClassWeights false');
+  assertAllClose(
+    [torch.tidy(() => ignoring.computeLoss(fx.logits, fx.hard).item())],
+    flat(fx['ce.none.0.hard.mean']),
+    1e-5,
+    'useClassWeights false',
+  );
   for (const m of [module, focal, ignoring]) m.dispose();
 });
 
@@ -121,8 +140,11 @@ void test('setClassWeights validates the shape; the buffer is a copy that moves 
   const fx = fixture('losses');
   const module = tinyModule({ numClasses: 5 });
   const before = torch.memory().liveTensors;
-  assert.throws(() => module.setClassWeights([1, 2, 3]), (e: Error) =>
-    e instanceof ShapeError && e.message === 'ClassificationModule.setClassWeights: expected 5 weights (shape [5]), but got shape [3]');
+  assert.throws(
+    () => module.setClassWeights([1, 2, 3]),
+    (e: Error) =>
+      e instanceof ShapeError && e.message === 'ClassificationModule.setClassWeights: expected 5 weights (shape [5]), but got shape [3]',
+  );
   assert.throws(() => torch.tidy(() => module.setClassWeights(torch.ones([5, 1]))), ShapeError);
   assert.equal(torch.memory().liveTensors, before, 'a rejected weight tensor is freed');
   assert.equal(weightsOf(module), null);
@@ -130,7 +152,7 @@ void test('setClassWeights validates the shape; the buffer is a copy that moves 
   const given = fx.weight.clone();
   module.setClassWeights(given);
   given.mul_(0);
-  assertAllClose(flat(weightsOf(module) as Tensor), flat(fx.weight), 0, 'the buffer does not alias the caller\'s tensor');
+  assertAllClose(flat(weightsOf(module) as Tensor), flat(fx.weight), 0, "the buffer does not alias the caller's tensor");
   given.dispose();
   assert.ok(!('classWeights' in module.stateDict()));
 
@@ -139,7 +161,7 @@ void test('setClassWeights validates the shape; the buffer is a copy that moves 
   const loss = torch.tidy(() => module.computeLoss(fx.logits.double(), fx.hard).item());
   assertAllClose([loss], flat(fx['ce.w.0.1.hard.mean']), 1e-6, 'float64 module');
   module.setClassWeights([1, 1, 1, 1, 1]);
-  assert.equal(weightsOf(module)?.dtype, 'float64', 'new weights take the module\'s dtype');
+  assert.equal(weightsOf(module)?.dtype, 'float64', "new weights take the module's dtype");
   module.dispose();
 });
 
@@ -153,18 +175,39 @@ void test('hparams validation lists every bad key with its dotted path', () => {
     scheduler: { interval: 'batch' },
     extra: true,
   };
-  assert.throws(() => new ClassificationModule(backbone, bad as unknown as ClassificationOptionsInput), (e: Error) => {
-    assert.ok(e instanceof ConfigError);
-    const paths = e.issues.map((i) => i.path).sort();
-    assert.deepEqual(paths, ['classNames', 'extra', 'loss.gamma', 'loss.name', 'numClasses', 'optimizer.learningRate', 'optimizer.lr', 'scheduler.interval']);
-    assert.match(e.message, /^ClassificationModule: expected valid options, but got /);
-    return true;
-  });
+  assert.throws(
+    () => new ClassificationModule(backbone, bad as unknown as ClassificationOptionsInput),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      const paths = e.issues.map((i) => i.path).sort();
+      assert.deepEqual(paths, [
+        'classNames',
+        'extra',
+        'loss.gamma',
+        'loss.name',
+        'numClasses',
+        'optimizer.learningRate',
+        'optimizer.lr',
+        'scheduler.interval',
+      ]);
+      assert.match(e.message, /^ClassificationModule: expected valid options, but got /);
+      return true;
+    },
+  );
   const module = new ClassificationModule(backbone, { numClasses: 2 });
   assert.deepEqual(module.hparams, {
     numClasses: 2,
     loss: { name: 'cross_entropy', labelSmoothing: 0.1, gamma: 2, useClassWeights: true },
-    optimizer: { name: 'adamw', lr: 1e-4, weightDecay: 1e-4, betas: [0.9, 0.999], eps: 1e-8, momentum: 0.9, nesterov: false, noDecayOnNormAndBias: true },
+    optimizer: {
+      name: 'adamw',
+      lr: 1e-4,
+      weightDecay: 1e-4,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      momentum: 0.9,
+      nesterov: false,
+      noDecayOnNormAndBias: true,
+    },
     scheduler: { name: 'warmup_cosine', warmupEpochs: 5, warmupStartFactor: 1e-3, etaMinFactor: 0.05, interval: 'epoch' },
   });
   module.dispose();
@@ -185,7 +228,11 @@ void test('training and validation hooks log the right names and torchmetrics-st
     const [entry] = logs;
     assert.deepEqual({ ...entry, value: null }, { name: 'train/loss_step', value: null, onStep: true, onEpoch: false, progBar: true });
     close((entry.value as Tensor).item(), loss.item(), 'logged step loss');
-    close(loss.item(), torch.tidy(() => hostLoss(rows(torch.noGrad(() => module.forward(batch.images))), batch, 0.1)), `step ${i} loss`);
+    close(
+      loss.item(),
+      torch.tidy(() => hostLoss(rows(torch.noGrad(() => module.forward(batch.images))), batch, 0.1)),
+      `step ${i} loss`,
+    );
     disposeLogs(logs);
     loss.dispose();
   }
@@ -195,11 +242,18 @@ void test('training and validation hooks log the right names and torchmetrics-st
   close(trainValues['train/acc_top1'], expected.top1, 'train/acc_top1');
   const trainLogs = module.takeLogs();
   assert.deepEqual(trainLogs.map((l) => [l.name, l.onStep, l.onEpoch, l.progBar]).sort(), [
-    ['train/acc_top1', false, true, true], ['train/loss', false, true, true],
+    ['train/acc_top1', false, true, true],
+    ['train/loss', false, true, true],
   ]);
   assert.equal(module.confusionMatrices.train, undefined, 'train keeps no confusion matrix');
 
-  torch.noGrad(() => train.forEach((b, i) => torch.tidy(() => { module.validationStep(b, i); })));
+  torch.noGrad(() =>
+    train.forEach((b, i) =>
+      torch.tidy(() => {
+        module.validationStep(b, i);
+      }),
+    ),
+  );
   assert.equal(module.takeLogs().length, 0, 'validation steps log nothing per step');
   const val = module.onValidationEpochEnd();
   const perClassNames = ['cat', 'dog', 'a_b', 'd', 'e', 'f', 'g'].map((n) => `val/acc_class/${n}`);
@@ -221,7 +275,11 @@ void test('training and validation hooks log the right names and torchmetrics-st
   // The metrics were reset: the next epoch sees only its own batch, and its matrix replaces (and frees) the old one.
   const next = batches([6], 7, 2);
   const nextExpected = hostEpoch(module, next, 5);
-  torch.noGrad(() => torch.tidy(() => { module.validationStep(next[0], 0); }));
+  torch.noGrad(() =>
+    torch.tidy(() => {
+      module.validationStep(next[0], 0);
+    }),
+  );
   const again = module.onValidationEpochEnd();
   close(again['val/acc_top1'], nextExpected.top1, 'val/acc_top1 after reset');
   close(again['val/loss'], nextExpected.loss, 'val/loss after reset');
@@ -236,10 +294,22 @@ void test('test and predict hooks; soft targets use argmax labels for metrics; C
   const module = tinyModule({ numClasses: 3 });
   const soft = batches([4, 4], 3, 3, true);
   const expected = hostEpoch(module, soft, 3);
-  torch.noGrad(() => soft.forEach((b, i) => torch.tidy(() => { module.testStep(b, i); })));
+  torch.noGrad(() =>
+    soft.forEach((b, i) =>
+      torch.tidy(() => {
+        module.testStep(b, i);
+      }),
+    ),
+  );
   const values = module.onTestEpochEnd();
   assert.deepEqual(Object.keys(values).sort(), [
-    'test/acc_class/0', 'test/acc_class/1', 'test/acc_class/2', 'test/acc_top1', 'test/acc_top3', 'test/f1_macro', 'test/loss',
+    'test/acc_class/0',
+    'test/acc_class/1',
+    'test/acc_class/2',
+    'test/acc_top1',
+    'test/acc_top3',
+    'test/f1_macro',
+    'test/loss',
   ]);
   close(values['test/loss'], expected.loss, 'test/loss with soft targets');
   close(values['test/acc_top1'], expected.top1, 'test/acc_top1 with argmax labels');
@@ -249,9 +319,16 @@ void test('test and predict hooks; soft targets use argmax labels for metrics; C
 
   const { probs, preds } = torch.noGrad(() => module.predictStep({ images: soft[0].images }, 0));
   const logits = torch.tidy(() => rows(torch.noGrad(() => module.forward(soft[0].images))));
-  assert.deepEqual(flat(preds), logits.map((r) => r.indexOf(Math.max(...r))));
+  assert.deepEqual(
+    flat(preds),
+    logits.map((r) => r.indexOf(Math.max(...r))),
+  );
   rows(probs).forEach((r, i) => {
-    close(r.reduce((s, v) => s + v, 0), 1, `probs row ${i} sums to 1`);
+    close(
+      r.reduce((s, v) => s + v, 0),
+      1,
+      `probs row ${i} sums to 1`,
+    );
     const e = logits[i].map((v) => Math.exp(v));
     r.forEach((p, j) => close(p, e[j] / e.reduce((s, v) => s + v, 0), `probs[${i}][${j}]`));
   });
@@ -262,18 +339,30 @@ void test('test and predict hooks; soft targets use argmax labels for metrics; C
 void test('a train + val epoch of 20 steps leaves live tensors flat', () => {
   const module = tinyModule({ numClasses: 4, loss: { name: 'focal' } });
   module.setClassWeights([1, 2, 1, 0.5]);
-  const data = batches(Array.from({ length: 20 }, () => 4), 4, 4);
+  const data = batches(
+    Array.from({ length: 20 }, () => 4),
+    4,
+    4,
+  );
   const { optimizer, scheduler } = module.configureOptimizers({ maxEpochs: 3 });
   const epoch = () => {
     module.train();
-    data.forEach((b, i) => torch.tidy(() => {
-      module.trainingStep(b, i).backward();
-      optimizer.step();
-      optimizer.zeroGrad();
-    }));
+    data.forEach((b, i) =>
+      torch.tidy(() => {
+        module.trainingStep(b, i).backward();
+        optimizer.step();
+        optimizer.zeroGrad();
+      }),
+    );
     module.onTrainEpochEnd();
     module.eval();
-    torch.noGrad(() => data.forEach((b, i) => torch.tidy(() => { module.validationStep(b, i); })));
+    torch.noGrad(() =>
+      data.forEach((b, i) =>
+        torch.tidy(() => {
+          module.validationStep(b, i);
+        }),
+      ),
+    );
     module.onValidationEpochEnd();
     disposeLogs(module.takeLogs());
     if (scheduler !== null && !('mode' in scheduler)) scheduler.step();

@@ -102,13 +102,16 @@ export class ClassificationModule extends Module {
     const reference = this.parameters().find((p) => torch.isFloatingPoint(p.dtype));
     const dtype = reference?.dtype ?? 'float32';
     const device = reference?.device ?? 'cpu';
-    const t = weights instanceof torch.Tensor
-      ? torch.tidy(() => weights.detach().to({ dtype, device, copy: true }))
-      : torch.tensor([...weights], { dtype, device });
+    const t =
+      weights instanceof torch.Tensor
+        ? torch.tidy(() => weights.detach().to({ dtype, device, copy: true }))
+        : torch.tensor([...weights], { dtype, device });
     if (t.ndim !== 1 || t.size(0) !== this.numClasses) {
       const shape = t.shape;
       t.dispose();
-      throw new ShapeError(`ClassificationModule.setClassWeights: expected ${this.numClasses} weights (shape [${this.numClasses}]), but got shape [${shape.join(', ')}]`);
+      throw new ShapeError(
+        `ClassificationModule.setClassWeights: expected ${this.numClasses} weights (shape [${this.numClasses}]), but got shape [${shape.join(', ')}]`,
+      );
     }
     this.classWeights?.dispose();
     this.classWeights = t;
@@ -166,9 +169,15 @@ export class ClassificationModule extends Module {
     return values;
   }
 
-  onTrainEpochEnd(): Record<string, number> { return this.#epochEnd('train'); }
-  onValidationEpochEnd(): Record<string, number> { return this.#epochEnd('val'); }
-  onTestEpochEnd(): Record<string, number> { return this.#epochEnd('test'); }
+  onTrainEpochEnd(): Record<string, number> {
+    return this.#epochEnd('train');
+  }
+  onValidationEpochEnd(): Record<string, number> {
+    return this.#epochEnd('val');
+  }
+  onTestEpochEnd(): Record<string, number> {
+    return this.#epochEnd('test');
+  }
 
   /** The optimizer and scheduler from the hyperparameters, for a run of `maxEpochs`. */
   configureOptimizers(run: { maxEpochs: number; stepsPerEpoch?: number }): OptimizerConfig {
@@ -178,7 +187,13 @@ export class ClassificationModule extends Module {
   /** Records a value for the Trainer (Lightning's `self.log`); tensors are detached and kept until collected. */
   log(name: string, value: Tensor | number, options: LogOptions = {}): void {
     const stored = typeof value === 'number' ? value : torch.keep(value.detach());
-    this.#logs.push({ name, value: stored, onStep: options.onStep ?? false, onEpoch: options.onEpoch ?? true, progBar: options.progBar ?? false });
+    this.#logs.push({
+      name,
+      value: stored,
+      onStep: options.onStep ?? false,
+      onEpoch: options.onEpoch ?? true,
+      progBar: options.progBar ?? false,
+    });
   }
 
   /** Hands over everything logged since the last call; the caller disposes tensor values. */

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import {
-  Adam, AdamW, CosineAnnealingLR, MultiStepLR, OneCycleLR, ReduceLROnPlateau, SGD, SequentialLR, StepLR,
+  Adam,
+  AdamW,
+  CosineAnnealingLR,
+  MultiStepLR,
+  OneCycleLR,
+  ReduceLROnPlateau,
+  SGD,
+  SequentialLR,
+  StepLR,
 } from '../torch/optim/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
 import { registry } from '../registry.js';
@@ -30,17 +38,37 @@ void test('optimizers build from { params, ...options } with PyTorch defaults', 
   assert.ok(b instanceof Adam);
   assert.deepEqual([b.defaults.lr, b.defaults.weightDecay, b.defaults.betas, b.defaults.amsgrad], [3e-4, 0, [0.8, 0.99], true]);
   const [w, bias] = params();
-  const s = registry.build<SGD>('optimizer', 'sgd', { params: [{ params: [w] }, { params: [bias], weightDecay: 0 }], lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const s = registry.build<SGD>('optimizer', 'sgd', {
+    params: [{ params: [w] }, { params: [bias], weightDecay: 0 }],
+    lr: 0.1,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 5e-4,
+  });
   assert.ok(s instanceof SGD);
-  assert.deepEqual(s.paramGroups.map((g) => [g.lr, g.momentum, g.nesterov, g.weightDecay]), [[0.1, 0.9, true, 5e-4], [0.1, 0.9, true, 0]]);
+  assert.deepEqual(
+    s.paramGroups.map((g) => [g.lr, g.momentum, g.nesterov, g.weightDecay]),
+    [
+      [0.1, 0.9, true, 5e-4],
+      [0.1, 0.9, true, 0],
+    ],
+  );
 });
 
 void test('optimizer options are validated with every issue and its path', () => {
-  assert.throws(() => registry.build('optimizer', 'sgd', { params: 'all', momentum: -1, weight_decay: 0.1 }), (e: Error) => {
-    assert.ok(e instanceof ConfigError);
-    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['optimizer.sgd', 'optimizer.sgd.lr', 'optimizer.sgd.momentum', 'optimizer.sgd.params']);
-    return true;
-  });
+  assert.throws(
+    () => registry.build('optimizer', 'sgd', { params: 'all', momentum: -1, weight_decay: 0.1 }),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.issues.map((i) => i.path).sort(), [
+        'optimizer.sgd',
+        'optimizer.sgd.lr',
+        'optimizer.sgd.momentum',
+        'optimizer.sgd.params',
+      ]);
+      return true;
+    },
+  );
   assert.throws(() => registry.build('optimizer', 'sgd', { params: params(), lr: 0.1, nesterov: true }), /nesterov/);
 });
 
@@ -49,7 +77,10 @@ void test('warmup_cosine builds the schedule configureOptimizers uses (PyTorch S
   const sched = registry.build<SequentialLR>('scheduler', 'warmup_cosine', { optimizer: opt, totalIters: 30 });
   assert.ok(sched instanceof SequentialLR);
   const lrs: number[] = [];
-  for (let k = 0; k < 30; k++) { lrs.push(opt.paramGroups[0].lr); sched.step(); }
+  for (let k = 0; k < 30; k++) {
+    lrs.push(opt.paramGroups[0].lr);
+    sched.step();
+  }
   assertAllClose(lrs, flat(fixture('schedules').warmup5_total30), 1e-9, 'warmup_cosine');
   const plain = registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), warmupIters: 0, totalIters: 30 });
   assert.ok(plain instanceof CosineAnnealingLR);
@@ -79,13 +110,24 @@ void test('the other schedulers build with their options', () => {
 });
 
 void test('scheduler options are validated with every issue and its path', () => {
-  assert.throws(() => registry.build('scheduler', 'onecycle', { optimizer: {}, maxLr: 0.1 }), (e: Error) => {
-    assert.ok(e instanceof ConfigError);
-    assert.deepEqual(e.issues.map((i) => i.path).sort(), ['scheduler.onecycle.optimizer']);
-    return true;
-  });
-  assert.throws(() => registry.build('scheduler', 'onecycle', { optimizer: adamw(), maxLr: 0.1 }), /expected totalSteps, or epochs and stepsPerEpoch/);
-  assert.throws(() => registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), totalIters: 5 }), /expected integers 0 <= warmupIters < totalIters/);
-  assert.throws(() => registry.build('scheduler', 'step', { optimizer: adamw(), stepSize: 0, gama: 0.1 }), (e: Error) =>
-    e instanceof ConfigError && e.issues.length === 2);
+  assert.throws(
+    () => registry.build('scheduler', 'onecycle', { optimizer: {}, maxLr: 0.1 }),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(e.issues.map((i) => i.path).sort(), ['scheduler.onecycle.optimizer']);
+      return true;
+    },
+  );
+  assert.throws(
+    () => registry.build('scheduler', 'onecycle', { optimizer: adamw(), maxLr: 0.1 }),
+    /expected totalSteps, or epochs and stepsPerEpoch/,
+  );
+  assert.throws(
+    () => registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), totalIters: 5 }),
+    /expected integers 0 <= warmupIters < totalIters/,
+  );
+  assert.throws(
+    () => registry.build('scheduler', 'step', { optimizer: adamw(), stepSize: 0, gama: 0.1 }),
+    (e: Error) => e instanceof ConfigError && e.issues.length === 2,
+  );
 });

@@ -19,7 +19,15 @@ import { z } from 'zod';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import {
-  Adam, AdamW, CosineAnnealingLR, MultiStepLR, OneCycleLR, Optimizer, ReduceLROnPlateau, SGD, StepLR,
+  Adam,
+  AdamW,
+  CosineAnnealingLR,
+  MultiStepLR,
+  OneCycleLR,
+  Optimizer,
+  ReduceLROnPlateau,
+  SGD,
+  StepLR,
 } from '../torch/optim/index.js';
 import type { ParamsInput } from '../torch/optim/index.js';
 import { ShapeError } from '../errors.js';
@@ -38,7 +46,9 @@ function isParams(v: unknown): boolean {
   return v.every((p: unknown) => isTensor(p) || (typeof p === 'object' && p !== null && Array.isArray((p as { params?: unknown }).params)));
 }
 // The optimizer's constructor checks each group's options; the schema only checks the shape.
-const paramsSchema = z.custom<ParamsInput<never>>(isParams, { message: 'expected an array of tensors or of param groups ({ params, ...options })' });
+const paramsSchema = z.custom<ParamsInput<never>>(isParams, {
+  message: 'expected an array of tensors or of param groups ({ params, ...options })',
+});
 const optimizerInstance = z.custom<Optimizer>((v) => v instanceof Optimizer, { message: 'expected an Optimizer' });
 
 const fraction = z.number().min(0).max(1);
@@ -47,7 +57,10 @@ const perGroup = z.union([z.number().min(0), z.array(z.number().min(0))]);
 
 // ---- losses ----
 
-const lossWeight = z.union([z.array(z.number().min(0)), tensorSchema]).nullable().default(null);
+const lossWeight = z
+  .union([z.array(z.number().min(0)), tensorSchema])
+  .nullable()
+  .default(null);
 const reduction = z.enum(['none', 'mean', 'sum']).default('mean');
 
 /** Class weights as a tensor of the logits' dtype and device (created inside the caller's scope). */
@@ -61,36 +74,44 @@ function weightFor(component: string, weight: readonly number[] | Tensor | null,
   return isTensor(weight) ? weight.to(options) : torch.tensor([...weight], options);
 }
 
-const crossEntropySchema = z.object({
-  weight: lossWeight,
-  labelSmoothing: fraction.default(0),
-  ignoreIndex: z.number().int().default(-100),
-  reduction,
-}).strict();
+const crossEntropySchema = z
+  .object({
+    weight: lossWeight,
+    labelSmoothing: fraction.default(0),
+    ignoreIndex: z.number().int().default(-100),
+    reduction,
+  })
+  .strict();
 
 register({
   group: 'loss',
   name: 'cross_entropy',
   schema: crossEntropySchema,
   description: 'torch.nn.functional.cross_entropy (class weights, label smoothing, soft targets)',
-  build: (o: z.output<typeof crossEntropySchema>): LossFunction => (logits, target) => torch.tidy(() =>
-    torch.crossEntropy(logits, target, { ...o, weight: weightFor('cross_entropy', o.weight, logits) })),
+  build:
+    (o: z.output<typeof crossEntropySchema>): LossFunction =>
+    (logits, target) =>
+      torch.tidy(() => torch.crossEntropy(logits, target, { ...o, weight: weightFor('cross_entropy', o.weight, logits) })),
 });
 
-const focalSchema = z.object({
-  gamma: z.number().min(0).default(2),
-  weight: lossWeight,
-  labelSmoothing: fraction.default(0),
-  reduction,
-}).strict();
+const focalSchema = z
+  .object({
+    gamma: z.number().min(0).default(2),
+    weight: lossWeight,
+    labelSmoothing: fraction.default(0),
+    reduction,
+  })
+  .strict();
 
 register({
   group: 'loss',
   name: 'focal',
   schema: focalSchema,
   description: 'focal loss (Lin et al. 2017); gamma 0 is cross-entropy',
-  build: (o: z.output<typeof focalSchema>): LossFunction => (logits, target) => torch.tidy(() =>
-    focalLoss(logits, target, { ...o, weight: weightFor('focal', o.weight, logits) })),
+  build:
+    (o: z.output<typeof focalSchema>): LossFunction =>
+    (logits, target) =>
+      torch.tidy(() => focalLoss(logits, target, { ...o, weight: weightFor('focal', o.weight, logits) })),
 });
 
 // ---- optimizers ----
@@ -122,15 +143,17 @@ register({
   build: ({ params, ...o }: z.output<typeof adamSchema>) => new Adam(params, o),
 });
 
-const sgdSchema = z.object({
-  params: paramsSchema,
-  lr: z.number().min(0),
-  momentum: z.number().min(0).default(0),
-  dampening: z.number().min(0).default(0),
-  nesterov: z.boolean().default(false),
-  weightDecay: z.number().min(0).default(0),
-  maximize: z.boolean().default(false),
-}).strict();
+const sgdSchema = z
+  .object({
+    params: paramsSchema,
+    lr: z.number().min(0),
+    momentum: z.number().min(0).default(0),
+    dampening: z.number().min(0).default(0),
+    nesterov: z.boolean().default(false),
+    weightDecay: z.number().min(0).default(0),
+    maximize: z.boolean().default(false),
+  })
+  .strict();
 
 register({
   group: 'optimizer',
@@ -142,14 +165,16 @@ register({
 
 // ---- schedulers ----
 
-const warmupCosineSchema = z.object({
-  optimizer: optimizerInstance,
-  warmupIters: z.number().int().min(0).default(5),
-  totalIters: z.number().int().positive(),
-  warmupStartFactor: z.number().positive().max(1).default(1e-3),
-  /** eta_min as a fraction of the optimizer's default lr. */
-  etaMinFactor: fraction.default(0.05),
-}).strict();
+const warmupCosineSchema = z
+  .object({
+    optimizer: optimizerInstance,
+    warmupIters: z.number().int().min(0).default(5),
+    totalIters: z.number().int().positive(),
+    warmupStartFactor: z.number().positive().max(1).default(1e-3),
+    /** eta_min as a fraction of the optimizer's default lr. */
+    etaMinFactor: fraction.default(0.05),
+  })
+  .strict();
 
 register({
   group: 'scheduler',
@@ -170,7 +195,9 @@ register({
   build: ({ optimizer, ...o }: z.output<typeof cosineSchema>) => new CosineAnnealingLR(optimizer, o),
 });
 
-const stepSchema = z.object({ optimizer: optimizerInstance, stepSize: z.number().int().positive(), gamma: z.number().positive().default(0.1) }).strict();
+const stepSchema = z
+  .object({ optimizer: optimizerInstance, stepSize: z.number().int().positive(), gamma: z.number().positive().default(0.1) })
+  .strict();
 
 register({
   group: 'scheduler',
@@ -180,11 +207,13 @@ register({
   build: ({ optimizer, ...o }: z.output<typeof stepSchema>) => new StepLR(optimizer, o),
 });
 
-const multistepSchema = z.object({
-  optimizer: optimizerInstance,
-  milestones: z.array(z.number().int().min(0)).min(1),
-  gamma: z.number().positive().default(0.1),
-}).strict();
+const multistepSchema = z
+  .object({
+    optimizer: optimizerInstance,
+    milestones: z.array(z.number().int().min(0)).min(1),
+    gamma: z.number().positive().default(0.1),
+  })
+  .strict();
 
 register({
   group: 'scheduler',
@@ -194,24 +223,27 @@ register({
   build: ({ optimizer, ...o }: z.output<typeof multistepSchema>) => new MultiStepLR(optimizer, o),
 });
 
-const onecycleSchema = z.object({
-  optimizer: optimizerInstance,
-  maxLr: perGroup,
-  totalSteps: z.number().int().positive().optional(),
-  epochs: z.number().int().positive().optional(),
-  stepsPerEpoch: z.number().int().positive().optional(),
-  pctStart: z.number().gt(0).lt(1).default(0.3),
-  annealStrategy: z.enum(['cos', 'linear']).default('cos'),
-  cycleMomentum: z.boolean().default(true),
-  baseMomentum: perGroup.default(0.85),
-  maxMomentum: perGroup.default(0.95),
-  divFactor: z.number().positive().default(25),
-  finalDivFactor: z.number().positive().default(1e4),
-  threePhase: z.boolean().default(false),
-}).strict().refine((o) => o.totalSteps !== undefined || (o.epochs !== undefined && o.stepsPerEpoch !== undefined), {
-  message: 'expected totalSteps, or epochs and stepsPerEpoch',
-  path: ['totalSteps'],
-});
+const onecycleSchema = z
+  .object({
+    optimizer: optimizerInstance,
+    maxLr: perGroup,
+    totalSteps: z.number().int().positive().optional(),
+    epochs: z.number().int().positive().optional(),
+    stepsPerEpoch: z.number().int().positive().optional(),
+    pctStart: z.number().gt(0).lt(1).default(0.3),
+    annealStrategy: z.enum(['cos', 'linear']).default('cos'),
+    cycleMomentum: z.boolean().default(true),
+    baseMomentum: perGroup.default(0.85),
+    maxMomentum: perGroup.default(0.95),
+    divFactor: z.number().positive().default(25),
+    finalDivFactor: z.number().positive().default(1e4),
+    threePhase: z.boolean().default(false),
+  })
+  .strict()
+  .refine((o) => o.totalSteps !== undefined || (o.epochs !== undefined && o.stepsPerEpoch !== undefined), {
+    message: 'expected totalSteps, or epochs and stepsPerEpoch',
+    path: ['totalSteps'],
+  });
 
 register({
   group: 'scheduler',
@@ -221,17 +253,19 @@ register({
   build: ({ optimizer, ...o }: z.output<typeof onecycleSchema>) => new OneCycleLR(optimizer, o),
 });
 
-const plateauSchema = z.object({
-  optimizer: optimizerInstance,
-  mode: z.enum(['min', 'max']).default('min'),
-  factor: z.number().positive().lt(1).default(0.1),
-  patience: z.number().int().min(0).default(10),
-  threshold: z.number().min(0).default(1e-4),
-  thresholdMode: z.enum(['rel', 'abs']).default('rel'),
-  cooldown: z.number().int().min(0).default(0),
-  minLr: perGroup.default(0),
-  eps: z.number().min(0).default(1e-8),
-}).strict();
+const plateauSchema = z
+  .object({
+    optimizer: optimizerInstance,
+    mode: z.enum(['min', 'max']).default('min'),
+    factor: z.number().positive().lt(1).default(0.1),
+    patience: z.number().int().min(0).default(10),
+    threshold: z.number().min(0).default(1e-4),
+    thresholdMode: z.enum(['rel', 'abs']).default('rel'),
+    cooldown: z.number().int().min(0).default(0),
+    minLr: perGroup.default(0),
+    eps: z.number().min(0).default(1e-8),
+  })
+  .strict();
 
 register({
   group: 'scheduler',

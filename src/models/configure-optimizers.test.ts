@@ -14,7 +14,10 @@ import { resnet18 } from './resnet.js';
 const fx = fixture('schedules');
 const params = (): Tensor[] => [torch.zeros([3, 2], { requiresGrad: true }), torch.zeros([2], { requiresGrad: true })];
 
-function configure(options: Omit<ClassificationOptionsInput, 'numClasses'>, run: { maxEpochs: number; stepsPerEpoch?: number }): OptimizerConfig {
+function configure(
+  options: Omit<ClassificationOptionsInput, 'numClasses'>,
+  run: { maxEpochs: number; stepsPerEpoch?: number },
+): OptimizerConfig {
   return configureOptimizers(params(), parseClassificationOptions({ numClasses: 3, ...options }), run);
 }
 
@@ -31,7 +34,13 @@ function trajectory({ optimizer, scheduler }: OptimizerConfig, n: number): numbe
 function assertTrajectory(config: OptimizerConfig, name: string, what: string): void {
   const expected = flat(fx[name]);
   const got = trajectory(config, expected.length);
-  for (const g of [0, 1]) assertAllClose(got.map((row) => row[g]), expected, 1e-9, `${what} group ${g}`);
+  for (const g of [0, 1])
+    assertAllClose(
+      got.map((row) => row[g]),
+      expected,
+      1e-9,
+      `${what} group ${g}`,
+    );
 }
 
 void test('defaults over 30 epochs follow PyTorch SequentialLR(LinearLR(1e-3, 5), CosineAnnealingLR(25, lr*0.05))', () => {
@@ -39,9 +48,13 @@ void test('defaults over 30 epochs follow PyTorch SequentialLR(LinearLR(1e-3, 5)
   assert.ok(config.optimizer instanceof AdamW);
   assert.ok(config.scheduler instanceof SequentialLR);
   assert.equal(config.interval, 'epoch');
-  assert.deepEqual(config.optimizer.paramGroups.map((g) => [g.weightDecay, (g as { betas?: number[] }).betas, (g as { eps?: number }).eps]), [
-    [1e-4, [0.9, 0.999], 1e-8], [0, [0.9, 0.999], 1e-8],
-  ]);
+  assert.deepEqual(
+    config.optimizer.paramGroups.map((g) => [g.weightDecay, (g as { betas?: number[] }).betas, (g as { eps?: number }).eps]),
+    [
+      [1e-4, [0.9, 0.999], 1e-8],
+      [0, [0.9, 0.999], 1e-8],
+    ],
+  );
   assertTrajectory(config, 'warmup5_total30', 'epoch interval');
 });
 
@@ -55,7 +68,10 @@ void test('a warmup as long as the run is cut to leave one step of cosine', () =
   assertTrajectory(configure({}, { maxEpochs: 3 }), 'warmup2_total3', 'short run');
   const one = configure({}, { maxEpochs: 1 });
   assert.ok(one.scheduler instanceof CosineAnnealingLR, 'a one-epoch run has no warmup');
-  assert.deepEqual(one.optimizer.paramGroups.map((g) => g.lr), [1e-4, 1e-4]);
+  assert.deepEqual(
+    one.optimizer.paramGroups.map((g) => g.lr),
+    [1e-4, 1e-4],
+  );
 });
 
 void test('warmupEpochs 0 gives plain cosine; scheduler none keeps the lr', () => {
@@ -64,15 +80,23 @@ void test('warmupEpochs 0 gives plain cosine; scheduler none keeps the lr', () =
   assertTrajectory(cosine, 'cosine30', 'cosine');
   const none = configure({ scheduler: { name: 'none' } }, { maxEpochs: 30 });
   assert.equal(none.scheduler, null);
-  assert.deepEqual(none.optimizer.paramGroups.map((g) => g.lr), [1e-4, 1e-4]);
+  assert.deepEqual(
+    none.optimizer.paramGroups.map((g) => g.lr),
+    [1e-4, 1e-4],
+  );
 });
 
 void test('interval step needs an integer stepsPerEpoch; maxEpochs must be a positive integer', () => {
-  assert.throws(() => configure({ scheduler: { interval: 'step' } }, { maxEpochs: 3 }), (e: Error) =>
-    e instanceof ConfigError && /expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got undefined/.test(e.message));
+  assert.throws(
+    () => configure({ scheduler: { interval: 'step' } }, { maxEpochs: 3 }),
+    (e: Error) =>
+      e instanceof ConfigError && /expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got undefined/.test(e.message),
+  );
   assert.throws(() => configure({}, { maxEpochs: 0 }), /expected an integer maxEpochs >= 1, but got 0/);
-  assert.throws(() => warmupCosineLR(new SGD(params(), { lr: 0.1 }), { warmupIters: 5, totalIters: 5, warmupStartFactor: 0.1, etaMin: 0 }),
-    /expected integers 0 <= warmupIters < totalIters/);
+  assert.throws(
+    () => warmupCosineLR(new SGD(params(), { lr: 0.1 }), { warmupIters: 5, totalIters: 5, warmupStartFactor: 0.1, etaMin: 0 }),
+    /expected integers 0 <= warmupIters < totalIters/,
+  );
 });
 
 void test('no weight decay on parameters with ndim <= 1 (ResNet-18 biases and BatchNorm weights)', () => {
@@ -87,11 +111,27 @@ void test('no weight decay on parameters with ndim <= 1 (ResNet-18 biases and Ba
     const isNorm = (n: string) => /(^bn\d|\.bn\d|downsample\.1)\./.test(n) || n.endsWith('.bias');
     assert.equal(decay.weightDecay, 1e-4);
     assert.equal(noDecay.weightDecay, 0);
-    assert.deepEqual(names(decay.params), named.map(([n]) => n).filter((n) => !isNorm(n)).sort());
-    assert.deepEqual(names(noDecay.params), named.map(([n]) => n).filter(isNorm).sort());
+    assert.deepEqual(
+      names(decay.params),
+      named
+        .map(([n]) => n)
+        .filter((n) => !isNorm(n))
+        .sort(),
+    );
+    assert.deepEqual(
+      names(noDecay.params),
+      named
+        .map(([n]) => n)
+        .filter(isNorm)
+        .sort(),
+    );
     assert.equal(decay.params.length + noDecay.params.length, named.length);
     assert.ok(noDecay.params.length > 0 && noDecay.params.every((p) => p.ndim === 1));
-    const all = configureOptimizers(model.parameters(), parseClassificationOptions({ numClasses: 3, optimizer: { noDecayOnNormAndBias: false } }), { maxEpochs: 3 });
+    const all = configureOptimizers(
+      model.parameters(),
+      parseClassificationOptions({ numClasses: 3, optimizer: { noDecayOnNormAndBias: false } }),
+      { maxEpochs: 3 },
+    );
     assert.equal(all.optimizer.paramGroups.length, 1);
     assert.equal((all.optimizer.paramGroups[0] as unknown as { weightDecay: number }).weightDecay, 1e-4);
   } finally {
@@ -102,8 +142,20 @@ void test('no weight decay on parameters with ndim <= 1 (ResNet-18 biases and Ba
 void test('SGD with momentum and nesterov, and Adam, as alternatives', () => {
   const sgd = configure({ optimizer: { name: 'sgd', lr: 0.1, momentum: 0.8, nesterov: true, weightDecay: 5e-4 } }, { maxEpochs: 30 });
   assert.ok(sgd.optimizer instanceof SGD);
-  const groups = sgd.optimizer.paramGroups as unknown as { lr: number; momentum: number; nesterov: boolean; weightDecay: number; dampening: number }[];
-  assert.deepEqual(groups.map((g) => [g.momentum, g.nesterov, g.dampening, g.weightDecay]), [[0.8, true, 0, 5e-4], [0.8, true, 0, 0]]);
+  const groups = sgd.optimizer.paramGroups as unknown as {
+    lr: number;
+    momentum: number;
+    nesterov: boolean;
+    weightDecay: number;
+    dampening: number;
+  }[];
+  assert.deepEqual(
+    groups.map((g) => [g.momentum, g.nesterov, g.dampening, g.weightDecay]),
+    [
+      [0.8, true, 0, 5e-4],
+      [0.8, true, 0, 0],
+    ],
+  );
   assert.ok(Math.abs(groups[0].lr - 0.1 * 1e-3) < 1e-15, 'the warmup starts at lr × warmupStartFactor');
   const adam = configure({ optimizer: { name: 'adam', betas: [0.8, 0.99] } }, { maxEpochs: 30 });
   assert.equal(adam.optimizer.constructor.name, 'Adam');

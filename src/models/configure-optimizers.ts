@@ -36,7 +36,10 @@ export function decayGroups(params: readonly Tensor[], weightDecay: number, noDe
   if (!noDecayOnNormAndBias) return [{ params, weightDecay }];
   const decay = params.filter((p) => p.ndim > 1);
   const noDecay = params.filter((p) => p.ndim <= 1);
-  return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }].filter((g) => g.params.length > 0);
+  return [
+    { params: decay, weightDecay },
+    { params: noDecay, weightDecay: 0 },
+  ].filter((g) => g.params.length > 0);
 }
 
 /** Options of `warmupCosineLR`, in scheduler steps (epochs or optimizer steps, as the caller steps it). */
@@ -62,7 +65,9 @@ export interface WarmupCosineOptions {
 export function warmupCosineLR(optimizer: Optimizer, options: WarmupCosineOptions): CosineAnnealingLR | SequentialLR {
   const { warmupIters, totalIters, warmupStartFactor, etaMin } = options;
   if (!Number.isInteger(warmupIters) || !Number.isInteger(totalIters) || warmupIters < 0 || totalIters <= warmupIters) {
-    throw new ConfigError(`warmupCosineLR: expected integers 0 <= warmupIters < totalIters, but got warmupIters ${warmupIters} and totalIters ${totalIters}`);
+    throw new ConfigError(
+      `warmupCosineLR: expected integers 0 <= warmupIters < totalIters, but got warmupIters ${warmupIters} and totalIters ${totalIters}`,
+    );
   }
   const cosine = () => new CosineAnnealingLR(optimizer, { tMax: totalIters - warmupIters, etaMin });
   if (warmupIters === 0) return cosine();
@@ -71,7 +76,11 @@ export function warmupCosineLR(optimizer: Optimizer, options: WarmupCosineOption
 }
 
 function buildOptimizer(params: readonly Tensor[], o: ClassificationOptions['optimizer']): Optimizer {
-  const groups = decayGroups(params.filter((p) => p.requiresGrad), o.weightDecay, o.noDecayOnNormAndBias);
+  const groups = decayGroups(
+    params.filter((p) => p.requiresGrad),
+    o.weightDecay,
+    o.noDecayOnNormAndBias,
+  );
   if (o.name === 'sgd') return new SGD(groups, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
   const Adams = o.name === 'adam' ? Adam : AdamW;
   return new Adams(groups, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
@@ -97,7 +106,9 @@ export function configureOptimizers(
   let unit = 1;
   if (s.interval === 'step') {
     if (run.stepsPerEpoch === undefined || !Number.isInteger(run.stepsPerEpoch) || run.stepsPerEpoch < 1) {
-      throw new ConfigError(`configureOptimizers: expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got ${run.stepsPerEpoch}`);
+      throw new ConfigError(
+        `configureOptimizers: expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got ${run.stepsPerEpoch}`,
+      );
     }
     unit = run.stepsPerEpoch;
   }
@@ -107,7 +118,10 @@ export function configureOptimizers(
   const totalIters = run.maxEpochs * unit;
   const warmupIters = Math.min(Math.round(s.warmupEpochs * unit), totalIters - 1);
   const scheduler = warmupCosineLR(optimizer, {
-    warmupIters, totalIters, warmupStartFactor: s.warmupStartFactor, etaMin: hp.optimizer.lr * s.etaMinFactor,
+    warmupIters,
+    totalIters,
+    warmupStartFactor: s.warmupStartFactor,
+    etaMin: hp.optimizer.lr * s.etaMinFactor,
   });
   return { optimizer, scheduler, interval: s.interval };
 }

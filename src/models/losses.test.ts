@@ -68,16 +68,39 @@ void test('focal loss rejects a negative gamma and smoothing outside [0, 1]', ()
 void test('registered losses bind their options (weights as numbers or a tensor)', () => {
   const w = flat(fx.weight);
   const ce = registry.build<LossFunction>('loss', 'cross_entropy', { weight: w, labelSmoothing: 0.1 });
-  assertAllClose(values(() => ce(fx.logits, fx.hard)), flat(fx['ce.w.0.1.hard.mean']), 1e-5, 'registry cross_entropy');
-  assertAllClose(values(() => ce(fx.logits, fx.soft)), flat(fx['ce.w.0.1.soft.mean']), 1e-5, 'registry cross_entropy soft');
+  assertAllClose(
+    values(() => ce(fx.logits, fx.hard)),
+    flat(fx['ce.w.0.1.hard.mean']),
+    1e-5,
+    'registry cross_entropy',
+  );
+  assertAllClose(
+    values(() => ce(fx.logits, fx.soft)),
+    flat(fx['ce.w.0.1.soft.mean']),
+    1e-5,
+    'registry cross_entropy soft',
+  );
   const focal = registry.build<LossFunction>('loss', 'focal', { weight: fx.weight, labelSmoothing: 0.1, reduction: 'sum' });
-  assertAllClose(values(() => focal(fx.logits, fx.hard)), flat(fx['focal2.w.0.1.hard.sum']), 1e-5, 'registry focal');
+  assertAllClose(
+    values(() => focal(fx.logits, fx.hard)),
+    flat(fx['focal2.w.0.1.hard.sum']),
+    1e-5,
+    'registry focal',
+  );
   const plain = registry.build<LossFunction>('loss', 'focal', { gamma: 0.5 });
-  assertAllClose(values(() => plain(fx.logits, fx.soft)), flat(fx['focal0.5.none.0.soft.mean']), 1e-5, 'registry focal defaults');
+  assertAllClose(
+    values(() => plain(fx.logits, fx.soft)),
+    flat(fx['focal0.5.none.0.soft.mean']),
+    1e-5,
+    'registry focal defaults',
+  );
   const before = torch.memory().liveTensors;
   values(() => focal(fx.logits, fx.hard));
   assert.equal(torch.memory().liveTensors, before, 'a loss call leaves no tensors behind');
   assert.throws(() => torch.tidy(() => ce(fx.logits.narrow(1, 0, 3), fx.hard.clamp(0, 2))), ShapeError);
-  assert.throws(() => registry.build('loss', 'focal', { gamma: -1, alpha: 0.25 }), (e: Error) =>
-    e instanceof ConfigError && e.issues.some((i) => i.path === 'loss.focal.gamma') && e.issues.some((i) => i.path === 'loss.focal'));
+  assert.throws(
+    () => registry.build('loss', 'focal', { gamma: -1, alpha: 0.25 }),
+    (e: Error) =>
+      e instanceof ConfigError && e.issues.some((i) => i.path === 'loss.focal.gamma') && e.issues.some((i) => i.path === 'loss.focal'),
+  );
 });

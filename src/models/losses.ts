@@ -27,7 +27,8 @@ export interface FocalLossOptions {
 export function focalLoss(logits: Tensor, target: Tensor, options: FocalLossOptions = {}): Tensor {
   const { gamma = 2, weight = null, labelSmoothing = 0, reduction = 'mean' } = options;
   if (gamma < 0) throw new RangeError(`focalLoss: expected gamma >= 0, but got ${gamma}`);
-  if (labelSmoothing < 0 || labelSmoothing > 1) throw new RangeError(`focalLoss: expected labelSmoothing in [0, 1], but got ${labelSmoothing}`);
+  if (labelSmoothing < 0 || labelSmoothing > 1)
+    throw new RangeError(`focalLoss: expected labelSmoothing in [0, 1], but got ${labelSmoothing}`);
   return torch.tidy(() => {
     const numClasses = logits.size(1);
     const hard = target.dtype === 'int64';

@@ -30,7 +30,10 @@ export interface PretrainedWeights {
 
 const base = 'https://download.pytorch.org/models/';
 const entry = (model: string, file: string): PretrainedWeights => ({
-  file, url: base + file, model, sha256Prefix: /-([0-9a-f]{8})\.pth$/.exec(file)![1],
+  file,
+  url: base + file,
+  model,
+  sha256Prefix: /-([0-9a-f]{8})\.pth$/.exec(file)![1],
 });
 
 /** Known files, by `<model>.<weights>` (torchvision's enum names in lower case); from torchvision 0.14's resnet.py. */
@@ -81,14 +84,19 @@ export function sha256File(path: string): string {
 export function resolvePretrained(id: string, options: { weightsDir?: string } = {}): string {
   const weights = pretrainedWeights[id];
   if (weights === undefined) {
-    throw new ConfigError(`resolvePretrained: expected one of ${Object.keys(pretrainedWeights).join(', ')}, but got '${id}' (or pass a file path to loadPretrained)`);
+    throw new ConfigError(
+      `resolvePretrained: expected one of ${Object.keys(pretrainedWeights).join(', ')}, but got '${id}' (or pass a file path to loadPretrained)`,
+    );
   }
-  const dirs = options.weightsDir !== undefined ? [options.weightsDir] : [defaultWeightsDir(), join(homedir(), '.cache', 'torch', 'hub', 'checkpoints')];
+  const dirs =
+    options.weightsDir !== undefined
+      ? [options.weightsDir]
+      : [defaultWeightsDir(), join(homedir(), '.cache', 'torch', 'hub', 'checkpoints')];
   const path = dirs.map((d) => join(d, weights.file)).find((p) => existsSync(p));
   if (path === undefined) {
     throw new SerializationError(
       `resolvePretrained: expected ${weights.file} in ${dirs.join(' or ')}, but it is missing; download ${weights.url} into ${dirs[0]} ` +
-      `(for example: mkdir -p ${dirs[0]} && curl -L -o ${join(dirs[0], weights.file)} ${weights.url}) or copy it from a machine with a torchvision cache`,
+        `(for example: mkdir -p ${dirs[0]} && curl -L -o ${join(dirs[0], weights.file)} ${weights.url}) or copy it from a machine with a torchvision cache`,
     );
   }
   const digest = sha256File(path);

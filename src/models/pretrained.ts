@@ -68,7 +68,12 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 export function loadPretrained(model: Module, path: string, options: LoadPretrainedOptions = {}): LoadPretrainedResult {
   const log = options.log ?? ((): void => {});
   const headKeys = options.headKeys ?? ['fc.weight', 'fc.bias'];
-  const own = new Map(model.namedParameters().concat(model.namedBuffers()).map(([k, t]) => [k, t.shape]));
+  const own = new Map(
+    model
+      .namedParameters()
+      .concat(model.namedBuffers())
+      .map(([k, t]) => [k, t.shape]),
+  );
   const raw = readWeightsFile(path);
   // A copy: entries are removed or replaced below, and `raw` must still hold every tensor the file gave us to free them.
   const record = { ...stripPrefix(raw, new Set(own.keys())) };
@@ -78,8 +83,14 @@ export function loadPretrained(model: Module, path: string, options: LoadPretrai
   try {
     const head = headKeys.filter((k) => k in record && own.has(k) && !sameShape(record[k].shape, own.get(k)!));
     if (head.length > 0) {
-      log(`loadPretrained: ${head.map((k) => `${k} ${fmt(record[k].shape)}`).join(', ')} in ${path} do not fit the model's head (${head.map((k) => fmt(own.get(k)!)).join(', ')}); the head stays freshly initialised`);
-      for (const k of headKeys) if (k in record) { delete record[k]; skippedKeys.push(k); }
+      log(
+        `loadPretrained: ${head.map((k) => `${k} ${fmt(record[k].shape)}`).join(', ')} in ${path} do not fit the model's head (${head.map((k) => fmt(own.get(k)!)).join(', ')}); the head stays freshly initialised`,
+      );
+      for (const k of headKeys)
+        if (k in record) {
+          delete record[k];
+          skippedKeys.push(k);
+        }
     }
     const conv = 'conv1.weight';
     const inChannels = options.inChannels ?? own.get(conv)?.[1];
@@ -101,7 +112,13 @@ export function loadPretrained(model: Module, path: string, options: LoadPretrai
 }
 
 /** Throws a ShapeError naming every missing, unexpected and mis-shaped key; counters the file lacks are skipped. */
-function checkRecord(record: Record<string, Tensor>, own: Map<string, number[]>, skipped: Set<string>, path: string, skippedOut: string[]): void {
+function checkRecord(
+  record: Record<string, Tensor>,
+  own: Map<string, number[]>,
+  skipped: Set<string>,
+  path: string,
+  skippedOut: string[],
+): void {
   const missing: string[] = [];
   for (const k of own.keys()) {
     if (k in record || skipped.has(k)) continue;

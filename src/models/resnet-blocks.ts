@@ -16,7 +16,11 @@ import { BatchNorm2d, Conv2d, Module, ReLU, chain } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 
 /** 3x3 convolution with padding = dilation, no bias (torchvision's `conv3x3`). */
-export function conv3x3(inPlanes: number, outPlanes: number, options: { stride?: number; groups?: number; dilation?: number } = {}): Conv2d {
+export function conv3x3(
+  inPlanes: number,
+  outPlanes: number,
+  options: { stride?: number; groups?: number; dilation?: number } = {},
+): Conv2d {
   const { stride = 1, groups = 1, dilation = 1 } = options;
   return new Conv2d(inPlanes, outPlanes, 3, { stride, padding: dilation, groups, bias: false, dilation });
 }
@@ -66,8 +70,14 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t),
-      (t) => this.conv2.forward(t), (t) => this.bn2.forward(t));
+    const out = chain(
+      x,
+      (t) => this.conv1.forward(t),
+      (t) => this.bn1.forward(t),
+      (t) => this.relu.forward(t),
+      (t) => this.conv2.forward(t),
+      (t) => this.bn2.forward(t),
+    );
     return this.#addIdentity(out, x);
   }
 
@@ -108,9 +118,17 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t),
-      (t) => this.conv2.forward(t), (t) => this.bn2.forward(t), (t) => this.relu.forward(t),
-      (t) => this.conv3.forward(t), (t) => this.bn3.forward(t));
+    const out = chain(
+      x,
+      (t) => this.conv1.forward(t),
+      (t) => this.bn1.forward(t),
+      (t) => this.relu.forward(t),
+      (t) => this.conv2.forward(t),
+      (t) => this.bn2.forward(t),
+      (t) => this.relu.forward(t),
+      (t) => this.conv3.forward(t),
+      (t) => this.bn3.forward(t),
+    );
     const identity = this.downsample === null ? x : this.downsample.forward(x);
     out.add_(identity);
     if (identity !== x) identity.dispose();

@@ -22,40 +22,53 @@ const hasTorchvision = spawnSync(python, ['-c', 'import torchvision'], { stdio: 
 
 const maxDiff = (a: Tensor, b: Tensor): number => torch.tidy(() => a.sub(b).abs().max().item());
 
-void test('ResNets match torchvision: keys, seeded init, eval and train logits', { skip: hasTorchvision ? false : `${python} cannot import torchvision` }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'resnet-parity-'));
-  try {
-    const result = spawnSync(python, [script, dir, ...archs, '--num-classes', '10', '--size', '64', '--batch', '2', '--seed', '0'], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
-    for (const arch of archs) {
-      const weights = loadSafetensors(join(dir, `${arch}.weights.safetensors`)).tensors;
-      const io = loadSafetensors(join(dir, `${arch}.io.safetensors`)).tensors;
-      rmSync(join(dir, `${arch}.weights.safetensors`));
-      torch.manualSeed(0);
-      const model = resnetFactories[arch]({ numClasses: 10 });
-      torch.tidy(() => {
-        const own = model.stateDict();
-        assert.deepEqual(Object.keys(own).sort(), Object.keys(weights).sort(), `${arch}: state-dict keys`);
-        for (const [name, t] of Object.entries(own)) {
-          if (/(^|\.)(conv\d|downsample\.0|fc)\.(weight|bias)$/.test(name)) assert.equal(maxDiff(t, weights[name]), 0, `${arch}: initial ${name}`);
-        }
+void test(
+  'ResNets match torchvision: keys, seeded init, eval and train logits',
+  { skip: hasTorchvision ? false : `${python} cannot import torchvision` },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resnet-parity-'));
+    try {
+      const result = spawnSync(python, [script, dir, ...archs, '--num-classes', '10', '--size', '64', '--batch', '2', '--seed', '0'], {
+        encoding: 'utf8',
       });
-      model.loadStateDict(weights);
-      torch.dispose(weights);
-      torch.tidy(() => {
-        model.eval();
-        const evalDiff = maxDiff(torch.noGrad(() => model.forward(io.x)), io.eval);
-        model.train();
-        const trainDiff = maxDiff(torch.noGrad(() => model.forward(io.x)), io.train);
-        const statsDiff = maxDiff(model.bn1.running_mean!, io['train.bn1.running_mean']);
-        assert.ok(evalDiff <= 1e-4, `${arch}: eval logits differ by ${evalDiff}`);
-        assert.ok(trainDiff <= 1e-4, `${arch}: train logits differ by ${trainDiff}`);
-        assert.ok(statsDiff <= 1e-6, `${arch}: bn1.running_mean after a train forward differs by ${statsDiff}`);
-      });
-      model.dispose();
-      torch.dispose(io);
+      assert.equal(result.status, 0, result.stderr);
+      for (const arch of archs) {
+        const weights = loadSafetensors(join(dir, `${arch}.weights.safetensors`)).tensors;
+        const io = loadSafetensors(join(dir, `${arch}.io.safetensors`)).tensors;
+        rmSync(join(dir, `${arch}.weights.safetensors`));
+        torch.manualSeed(0);
+        const model = resnetFactories[arch]({ numClasses: 10 });
+        torch.tidy(() => {
+          const own = model.stateDict();
+          assert.deepEqual(Object.keys(own).sort(), Object.keys(weights).sort(), `${arch}: state-dict keys`);
+          for (const [name, t] of Object.entries(own)) {
+            if (/(^|\.)(conv\d|downsample\.0|fc)\.(weight|bias)$/.test(name))
+              assert.equal(maxDiff(t, weights[name]), 0, `${arch}: initial ${name}`);
+          }
+        });
+        model.loadStateDict(weights);
+        torch.dispose(weights);
+        torch.tidy(() => {
+          model.eval();
+          const evalDiff = maxDiff(
+            torch.noGrad(() => model.forward(io.x)),
+            io.eval,
+          );
+          model.train();
+          const trainDiff = maxDiff(
+            torch.noGrad(() => model.forward(io.x)),
+            io.train,
+          );
+          const statsDiff = maxDiff(model.bn1.running_mean!, io['train.bn1.running_mean']);
+          assert.ok(evalDiff <= 1e-4, `${arch}: eval logits differ by ${evalDiff}`);
+          assert.ok(trainDiff <= 1e-4, `${arch}: train logits differ by ${trainDiff}`);
+          assert.ok(statsDiff <= 1e-6, `${arch}: bn1.running_mean after a train forward differs by ${statsDiff}`);
+        });
+        model.dispose();
+        torch.dispose(io);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

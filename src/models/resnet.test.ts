@@ -7,14 +7,18 @@ import { BasicBlock } from './resnet-blocks.js';
 import { ResNet, resnet18, resnet50 } from './resnet.js';
 
 void test('every ResNet is registered as a model with validated options', () => {
-  assert.deepEqual(registry.list('model').filter((n) => /res/.test(n)),
-    ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnext50_32x4d', 'wide_resnet50_2']);
+  assert.deepEqual(
+    registry.list('model').filter((n) => /res/.test(n)),
+    ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnext50_32x4d', 'wide_resnet50_2'],
+  );
   const model = registry.build<ResNet>('model', 'resnet18', { numClasses: 3, stem: 'small' });
   assert.ok(model instanceof ResNet);
   assert.deepEqual(model.fc.weight.shape, [3, 512]);
   model.dispose();
-  assert.throws(() => registry.build('model', 'resnet18', { numClasses: 0, stem: 'tiny' }), (e: Error) =>
-    e instanceof ConfigError && /numClasses/.test(e.message) && /stem/.test(e.message));
+  assert.throws(
+    () => registry.build('model', 'resnet18', { numClasses: 0, stem: 'tiny' }),
+    (e: Error) => e instanceof ConfigError && /numClasses/.test(e.message) && /stem/.test(e.message),
+  );
   assert.throws(() => registry.build('model', 'resnet19'), /resnet18/);
 });
 

@@ -18,7 +18,19 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, chain, init } from '../torch/nn/index.js';
+import {
+  AdaptiveAvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Identity,
+  Linear,
+  MaxPool2d,
+  Module,
+  ReLU,
+  Sequential,
+  chain,
+  init,
+} from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
 import { loadPretrained } from './pretrained.js';
@@ -81,17 +93,22 @@ export class ResNet extends Module {
     super();
     const { numClasses = 1000, zeroInitResidual = false, stem = 'imagenet', inChannels = 3 } = options;
     const dilate = options.replaceStrideWithDilation ?? [false, false, false];
-    if (dilate.length !== 3) throw new ConfigError(`ResNet: expected replaceStrideWithDilation of 3 booleans, but got ${JSON.stringify(dilate)}`);
-    if (stem !== 'imagenet' && stem !== 'small') throw new ConfigError(`ResNet: expected stem 'imagenet' or 'small', but got '${String(stem)}'`);
+    if (dilate.length !== 3)
+      throw new ConfigError(`ResNet: expected replaceStrideWithDilation of 3 booleans, but got ${JSON.stringify(dilate)}`);
+    if (stem !== 'imagenet' && stem !== 'small')
+      throw new ConfigError(`ResNet: expected stem 'imagenet' or 'small', but got '${String(stem)}'`);
     this.numClasses = numClasses;
     this.inChannels = inChannels;
     this.stem = stem;
     this.#groups = architecture.groups ?? 1;
     this.#baseWidth = architecture.widthPerGroup ?? 64;
     const { block, layers } = architecture;
-    this.registerModule('conv1', stem === 'imagenet'
-      ? new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false })
-      : new Conv2d(inChannels, 64, 3, { stride: 1, padding: 1, bias: false }));
+    this.registerModule(
+      'conv1',
+      stem === 'imagenet'
+        ? new Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false })
+        : new Conv2d(inChannels, 64, 3, { stride: 1, padding: 1, bias: false }),
+    );
     this.registerModule('bn1', new BatchNorm2d(64));
     this.registerModule('relu', new ReLU({ inplace: true }));
     this.registerModule('maxpool', stem === 'imagenet' ? new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 }) : new Identity());
@@ -151,8 +168,16 @@ export class ResNet extends Module {
   forwardFeatures(x: Tensor): Tensor {
     // Blocks are applied one by one through chain() so each activation can be freed during backward.
     const blocks = [this.layer1, this.layer2, this.layer3, this.layer4].flatMap((layer) => [...layer.children()]);
-    return chain(x, (t) => this.conv1.forward(t), (t) => this.bn1.forward(t), (t) => this.relu.forward(t), (t) => this.maxpool.forward(t),
-      ...blocks.map((block) => (t: Tensor) => block.forward(t)), (t) => this.avgpool.forward(t), (t) => t.flatten(1));
+    return chain(
+      x,
+      (t) => this.conv1.forward(t),
+      (t) => this.bn1.forward(t),
+      (t) => this.relu.forward(t),
+      (t) => this.maxpool.forward(t),
+      ...blocks.map((block) => (t: Tensor) => block.forward(t)),
+      (t) => this.avgpool.forward(t),
+      (t) => t.flatten(1),
+    );
   }
 
   /** Logits [N, numClasses] for images [N, inChannels, H, W]. */
@@ -180,20 +205,34 @@ export const resnext50_32x4d = (options: ResNetOptions = {}): ResNet =>
 
 /** The factories by torchvision's names, as registered in group 'model'. */
 export const resnetFactories = {
-  resnet18, resnet34, resnet50, resnet101, resnet152, wide_resnet50_2: wideResnet50_2, resnext50_32x4d,
+  resnet18,
+  resnet34,
+  resnet50,
+  resnet101,
+  resnet152,
+  wide_resnet50_2: wideResnet50_2,
+  resnext50_32x4d,
 } as const satisfies Record<string, (options?: ResNetOptions) => ResNet>;
 
 /** The options schema the registry validates model configs with. */
-export const resnetOptionsSchema = z.object({
-  numClasses: z.number().int().positive().default(1000),
-  zeroInitResidual: z.boolean().default(false),
-  stem: z.enum(['imagenet', 'small']).default('imagenet'),
-  inChannels: z.number().int().positive().default(3),
-  replaceStrideWithDilation: z.tuple([z.boolean(), z.boolean(), z.boolean()]).optional(),
-  pretrained: z.string().min(1).optional(),
-  weightsDir: z.string().min(1).optional(),
-}).strict();
+export const resnetOptionsSchema = z
+  .object({
+    numClasses: z.number().int().positive().default(1000),
+    zeroInitResidual: z.boolean().default(false),
+    stem: z.enum(['imagenet', 'small']).default('imagenet'),
+    inChannels: z.number().int().positive().default(3),
+    replaceStrideWithDilation: z.tuple([z.boolean(), z.boolean(), z.boolean()]).optional(),
+    pretrained: z.string().min(1).optional(),
+    weightsDir: z.string().min(1).optional(),
+  })
+  .strict();
 
 for (const [name, factory] of Object.entries(resnetFactories)) {
-  register({ group: 'model', name, schema: resnetOptionsSchema, build: (options: ResNetOptions) => factory(options), description: `torchvision's ${name}` });
+  register({
+    group: 'model',
+    name,
+    schema: resnetOptionsSchema,
+    build: (options: ResNetOptions) => factory(options),
+    description: `torchvision's ${name}`,
+  });
 }

@@ -77,7 +77,9 @@ export class SplitMetrics {
       if (this.#f1 !== null) values[`${s}/f1_macro`] = this.#f1.compute().item();
       if (this.#perClass !== null) {
         const perClass = this.#perClass.compute().toArray() as number[];
-        perClass.forEach((v, i) => { values[`${s}/acc_class/${this.#classNames[i].replaceAll("/", "_")}`] = v; });
+        perClass.forEach((v, i) => {
+          values[`${s}/acc_class/${this.#classNames[i].replaceAll('/', '_')}`] = v;
+        });
       }
     });
     this.reset();

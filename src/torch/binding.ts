@@ -19,14 +19,7 @@ export type OpHandle = { readonly __opHandle: unique symbol };
 
 /** Values the dispatcher accepts for an operator argument. */
 export type OpArg =
-  | TensorHandle
-  | number
-  | boolean
-  | string
-  | null
-  | undefined
-  | { float: number }
-  | readonly (number | boolean | TensorHandle | null)[];
+  TensorHandle | number | boolean | string | null | undefined | { float: number } | readonly (number | boolean | TensorHandle | null)[];
 
 /** Values an operator returns. */
 export type OpResult = TensorHandle | number | boolean | string | null | OpResult[];
@@ -70,10 +63,7 @@ export interface NativeBinding {
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const candidates = [
-  join(root, 'build', 'Release', 'classifier_training.node'),
-  join(root, 'build', 'Debug', 'classifier_training.node'),
-];
+const candidates = [join(root, 'build', 'Release', 'classifier_training.node'), join(root, 'build', 'Debug', 'classifier_training.node')];
 
 function load(): NativeBinding {
   const require = createRequire(import.meta.url);

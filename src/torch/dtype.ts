@@ -11,7 +11,16 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export type MemoryFormat = 'contiguous' | 'preserve' | 'channelsLast';
 
 const codes: Record<DType, number> = {
-  uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15,
+  uint8: 0,
+  int8: 1,
+  int16: 2,
+  int32: 3,
+  int64: 4,
+  float16: 5,
+  float32: 6,
+  float64: 7,
+  bool: 11,
+  bfloat16: 15,
 };
 const names = new Map<number, DType>(Object.entries(codes).map(([name, code]) => [code, name as DType]));
 
@@ -35,10 +44,20 @@ export function dtypeName(code: number): DType {
 /** Bytes per element. */
 export function elementSize(dtype: DType): number {
   switch (dtype) {
-    case 'uint8': case 'int8': case 'bool': return 1;
-    case 'int16': case 'float16': case 'bfloat16': return 2;
-    case 'int32': case 'float32': return 4;
-    case 'int64': case 'float64': return 8;
+    case 'uint8':
+    case 'int8':
+    case 'bool':
+      return 1;
+    case 'int16':
+    case 'float16':
+    case 'bfloat16':
+      return 2;
+    case 'int32':
+    case 'float32':
+      return 4;
+    case 'int64':
+    case 'float64':
+      return 8;
   }
 }
 
@@ -51,14 +70,23 @@ export type TypedArrayFor = Float32Array | Float64Array | Int32Array | BigInt64A
 
 export function typedArrayFromBuffer(dtype: DType, buffer: ArrayBuffer): TypedArrayFor {
   switch (dtype) {
-    case 'float32': return new Float32Array(buffer);
-    case 'float64': return new Float64Array(buffer);
-    case 'int32': return new Int32Array(buffer);
-    case 'int64': return new BigInt64Array(buffer);
-    case 'uint8': case 'bool': return new Uint8Array(buffer);
-    case 'int8': return new Int8Array(buffer);
-    case 'int16': return new Int16Array(buffer);
-    default: throw new TypeError(`typedArrayFromBuffer: ${dtype} has no typed array; convert it first`);
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    default:
+      throw new TypeError(`typedArrayFromBuffer: ${dtype} has no typed array; convert it first`);
   }
 }
 
@@ -71,7 +99,9 @@ export function dtypeOfTypedArray(data: ArrayBufferView): DType {
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'uint8';
   if (data instanceof Int8Array) return 'int8';
   if (data instanceof Int16Array) return 'int16';
-  throw new TypeError(`tensor: expected Float32Array, Float64Array, Int32Array, BigInt64Array, Uint8Array, Int8Array or Int16Array but got ${data.constructor.name}`);
+  throw new TypeError(
+    `tensor: expected Float32Array, Float64Array, Int32Array, BigInt64Array, Uint8Array, Int8Array or Int16Array but got ${data.constructor.name}`,
+  );
 }
 
 import { native } from './binding.js';
@@ -85,7 +115,10 @@ export function checkDevice(device: string): Device {
     const count = native.cudaDeviceCount();
     const index = device === 'cuda' ? 0 : Number(device.slice(5));
     if (index >= count) {
-      const why = count === 0 ? 'this libtorch sees no CUDA device (a CPU-only build, or no GPU; see classifier-training doctor)' : `this machine has ${count} CUDA device(s)`;
+      const why =
+        count === 0
+          ? 'this libtorch sees no CUDA device (a CPU-only build, or no GPU; see classifier-training doctor)'
+          : `this machine has ${count} CUDA device(s)`;
       throw new TypeError(`device: expected an available device, but got '${device}': ${why}`);
     }
   }

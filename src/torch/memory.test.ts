@@ -53,16 +53,31 @@ void test('keep() survives the scope; nested scopes hand results outwards', () =
 
 void test('tidy frees everything when fn throws', () => {
   const before = live();
-  assert.throws(() => tidy(() => { ones([2]).mul(2); throw new Error('boom'); }), /boom/);
+  assert.throws(
+    () =>
+      tidy(() => {
+        ones([2]).mul(2);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(live(), before);
 });
 
 void test('tidy refuses a Promise and frees what the function made', async () => {
   const before = live();
   let made: Tensor | undefined;
-  assert.throws(() => tidy(() => { made = ones([2]); return Promise.resolve(made); }), {
-    name: 'TypeError', message: /tidy: expected a synchronous function/,
-  });
+  assert.throws(
+    () =>
+      tidy(() => {
+        made = ones([2]);
+        return Promise.resolve(made);
+      }),
+    {
+      name: 'TypeError',
+      message: /tidy: expected a synchronous function/,
+    },
+  );
   assert.equal(made?.isDisposed, true);
   assert.equal(live(), before);
   await Promise.resolve();
@@ -90,7 +105,10 @@ void test('memory() counts bytes, and a loop inside tidy stays flat', () => {
   const before = memory();
   const t = zeros([10, 10]);
   assert.equal(memory().bytes - before.bytes, 400);
-  for (let step = 0; step < 50; step++) tidy(() => { t.add(step).mul(2).sum(); });
+  for (let step = 0; step < 50; step++)
+    tidy(() => {
+      t.add(step).mul(2).sum();
+    });
   assert.equal(live(), before.liveTensors + 1);
   t.dispose();
   assert.equal(memory().bytes, before.bytes);

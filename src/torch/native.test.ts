@@ -13,17 +13,21 @@ const BOOL = 11;
 const BF16 = 15;
 
 /** Matches an Error that is not a TypeError (a libtorch or lookup failure) with this text. */
-const libtorchError = (pattern: RegExp) => (error: unknown): boolean => {
-  assert.ok(error instanceof Error && !(error instanceof TypeError), `expected a plain Error but got ${String(error)}`);
-  assert.match(error.message, pattern);
-  return true;
-};
+const libtorchError =
+  (pattern: RegExp) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof Error && !(error instanceof TypeError), `expected a plain Error but got ${String(error)}`);
+    assert.match(error.message, pattern);
+    return true;
+  };
 /** Matches a TypeError with this text. */
-const typeError = (pattern: RegExp) => (error: unknown): boolean => {
-  assert.ok(error instanceof TypeError, `expected a TypeError but got ${String(error)}`);
-  assert.match(error.message, pattern);
-  return true;
-};
+const typeError =
+  (pattern: RegExp) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof TypeError, `expected a TypeError but got ${String(error)}`);
+    assert.match(error.message, pattern);
+    return true;
+  };
 
 const f32 = (values: number[], shape = [values.length]): TensorHandle => native.fromBuffer(new Float32Array(values), shape, F32);
 const values = (h: OpResult): number[] => Array.from(new Float32Array(native.toBuffer(h as TensorHandle)));
@@ -55,11 +59,20 @@ entry('callOp', () => {
   assert.equal(call('aten::allclose', '', [a, a]), true);
   assert.equal(call('aten::size', 'int', [a, 1]), 3);
   assert.deepEqual(values(call('aten::avg_pool2d', '', [f32([1, 2, 3, 4], [1, 1, 2, 2]), 2])), [2.5]); // int[2] from one number
-  assert.throws(() => call('aten::add', 'Tensor', [a, bad('x')]), typeError(/^aten::add\.Tensor: expected a tensor for argument 'other' but got string$/));
+  assert.throws(
+    () => call('aten::add', 'Tensor', [a, bad('x')]),
+    typeError(/^aten::add\.Tensor: expected a tensor for argument 'other' but got string$/),
+  );
   assert.throws(() => call('aten::add', 'Tensor', [a]), typeError(/aten::add\.Tensor: missing required argument 'other'/));
   assert.throws(() => call('aten::relu', '', [a, a]), typeError(/aten::relu: expected at most 1 arguments but got 2/));
-  assert.throws(() => call('aten::zeros', '', [[2], 99]), typeError(/aten::zeros: expected a dtype code in \[0, \d+\) for argument 'dtype'/));
-  assert.throws(() => call('aten::contiguous', '', [a, 77]), typeError(/expected a memory format code in \[0, 4\) for argument 'memory_format'/));
+  assert.throws(
+    () => call('aten::zeros', '', [[2], 99]),
+    typeError(/aten::zeros: expected a dtype code in \[0, \d+\) for argument 'dtype'/),
+  );
+  assert.throws(
+    () => call('aten::contiguous', '', [a, 77]),
+    typeError(/expected a memory format code in \[0, 4\) for argument 'memory_format'/),
+  );
   assert.throws(() => call('aten::sum', 'dim_IntList', [a, [0.5]]), typeError(/expected an integer for argument 'dim'/));
   assert.throws(() => call('aten::cat', '', [[a, bad(1)]]), typeError(/aten::cat: expected an array of tensors for argument 'tensors'/));
   assert.throws(() => call('aten::mul', 'Scalar', [a, { float: bad('x') }]), typeError(/expected a number for argument 'other'/));
@@ -68,9 +81,14 @@ entry('callOp', () => {
   assert.throws(() => native.callOp(native.opHandle('aten::relu', ''), bad(a)), typeError(/aten::relu: expected an array of arguments/));
   // libtorch's own failures keep libtorch's text.
   assert.throws(() => call('aten::mm', '', [a, a]), libtorchError(/mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/));
-  assert.throws(() => call('aten::add', 'Tensor', [a, f32([1, 2])]), libtorchError(/The size of tensor a \(3\) must match the size of tensor b \(2\)/));
-  assert.throws(() => call('aten::conv2d', '', [f32(new Array(50).fill(0), [1, 2, 5, 5]), f32(new Array(27).fill(0), [1, 3, 3, 3])]),
-    libtorchError(/expected input\[1, 2, 5, 5\] to have 3 channels, but got 2 channels instead/));
+  assert.throws(
+    () => call('aten::add', 'Tensor', [a, f32([1, 2])]),
+    libtorchError(/The size of tensor a \(3\) must match the size of tensor b \(2\)/),
+  );
+  assert.throws(
+    () => call('aten::conv2d', '', [f32(new Array(50).fill(0), [1, 2, 5, 5]), f32(new Array(27).fill(0), [1, 3, 3, 3])]),
+    libtorchError(/expected input\[1, 2, 5, 5\] to have 3 channels, but got 2 channels instead/),
+  );
   assert.throws(() => call('aten::view', '', [a, [4, -1]]), libtorchError(/shape '\[4, -1\]' is invalid for input of size 6/));
   assert.throws(() => call('aten::zeros', '', [[2], F32, null, 'gpu']), libtorchError(/Expected one of cpu, cuda/));
   const gone = f32([1]);
@@ -79,7 +97,10 @@ entry('callOp', () => {
 });
 
 entry('opSchema', () => {
-  assert.equal(native.opSchema(native.opHandle('aten::add', 'Tensor')), 'aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor');
+  assert.equal(
+    native.opSchema(native.opHandle('aten::add', 'Tensor')),
+    'aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
+  );
   assert.throws(() => native.opSchema(bad({})), typeError(/expected an operator handle/));
 });
 
@@ -88,7 +109,10 @@ entry('fromBuffer', () => {
   assert.deepEqual(values(h), [3, 4, 5, 6]);
   assert.deepEqual(native.meta(native.fromBuffer(new Uint8Array([1, 0]).buffer, [2], BOOL)).slice(0, 3), [BOOL, 'cpu', [2]]);
   assert.deepEqual(native.meta(native.fromBuffer(new Float32Array(0), [0, 3], F32))[2], [0, 3]);
-  assert.throws(() => native.fromBuffer(new Float32Array(3), [2, 2], F32), typeError(/fromBuffer: expected 16 bytes for shape \[2, 2\] and dtype Float but got 12/));
+  assert.throws(
+    () => native.fromBuffer(new Float32Array(3), [2, 2], F32),
+    typeError(/fromBuffer: expected 16 bytes for shape \[2, 2\] and dtype Float but got 12/),
+  );
   assert.throws(() => native.fromBuffer(bad([1, 2]), [2], F32), typeError(/expected a TypedArray or ArrayBuffer but got array/));
   assert.throws(() => native.fromBuffer(new Float32Array(2), bad(2), F32), typeError(/expected shape to be an array but got number/));
   assert.throws(() => native.fromBuffer(new Float32Array(2), [-2], F32), typeError(/non-negative integer shape entries/));
@@ -152,7 +176,10 @@ entry('dispose', () => {
   assert.equal(native.dispose(a), false);
   assert.throws(() => native.meta(a), libtorchError(/Tensor is disposed \(meta\)/));
   assert.throws(() => native.item(a), libtorchError(/Tensor is disposed \(item\)/));
-  assert.throws(() => native.dispose(bad(native.opHandle('aten::add', 'Tensor'))), typeError(/expected a tensor handle for dispose but got external/));
+  assert.throws(
+    () => native.dispose(bad(native.opHandle('aten::add', 'Tensor'))),
+    typeError(/expected a tensor handle for dispose but got external/),
+  );
 });
 
 entry('isDisposed', () => {
@@ -189,8 +216,10 @@ entry('setRequiresGrad', () => {
   native.setRequiresGrad(a, true);
   assert.equal(native.requiresGrad(a), true);
   assert.throws(() => native.setRequiresGrad(a, bad(1)), typeError(/setRequiresGrad: expected a boolean but got number/));
-  assert.throws(() => native.setRequiresGrad(native.fromBuffer(new BigInt64Array(1), [1], I64), true),
-    libtorchError(/Only Tensors of floating point and complex dtype can require gradients/));
+  assert.throws(
+    () => native.setRequiresGrad(native.fromBuffer(new BigInt64Array(1), [1], I64), true),
+    libtorchError(/Only Tensors of floating point and complex dtype can require gradients/),
+  );
   const y = call('aten::mul', 'Tensor', [a, a]) as TensorHandle;
   assert.throws(() => native.setRequiresGrad(y, false), libtorchError(/you can only change requires_grad flags of leaf variables/));
 });
@@ -210,7 +239,10 @@ entry('setGrad', () => {
   native.setGrad(a, null);
   assert.equal(native.grad(a), null);
   assert.throws(() => native.setGrad(a, bad(3)), typeError(/setGrad gradient/));
-  assert.throws(() => native.setGrad(a, f32([1, 2, 3])), typeError(/setGrad: expected a gradient of shape \[2\], dtype Float on cpu but got \[3\]/));
+  assert.throws(
+    () => native.setGrad(a, f32([1, 2, 3])),
+    typeError(/setGrad: expected a gradient of shape \[2\], dtype Float on cpu but got \[3\]/),
+  );
 });
 
 entry('backward', () => {
@@ -218,12 +250,18 @@ entry('backward', () => {
   native.setRequiresGrad(a, true);
   const y = call('aten::mul', 'Tensor', [a, a]) as TensorHandle;
   assert.throws(() => native.backward(y, null, undefined, false), libtorchError(/grad can be implicitly created only for scalar outputs/));
-  assert.throws(() => native.backward(y, f32([1, 1, 1]), undefined, false), libtorchError(/invalid gradient at index 0 - got \[3\] but expected shape compatible with \[2\]/));
+  assert.throws(
+    () => native.backward(y, f32([1, 1, 1]), undefined, false),
+    libtorchError(/invalid gradient at index 0 - got \[3\] but expected shape compatible with \[2\]/),
+  );
   native.backward(y, f32([1, 0.5]), true, false);
   native.backward(y, f32([1, 0.5]), undefined, false);
   assert.deepEqual(values(native.grad(a)), [4, 4]);
   assert.throws(() => native.backward(y, f32([1, 1]), undefined, false), libtorchError(/backward through the graph a second time/));
-  assert.throws(() => native.backward(f32([1]), null, undefined, false), libtorchError(/does not require grad and does not have a grad_fn/));
+  assert.throws(
+    () => native.backward(f32([1]), null, undefined, false),
+    libtorchError(/does not require grad and does not have a grad_fn/),
+  );
 });
 
 entry('retainGrad', () => {

@@ -23,7 +23,10 @@ test('--version prints the package version', () => {
 test('doctor reports libtorch, threads, BLAS speed, CPU features and CUDA', () => {
   const out = run('doctor', '--json');
   const checks = JSON.parse(out.stdout) as { name: string; value: string; ok: boolean }[];
-  assert.deepEqual(checks.map((c) => c.name), ['libtorch', 'threads', 'BLAS', 'CPU features', 'bfloat16 autocast', 'CUDA']);
+  assert.deepEqual(
+    checks.map((c) => c.name),
+    ['libtorch', 'threads', 'BLAS', 'CPU features', 'bfloat16 autocast', 'CUDA'],
+  );
   assert.match(checks[0].value, /^1\.13\.\d+ at \/.*libtorch_cpu\.so/);
   assert.match(checks[2].value, /GFLOP\/s/);
   assert.equal(out.status, checks.every((c) => c.ok) ? 0 : 1);
@@ -33,9 +36,16 @@ test('data check finds an unreadable file and exits 1; a clean folder exits 0', 
   const root = mkdtempSync(join(tmpdir(), 'ct-cli-'));
   try {
     for (const split of ['train', 'val']) {
-      for (const [cls, colour] of [['cat', 10], ['dog', 200]] as const) {
+      for (const [cls, colour] of [
+        ['cat', 10],
+        ['dog', 200],
+      ] as const) {
         mkdirSync(join(root, split, cls), { recursive: true });
-        const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: colour, g: split === 'val' ? 1 : 0, b: 0 } } }).png().toBuffer();
+        const png = await sharp({
+          create: { width: 8, height: 8, channels: 3, background: { r: colour, g: split === 'val' ? 1 : 0, b: 0 } },
+        })
+          .png()
+          .toBuffer();
         writeFileSync(join(root, split, cls, 'a.png'), png);
       }
     }

@@ -25,10 +25,19 @@ void test('dataCheck finds unreadable files, empty and missing classes, and dupl
   assert.deepEqual(report.classes, ['cat', 'dog', 'fox', 'owl']);
   assert.deepEqual(report.counts, { train: { cat: 2, dog: 2, fox: 0, owl: 0 }, val: { cat: 1, dog: 0, fox: 0, owl: 1 } });
   assert.deepEqual(report.emptyClasses, [{ split: 'train', className: 'fox' }]);
-  assert.deepEqual(report.missingClasses, [{ split: 'val', className: 'dog' }, { split: 'train', className: 'owl' }]);
-  assert.deepEqual(report.unreadable.map((u) => path.relative(root, u.path)), ['train/dog/broken.jpg']);
+  assert.deepEqual(report.missingClasses, [
+    { split: 'val', className: 'dog' },
+    { split: 'train', className: 'owl' },
+  ]);
+  assert.deepEqual(
+    report.unreadable.map((u) => path.relative(root, u.path)),
+    ['train/dog/broken.jpg'],
+  );
   assert.equal(report.duplicates.length, 1);
-  assert.deepEqual(report.duplicates[0].paths.map((p) => path.relative(root, p)), ['train/cat/1.png', 'val/cat/copy.png']);
+  assert.deepEqual(
+    report.duplicates[0].paths.map((p) => path.relative(root, p)),
+    ['train/cat/1.png', 'val/cat/copy.png'],
+  );
   assert.equal(report.problems, 5);
   const text = formatDataCheck(report);
   assert.match(text, /cat\s+2\s+1/);
@@ -51,7 +60,11 @@ void test('register adds `data check` to a commander program', async (t) => {
 void test('dataCheck rejects an unknown format and a bad concurrency together, before reading files', async () => {
   await assert.rejects(
     dataCheck('/nonexistent', { format: 'bogus' as 'auto', concurrency: Number.NaN }),
-    (e: unknown) => e instanceof ConfigError && /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) && /concurrency: expected a positive integer, but got NaN/.test(e.message) && e.issues.length === 2,
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) &&
+      /concurrency: expected a positive integer, but got NaN/.test(e.message) &&
+      e.issues.length === 2,
   );
 });
 
@@ -64,7 +77,10 @@ void test('images directly under a split are reported by data check and warned a
   await writeText(path.join(root, 'train/.DS_Store'), 'x');
   await writeText(path.join(root, 'train/notes.txt'), 'not an image');
   const report = await dataCheck(root);
-  assert.deepEqual(report.strayFiles.map((f) => path.relative(root, f)), ['train/stray.PNG']);
+  assert.deepEqual(
+    report.strayFiles.map((f) => path.relative(root, f)),
+    ['train/stray.PNG'],
+  );
   assert.equal(report.problems, 1);
   assert.match(formatDataCheck(report), /images outside a class folder \(ignored in training\) \(1\):\n\s+\S+train\/stray\.PNG/);
   const warnings: string[] = [];

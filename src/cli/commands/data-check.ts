@@ -60,13 +60,24 @@ export interface DataCheckReport {
 const SPLITS: SplitName[] = ['train', 'val', 'test'];
 
 /** Lists files per split and class (nothing is decoded here). */
-async function listSplits(root: string, format: 'folder' | 'jsonl', stray: string[], onWarning?: (m: string) => void): Promise<Map<SplitName, Map<string, string[]>>> {
+async function listSplits(
+  root: string,
+  format: 'folder' | 'jsonl',
+  stray: string[],
+  onWarning?: (m: string) => void,
+): Promise<Map<SplitName, Map<string, string[]>>> {
   const out = new Map<SplitName, Map<string, string[]>>();
   for (const split of SPLITS) {
     const dir = await findSplitDir(root, split);
     if (dir === null) continue;
     if (format === 'folder') {
-      out.set(split, await scanSplitFolder(dir, { onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`), onStray: (f) => stray.push(f) }));
+      out.set(
+        split,
+        await scanSplitFolder(dir, {
+          onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`),
+          onStray: (f) => stray.push(f),
+        }),
+      );
       continue;
     }
     const byClass = new Map<string, string[]>();
@@ -92,7 +103,12 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   if (!listing.has('train')) throw new DataError(`data check: expected a train/ folder under ${path.resolve(root)}, but got none`);
   const splits = [...listing.keys()];
   const trainClasses = [...(listing.get('train')?.keys() ?? [])];
-  const classes = [...new Set([...trainClasses, ...splits.flatMap((s) => [...(listing.get(s)?.keys() ?? [])].filter((c) => !trainClasses.includes(c)).sort())])];
+  const classes = [
+    ...new Set([
+      ...trainClasses,
+      ...splits.flatMap((s) => [...(listing.get(s)?.keys() ?? [])].filter((c) => !trainClasses.includes(c)).sort()),
+    ]),
+  ];
   const counts: DataCheckReport['counts'] = {};
   const emptyClasses: DataCheckReport['emptyClasses'] = [];
   const missingClasses: DataCheckReport['missingClasses'] = [];
@@ -114,7 +130,16 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   const { unreadable, duplicates } = await inspectFiles(files, options);
   const unique = dedupe(missingClasses);
   return {
-    root: path.resolve(root), format, splits, classes, counts, emptyClasses, missingClasses: unique, unreadable, duplicates, strayFiles,
+    root: path.resolve(root),
+    format,
+    splits,
+    classes,
+    counts,
+    emptyClasses,
+    missingClasses: unique,
+    unreadable,
+    duplicates,
+    strayFiles,
     problems: emptyClasses.length + unique.length + unreadable.length + duplicates.length + strayFiles.length,
   };
 }
@@ -132,7 +157,10 @@ function checkOptions(options: DataCheckOptions): void {
     issues.push({ path: 'concurrency', message: `expected a positive integer, but got ${String(concurrency)}` });
   }
   if (issues.length > 0) {
-    throw new ConfigError(`data check: expected valid options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new ConfigError(
+      `data check: expected valid options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
   }
 }
 
@@ -142,7 +170,10 @@ function dedupe(items: { split: SplitName; className: string }[]): { split: Spli
 }
 
 /** Reads every file once: hashes it, and decodes it unless told not to. */
-async function inspectFiles(files: { split: SplitName; file: string }[], options: DataCheckOptions): Promise<Pick<DataCheckReport, 'unreadable' | 'duplicates'>> {
+async function inspectFiles(
+  files: { split: SplitName; file: string }[],
+  options: DataCheckOptions,
+): Promise<Pick<DataCheckReport, 'unreadable' | 'duplicates'>> {
   const results = await mapLimit(files, options.concurrency ?? 8, async ({ file }) => {
     let bytes: Buffer;
     try {
@@ -181,7 +212,19 @@ async function idxCheck(root: string): Promise<DataCheckReport> {
     for (const t of ds.targets) counts[split][ds.classes[t]]++;
   }
   if (splits.length === 0) throw new DataError(`data check: expected train-/t10k- IDX files in ${path.resolve(root)}, but got none`);
-  return { root: path.resolve(root), format: 'idx', splits, classes, counts, emptyClasses: [], missingClasses: [], unreadable: [], duplicates: [], strayFiles: [], problems: 0 };
+  return {
+    root: path.resolve(root),
+    format: 'idx',
+    splits,
+    classes,
+    counts,
+    emptyClasses: [],
+    missingClasses: [],
+    unreadable: [],
+    duplicates: [],
+    strayFiles: [],
+    problems: 0,
+  };
 }
 
 /**
@@ -193,21 +236,44 @@ async function idxCheck(root: string): Promise<DataCheckReport> {
 export function formatDataCheck(report: DataCheckReport): string {
   const width = Math.max(5, ...report.classes.map((c) => c.length));
   const cols = report.splits;
-  const row = (name: string, cells: (string | number)[]): string => `  ${name.padEnd(width)}  ${cells.map((c) => String(c).padStart(7)).join('  ')}`;
+  const row = (name: string, cells: (string | number)[]): string =>
+    `  ${name.padEnd(width)}  ${cells.map((c) => String(c).padStart(7)).join('  ')}`;
   const total = (split: string): number => Object.values(report.counts[split] ?? {}).reduce((a, b) => a + b, 0);
   const lines = [
     `${report.root} (${report.format}): ${report.classes.length} classes, ${cols.map((s) => `${s} ${total(s)}`).join(', ')}`,
     row('class', cols),
-    ...report.classes.map((c) => row(c, cols.map((s) => report.counts[s]?.[c] ?? 0))),
+    ...report.classes.map((c) =>
+      row(
+        c,
+        cols.map((s) => report.counts[s]?.[c] ?? 0),
+      ),
+    ),
     row('total', cols.map(total)),
   ];
   const section = (title: string, items: string[]): void => {
-    if (items.length > 0) lines.push(`${title} (${items.length}):`, ...items.slice(0, 20).map((i) => `  ${i}`), ...(items.length > 20 ? [`  ... and ${items.length - 20} more`] : []));
+    if (items.length > 0)
+      lines.push(
+        `${title} (${items.length}):`,
+        ...items.slice(0, 20).map((i) => `  ${i}`),
+        ...(items.length > 20 ? [`  ... and ${items.length - 20} more`] : []),
+      );
   };
-  section('unreadable files', report.unreadable.map((u) => `${u.path}: ${u.reason}`));
-  section('empty classes', report.emptyClasses.map((e) => `${e.split}/${e.className}`));
-  section('classes missing from a split', report.missingClasses.map((m) => (m.split === 'train' ? `${m.className}: not in train` : `${m.className}: not in ${m.split}`)));
-  section('duplicates across splits', report.duplicates.map((d) => d.paths.join(' == ')));
+  section(
+    'unreadable files',
+    report.unreadable.map((u) => `${u.path}: ${u.reason}`),
+  );
+  section(
+    'empty classes',
+    report.emptyClasses.map((e) => `${e.split}/${e.className}`),
+  );
+  section(
+    'classes missing from a split',
+    report.missingClasses.map((m) => (m.split === 'train' ? `${m.className}: not in train` : `${m.className}: not in ${m.split}`)),
+  );
+  section(
+    'duplicates across splits',
+    report.duplicates.map((d) => d.paths.join(' == ')),
+  );
   section('images outside a class folder (ignored in training)', report.strayFiles);
   lines.push(report.problems === 0 ? 'no problems found' : `${report.problems} problem(s) found`);
   return lines.join('\n');
@@ -230,7 +296,12 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'files read at once', (v) => Number.parseInt(v, 10), 8)
     .option('--json', 'print the report as JSON')
     .action(async (root: string, opts: { format: DataCheckOptions['format']; decode: boolean; concurrency: number; json?: boolean }) => {
-      const report = await dataCheck(root, { format: opts.format, decode: opts.decode, concurrency: opts.concurrency, onWarning: (m) => console.warn(m) });
+      const report = await dataCheck(root, {
+        format: opts.format,
+        decode: opts.decode,
+        concurrency: opts.concurrency,
+        onWarning: (m) => console.warn(m),
+      });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatDataCheck(report));
       if (report.problems > 0) process.exitCode = 1;
     });

@@ -21,7 +21,9 @@ export interface DoctorCheck {
 
 function loadedLibraries(): string[] {
   try {
-    const paths = readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '');
+    const paths = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .map((line) => line.split(/\s+/)[5] ?? '');
     return [...new Set(paths.filter((p) => p.endsWith('.so') || /\.so\.[\d.]+$/.test(p)))];
   } catch {
     return [];
@@ -30,7 +32,9 @@ function loadedLibraries(): string[] {
 
 function cpuFlags(): Set<string> {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('flags'));
     return new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
   } catch {
     return new Set();
@@ -72,7 +76,12 @@ function threadsCheck(threads: number, cores: number): DoctorCheck {
   const value = `${threads} intra-op threads on ${cores} cores${requested ? ` (OMP_NUM_THREADS=${requested})` : ''}`;
   if (threads === cores) return { name: 'threads', value, ok: true };
   if (requested && threads < cores) {
-    return { name: 'threads', value, ok: true, fix: `OMP_NUM_THREADS limits training to ${threads} of ${cores} cores; unset it to use them all` };
+    return {
+      name: 'threads',
+      value,
+      ok: true,
+      fix: `OMP_NUM_THREADS limits training to ${threads} of ${cores} cores; unset it to use them all`,
+    };
   }
   return { name: 'threads', value, ok: false, fix: `call torch.setNumThreads(${cores}) or unset OMP_NUM_THREADS` };
 }
@@ -113,7 +122,10 @@ export function runDoctor(): DoctorCheck[] {
 export function formatDoctor(checks: DoctorCheck[]): string {
   const width = Math.max(...checks.map((c) => c.name.length));
   return checks
-    .map((c) => `${c.ok ? 'ok  ' : 'FIX '} ${c.name.padEnd(width)}  ${c.value}${c.fix && !c.ok ? `\n     ${' '.repeat(width)}  fix: ${c.fix}` : c.fix ? `\n     ${' '.repeat(width)}  note: ${c.fix}` : ''}`)
+    .map(
+      (c) =>
+        `${c.ok ? 'ok  ' : 'FIX '} ${c.name.padEnd(width)}  ${c.value}${c.fix && !c.ok ? `\n     ${' '.repeat(width)}  fix: ${c.fix}` : c.fix ? `\n     ${' '.repeat(width)}  note: ${c.fix}` : ''}`,
+    )
     .join('\n');
 }
 

@@ -30,26 +30,36 @@ void test('IdxDataset reads plain and gzipped IDX files as one-channel RawImages
 });
 
 void test('parseIdx validates magic, type, dims and length', () => {
-  assert.throws(() => parseIdx(Buffer.from([1, 0, 8, 1, 0, 0, 0, 1, 5])), (e: unknown) => e instanceof DataError && /magic/.test(e.message));
+  assert.throws(
+    () => parseIdx(Buffer.from([1, 0, 8, 1, 0, 0, 0, 1, 5])),
+    (e: unknown) => e instanceof DataError && /magic/.test(e.message),
+  );
   assert.throws(() => parseIdx(Buffer.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 5])), /type 0x08.*0x0d/);
   assert.throws(() => parseIdx(Buffer.from([0, 0, 8, 1, 0, 0, 0, 3, 5, 6])), /expected 3 bytes.*got 2/);
   assert.throws(() => parseIdx(Buffer.from([0, 0, 8, 2, 0, 0])), /header/);
   assert.throws(() => parseIdx(Buffer.from([0x1f, 0x8b, 1, 2, 3])), /gzip/);
-  assert.throws(() => new IdxDataset({ images: { dims: [2, 1, 1], data: Buffer.from([1, 2]) }, labels: { dims: [3], data: Buffer.from([0, 1, 1]) } }), /2 labels/);
+  assert.throws(
+    () => new IdxDataset({ images: { dims: [2, 1, 1], data: Buffer.from([1, 2]) }, labels: { dims: [3], data: Buffer.from([0, 1, 1]) } }),
+    /2 labels/,
+  );
 });
 
-void test('the real Fashion-MNIST test split header, when installed', { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' }, async () => {
-  const file = path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz');
-  const handle = await open(file);
-  const bytes = await handle.readFile();
-  await handle.close();
-  const raw = gunzipSync(bytes);
-  assert.equal(raw.readUInt32BE(0), 0x801);
-  const ds = await IdxDataset.load({ dir: FASHION_MNIST_DIR, split: 'test' });
-  assert.equal(ds.length, 10000);
-  assert.equal(ds.height, 28);
-  assert.equal(ds.width, 28);
-  assert.deepEqual(ds.classes, FASHION_MNIST_CLASSES);
-  // torchvision's FashionMNIST(train=False).targets[:5] is [9, 2, 1, 1, 6].
-  assert.deepEqual([...ds.targets.subarray(0, 5)], [9, 2, 1, 1, 6]);
-});
+void test(
+  'the real Fashion-MNIST test split header, when installed',
+  { skip: !existsSync(FASHION_MNIST_DIR) && 'dataset-fashion-mnist is not installed' },
+  async () => {
+    const file = path.join(FASHION_MNIST_DIR, 't10k-labels-idx1-ubyte.gz');
+    const handle = await open(file);
+    const bytes = await handle.readFile();
+    await handle.close();
+    const raw = gunzipSync(bytes);
+    assert.equal(raw.readUInt32BE(0), 0x801);
+    const ds = await IdxDataset.load({ dir: FASHION_MNIST_DIR, split: 'test' });
+    assert.equal(ds.length, 10000);
+    assert.equal(ds.height, 28);
+    assert.equal(ds.width, 28);
+    assert.deepEqual(ds.classes, FASHION_MNIST_CLASSES);
+    // torchvision's FashionMNIST(train=False).targets[:5] is [9, 2, 1, 1, 6].
+    assert.deepEqual([...ds.targets.subarray(0, 5)], [9, 2, 1, 1, 6]);
+  },
+);

@@ -22,7 +22,16 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST's ten class names, in label order. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 /** A decoded IDX array of unsigned bytes. */
@@ -49,9 +58,14 @@ export function parseIdx(bytes: Buffer, name = 'IDX data'): IdxArray {
     }
   }
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) {
-    throw new DataError(`IdxDataset: expected the IDX magic 0x0000, but got ${raw.subarray(0, 2).toString('hex') || 'an empty file'} in ${name}`);
+    throw new DataError(
+      `IdxDataset: expected the IDX magic 0x0000, but got ${raw.subarray(0, 2).toString('hex') || 'an empty file'} in ${name}`,
+    );
   }
-  if (raw[2] !== 0x08) throw new DataError(`IdxDataset: expected element type 0x08 (unsigned byte), but got 0x${raw[2].toString(16).padStart(2, '0')} in ${name}`);
+  if (raw[2] !== 0x08)
+    throw new DataError(
+      `IdxDataset: expected element type 0x08 (unsigned byte), but got 0x${raw[2].toString(16).padStart(2, '0')} in ${name}`,
+    );
   const ndims = raw[3];
   if (ndims < 1 || ndims > 4) throw new DataError(`IdxDataset: expected 1 to 4 dimensions, but got ${ndims} in ${name}`);
   const header = 4 + 4 * ndims;
@@ -59,7 +73,9 @@ export function parseIdx(bytes: Buffer, name = 'IDX data'): IdxArray {
   const dims = Array.from({ length: ndims }, (_, i) => raw.readUInt32BE(4 + 4 * i));
   const count = dims.reduce((a, b) => a * b, 1);
   if (raw.length - header !== count) {
-    throw new DataError(`IdxDataset: expected ${count} bytes of data for dims [${dims.join(', ')}], but got ${raw.length - header} in ${name}`);
+    throw new DataError(
+      `IdxDataset: expected ${count} bytes of data for dims [${dims.join(', ')}], but got ${raw.length - header} in ${name}`,
+    );
   }
   return { dims, data: raw.subarray(header) };
 }
@@ -106,9 +122,12 @@ export class IdxDataset implements ImageDataset {
   constructor(options: { images: IdxArray; labels: IdxArray; classes?: readonly string[]; name?: string }) {
     const { images, labels } = options;
     this.#name = options.name ?? 'idx';
-    if (images.dims.length !== 3) throw new DataError(`IdxDataset: expected images with 3 dims [N, H, W], but got [${images.dims.join(', ')}] in ${this.#name}`);
+    if (images.dims.length !== 3)
+      throw new DataError(`IdxDataset: expected images with 3 dims [N, H, W], but got [${images.dims.join(', ')}] in ${this.#name}`);
     if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
-      throw new DataError(`IdxDataset: expected ${images.dims[0]} labels to match the images, but got dims [${labels.dims.join(', ')}] in ${this.#name}`);
+      throw new DataError(
+        `IdxDataset: expected ${images.dims[0]} labels to match the images, but got dims [${labels.dims.join(', ')}] in ${this.#name}`,
+      );
     }
     [, this.height, this.width] = images.dims;
     this.#images = images.data;
@@ -116,7 +135,9 @@ export class IdxDataset implements ImageDataset {
     const maxLabel = this.targets.reduce((m, v) => Math.max(m, v), -1);
     this.classes = options.classes ?? Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
     if (maxLabel >= this.classes.length) {
-      throw new DataError(`IdxDataset: expected labels below ${this.classes.length} (the number of classes), but got ${maxLabel} in ${this.#name}`);
+      throw new DataError(
+        `IdxDataset: expected labels below ${this.classes.length} (the number of classes), but got ${maxLabel} in ${this.#name}`,
+      );
     }
   }
 
@@ -129,11 +150,17 @@ export class IdxDataset implements ImageDataset {
   static async load(options: IdxDatasetOptions): Promise<IdxDataset> {
     const prefix = options.split === 'train' ? 'train' : 't10k';
     const entries = await readdir(options.dir).catch((cause: unknown) => {
-      throw new DataError(`IdxDataset: expected a readable folder of IDX files, but got an error reading ${options.dir} (Fashion-MNIST: apt-get install dataset-fashion-mnist)`, { cause });
+      throw new DataError(
+        `IdxDataset: expected a readable folder of IDX files, but got an error reading ${options.dir} (Fashion-MNIST: apt-get install dataset-fashion-mnist)`,
+        { cause },
+      );
     });
     const find = (kind: string): string => {
       const name = [`${prefix}-${kind}-ubyte`, `${prefix}-${kind}-ubyte.gz`, `${prefix}-${kind}.idx`].find((n) => entries.includes(n));
-      if (name === undefined) throw new DataError(`IdxDataset: expected ${prefix}-${kind}-ubyte[.gz] in ${options.dir}, but got ${entries.join(', ') || 'an empty folder'}`);
+      if (name === undefined)
+        throw new DataError(
+          `IdxDataset: expected ${prefix}-${kind}-ubyte[.gz] in ${options.dir}, but got ${entries.join(', ') || 'an empty folder'}`,
+        );
       return path.join(options.dir, name);
     };
     const imagesPath = find('images-idx3');
@@ -144,16 +171,21 @@ export class IdxDataset implements ImageDataset {
     return new IdxDataset({ images, labels, classes, name: imagesPath });
   }
 
-  get length(): number { return this.targets.length; }
+  get length(): number {
+    return this.targets.length;
+  }
 
   /** A copy of image `index` as a one-channel RawImage (transforms may write into it). */
   source(index: number): RawImage {
-    if (!(index >= 0 && index < this.length)) throw new RangeError(`IdxDataset: expected an index in [0, ${this.length}), but got ${index}`);
+    if (!(index >= 0 && index < this.length))
+      throw new RangeError(`IdxDataset: expected an index in [0, ${this.length}), but got ${index}`);
     const size = this.height * this.width;
     const data = Buffer.allocUnsafe(size);
     this.#images.copy(data, 0, index * size, (index + 1) * size);
     return { data, width: this.width, height: this.height, channels: 1 };
   }
 
-  describe(index: number): string { return `${this.#name}#${index}`; }
+  describe(index: number): string {
+    return `${this.#name}#${index}`;
+  }
 }

@@ -21,7 +21,10 @@ void test('ImageFolder lists classes sorted from train, ignores hidden entries a
   const warnings: string[] = [];
   const train = await ImageFolder.load({ root, split: 'train', onWarning: (m) => warnings.push(m) });
   assert.deepEqual(train.classes, ['cat', 'dog']);
-  assert.deepEqual(train.paths.map((p) => path.relative(root, p)), ['train/cat/sub/c.webp', 'train/dog/a.JPG', 'train/dog/b.png']);
+  assert.deepEqual(
+    train.paths.map((p) => path.relative(root, p)),
+    ['train/cat/sub/c.webp', 'train/dog/a.JPG', 'train/dog/b.png'],
+  );
   assert.deepEqual([...train.targets], [0, 1, 1]);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /loop/);
@@ -36,7 +39,10 @@ void test('ImageFolder rejects a val class that train lacks, naming it', async (
   await writeSolidImage(path.join(root, 'train/cat/a.png'), { color: [255, 0, 0] });
   await writeSolidImage(path.join(root, 'val/bird/b.png'), { color: [0, 255, 0] });
   await assert.rejects(ImageFolder.load({ root, split: 'val' }), (e: unknown) => e instanceof DataError && /'bird'/.test(e.message));
-  await assert.rejects(ImageFolder.load({ root, split: 'test' }), (e: unknown) => e instanceof DataError && /test\/ folder/.test(e.message));
+  await assert.rejects(
+    ImageFolder.load({ root, split: 'test' }),
+    (e: unknown) => e instanceof DataError && /test\/ folder/.test(e.message),
+  );
   await mkdir(path.join(root, 'train/empty'));
   await assert.rejects(ImageFolder.load({ root, split: 'train' }), /none in .*empty/);
 });
@@ -49,7 +55,10 @@ void test('a link from a class folder up to the split does not pull other classe
   await symlink(path.join(root, 'train'), path.join(root, 'train/dog/up'));
   const warnings: string[] = [];
   const train = await ImageFolder.load({ root, split: 'train', onWarning: (m) => warnings.push(m) });
-  assert.deepEqual(train.paths.map((p) => path.relative(root, p)), ['train/cat/a.png', 'train/dog/b.png']);
+  assert.deepEqual(
+    train.paths.map((p) => path.relative(root, p)),
+    ['train/cat/a.png', 'train/dog/b.png'],
+  );
   assert.deepEqual([...train.targets], [0, 1]);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /loop at .*dog\/up/);

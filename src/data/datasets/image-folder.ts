@@ -92,7 +92,9 @@ export class ImageFolder implements ImageDataset {
     const { root, split } = options;
     const splitDir = await findSplitDir(root, split);
     if (splitDir === null) {
-      throw new DataError(`ImageFolder: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`);
+      throw new DataError(
+        `ImageFolder: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`,
+      );
     }
     const onLoop = (p: string): void => options.onWarning?.(`ImageFolder: symbolic-link loop at ${p} not followed`);
     const onStray = (file: string): void => options.onWarning?.(`ImageFolder: ${file} is not inside a class folder and is ignored`);
@@ -105,10 +107,14 @@ export class ImageFolder implements ImageDataset {
       const idx = index.get(name);
       if (idx === undefined) {
         if (files.length === 0) continue;
-        throw new DataError(`ImageFolder: expected the classes of ${split}/ to be among the train classes (${classes.join(', ')}), but got '${name}' in ${splitDir}`);
+        throw new DataError(
+          `ImageFolder: expected the classes of ${split}/ to be among the train classes (${classes.join(', ')}), but got '${name}' in ${splitDir}`,
+        );
       }
       if (files.length === 0 && split === 'train') {
-        throw new DataError(`ImageFolder: expected at least one image (${[...IMAGE_EXTENSIONS].join(', ')}) in every class folder, but got none in ${path.join(splitDir, name)}`);
+        throw new DataError(
+          `ImageFolder: expected at least one image (${[...IMAGE_EXTENSIONS].join(', ')}) in every class folder, but got none in ${path.join(splitDir, name)}`,
+        );
       }
       for (const file of files) {
         paths.push(file);
@@ -119,14 +125,23 @@ export class ImageFolder implements ImageDataset {
     return new ImageFolder(splitDir, classes, paths, Int32Array.from(targets));
   }
 
-  get length(): number { return this.paths.length; }
-  source(index: number): string { return this.paths[index]; }
-  describe(index: number): string { return this.paths[index]; }
+  get length(): number {
+    return this.paths.length;
+  }
+  source(index: number): string {
+    return this.paths[index];
+  }
+  describe(index: number): string {
+    return this.paths[index];
+  }
 }
 
 async function trainClasses(root: string, scanned: Map<string, string[]> | null): Promise<string[]> {
   if (scanned !== null) return [...scanned.keys()];
   const trainDir = await findSplitDir(root, 'train');
-  if (trainDir === null) throw new DataError(`ImageFolder: expected a train/ folder under ${path.resolve(root)} to define the classes, but got none (pass classes to load another split alone)`);
+  if (trainDir === null)
+    throw new DataError(
+      `ImageFolder: expected a train/ folder under ${path.resolve(root)} to define the classes, but got none (pass classes to load another split alone)`,
+    );
   return listSubfolders(trainDir);
 }

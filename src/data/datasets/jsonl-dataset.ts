@@ -49,7 +49,9 @@ export async function readJsonlSplit(splitDir: string): Promise<JsonlRow[]> {
       const row = parseLine(line, location);
       const image = path.resolve(path.dirname(file), row.image);
       if (!image.startsWith(rootWithSep)) {
-        throw new DataError(`JsonlDataset: expected image paths inside the split folder ${splitDir}, but got '${row.image}' at ${location}`);
+        throw new DataError(
+          `JsonlDataset: expected image paths inside the split folder ${splitDir}, but got '${row.image}' at ${location}`,
+        );
       }
       rows.push({ image, label: row.label, location });
     });
@@ -66,14 +68,18 @@ function parseLine(line: string, location: string): { image: string; label: stri
   }
   const record = value as { image?: unknown; suffix?: unknown } | null;
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-    throw new DataError(`JsonlDataset: expected a JSON object per line, but got ${Array.isArray(value) ? 'an array' : typeof value} at ${location}`);
+    throw new DataError(
+      `JsonlDataset: expected a JSON object per line, but got ${Array.isArray(value) ? 'an array' : typeof value} at ${location}`,
+    );
   }
   if (typeof record.image !== 'string' || record.image === '') {
     throw new DataError(`JsonlDataset: expected a non-empty string "image", but got ${JSON.stringify(record.image)} at ${location}`);
   }
   const label = typeof record.suffix === 'number' ? String(record.suffix) : record.suffix;
   if (typeof label !== 'string' || label.trim() === '') {
-    throw new DataError(`JsonlDataset: expected a non-empty string "suffix" (the label), but got ${JSON.stringify(record.suffix)} at ${location}`);
+    throw new DataError(
+      `JsonlDataset: expected a non-empty string "suffix" (the label), but got ${JSON.stringify(record.suffix)} at ${location}`,
+    );
   }
   return { image: record.image, label: label.trim() };
 }
@@ -113,7 +119,9 @@ export class JsonlDataset implements ImageDataset {
     const splitDir = await requireSplit(options.root, options.split);
     const rows = await readJsonlSplit(splitDir);
     if (rows.length === 0) throw new DataError(`JsonlDataset: expected ${ANNOTATIONS_FILE} rows under ${splitDir}, but got none`);
-    const classes = options.classes ?? (options.split === 'train' ? uniqueSorted(rows) : uniqueSorted(await readJsonlSplit(await requireSplit(options.root, 'train'))));
+    const classes =
+      options.classes ??
+      (options.split === 'train' ? uniqueSorted(rows) : uniqueSorted(await readJsonlSplit(await requireSplit(options.root, 'train'))));
     const index = new Map(classes.map((c, i) => [c, i]));
     const paths: string[] = [];
     const targets: number[] = [];
@@ -130,15 +138,26 @@ export class JsonlDataset implements ImageDataset {
       targets.push(idx);
     }
     if (skipped > 0) {
-      const names = [...unknown].slice(0, 5).map((l) => `'${l}'`).join(', ');
-      options.onWarning?.(`JsonlDataset: skipped ${skipped} row(s) of ${splitDir} with labels not in the train split (${names}${unknown.size > 5 ? ', ...' : ''})`);
+      const names = [...unknown]
+        .slice(0, 5)
+        .map((l) => `'${l}'`)
+        .join(', ');
+      options.onWarning?.(
+        `JsonlDataset: skipped ${skipped} row(s) of ${splitDir} with labels not in the train split (${names}${unknown.size > 5 ? ', ...' : ''})`,
+      );
     }
     return new JsonlDataset(classes, paths, Int32Array.from(targets), skipped);
   }
 
-  get length(): number { return this.paths.length; }
-  source(index: number): string { return this.paths[index]; }
-  describe(index: number): string { return this.paths[index]; }
+  get length(): number {
+    return this.paths.length;
+  }
+  source(index: number): string {
+    return this.paths[index];
+  }
+  describe(index: number): string {
+    return this.paths[index];
+  }
 }
 
 function uniqueSorted(rows: readonly JsonlRow[]): string[] {
@@ -147,6 +166,7 @@ function uniqueSorted(rows: readonly JsonlRow[]): string[] {
 
 async function requireSplit(root: string, split: SplitName): Promise<string> {
   const dir = await findSplitDir(root, split);
-  if (dir === null) throw new DataError(`JsonlDataset: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`);
+  if (dir === null)
+    throw new DataError(`JsonlDataset: expected a ${SPLIT_FOLDERS[split].join('/ or ')}/ folder under ${path.resolve(root)}, but got none`);
   return dir;
 }

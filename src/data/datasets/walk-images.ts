@@ -82,7 +82,9 @@ export async function listSubfolders(dir: string): Promise<string[]> {
   const names: string[] = [];
   for (const entry of entries) {
     if (isHiddenName(entry.name)) continue;
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && ((await stat(path.join(dir, entry.name)).catch(() => null))?.isDirectory() ?? false));
+    const isDir =
+      entry.isDirectory() ||
+      (entry.isSymbolicLink() && ((await stat(path.join(dir, entry.name)).catch(() => null))?.isDirectory() ?? false));
     if (isDir) names.push(entry.name);
   }
   return names.sort();

@@ -33,9 +33,12 @@ export class RandomSampler implements Sampler {
     this.#seed = options.seed;
     this.#replacement = options.replacement ?? false;
     this.length = options.numSamples ?? options.length;
-    if (!Number.isInteger(this.length) || this.length < 0) throw new ConfigError(`RandomSampler: expected a non-negative integer numSamples, but got ${this.length}`);
+    if (!Number.isInteger(this.length) || this.length < 0)
+      throw new ConfigError(`RandomSampler: expected a non-negative integer numSamples, but got ${this.length}`);
     if (!this.#replacement && this.length > this.#size) {
-      throw new ConfigError(`RandomSampler: expected numSamples <= ${this.#size} without replacement, but got ${this.length} (set replacement: true)`);
+      throw new ConfigError(
+        `RandomSampler: expected numSamples <= ${this.#size} without replacement, but got ${this.length} (set replacement: true)`,
+      );
     }
   }
 

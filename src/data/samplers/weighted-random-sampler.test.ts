@@ -6,7 +6,10 @@ import { inverseFrequencyWeights, WeightedRandomSampler } from './weighted-rando
 void test('RandomSampler gives a seeded permutation per epoch', () => {
   const s = new RandomSampler({ length: 50, seed: 3 });
   const e0 = s.indices(0);
-  assert.deepEqual([...e0].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...e0].sort((a, b) => a - b),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(new RandomSampler({ length: 50, seed: 3 }).indices(0), e0);
   assert.notDeepEqual(s.indices(1), e0);
   assert.throws(() => new RandomSampler({ length: 5, seed: 0, numSamples: 6 }), /replacement/);

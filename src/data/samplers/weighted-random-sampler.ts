@@ -52,14 +52,17 @@ export class WeightedRandomSampler implements Sampler {
     let total = 0;
     this.#cdf = new Float64Array(this.#weights.length);
     this.#weights.forEach((w, i) => {
-      if (!(w >= 0) || !Number.isFinite(w)) throw new ConfigError(`WeightedRandomSampler: expected finite non-negative weights, but got ${w} at index ${i}`);
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new ConfigError(`WeightedRandomSampler: expected finite non-negative weights, but got ${w} at index ${i}`);
       total += w;
       this.#cdf[i] = total;
     });
     if (!(total > 0)) throw new ConfigError('WeightedRandomSampler: expected at least one positive weight, but got none');
     const positive = this.#weights.reduce((n, w) => n + (w > 0 ? 1 : 0), 0);
     if (!this.#replacement && this.length > positive) {
-      throw new ConfigError(`WeightedRandomSampler: expected numSamples <= ${positive} (samples with positive weight) without replacement, but got ${this.length} (set replacement: true)`);
+      throw new ConfigError(
+        `WeightedRandomSampler: expected numSamples <= ${positive} (samples with positive weight) without replacement, but got ${this.length} (set replacement: true)`,
+      );
     }
   }
 

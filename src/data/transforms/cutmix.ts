@@ -51,11 +51,15 @@ export class CutMix {
       const rolled = roll(batch.images, [1], [0]);
       const images = batch.images.clone();
       if (box.height > 0 && box.width > 0) {
-        images.narrow(2, box.top, box.height).narrow(3, box.left, box.width)
+        images
+          .narrow(2, box.top, box.height)
+          .narrow(3, box.left, box.width)
           .copy_(rolled.narrow(2, box.top, box.height).narrow(3, box.left, box.width));
       }
       const targets = softTargets(batch.labels, this.numClasses);
-      const labels = roll(targets, [1], [0]).mul(1 - lambda).add(targets.mul(lambda));
+      const labels = roll(targets, [1], [0])
+        .mul(1 - lambda)
+        .add(targets.mul(lambda));
       return { images, labels };
     });
     return { ...result, lambda, box };

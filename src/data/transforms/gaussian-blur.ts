@@ -14,7 +14,11 @@ import { gaussianBlur } from './functional/geometry.js';
 import { parseOptions } from './options.js';
 import type { Transform } from './pipeline.js';
 
-const odd = z.number().int().positive().refine((k) => k % 2 === 1, 'expected an odd kernel size');
+const odd = z
+  .number()
+  .int()
+  .positive()
+  .refine((k) => k % 2 === 1, 'expected an odd kernel size');
 export const gaussianBlurSchema = z.strictObject({
   kernelSize: z.union([odd, z.tuple([odd, odd])]),
   sigma: z.union([z.number().positive(), z.tuple([z.number().positive(), z.number().positive()])]).default([0.1, 2]),

@@ -7,7 +7,10 @@ import { CutMix } from './cutmix.js';
 
 // Batch of 3 images [3, 1, 4, 5]: image b is filled with b + 1; labels 2, 0, 1 of 3 classes.
 const makeBatch = () => ({
-  images: torch.tensor(Float32Array.from({ length: 60 }, (_, i) => Math.floor(i / 20) + 1), { shape: [3, 1, 4, 5] }),
+  images: torch.tensor(
+    Float32Array.from({ length: 60 }, (_, i) => Math.floor(i / 20) + 1),
+    { shape: [3, 1, 4, 5] },
+  ),
   labels: torch.tensor(new BigInt64Array([2n, 0n, 1n])),
 });
 
@@ -35,10 +38,11 @@ void test('CutMix pastes the rolled batch in one box and uses the area-corrected
       const { images, labels, lambda, box } = new CutMix({ alpha: 1, numClasses: 3 }).apply(batch, new Rng(seed));
       assert.ok(Math.abs(lambda - (1 - (box.width * box.height) / 20)) < 1e-12);
       const x = images.data() as Float32Array;
-      for (let y = 0; y < 4; y++) for (let xx = 0; xx < 5; xx++) {
-        const inside = y >= box.top && y < box.top + box.height && xx >= box.left && xx < box.left + box.width;
-        assert.equal(x[20 + y * 5 + xx], inside ? 1 : 2, `seed ${seed} (${y}, ${xx})`);
-      }
+      for (let y = 0; y < 4; y++)
+        for (let xx = 0; xx < 5; xx++) {
+          const inside = y >= box.top && y < box.top + box.height && xx >= box.left && xx < box.left + box.width;
+          assert.equal(x[20 + y * 5 + xx], inside ? 1 : 2, `seed ${seed} (${y}, ${xx})`);
+        }
       const t = labels.toArray() as number[][];
       // sample 1 (class 0) takes the box from sample 0 (class 2)
       assert.ok(Math.abs(t[1][0] - lambda) < 1e-6 && Math.abs(t[1][2] - (1 - lambda)) < 1e-6, `seed ${seed}`);

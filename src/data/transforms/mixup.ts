@@ -15,7 +15,10 @@ import type { Rng } from '../random.js';
 import { parseOptions } from './options.js';
 
 /** A collated batch: images [B, C, H, W] float32 and labels [B] int64 (or soft labels [B, K]). */
-export interface Batch { images: Tensor; labels: Tensor }
+export interface Batch {
+  images: Tensor;
+  labels: Tensor;
+}
 
 export const mixUpSchema = z.strictObject({ alpha: z.number().positive().default(1), numClasses: z.number().int().positive() });
 /** Options of `MixUp` and `CutMix`. */
@@ -43,8 +46,12 @@ export class MixUp {
     const lambda = rng.beta(this.alpha, this.alpha);
     const result = torch.tidy(() => {
       const targets = softTargets(batch.labels, this.numClasses);
-      const images = roll(batch.images, [1], [0]).mul(1 - lambda).add(batch.images.mul(lambda));
-      const labels = roll(targets, [1], [0]).mul(1 - lambda).add(targets.mul(lambda));
+      const images = roll(batch.images, [1], [0])
+        .mul(1 - lambda)
+        .add(batch.images.mul(lambda));
+      const labels = roll(targets, [1], [0])
+        .mul(1 - lambda)
+        .add(targets.mul(lambda));
       return { images, labels };
     });
     return { ...result, lambda };

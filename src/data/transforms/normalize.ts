@@ -16,10 +16,12 @@ import type { Transform } from './pipeline.js';
 export const imagenetMean = [0.485, 0.456, 0.406];
 export const imagenetStd = [0.229, 0.224, 0.225];
 
-export const normalizeSchema = z.strictObject({
-  mean: z.array(z.number()).min(1).default(imagenetMean),
-  std: z.array(z.number().positive()).min(1).default(imagenetStd),
-}).refine((o) => o.mean.length === o.std.length, { message: 'expected mean and std of the same length', path: ['std'] });
+export const normalizeSchema = z
+  .strictObject({
+    mean: z.array(z.number()).min(1).default(imagenetMean),
+    std: z.array(z.number().positive()).min(1).default(imagenetStd),
+  })
+  .refine((o) => o.mean.length === o.std.length, { message: 'expected mean and std of the same length', path: ['std'] });
 /** Options of `Normalize`. */
 export type NormalizeOptions = z.input<typeof normalizeSchema>;
 

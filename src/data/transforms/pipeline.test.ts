@@ -11,7 +11,11 @@ import * as torch from '../../torch/index.js';
 
 const gradient = (w: number, h: number): Buffer => {
   const b = Buffer.alloc(w * h * 3);
-  for (let i = 0; i < w * h; i++) { b[i * 3] = (i % w) * 3; b[i * 3 + 1] = Math.floor(i / w) * 2; b[i * 3 + 2] = (i * 7) & 255; }
+  for (let i = 0; i < w * h; i++) {
+    b[i * 3] = (i % w) * 3;
+    b[i * 3 + 1] = Math.floor(i / w) * 2;
+    b[i * 3 + 2] = (i * 7) & 255;
+  }
   return b;
 };
 const jpegOf = (w: number, h: number, orientation?: number): Promise<Buffer> => {
@@ -19,11 +23,20 @@ const jpegOf = (w: number, h: number, orientation?: number): Promise<Buffer> => 
   return (orientation === undefined ? s : s.withMetadata({ orientation })).toBuffer();
 };
 const every = [
-  { name: 'RandomResizedCrop', size: 24 }, { name: 'RandomHorizontalFlip' }, { name: 'RandomVerticalFlip', p: 0.3 },
-  { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }, { name: 'RandomGrayscale', p: 0.2 },
-  { name: 'RandomRotation', degrees: 10 }, { name: 'RandomAffine', degrees: 5, translate: [0.1, 0.1], scale: [0.9, 1.1], shear: 5 },
-  { name: 'GaussianBlur', kernelSize: 3 }, { name: 'RandAugment' }, { name: 'TrivialAugmentWide' },
-  { name: 'RandomCrop', size: 20, padding: 2 }, { name: 'ToTensor' }, { name: 'Normalize' }, { name: 'RandomErasing', p: 0.5 },
+  { name: 'RandomResizedCrop', size: 24 },
+  { name: 'RandomHorizontalFlip' },
+  { name: 'RandomVerticalFlip', p: 0.3 },
+  { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
+  { name: 'RandomGrayscale', p: 0.2 },
+  { name: 'RandomRotation', degrees: 10 },
+  { name: 'RandomAffine', degrees: 5, translate: [0.1, 0.1], scale: [0.9, 1.1], shear: 5 },
+  { name: 'GaussianBlur', kernelSize: 3 },
+  { name: 'RandAugment' },
+  { name: 'TrivialAugmentWide' },
+  { name: 'RandomCrop', size: 20, padding: 2 },
+  { name: 'ToTensor' },
+  { name: 'Normalize' },
+  { name: 'RandomErasing', p: 0.5 },
 ];
 
 void test('buildTransforms builds every transform and exposes Normalize and RandomErasing to the loader', () => {
@@ -35,13 +48,19 @@ void test('buildTransforms builds every transform and exposes Normalize and Rand
 });
 
 void test('buildTransforms reports every bad entry with its path and lists valid names', () => {
-  assert.throws(() => buildTransforms([{ name: 'RandomResizedCrop', size: -1 }, { name: 'Blur' }, { name: 'ColorJitter', brightnes: 1 }]), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    const paths = e.issues.map((i) => i.path);
-    assert.ok(paths.includes('[0].size') && paths.includes('[1].name') && paths.some((p) => p.startsWith('[2]')), paths.join());
-    assert.match(e.issues.find((i) => i.path === '[1].name')!.message, /expected one of RandomResizedCrop, Resize, .*ToTensor, but got 'Blur'/);
-    return true;
-  });
+  assert.throws(
+    () => buildTransforms([{ name: 'RandomResizedCrop', size: -1 }, { name: 'Blur' }, { name: 'ColorJitter', brightnes: 1 }]),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      const paths = e.issues.map((i) => i.path);
+      assert.ok(paths.includes('[0].size') && paths.includes('[1].name') && paths.some((p) => p.startsWith('[2]')), paths.join());
+      assert.match(
+        e.issues.find((i) => i.path === '[1].name')!.message,
+        /expected one of RandomResizedCrop, Resize, .*ToTensor, but got 'Blur'/,
+      );
+      return true;
+    },
+  );
 });
 
 void test('same seed gives the same bytes; another seed gives others', async () => {
@@ -60,7 +79,15 @@ void test('same seed gives the same bytes; another seed gives others', async () 
 void test('fused decode+crop+resize equals decode then transforms (also with EXIF rotation)', async () => {
   for (const orientation of [undefined, 6]) {
     const jpeg = await jpegOf(60, 44, orientation);
-    for (const entries of [[{ name: 'RandomResizedCrop', size: 16 }], [{ name: 'RandomResizedCrop', size: 50, scale: [0.5, 1] }], [{ name: 'Resize', size: 20 }, { name: 'CenterCrop', size: 16 }], [{ name: 'CenterCrop', size: 30 }]]) {
+    for (const entries of [
+      [{ name: 'RandomResizedCrop', size: 16 }],
+      [{ name: 'RandomResizedCrop', size: 50, scale: [0.5, 1] }],
+      [
+        { name: 'Resize', size: 20 },
+        { name: 'CenterCrop', size: 16 },
+      ],
+      [{ name: 'CenterCrop', size: 30 }],
+    ]) {
       const transforms = buildTransforms(entries);
       const fused = new ImagePipeline({ transforms, decode: { channels: 3 } });
       const decoded = await decodeImage(jpeg, { channels: 3 });
@@ -85,7 +112,7 @@ void test('RandomResizedCrop params: area within scale, aspect within ratio, ins
     assert.ok(b.top >= 0 && b.left >= 0 && b.top + b.height <= 240 && b.left + b.width <= 320);
     const area = (b.width * b.height) / (320 * 240);
     areaSum += area;
-    if (b.width < 320 && b.height < 240 || area < 1) {
+    if ((b.width < 320 && b.height < 240) || area < 1) {
       assert.ok(area >= 0.08 * 0.95 && area <= 1.0001, `area ${area}`);
       assert.ok(b.width / b.height >= 0.75 * 0.97 && b.width / b.height <= (4 / 3) * 1.03, `ratio ${b.width / b.height}`);
     }
@@ -106,7 +133,7 @@ void test('RandomErasing erases boxes in a float batch, per image, deterministic
     const ch1 = data.subarray(256, 512);
     const erased = ch1.reduce((n, v) => n + (v === 2 ? 1 : 0), 0);
     assert.equal(erased, box.height * box.width);
-    assert.equal(ch1[(box.top) * 16 + box.left], 2);
+    assert.equal(ch1[box.top * 16 + box.left], 2);
     assert.ok(box.height * box.width >= 0.02 * 256 * 0.8 && box.height * box.width <= 0.33 * 256 * 1.2);
   });
 });
@@ -114,7 +141,16 @@ void test('RandomErasing erases boxes in a float batch, per image, deterministic
 void test('a flip fused into the decode gives the bytes of the separate flip (enlarging: exact; shrinking: within 2)', async () => {
   const jpeg = await jpegOf(60, 44);
   const decoded = await decodeImage(jpeg, { channels: 3 });
-  const cases = [{ entries: [{ name: 'RandomResizedCrop', size: 50, scale: [0.05, 0.2] }, { name: 'RandomHorizontalFlip' }], tolerance: 0 }, { entries: [{ name: 'RandomResizedCrop', size: 16 }, { name: 'RandomHorizontalFlip', p: 1 }], tolerance: 2 }];
+  const cases = [
+    { entries: [{ name: 'RandomResizedCrop', size: 50, scale: [0.05, 0.2] }, { name: 'RandomHorizontalFlip' }], tolerance: 0 },
+    {
+      entries: [
+        { name: 'RandomResizedCrop', size: 16 },
+        { name: 'RandomHorizontalFlip', p: 1 },
+      ],
+      tolerance: 2,
+    },
+  ];
   for (const { entries, tolerance } of cases) {
     const pipeline = new ImagePipeline({ transforms: buildTransforms(entries), decode: { channels: 3 } });
     for (let i = 0; i < 6; i++) {

@@ -68,7 +68,9 @@ export class ImagePipeline {
     const norm = this.transforms.find((t): t is Normalize => t instanceof Normalize);
     this.normalize = norm === undefined ? null : { mean: [...norm.mean], std: [...norm.std] };
     if (norm !== undefined && norm.mean.length !== options.decode.channels && norm.mean.length !== 1) {
-      throw new ConfigError(`ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel), but got ${norm.mean.length}`);
+      throw new ConfigError(
+        `ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel), but got ${norm.mean.length}`,
+      );
     }
     this.erasing = this.transforms.find((t): t is RandomErasing => t instanceof RandomErasing) ?? null;
   }
@@ -169,11 +171,15 @@ export function buildTransforms(entries: unknown[]): Transform[] {
       out.push(create(options));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      for (const issue of error.issues) issues.push({ path: `[${i}]${issue.path ? `.${issue.path}` : ''}`, message: `${name}: ${issue.message}` });
+      for (const issue of error.issues)
+        issues.push({ path: `[${i}]${issue.path ? `.${issue.path}` : ''}`, message: `${name}: ${issue.message}` });
     }
   });
   if (issues.length > 0) {
-    throw new ConfigError(`transforms: expected valid transform entries, but got ${issues.length} problem(s): ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`, issues);
+    throw new ConfigError(
+      `transforms: expected valid transform entries, but got ${issues.length} problem(s): ${issues.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+      issues,
+    );
   }
   return out;
 }

@@ -14,13 +14,15 @@ import { applyAugmentOp, augmentOps, randAugmentSpace } from './functional/augme
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
 import type { Transform } from './pipeline.js';
 
-export const randAugmentSchema = z.strictObject({
-  numOps: z.number().int().min(0).default(2),
-  magnitude: z.number().int().min(0).default(9),
-  numMagnitudeBins: z.number().int().min(1).default(31),
-  interpolation: interpolationSchema.default('nearest'),
-  fill: fillSchema.nullable().default(null),
-}).refine((o) => o.magnitude < o.numMagnitudeBins, { message: 'expected magnitude < numMagnitudeBins', path: ['magnitude'] });
+export const randAugmentSchema = z
+  .strictObject({
+    numOps: z.number().int().min(0).default(2),
+    magnitude: z.number().int().min(0).default(9),
+    numMagnitudeBins: z.number().int().min(1).default(31),
+    interpolation: interpolationSchema.default('nearest'),
+    fill: fillSchema.nullable().default(null),
+  })
+  .refine((o) => o.magnitude < o.numMagnitudeBins, { message: 'expected magnitude < numMagnitudeBins', path: ['magnitude'] });
 /** Options of `RandAugment`. */
 export type RandAugmentOptions = z.input<typeof randAugmentSchema>;
 

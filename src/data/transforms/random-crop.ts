@@ -16,7 +16,12 @@ import type { Transform } from './pipeline.js';
 
 export const randomCropSchema = z.strictObject({
   size: sizeSchema,
-  padding: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).refine((p) => [1, 2, 4].includes(p.length), 'expected 1, 2 or 4 values')]).optional(),
+  padding: z
+    .union([
+      z.number().int().min(0),
+      z.array(z.number().int().min(0)).refine((p) => [1, 2, 4].includes(p.length), 'expected 1, 2 or 4 values'),
+    ])
+    .optional(),
   padIfNeeded: z.boolean().default(false),
   fill: fillSchema.default(0),
 });
@@ -53,7 +58,9 @@ export class RandomCrop implements Transform {
       img = pad(img, { left: 0, right: 0, top: d, bottom: d }, fill);
     }
     if (img.width < tw || img.height < th) {
-      throw new RangeError(`RandomCrop: expected an image of at least ${tw}×${th} after padding, but got ${img.width}×${img.height} (set padIfNeeded: true)`);
+      throw new RangeError(
+        `RandomCrop: expected an image of at least ${tw}×${th} after padding, but got ${img.width}×${img.height} (set padIfNeeded: true)`,
+      );
     }
     if (img.width === tw && img.height === th) return img;
     const top = rng.int(0, img.height - th + 1);

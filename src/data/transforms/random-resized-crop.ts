@@ -31,7 +31,13 @@ export const randomResizedCropSchema = z.strictObject({
 export type RandomResizedCropOptions = z.input<typeof randomResizedCropSchema>;
 
 /** torchvision's `RandomResizedCrop.get_params` for an image of `width` × `height`. */
-export function randomResizedCropParams(width: number, height: number, scale: readonly [number, number], ratio: readonly [number, number], rng: Rng): Box {
+export function randomResizedCropParams(
+  width: number,
+  height: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+  rng: Rng,
+): Box {
   const area = height * width;
   const logRatio = [Math.log(ratio[0]), Math.log(ratio[1])];
   for (let attempt = 0; attempt < 10; attempt++) {

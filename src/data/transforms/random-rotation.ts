@@ -33,7 +33,10 @@ export class RandomRotation implements Transform {
   apply(image: RawImage, rng: Rng): RawImage {
     const d = this.options.degrees;
     const angle = typeof d === 'number' ? rng.uniform(-d, d) : rng.uniform(d[0], d[1]);
-    return affine(image, { angle: -angle, translate: [0, 0], scale: 1, shear: [0, 0], center: this.options.center },
-      { interpolation: this.options.interpolation, fill: fillFor(this.options.fill, image.channels) });
+    return affine(
+      image,
+      { angle: -angle, translate: [0, 0], scale: 1, shear: [0, 0], center: this.options.center },
+      { interpolation: this.options.interpolation, fill: fillFor(this.options.fill, image.channels) },
+    );
   }
 }

@@ -25,7 +25,10 @@ import { TrivialAugmentWide } from './trivial-augment-wide.js';
 type Options = Record<string, unknown>;
 
 // Options are validated by the constructor's zod schema, so any record may be passed in.
-const make = <O>(Class: new (options: O) => Transform) => (options: Options): Transform => new Class(options as O);
+const make =
+  <O>(Class: new (options: O) => Transform) =>
+  (options: Options): Transform =>
+    new Class(options as O);
 
 /** Name → factory (options are validated by each transform's zod schema). */
 export const transformRegistry: Record<string, (options: Options) => Transform> = {

@@ -89,12 +89,18 @@ export class BatchNorm2d extends Module {
     if (useBatchStats) {
       const [n, , h, w] = x.shape;
       if (n * h * w === 1) {
-        throw new ShapeError(`BatchNorm2d: expected more than 1 value per channel when training, but got input shape [${x.shape.join(', ')}]`);
+        throw new ShapeError(
+          `BatchNorm2d: expected more than 1 value per channel when training, but got input shape [${x.shape.join(', ')}]`,
+        );
       }
     }
     const track = !this.training || this.trackRunningStats;
     return batchNorm(x, track ? this.running_mean : null, track ? this.running_var : null, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
     });
   }
 }

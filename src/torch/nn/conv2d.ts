@@ -50,7 +50,9 @@ export class Conv2d extends Module {
     checkPositive('outChannels', outChannels);
     checkPositive('groups', groups);
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new TypeError(`Conv2d: expected inChannels (${inChannels}) and outChannels (${outChannels}) divisible by groups, but got groups ${groups}`);
+      throw new TypeError(
+        `Conv2d: expected inChannels (${inChannels}) and outChannels (${outChannels}) divisible by groups, but got groups ${groups}`,
+      );
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;

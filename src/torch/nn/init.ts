@@ -13,8 +13,18 @@ import type { Tensor } from '../tensor.js';
 
 /** Nonlinearities `calculateGain` knows, with PyTorch's names. */
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 const linearLike = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d', 'sigmoid']);
 
@@ -27,15 +37,20 @@ const linearLike = new Set(['linear', 'conv1d', 'conv2d', 'conv3d', 'conv_transp
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   if (linearLike.has(nonlinearity)) return 1;
   switch (nonlinearity) {
-    case 'tanh': return 5.0 / 3;
-    case 'relu': return Math.sqrt(2.0);
+    case 'tanh':
+      return 5.0 / 3;
+    case 'relu':
+      return Math.sqrt(2.0);
     case 'leaky_relu': {
       const slope = param ?? 0.01;
       return Math.sqrt(2.0 / (1 + slope ** 2));
     }
-    case 'selu': return 3.0 / 4;
+    case 'selu':
+      return 3.0 / 4;
     default:
-      throw new TypeError(`calculateGain: expected one of ${[...linearLike, 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}, but got '${String(nonlinearity)}'`);
+      throw new TypeError(
+        `calculateGain: expected one of ${[...linearLike, 'tanh', 'relu', 'leaky_relu', 'selu'].join(', ')}, but got '${String(nonlinearity)}'`,
+      );
   }
 }
 
@@ -48,7 +63,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number } {
   const shape = tensor.shape;
   if (shape.length < 2) {
-    throw new TypeError(`init: expected a tensor with at least 2 dimensions to compute fan in and fan out, but got shape [${shape.join(', ')}]`);
+    throw new TypeError(
+      `init: expected a tensor with at least 2 dimensions to compute fan in and fan out, but got shape [${shape.join(', ')}]`,
+    );
   }
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };

@@ -6,7 +6,17 @@ import { crossEntropy } from '../ops/loss.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import {
-  AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, Linear, MaxPool2d, ReLU, Sequential,
+  AdaptiveAvgPool2d,
+  AvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  Identity,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
 } from './index.js';
 
 const dir = new URL('../../../test/fixtures/nn/', import.meta.url).pathname;
@@ -53,7 +63,11 @@ void test('each layer gives PyTorch outputs', () => {
     assertClose(new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 }).forward(x), layers['maxpool.out'], 'maxpool', 0);
     assertClose(new MaxPool2d({ kernelSize: 2, ceilMode: true }).forward(x), layers['maxpool_ceil.out'], 'maxpool ceil', 0);
     assertClose(new AvgPool2d({ kernelSize: 3, stride: 2, padding: 1 }).forward(x), layers['avgpool.out'], 'avgpool');
-    assertClose(new AvgPool2d({ kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }).forward(x), layers['avgpool_nopad.out'], 'avgpool nopad');
+    assertClose(
+      new AvgPool2d({ kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }).forward(x),
+      layers['avgpool_nopad.out'],
+      'avgpool nopad',
+    );
     assertClose(new AdaptiveAvgPool2d([2, 3]).forward(x), layers['adaptive.out'], 'adaptive');
     assertClose(new Flatten().forward(x), layers['flatten.out'], 'flatten', 0);
     assertClose(new ReLU().forward(x), layers['relu.out'], 'relu', 0);

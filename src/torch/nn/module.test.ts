@@ -37,22 +37,47 @@ class Net extends Module {
 
 const expectedKeys = [
   'layer1.0.conv1.weight',
-  'layer1.0.bn1.weight', 'layer1.0.bn1.bias', 'layer1.0.bn1.running_mean', 'layer1.0.bn1.running_var', 'layer1.0.bn1.num_batches_tracked',
+  'layer1.0.bn1.weight',
+  'layer1.0.bn1.bias',
+  'layer1.0.bn1.running_mean',
+  'layer1.0.bn1.running_var',
+  'layer1.0.bn1.num_batches_tracked',
   'layer1.0.downsample.0.weight',
-  'layer1.0.downsample.1.weight', 'layer1.0.downsample.1.bias', 'layer1.0.downsample.1.running_mean',
-  'layer1.0.downsample.1.running_var', 'layer1.0.downsample.1.num_batches_tracked',
-  'fc.weight', 'fc.bias',
+  'layer1.0.downsample.1.weight',
+  'layer1.0.downsample.1.bias',
+  'layer1.0.downsample.1.running_mean',
+  'layer1.0.downsample.1.running_var',
+  'layer1.0.downsample.1.num_batches_tracked',
+  'fc.weight',
+  'fc.bias',
 ];
 
 void test('names follow PyTorch: stateDict, namedParameters, namedBuffers, namedModules', () => {
   const net = new Net();
   tidy(() => assert.deepEqual(Object.keys(net.stateDict()), expectedKeys));
-  assert.deepEqual(net.namedParameters().map(([n]) => n), expectedKeys.filter((k) => k.endsWith('weight') || k.endsWith('bias')));
-  assert.deepEqual(net.namedBuffers().map(([n]) => n), expectedKeys.filter((k) => k.includes('running') || k.includes('num_batches')));
-  assert.deepEqual([...net.namedModules()].map(([n]) => n), [
-    '', 'layer1', 'layer1.0', 'layer1.0.conv1', 'layer1.0.bn1', 'layer1.0.relu', 'layer1.0.downsample',
-    'layer1.0.downsample.0', 'layer1.0.downsample.1', 'fc',
-  ]);
+  assert.deepEqual(
+    net.namedParameters().map(([n]) => n),
+    expectedKeys.filter((k) => k.endsWith('weight') || k.endsWith('bias')),
+  );
+  assert.deepEqual(
+    net.namedBuffers().map(([n]) => n),
+    expectedKeys.filter((k) => k.includes('running') || k.includes('num_batches')),
+  );
+  assert.deepEqual(
+    [...net.namedModules()].map(([n]) => n),
+    [
+      '',
+      'layer1',
+      'layer1.0',
+      'layer1.0.conv1',
+      'layer1.0.bn1',
+      'layer1.0.relu',
+      'layer1.0.downsample',
+      'layer1.0.downsample.0',
+      'layer1.0.downsample.1',
+      'fc',
+    ],
+  );
   assert.equal([...net.children()].length, 2);
   assert.equal(net.parameters().length, 8);
   net.dispose();
@@ -62,7 +87,12 @@ void test('parameters survive tidy scopes and dispose() frees them', () => {
   const before = memory().liveTensors;
   const net = tidy(() => new Net());
   assert.ok(net.parameters().every((p) => !p.isDisposed && p.requiresGrad && p.isLeaf));
-  tidy(() => net.forward(randn([2, 2, 4, 4])).sum().backward());
+  tidy(() =>
+    net
+      .forward(randn([2, 2, 4, 4]))
+      .sum()
+      .backward(),
+  );
   net.zeroGrad({ setToNone: true });
   net.dispose();
   assert.ok(net.parameters().every((p) => p.isDisposed));
@@ -84,9 +114,14 @@ void test('loadStateDict copies in place and, strict, names missing, unexpected 
     delete bad['layer1.0.bn1.running_var'];
     bad['head.weight'] = zeros([1]);
     bad['fc.bias'] = zeros([5]);
-    assert.throws(() => net.loadStateDict(bad), (e: Error) =>
-      e instanceof ShapeError && /missing keys: layer1\.0\.bn1\.running_var/.test(e.message) &&
-      /unexpected keys: head\.weight/.test(e.message) && /fc\.bias \(model \[2\], record \[5\]\)/.test(e.message));
+    assert.throws(
+      () => net.loadStateDict(bad),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        /missing keys: layer1\.0\.bn1\.running_var/.test(e.message) &&
+        /unexpected keys: head\.weight/.test(e.message) &&
+        /fc\.bias \(model \[2\], record \[5\]\)/.test(e.message),
+    );
     assert.throws(() => net.loadStateDict(bad, { strict: false }), /mis-shaped keys: fc\.bias/);
 
     bad['fc.bias'] = zeros([2]);
@@ -113,17 +148,30 @@ void test('train/eval reach every submodule; apply visits children first', () =>
 void test('to({ dtype }) keeps parameter identity and leaves num_batches_tracked int64', () => {
   const net = new Net();
   const params = net.parameters();
-  tidy(() => net.forward(randn([2, 2, 4, 4])).sum().backward());
+  tidy(() =>
+    net
+      .forward(randn([2, 2, 4, 4]))
+      .sum()
+      .backward(),
+  );
   net.to({ dtype: 'float64' });
   assert.deepEqual(net.parameters(), params);
   assert.ok(params.every((p) => p.dtype === 'float64' && p.requiresGrad && p.isLeaf));
-  assert.equal(tidy(() => params[0].grad!.dtype), 'float64');
+  assert.equal(
+    tidy(() => params[0].grad!.dtype),
+    'float64',
+  );
   const buffers = Object.fromEntries(net.namedBuffers());
   assert.equal(buffers['layer1.0.bn1.num_batches_tracked'].dtype, 'int64');
   assert.equal(buffers['layer1.0.bn1.running_mean'].dtype, 'float64');
   tidy(() => assert.equal(net.forward(randn([2, 2, 4, 4], { dtype: 'float64' })).dtype, 'float64'));
   net.to({ memoryFormat: 'channelsLast' });
-  assert.ok(net.namedParameters().find(([n]) => n === 'layer1.0.conv1.weight')![1].isContiguous('channelsLast'));
+  assert.ok(
+    net
+      .namedParameters()
+      .find(([n]) => n === 'layer1.0.conv1.weight')![1]
+      .isContiguous('channelsLast'),
+  );
   net.dispose();
 });
 
@@ -131,7 +179,10 @@ void test('assigning an attribute re-registers it; names with dots are refused',
   const net = new Net();
   const old = net.fc;
   net.fc = new Linear(3, 7);
-  assert.deepEqual(tidy(() => net.stateDict()['fc.weight'].shape), [7, 3]);
+  assert.deepEqual(
+    tidy(() => net.stateDict()['fc.weight'].shape),
+    [7, 3],
+  );
   old.dispose();
   assert.throws(() => net.registerModule('a.b', new ReLU()), /without dots/);
   assert.throws(() => net.registerModule('forward', new ReLU()), /not already an attribute/);
@@ -140,7 +191,12 @@ void test('assigning an attribute re-registers it; names with dots are refused',
 
 void test('zeroGrad zeroes gradients in place by default', () => {
   const net = new Net();
-  tidy(() => net.forward(randn([2, 2, 4, 4])).sum().backward());
+  tidy(() =>
+    net
+      .forward(randn([2, 2, 4, 4]))
+      .sum()
+      .backward(),
+  );
   net.zeroGrad();
   tidy(() => assert.ok(net.parameters().every((p) => p.grad !== null && p.grad.abs().sum().item() === 0)));
   net.dispose();

@@ -95,7 +95,9 @@ export abstract class Module {
     this.#buffers.set(name, value);
     if (options.persistent === false) this.#nonPersistent.add(name);
     else this.#nonPersistent.delete(name);
-    this.#defineAccessor(name, this.#buffers, (v: Tensor | null) => this.registerBuffer(name, v, { persistent: !this.#nonPersistent.has(name) }));
+    this.#defineAccessor(name, this.#buffers, (v: Tensor | null) =>
+      this.registerBuffer(name, v, { persistent: !this.#nonPersistent.has(name) }),
+    );
     return value;
   }
 
@@ -213,7 +215,9 @@ export abstract class Module {
         misShaped.length > 0 ? `mis-shaped keys: ${misShaped.join(', ')}` : '',
       ].filter((p) => p !== '');
       const hatch = misShaped.length === 0 ? ' (pass { strict: false } to load the matching keys)' : '';
-      throw new ShapeError(`${this.constructor.name}.loadStateDict: expected a record matching the model's keys and shapes, but got ${problems.join('; ')}${hatch}`);
+      throw new ShapeError(
+        `${this.constructor.name}.loadStateDict: expected a record matching the model's keys and shapes, but got ${problems.join('; ')}${hatch}`,
+      );
     }
     noGrad(() => {
       for (const [name, t] of own) if (name in record) t.copy_(record[name]);
@@ -244,7 +248,8 @@ export abstract class Module {
       const dtype = options.dtype !== undefined && isFloatingPoint(t.dtype) ? options.dtype : undefined;
       const memoryFormat = t.ndim === 4 ? options.memoryFormat : undefined;
       const device = options.device;
-      const changes = (device !== undefined && device !== t.device) || (dtype !== undefined && dtype !== t.dtype) || memoryFormat !== undefined;
+      const changes =
+        (device !== undefined && device !== t.device) || (dtype !== undefined && dtype !== t.dtype) || memoryFormat !== undefined;
       return changes ? t.to({ device, dtype, memoryFormat }) : null;
     };
     noGrad(() => {

@@ -25,7 +25,8 @@ export class Sequential extends Module {
   at(index: number): Module {
     const list = [...this.children()];
     const i = index < 0 ? index + list.length : index;
-    if (i < 0 || i >= list.length) throw new RangeError(`Sequential: expected an index in [${-list.length}, ${list.length - 1}], but got ${index}`);
+    if (i < 0 || i >= list.length)
+      throw new RangeError(`Sequential: expected an index in [${-list.length}, ${list.length - 1}], but got ${index}`);
     return list[i];
   }
 

@@ -30,10 +30,11 @@ const seeded: Record<string, [number, () => Tensor]> = {
 };
 
 for (const [name, [seed, make]] of Object.entries(seeded)) {
-  void test(`manualSeed(${seed}) then ${name} gives PyTorch's numbers`, () => tidy(() => {
-    manualSeed(seed);
-    assertClose(make(), fx[name], name, exact);
-  }));
+  void test(`manualSeed(${seed}) then ${name} gives PyTorch's numbers`, () =>
+    tidy(() => {
+      manualSeed(seed);
+      assertClose(make(), fx[name], name, exact);
+    }));
 }
 
 const ranges: Record<string, () => Tensor> = {
@@ -67,94 +68,134 @@ const roundTrips: [DType, ArrayBufferView, number[]][] = [
 ];
 
 for (const [dtype, data, values] of roundTrips) {
-  void test(`a ${data.constructor.name} becomes ${dtype} and reads back`, () => tidy(() => {
-    const t = c.tensor(data, { shape: [2, 2] });
-    assert.equal(t.dtype, dtype);
-    assert.deepEqual(t.shape, [2, 2]);
-    assert.equal(t.data().constructor, data.constructor);
-    assert.deepEqual(Array.from(t.data() as ArrayLike<number | bigint>, Number), values);
-    assert.deepEqual(t.toArray(), [values.slice(0, 2), values.slice(2)]);
-    assert.equal(t.select(0, 1).select(0, 0).item(), values[2]);
-  }));
+  void test(`a ${data.constructor.name} becomes ${dtype} and reads back`, () =>
+    tidy(() => {
+      const t = c.tensor(data, { shape: [2, 2] });
+      assert.equal(t.dtype, dtype);
+      assert.deepEqual(t.shape, [2, 2]);
+      assert.equal(t.data().constructor, data.constructor);
+      assert.deepEqual(Array.from(t.data() as ArrayLike<number | bigint>, Number), values);
+      assert.deepEqual(t.toArray(), [values.slice(0, 2), values.slice(2)]);
+      assert.equal(t.select(0, 1).select(0, 0).item(), values[2]);
+    }));
 }
 
-void test('float16 and bfloat16 round to their precision and read back as float32', () => tidy(() => {
-  const half = c.tensor(new Float32Array([1.5, 0.1, 65504, 1 / 3]), { dtype: 'float16' });
-  assert.equal(half.dtype, 'float16');
-  assert.ok(half.data() instanceof Float32Array);
-  assert.deepEqual(Array.from(half.data() as Float32Array), [1.5, 0.0999755859375, 65504, 0.333251953125]);
-  const brain = c.tensor([[1.5, 0.1], [3e38, 1 / 3]], { dtype: 'bfloat16' });
-  assert.equal(brain.dtype, 'bfloat16');
-  assert.deepEqual(brain.toArray(), [[1.5, 0.10009765625], [3.00405527047391e38, 0.333984375]]);
-  assert.equal(brain.select(0, 0).select(0, 0).item(), 1.5);
-}));
+void test('float16 and bfloat16 round to their precision and read back as float32', () =>
+  tidy(() => {
+    const half = c.tensor(new Float32Array([1.5, 0.1, 65504, 1 / 3]), { dtype: 'float16' });
+    assert.equal(half.dtype, 'float16');
+    assert.ok(half.data() instanceof Float32Array);
+    assert.deepEqual(Array.from(half.data() as Float32Array), [1.5, 0.0999755859375, 65504, 0.333251953125]);
+    const brain = c.tensor(
+      [
+        [1.5, 0.1],
+        [3e38, 1 / 3],
+      ],
+      { dtype: 'bfloat16' },
+    );
+    assert.equal(brain.dtype, 'bfloat16');
+    assert.deepEqual(brain.toArray(), [
+      [1.5, 0.10009765625],
+      [3.00405527047391e38, 0.333984375],
+    ]);
+    assert.equal(brain.select(0, 0).select(0, 0).item(), 1.5);
+  }));
 
-void test('nested arrays: numbers are float32, bigints int64, booleans bool, and dtype converts', () => tidy(() => {
-  const f = c.tensor([[1, 2, 3], [4, 5, 6]]);
-  assert.equal(f.dtype, 'float32');
-  assert.deepEqual(f.shape, [2, 3]);
-  assert.deepEqual(f.toArray(), [[1, 2, 3], [4, 5, 6]]);
-  const i = c.tensor([[1n], [-2n]]);
-  assert.equal(i.dtype, 'int64');
-  assert.deepEqual(i.toArray(), [[1], [-2]]);
-  const b = c.tensor([true, false, true]);
-  assert.equal(b.dtype, 'bool');
-  assert.deepEqual(b.toArray(), [true, false, true]);
-  assert.deepEqual(Array.from(b.data() as Uint8Array), [1, 0, 1]);
-  assert.equal(b.select(0, 0).item(), 1);
-  assert.deepEqual(c.tensor([1.9, -1.9, 3], { dtype: 'int64' }).toArray(), [1, -1, 3]);
-  assert.deepEqual(c.tensor([0, 2, 0], { dtype: 'bool' }).toArray(), [false, true, false]);
-  assert.deepEqual(c.tensor([1.5, 2.5], { dtype: 'float64' }).data(), new Float64Array([1.5, 2.5]));
-  assert.deepEqual(c.tensor([1, 2, 3, 4], { shape: [2, 2] }).shape, [2, 2]);
-}));
+void test('nested arrays: numbers are float32, bigints int64, booleans bool, and dtype converts', () =>
+  tidy(() => {
+    const f = c.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    assert.equal(f.dtype, 'float32');
+    assert.deepEqual(f.shape, [2, 3]);
+    assert.deepEqual(f.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const i = c.tensor([[1n], [-2n]]);
+    assert.equal(i.dtype, 'int64');
+    assert.deepEqual(i.toArray(), [[1], [-2]]);
+    const b = c.tensor([true, false, true]);
+    assert.equal(b.dtype, 'bool');
+    assert.deepEqual(b.toArray(), [true, false, true]);
+    assert.deepEqual(Array.from(b.data() as Uint8Array), [1, 0, 1]);
+    assert.equal(b.select(0, 0).item(), 1);
+    assert.deepEqual(c.tensor([1.9, -1.9, 3], { dtype: 'int64' }).toArray(), [1, -1, 3]);
+    assert.deepEqual(c.tensor([0, 2, 0], { dtype: 'bool' }).toArray(), [false, true, false]);
+    assert.deepEqual(c.tensor([1.5, 2.5], { dtype: 'float64' }).data(), new Float64Array([1.5, 2.5]));
+    assert.deepEqual(c.tensor([1, 2, 3, 4], { shape: [2, 2] }).shape, [2, 2]);
+  }));
 
-void test('a scalar is a 0-d tensor; an empty array has shape [0]', () => tidy(() => {
-  const s = c.tensor(3.5);
-  assert.deepEqual(s.shape, []);
-  assert.equal(s.item(), 3.5);
-  assert.equal(s.toArray(), 3.5);
-  assert.deepEqual(c.tensor([]).shape, [0]);
-}));
+void test('a scalar is a 0-d tensor; an empty array has shape [0]', () =>
+  tidy(() => {
+    const s = c.tensor(3.5);
+    assert.deepEqual(s.shape, []);
+    assert.equal(s.item(), 3.5);
+    assert.equal(s.toArray(), 3.5);
+    assert.deepEqual(c.tensor([]).shape, [0]);
+  }));
 
-void test('ragged nested arrays and a wrong byte count are rejected', () => tidy(() => {
-  assert.throws(() => c.tensor([[1, 2], [3]]), { name: 'TypeError', message: /expected 2 entries at depth 1 but got 1/ });
-  assert.throws(() => c.tensor([[1, 2], 3]), { name: 'TypeError', message: /rectangular/ });
-  assert.throws(() => c.tensor(new Float32Array(3), { shape: [2, 2] }), { name: 'TypeError', message: /expected 16 bytes .* but got 12/ });
-}));
+void test('ragged nested arrays and a wrong byte count are rejected', () =>
+  tidy(() => {
+    assert.throws(() => c.tensor([[1, 2], [3]]), { name: 'TypeError', message: /expected 2 entries at depth 1 but got 1/ });
+    assert.throws(() => c.tensor([[1, 2], 3]), { name: 'TypeError', message: /rectangular/ });
+    assert.throws(() => c.tensor(new Float32Array(3), { shape: [2, 2] }), {
+      name: 'TypeError',
+      message: /expected 16 bytes .* but got 12/,
+    });
+  }));
 
-void test('zeros, ones, full and the *Like functions take dtype and requiresGrad', () => tidy(() => {
-  assert.deepEqual(c.zeros([2]).toArray(), [0, 0]);
-  assert.equal(c.zeros([2]).dtype, 'float32');
-  assert.deepEqual(c.ones([2], { dtype: 'int32' }).data(), new Int32Array([1, 1]));
-  assert.deepEqual(c.full([2], 7, { dtype: 'int64' }).data(), new BigInt64Array([7n, 7n]));
-  assert.deepEqual(c.full([2], true).toArray(), [true, true]);
-  assert.equal(c.zeros([2], { requiresGrad: true }).requiresGrad, true);
-  const base = c.ones([2, 3], { dtype: 'float64' });
-  assert.equal(c.zerosLike(base).dtype, 'float64');
-  assert.deepEqual(c.fullLike(base, 2).shape, [2, 3]);
-  assert.equal(c.onesLike(base, { dtype: 'int64' }).dtype, 'int64');
-  assert.equal(c.arange(3).dtype, 'int64');
-  assert.equal(c.arange(0, 1, 0.5).dtype, 'float32');
-}));
+void test('zeros, ones, full and the *Like functions take dtype and requiresGrad', () =>
+  tidy(() => {
+    assert.deepEqual(c.zeros([2]).toArray(), [0, 0]);
+    assert.equal(c.zeros([2]).dtype, 'float32');
+    assert.deepEqual(c.ones([2], { dtype: 'int32' }).data(), new Int32Array([1, 1]));
+    assert.deepEqual(c.full([2], 7, { dtype: 'int64' }).data(), new BigInt64Array([7n, 7n]));
+    assert.deepEqual(c.full([2], true).toArray(), [true, true]);
+    assert.equal(c.zeros([2], { requiresGrad: true }).requiresGrad, true);
+    const base = c.ones([2, 3], { dtype: 'float64' });
+    assert.equal(c.zerosLike(base).dtype, 'float64');
+    assert.deepEqual(c.fullLike(base, 2).shape, [2, 3]);
+    assert.equal(c.onesLike(base, { dtype: 'int64' }).dtype, 'int64');
+    assert.equal(c.arange(3).dtype, 'int64');
+    assert.equal(c.arange(0, 1, 0.5).dtype, 'float32');
+  }));
 
-void test('dataShared() is a zero-copy view: writes show through both ways', () => tidy(() => {
-  const t = c.zeros([2, 2]);
-  const view = t.dataShared() as Float32Array;
-  view[1] = 5;
-  assert.deepEqual(t.toArray(), [[0, 5], [0, 0]]);
-  t.fill_(3);
-  assert.deepEqual(Array.from(view), [3, 3, 3, 3]);
-  const copy = t.data() as Float32Array;
-  copy[0] = -1;
-  assert.equal((t.toArray() as number[][])[0][0], 3);
-  // A non-contiguous tensor cannot be shared: a silent copy would break the aliasing promise.
-  const transposed = c.tensor([[1, 2], [3, 4]]).t();
-  assert.throws(() => transposed.dataShared(), /dataShared: expected a contiguous CPU tensor, .* that is not contiguous; use data\(\) for a copy/);
-  assert.deepEqual(Array.from(transposed.data() as Float32Array), [1, 3, 2, 4]);
-}));
+void test('dataShared() is a zero-copy view: writes show through both ways', () =>
+  tidy(() => {
+    const t = c.zeros([2, 2]);
+    const view = t.dataShared() as Float32Array;
+    view[1] = 5;
+    assert.deepEqual(t.toArray(), [
+      [0, 5],
+      [0, 0],
+    ]);
+    t.fill_(3);
+    assert.deepEqual(Array.from(view), [3, 3, 3, 3]);
+    const copy = t.data() as Float32Array;
+    copy[0] = -1;
+    assert.equal((t.toArray() as number[][])[0][0], 3);
+    // A non-contiguous tensor cannot be shared: a silent copy would break the aliasing promise.
+    const transposed = c
+      .tensor([
+        [1, 2],
+        [3, 4],
+      ])
+      .t();
+    assert.throws(
+      () => transposed.dataShared(),
+      /dataShared: expected a contiguous CPU tensor, .* that is not contiguous; use data\(\) for a copy/,
+    );
+    assert.deepEqual(Array.from(transposed.data() as Float32Array), [1, 3, 2, 4]);
+  }));
 
 void test('factories check the device string before libtorch sees it', () => {
-  for (const make of [() => c.zeros([2], { device: 'tpu' as never }), () => c.arange(3, undefined, 1, { device: 'gpu:0' as never }), () => c.randn([2], { device: 'cuda0' as never })]) {
+  for (const make of [
+    () => c.zeros([2], { device: 'tpu' as never }),
+    () => c.arange(3, undefined, 1, { device: 'gpu:0' as never }),
+    () => c.randn([2], { device: 'cuda0' as never }),
+  ]) {
     assert.throws(make, (e: Error) => e instanceof TypeError && /^device: expected 'cpu', 'cuda' or 'cuda:<n>' but got '/.test(e.message));
   }
 });

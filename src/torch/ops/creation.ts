@@ -56,7 +56,9 @@ function fromValues(values: (number | boolean | bigint)[], shape: number[], dtyp
   else if (target === 'int64' || target === 'int32' || target === 'uint8' || target === 'int8' || target === 'int16') {
     buffer = BigInt64Array.from(values as number[], (v) => BigInt(Math.trunc(v)));
   } else buffer = Float64Array.from(values as number[]);
-  const base = new Tensor(native.fromBuffer(buffer, shape, dtypeCode(dtypeOfTypedArray(buffer) === 'uint8' ? 'bool' : dtypeOfTypedArray(buffer))));
+  const base = new Tensor(
+    native.fromBuffer(buffer, shape, dtypeCode(dtypeOfTypedArray(buffer) === 'uint8' ? 'bool' : dtypeOfTypedArray(buffer))),
+  );
   if (base.dtype === target) return base;
   const cast = base.to(target);
   base.dispose();
@@ -122,11 +124,15 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   const [from, to] = end === undefined ? [0, start] : [start, end];
   const integral = Number.isInteger(from) && Number.isInteger(to) && Number.isInteger(step);
   const dtype = options.dtype ?? (integral ? 'int64' : 'float32');
-  return finish(runT('aten::arange', 'start_step', [from, to, step, ...factoryArgs({ ...options, dtype })]), { requiresGrad: options.requiresGrad });
+  return finish(runT('aten::arange', 'start_step', [from, to, step, ...factoryArgs({ ...options, dtype })]), {
+    requiresGrad: options.requiresGrad,
+  });
 }
 
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
-  return finish(runT('aten::linspace', '', [{ float: start }, { float: end }, steps, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
+  return finish(runT('aten::linspace', '', [{ float: start }, { float: end }, steps, ...factoryArgs(options)]), {
+    requiresGrad: options.requiresGrad,
+  });
 }
 
 export function eye(n: number, m: number = n, options: CreateOptions = {}): Tensor {

@@ -20,20 +20,28 @@ export const indexSelect = (a: Tensor, dim: number, index: Tensor): Tensor => ru
 export const gather = (a: Tensor, dim: number, index: Tensor): Tensor => runT('aten::gather', '', [a, dim, index, false]);
 /** Writes `src` (a tensor or a scalar) into a copy of `a` at `index` along `dim`. */
 export function scatter(a: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  return typeof src === 'number' ? runT('aten::scatter', 'value', [a, dim, index, src]) : runT('aten::scatter', 'src', [a, dim, index, src]);
+  return typeof src === 'number'
+    ? runT('aten::scatter', 'value', [a, dim, index, src])
+    : runT('aten::scatter', 'src', [a, dim, index, src]);
 }
-export const scatterAdd = (a: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => runT('aten::scatter_add', '', [a, dim, index, src]);
+export const scatterAdd = (a: Tensor, dim: number, index: Tensor, src: Tensor): Tensor =>
+  runT('aten::scatter_add', '', [a, dim, index, src]);
 export function scatter_(a: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  return typeof src === 'number' ? inPlace('aten::scatter_', 'value', a, [dim, index, src]) : inPlace('aten::scatter_', 'src', a, [dim, index, src]);
+  return typeof src === 'number'
+    ? inPlace('aten::scatter_', 'value', a, [dim, index, src])
+    : inPlace('aten::scatter_', 'src', a, [dim, index, src]);
 }
-export const scatterAdd_ = (a: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => inPlace('aten::scatter_add_', '', a, [dim, index, src]);
+export const scatterAdd_ = (a: Tensor, dim: number, index: Tensor, src: Tensor): Tensor =>
+  inPlace('aten::scatter_add_', '', a, [dim, index, src]);
 /** Advanced indexing, `a[i0, i1, ...]`: each entry is an index tensor, a boolean mask, or null for `:`. */
 export const index = (a: Tensor, indices: readonly (Tensor | null)[]): Tensor => runT('aten::index', 'Tensor', [a, indices]);
 /** `a[indices] = values` in place. */
 export const indexPut_ = (a: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): Tensor =>
   inPlace('aten::index_put_', '', a, [indices, values, accumulate]);
-export const maskedFill = (a: Tensor, mask: Tensor, value: number | boolean): Tensor => runT('aten::masked_fill', 'Scalar', [a, mask, value]);
-export const maskedFill_ = (a: Tensor, mask: Tensor, value: number | boolean): Tensor => inPlace('aten::masked_fill_', 'Scalar', a, [mask, value]);
+export const maskedFill = (a: Tensor, mask: Tensor, value: number | boolean): Tensor =>
+  runT('aten::masked_fill', 'Scalar', [a, mask, value]);
+export const maskedFill_ = (a: Tensor, mask: Tensor, value: number | boolean): Tensor =>
+  inPlace('aten::masked_fill_', 'Scalar', a, [mask, value]);
 /** The elements where `mask` is true, as a 1-D tensor. */
 export const maskedSelect = (a: Tensor, mask: Tensor): Tensor => runT('aten::masked_select', '', [a, mask]);
 export const nonzero = (a: Tensor): Tensor => runT('aten::nonzero', '', [a]);

@@ -37,14 +37,22 @@ const table: Record<string, CaseEntry> = {
 
 checkTable(fx, table, (name, body) => void test(name, body));
 
-void test('crossEntropy rejects a bad labelSmoothing and a bad reduction', () => tidy(() => {
-  const logits = zeros([2, 3]);
-  const target = tensor(new BigInt64Array([0n, 1n]));
-  assert.throws(() => L.crossEntropy(logits, target, { labelSmoothing: 1.5 }), { name: 'RangeError', message: /labelSmoothing in \[0, 1\]/ });
-  assert.throws(() => L.crossEntropy(logits, target, { labelSmoothing: NaN }), { name: 'RangeError', message: /but got NaN/ });
-  assert.throws(() => L.crossEntropy(logits, target, { reduction: 'avg' as Reduction }), { name: 'TypeError', message: /none, mean, sum/ });
-}));
+void test('crossEntropy rejects a bad labelSmoothing and a bad reduction', () =>
+  tidy(() => {
+    const logits = zeros([2, 3]);
+    const target = tensor(new BigInt64Array([0n, 1n]));
+    assert.throws(() => L.crossEntropy(logits, target, { labelSmoothing: 1.5 }), {
+      name: 'RangeError',
+      message: /labelSmoothing in \[0, 1\]/,
+    });
+    assert.throws(() => L.crossEntropy(logits, target, { labelSmoothing: NaN }), { name: 'RangeError', message: /but got NaN/ });
+    assert.throws(() => L.crossEntropy(logits, target, { reduction: 'avg' as Reduction }), {
+      name: 'TypeError',
+      message: /none, mean, sum/,
+    });
+  }));
 
-void test('crossEntropy with a target out of range keeps libtorch\'s message', () => tidy(() => {
-  assert.throws(() => L.crossEntropy(zeros([2, 3]), tensor(new BigInt64Array([0n, 7n]))), /Target 7 is out of bounds/);
-}));
+void test("crossEntropy with a target out of range keeps libtorch's message", () =>
+  tidy(() => {
+    assert.throws(() => L.crossEntropy(zeros([2, 3]), tensor(new BigInt64Array([0n, 7n]))), /Target 7 is out of bounds/);
+  }));

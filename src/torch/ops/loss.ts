@@ -31,7 +31,8 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
-  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) { // NaN fails too
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    // NaN fails too
     throw new RangeError(`crossEntropy: expected labelSmoothing in [0, 1] but got ${labelSmoothing}`);
   }
   return runT('aten::cross_entropy_loss', '', [logits, target, weight, reductionCode(reduction), ignoreIndex, labelSmoothing]);

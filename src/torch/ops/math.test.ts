@@ -12,12 +12,29 @@ import type { CaseEntry } from './parity.test-helper.js';
 const fx = loadFixture('math');
 
 const comparisons = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-const comparisonCases = Object.fromEntries(comparisons.flatMap((op) => [
-  [`${op}_tt`, (a: Tensor, b: Tensor) => m[op](a, b)],
-  [`${op}_scalar`, (a: Tensor) => m[op](a, 1)],
-])) as Record<string, CaseEntry>;
+const comparisonCases = Object.fromEntries(
+  comparisons.flatMap((op) => [
+    [`${op}_tt`, (a: Tensor, b: Tensor) => m[op](a, b)],
+    [`${op}_scalar`, (a: Tensor) => m[op](a, 1)],
+  ]),
+) as Record<string, CaseEntry>;
 
-const unaryNames = ['neg', 'abs', 'sign', 'exp', 'sin', 'cos', 'square', 'floor', 'round', 'log', 'log1p', 'sqrt', 'rsqrt', 'reciprocal'] as const;
+const unaryNames = [
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'sin',
+  'cos',
+  'square',
+  'floor',
+  'round',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+] as const;
 const unaryCases = Object.fromEntries(unaryNames.map((op) => [op, (a: Tensor) => m[op](a)])) as Record<string, CaseEntry>;
 
 const table: Record<string, CaseEntry> = {
@@ -80,22 +97,24 @@ const table: Record<string, CaseEntry> = {
 
 checkTable(fx, table, (name, body) => void test(name, body));
 
-void test('scalar operands: types follow PyTorch where JS allows it', () => tidy(() => {
-  const ints = tensor([1, 5], { dtype: 'int64' });
-  assert.equal(ints.mul(2).dtype, 'int64');
-  assert.equal(ints.mul(0.5).dtype, 'float32');
-  assert.equal(ints.div(2).dtype, 'float32');
-  assert.deepEqual(ints.div(2, 'floor').toArray(), [0, 2]);
-  // A fractional scalar bound beside a tensor bound is not truncated to the integer dtype.
-  const clamped = ints.clamp(1.5, tensor([3.5]));
-  assert.equal(clamped.dtype, 'float32');
-  assert.deepEqual(clamped.toArray(), [1.5, 3.5]);
-  const mask = tensor([true, false]);
-  assert.deepEqual(m.where(mask, true, false).toArray(), [true, false]);
-  assert.equal(m.where(mask, 2, 3).dtype, 'float32');
-  assert.equal(m.allclose(tensor([1, 2]), tensor([1, 2.000001])), true);
-}));
+void test('scalar operands: types follow PyTorch where JS allows it', () =>
+  tidy(() => {
+    const ints = tensor([1, 5], { dtype: 'int64' });
+    assert.equal(ints.mul(2).dtype, 'int64');
+    assert.equal(ints.mul(0.5).dtype, 'float32');
+    assert.equal(ints.div(2).dtype, 'float32');
+    assert.deepEqual(ints.div(2, 'floor').toArray(), [0, 2]);
+    // A fractional scalar bound beside a tensor bound is not truncated to the integer dtype.
+    const clamped = ints.clamp(1.5, tensor([3.5]));
+    assert.equal(clamped.dtype, 'float32');
+    assert.deepEqual(clamped.toArray(), [1.5, 3.5]);
+    const mask = tensor([true, false]);
+    assert.deepEqual(m.where(mask, true, false).toArray(), [true, false]);
+    assert.equal(m.where(mask, 2, 3).dtype, 'float32');
+    assert.equal(m.allclose(tensor([1, 2]), tensor([1, 2.000001])), true);
+  }));
 
-void test('a broadcast mismatch keeps libtorch\'s message', () => tidy(() => {
-  assert.throws(() => tensor([1, 2, 3]).add(tensor([1, 2])), /The size of tensor a \(3\) must match the size of tensor b \(2\)/);
-}));
+void test("a broadcast mismatch keeps libtorch's message", () =>
+  tidy(() => {
+    assert.throws(() => tensor([1, 2, 3]).add(tensor([1, 2])), /The size of tensor a \(3\) must match the size of tensor b \(2\)/);
+  }));

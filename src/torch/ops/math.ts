@@ -60,7 +60,10 @@ export const isclose = (a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): Tensor 
 export const allclose = (a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean =>
   run('aten::allclose', '', [a, b, rtol, atol, false]) as boolean;
 
-const unary = (name: string) => (a: Tensor): Tensor => runT(name, '', [a]);
+const unary =
+  (name: string) =>
+  (a: Tensor): Tensor =>
+    runT(name, '', [a]);
 export const neg = unary('aten::neg');
 export const abs = unary('aten::abs');
 export const sign = unary('aten::sign');
@@ -111,7 +114,8 @@ export const sub_ = (a: Tensor, b: Operand, alpha = 1): Tensor => binaryInPlace(
 export const mul_ = (a: Tensor, b: Operand): Tensor => binaryInPlace('aten::mul_', a, b);
 export const div_ = (a: Tensor, b: Operand): Tensor => binaryInPlace('aten::div_', a, b);
 export const pow_ = (a: Tensor, b: Operand): Tensor => binaryInPlace('aten::pow_', a, b);
-export const clamp_ = (a: Tensor, min?: number | null, max?: number | null): Tensor => inPlace('aten::clamp_', '', a, [min ?? null, max ?? null]);
+export const clamp_ = (a: Tensor, min?: number | null, max?: number | null): Tensor =>
+  inPlace('aten::clamp_', '', a, [min ?? null, max ?? null]);
 export const copy_ = (a: Tensor, src: Tensor): Tensor => inPlace('aten::copy_', '', a, [src, false]);
 export const zero_ = (a: Tensor): Tensor => inPlace('aten::zero_', '', a, []);
 export const fill_ = (a: Tensor, value: number | boolean): Tensor => inPlace('aten::fill_', 'Scalar', a, [value]);
@@ -141,4 +145,3 @@ export const maximum_ = (a: Tensor, b: Tensor): Tensor => {
 export const uniform_ = (a: Tensor, from = 0, to = 1): Tensor => inPlace('aten::uniform_', '', a, [from, to, null]);
 /** Fills with normal samples. */
 export const normal_ = (a: Tensor, mean = 0, std = 1): Tensor => inPlace('aten::normal_', '', a, [mean, std, null]);
-

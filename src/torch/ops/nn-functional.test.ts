@@ -28,7 +28,10 @@ const table: Record<string, CaseEntry> = {
   conv2d_depthwise: [(x, w) => F.conv2d(x, w, null, { groups: 4 }), loose],
   conv2d_same: [(x, w) => F.conv2d(x, w, null, { padding: 'same' }), loose],
   conv2d_valid: [(x, w) => F.conv2d(x, w, null, { padding: 'valid' }), loose],
-  batch_norm_train: [(x, rm, rv, w, b) => [F.batchNorm(x, rm, rv, { weight: w, bias: b, training: true, momentum: 0.2, eps: 1e-3 }), rm, rv], loose],
+  batch_norm_train: [
+    (x, rm, rv, w, b) => [F.batchNorm(x, rm, rv, { weight: w, bias: b, training: true, momentum: 0.2, eps: 1e-3 }), rm, rv],
+    loose,
+  ],
   batch_norm_train_noaffine: [(x, rm, rv) => [F.batchNorm(x, rm, rv, { training: true }), rm, rv], loose],
   batch_norm_eval: (x, rm, rv, w, b) => F.batchNorm(x, rm, rv, { weight: w, bias: b }),
   layer_norm: [(x, w, b) => F.layerNorm(x, [4], { weight: w, bias: b }), loose],
@@ -53,7 +56,10 @@ const table: Record<string, CaseEntry> = {
   dropout_p0: (x) => F.dropout(x, 0),
   dropout_p1: (x) => F.dropout(x, 1),
   dropout_eval: (x) => F.dropout(x, 0.5, false),
-  dropout_seeded: (x) => { manualSeed(42); return F.dropout(x, 0.3); },
+  dropout_seeded: (x) => {
+    manualSeed(42);
+    return F.dropout(x, 0.3);
+  },
   pad_constant: (x) => F.pad(x, [1, 2], { value: 0.5 }),
   pad_constant_2d: (x) => F.pad(x, [1, 0, 2, 1]),
   pad_reflect: (x) => F.pad(x, [1, 2, 2, 1], { mode: 'reflect' }),
@@ -70,16 +76,18 @@ const table: Record<string, CaseEntry> = {
 
 checkTable(fx, table, (name, body) => void test(name, body));
 
-void test('dropout keeps about 1-p of the elements and scales them by 1/(1-p)', () => tidy(() => {
-  manualSeed(3);
-  const y = F.dropout(ones([20000]), 0.3);
-  const values = y.data() as Float32Array;
-  const kept = values.filter((v) => v !== 0);
-  assert.ok(Math.abs(kept.length / values.length - 0.7) < 0.015, `kept fraction ${kept.length / values.length}`);
-  assert.ok(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6));
-  assert.ok(Math.abs(y.mean().item() - 1) < 0.03);
-}));
+void test('dropout keeps about 1-p of the elements and scales them by 1/(1-p)', () =>
+  tidy(() => {
+    manualSeed(3);
+    const y = F.dropout(ones([20000]), 0.3);
+    const values = y.data() as Float32Array;
+    const kept = values.filter((v) => v !== 0);
+    assert.ok(Math.abs(kept.length / values.length - 0.7) < 0.015, `kept fraction ${kept.length / values.length}`);
+    assert.ok(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6));
+    assert.ok(Math.abs(y.mean().item() - 1) < 0.03);
+  }));
 
-void test('interpolate needs exactly one of size and scaleFactor', () => tidy(() => {
-  assert.throws(() => F.interpolate(ones([1, 1, 2, 2]), {}), { name: 'TypeError', message: /exactly one of size or scaleFactor/ });
-}));
+void test('interpolate needs exactly one of size and scaleFactor', () =>
+  tidy(() => {
+    assert.throws(() => F.interpolate(ones([1, 1, 2, 2]), {}), { name: 'TypeError', message: /exactly one of size or scaleFactor/ });
+  }));

@@ -49,7 +49,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   return runT('aten::batch_norm', '', [x, weight, bias, runningMean, runningVar, training, momentum, eps, true]);
 }
 
-export function layerNorm(x: Tensor, normalizedShape: readonly number[], options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+): Tensor {
   return runT('aten::layer_norm', '', [x, normalizedShape, options.weight ?? null, options.bias ?? null, options.eps ?? 1e-5, true]);
 }
 
@@ -68,7 +72,15 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions & { dilation?: Pair 
 
 export function avgPool2d(x: Tensor, options: Pool2dOptions & { countIncludePad?: boolean; divisorOverride?: number }): Tensor {
   const { kernelSize, stride = kernelSize, padding = 0, ceilMode = false, countIncludePad = true } = options;
-  return runT('aten::avg_pool2d', '', [x, pair(kernelSize), pair(stride), pair(padding), ceilMode, countIncludePad, options.divisorOverride ?? null]);
+  return runT('aten::avg_pool2d', '', [
+    x,
+    pair(kernelSize),
+    pair(stride),
+    pair(padding),
+    ceilMode,
+    countIncludePad,
+    options.divisorOverride ?? null,
+  ]);
 }
 
 export const adaptiveAvgPool2d = (x: Tensor, outputSize: Pair): Tensor => runT('aten::adaptive_avg_pool2d', '', [x, pair(outputSize)]);
@@ -86,10 +98,14 @@ export const logSoftmax = (x: Tensor, dim: number): Tensor => runT('aten::log_so
 export const dropout = (x: Tensor, p = 0.5, training = true): Tensor => runT('aten::dropout', '', [x, p, training]);
 
 /** Pads the last dimensions: `pad` lists (left, right) pairs starting from the last dimension. */
-export function pad(x: Tensor, padding: readonly number[], options: { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number } = {}): Tensor {
+export function pad(
+  x: Tensor,
+  padding: readonly number[],
+  options: { mode?: 'constant' | 'reflect' | 'replicate' | 'circular'; value?: number } = {},
+): Tensor {
   const mode = options.mode ?? 'constant';
   // `value` is a `float?` in the schema: a plain number, not a `{ float }` scalar.
-  return runT('aten::pad', '', [x, padding, mode, mode === 'constant' ? options.value ?? 0 : null]);
+  return runT('aten::pad', '', [x, padding, mode, mode === 'constant' ? (options.value ?? 0) : null]);
 }
 
 export interface InterpolateOptions {

@@ -20,7 +20,10 @@ export type CaseResult = Tensor | readonly Tensor[] | ValuesIndices;
 /** A case: our op applied to the fixture's inputs. */
 export type CaseFn = (...inputs: Tensor[]) => CaseResult;
 /** Relative and absolute tolerance: |a - e| <= atol + rtol * |e|. */
-export interface Tolerance { rtol?: number; atol?: number }
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
 /** A table entry: a function, or a function with its tolerance. */
 export type CaseEntry = CaseFn | [CaseFn, Tolerance];
 
@@ -32,7 +35,13 @@ export function loadFixture(area: string): Record<string, Tensor> {
 
 /** The case names a fixture holds. */
 export function caseNames(fx: Record<string, Tensor>): string[] {
-  return [...new Set(Object.keys(fx).filter((k) => k.includes('/')).map((k) => k.slice(0, k.lastIndexOf('/'))))].sort();
+  return [
+    ...new Set(
+      Object.keys(fx)
+        .filter((k) => k.includes('/'))
+        .map((k) => k.slice(0, k.lastIndexOf('/'))),
+    ),
+  ].sort();
 }
 
 /** Asserts shape, dtype and values match (exactly for integer and bool tensors). */
@@ -89,7 +98,11 @@ export function checkCase(fx: Record<string, Tensor>, name: string, fn: CaseFn, 
 }
 
 /** Defines one check per table entry and asserts the table covers every fixture case. */
-export function checkTable(fx: Record<string, Tensor>, table: Record<string, CaseEntry>, define: (name: string, body: () => void) => void): void {
+export function checkTable(
+  fx: Record<string, Tensor>,
+  table: Record<string, CaseEntry>,
+  define: (name: string, body: () => void) => void,
+): void {
   define('covers every fixture case', () => assert.deepEqual(Object.keys(table).sort(), caseNames(fx)));
   for (const [name, entry] of Object.entries(table)) {
     const [fn, tolerance] = typeof entry === 'function' ? [entry, {}] : entry;

@@ -40,23 +40,29 @@ const table: Record<string, CaseEntry> = {
 
 checkTable(fx, table, (name, body) => void test(name, body));
 
-void test('view shares memory; contiguous() of a contiguous tensor is the same storage', () => tidy(() => {
-  const a = zeros([2, 3]);
-  a.view([6]).fill_(2);
-  assert.deepEqual(a.toArray(), [[2, 2, 2], [2, 2, 2]]);
-  assert.equal(a.isContiguous(), true);
-  assert.equal(a.t().isContiguous(), false);
-}));
+void test('view shares memory; contiguous() of a contiguous tensor is the same storage', () =>
+  tidy(() => {
+    const a = zeros([2, 3]);
+    a.view([6]).fill_(2);
+    assert.deepEqual(a.toArray(), [
+      [2, 2, 2],
+      [2, 2, 2],
+    ]);
+    assert.equal(a.isContiguous(), true);
+    assert.equal(a.t().isContiguous(), false);
+  }));
 
-void test('contiguous("channelsLast") gives NHWC strides', () => tidy(() => {
-  const x = zeros([2, 3, 4, 5]).contiguous('channelsLast');
-  assert.deepEqual(x.strides(), [60, 1, 15, 3]);
-  assert.deepEqual(x.shape, [2, 3, 4, 5]);
-  assert.equal(x.isContiguous('channelsLast'), true);
-  assert.equal(x.isContiguous(), false);
-  assert.deepEqual(x.contiguous().strides(), [60, 20, 5, 1]);
-}));
+void test('contiguous("channelsLast") gives NHWC strides', () =>
+  tidy(() => {
+    const x = zeros([2, 3, 4, 5]).contiguous('channelsLast');
+    assert.deepEqual(x.strides(), [60, 1, 15, 3]);
+    assert.deepEqual(x.shape, [2, 3, 4, 5]);
+    assert.equal(x.isContiguous('channelsLast'), true);
+    assert.equal(x.isContiguous(), false);
+    assert.deepEqual(x.contiguous().strides(), [60, 20, 5, 1]);
+  }));
 
-void test('a view with a wrong size keeps libtorch\'s message', () => tidy(() => {
-  assert.throws(() => zeros([6]).view([4, -1]), { message: /shape '\[4, -1\]' is invalid for input of size 6/ });
-}));
+void test("a view with a wrong size keeps libtorch's message", () =>
+  tidy(() => {
+    assert.throws(() => zeros([6]).view([4, -1]), { message: /shape '\[4, -1\]' is invalid for input of size 6/ });
+  }));

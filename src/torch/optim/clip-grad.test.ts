@@ -17,7 +17,11 @@ function withGrads(): Tensor[] {
 }
 
 const cases: Record<string, [number, number]> = {
-  l2_clip: [1.0, 2], l2_noclip: [100, 2], inf_clip: [0.5, Infinity], l1_clip: [2, 1], l3_clip: [1.5, 3],
+  l2_clip: [1.0, 2],
+  l2_noclip: [100, 2],
+  inf_clip: [0.5, Infinity],
+  l1_clip: [2, 1],
+  l3_clip: [1.5, 3],
 };
 
 for (const [name, [maxNorm, normType]] of Object.entries(cases)) {

@@ -44,25 +44,30 @@ function pNorm(t: Tensor, p: number): Tensor {
  */
 export function clipGradNorm_(params: Tensor | readonly Tensor[], maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
   const normType = options.normType ?? 2;
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new ConfigError(`clipGradNorm_: expected maxNorm to be a number, but got ${String(maxNorm)}`);
-  return tidy(() => noGrad(() => {
-    const grads = gradsOf(params);
-    if (grads.length === 0) return zeros([]);
-    let total: Tensor;
-    if (normType === Infinity) {
-      const norms = grads.map((g) => g.abs().max());
-      total = norms.length === 1 ? norms[0] : runT('aten::stack', '', [norms, 0]).max();
-    } else {
-      total = pNorm(runT('aten::stack', '', [grads.map((g) => pNorm(g, normType)), 0]), normType);
-    }
-    if (options.errorIfNonfinite && !Number.isFinite(total.item())) {
-      throw new ClassifierTrainingError(`clipGradNorm_: expected a finite total norm of order ${normType}, but got ${total.item()}; pass errorIfNonfinite: false to scale by it anyway`);
-    }
-    // Python's `max_norm / tensor` is `tensor.reciprocal() * max_norm`.
-    const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
-    for (const g of grads) g.mul_(coef);
-    return total;
-  }));
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm))
+    throw new ConfigError(`clipGradNorm_: expected maxNorm to be a number, but got ${String(maxNorm)}`);
+  return tidy(() =>
+    noGrad(() => {
+      const grads = gradsOf(params);
+      if (grads.length === 0) return zeros([]);
+      let total: Tensor;
+      if (normType === Infinity) {
+        const norms = grads.map((g) => g.abs().max());
+        total = norms.length === 1 ? norms[0] : runT('aten::stack', '', [norms, 0]).max();
+      } else {
+        total = pNorm(runT('aten::stack', '', [grads.map((g) => pNorm(g, normType)), 0]), normType);
+      }
+      if (options.errorIfNonfinite && !Number.isFinite(total.item())) {
+        throw new ClassifierTrainingError(
+          `clipGradNorm_: expected a finite total norm of order ${normType}, but got ${total.item()}; pass errorIfNonfinite: false to scale by it anyway`,
+        );
+      }
+      // Python's `max_norm / tensor` is `tensor.reciprocal() * max_norm`.
+      const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
+      for (const g of grads) g.mul_(coef);
+      return total;
+    }),
+  );
 }
 
 /**
@@ -72,8 +77,11 @@ export function clipGradNorm_(params: Tensor | readonly Tensor[], maxNorm: numbe
  * clipGradValue_(params, 0.5);
  */
 export function clipGradValue_(params: Tensor | readonly Tensor[], clipValue: number): void {
-  if (typeof clipValue !== 'number' || Number.isNaN(clipValue)) throw new ConfigError(`clipGradValue_: expected clipValue to be a number, but got ${String(clipValue)}`);
-  tidy(() => noGrad(() => {
-    for (const g of gradsOf(params)) g.clamp_(-clipValue, clipValue);
-  }));
+  if (typeof clipValue !== 'number' || Number.isNaN(clipValue))
+    throw new ConfigError(`clipGradValue_: expected clipValue to be a number, but got ${String(clipValue)}`);
+  tidy(() =>
+    noGrad(() => {
+      for (const g of gradsOf(params)) g.clamp_(-clipValue, clipValue);
+    }),
+  );
 }

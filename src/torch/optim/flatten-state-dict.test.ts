@@ -7,7 +7,12 @@ import { flattenStateDict, unflattenStateDict } from './flatten-state-dict.js';
 
 void test('round-trips tensors, nested arrays, null and non-finite numbers', () => {
   const t = tensor([1, 2, 3]);
-  const sd = { state: { 0: { expAvg: t, step: 3, momentumBuffer: null } }, groups: [{ betas: [0.9, 0.999], params: [0, 1] }], best: Infinity, worst: -Infinity };
+  const sd = {
+    state: { 0: { expAvg: t, step: 3, momentumBuffer: null } },
+    groups: [{ betas: [0.9, 0.999], params: [0, 1] }],
+    best: Infinity,
+    worst: -Infinity,
+  };
   const flat = flattenStateDict(sd, { prefix: 'opt.' });
   assert.deepEqual(Object.keys(flat.tensors), ['opt.state.0.expAvg']);
   assert.equal(flat.tensors['opt.state.0.expAvg'], t);

@@ -22,7 +22,8 @@ import { SerializationError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
 
 /** A state dict's shape: nested plain objects and arrays of tensors and JSON values. */
-export type StateTree = Tensor | number | string | boolean | null | undefined | readonly StateTree[] | { readonly [key: string]: StateTree };
+export type StateTree =
+  Tensor | number | string | boolean | null | undefined | readonly StateTree[] | { readonly [key: string]: StateTree };
 
 /** A flattened state dict: named tensors plus JSON text for the rest. */
 export interface FlatStateDict {
@@ -51,7 +52,9 @@ export function flattenStateDict(stateDict: StateTree | object, options: { prefi
   const prefix = options.prefix ?? '';
   const walk = (value: unknown, path: string): unknown => {
     if (value !== null && typeof value === 'object' && !(value instanceof Tensor)) {
-      const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
+      const entries = Array.isArray(value)
+        ? value.map((v, i) => [String(i), v] as const)
+        : Object.entries(value as Record<string, unknown>);
       const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
       for (const [k, v] of entries) {
         if (k.includes('.')) throw new SerializationError(`flattenStateDict: expected keys without '.', but got '${k}'`);
@@ -92,7 +95,9 @@ export function unflattenStateDict<T = unknown>(tensors: Readonly<Record<string,
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new SerializationError(`unflattenStateDict: expected JSON text, but got an unparsable string (${(error as Error).message})`, { cause: error });
+    throw new SerializationError(`unflattenStateDict: expected JSON text, but got an unparsable string (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return decode(parsed, tensors) as T;
 }

@@ -11,7 +11,14 @@
  */
 export { Optimizer, checkOption } from './optimizer.js';
 export type {
-  OptimizerOptions, OptimizerStateDict, PackedParamGroup, ParamGroup, ParamGroupInput, ParamState, ParamsInput, ScheduleFields,
+  OptimizerOptions,
+  OptimizerStateDict,
+  PackedParamGroup,
+  ParamGroup,
+  ParamGroupInput,
+  ParamState,
+  ParamsInput,
+  ScheduleFields,
 } from './optimizer.js';
 export { SGD } from './sgd.js';
 export type { SGDOptions } from './sgd.js';

@@ -50,8 +50,19 @@ void test('stateDict uses PyTorch layout: state by parameter index, groups with 
   assert.deepEqual(Object.keys(sd.state), ['0', '2']);
   assert.equal(sd.state[0].step, 1);
   assert.ok(sd.state[0].expAvg instanceof Tensor);
-  assert.deepEqual(sd.paramGroups.map((g) => g.params), [[0, 1], [2]]);
-  assert.deepEqual(sd.paramGroups[1], { lr: 3e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, params: [2] });
+  assert.deepEqual(
+    sd.paramGroups.map((g) => g.params),
+    [[0, 1], [2]],
+  );
+  assert.deepEqual(sd.paramGroups[1], {
+    lr: 3e-2,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 1e-2,
+    amsgrad: false,
+    maximize: false,
+    params: [2],
+  });
   const flat = flattenStateDict(sd);
   assert.deepEqual(Object.keys(flat.tensors).sort(), ['state.0.expAvg', 'state.0.expAvgSq', 'state.2.expAvg', 'state.2.expAvgSq']);
 });

@@ -80,11 +80,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
 
   protected constructor(params: ParamsInput<O>, defaults: O) {
     this.defaults = Object.freeze({ ...defaults });
-    if (params instanceof Tensor) throw new TypeError('Optimizer: expected a list of tensors or param groups, but got a single Tensor; wrap it in [ ]');
+    if (params instanceof Tensor)
+      throw new TypeError('Optimizer: expected a list of tensors or param groups, but got a single Tensor; wrap it in [ ]');
     if (params.length === 0) throw new ConfigError('Optimizer: expected at least one parameter, but got an empty list');
-    const groups = params[0] instanceof Tensor
-      ? [{ params: params as readonly Tensor[] } as ParamGroupInput<O>]
-      : (params as readonly ParamGroupInput<O>[]);
+    const groups =
+      params[0] instanceof Tensor
+        ? [{ params: params as readonly Tensor[] } as ParamGroupInput<O>]
+        : (params as readonly ParamGroupInput<O>[]);
     for (const group of groups) this.addParamGroup(group);
   }
 
@@ -93,10 +95,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
     const params = [...group.params];
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new TypeError(`Optimizer: expected every parameter to be a Tensor, but got ${typeof p}`);
-      if (!p.isLeaf) throw new ConfigError('Optimizer: expected leaf tensors, but got a non-leaf tensor; optimize the tensor it was computed from');
+      if (!p.isLeaf)
+        throw new ConfigError('Optimizer: expected leaf tensors, but got a non-leaf tensor; optimize the tensor it was computed from');
     }
     const taken = new Set(this.paramGroups.flatMap((g) => g.params));
-    if (params.some((p) => taken.has(p))) throw new ConfigError('Optimizer: expected each parameter in one group only, but got some in two groups');
+    if (params.some((p) => taken.has(p)))
+      throw new ConfigError('Optimizer: expected each parameter in one group only, but got some in two groups');
     const full = { ...this.defaults } as Record<string, unknown>;
     for (const [key, value] of Object.entries(group)) if (key !== 'params' && value !== undefined) full[key] = copyValue(value);
     full.params = params;
@@ -106,14 +110,16 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
   /** Clears gradients: sets them to null (default, as in PyTorch 2) or fills them with zeros. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
     const setToNone = options.setToNone ?? true;
-    tidy(() => noGrad(() => {
-      for (const group of this.paramGroups) {
-        for (const p of group.params) {
-          if (setToNone) p.grad = null;
-          else p.grad?.zero_();
+    tidy(() =>
+      noGrad(() => {
+        for (const group of this.paramGroups) {
+          for (const p of group.params) {
+            if (setToNone) p.grad = null;
+            else p.grad?.zero_();
+          }
         }
-      }
-    }));
+      }),
+    );
   }
 
   /** One update of every parameter that has a gradient. */
@@ -180,18 +186,24 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
     }
     saved.forEach((g, i) => {
       const want = this.paramGroups[i].params.length;
-      if (g.params.length !== want) throw new ShapeError(`${this.name}.loadStateDict: expected ${want} parameters in group ${i}, but got ${g.params.length}`);
+      if (g.params.length !== want)
+        throw new ShapeError(`${this.name}.loadStateDict: expected ${want} parameters in group ${i}, but got ${g.params.length}`);
     });
     const byIndex = new Map<number, Tensor>();
     saved.forEach((g, i) => g.params.forEach((id, j) => byIndex.set(Number(id), this.paramGroups[i].params[j])));
     const state = new Map<Tensor, ParamState>();
-    tidy(() => noGrad(() => {
-      for (const [key, value] of Object.entries(stateDict.state)) {
-        const param = byIndex.get(Number(key));
-        if (param === undefined) throw new ShapeError(`${this.name}.loadStateDict: expected state for parameters 0..${byIndex.size - 1}, but got state for ${key}`);
-        state.set(param, castState(param, value));
-      }
-    }));
+    tidy(() =>
+      noGrad(() => {
+        for (const [key, value] of Object.entries(stateDict.state)) {
+          const param = byIndex.get(Number(key));
+          if (param === undefined)
+            throw new ShapeError(
+              `${this.name}.loadStateDict: expected state for parameters 0..${byIndex.size - 1}, but got state for ${key}`,
+            );
+          state.set(param, castState(param, value));
+        }
+      }),
+    );
     this.disposeState();
     for (const [p, s] of state) this.state.set(p, s);
     this.paramGroups = saved.map((g, i) => {
@@ -206,7 +218,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
   dispose(): void {
     this.disposeState();
   }
-  [Symbol.dispose](): void { this.dispose(); }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 
   private disposeState(): void {
     for (const s of this.state.values()) for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
@@ -231,5 +245,8 @@ function castState(param: Tensor, saved: ParamState): ParamState {
 
 /** Throws a ConfigError unless `value` passes `ok`. */
 export function checkOption(component: string, name: string, value: number, ok: boolean, expected: string): void {
-  if (!ok) throw new ConfigError(`${component}: expected ${name} ${expected}, but got ${value}`, [{ path: name, message: `expected ${expected}` }]);
+  if (!ok)
+    throw new ConfigError(`${component}: expected ${name} ${expected}, but got ${value}`, [
+      { path: name, message: `expected ${expected}` },
+    ]);
 }

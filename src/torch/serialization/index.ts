@@ -30,7 +30,11 @@ const pthExtensions = new Set(['.pth', '.pt']);
 
 /** True for bytes that start like a zip archive or a legacy (pickle) torch.save file. */
 export function looksLikePth(bytes: Uint8Array): boolean {
-  const zip = bytes.byteLength >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+  const zip =
+    bytes.byteLength >= 4 &&
+    bytes[0] === 0x50 &&
+    bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
   const pickle = bytes.byteLength >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5;
   return zip || pickle;
 }
@@ -42,7 +46,8 @@ function selectPrefix(record: Record<string, Tensor>, select: string, source: st
     if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t;
     else t.dispose();
   }
-  if (Object.keys(out).length === 0) throw new SerializationError(`load: ${source}: expected tensors under '${select}' (option select), but got none`);
+  if (Object.keys(out).length === 0)
+    throw new SerializationError(`load: ${source}: expected tensors under '${select}' (option select), but got none`);
   return out;
 }
 
@@ -57,7 +62,10 @@ export function load(path: string, options: LoadOptions = {}): Record<string, Te
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new SerializationError(`load: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new SerializationError(
+      `load: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   if (looksLikePth(bytes) || pthExtensions.has(extname(path).toLowerCase())) return parsePth(bytes, path, options);
   const { tensors } = parseSafetensors(bytes, path);
@@ -73,7 +81,9 @@ export function load(path: string, options: LoadOptions = {}): Record<string, Te
  */
 export function save(record: Record<string, Tensor>, path: string, metadata: Record<string, string> = {}): void {
   if (pthExtensions.has(extname(path).toLowerCase())) {
-    throw new SerializationError(`save: expected a .safetensors path, but got ${path}; writing .pth is not supported (PyTorch reads safetensors via safetensors.torch.load_file)`);
+    throw new SerializationError(
+      `save: expected a .safetensors path, but got ${path}; writing .pth is not supported (PyTorch reads safetensors via safetensors.torch.load_file)`,
+    );
   }
   saveSafetensors(record, path, metadata);
 }

@@ -41,10 +41,23 @@ export interface StorageClass extends PickleGlobal {
 }
 
 const storageClasses: Record<string, DType | null> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
-  BoolStorage: 'bool', ComplexFloatStorage: null, ComplexDoubleStorage: null, QInt8Storage: null, QUInt8Storage: null,
-  QInt32Storage: null, QUInt4x2Storage: null, QUInt2x4Storage: null,
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+  ComplexFloatStorage: null,
+  ComplexDoubleStorage: null,
+  QInt8Storage: null,
+  QUInt8Storage: null,
+  QInt32Storage: null,
+  QUInt4x2Storage: null,
+  QUInt2x4Storage: null,
 };
 
 function fail(source: string, expected: string, got: string): never {
@@ -61,15 +74,19 @@ function intTuple(source: string, what: string, value: unknown): number[] {
 /** Checks that every element the view can reach lies inside its storage, without allocating anything. */
 export function checkView(source: string, ref: TensorRef): void {
   const { size, stride, offset, storage } = ref;
-  if (size.length !== stride.length) fail(source, `as many strides as sizes`, `size [${size.join(', ')}] and stride [${stride.join(', ')}]`);
+  if (size.length !== stride.length)
+    fail(source, `as many strides as sizes`, `size [${size.join(', ')}] and stride [${stride.join(', ')}]`);
   if (size.length > 64) fail(source, 'at most 64 dimensions', `${size.length}`);
   let last = BigInt(offset);
   const empty = size.includes(0);
   for (let i = 0; i < size.length && !empty; i++) last += BigInt(size[i] - 1) * BigInt(stride[i]);
   const bound = empty ? BigInt(offset) <= BigInt(storage.numel) : last < BigInt(storage.numel);
   if (!bound) {
-    fail(source, `a view inside storage '${storage.key}' (${storage.numel} elements)`,
-      `offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}] reaching element ${last}`);
+    fail(
+      source,
+      `a view inside storage '${storage.key}' (${storage.numel} elements)`,
+      `offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}] reaching element ${last}`,
+    );
   }
 }
 
@@ -77,11 +94,18 @@ function rebuildTensor(source: string, args: readonly unknown[]): TensorRef {
   // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None)
   if (args.length < 6 || args.length > 7) fail(source, '6 or 7 arguments to _rebuild_tensor_v2', `${args.length}`);
   const [storage, offset, size, stride, requiresGrad, hooks] = args;
-  if (storage === null || typeof storage !== 'object' || !('bytes' in storage)) fail(source, 'a storage as the first argument of _rebuild_tensor_v2', describe(storage));
+  if (storage === null || typeof storage !== 'object' || !('bytes' in storage))
+    fail(source, 'a storage as the first argument of _rebuild_tensor_v2', describe(storage));
   if (!Number.isSafeInteger(offset) || (offset as number) < 0) fail(source, 'a non-negative storage offset', describe(offset));
   if (typeof requiresGrad !== 'boolean') fail(source, 'requires_grad as a bool', describe(requiresGrad));
   if (hooks instanceof PickleDict && hooks.size > 0) fail(source, 'no backward hooks', `${hooks.size}`);
-  const ref = new TensorRef(storage as StorageRef, offset as number, intTuple(source, 'size', size), intTuple(source, 'stride', stride), requiresGrad);
+  const ref = new TensorRef(
+    storage as StorageRef,
+    offset as number,
+    intTuple(source, 'size', size),
+    intTuple(source, 'stride', stride),
+    requiresGrad,
+  );
   checkView(source, ref);
   return ref;
 }
@@ -123,13 +147,17 @@ export function pthGlobals(source: string): Map<string, PickleGlobal> {
 
 /** The storage a persistent id `('storage', torch.XStorage, key, location, numel)` names; `read` returns the entry's bytes. */
 export function storageFromPid(source: string, pid: unknown, read: (key: string) => Uint8Array): StorageRef {
-  if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') fail(source, "a persistent id ('storage', type, key, location, numel)", describe(pid));
+  if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage')
+    fail(source, "a persistent id ('storage', type, key, location, numel)", describe(pid));
   const [, type, key, location, numel] = pid as unknown[];
   const storageType = type instanceof PickleGlobalRef ? (type.global as Partial<StorageClass>) : undefined;
   if (storageType?.storageDtype === undefined) fail(source, 'a storage class such as torch.FloatStorage', describe(type));
   const dtype = storageType.storageDtype;
   if (dtype === null) {
-    const supported = Object.entries(storageClasses).filter(([, d]) => d !== null).map(([n, d]) => `${n} (${d})`).join(', ');
+    const supported = Object.entries(storageClasses)
+      .filter(([, d]) => d !== null)
+      .map(([n, d]) => `${n} (${d})`)
+      .join(', ');
     fail(source, `a storage of a supported dtype: ${supported}`, describe(type));
   }
   if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) fail(source, 'a storage key of letters and digits', describe(key));
@@ -138,7 +166,11 @@ export function storageFromPid(source: string, pid: unknown, read: (key: string)
   const bytes = read(key);
   const expected = (numel as number) * elementSize(dtype);
   if (bytes.byteLength !== expected) {
-    fail(source, `${expected} bytes in storage '${key}' (${numel} ${dtype} elements)`, `${bytes.byteLength} bytes (the file is truncated or damaged)`);
+    fail(
+      source,
+      `${expected} bytes in storage '${key}' (${numel} ${dtype} elements)`,
+      `${bytes.byteLength} bytes (the file is truncated or damaged)`,
+    );
   }
   // libtorch assumes bools are 0 or 1; other bytes are undefined behaviour in its kernels.
   if (dtype === 'bool' && bytes.some((b) => b > 1)) fail(source, `storage '${key}' (bool) to hold only bytes 0 and 1`, 'other bytes');

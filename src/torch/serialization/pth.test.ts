@@ -33,18 +33,31 @@ function assertMatchesReference(pthName: string, referenceName = pthName): Recor
 }
 
 function rejects(name: string, pattern: RegExp): void {
-  assert.throws(() => loadPth(join(fixtures, name)), (error: unknown) => {
-    assert.ok(error instanceof SerializationError, String(error));
-    assert.match(error.message, /expected .*, but got /);
-    assert.ok(error.message.includes(name), `the message names the file: ${error.message}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => loadPth(join(fixtures, name)),
+    (error: unknown) => {
+      assert.ok(error instanceof SerializationError, String(error));
+      assert.match(error.message, /expected .*, but got /);
+      assert.ok(error.message.includes(name), `the message names the file: ${error.message}`);
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 void test('a Sequential state dict (OrderedDict with _metadata, int64 num_batches_tracked) loads in order', () => {
   const sd = assertMatchesReference('sequential');
-  assert.deepEqual(Object.keys(sd), ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked', '2.weight', '2.bias']);
+  assert.deepEqual(Object.keys(sd), [
+    '0.weight',
+    '0.bias',
+    '1.weight',
+    '1.bias',
+    '1.running_mean',
+    '1.running_var',
+    '1.num_batches_tracked',
+    '2.weight',
+    '2.bias',
+  ]);
   assert.equal(sd['1.num_batches_tracked'].dtype, 'int64');
   assert.equal(sd['1.num_batches_tracked'].item(), 1);
   assert.equal(sd['0.weight'].requiresGrad, false);
@@ -82,7 +95,10 @@ void test('nested dicts, lists and tuples flatten to dotted names; non-tensors a
   const selected = loadPth(join(fixtures, 'nested.pth'), { select: 'state_dict' });
   assert.deepEqual(Object.keys(selected), ['weight', 'bias']);
   disposeAll(selected);
-  assert.throws(() => loadPth(join(fixtures, 'nested.pth'), { select: 'model' }), /tensors under 'model' \(option select\), but got none; top-level names are state_dict, optimizer, pair, parameter/);
+  assert.throws(
+    () => loadPth(join(fixtures, 'nested.pth'), { select: 'model' }),
+    /tensors under 'model' \(option select\), but got none; top-level names are state_dict, optimizer, pair, parameter/,
+  );
   const single = loadPth(join(fixtures, 'single.pth'));
   assert.deepEqual(Object.keys(single), ['']);
   assert.deepEqual(single[''].shape, [3, 2]);
@@ -123,25 +139,33 @@ void test('bytes damaged after saving: truncation, a flipped byte, not a zip', (
 const python = '/usr/bin/python3';
 const hasTorchvision = existsSync(python) && spawnSync(python, ['-c', 'import torchvision'], { stdio: 'ignore' }).status === 0;
 
-void test('torchvision resnet18 state dict: 122 keys, shapes and values equal to a safetensors copy', { skip: !hasTorchvision && 'needs /usr/bin/python3 with torchvision' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'resnet18-'));
-  try {
-    const made = spawnSync(python, [script, 'resnet18', dir], { encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
-    const sd = loadPth(join(dir, 'resnet18.pth'));
-    const { tensors: reference } = loadSafetensors(join(dir, 'resnet18.safetensors'));
-    assert.equal(Object.keys(sd).length, 122);
-    assert.deepEqual(Object.keys(sd).sort(), Object.keys(reference).sort());
-    assert.deepEqual(sd['conv1.weight'].shape, [64, 3, 7, 7]);
-    assert.deepEqual(sd['fc.weight'].shape, [1000, 512]);
-    assert.equal(sd['layer4.1.bn2.num_batches_tracked'].dtype, 'int64');
-    for (const [name, expected] of Object.entries(reference)) {
-      assert.deepEqual(sd[name].shape, expected.shape, name);
-      assert.equal(sd[name].dtype, expected.dtype, name);
-      assert.equal(tidy(() => sd[name].eq(expected).all().item()), 1, name);
+void test(
+  'torchvision resnet18 state dict: 122 keys, shapes and values equal to a safetensors copy',
+  { skip: !hasTorchvision && 'needs /usr/bin/python3 with torchvision' },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resnet18-'));
+    try {
+      const made = spawnSync(python, [script, 'resnet18', dir], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const sd = loadPth(join(dir, 'resnet18.pth'));
+      const { tensors: reference } = loadSafetensors(join(dir, 'resnet18.safetensors'));
+      assert.equal(Object.keys(sd).length, 122);
+      assert.deepEqual(Object.keys(sd).sort(), Object.keys(reference).sort());
+      assert.deepEqual(sd['conv1.weight'].shape, [64, 3, 7, 7]);
+      assert.deepEqual(sd['fc.weight'].shape, [1000, 512]);
+      assert.equal(sd['layer4.1.bn2.num_batches_tracked'].dtype, 'int64');
+      for (const [name, expected] of Object.entries(reference)) {
+        assert.deepEqual(sd[name].shape, expected.shape, name);
+        assert.equal(sd[name].dtype, expected.dtype, name);
+        assert.equal(
+          tidy(() => sd[name].eq(expected).all().item()),
+          1,
+          name,
+        );
+      }
+      disposeAll(sd, reference);
+    } finally {
+      rmSync(dir, { recursive: true });
     }
-    disposeAll(sd, reference);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
-});
+  },
+);

@@ -81,7 +81,8 @@ function unpickleArchive(zip: ZipArchive, prefix: string, source: string): unkno
     if (seen.dtype !== storage.dtype) fail(source, `storage '${storage.key}' to keep dtype ${seen.dtype}`, storage.dtype);
     return seen;
   };
-  const allowedSummary = 'collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.Size, torch.<Type>Storage';
+  const allowedSummary =
+    'collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.Size, torch.<Type>Storage';
   return unpickle(zip.read(`${prefix}/data.pkl`), { source, globals: pthGlobals(source), persistentLoad, allowedSummary });
 }
 
@@ -96,9 +97,11 @@ function flatten(root: unknown, source: string): Map<string, TensorRef> {
       out.set(name, value);
       return;
     }
-    const children: [unknown, unknown][] | undefined = value instanceof PickleDict ? [...value] : Array.isArray(value) ? value.map((v, i) => [i, v]) : undefined;
+    const children: [unknown, unknown][] | undefined =
+      value instanceof PickleDict ? [...value] : Array.isArray(value) ? value.map((v, i) => [i, v]) : undefined;
     if (children === undefined) return; // a number, string, None, ...: not a tensor, dropped
-    if (depth > maxDepth || path.has(value)) fail(source, `containers nested at most ${maxDepth} deep and without cycles`, 'deeper or cyclic data');
+    if (depth > maxDepth || path.has(value))
+      fail(source, `containers nested at most ${maxDepth} deep and without cycles`, 'deeper or cyclic data');
     path.add(value);
     for (const [key, child] of children) visit(child, name === '' ? String(key) : `${name}.${String(key)}`, depth + 1);
     path.delete(value);
@@ -178,7 +181,10 @@ export function loadPth(path: string, options: PthOptions = {}): Record<string, 
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new SerializationError(`pth: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new SerializationError(
+      `pth: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   return parsePth(bytes, path, options);
 }

@@ -18,12 +18,15 @@ function file(header: unknown, data: Uint8Array = new Uint8Array(0), headerText 
 }
 
 function rejects(bytes: Uint8Array, pattern: RegExp): void {
-  assert.throws(() => parseSafetensors(bytes, 'bad.safetensors'), (error: unknown) => {
-    assert.ok(error instanceof SerializationError, String(error));
-    assert.match(error.message, /^safetensors: bad\.safetensors: expected .*, but got /);
-    assert.match(error.message, pattern);
-    return true;
-  });
+  assert.throws(
+    () => parseSafetensors(bytes, 'bad.safetensors'),
+    (error: unknown) => {
+      assert.ok(error instanceof SerializationError, String(error));
+      assert.match(error.message, /^safetensors: bad\.safetensors: expected .*, but got /);
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
 }
 
 void test('reads the file PyTorch wrote: every dtype with its exact values', () => {
@@ -33,7 +36,10 @@ void test('reads the file PyTorch wrote: every dtype with its exact values', () 
   assert.deepEqual(tensors.int32.data(), new Int32Array([-(2 ** 31), 2 ** 31 - 1, 7]));
   assert.deepEqual(tensors.int16.data(), new Int16Array([-(2 ** 15), 2 ** 15 - 1]));
   assert.deepEqual(tensors.int8.data(), new Int8Array([-128, 127, -1]));
-  assert.deepEqual(tensors.uint8.toArray(), [[0, 255], [128, 1]]);
+  assert.deepEqual(tensors.uint8.toArray(), [
+    [0, 255],
+    [128, 1],
+  ]);
   assert.deepEqual(tensors.bool.toArray(), [true, false, true]);
   // float16 / bfloat16 widen exactly: these are the nearest representable values PyTorch stored.
   assert.deepEqual(tensors.float16.data(), new Float32Array([0.0999755859375, -65504, 5.960464477539063e-8, 1]));
@@ -61,12 +67,22 @@ void test('round trip keeps dtype, shape, bytes and metadata for every dtype', (
 void test('saveSafetensors writes atomically and a non-contiguous tensor is saved as its values', () => {
   const dir = mkdtempSync(join(tmpdir(), 'st-'));
   try {
-    const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float32' },
+    );
     const xt = x.t();
     saveSafetensors({ xt }, join(dir, 'a.safetensors'));
     assert.deepEqual(readdirSync(dir), ['a.safetensors']);
     const { tensors } = loadSafetensors(join(dir, 'a.safetensors'));
-    assert.deepEqual(tensors.xt.toArray(), [[1, 4], [2, 5], [3, 6]]);
+    assert.deepEqual(tensors.xt.toArray(), [
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     for (const t of [x, xt, tensors.xt]) t.dispose();
   } finally {
     rmSync(dir, { recursive: true });
@@ -101,7 +117,10 @@ void test('malformed files each get a SerializationError naming the problem', ()
   rejects(file({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32(2)), /to span 12 bytes, but got data_offsets \[0, 8\]/);
   rejects(file({ a: { dtype: 'F32', shape: [2 ** 30, 2 ** 30], data_offsets: [0, 8] } }, f32(2)), /to span/);
   rejects(file({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, f32(2)), /end inside the 8-byte data section/);
-  rejects(file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(2)), /an overlap/);
+  rejects(
+    file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(2)),
+    /an overlap/,
+  );
   rejects(file({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(2)), /a gap/);
   rejects(file({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2)), /whole 8-byte data section, but got 4 bytes covered/);
   rejects(file({ __metadata__: ['x'] }), /__metadata__ as an object of strings/);
@@ -115,7 +134,10 @@ void test('an empty record and a missing file', () => {
   try {
     writeFileSync(join(dir, 'empty.safetensors'), new Uint8Array(0));
     assert.throws(() => loadSafetensors(join(dir, 'empty.safetensors')), /at least 8 bytes \(the header length\), but got a 0-byte file/);
-    assert.throws(() => loadSafetensors(join(dir, 'missing.safetensors')), (e: unknown) => e instanceof SerializationError && /ENOENT/.test(e.message));
+    assert.throws(
+      () => loadSafetensors(join(dir, 'missing.safetensors')),
+      (e: unknown) => e instanceof SerializationError && /ENOENT/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -16,8 +16,16 @@ import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 
 const toFileDtype: Record<DType, string> = {
-  float32: 'F32', float64: 'F64', float16: 'F16', bfloat16: 'BF16', int64: 'I64', int32: 'I32',
-  int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float64: 'F64',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 const fromFileDtype = new Map(Object.entries(toFileDtype).map(([k, v]) => [v, k as DType]));
 const itemSize: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -39,14 +47,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-interface Entry { name: string; dtype: string; shape: number[]; begin: number; end: number }
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
 
 function parseHeader(bytes: Uint8Array, source: string): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
   if (bytes.byteLength < 8) fail(source, 'at least 8 bytes (the header length)', `a ${bytes.byteLength}-byte file`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(Math.min(maxHeaderBytes, bytes.byteLength - 8))) {
-    fail(source, `a header length within the ${bytes.byteLength}-byte file and at most ${maxHeaderBytes}`, `${headerLength} (a truncated or foreign file)`);
+    fail(
+      source,
+      `a header length within the ${bytes.byteLength}-byte file and at most ${maxHeaderBytes}`,
+      `${headerLength} (a truncated or foreign file)`,
+    );
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
@@ -75,7 +93,8 @@ function parseHeader(bytes: Uint8Array, source: string): { entries: Entry[]; met
 }
 
 function checkEntry(name: string, value: unknown, dataLength: number, source: string): Entry {
-  if (!isPlainObject(value)) fail(source, `tensor '${name}' as an object { dtype, shape, data_offsets }`, JSON.stringify(value)?.slice(0, 40) ?? String(value));
+  if (!isPlainObject(value))
+    fail(source, `tensor '${name}' as an object { dtype, shape, data_offsets }`, JSON.stringify(value)?.slice(0, 40) ?? String(value));
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   if (typeof v.dtype !== 'string' || !fromFileDtype.has(v.dtype)) {
     fail(source, `tensor '${name}' to have a dtype among ${[...fromFileDtype.keys()].join(', ')}`, JSON.stringify(v.dtype) ?? 'none');
@@ -102,7 +121,12 @@ function checkCoverage(entries: Entry[], dataLength: number, source: string): vo
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let position = 0;
   for (const e of sorted) {
-    if (e.begin !== position) fail(source, `tensor '${e.name}' to start at byte ${position}, where the previous tensor ends`, `${e.begin} (${e.begin < position ? 'an overlap' : 'a gap'})`);
+    if (e.begin !== position)
+      fail(
+        source,
+        `tensor '${e.name}' to start at byte ${position}, where the previous tensor ends`,
+        `${e.begin} (${e.begin < position ? 'an overlap' : 'a gap'})`,
+      );
     position = e.end;
   }
   if (position !== dataLength) fail(source, `tensors covering the whole ${dataLength}-byte data section`, `${position} bytes covered`);
@@ -115,7 +139,8 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
   const slices = entries.map((e) => bytes.subarray(dataStart + e.begin, dataStart + e.end));
   // libtorch assumes bools are 0 or 1 (other bytes are undefined behaviour in its kernels): check before making anything.
   entries.forEach((e, i) => {
-    if (e.dtype === 'BOOL' && slices[i].some((b) => b > 1)) fail(source, `tensor '${e.name}' (BOOL) to hold only bytes 0 and 1`, 'other bytes');
+    if (e.dtype === 'BOOL' && slices[i].some((b) => b > 1))
+      fail(source, `tensor '${e.name}' (BOOL) to hold only bytes 0 and 1`, 'other bytes');
   });
   entries.forEach((e, i) => {
     tensors[e.name] = new Tensor(native.fromBuffer(slices[i], e.shape, dtypeCode(fromFileDtype.get(e.dtype)!)));
@@ -129,7 +154,10 @@ export function loadSafetensors(path: string): SafetensorsContent {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new SerializationError(`safetensors: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new SerializationError(
+      `safetensors: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseSafetensors(bytes, path);
 }
@@ -144,7 +172,8 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   }
   for (const name of Object.keys(tensors).sort()) {
     const t = tensors[name];
-    if (name === '__metadata__' || !(t instanceof Tensor)) fail('<serialize>', `a Tensor named other than __metadata__`, `'${name}': ${String(t)}`);
+    if (name === '__metadata__' || !(t instanceof Tensor))
+      fail('<serialize>', `a Tensor named other than __metadata__`, `'${name}': ${String(t)}`);
     const bytes = new Uint8Array(native.toBuffer(t.handle));
     header[name] = { dtype: toFileDtype[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.byteLength] };
     blobs.push(bytes);
@@ -167,6 +196,9 @@ export function saveSafetensors(tensors: Record<string, Tensor>, path: string, m
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw new SerializationError(`safetensors: expected to write ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new SerializationError(
+      `safetensors: expected to write ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
 }

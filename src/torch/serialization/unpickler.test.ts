@@ -15,15 +15,20 @@ const run = (b: Uint8Array, globals = none): unknown => unpickle(b, { source: 't
 
 void test('numbers: BININT1/2, BININT, LONG1 (to bigint past 2^53), BINFLOAT, INT text', () => {
   // [1, 300, -3, 2**70, -1, 1.5, True]  as  PROTO 2, EMPTY_LIST, MARK, ..., APPENDS, STOP
-  const pickle = bytes([0x80, 2, 0x5d, 0x28, 0x4b, 1, 0x4d, 0x2c, 0x01, 0x4a, 0xfd, 0xff, 0xff, 0xff],
-    [0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0x40], [0x8a, 1, 0xff], [0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0], 'I01\n', [0x65, 0x2e]);
+  const pickle = bytes(
+    [0x80, 2, 0x5d, 0x28, 0x4b, 1, 0x4d, 0x2c, 0x01, 0x4a, 0xfd, 0xff, 0xff, 0xff],
+    [0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0x40],
+    [0x8a, 1, 0xff],
+    [0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0],
+    'I01\n',
+    [0x65, 0x2e],
+  );
   assert.deepEqual(run(pickle), [1, 300, -3, 2n ** 70n, -1, 1.5, true]);
 });
 
 void test('containers: tuples are frozen, dicts are PickleDicts in order, memo and DUP', () => {
   // d = {'b': (1,), 'a': []}; [d, d]  using BINPUT / BINGET
-  const pickle = bytes([0x80, 2, 0x7d, 0x71, 0], [0x28, 0x8c, 1], 'b', [0x4b, 1, 0x85, 0x8c, 1], 'a', [0x5d, 0x75],
-    [0x68, 0, 0x86, 0x2e]);
+  const pickle = bytes([0x80, 2, 0x7d, 0x71, 0], [0x28, 0x8c, 1], 'b', [0x4b, 1, 0x85, 0x8c, 1], 'a', [0x5d, 0x75], [0x68, 0, 0x86, 0x2e]);
   const value = run(pickle) as unknown[];
   assert.ok(Object.isFrozen(value));
   const [d1, d2] = value as [PickleDict, PickleDict];
@@ -62,7 +67,11 @@ void test('malformed pickles: unknown opcode, truncation, empty stack, bad memo,
     [bytes([0x80, 2, 0x4e, 0x51, 0x2e]), /no persistent ids, but got one/],
   ];
   for (const [pickle, pattern] of cases) {
-    assert.throws(() => run(pickle), (e: unknown) => e instanceof SerializationError && pattern.test(e.message), String(pattern));
+    assert.throws(
+      () => run(pickle),
+      (e: unknown) => e instanceof SerializationError && pattern.test(e.message),
+      String(pattern),
+    );
   }
 });
 

@@ -37,7 +37,10 @@ export interface UnpickleOptions {
 
 /** A global the allowlist resolved; REDUCE calls it, and persistent ids may carry it (storage classes). */
 export class PickleGlobalRef {
-  constructor(readonly qualifiedName: string, readonly global: PickleGlobal) {}
+  constructor(
+    readonly qualifiedName: string,
+    readonly global: PickleGlobal,
+  ) {}
 }
 
 /**
@@ -59,7 +62,10 @@ class Machine {
   marks: number[] = [];
   memo = new Map<number, unknown>();
 
-  constructor(readonly bytes: Uint8Array, readonly options: UnpickleOptions) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly options: UnpickleOptions,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.source = options.source ?? '<pickle>';
   }
@@ -76,16 +82,27 @@ class Machine {
     this.pos += n;
     return at;
   }
-  u8(): number { return this.view.getUint8(this.take(1)); }
-  u16(): number { return this.view.getUint16(this.take(2), true); }
-  u32(): number { return this.view.getUint32(this.take(4), true); }
-  i32(): number { return this.view.getInt32(this.take(4), true); }
+  u8(): number {
+    return this.view.getUint8(this.take(1));
+  }
+  u16(): number {
+    return this.view.getUint16(this.take(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.take(4), true);
+  }
+  i32(): number {
+    return this.view.getInt32(this.take(4), true);
+  }
   u64(): number {
     const value = this.view.getBigUint64(this.take(8), true);
     if (value > BigInt(this.bytes.byteLength)) this.fail('a length inside the pickle', String(value));
     return Number(value);
   }
-  raw(n: number): Uint8Array { const at = this.take(n); return this.bytes.subarray(at, at + n); }
+  raw(n: number): Uint8Array {
+    const at = this.take(n);
+    return this.bytes.subarray(at, at + n);
+  }
   text(n: number): string {
     const raw = this.raw(n);
     try {
@@ -118,7 +135,8 @@ class Machine {
     for (;;) {
       const at = this.pos;
       const op = this.u8();
-      if (op === 0x2e) { // STOP
+      if (op === 0x2e) {
+        // STOP
         if (this.stack.length !== 1 || this.marks.length > 0) this.fail('one value on the stack at STOP', `${this.stack.length}`, at);
         return this.stack[0];
       }
@@ -137,36 +155,97 @@ class Machine {
   simple(op: number): boolean {
     const s = this.stack;
     switch (op) {
-      case 0x80: { const p = this.u8(); if (p > 5) this.fail('pickle protocol 2 to 5', `protocol ${p}`); return true; } // PROTO
-      case 0x95: this.take(8); return true; // FRAME: the length is a hint only
-      case 0x28: this.marks.push(s.length); return true; // MARK
-      case 0x30: this.pop(); return true; // POP
-      case 0x31: this.popMark(); return true; // POP_MARK
-      case 0x32: s.push(this.top()); return true; // DUP
-      case 0x4e: s.push(null); return true; // NONE
-      case 0x88: s.push(true); return true; // NEWTRUE
-      case 0x89: s.push(false); return true; // NEWFALSE
-      case 0x4b: s.push(this.u8()); return true; // BININT1
-      case 0x4d: s.push(this.u16()); return true; // BININT2
-      case 0x4a: s.push(this.i32()); return true; // BININT
-      case 0x8a: s.push(this.long(this.u8())); return true; // LONG1
-      case 0x8b: s.push(this.long(this.u32())); return true; // LONG4 (long() caps the length)
-      case 0x49: s.push(this.textInt(this.line())); return true; // INT
-      case 0x47: s.push(this.view.getFloat64(this.take(8), false)); return true; // BINFLOAT (big-endian)
-      case 0x58: s.push(this.text(this.u32())); return true; // BINUNICODE
-      case 0x8c: s.push(this.text(this.u8())); return true; // SHORT_BINUNICODE
-      case 0x8d: s.push(this.text(this.u64())); return true; // BINUNICODE8
-      case 0x43: s.push(this.raw(this.u8()).slice()); return true; // SHORT_BINBYTES
-      case 0x42: s.push(this.raw(this.u32()).slice()); return true; // BINBYTES
-      case 0x8e: s.push(this.raw(this.u64()).slice()); return true; // BINBYTES8
-      case 0x71: this.memo.set(this.u8(), this.top()); return true; // BINPUT
-      case 0x72: this.memo.set(this.u32(), this.top()); return true; // LONG_BINPUT
-      case 0x70: this.memo.set(this.memoIndex(this.line()), this.top()); return true; // PUT
-      case 0x94: this.memo.set(this.memo.size, this.top()); return true; // MEMOIZE
-      case 0x68: s.push(this.recall(this.u8())); return true; // BINGET
-      case 0x6a: s.push(this.recall(this.u32())); return true; // LONG_BINGET
-      case 0x67: s.push(this.recall(this.memoIndex(this.line()))); return true; // GET
-      default: return false;
+      case 0x80: {
+        const p = this.u8();
+        if (p > 5) this.fail('pickle protocol 2 to 5', `protocol ${p}`);
+        return true;
+      } // PROTO
+      case 0x95:
+        this.take(8);
+        return true; // FRAME: the length is a hint only
+      case 0x28:
+        this.marks.push(s.length);
+        return true; // MARK
+      case 0x30:
+        this.pop();
+        return true; // POP
+      case 0x31:
+        this.popMark();
+        return true; // POP_MARK
+      case 0x32:
+        s.push(this.top());
+        return true; // DUP
+      case 0x4e:
+        s.push(null);
+        return true; // NONE
+      case 0x88:
+        s.push(true);
+        return true; // NEWTRUE
+      case 0x89:
+        s.push(false);
+        return true; // NEWFALSE
+      case 0x4b:
+        s.push(this.u8());
+        return true; // BININT1
+      case 0x4d:
+        s.push(this.u16());
+        return true; // BININT2
+      case 0x4a:
+        s.push(this.i32());
+        return true; // BININT
+      case 0x8a:
+        s.push(this.long(this.u8()));
+        return true; // LONG1
+      case 0x8b:
+        s.push(this.long(this.u32()));
+        return true; // LONG4 (long() caps the length)
+      case 0x49:
+        s.push(this.textInt(this.line()));
+        return true; // INT
+      case 0x47:
+        s.push(this.view.getFloat64(this.take(8), false));
+        return true; // BINFLOAT (big-endian)
+      case 0x58:
+        s.push(this.text(this.u32()));
+        return true; // BINUNICODE
+      case 0x8c:
+        s.push(this.text(this.u8()));
+        return true; // SHORT_BINUNICODE
+      case 0x8d:
+        s.push(this.text(this.u64()));
+        return true; // BINUNICODE8
+      case 0x43:
+        s.push(this.raw(this.u8()).slice());
+        return true; // SHORT_BINBYTES
+      case 0x42:
+        s.push(this.raw(this.u32()).slice());
+        return true; // BINBYTES
+      case 0x8e:
+        s.push(this.raw(this.u64()).slice());
+        return true; // BINBYTES8
+      case 0x71:
+        this.memo.set(this.u8(), this.top());
+        return true; // BINPUT
+      case 0x72:
+        this.memo.set(this.u32(), this.top());
+        return true; // LONG_BINPUT
+      case 0x70:
+        this.memo.set(this.memoIndex(this.line()), this.top());
+        return true; // PUT
+      case 0x94:
+        this.memo.set(this.memo.size, this.top());
+        return true; // MEMOIZE
+      case 0x68:
+        s.push(this.recall(this.u8()));
+        return true; // BINGET
+      case 0x6a:
+        s.push(this.recall(this.u32()));
+        return true; // LONG_BINGET
+      case 0x67:
+        s.push(this.recall(this.memoIndex(this.line())));
+        return true; // GET
+      default:
+        return false;
     }
   }
 
@@ -174,20 +253,68 @@ class Machine {
   containers(op: number): boolean {
     const s = this.stack;
     switch (op) {
-      case 0x5d: s.push([]); return true; // EMPTY_LIST
-      case 0x6c: s.push(this.popMark()); return true; // LIST
-      case 0x29: s.push(Object.freeze([])); return true; // EMPTY_TUPLE
-      case 0x74: s.push(Object.freeze(this.popMark())); return true; // TUPLE
-      case 0x85: { const a = this.pop(); s.push(Object.freeze([a])); return true; } // TUPLE1
-      case 0x86: { const b = this.pop(); const a = this.pop(); s.push(Object.freeze([a, b])); return true; } // TUPLE2
-      case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); s.push(Object.freeze([a, b, c])); return true; } // TUPLE3
-      case 0x7d: s.push(new PickleDict()); return true; // EMPTY_DICT
-      case 0x64: { const items = this.popMark(); s.push(this.setItems(new PickleDict(), items)); return true; } // DICT
-      case 0x61: { const v = this.pop(); this.list(this.top()).push(v); return true; } // APPEND
-      case 0x65: { const items = this.popMark(); const list = this.list(this.top()); for (const v of items) list.push(v); return true; } // APPENDS
-      case 0x73: { const v = this.pop(); const k = this.pop(); this.setItems(this.top(), [k, v]); return true; } // SETITEM
-      case 0x75: { const items = this.popMark(); this.setItems(this.top(), items); return true; } // SETITEMS
-      default: return false;
+      case 0x5d:
+        s.push([]);
+        return true; // EMPTY_LIST
+      case 0x6c:
+        s.push(this.popMark());
+        return true; // LIST
+      case 0x29:
+        s.push(Object.freeze([]));
+        return true; // EMPTY_TUPLE
+      case 0x74:
+        s.push(Object.freeze(this.popMark()));
+        return true; // TUPLE
+      case 0x85: {
+        const a = this.pop();
+        s.push(Object.freeze([a]));
+        return true;
+      } // TUPLE1
+      case 0x86: {
+        const b = this.pop();
+        const a = this.pop();
+        s.push(Object.freeze([a, b]));
+        return true;
+      } // TUPLE2
+      case 0x87: {
+        const c = this.pop();
+        const b = this.pop();
+        const a = this.pop();
+        s.push(Object.freeze([a, b, c]));
+        return true;
+      } // TUPLE3
+      case 0x7d:
+        s.push(new PickleDict());
+        return true; // EMPTY_DICT
+      case 0x64: {
+        const items = this.popMark();
+        s.push(this.setItems(new PickleDict(), items));
+        return true;
+      } // DICT
+      case 0x61: {
+        const v = this.pop();
+        this.list(this.top()).push(v);
+        return true;
+      } // APPEND
+      case 0x65: {
+        const items = this.popMark();
+        const list = this.list(this.top());
+        for (const v of items) list.push(v);
+        return true;
+      } // APPENDS
+      case 0x73: {
+        const v = this.pop();
+        const k = this.pop();
+        this.setItems(this.top(), [k, v]);
+        return true;
+      } // SETITEM
+      case 0x75: {
+        const items = this.popMark();
+        this.setItems(this.top(), items);
+        return true;
+      } // SETITEMS
+      default:
+        return false;
     }
   }
 
@@ -195,23 +322,47 @@ class Machine {
   objects(op: number, at: number): boolean {
     const s = this.stack;
     switch (op) {
-      case 0x63: { const module = this.line(); const name = this.line(); s.push(this.resolve(module, name, at)); return true; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
-        const name = this.pop(); const module = this.pop();
-        if (typeof module !== 'string' || typeof name !== 'string') this.fail('two strings for STACK_GLOBAL', `${typeof module} and ${typeof name}`, at);
+      case 0x63: {
+        const module = this.line();
+        const name = this.line();
+        s.push(this.resolve(module, name, at));
+        return true;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = this.pop();
+        const module = this.pop();
+        if (typeof module !== 'string' || typeof name !== 'string')
+          this.fail('two strings for STACK_GLOBAL', `${typeof module} and ${typeof name}`, at);
         s.push(this.resolve(module, name, at));
         return true;
       }
-      case 0x52: { const args = this.pop(); const callable = this.pop(); s.push(this.call(callable, args, at)); return true; } // REDUCE
-      case 0x81: { const args = this.pop(); const cls = this.pop(); s.push(this.call(cls, args, at)); return true; } // NEWOBJ
-      case 0x62: { const state = this.pop(); this.build(this.top(), state, at); return true; } // BUILD
-      case 0x51: { // BINPERSID
+      case 0x52: {
+        const args = this.pop();
+        const callable = this.pop();
+        s.push(this.call(callable, args, at));
+        return true;
+      } // REDUCE
+      case 0x81: {
+        const args = this.pop();
+        const cls = this.pop();
+        s.push(this.call(cls, args, at));
+        return true;
+      } // NEWOBJ
+      case 0x62: {
+        const state = this.pop();
+        this.build(this.top(), state, at);
+        return true;
+      } // BUILD
+      case 0x51: {
+        // BINPERSID
         const pid = this.pop();
         if (this.options.persistentLoad === undefined) this.fail('no persistent ids', 'one', at);
         s.push(this.options.persistentLoad(pid));
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 

@@ -11,7 +11,10 @@ const firstCentral = good.readUInt32LE(eocd + 16);
 const body = good.subarray(0, firstCentral + good.readUInt32LE(eocd + 12));
 
 function rejects(bytes: Uint8Array, pattern: RegExp): void {
-  assert.throws(() => readZip(bytes, 'x.pth'), (e: unknown) => e instanceof SerializationError && /^zip: x\.pth: expected .*, but got /.test(e.message) && pattern.test(e.message));
+  assert.throws(
+    () => readZip(bytes, 'x.pth'),
+    (e: unknown) => e instanceof SerializationError && /^zip: x\.pth: expected .*, but got /.test(e.message) && pattern.test(e.message),
+  );
 }
 
 void test('reads the entries torch.save wrote, stored and CRC-checked', () => {
@@ -50,7 +53,10 @@ void test('a zip64 end-of-central-directory record is followed', () => {
 void test('damaged archives: unsupported method, encryption, multi-disk, bad offsets', () => {
   const method = Buffer.from(good);
   method.writeUInt16LE(12, firstCentral + 10); // bzip2
-  assert.throws(() => readZip(method, 'x.pth').read('sequential/data.pkl'), /compression method 0 \(stored\) or 8 \(deflate\) for 'sequential\/data\.pkl', but got method 12/);
+  assert.throws(
+    () => readZip(method, 'x.pth').read('sequential/data.pkl'),
+    /compression method 0 \(stored\) or 8 \(deflate\) for 'sequential\/data\.pkl', but got method 12/,
+  );
   const encrypted = Buffer.from(good);
   encrypted.writeUInt16LE(1, firstCentral + 8);
   rejects(encrypted, /an unencrypted entry 'sequential\/data\.pkl', but got an encrypted one/);
@@ -59,7 +65,10 @@ void test('damaged archives: unsupported method, encryption, multi-disk, bad off
   rejects(disks, /a single-disk archive, but got a multi-disk archive/);
   const offset = Buffer.from(good);
   offset.writeUInt32LE(good.byteLength - 10, firstCentral + 42);
-  assert.throws(() => readZip(offset, 'x.pth').read('sequential/data.pkl'), /the local header of 'sequential\/data\.pkl' at bytes .* but got it runs past the end/);
+  assert.throws(
+    () => readZip(offset, 'x.pth').read('sequential/data.pkl'),
+    /the local header of 'sequential\/data\.pkl' at bytes .* but got it runs past the end/,
+  );
   const size = Buffer.from(good);
   size.writeUInt32LE(0x7fffffff, firstCentral + 20);
   assert.throws(() => readZip(size, 'x.pth').read('sequential/data.pkl'), /the data of 'sequential\/data\.pkl' \(2147483647 bytes\)/);

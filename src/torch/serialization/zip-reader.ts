@@ -37,14 +37,25 @@ const centralSignature = 0x02014b50;
 const localSignature = 0x04034b50;
 
 class Cursor {
-  constructor(readonly view: DataView, readonly source: string) {}
+  constructor(
+    readonly view: DataView,
+    readonly source: string,
+  ) {}
   need(offset: number, length: number, what: string): void {
     if (offset < 0 || length < 0 || offset + length > this.view.byteLength) {
-      fail(this.source, `${what} at bytes ${offset}..${offset + length} inside the ${this.view.byteLength}-byte file`, 'it runs past the end');
+      fail(
+        this.source,
+        `${what} at bytes ${offset}..${offset + length} inside the ${this.view.byteLength}-byte file`,
+        'it runs past the end',
+      );
     }
   }
-  u16(offset: number): number { return this.view.getUint16(offset, true); }
-  u32(offset: number): number { return this.view.getUint32(offset, true); }
+  u16(offset: number): number {
+    return this.view.getUint16(offset, true);
+  }
+  u32(offset: number): number {
+    return this.view.getUint32(offset, true);
+  }
   u64(offset: number, what: string): number {
     const value = this.view.getBigUint64(offset, true);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) fail(this.source, `a ${what} below 2^53`, String(value));
@@ -62,10 +73,18 @@ function findEndOfCentralDirectory(c: Cursor): number {
   for (let at = length - 22; at >= Math.max(0, length - 22 - 0xffff); at--) {
     if (c.u32(at) === eocdSignature && at + 22 + c.u16(at + 20) === length) return at;
   }
-  return fail(c.source, 'a zip archive (an end-of-central-directory record)', length < 22 ? `a ${length}-byte file` : 'none; the file is not a zip archive or is truncated');
+  return fail(
+    c.source,
+    'a zip archive (an end-of-central-directory record)',
+    length < 22 ? `a ${length}-byte file` : 'none; the file is not a zip archive or is truncated',
+  );
 }
 
-interface Directory { count: number; offset: number; size: number }
+interface Directory {
+  count: number;
+  offset: number;
+  size: number;
+}
 
 function readDirectoryLocation(c: Cursor, eocd: number): Directory {
   if (c.u16(eocd + 4) !== 0 || c.u16(eocd + 6) !== 0) fail(c.source, 'a single-disk archive', 'a multi-disk archive');
@@ -77,7 +96,8 @@ function readDirectoryLocation(c: Cursor, eocd: number): Directory {
     if (locator < 0 || c.u32(locator) !== zip64LocatorSignature) fail(c.source, 'a zip64 end-of-central-directory locator', 'none');
     const record = c.u64(locator + 8, 'zip64 record offset');
     c.need(record, 56, 'the zip64 end-of-central-directory record');
-    if (c.u32(record) !== zip64EocdSignature) fail(c.source, 'a zip64 end-of-central-directory record', `signature 0x${c.u32(record).toString(16)}`);
+    if (c.u32(record) !== zip64EocdSignature)
+      fail(c.source, 'a zip64 end-of-central-directory record', `signature 0x${c.u32(record).toString(16)}`);
     count = c.u64(record + 32, 'entry count');
     size = c.u64(record + 40, 'central directory size');
     offset = c.u64(record + 48, 'central directory offset');
@@ -114,7 +134,8 @@ function readDirectory(c: Cursor, directory: Directory): Map<string, ZipEntry> {
   const end = directory.offset + directory.size;
   for (let i = 0; i < directory.count; i++) {
     c.need(at, 46, `central directory entry ${i}`);
-    if (at + 46 > end || c.u32(at) !== centralSignature) fail(c.source, `central directory entry ${i} of ${directory.count}`, 'a damaged directory');
+    if (at + 46 > end || c.u32(at) !== centralSignature)
+      fail(c.source, `central directory entry ${i} of ${directory.count}`, 'a damaged directory');
     const nameLength = c.u16(at + 28);
     const extraLength = c.u16(at + 30);
     const commentLength = c.u16(at + 32);
@@ -122,7 +143,11 @@ function readDirectory(c: Cursor, directory: Directory): Map<string, ZipEntry> {
     const name = decoder.decode(new Uint8Array(c.view.buffer, c.view.byteOffset + at + 46, nameLength));
     if ((c.u16(at + 8) & 1) !== 0) fail(c.source, `an unencrypted entry '${name}'`, 'an encrypted one');
     const entry: ZipEntry = {
-      name, method: c.u16(at + 10), crc: c.u32(at + 16), compressedSize: c.u32(at + 20), size: c.u32(at + 24),
+      name,
+      method: c.u16(at + 10),
+      crc: c.u32(at + 16),
+      compressedSize: c.u32(at + 20),
+      size: c.u32(at + 24),
       localHeaderOffset: c.u32(at + 42),
     };
     applyZip64Extra(c, entry, at + 46 + nameLength, at + 46 + nameLength + extraLength);
@@ -135,7 +160,8 @@ function readDirectory(c: Cursor, directory: Directory): Map<string, ZipEntry> {
 function readEntry(c: Cursor, entry: ZipEntry): Uint8Array {
   const header = entry.localHeaderOffset;
   c.need(header, 30, `the local header of '${entry.name}'`);
-  if (c.u32(header) !== localSignature) fail(c.source, `a local header for '${entry.name}' at byte ${header}`, `signature 0x${c.u32(header).toString(16)}`);
+  if (c.u32(header) !== localSignature)
+    fail(c.source, `a local header for '${entry.name}' at byte ${header}`, `signature 0x${c.u32(header).toString(16)}`);
   const start = header + 30 + c.u16(header + 26) + c.u16(header + 28);
   c.need(start, entry.compressedSize, `the data of '${entry.name}' (${entry.compressedSize} bytes)`);
   const raw = new Uint8Array(c.view.buffer, c.view.byteOffset + start, entry.compressedSize);
@@ -145,17 +171,25 @@ function readEntry(c: Cursor, entry: ZipEntry): Uint8Array {
     bytes = raw;
   } else if (entry.method === 8) {
     // Deflate cannot expand more than ~1032:1; a larger claim is a lie, and would be a large allocation.
-    if (entry.size > entry.compressedSize * 1032 + 1024) fail(c.source, `at most 1032 bytes out per deflated byte in '${entry.name}'`, `${entry.size} from ${entry.compressedSize}`);
+    if (entry.size > entry.compressedSize * 1032 + 1024)
+      fail(c.source, `at most 1032 bytes out per deflated byte in '${entry.name}'`, `${entry.size} from ${entry.compressedSize}`);
     try {
       bytes = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) });
     } catch (error) {
-      throw new SerializationError(`zip: ${c.source}: expected deflate data for '${entry.name}', but got ${(error as Error).message}`, { cause: error });
+      throw new SerializationError(`zip: ${c.source}: expected deflate data for '${entry.name}', but got ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (bytes.byteLength !== entry.size) fail(c.source, `${entry.size} bytes after inflating '${entry.name}'`, `${bytes.byteLength}`);
   } else {
     return fail(c.source, `compression method 0 (stored) or 8 (deflate) for '${entry.name}'`, `method ${entry.method}`);
   }
-  if ((crc32(bytes) >>> 0) !== entry.crc) fail(c.source, `CRC-32 0x${entry.crc.toString(16)} for '${entry.name}'`, `0x${(crc32(bytes) >>> 0).toString(16)} (the file is damaged)`);
+  if (crc32(bytes) >>> 0 !== entry.crc)
+    fail(
+      c.source,
+      `CRC-32 0x${entry.crc.toString(16)} for '${entry.name}'`,
+      `0x${(crc32(bytes) >>> 0).toString(16)} (the file is damaged)`,
+    );
   return bytes;
 }
 

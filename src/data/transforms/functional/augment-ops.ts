@@ -6,16 +6,43 @@
  * applyAugmentOp(image, { op: 'Rotate', magnitude: 9, interpolation: 'nearest', fill: null });
  */
 import type { RawImage } from '../../image.js';
-import { adjustBrightness, adjustContrast, adjustSaturation, adjustSharpness, autocontrast, equalize, posterize, roundHalfEven, solarize } from './color.js';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustSaturation,
+  adjustSharpness,
+  autocontrast,
+  equalize,
+  posterize,
+  roundHalfEven,
+  solarize,
+} from './color.js';
 import { affine } from './geometry.js';
 
 /** Operation names, in torchvision's order (the order matters: ops are drawn by index). */
-export const augmentOps = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate', 'Brightness', 'Color',
-  'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize'] as const;
+export const augmentOps = [
+  'Identity',
+  'ShearX',
+  'ShearY',
+  'TranslateX',
+  'TranslateY',
+  'Rotate',
+  'Brightness',
+  'Color',
+  'Contrast',
+  'Sharpness',
+  'Posterize',
+  'Solarize',
+  'AutoContrast',
+  'Equalize',
+] as const;
 export type AugmentOp = (typeof augmentOps)[number];
 
 /** Magnitude bins of one op (`null`: the op takes none) and whether its sign is random. */
-export interface OpSpace { magnitudes: number[] | null; signed: boolean }
+export interface OpSpace {
+  magnitudes: number[] | null;
+  signed: boolean;
+}
 
 const linspace = (a: number, b: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => Math.fround(n === 1 ? a : a + ((b - a) * i) / (n - 1)));
@@ -63,24 +90,41 @@ export function trivialAugmentWideSpace(numBins: number): Record<AugmentOp, OpSp
 }
 
 /** One op with a signed magnitude: torchvision's `_apply_op`. `fill` null is zero padding. */
-export function applyAugmentOp(image: RawImage, options: { op: AugmentOp; magnitude: number; interpolation: 'nearest' | 'bilinear'; fill: readonly number[] | null }): RawImage {
+export function applyAugmentOp(
+  image: RawImage,
+  options: { op: AugmentOp; magnitude: number; interpolation: 'nearest' | 'bilinear'; fill: readonly number[] | null },
+): RawImage {
   const { op, magnitude: m, interpolation, fill } = options;
   const warp = { interpolation, fill };
   const shear = (Math.atan(m) * 180) / Math.PI;
   switch (op) {
-    case 'Identity': return image;
-    case 'ShearX': return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [shear, 0], center: [0, 0] }, warp);
-    case 'ShearY': return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [0, shear], center: [0, 0] }, warp);
-    case 'TranslateX': return affine(image, { angle: 0, translate: [Math.trunc(m), 0], scale: 1, shear: [0, 0] }, warp);
-    case 'TranslateY': return affine(image, { angle: 0, translate: [0, Math.trunc(m)], scale: 1, shear: [0, 0] }, warp);
-    case 'Rotate': return affine(image, { angle: -m, translate: [0, 0], scale: 1, shear: [0, 0] }, warp);
-    case 'Brightness': return adjustBrightness(image, 1 + m);
-    case 'Color': return adjustSaturation(image, 1 + m);
-    case 'Contrast': return adjustContrast(image, 1 + m);
-    case 'Sharpness': return adjustSharpness(image, 1 + m);
-    case 'Posterize': return posterize(image, Math.trunc(m));
-    case 'Solarize': return solarize(image, m);
-    case 'AutoContrast': return autocontrast(image);
-    case 'Equalize': return equalize(image);
+    case 'Identity':
+      return image;
+    case 'ShearX':
+      return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [shear, 0], center: [0, 0] }, warp);
+    case 'ShearY':
+      return affine(image, { angle: 0, translate: [0, 0], scale: 1, shear: [0, shear], center: [0, 0] }, warp);
+    case 'TranslateX':
+      return affine(image, { angle: 0, translate: [Math.trunc(m), 0], scale: 1, shear: [0, 0] }, warp);
+    case 'TranslateY':
+      return affine(image, { angle: 0, translate: [0, Math.trunc(m)], scale: 1, shear: [0, 0] }, warp);
+    case 'Rotate':
+      return affine(image, { angle: -m, translate: [0, 0], scale: 1, shear: [0, 0] }, warp);
+    case 'Brightness':
+      return adjustBrightness(image, 1 + m);
+    case 'Color':
+      return adjustSaturation(image, 1 + m);
+    case 'Contrast':
+      return adjustContrast(image, 1 + m);
+    case 'Sharpness':
+      return adjustSharpness(image, 1 + m);
+    case 'Posterize':
+      return posterize(image, Math.trunc(m));
+    case 'Solarize':
+      return solarize(image, m);
+    case 'AutoContrast':
+      return autocontrast(image);
+    case 'Equalize':
+      return equalize(image);
   }
 }

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, adjustSharpness, autocontrast, equalize, posterize, rgbToGrayscale, solarize } from './color.js';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  adjustSharpness,
+  autocontrast,
+  equalize,
+  posterize,
+  rgbToGrayscale,
+  solarize,
+} from './color.js';
 import type { RawImage } from '../../image.js';
 import { difference, referenceImage } from './reference.test-util.js';
 

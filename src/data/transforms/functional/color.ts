@@ -122,12 +122,35 @@ export function adjustHue(image: RawImage, factor: number): RawImage {
     const t = clamp01(f32(v * f32(1 - f32(s * f32(1 - f)))));
     let r2: number, g2: number, b2: number;
     switch (((i % 6) + 6) % 6) {
-      case 0: r2 = v; g2 = t; b2 = p; break;
-      case 1: r2 = q; g2 = v; b2 = p; break;
-      case 2: r2 = p; g2 = v; b2 = t; break;
-      case 3: r2 = p; g2 = q; b2 = v; break;
-      case 4: r2 = t; g2 = p; b2 = v; break;
-      default: r2 = v; g2 = p; b2 = q;
+      case 0:
+        r2 = v;
+        g2 = t;
+        b2 = p;
+        break;
+      case 1:
+        r2 = q;
+        g2 = v;
+        b2 = p;
+        break;
+      case 2:
+        r2 = p;
+        g2 = v;
+        b2 = t;
+        break;
+      case 3:
+        r2 = p;
+        g2 = q;
+        b2 = v;
+        break;
+      case 4:
+        r2 = t;
+        g2 = p;
+        b2 = v;
+        break;
+      default:
+        r2 = v;
+        g2 = p;
+        b2 = q;
     }
     out[j] = f32(r2 * 255);
     out[j + 1] = f32(g2 * 255);
@@ -158,7 +181,10 @@ export function autocontrast(image: RawImage): RawImage {
   for (let c = 0; c < channels; c++) {
     let lo = 255;
     let hi = 0;
-    for (let i = c; i < data.length; i += channels) { lo = Math.min(lo, data[i]); hi = Math.max(hi, data[i]); }
+    for (let i = c; i < data.length; i += channels) {
+      lo = Math.min(lo, data[i]);
+      hi = Math.max(hi, data[i]);
+    }
     const scale = hi === lo ? 1 : f32(255 / (hi - lo));
     const min = hi === lo ? 0 : lo;
     for (let i = c; i < data.length; i += channels) {

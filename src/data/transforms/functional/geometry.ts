@@ -15,7 +15,12 @@ import { resamplePil } from './resample.js';
 export { resamplePil } from './resample.js';
 
 /** A rectangle in pixels. */
-export interface Box { top: number; left: number; height: number; width: number }
+export interface Box {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
 
 /** `F.crop`: the box may extend past the image; the outside is filled with `fill` (0 by default). */
 export function crop(image: RawImage, box: Box, fill: readonly number[] = [0]): RawImage {
@@ -36,11 +41,21 @@ export function crop(image: RawImage, box: Box, fill: readonly number[] = [0]): 
 }
 
 /** Constant padding on each side. */
-export function pad(image: RawImage, padding: { left: number; top: number; right: number; bottom: number }, fill: readonly number[] = [0]): RawImage {
-  return crop(image, {
-    top: -padding.top, left: -padding.left,
-    height: image.height + padding.top + padding.bottom, width: image.width + padding.left + padding.right,
-  }, fill);
+export function pad(
+  image: RawImage,
+  padding: { left: number; top: number; right: number; bottom: number },
+  fill: readonly number[] = [0],
+): RawImage {
+  return crop(
+    image,
+    {
+      top: -padding.top,
+      left: -padding.left,
+      height: image.height + padding.top + padding.bottom,
+      width: image.width + padding.left + padding.right,
+    },
+    fill,
+  );
 }
 
 /** Mirrors left-right. */
@@ -51,7 +66,9 @@ export function hflip(image: RawImage): RawImage {
     const row = y * width * channels;
     if (channels === 3) {
       for (let s = row, d = row + (width - 1) * 3; d >= row; s += 3, d -= 3) {
-        out[d] = data[s]; out[d + 1] = data[s + 1]; out[d + 2] = data[s + 2];
+        out[d] = data[s];
+        out[d + 1] = data[s + 1];
+        out[d + 2] = data[s + 2];
       }
     } else {
       for (let x = 0; x < width; x++) out[row + width - 1 - x] = data[row + x];
@@ -79,7 +96,12 @@ export function vflip(image: RawImage): RawImage {
  * @example
  * const out = await resize(image, { width: 224, height: 224 }, 'bilinear', { mirror: true });
  */
-export async function resize(image: RawImage, size: { width: number; height: number }, interpolation: 'nearest' | 'bilinear' = 'bilinear', options: { mirror?: boolean } = {}): Promise<RawImage> {
+export async function resize(
+  image: RawImage,
+  size: { width: number; height: number },
+  interpolation: 'nearest' | 'bilinear' = 'bilinear',
+  options: { mirror?: boolean } = {},
+): Promise<RawImage> {
   const mirror = options.mirror ?? false;
   if (size.width === image.width && size.height === image.height) return mirror ? hflip(image) : image;
   if (interpolation === 'bilinear' && (size.width > image.width || size.height > image.height)) return resamplePil(image, size, { mirror });
@@ -134,7 +156,11 @@ export function inverseAffineMatrix(center: [number, number], p: AffineParams): 
  * `F.affine` on a uint8 tensor. `fill` null means plain zero padding (what
  * RandAugment passes); a fill list goes through torchvision's mask channel.
  */
-export function affine(image: RawImage, params: AffineParams, options: { interpolation?: 'nearest' | 'bilinear'; fill?: readonly number[] | null } = {}): RawImage {
+export function affine(
+  image: RawImage,
+  params: AffineParams,
+  options: { interpolation?: 'nearest' | 'bilinear'; fill?: readonly number[] | null } = {},
+): RawImage {
   const { width: w, height: h, channels, data } = image;
   const center: [number, number] = params.center === undefined ? [0, 0] : [params.center[0] - w * 0.5, params.center[1] - h * 0.5];
   const m = inverseAffineMatrix(center, params).map(Math.fround);
@@ -159,7 +185,7 @@ export function affine(image: RawImage, params: AffineParams, options: { interpo
           const xx = x0 + (k & 1);
           const yy = y0 + (k >> 1);
           if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-          const wgt = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy);
+          const wgt = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy);
           mask += wgt;
           const s = (yy * w + xx) * channels;
           for (let c = 0; c < channels; c++) acc[c] += wgt * data[s + c];

@@ -8,7 +8,10 @@ import { referenceImage } from './reference.test-util.js';
 const img = referenceImage('img');
 
 void test('resamplePil gives PIL BILINEAR bytes exactly (shrink, and grow on one axis)', () => {
-  for (const [name, height, width] of [['resize_12_pil', 12, 14], ['resize_9x30_pil', 9, 30]] as const) {
+  for (const [name, height, width] of [
+    ['resize_12_pil', 12, 14],
+    ['resize_9x30_pil', 9, 30],
+  ] as const) {
     const expected = referenceImage(name);
     assert.deepEqual(resamplePil(img, { height, width }).data, expected.data, name);
     assert.deepEqual(resamplePil(img, { height, width }, { mirror: true }).data, hflip(expected).data, `${name} mirrored`);
@@ -21,7 +24,12 @@ void test('mirror equals hflip after the resize for grey and RGB, growing and sh
     const channels = trial % 3 === 0 ? 1 : 3;
     const width = rng.int(2, 40);
     const height = rng.int(2, 40);
-    const image = { data: Buffer.from(Array.from({ length: width * height * channels }, () => rng.int(0, 256))), width, height, channels } as const;
+    const image = {
+      data: Buffer.from(Array.from({ length: width * height * channels }, () => rng.int(0, 256))),
+      width,
+      height,
+      channels,
+    } as const;
     const size = { width: rng.int(1, 60), height: rng.int(1, 60) };
     const plain = resamplePil(image, size);
     assert.deepEqual([plain.width, plain.height, plain.channels], [size.width, size.height, channels]);

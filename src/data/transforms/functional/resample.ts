@@ -15,7 +15,12 @@ import type { RawImage } from '../../image.js';
 const precisionBits = 22;
 const half = 1 << (precisionBits - 1);
 
-interface Coefficients { start: Int32Array; count: Int32Array; taps: number; weights: Int32Array }
+interface Coefficients {
+  start: Int32Array;
+  count: Int32Array;
+  taps: number;
+  weights: Int32Array;
+}
 
 /** PIL's `precompute_coeffs` for the bilinear (triangle) filter, in fixed point. */
 function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
@@ -134,7 +139,8 @@ export function resamplePil(image: RawImage, size: { width: number; height: numb
   let w = width;
   if (size.width !== width || mirror) {
     const k = bilinearCoefficients(width, size.width);
-    data = channels === 3 ? horizontal3(data, width, height, size.width, k, mirror) : horizontal1(data, width, height, size.width, k, mirror);
+    data =
+      channels === 3 ? horizontal3(data, width, height, size.width, k, mirror) : horizontal1(data, width, height, size.width, k, mirror);
     w = size.width;
   }
   if (size.height !== height) data = vertical(data, w * channels, size.height, bilinearCoefficients(height, size.height));

@@ -50,7 +50,9 @@ export class CosineAnnealingLR extends LRScheduler {
     if (pyMod(lastEpoch - 1 - tMax, 2 * tMax) === 0) {
       return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
-    return groups.map((g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin);
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
+    );
   }
 
   protected override closedFormLr(): number[] {

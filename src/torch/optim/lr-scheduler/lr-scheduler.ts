@@ -60,7 +60,9 @@ export abstract class LRScheduler {
     optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) group.initialLr ??= group.lr;
       else if (group.initialLr === undefined) {
-        throw new ConfigError(`${new.target.name}: expected initialLr in paramGroups[${i}] when resuming with lastEpoch ${lastEpoch}, but got none; load the optimizer's state dict first`);
+        throw new ConfigError(
+          `${new.target.name}: expected initialLr in paramGroups[${i}] when resuming with lastEpoch ${lastEpoch}, but got none; load the optimizer's state dict first`,
+        );
       }
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
@@ -96,7 +98,9 @@ export abstract class LRScheduler {
       this.lastEpoch = epoch;
       values = this.closedFormLr() ?? this.getLr();
     }
-    this.optimizer.paramGroups.forEach((group, i) => { group.lr = values[i]; });
+    this.optimizer.paramGroups.forEach((group, i) => {
+      group.lr = values[i];
+    });
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 

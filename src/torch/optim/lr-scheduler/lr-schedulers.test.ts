@@ -36,20 +36,52 @@ const configs: Record<string, [kind: 'sgd' | 'adam', build: (o: Optimizer) => Sc
   linear_lr: ['sgd', (o) => new LinearLR(o, { startFactor: 0.25, endFactor: 1, totalIters: 8 })],
   linear_lr_down: ['sgd', (o) => new LinearLR(o, { startFactor: 1, endFactor: 0.1, totalIters: 12 })],
   cosine: ['sgd', (o) => new CosineAnnealingLR(o, { tMax: 10, etaMin: 0.001 })],
-  warmup_cosine: ['sgd', (o) => new SequentialLR(o, {
-    schedulers: [new LinearLR(o, { startFactor: 1e-3, totalIters: 5 }), new CosineAnnealingLR(o, { tMax: STEPS - 5, etaMin: LRS[0] * 0.05 })],
-    milestones: [5],
-  })],
-  sequential3: ['sgd', (o) => new SequentialLR(o, {
-    schedulers: [new StepLR(o, { stepSize: 3, gamma: 0.5 }), new LinearLR(o, { startFactor: 0.5, endFactor: 1, totalIters: 4 }), new CosineAnnealingLR(o, { tMax: 8 })],
-    milestones: [6, 12],
-  })],
+  warmup_cosine: [
+    'sgd',
+    (o) =>
+      new SequentialLR(o, {
+        schedulers: [
+          new LinearLR(o, { startFactor: 1e-3, totalIters: 5 }),
+          new CosineAnnealingLR(o, { tMax: STEPS - 5, etaMin: LRS[0] * 0.05 }),
+        ],
+        milestones: [5],
+      }),
+  ],
+  sequential3: [
+    'sgd',
+    (o) =>
+      new SequentialLR(o, {
+        schedulers: [
+          new StepLR(o, { stepSize: 3, gamma: 0.5 }),
+          new LinearLR(o, { startFactor: 0.5, endFactor: 1, totalIters: 4 }),
+          new CosineAnnealingLR(o, { tMax: 8 }),
+        ],
+        milestones: [6, 12],
+      }),
+  ],
   one_cycle: ['sgd', (o) => new OneCycleLR(o, { maxLr: [0.1, 0.2], totalSteps: STEPS })],
-  plateau_min_rel: ['sgd', (o) => new ReduceLROnPlateau(o, { mode: 'min', factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, minLr: [0.001, 0.004] })],
-  plateau_max_abs: ['sgd', (o) => new ReduceLROnPlateau(o, { mode: 'max', factor: 0.3, patience: 1, threshold: 0.05, thresholdMode: 'abs' })],
-  one_cycle_adam_linear3: ['adam', (o) => new OneCycleLR(o, {
-    maxLr: 0.01, epochs: 3, stepsPerEpoch: 10, pctStart: 0.25, annealStrategy: 'linear', threePhase: true, baseMomentum: 0.8, maxMomentum: 0.9,
-  })],
+  plateau_min_rel: [
+    'sgd',
+    (o) => new ReduceLROnPlateau(o, { mode: 'min', factor: 0.5, patience: 2, threshold: 0.01, cooldown: 1, minLr: [0.001, 0.004] }),
+  ],
+  plateau_max_abs: [
+    'sgd',
+    (o) => new ReduceLROnPlateau(o, { mode: 'max', factor: 0.3, patience: 1, threshold: 0.05, thresholdMode: 'abs' }),
+  ],
+  one_cycle_adam_linear3: [
+    'adam',
+    (o) =>
+      new OneCycleLR(o, {
+        maxLr: 0.01,
+        epochs: 3,
+        stepsPerEpoch: 10,
+        pctStart: 0.25,
+        annealStrategy: 'linear',
+        threePhase: true,
+        baseMomentum: 0.8,
+        maxMomentum: 0.9,
+      }),
+  ],
 };
 
 function rows(name: string, what: 'lr' | 'momentum'): number[][] {
@@ -79,7 +111,12 @@ for (const [name, [kind, build]] of Object.entries(configs)) {
     const s = build(opt);
     for (let k = 0; k < lr.length; k++) {
       if (k > 0) advance(s, k);
-      assertRelClose(opt.paramGroups.map((g) => g.lr), lr[k], 1e-6, `${name} lr at step ${k}`);
+      assertRelClose(
+        opt.paramGroups.map((g) => g.lr),
+        lr[k],
+        1e-6,
+        `${name} lr at step ${k}`,
+      );
       assertRelClose(s.getLastLr(), lr[k], 1e-6, `${name} getLastLr at step ${k}`);
       assertRelClose(momenta(opt), mom[k], 1e-6, `${name} momentum at step ${k}`);
     }
@@ -101,7 +138,12 @@ for (const [name, [kind, build]] of Object.entries(configs)) {
     assertRelClose(s2.getLastLr(), lr[3], 1e-6, `${name} getLastLr after load`);
     for (let k = 4; k < lr.length; k++) {
       advance(s2, k);
-      assertRelClose(opt.paramGroups.map((g) => g.lr), lr[k], 1e-6, `${name} resumed lr at step ${k}`);
+      assertRelClose(
+        opt.paramGroups.map((g) => g.lr),
+        lr[k],
+        1e-6,
+        `${name} resumed lr at step ${k}`,
+      );
       assertRelClose(momenta(opt), mom[k], 1e-6, `${name} resumed momentum at step ${k}`);
     }
   });

@@ -58,16 +58,30 @@ function positiveInteger(name: string, value: number | undefined): number {
 
 function perGroup(name: string, value: number | readonly number[], groups: number): number[] {
   if (typeof value === 'number') return Array.from({ length: groups }, () => value);
-  if (value.length !== groups) throw new ConfigError(`OneCycleLR: expected ${groups} values for ${name} (one per param group), but got ${value.length}`);
+  if (value.length !== groups)
+    throw new ConfigError(`OneCycleLR: expected ${groups} values for ${name} (one per param group), but got ${value.length}`);
   return [...value];
 }
 
 function phasesFor(totalSteps: number, pctStart: number, threePhase: boolean): Phase[] {
-  const up: Phase = { endStep: pctStart * totalSteps - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' };
-  if (!threePhase) return [up, { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' }];
+  const up: Phase = {
+    endStep: pctStart * totalSteps - 1,
+    startLr: 'initialLr',
+    endLr: 'maxLr',
+    startMomentum: 'maxMomentum',
+    endMomentum: 'baseMomentum',
+  };
+  if (!threePhase)
+    return [up, { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' }];
   return [
     up,
-    { endStep: 2 * pctStart * totalSteps - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+    {
+      endStep: 2 * pctStart * totalSteps - 2,
+      startLr: 'maxLr',
+      endLr: 'initialLr',
+      startMomentum: 'baseMomentum',
+      endMomentum: 'maxMomentum',
+    },
     { endStep: totalSteps - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
   ];
 }
@@ -98,9 +112,10 @@ export class OneCycleLR extends LRScheduler {
   }
 
   private static resolve(options: OneCycleLROptions) {
-    const totalSteps = options.totalSteps !== undefined
-      ? positiveInteger('totalSteps', options.totalSteps)
-      : positiveInteger('epochs', options.epochs) * positiveInteger('stepsPerEpoch', options.stepsPerEpoch);
+    const totalSteps =
+      options.totalSteps !== undefined
+        ? positiveInteger('totalSteps', options.totalSteps)
+        : positiveInteger('epochs', options.epochs) * positiveInteger('stepsPerEpoch', options.stepsPerEpoch);
     const pctStart = options.pctStart ?? 0.3;
     if (!(pctStart >= 0 && pctStart <= 1)) throw new ConfigError(`OneCycleLR: expected pctStart in [0, 1], but got ${pctStart}`);
     const annealStrategy = options.annealStrategy ?? 'cos';
@@ -126,7 +141,9 @@ export class OneCycleLR extends LRScheduler {
     if (options.cycleMomentum ?? true) {
       const useBeta1 = 'betas' in optimizer.defaults;
       if (!useBeta1 && !('momentum' in optimizer.defaults)) {
-        throw new ConfigError('OneCycleLR: expected an optimizer with momentum or betas when cycleMomentum is on, but got neither; pass cycleMomentum: false');
+        throw new ConfigError(
+          'OneCycleLR: expected an optimizer with momentum or betas when cycleMomentum is on, but got neither; pass cycleMomentum: false',
+        );
       }
       const maxM = perGroup('maxMomentum', options.maxMomentum ?? 0.95, groups.length);
       const baseM = perGroup('baseMomentum', options.baseMomentum ?? 0.85, groups.length);
@@ -164,7 +181,11 @@ export class OneCycleLR extends LRScheduler {
         if (stepNum <= phase.endStep || i === this.phases.length - 1) {
           const pct = (stepNum - startStep) / (phase.endStep - startStep);
           if (this.cycleMomentum) {
-            OneCycleLR.setMomentum(group as unknown as Record<string, unknown>, this.anneal(g[phase.startMomentum], g[phase.endMomentum], pct), this.useBeta1);
+            OneCycleLR.setMomentum(
+              group as unknown as Record<string, unknown>,
+              this.anneal(g[phase.startMomentum], g[phase.endMomentum], pct),
+              this.useBeta1,
+            );
           }
           return this.anneal(g[phase.startLr], g[phase.endLr], pct);
         }

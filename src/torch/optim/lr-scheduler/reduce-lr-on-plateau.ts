@@ -72,7 +72,8 @@ export class ReduceLROnPlateau {
     this.cooldown = options.cooldown ?? 0;
     this.mode = options.mode ?? 'min';
     this.thresholdMode = options.thresholdMode ?? 'rel';
-    if (this.mode !== 'min' && this.mode !== 'max') throw new ConfigError(`ReduceLROnPlateau: expected mode 'min' or 'max', but got '${String(this.mode)}'`);
+    if (this.mode !== 'min' && this.mode !== 'max')
+      throw new ConfigError(`ReduceLROnPlateau: expected mode 'min' or 'max', but got '${String(this.mode)}'`);
     if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') {
       throw new ConfigError(`ReduceLROnPlateau: expected thresholdMode 'rel' or 'abs', but got '${String(this.thresholdMode)}'`);
     }

@@ -54,10 +54,13 @@ export class SequentialLR {
     const { schedulers, milestones } = options;
     if (schedulers.length === 0) throw new ConfigError('SequentialLR: expected at least one scheduler, but got none');
     schedulers.forEach((s, i) => {
-      if (s.optimizer !== optimizer) throw new ConfigError(`SequentialLR: expected every scheduler on the optimizer passed in, but got scheduler ${i} on another`);
+      if (s.optimizer !== optimizer)
+        throw new ConfigError(`SequentialLR: expected every scheduler on the optimizer passed in, but got scheduler ${i} on another`);
     });
     if (milestones.length !== schedulers.length - 1) {
-      throw new ConfigError(`SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, but got ${milestones.length}`);
+      throw new ConfigError(
+        `SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, but got ${milestones.length}`,
+      );
     }
     this.optimizer = optimizer;
     this.schedulers = [...schedulers];
