@@ -75,13 +75,45 @@ function writeImage(
     }
     return;
   }
+  const words = LITTLE_ENDIAN && src.byteOffset % 4 === 0 ? Math.floor(pixels / 4) * 3 : 0;
+  const done = words > 0 ? writePlanarWords(out, new Uint32Array(src.buffer, src.byteOffset, words), offset, pixels, table) : 0;
   const g = offset + pixels;
   const b = g + pixels;
-  for (let p = 0, j = 0; p < pixels; p++, j += 3) {
+  for (let p = done, j = done * 3; p < pixels; p++, j += 3) {
     out[offset + p] = table[src[j]];
     out[g + p] = table[256 + src[j + 1]];
     out[b + p] = table[512 + src[j + 2]];
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The planar RGB write, four pixels (three little-endian 32-bit words) per
+ * step: a third of the loads of the byte loop. Returns the pixels written.
+ */
+function writePlanarWords(out: Float32Array, w: Uint32Array, offset: number, pixels: number, table: Float32Array): number {
+  const g = offset + pixels;
+  const b = g + pixels;
+  let p = 0;
+  for (let k = 0; k + 2 < w.length; k += 3, p += 4) {
+    const w0 = w[k];
+    const w1 = w[k + 1];
+    const w2 = w[k + 2];
+    out[offset + p] = table[w0 & 255];
+    out[g + p] = table[256 + ((w0 >>> 8) & 255)];
+    out[b + p] = table[512 + ((w0 >>> 16) & 255)];
+    out[offset + p + 1] = table[w0 >>> 24];
+    out[g + p + 1] = table[256 + (w1 & 255)];
+    out[b + p + 1] = table[512 + ((w1 >>> 8) & 255)];
+    out[offset + p + 2] = table[(w1 >>> 16) & 255];
+    out[g + p + 2] = table[256 + (w1 >>> 24)];
+    out[b + p + 2] = table[512 + (w2 & 255)];
+    out[offset + p + 3] = table[(w2 >>> 8) & 255];
+    out[g + p + 3] = table[256 + ((w2 >>> 16) & 255)];
+    out[b + p + 3] = table[512 + (w2 >>> 24)];
+  }
+  return p;
 }
 
 /**

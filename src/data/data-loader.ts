@@ -40,6 +40,7 @@ import { Rng } from './random.js';
 import { RandomSampler } from './samplers/random-sampler.js';
 import { SequentialSampler } from './samplers/sampler.js';
 import type { Sampler } from './samplers/sampler.js';
+import { WorkerPipeline } from './worker-pipeline.js';
 
 /** One batch: images [B, C, H, W] float32, labels [B] int64, and the dataset indices. */
 export interface Batch {
@@ -215,8 +216,9 @@ export class DataLoader {
   async #loadSample(state: EpochState, position: number, index: number): Promise<RawImage | null> {
     try {
       const rng = Rng.forSample(this.seed, state.epoch, position);
-      const source = await this.#cachedSource(index);
       const pipeline = this.#options.pipeline ?? null;
+      // A worker gets its own copy of cached pixels (postMessage clones them): no defensive copy here.
+      const source = await this.#cachedSource(index, !(pipeline instanceof WorkerPipeline));
       if (pipeline?.runSample !== undefined) return await pipeline.runSample(source, { seed: this.seed, epoch: state.epoch, position });
       if (pipeline !== null) return await pipeline.run(source, rng);
       if (typeof source === 'string' || Buffer.isBuffer(source)) return await decodeImage(source, this.#decodeOptions());
@@ -226,7 +228,8 @@ export class DataLoader {
     }
   }
 
-  async #cachedSource(index: number): Promise<ImageSource> {
+  /** The sample's source; cached pixels are copied when `copy` (transforms may write into their input). */
+  async #cachedSource(index: number, copy: boolean): Promise<ImageSource> {
     const source = this.dataset.source(index);
     if (!(typeof source === 'string' || Buffer.isBuffer(source))) {
       const channels = (this.#options.decode ?? this.#options.pipeline?.decode)?.channels;
@@ -234,7 +237,7 @@ export class DataLoader {
     }
     if (this.cache === null) return source;
     const image = this.cache.get(index) ?? this.cache.put(index, await decodeImage(source, this.#decodeOptions()));
-    return { ...image, data: Buffer.from(image.data) }; // transforms may write into their input
+    return copy ? { ...image, data: Buffer.from(image.data) } : image;
   }
 
   #decodeOptions(): DecodeOptions {

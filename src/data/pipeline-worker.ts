@@ -31,10 +31,16 @@ const init = workerData as { transforms: unknown[]; decode: DecodeOptions };
 const pipeline = new ImagePipeline({ transforms: buildTransforms(init.transforms), decode: init.decode });
 const port = parentPort;
 
+/** A Buffer over the same memory as `bytes`. */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
     const s = task.source;
-    const source = 'path' in s ? s.path : 'bytes' in s ? Buffer.from(s.bytes) : { ...s.raw, data: Buffer.from(s.raw.data) };
+    // The message's arrays are this thread's own clones: viewed, not copied.
+    const source = 'path' in s ? s.path : 'bytes' in s ? view(s.bytes) : { ...s.raw, data: view(s.raw.data) };
     const image = await pipeline.run(source, Rng.forSample(task.seed, task.epoch, task.position));
     const own =
       image.data.byteOffset === 0 &&

@@ -24,12 +24,19 @@ void test("WorkerPipeline gives the in-thread pipeline's batches bit for bit", a
   const decode = { channels: 3 as const };
   const workers = new WorkerPipeline({ transforms: entries, decode, workers: 2 });
   t.after(() => workers.close());
-  const read = async (pipeline: ImagePipeline | WorkerPipeline): Promise<number[]> => {
-    const batches = await new DataLoader({ dataset, batchSize: 4, shuffle: true, seed: 3, concurrency: 3, pipeline }).toArray(1);
+  const read = async (pipeline: ImagePipeline | WorkerPipeline, loader?: DataLoader): Promise<number[]> => {
+    const batches = await (loader ?? new DataLoader({ dataset, batchSize: 4, shuffle: true, seed: 3, concurrency: 3, pipeline })).toArray(
+      1,
+    );
     const values = batches.flatMap((b) => Array.from(b.images.data() as Float32Array));
     dispose(batches);
     return values;
   };
   const expected = await read(new ImagePipeline({ transforms: buildTransforms(entries), decode }));
   assert.deepEqual(await read(workers), expected);
+  // Cached pixels go to the workers without a defensive copy: the cache must stay untouched.
+  const cached = new DataLoader({ dataset, batchSize: 4, shuffle: true, seed: 3, concurrency: 3, pipeline: workers, cache: 1 << 20 });
+  assert.deepEqual(await read(workers, cached), expected);
+  assert.deepEqual(await read(workers, cached), expected);
+  assert.equal(cached.cache?.stats().entries, 6);
 });

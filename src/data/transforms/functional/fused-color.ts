@@ -108,11 +108,10 @@ function saturationTable(ratio: number, post: Uint8Array | null): Uint8Array {
  */
 function saturate(src: Buffer, out: Buffer, ratio: number, pre: Uint8Array | null, post: Uint8Array | null, sumGrey: boolean): number {
   const table = saturationTable(ratio, post);
-  if (pre === null && !sumGrey) {
-    saturatePlain(src, out, table);
-    return 0;
-  }
-  return saturateSumming(src, out, table, pre ?? IDENTITY);
+  if (sumGrey) return saturateSumming(src, out, table, pre ?? IDENTITY);
+  if (pre === null) saturatePlain(src, out, table);
+  else saturateMapped(src, out, table, pre);
+  return 0;
 }
 
 function saturatePlain(src: Buffer, out: Buffer, table: Uint8Array): void {
@@ -128,7 +127,21 @@ function saturatePlain(src: Buffer, out: Buffer, table: Uint8Array): void {
   }
 }
 
-/** With a table on read, and the grey sum of what is written (always summed: cheaper than a branch). */
+/** With a table on read. */
+function saturateMapped(src: Buffer, out: Buffer, table: Uint8Array, pre: Uint8Array): void {
+  const n = src.length;
+  for (let j = 0; j < n; j += 3) {
+    const r0 = pre[src[j]];
+    const g0 = pre[src[j + 1]];
+    const b0 = pre[src[j + 2]];
+    const row = grey(r0, g0, b0) << 8;
+    out[j] = table[row | r0];
+    out[j + 1] = table[row | g0];
+    out[j + 2] = table[row | b0];
+  }
+}
+
+/** With a table on read, and the grey sum of what is written. */
 function saturateSumming(src: Buffer, out: Buffer, table: Uint8Array, pre: Uint8Array): number {
   let sum = 0;
   const n = src.length;
