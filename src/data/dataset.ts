@@ -63,19 +63,19 @@ export class Subset implements ImageDataset {
 }
 
 /**
- * Images listed by path with no labels (every target is -1), for prediction.
+ * A data set whose samples are image files: the paths, their class indices
+ * and the class names. Image folders, JSONL splits and prediction lists share it.
  *
  * @example
- * const ds = new PathListDataset(['a.jpg', 'b.png'], model.classes);
+ * class MyFiles extends FileListDataset {}
+ * new MyFiles(['a.jpg'], Int32Array.of(0), ['cat']).source(0); // 'a.jpg'
  */
-export class PathListDataset implements ImageDataset {
-  readonly targets: Int32Array;
+export class FileListDataset implements ImageDataset {
   constructor(
     readonly paths: readonly string[],
-    readonly classes: readonly string[] = [],
-  ) {
-    this.targets = new Int32Array(paths.length).fill(-1);
-  }
+    readonly targets: Int32Array,
+    readonly classes: readonly string[],
+  ) {}
   get length(): number {
     return this.paths.length;
   }
@@ -84,5 +84,17 @@ export class PathListDataset implements ImageDataset {
   }
   describe(index: number): string {
     return this.paths[index];
+  }
+}
+
+/**
+ * Images listed by path with no labels (every target is -1), for prediction.
+ *
+ * @example
+ * const ds = new PathListDataset(['a.jpg', 'b.png'], model.classes);
+ */
+export class PathListDataset extends FileListDataset {
+  constructor(paths: readonly string[], classes: readonly string[] = []) {
+    super(paths, new Int32Array(paths.length).fill(-1), classes);
   }
 }

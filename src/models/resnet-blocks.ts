@@ -78,15 +78,16 @@ export class BasicBlock extends Module {
       (t) => this.conv2.forward(t),
       (t) => this.bn2.forward(t),
     );
-    return this.#addIdentity(out, x);
+    return addIdentity(out, x, this.downsample, this.relu);
   }
+}
 
-  #addIdentity(out: Tensor, x: Tensor): Tensor {
-    const identity = this.downsample === null ? x : this.downsample.forward(x);
-    out.add_(identity);
-    if (identity !== x) identity.dispose();
-    return this.relu.forward(out);
-  }
+/** The skip connection both blocks end with: out += downsample(x) (or x), then ReLU in place. */
+function addIdentity(out: Tensor, x: Tensor, downsample: Module | null, relu: ReLU): Tensor {
+  const identity = downsample === null ? x : downsample.forward(x);
+  out.add_(identity);
+  if (identity !== x) identity.dispose();
+  return relu.forward(out);
 }
 
 /** 1x1 reduce, 3x3 (strided, grouped), 1x1 expand, with a skip connection (expansion 4). */
@@ -129,9 +130,6 @@ export class Bottleneck extends Module {
       (t) => this.conv3.forward(t),
       (t) => this.bn3.forward(t),
     );
-    const identity = this.downsample === null ? x : this.downsample.forward(x);
-    out.add_(identity);
-    if (identity !== x) identity.dispose();
-    return this.relu.forward(out);
+    return addIdentity(out, x, this.downsample, this.relu);
   }
 }

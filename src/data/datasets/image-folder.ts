@@ -12,7 +12,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
-import type { ImageDataset } from '../dataset.js';
+import { FileListDataset } from '../dataset.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFile, listSubfolders, walkImages } from './walk-images.js';
 
 /** The three split names; `val` is also found as `valid/`. */
@@ -69,17 +69,14 @@ export interface ImageFolderOptions {
 }
 
 /** One split of an image folder. */
-export class ImageFolder implements ImageDataset {
-  readonly classes: readonly string[];
-  readonly targets: Int32Array;
-  readonly paths: readonly string[];
-  readonly splitDir: string;
-
-  private constructor(splitDir: string, classes: readonly string[], paths: string[], targets: Int32Array) {
-    this.splitDir = splitDir;
-    this.classes = classes;
-    this.paths = paths;
-    this.targets = targets;
+export class ImageFolder extends FileListDataset {
+  private constructor(
+    readonly splitDir: string,
+    classes: readonly string[],
+    paths: string[],
+    targets: Int32Array,
+  ) {
+    super(paths, targets, classes);
   }
 
   /**
@@ -123,16 +120,6 @@ export class ImageFolder implements ImageDataset {
     }
     if (paths.length === 0) throw new DataError(`ImageFolder: expected images in ${splitDir}/<class>/, but got none`);
     return new ImageFolder(splitDir, classes, paths, Int32Array.from(targets));
-  }
-
-  get length(): number {
-    return this.paths.length;
-  }
-  source(index: number): string {
-    return this.paths[index];
-  }
-  describe(index: number): string {
-    return this.paths[index];
   }
 }
 

@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
-import type { ImageDataset } from '../dataset.js';
+import { FileListDataset } from '../dataset.js';
 import { findSplitDir, SPLIT_FOLDERS } from './image-folder.js';
 import type { SplitName } from './image-folder.js';
 import { walkImages } from './walk-images.js';
@@ -95,18 +95,15 @@ export interface JsonlDatasetOptions {
 }
 
 /** One split of a JSONL-annotated data set. */
-export class JsonlDataset implements ImageDataset {
-  readonly classes: readonly string[];
-  readonly targets: Int32Array;
-  readonly paths: readonly string[];
-  /** Rows dropped because their label is not a train class. */
-  readonly skippedUnknown: number;
-
-  private constructor(classes: readonly string[], paths: string[], targets: Int32Array, skippedUnknown: number) {
-    this.classes = classes;
-    this.paths = paths;
-    this.targets = targets;
-    this.skippedUnknown = skippedUnknown;
+export class JsonlDataset extends FileListDataset {
+  private constructor(
+    classes: readonly string[],
+    paths: string[],
+    targets: Int32Array,
+    /** Rows dropped because their label is not a train class. */
+    readonly skippedUnknown: number,
+  ) {
+    super(paths, targets, classes);
   }
 
   /**
@@ -147,16 +144,6 @@ export class JsonlDataset implements ImageDataset {
       );
     }
     return new JsonlDataset(classes, paths, Int32Array.from(targets), skipped);
-  }
-
-  get length(): number {
-    return this.paths.length;
-  }
-  source(index: number): string {
-    return this.paths[index];
-  }
-  describe(index: number): string {
-    return this.paths[index];
   }
 }
 
