@@ -5,8 +5,8 @@
  * (`(v / 255 - mean[c]) / std[c]`, each step rounded to float32, as libtorch
  * computes it: the table gives the same bits), and written straight into the
  * batch layout — planar [B, C, H, W], or interleaved for `channelsLast`
- * (a [B, H, W, C] tensor seen through a permuted view). The pixels are
- * written through a zero-copy view of a fresh libtorch tensor: no copy of
+ * (a [B, H, W, C] tensor seen through a permuted view), by the native
+ * `writeThroughTable`. The pixels are written through a zero-copy view of a fresh libtorch tensor: no copy of
  * the batch and no further tensor passes.
  *
  * @example
@@ -18,6 +18,7 @@ import { tidy } from '../torch/memory.js';
 import { empty, tensor } from '../torch/ops/creation.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { RawImage } from './image.js';
+import { writeThroughTable } from './native-image.js';
 
 /** Per-channel mean and std, in [0, 1] units (torchvision's Normalize). */
 export interface Normalization {
@@ -51,69 +52,6 @@ function valueTables(channels: number, normalize: Normalization | null): Float32
     }
   }
   return table;
-}
-
-/** Writes image `i` through the tables: planar (CHW) or interleaved (HWC) at offset i * size. */
-function writeImage(
-  out: Float32Array,
-  src: Buffer,
-  offset: number,
-  pixels: number,
-  channels: number,
-  table: Float32Array,
-  planar: boolean,
-): void {
-  if (channels === 1 || !planar) {
-    if (channels === 1) {
-      for (let p = 0; p < pixels; p++) out[offset + p] = table[src[p]];
-      return;
-    }
-    for (let j = 0, o = offset; j < pixels * 3; j += 3, o += 3) {
-      out[o] = table[src[j]];
-      out[o + 1] = table[256 + src[j + 1]];
-      out[o + 2] = table[512 + src[j + 2]];
-    }
-    return;
-  }
-  const words = LITTLE_ENDIAN && src.byteOffset % 4 === 0 ? Math.floor(pixels / 4) * 3 : 0;
-  const done = words > 0 ? writePlanarWords(out, new Uint32Array(src.buffer, src.byteOffset, words), offset, pixels, table) : 0;
-  const g = offset + pixels;
-  const b = g + pixels;
-  for (let p = done, j = done * 3; p < pixels; p++, j += 3) {
-    out[offset + p] = table[src[j]];
-    out[g + p] = table[256 + src[j + 1]];
-    out[b + p] = table[512 + src[j + 2]];
-  }
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/**
- * The planar RGB write, four pixels (three little-endian 32-bit words) per
- * step: a third of the loads of the byte loop. Returns the pixels written.
- */
-function writePlanarWords(out: Float32Array, w: Uint32Array, offset: number, pixels: number, table: Float32Array): number {
-  const g = offset + pixels;
-  const b = g + pixels;
-  let p = 0;
-  for (let k = 0; k + 2 < w.length; k += 3, p += 4) {
-    const w0 = w[k];
-    const w1 = w[k + 1];
-    const w2 = w[k + 2];
-    out[offset + p] = table[w0 & 255];
-    out[g + p] = table[256 + ((w0 >>> 8) & 255)];
-    out[b + p] = table[512 + ((w0 >>> 16) & 255)];
-    out[offset + p + 1] = table[w0 >>> 24];
-    out[g + p + 1] = table[256 + (w1 & 255)];
-    out[b + p + 1] = table[512 + ((w1 >>> 8) & 255)];
-    out[offset + p + 2] = table[(w1 >>> 16) & 255];
-    out[g + p + 2] = table[256 + (w1 >>> 24)];
-    out[b + p + 2] = table[512 + (w2 & 255)];
-    out[offset + p + 3] = table[(w2 >>> 8) & 255];
-    out[g + p + 3] = table[256 + ((w2 >>> 16) & 255)];
-    out[b + p + 3] = table[512 + (w2 >>> 24)];
-  }
-  return p;
 }
 
 /**
@@ -150,7 +88,7 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
     // Written in place through a zero-copy view of libtorch's own memory: no second copy of the batch.
     const x = empty(channelsLast ? [images.length, height, width, channels] : [images.length, channels, height, width]);
     const out = x.dataShared() as Float32Array;
-    images.forEach((image, i) => writeImage(out, image.data, i * size, width * height, channels, table, !channelsLast));
+    images.forEach((image, i) => writeThroughTable(out, i * size, image.data, width * height, channels, table, !channelsLast));
     return { images: channelsLast ? x.permute([0, 3, 1, 2]) : x, labels: tensor(labelData) };
   });
 }

@@ -1,6 +1,8 @@
 /**
- * Image decoding with sharp (libvips): any format sharp reads (JPEG, PNG,
- * WebP, GIF, TIFF, AVIF/HEIF, SVG) to 8-bit RGB or grey pixels.
+ * Image decoding: JPEGs stored upright with the native decoder
+ * (`native-image.ts`, libjpeg-turbo: the bytes Pillow decodes), and any
+ * format sharp (libvips) reads (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF, SVG)
+ * with sharp, to 8-bit RGB or grey pixels.
  *
  * What it does, and why:
  * - EXIF orientation is applied (as PIL's `ImageOps.exif_transpose` would);
@@ -19,10 +21,13 @@
  * @example
  * const image = await decodeImage('cat.jpg', { channels: 3 }); // RawImage
  */
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { DataError } from '../errors.js';
 import { fromSharp, toGrayscale } from './image.js';
+import { readImageSize } from './image-header.js';
+import { decodeJpeg } from './native-image.js';
 import type { RawImage } from './image.js';
 
 /** How to decode: output channels, the colour under transparency, and a size limit. */
@@ -95,18 +100,30 @@ export function decodeError(source: string | Buffer, options: DecodeOptions, err
 }
 
 /**
- * Decodes a file or buffer with sharp: EXIF orientation applied, first frame
- * of animations, alpha composited on `background` (white by default),
- * 16-bit/CMYK/palette/grayscale → 8-bit `channels`; throws DataError naming
- * the file on failure or past `maxPixels`.
+ * Decodes a file or buffer: JPEGs stored upright with the native decoder
+ * (libjpeg-turbo: Pillow's bytes), everything else — and JPEGs it leaves
+ * aside — with sharp. EXIF orientation applied, first frame of animations,
+ * alpha composited on `background` (white by default), 16-bit/CMYK/palette/
+ * grayscale → 8-bit `channels`; throws DataError naming the file on failure
+ * or past `maxPixels`.
  *
  * @example
  * const { data, width, height } = await decodeImage('dog.png', { channels: 3 });
  */
 export async function decodeImage(source: string | Buffer, options: DecodeOptions): Promise<RawImage> {
+  let bytes: Buffer;
+  try {
+    bytes = typeof source === 'string' ? await readFile(source) : source;
+  } catch (error) {
+    throw decodeError(source, options, error);
+  }
+  if (readImageSize(bytes)?.orientation === 1) {
+    const out = await decodeJpeg(bytes, { channels: options.channels, maxPixels: options.maxPixels ?? defaultMaxPixels });
+    if (out.status === 'ok') return { data: out.data, width: out.width, height: out.height, channels: options.channels };
+  }
   let pipeline: Sharp;
   try {
-    pipeline = openImage(source, options);
+    pipeline = openImage(bytes, options);
   } catch (error) {
     throw decodeError(source, options, error);
   }

@@ -19,7 +19,8 @@ void test('JPEG and PNG sizes match sharp metadata after auto-orientation', asyn
   for (let orientation = 1; orientation <= 8; orientation++) files.push(await base(30, 12).jpeg().withMetadata({ orientation }).toBuffer());
   for (const bytes of files) {
     const meta = await sharp(bytes).metadata();
-    assert.deepEqual(readImageSize(bytes), meta.autoOrient, `${meta.format} orientation ${meta.orientation}`);
+    const expected = meta.format === 'jpeg' ? { ...meta.autoOrient, orientation: meta.orientation ?? 1 } : meta.autoOrient;
+    assert.deepEqual(readImageSize(bytes), expected, `${meta.format} orientation ${meta.orientation}`);
   }
 });
 

@@ -14,6 +14,8 @@
 export interface ImageSize {
   width: number;
   height: number;
+  /** A JPEG's EXIF orientation, 1 to 8 (1: as stored); absent for other formats. */
+  orientation?: number;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -62,7 +64,7 @@ function jpegSize(b: Uint8Array): ImageSize | null {
       const height = be16(b, i + 5);
       const width = be16(b, i + 7);
       if (width === 0 || height === 0) return null;
-      return orientation >= 5 ? { width: height, height: width } : { width, height };
+      return orientation >= 5 ? { width: height, height: width, orientation } : { width, height, orientation };
     }
     i += 2 + length;
   }

@@ -4,8 +4,8 @@
  * permutation of the four, then the four factors) and its tensor formulas:
  * brightness blends with black, contrast with the mean of the grayscale
  * image, saturation with the grayscale image, hue rotates H in HSV.
- * Brightness, contrast and saturation run fused (`adjustColors`: two passes
- * over the pixels, the same bytes as running them one by one); hue, when
+ * Brightness, contrast and saturation run natively (`adjustColors`, or
+ * inside the JPEG decode call when the pipeline fuses them); hue, when
  * asked for, runs as its own pass between them.
  *
  * @example
@@ -38,6 +38,12 @@ function range(value: number | readonly [number, number], center: number, clip: 
 
 const STEP_NAMES = ['brightness', 'contrast', 'saturation'] as const;
 
+/** One drawn step of a ColorJitter. */
+export interface JitterStep {
+  op: 'brightness' | 'contrast' | 'saturation' | 'hue';
+  factor: number;
+}
+
 export class ColorJitter implements Transform {
   readonly name = 'ColorJitter';
   readonly ranges: readonly ([number, number] | null)[];
@@ -47,23 +53,38 @@ export class ColorJitter implements Transform {
     this.ranges = [range(o.brightness, 1, true), range(o.contrast, 1, true), range(o.saturation, 1, true), range(o.hue, 0, false)];
   }
 
-  apply(image: RawImage, rng: Rng): RawImage {
+  /**
+   * This sample's steps in their order, drawn from `rng` exactly as `apply`
+   * draws them (the pipeline draws first, then runs them natively while decoding).
+   */
+  draw(rng: Rng): JitterStep[] {
     const order = rng.permutation(4);
     const factors = this.ranges.map((r) => (r === null ? null : rng.uniform(r[0], r[1])));
-    // Runs of brightness/contrast/saturation go through the fused two-pass kernel; hue (rare) runs on its own.
-    let out = image;
-    let steps: ColorStep[] = [];
+    const steps: JitterStep[] = [];
     for (const i of order) {
       const f = factors[i];
-      if (f === null) continue;
-      if (i < 3) {
-        steps.push({ op: STEP_NAMES[i], factor: f });
+      if (f !== null) steps.push({ op: i < 3 ? STEP_NAMES[i] : 'hue', factor: f });
+    }
+    return steps;
+  }
+
+  /** Runs drawn steps: runs of brightness/contrast/saturation in one native call, hue (rare) on its own. */
+  applySteps(image: RawImage, steps: readonly JitterStep[]): RawImage {
+    let out = image;
+    let run: ColorStep[] = [];
+    for (const step of steps) {
+      if (step.op !== 'hue') {
+        run.push({ op: step.op, factor: step.factor });
         continue;
       }
-      if (steps.length > 0) out = adjustColors(out, steps);
-      steps = [];
-      out = adjustHue(out, f);
+      if (run.length > 0) out = adjustColors(out, run);
+      run = [];
+      out = adjustHue(out, step.factor);
     }
-    return steps.length > 0 ? adjustColors(out, steps) : out;
+    return run.length > 0 ? adjustColors(out, run) : out;
+  }
+
+  apply(image: RawImage, rng: Rng): RawImage {
+    return this.applySteps(image, this.draw(rng));
   }
 }

@@ -2,12 +2,16 @@
  * The per-sample image pipeline: decode, then the transform list, driven by
  * the sample's `Rng`. When the list starts with Resize / RandomResizedCrop /
  * CenterCrop, the pipeline reads the header size first, draws the crop, and
- * has sharp extract + resize while decoding (one libvips pass, JPEG
- * shrink-on-load when it applies; enlargements are resized in JS, PIL's
- * exact bilinear). A RandomHorizontalFlip right after them is folded into
- * that resize. The file is read once: the size comes from the JPEG/PNG
- * header bytes, the same bytes go to sharp. Normalize and RandomErasing work on the
- * float batch: the loader reads them from `normalize` and `erasing`.
+ * runs crop + resize while decoding. A RandomHorizontalFlip right after
+ * them is folded into that resize. JPEGs (the common case) go to the native
+ * decoder (`native-image.ts`: libjpeg-turbo, only the crop's rows and
+ * columns decoded, Pillow's exact bilinear, and a ColorJitter that follows
+ * run in the same call on libuv's thread pool); other formats, EXIF-rotated
+ * and damaged JPEGs go to sharp (extract in libvips, then the same
+ * Pillow bilinear resize). The file is read
+ * once: the size comes from the JPEG/PNG header bytes. Normalize and
+ * RandomErasing work on the float batch: the loader reads them from
+ * `normalize` and `erasing`.
  *
  * @example
  * const pipeline = new ImagePipeline({ transforms: buildTransforms(config.train.transforms), decode: { channels: 3 } });
@@ -26,7 +30,9 @@ import type { Rng } from '../random.js';
 import { resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { transformRegistry } from './registry.js';
-import { CenterCrop } from './center-crop.js';
+import { decodeJpeg } from '../native-image.js';
+import type { NativeColorStep } from '../native-image.js';
+import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
@@ -88,40 +94,60 @@ export class ImagePipeline {
     return image;
   }
 
-  /** Decodes, fusing the leading crop/resize steps (and a flip right after them) into one pass when they allow it. */
+  /**
+   * Decodes with the leading crop/resize step (and a flip right after it)
+   * in the same pass. JPEGs go to the native decoder, which also runs a
+   * ColorJitter that follows; sharp takes every other file and JPEGs the
+   * native decoder leaves aside (EXIF-rotated, CMYK, damaged: sharp words
+   * the error for those).
+   */
   async #decode(source: string | Buffer, rng: Rng): Promise<{ image: RawImage; next: number }> {
     const first = this.transforms[0];
     if (first?.planDecode === undefined) return { image: await finishDecode(openImage(source, this.decode), source, this.decode), next: 0 };
     // One read; the size comes from the header bytes (sharp only for formats the parser leaves out).
     const bytes = await this.#read(source);
-    const size = readImageSize(bytes) ?? (await this.#sharpSize(bytes, source));
+    const header = readImageSize(bytes);
+    const size = header ?? (await this.#sharpSize(bytes, source));
     const plan = first.planDecode(size, rng);
     if (plan === null) return { image: await finishDecode(openImage(bytes, this.decode), source, this.decode), next: 0 };
-    let pipeline = openImage(bytes, this.decode);
-    let next = 1;
-    if (plan.crop !== undefined) pipeline = pipeline.extract(plan.crop);
-    const from = plan.crop ?? size;
-    const to = plan.resize;
-    // libvips enlarges with corner alignment; enlargements go through resize() after decoding instead.
-    const enlarges = to !== undefined && plan.interpolation !== 'nearest' && (to.width > from.width || to.height > from.height);
-    if (to !== undefined && !enlarges) {
-      pipeline = pipeline.resize(to.width, to.height, { kernel: plan.interpolation === 'nearest' ? 'nearest' : 'linear', fit: 'fill' });
-      // Only a CenterCrop may follow in the same pass: it draws nothing from rng.
-      const second = this.transforms[1];
-      const after = second instanceof CenterCrop ? second.planDecode(to) : null;
-      if (after?.crop !== undefined && after.resize === undefined) {
-        pipeline = pipeline.extract(after.crop);
-        next = 2;
-      }
-    }
     // A RandomHorizontalFlip right after the crop/resize draws now (its turn in the stream) and mirrors
-    // inside sharp or the JS resize, which gives the bytes of a separate flip without its pass.
-    const flipStep = next === 1 ? this.transforms[1] : undefined;
-    const mirror = flipStep instanceof RandomHorizontalFlip ? flipStep.draw(rng) : false;
-    if (flipStep instanceof RandomHorizontalFlip) next = 2;
-    if (mirror && !enlarges) pipeline = pipeline.flop();
-    const image = await finishDecode(pipeline, source, this.decode);
-    return { image: enlarges ? await resize(image, to, plan.interpolation, { mirror }) : image, next };
+    // inside the resize, which gives the bytes of a separate flip without its pass.
+    let next = 1;
+    const second = this.transforms[1];
+    const flip = second instanceof RandomHorizontalFlip ? second : null;
+    const mirror = flip !== null && flip.draw(rng);
+    if (flip !== null) next = 2;
+    if (header?.orientation !== 1 || plan.interpolation === 'nearest') {
+      return { image: await this.#sharpGeometry(bytes, source, plan, mirror), next };
+    }
+    const candidate = this.transforms[next];
+    const jitter = candidate instanceof ColorJitter ? candidate : null;
+    const steps = jitter?.draw(rng) ?? [];
+    if (jitter !== null) next++;
+    const fused = steps.every((s) => s.op !== 'hue');
+    const out = await decodeJpeg(bytes, {
+      channels: this.decode.channels,
+      crop: plan.crop,
+      resize: plan.resize,
+      mirror,
+      colors: fused ? (steps as NativeColorStep[]) : undefined,
+      maxPixels: this.decode.maxPixels ?? defaultMaxPixels,
+    });
+    const ok = out.status === 'ok';
+    let image = ok
+      ? { data: out.data, width: out.width, height: out.height, channels: this.decode.channels }
+      : await this.#sharpGeometry(bytes, source, plan, mirror);
+    if (jitter !== null && !(ok && fused)) image = jitter.applySteps(image, steps);
+    return { image, next };
+  }
+
+  /** sharp's decode of `plan`: crop in libvips, then PIL's exact bilinear (or libvips' nearest) resize, mirrored when asked. */
+  async #sharpGeometry(bytes: Buffer, source: string | Buffer, plan: DecodePlan, mirror: boolean): Promise<RawImage> {
+    let pipeline = openImage(bytes, this.decode);
+    if (plan.crop !== undefined) pipeline = pipeline.extract(plan.crop);
+    const to = plan.resize;
+    if (to === undefined) return finishDecode(mirror ? pipeline.flop() : pipeline, source, this.decode);
+    return resize(await finishDecode(pipeline, source, this.decode), to, plan.interpolation, { mirror });
   }
 
   async #read(source: string | Buffer): Promise<Buffer> {

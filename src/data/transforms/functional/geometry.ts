@@ -87,11 +87,9 @@ export function vflip(image: RawImage): RawImage {
 }
 
 /**
- * Bilinear (antialiased when shrinking) or nearest resize. Shrinking runs
- * in sharp (libvips' triangle filter: PIL's BILINEAR up to a level or so of
- * rounding); an axis that grows goes through `resamplePil`, because libvips
- * aligns pixel corners rather than centres when it enlarges. `mirror` also
- * flips the result left-right (fused into the resize: no extra pass).
+ * Bilinear (antialiased when shrinking: PIL's BILINEAR, exactly, through
+ * `resamplePil`) or nearest (sharp) resize. `mirror` also flips the result
+ * left-right (fused into the resize: no extra pass).
  *
  * @example
  * const out = await resize(image, { width: 224, height: 224 }, 'bilinear', { mirror: true });
@@ -104,9 +102,8 @@ export async function resize(
 ): Promise<RawImage> {
   const mirror = options.mirror ?? false;
   if (size.width === image.width && size.height === image.height) return mirror ? hflip(image) : image;
-  if (interpolation === 'bilinear' && (size.width > image.width || size.height > image.height)) return resamplePil(image, size, { mirror });
-  const kernel = interpolation === 'nearest' ? 'nearest' : 'linear';
-  const pipeline = toSharp(image).resize(size.width, size.height, { kernel, fit: 'fill', fastShrinkOnLoad: false });
+  if (interpolation === 'bilinear') return resamplePil(image, size, { mirror });
+  const pipeline = toSharp(image).resize(size.width, size.height, { kernel: 'nearest', fit: 'fill', fastShrinkOnLoad: false });
   return fromSharp(mirror ? pipeline.flop() : pipeline, image.channels);
 }
 

@@ -1,0 +1,276 @@
+// The image addon: JPEG decoding and pixel kernels for the data pipeline.
+// It knows nothing of libtorch and holds no policy: TypeScript
+// (src/data/native-image.ts) decides what to run, checks arguments and
+// words the messages; here values are converted, checked for memory
+// safety, and every C++ exception becomes a JS Error.
+//
+//   decodeJpeg(bytes, request) -> Promise<{ status, message, data, width, height }>
+//     request: { channels, crop?: [left, top, width, height], resize?: [width, height],
+//                mirror?, colors?: Float64Array [op, factor, ...], maxPixels? }
+//     Runs on libuv's thread pool: decode (+ crop), resize (Pillow bilinear),
+//     mirror, colour steps. status: 'ok' | 'unsupported' | 'failed'.
+//   resampleBilinear(src, width, height, channels, outWidth, outHeight, mirror) -> Buffer
+//   adjustColors(src, channels, steps: Float64Array) -> Buffer
+//   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
+//   jpegLibraryVersion() -> string
+#include <napi.h>
+
+#include <cmath>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "jpeg.h"
+#include "kernels.h"
+
+namespace cti {
+
+namespace {
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+
+template <typename Fn>
+Napi::Value Guarded(const Napi::CallbackInfo& info, Fn&& fn) {
+  try {
+    return fn(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+}
+
+int IntArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int min, int max) {
+  const Napi::Value v = info[i];
+  if (!v.IsNumber()) ThrowType(info.Env(), std::string(fn) + ": expected a number for " + name);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max) || std::floor(d) != d)
+    ThrowType(info.Env(), std::string(fn) + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                              "] for " + name + ", but got " + std::to_string(d));
+  return static_cast<int>(d);
+}
+
+Napi::TypedArray TypedArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, napi_typedarray_type type,
+                          const char* typeName) {
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    ThrowType(info.Env(), std::string(fn) + ": expected a " + typeName + " for " + name);
+  return v.As<Napi::TypedArray>();
+}
+
+std::vector<ColorStep> ParseSteps(Napi::Env env, const Napi::TypedArray& array, const char* fn) {
+  const auto steps = array.As<Napi::Float64Array>();
+  if (steps.ElementLength() % 2 != 0) ThrowType(env, std::string(fn) + ": expected colour steps as [op, factor] pairs");
+  std::vector<ColorStep> out;
+  for (size_t i = 0; i < steps.ElementLength(); i += 2) {
+    const double op = steps[i];
+    const double factor = steps[i + 1];
+    if (!(op == 0 || op == 1 || op == 2)) ThrowType(env, std::string(fn) + ": expected colour op 0, 1 or 2, but got " + std::to_string(op));
+    if (!(factor >= 0 && std::isfinite(factor)))
+      ThrowType(env, std::string(fn) + ": expected a finite colour factor >= 0, but got " + std::to_string(factor));
+    out.push_back({static_cast<ColorOp>(static_cast<int>(op)), factor});
+  }
+  return out;
+}
+
+const int kMaxSide = 1 << 16;
+
+struct Plan {
+  JpegRequest jpeg;
+  bool resize = false;
+  int width = 0, height = 0;
+  bool mirror = false;
+  std::vector<ColorStep> colors;
+};
+
+Plan ParsePlan(Napi::Env env, const Napi::Object& request) {
+  const char* fn = "decodeJpeg";
+  Plan plan;
+  const Napi::Value channels = request.Get("channels");
+  if (!channels.IsNumber() || (channels.As<Napi::Number>().Int32Value() != 1 && channels.As<Napi::Number>().Int32Value() != 3))
+    ThrowType(env, "decodeJpeg: expected channels 1 or 3");
+  plan.jpeg.channels = channels.As<Napi::Number>().Int32Value();
+  auto box = [&](const char* key, int count, int* out) {
+    const Napi::Value v = request.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return false;
+    if (!v.IsArray() || v.As<Napi::Array>().Length() != static_cast<uint32_t>(count))
+      ThrowType(env, std::string(fn) + ": expected " + key + " to be an array of " + std::to_string(count) + " integers");
+    const auto a = v.As<Napi::Array>();
+    for (int i = 0; i < count; i++) {
+      const Napi::Value x = a.Get(static_cast<uint32_t>(i));
+      const double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+      const int min = i < count - 2 ? 0 : 1;
+      if (!(d >= min && d <= kMaxSide) || std::floor(d) != d)
+        ThrowType(env, std::string(fn) + ": expected integers in [" + std::to_string(min) + ", 65536] in " + key);
+      out[i] = static_cast<int>(d);
+    }
+    return true;
+  };
+  int crop[4];
+  if (box("crop", 4, crop)) {
+    plan.jpeg.crop = true;
+    plan.jpeg.left = crop[0];
+    plan.jpeg.top = crop[1];
+    plan.jpeg.width = crop[2];
+    plan.jpeg.height = crop[3];
+  }
+  int size[2];
+  if (box("resize", 2, size)) {
+    plan.resize = true;
+    plan.width = size[0];
+    plan.height = size[1];
+  }
+  plan.mirror = request.Get("mirror").ToBoolean().Value();
+  const Napi::Value maxPixels = request.Get("maxPixels");
+  if (maxPixels.IsNumber()) plan.jpeg.maxPixels = maxPixels.As<Napi::Number>().DoubleValue();
+  const Napi::Value colors = request.Get("colors");
+  if (!colors.IsUndefined() && !colors.IsNull()) {
+    if (!colors.IsTypedArray() || colors.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+      ThrowType(env, "decodeJpeg: expected colors to be a Float64Array");
+    plan.colors = ParseSteps(env, colors.As<Napi::TypedArray>(), fn);
+  }
+  return plan;
+}
+
+class DecodeWorker : public Napi::AsyncWorker {
+ public:
+  DecodeWorker(Napi::Env env, Napi::Uint8Array bytes, Plan plan)
+      : Napi::AsyncWorker(env, "decodeJpeg"), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)) {
+    bytesRef_ = Napi::Persistent(bytes);
+    data_ = bytes.Data();
+    size_ = bytes.ByteLength();
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    result_ = DecodeJpeg(data_, size_, plan_.jpeg);
+    if (result_.status != JpegStatus::kOk) return;
+    const int channels = plan_.jpeg.channels;
+    if (plan_.resize && (plan_.width != result_.width || plan_.height != result_.height || plan_.mirror)) {
+      std::vector<uint8_t> out(static_cast<size_t>(plan_.width) * plan_.height * channels);
+      ResampleBilinear(result_.pixels.data(), result_.width, result_.height, channels, out.data(), plan_.width, plan_.height,
+                       plan_.mirror);
+      result_.pixels.swap(out);
+      result_.width = plan_.width;
+      result_.height = plan_.height;
+    } else if (plan_.mirror) {
+      std::vector<uint8_t> out(result_.pixels.size());
+      ResampleBilinear(result_.pixels.data(), result_.width, result_.height, channels, out.data(), result_.width, result_.height, true);
+      result_.pixels.swap(out);
+    }
+    AdjustColors(result_.pixels.data(), static_cast<size_t>(result_.width) * result_.height, channels, plan_.colors);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    const char* status = result_.status == JpegStatus::kOk ? "ok" : result_.status == JpegStatus::kUnsupported ? "unsupported" : "failed";
+    out.Set("status", status);
+    out.Set("message", result_.message);
+    if (result_.status == JpegStatus::kOk) {
+      out.Set("data", Napi::Buffer<uint8_t>::Copy(env, result_.pixels.data(), result_.pixels.size()));
+      out.Set("width", result_.width);
+      out.Set("height", result_.height);
+    }
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Uint8Array> bytesRef_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+  Plan plan_;
+  JpegResult result_;
+};
+
+Napi::Value DecodeJpegEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    const auto bytes = TypedArg(info, 0, "decodeJpeg", "bytes", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    if (!info[1].IsObject()) ThrowType(env, "decodeJpeg: expected a request object");
+    Plan plan = ParsePlan(env, info[1].As<Napi::Object>());
+    auto* worker = new DecodeWorker(env, bytes, std::move(plan));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  });
+}
+
+Napi::Value ResampleEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "resampleBilinear";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int width = IntArg(info, 1, fn, "width", 1, kMaxSide);
+    const int height = IntArg(info, 2, fn, "height", 1, kMaxSide);
+    const int channels = IntArg(info, 3, fn, "channels", 1, 3);
+    const int outWidth = IntArg(info, 4, fn, "outWidth", 1, kMaxSide);
+    const int outHeight = IntArg(info, 5, fn, "outHeight", 1, kMaxSide);
+    const bool mirror = info[6].ToBoolean().Value();
+    if (channels == 2) ThrowType(info.Env(), "resampleBilinear: expected 1 or 3 channels");
+    if (src.ByteLength() != static_cast<size_t>(width) * height * channels)
+      ThrowType(info.Env(), "resampleBilinear: expected width * height * channels bytes in src");
+    auto out = Napi::Buffer<uint8_t>::New(info.Env(), static_cast<size_t>(outWidth) * outHeight * channels);
+    ResampleBilinear(src.Data(), width, height, channels, out.Data(), outWidth, outHeight, mirror);
+    return out;
+  });
+}
+
+Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "adjustColors";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int channels = IntArg(info, 1, fn, "channels", 1, 3);
+    if (channels == 2 || src.ByteLength() % channels != 0 || src.ByteLength() == 0)
+      ThrowType(info.Env(), "adjustColors: expected 1 or 3 channels and a whole number of pixels");
+    const std::vector<ColorStep> steps = ParseSteps(info.Env(), TypedArg(info, 2, fn, "steps", napi_float64_array, "Float64Array"), fn);
+    auto out = Napi::Buffer<uint8_t>::Copy(info.Env(), src.Data(), src.ByteLength());
+    AdjustColors(out.Data(), src.ByteLength() / channels, channels, steps);
+    return out;
+  });
+}
+
+Napi::Value WriteThroughTableEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "writeThroughTable";
+    auto out = TypedArg(info, 0, fn, "out", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+    const double offset = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    const auto src = TypedArg(info, 2, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const double pixels = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
+    const int channels = IntArg(info, 4, fn, "channels", 1, 3);
+    const auto table = TypedArg(info, 5, fn, "table", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+    const bool planar = info[6].ToBoolean().Value();
+    if (channels == 2) ThrowType(info.Env(), "writeThroughTable: expected 1 or 3 channels");
+    if (!(offset >= 0 && std::floor(offset) == offset) || !(pixels >= 0 && std::floor(pixels) == pixels))
+      ThrowType(info.Env(), "writeThroughTable: expected non-negative integers for offset and pixels");
+    const double values = pixels * channels;
+    if (src.ByteLength() < values || offset + values > out.ElementLength() || table.ElementLength() < static_cast<size_t>(channels) * 256)
+      ThrowType(info.Env(), "writeThroughTable: expected src, out and table large enough for the pixels");
+    WriteThroughTable(out.Data() + static_cast<size_t>(offset), src.Data(), static_cast<size_t>(pixels), channels, table.Data(), planar);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value JpegLibraryVersionEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value { return Napi::String::New(info.Env(), JpegLibraryVersion()); });
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("decodeJpeg", Napi::Function::New(env, DecodeJpegEntry, "decodeJpeg"));
+  exports.Set("resampleBilinear", Napi::Function::New(env, ResampleEntry, "resampleBilinear"));
+  exports.Set("adjustColors", Napi::Function::New(env, AdjustColorsEntry, "adjustColors"));
+  exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));
+  exports.Set("jpegLibraryVersion", Napi::Function::New(env, JpegLibraryVersionEntry, "jpegLibraryVersion"));
+  return exports;
+}
+
+}  // namespace cti
+
+static Napi::Object InitImageAddon(Napi::Env env, Napi::Object exports) { return cti::Init(env, exports); }
+
+NODE_API_MODULE(classifier_training_image, InitImageAddon)

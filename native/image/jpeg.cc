@@ -1,0 +1,138 @@
+// See jpeg.h. libjpeg reports errors by longjmp: the function that calls
+// setjmp (DecodeInto) keeps no C++ objects of its own, so the jump skips
+// no destructor; the result it fills lives in its caller.
+#include "jpeg.h"
+
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+
+#include <jpeglib.h>
+
+#include "kernels.h"
+
+namespace cti {
+
+namespace {
+
+struct ErrorManager {
+  jpeg_error_mgr base;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+  bool warned;
+};
+
+void OnError(j_common_ptr cinfo) {
+  auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
+  cinfo->err->format_message(cinfo, err->message);
+  std::longjmp(err->jump, 1);
+}
+
+// Warnings (corrupt data, a truncated file) mark the file for the general decoder and its policy.
+void OnMessage(j_common_ptr cinfo, int level) {
+  auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
+  if (level < 0 && !err->warned) {
+    cinfo->err->format_message(cinfo, err->message);
+    err->warned = true;
+  }
+}
+
+void Fill(JpegResult* out, JpegStatus status, const char* message) {
+  out->status = status;
+  out->message = message;
+}
+
+// Decodes into out; returns normally on success and on every failure (out->status says which).
+void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t* data, size_t size, const JpegRequest* request,
+                JpegResult* out, JSAMPLE** rowBuffer) {
+  if (setjmp(err->jump) != 0) {
+    Fill(out, JpegStatus::kFailed, err->message);
+    return;
+  }
+  jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
+  jpeg_read_header(cinfo, TRUE);
+  if (err->warned) return Fill(out, JpegStatus::kUnsupported, err->message);
+  const J_COLOR_SPACE space = cinfo->jpeg_color_space;
+  if (space != JCS_GRAYSCALE && space != JCS_YCbCr && space != JCS_RGB)
+    return Fill(out, JpegStatus::kUnsupported, "colour space other than grey, YCbCr or RGB");
+  const double pixels = static_cast<double>(cinfo->image_width) * cinfo->image_height;
+  if (request->maxPixels > 0 && pixels > request->maxPixels) return Fill(out, JpegStatus::kUnsupported, "over the pixel limit");
+  const int width = static_cast<int>(cinfo->image_width);
+  const int height = static_cast<int>(cinfo->image_height);
+  const int left = request->crop ? request->left : 0;
+  const int top = request->crop ? request->top : 0;
+  const int cropWidth = request->crop ? request->width : width;
+  const int cropHeight = request->crop ? request->height : height;
+  if (left < 0 || top < 0 || cropWidth < 1 || cropHeight < 1 || left + cropWidth > width || top + cropHeight > height)
+    return Fill(out, JpegStatus::kFailed, "crop box outside the image");
+  const bool grey = space == JCS_GRAYSCALE;
+  cinfo->out_color_space = grey ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo->dct_method = JDCT_ISLOW;
+  jpeg_start_decompress(cinfo);
+  // Columns are decoded with a margin: at the edges of a decoded range, chroma upsampling sees no
+  // neighbour and the edge pixels would differ from a full decode's.
+  const int margin = 16;
+  const int from = left > margin ? left - margin : 0;
+  const int to = left + cropWidth + margin < width ? left + cropWidth + margin : width;
+  JDIMENSION xoffset = static_cast<JDIMENSION>(from);
+  JDIMENSION xwidth = static_cast<JDIMENSION>(to - from);
+  if (to - from < width) jpeg_crop_scanline(cinfo, &xoffset, &xwidth);
+  const int components = cinfo->output_components;
+  const size_t skip = static_cast<size_t>(left - static_cast<int>(xoffset)) * components;
+  *rowBuffer = static_cast<JSAMPLE*>(std::malloc(static_cast<size_t>(cinfo->output_width) * components));
+  if (*rowBuffer == nullptr) return Fill(out, JpegStatus::kFailed, "out of memory");
+  if (top > 0) jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(top));
+  const int channels = request->channels;
+  out->pixels.resize(static_cast<size_t>(cropWidth) * cropHeight * channels);
+  const size_t rowPixels = static_cast<size_t>(cropWidth);
+  for (int y = 0; y < cropHeight; y++) {
+    JSAMPROW row = *rowBuffer;
+    jpeg_read_scanlines(cinfo, &row, 1);
+    const uint8_t* src = *rowBuffer + skip;
+    uint8_t* dst = out->pixels.data() + static_cast<size_t>(y) * rowPixels * channels;
+    if (components == channels) {
+      std::memcpy(dst, src, rowPixels * channels);
+    } else if (channels == 1) {
+      RgbToLuma(src, rowPixels, dst);
+    } else {
+      for (size_t x = 0; x < rowPixels; x++) dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
+    }
+  }
+  if (err->warned) return Fill(out, JpegStatus::kUnsupported, err->message);
+  out->width = cropWidth;
+  out->height = cropHeight;
+  out->status = JpegStatus::kOk;
+}
+
+}  // namespace
+
+JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& request) {
+  JpegResult out;
+  jpeg_decompress_struct cinfo;
+  ErrorManager err;
+  std::memset(&err, 0, sizeof err);
+  cinfo.err = jpeg_std_error(&err.base);
+  err.base.error_exit = OnError;
+  err.base.emit_message = OnMessage;
+  jpeg_create_decompress(&cinfo);
+  JSAMPLE* rowBuffer = nullptr;
+  DecodeInto(&cinfo, &err, data, size, &request, &out, &rowBuffer);
+  std::free(rowBuffer);
+  jpeg_destroy_decompress(&cinfo);  // also aborts a decode stopped before the last row
+  if (out.status != JpegStatus::kOk) out.pixels.clear();
+  return out;
+}
+
+std::string JpegLibraryVersion() {
+  char text[64];
+#ifdef LIBJPEG_TURBO_VERSION
+#define CTI_STR2(x) #x
+#define CTI_STR(x) CTI_STR2(x)
+  std::snprintf(text, sizeof text, "libjpeg-turbo %s (libjpeg API %d)", CTI_STR(LIBJPEG_TURBO_VERSION), JPEG_LIB_VERSION);
+#else
+  std::snprintf(text, sizeof text, "libjpeg API %d", JPEG_LIB_VERSION);
+#endif
+  return text;
+}
+
+}  // namespace cti

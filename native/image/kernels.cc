@@ -1,0 +1,249 @@
+// See kernels.h. Floating-point code here must round exactly as the
+// reference does: the build passes -ffp-contract=off (no fused multiply-add).
+#include "kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace cti {
+
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's PRECISION_BITS
+
+struct Coefficients {
+  int taps = 0;
+  std::vector<int> start;    // first source index per output index
+  std::vector<int> count;    // source indices used per output index
+  std::vector<int32_t> weights;  // taps per output index, fixed point
+};
+
+double Triangle(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+// Pillow's precompute_coeffs (bilinear filter, box = the whole axis) and normalize_coeffs_8bpc.
+Coefficients BilinearCoefficients(int inSize, int outSize) {
+  Coefficients k;
+  const double scale = static_cast<double>(static_cast<float>(inSize)) / outSize;
+  const double filterScale = scale < 1.0 ? 1.0 : scale;
+  const double support = 1.0 * filterScale;
+  k.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
+  k.start.resize(outSize);
+  k.count.resize(outSize);
+  k.weights.assign(static_cast<size_t>(outSize) * k.taps, 0);
+  std::vector<double> w(k.taps);
+  for (int xx = 0; xx < outSize; xx++) {
+    const double center = (xx + 0.5) * scale;
+    const double ss = 1.0 / filterScale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    xmax -= xmin;
+    double total = 0.0;
+    for (int x = 0; x < xmax; x++) {
+      w[x] = Triangle((x + xmin - center + 0.5) * ss);
+      total += w[x];
+    }
+    for (int x = 0; x < xmax; x++) {
+      const double v = total != 0.0 ? w[x] / total : w[x];
+      k.weights[static_cast<size_t>(xx) * k.taps + x] =
+          v < 0 ? static_cast<int>(-0.5 + v * (1 << kPrecisionBits)) : static_cast<int>(0.5 + v * (1 << kPrecisionBits));
+    }
+    k.start[xx] = xmin;
+    k.count[xx] = xmax;
+  }
+  return k;
+}
+
+inline uint8_t Clip8(int sum) {
+  const int v = sum >> kPrecisionBits;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+// Rows [firstRow, firstRow + rows) of src, resampled horizontally into dst (rows x outWidth).
+void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int rows, uint8_t* dst, int outWidth,
+                const Coefficients& k, bool mirror) {
+  for (int y = 0; y < rows; y++) {
+    const uint8_t* row = src + static_cast<size_t>(firstRow + y) * width * channels;
+    uint8_t* out = dst + static_cast<size_t>(y) * outWidth * channels;
+    for (int o = 0; o < outWidth; o++) {
+      const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
+      const uint8_t* s = row + static_cast<size_t>(k.start[o]) * channels;
+      const int n = k.count[o];
+      uint8_t* d = out + static_cast<size_t>(mirror ? outWidth - 1 - o : o) * channels;
+      if (channels == 3) {
+        int s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+        for (int t = 0; t < n; t++, s += 3) {
+          s0 += s[0] * w[t];
+          s1 += s[1] * w[t];
+          s2 += s[2] * w[t];
+        }
+        d[0] = Clip8(s0);
+        d[1] = Clip8(s1);
+        d[2] = Clip8(s2);
+      } else {
+        int s0 = 1 << (kPrecisionBits - 1);
+        for (int t = 0; t < n; t++) s0 += s[t] * w[t];
+        d[0] = Clip8(s0);
+      }
+    }
+  }
+}
+
+// Every output row blends whole rows of src (rowBytes values each); k.start is relative to src's first row.
+void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
+  for (int o = 0; o < outHeight; o++) {
+    const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
+    const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * rowBytes;
+    const int n = k.count[o];
+    uint8_t* d = dst + static_cast<size_t>(o) * rowBytes;
+    if (n == 2) {
+      const int w0 = w[0], w1 = w[1];
+      const uint8_t* second = first + rowBytes;
+      for (size_t l = 0; l < rowBytes; l++) d[l] = Clip8((1 << (kPrecisionBits - 1)) + first[l] * w0 + second[l] * w1);
+    } else {
+      for (size_t l = 0; l < rowBytes; l++) {
+        int sum = 1 << (kPrecisionBits - 1);
+        for (int t = 0; t < n; t++) sum += first[static_cast<size_t>(t) * rowBytes + l] * w[t];
+        d[l] = Clip8(sum);
+      }
+    }
+  }
+}
+
+// torchvision's grey value of a uint8 pixel in float32: (0.2989 r + 0.587 g + 0.114 b), truncated.
+// The products come from tables of the same float32 values.
+struct GreyTables {
+  float r[256], g[256], b[256];
+  GreyTables() {
+    for (int v = 0; v < 256; v++) {
+      r[v] = 0.2989f * static_cast<float>(v);
+      g[v] = 0.587f * static_cast<float>(v);
+      b[v] = 0.114f * static_cast<float>(v);
+    }
+  }
+};
+const GreyTables kGrey;
+
+inline int Grey(int r, int g, int b) { return static_cast<int>((kGrey.r[r] + kGrey.g[g]) + kGrey.b[b]); }
+
+inline uint8_t Clamp255(float v) { return static_cast<uint8_t>(static_cast<int>(std::min(std::max(v, 0.0f), 255.0f))); }
+
+// data[i] = lut[data[i]], eight bytes per load and store.
+void MapBytes(uint8_t* data, size_t n, const uint8_t* lut) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, data + i, 8);
+    uint64_t o = 0;
+    for (int b = 0; b < 8; b++) o |= static_cast<uint64_t>(lut[(w >> (8 * b)) & 255]) << (8 * b);
+    std::memcpy(data + i, &o, 8);
+  }
+  for (; i < n; i++) data[i] = lut[data[i]];
+}
+
+// The blend with a constant partner: clamp(f32(f32(ratio * a) + f32((1 - ratio) * other))), for every a.
+void BlendTable(double ratio, double other, uint8_t* lut) {
+  const float r = static_cast<float>(ratio);
+  const float qb = static_cast<float>(1.0 - ratio) * static_cast<float>(other);
+  for (int a = 0; a < 256; a++) lut[a] = Clamp255(r * static_cast<float>(a) + qb);
+}
+
+double MeanGrey(const uint8_t* data, size_t pixels, int channels) {
+  uint64_t sum = 0;
+  if (channels == 1) {
+    for (size_t i = 0; i < pixels; i++) sum += data[i];
+  } else {
+    for (size_t i = 0, j = 0; i < pixels; i++, j += 3) sum += Grey(data[j], data[j + 1], data[j + 2]);
+  }
+  return static_cast<float>(static_cast<double>(sum) / static_cast<double>(pixels));
+}
+
+void Saturate(uint8_t* data, size_t pixels, double ratio) {
+  const float r = static_cast<float>(ratio);
+  const float q = static_cast<float>(1.0 - ratio);
+  float scaled[256], partner[256];
+  for (int x = 0; x < 256; x++) {
+    scaled[x] = r * static_cast<float>(x);
+    partner[x] = q * static_cast<float>(x);
+  }
+  for (size_t i = 0, j = 0; i < pixels; i++, j += 3) {
+    const float m = partner[Grey(data[j], data[j + 1], data[j + 2])];
+    data[j] = Clamp255(scaled[data[j]] + m);
+    data[j + 1] = Clamp255(scaled[data[j + 1]] + m);
+    data[j + 2] = Clamp255(scaled[data[j + 2]] + m);
+  }
+}
+
+}  // namespace
+
+void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
+                      bool mirror) {
+  const size_t outRow = static_cast<size_t>(outWidth) * channels;
+  const bool horizontal = outWidth != width || mirror;
+  const bool vertical = outHeight != height;
+  if (!horizontal && !vertical) {
+    std::memcpy(dst, src, outRow * outHeight);
+    return;
+  }
+  if (!horizontal) {
+    Vertical(src, outRow, dst, outHeight, BilinearCoefficients(height, outHeight), 0);
+    return;
+  }
+  const Coefficients kx = BilinearCoefficients(width, outWidth);
+  if (!vertical) {
+    Horizontal(src, width, channels, 0, height, dst, outWidth, kx, mirror);
+    return;
+  }
+  // As Pillow: the horizontal pass covers only the source rows the vertical pass reads.
+  const Coefficients ky = BilinearCoefficients(height, outHeight);
+  const int first = ky.start[0];
+  const int last = ky.start[outHeight - 1] + ky.count[outHeight - 1];
+  std::vector<uint8_t> temp(outRow * (last - first));
+  Horizontal(src, width, channels, first, last - first, temp.data(), outWidth, kx, mirror);
+  Vertical(temp.data(), outRow, dst, outHeight, ky, first);
+}
+
+void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps) {
+  uint8_t lut[256];
+  const size_t n = pixels * channels;
+  for (const ColorStep& step : steps) {
+    if (step.op == ColorOp::kSaturation) {
+      if (channels == 3) Saturate(data, pixels, step.factor);
+      continue;
+    }
+    BlendTable(step.factor, step.op == ColorOp::kContrast ? MeanGrey(data, pixels, channels) : 0.0, lut);
+    MapBytes(data, n, lut);
+  }
+}
+
+void WriteThroughTable(float* out, const uint8_t* src, size_t pixels, int channels, const float* table, bool planar) {
+  if (channels == 1) {
+    for (size_t p = 0; p < pixels; p++) out[p] = table[src[p]];
+  } else if (planar) {
+    float* g = out + pixels;
+    float* b = g + pixels;
+    for (size_t p = 0, j = 0; p < pixels; p++, j += 3) {
+      out[p] = table[src[j]];
+      g[p] = table[256 + src[j + 1]];
+      b[p] = table[512 + src[j + 2]];
+    }
+  } else {
+    for (size_t j = 0; j < pixels * 3; j += 3) {
+      out[j] = table[src[j]];
+      out[j + 1] = table[256 + src[j + 1]];
+      out[j + 2] = table[512 + src[j + 2]];
+    }
+  }
+}
+
+void RgbToLuma(const uint8_t* rgb, size_t pixels, uint8_t* out) {
+  for (size_t i = 0, j = 0; i < pixels; i++, j += 3)
+    out[i] = static_cast<uint8_t>((rgb[j] * 19595 + rgb[j + 1] * 38470 + rgb[j + 2] * 7471 + 0x8000) >> 16);
+}
+
+}  // namespace cti

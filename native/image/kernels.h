@@ -1,0 +1,38 @@
+// Pixel kernels on uint8 HWC images (1 or 3 channels), each defined to give
+// the same bytes as the reference named beside it. They run on any thread:
+// plain functions of their arguments, no allocation shared between calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cti {
+
+// PIL's Image.resize(size, BILINEAR) (Pillow's Resample.c, 8 bits per
+// channel): a horizontal pass over the rows the vertical pass reads, into a
+// uint8 image, then the vertical pass; 22-bit fixed-point weights. `mirror`
+// writes the horizontal pass right to left: exactly hflip(resize(src)).
+// dst holds outWidth * outHeight * channels bytes.
+void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
+                      bool mirror);
+
+// One colour step of torchvision's tensor ColorJitter: each blends in
+// float32, clamps to [0, 255] and truncates to uint8 before the next reads.
+enum class ColorOp : int { kBrightness = 0, kContrast = 1, kSaturation = 2 };
+struct ColorStep {
+  ColorOp op;
+  double factor;
+};
+
+// Runs the steps in order, in place. Saturation leaves one channel as it is.
+void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps);
+
+// out[...] = table[c * 256 + v] for every value v of channel c, written
+// planar (CHW) or interleaved (HWC) from offset 0 of `out`.
+void WriteThroughTable(float* out, const uint8_t* src, size_t pixels, int channels, const float* table, bool planar);
+
+// PIL's "L" conversion of interleaved RGB (ITU-R 601-2, fixed point).
+void RgbToLuma(const uint8_t* rgb, size_t pixels, uint8_t* out);
+
+}  // namespace cti

@@ -1,0 +1,182 @@
+/**
+ * The one place that loads the image addon (`native/image/`): JPEG decoding
+ * with the system's libjpeg-turbo — the library Pillow uses, so decoded
+ * bytes equal Pillow's — and the pixel kernels of the hot path (Pillow's
+ * bilinear resize, the colour-jitter steps, the batch write). The addon
+ * checks only memory safety; this module checks arguments and words messages.
+ *
+ * Why not sharp for these: sharp costs ~0.7 ms of CPU per call before any
+ * pixel is decoded (measured: an 8x8 JPEG), more than Pillow needs to
+ * decode a whole 256x256 one; and per-pixel loops in JavaScript cost
+ * ~2 ns a value. sharp still decodes every other format, and JPEGs this
+ * decoder leaves aside (CMYK, EXIF-rotated, damaged, past the pixel limit).
+ *
+ * @example
+ * const out = await decodeJpeg(bytes, { channels: 3, crop: { left: 8, top: 4, width: 100, height: 80 }, resize: { width: 64, height: 64 } });
+ * if (out.status === 'ok') console.log(out.width, out.height);
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Box } from './transforms/functional/geometry.js';
+
+/** A colour step for the native kernel: op 0 brightness, 1 contrast, 2 saturation. */
+export interface NativeColorStep {
+  op: 'brightness' | 'contrast' | 'saturation';
+  factor: number;
+}
+
+/** What `decodeJpeg` runs, in order: decode (of `crop` only), resize, mirror, colour steps. */
+export interface JpegRequest {
+  channels: 1 | 3;
+  crop?: Box;
+  resize?: { width: number; height: number };
+  mirror?: boolean;
+  colors?: readonly NativeColorStep[];
+  maxPixels?: number;
+}
+
+/** 'unsupported': a valid file to hand to sharp; 'failed': not a readable JPEG (message from libjpeg). */
+export type JpegResult =
+  { status: 'ok'; data: Buffer; width: number; height: number } | { status: 'unsupported' | 'failed'; message: string };
+
+interface ImageBinding {
+  decodeJpeg(
+    bytes: Uint8Array,
+    request: object,
+  ): Promise<{ status: string; message: string; data?: Buffer; width?: number; height?: number }>;
+  resampleBilinear(
+    src: Uint8Array,
+    width: number,
+    height: number,
+    channels: number,
+    outWidth: number,
+    outHeight: number,
+    mirror: boolean,
+  ): Buffer;
+  adjustColors(src: Uint8Array, channels: number, steps: Float64Array): Buffer;
+  writeThroughTable(
+    out: Float32Array,
+    offset: number,
+    src: Uint8Array,
+    pixels: number,
+    channels: number,
+    table: Float32Array,
+    planar: boolean,
+  ): void;
+  jpegLibraryVersion(): string;
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function load(): ImageBinding {
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  for (const build of ['Release', 'Debug']) {
+    const path = join(root, 'build', build, 'classifier_training_image.node');
+    if (!existsSync(path)) {
+      errors.push(`${path}: not found`);
+      continue;
+    }
+    try {
+      return require(path) as ImageBinding;
+    } catch (error) {
+      errors.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(
+    [
+      'classifier-training: could not load the image addon.',
+      'Tried:',
+      ...errors.map((e) => `  - ${e}`),
+      'Fix: apt-get install -y libjpeg62-turbo-dev, then npm run build:native',
+    ].join('\n'),
+  );
+}
+
+const binding = load();
+
+const OPS = { brightness: 0, contrast: 1, saturation: 2 } as const;
+
+function encodeSteps(steps: readonly NativeColorStep[]): Float64Array {
+  const out = new Float64Array(steps.length * 2);
+  steps.forEach((s, i) => {
+    out[2 * i] = OPS[s.op];
+    out[2 * i + 1] = s.factor;
+  });
+  return out;
+}
+
+/**
+ * Decodes a JPEG on libuv's thread pool and runs the request's steps there;
+ * the bytes must not change until it settles.
+ *
+ * @example
+ * const r = await decodeJpeg(readFileSync('a.jpg'), { channels: 3, mirror: true });
+ */
+export async function decodeJpeg(bytes: Uint8Array, request: JpegRequest): Promise<JpegResult> {
+  const { crop, resize } = request;
+  const out = await binding.decodeJpeg(bytes, {
+    channels: request.channels,
+    crop: crop === undefined ? undefined : [crop.left, crop.top, crop.width, crop.height],
+    resize: resize === undefined ? undefined : [resize.width, resize.height],
+    mirror: request.mirror ?? false,
+    colors: request.colors === undefined || request.colors.length === 0 ? undefined : encodeSteps(request.colors),
+    maxPixels: request.maxPixels,
+  });
+  if (out.status === 'ok') return { status: 'ok', data: out.data as Buffer, width: out.width as number, height: out.height as number };
+  return { status: out.status as 'unsupported' | 'failed', message: out.message };
+}
+
+/**
+ * Pillow's `resize(size, BILINEAR)` of uint8 HWC pixels (1 or 3 channels);
+ * `mirror` also flips left-right.
+ *
+ * @example
+ * const big = resampleBilinear(pixels, 32, 24, 3, { width: 64, height: 48 }, false);
+ */
+export function resampleBilinear(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  size: { width: number; height: number },
+  mirror: boolean,
+): Buffer {
+  return binding.resampleBilinear(src, width, height, channels, size.width, size.height, mirror);
+}
+
+/**
+ * The colour steps in order on a copy of `src` (torchvision's uint8 tensor formulas).
+ *
+ * @example
+ * const out = adjustColorsNative(pixels, 3, [{ op: 'contrast', factor: 1.2 }]);
+ */
+export function adjustColorsNative(src: Uint8Array, channels: 1 | 3, steps: readonly NativeColorStep[]): Buffer {
+  return binding.adjustColors(src, channels, encodeSteps(steps));
+}
+
+/**
+ * Writes `pixels` pixels of `src` through a per-channel 256-entry table into
+ * `out` from `offset`: planar (CHW) or interleaved (HWC).
+ *
+ * @example
+ * writeThroughTable(batch, i * 3 * 224 * 224, image.data, 224 * 224, 3, table, true);
+ */
+export function writeThroughTable(
+  out: Float32Array,
+  offset: number,
+  src: Uint8Array,
+  pixels: number,
+  channels: 1 | 3,
+  table: Float32Array,
+  planar: boolean,
+): void {
+  binding.writeThroughTable(out, offset, src, pixels, channels, table, planar);
+}
+
+/** The JPEG library the addon was built with, e.g. "libjpeg-turbo 2.1.5 (libjpeg API 62)". */
+export function jpegLibraryVersion(): string {
+  return binding.jpegLibraryVersion();
+}
