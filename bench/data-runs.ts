@@ -87,7 +87,7 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
     batchSize: 64,
     shuffle: true,
     seed: 0,
-    concurrency: Math.max(2, 2 * workers),
+    concurrency: 32,
     prefetch: 2,
     pipeline,
     cache,

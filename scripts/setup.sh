@@ -14,7 +14,7 @@ if (( node_major < 2009 )); then
   exit 1
 fi
 
-packages=(libtorch-dev libopenblas0-openmp dataset-fashion-mnist g++ make python3)
+packages=(libtorch-dev libopenblas0-openmp libjpeg62-turbo-dev dataset-fashion-mnist g++ make python3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx)
 fi

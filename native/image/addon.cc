@@ -16,6 +16,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
@@ -132,6 +133,9 @@ Plan ParsePlan(Napi::Env env, const Napi::Object& request) {
   return plan;
 }
 
+// One decode on libuv's thread pool. The result goes straight into a Buffer
+// made beforehand when its size is known (a resize or a crop); the decoded
+// and intermediate pixels live in vectors reused by each pool thread.
 class DecodeWorker : public Napi::AsyncWorker {
  public:
   DecodeWorker(Napi::Env env, Napi::Uint8Array bytes, Plan plan)
@@ -139,27 +143,43 @@ class DecodeWorker : public Napi::AsyncWorker {
     bytesRef_ = Napi::Persistent(bytes);
     data_ = bytes.Data();
     size_ = bytes.ByteLength();
+    const int channels = plan_.jpeg.channels;
+    size_t expected = 0;
+    if (plan_.resize) expected = static_cast<size_t>(plan_.width) * plan_.height * channels;
+    else if (plan_.jpeg.crop) expected = static_cast<size_t>(plan_.jpeg.width) * plan_.jpeg.height * channels;
+    if (expected > 0) {
+      auto out = Napi::Buffer<uint8_t>::New(env, expected);
+      outRef_ = Napi::Persistent(out);
+      out_ = out.Data();
+      outSize_ = expected;
+    }
   }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    result_ = DecodeJpeg(data_, size_, plan_.jpeg);
+    thread_local std::vector<uint8_t> decoded;
+    thread_local std::vector<uint8_t> scratch;
+    result_ = DecodeJpeg(data_, size_, plan_.jpeg, &decoded);
     if (result_.status != JpegStatus::kOk) return;
     const int channels = plan_.jpeg.channels;
-    if (plan_.resize && (plan_.width != result_.width || plan_.height != result_.height || plan_.mirror)) {
-      std::vector<uint8_t> out(static_cast<size_t>(plan_.width) * plan_.height * channels);
-      ResampleBilinear(result_.pixels.data(), result_.width, result_.height, channels, out.data(), plan_.width, plan_.height,
-                       plan_.mirror);
-      result_.pixels.swap(out);
-      result_.width = plan_.width;
-      result_.height = plan_.height;
-    } else if (plan_.mirror) {
-      std::vector<uint8_t> out(result_.pixels.size());
-      ResampleBilinear(result_.pixels.data(), result_.width, result_.height, channels, out.data(), result_.width, result_.height, true);
-      result_.pixels.swap(out);
+    const int width = plan_.resize ? plan_.width : result_.width;
+    const int height = plan_.resize ? plan_.height : result_.height;
+    const size_t bytes = static_cast<size_t>(width) * height * channels;
+    uint8_t* target = out_;
+    if (bytes != outSize_) {
+      own_.resize(bytes);
+      target = own_.data();
+      out_ = nullptr;
     }
-    AdjustColors(result_.pixels.data(), static_cast<size_t>(result_.width) * result_.height, channels, plan_.colors);
+    if (width != result_.width || height != result_.height || plan_.mirror) {
+      ResampleBilinear(decoded.data(), result_.width, result_.height, channels, target, width, height, plan_.mirror, &scratch);
+    } else {
+      std::memcpy(target, decoded.data(), bytes);
+    }
+    result_.width = width;
+    result_.height = height;
+    AdjustColors(target, static_cast<size_t>(width) * height, channels, plan_.colors);
   }
 
   void OnOK() override {
@@ -169,7 +189,7 @@ class DecodeWorker : public Napi::AsyncWorker {
     out.Set("status", status);
     out.Set("message", result_.message);
     if (result_.status == JpegStatus::kOk) {
-      out.Set("data", Napi::Buffer<uint8_t>::Copy(env, result_.pixels.data(), result_.pixels.size()));
+      out.Set("data", out_ != nullptr ? outRef_.Value() : Napi::Buffer<uint8_t>::Copy(env, own_.data(), own_.size()));
       out.Set("width", result_.width);
       out.Set("height", result_.height);
     }
@@ -184,6 +204,10 @@ class DecodeWorker : public Napi::AsyncWorker {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
   Plan plan_;
+  Napi::Reference<Napi::Buffer<uint8_t>> outRef_;
+  uint8_t* out_ = nullptr;
+  size_t outSize_ = 0;
+  std::vector<uint8_t> own_;
   JpegResult result_;
 };
 

@@ -44,7 +44,7 @@ void Fill(JpegResult* out, JpegStatus status, const char* message) {
 
 // Decodes into out; returns normally on success and on every failure (out->status says which).
 void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t* data, size_t size, const JpegRequest* request,
-                JpegResult* out, JSAMPLE** rowBuffer) {
+                JpegResult* out, std::vector<uint8_t>* pixels, JSAMPLE** rowBuffer) {
   if (setjmp(err->jump) != 0) {
     Fill(out, JpegStatus::kFailed, err->message);
     return;
@@ -55,8 +55,8 @@ void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t*
   const J_COLOR_SPACE space = cinfo->jpeg_color_space;
   if (space != JCS_GRAYSCALE && space != JCS_YCbCr && space != JCS_RGB)
     return Fill(out, JpegStatus::kUnsupported, "colour space other than grey, YCbCr or RGB");
-  const double pixels = static_cast<double>(cinfo->image_width) * cinfo->image_height;
-  if (request->maxPixels > 0 && pixels > request->maxPixels) return Fill(out, JpegStatus::kUnsupported, "over the pixel limit");
+  const double area = static_cast<double>(cinfo->image_width) * cinfo->image_height;
+  if (request->maxPixels > 0 && area > request->maxPixels) return Fill(out, JpegStatus::kUnsupported, "over the pixel limit");
   const int width = static_cast<int>(cinfo->image_width);
   const int height = static_cast<int>(cinfo->image_height);
   const int left = request->crop ? request->left : 0;
@@ -83,13 +83,13 @@ void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t*
   if (*rowBuffer == nullptr) return Fill(out, JpegStatus::kFailed, "out of memory");
   if (top > 0) jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(top));
   const int channels = request->channels;
-  out->pixels.resize(static_cast<size_t>(cropWidth) * cropHeight * channels);
+  pixels->resize(static_cast<size_t>(cropWidth) * cropHeight * channels);
   const size_t rowPixels = static_cast<size_t>(cropWidth);
   for (int y = 0; y < cropHeight; y++) {
     JSAMPROW row = *rowBuffer;
     jpeg_read_scanlines(cinfo, &row, 1);
     const uint8_t* src = *rowBuffer + skip;
-    uint8_t* dst = out->pixels.data() + static_cast<size_t>(y) * rowPixels * channels;
+    uint8_t* dst = pixels->data() + static_cast<size_t>(y) * rowPixels * channels;
     if (components == channels) {
       std::memcpy(dst, src, rowPixels * channels);
     } else if (channels == 1) {
@@ -106,7 +106,7 @@ void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t*
 
 }  // namespace
 
-JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& request) {
+JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& request, std::vector<uint8_t>* pixels) {
   JpegResult out;
   jpeg_decompress_struct cinfo;
   ErrorManager err;
@@ -116,10 +116,9 @@ JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& reque
   err.base.emit_message = OnMessage;
   jpeg_create_decompress(&cinfo);
   JSAMPLE* rowBuffer = nullptr;
-  DecodeInto(&cinfo, &err, data, size, &request, &out, &rowBuffer);
+  DecodeInto(&cinfo, &err, data, size, &request, &out, pixels, &rowBuffer);
   std::free(rowBuffer);
   jpeg_destroy_decompress(&cinfo);  // also aborts a decode stopped before the last row
-  if (out.status != JpegStatus::kOk) out.pixels.clear();
   return out;
 }
 

@@ -25,11 +25,12 @@ enum class JpegStatus { kOk, kUnsupported, kFailed };
 struct JpegResult {
   JpegStatus status = JpegStatus::kFailed;
   std::string message;
-  std::vector<uint8_t> pixels;  // interleaved, request.channels per pixel
   int width = 0, height = 0;
 };
 
-JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& request);
+// Decodes into *pixels (interleaved, request.channels per pixel; resized to
+// fit, its capacity kept, so a caller can reuse one vector per thread).
+JpegResult DecodeJpeg(const uint8_t* data, size_t size, const JpegRequest& request, std::vector<uint8_t>* pixels);
 
 // "libjpeg-turbo 2.1.5 (libjpeg API 62)" or "libjpeg API 80".
 std::string JpegLibraryVersion();

@@ -13,9 +13,10 @@ namespace cti {
 // channel): a horizontal pass over the rows the vertical pass reads, into a
 // uint8 image, then the vertical pass; 22-bit fixed-point weights. `mirror`
 // writes the horizontal pass right to left: exactly hflip(resize(src)).
-// dst holds outWidth * outHeight * channels bytes.
+// dst holds outWidth * outHeight * channels bytes; `scratch` (optional)
+// holds the intermediate image, so a caller can reuse one per thread.
 void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
-                      bool mirror);
+                      bool mirror, std::vector<uint8_t>* scratch = nullptr);
 
 // One colour step of torchvision's tensor ColorJitter: each blends in
 // float32, clamps to [0, 255] and truncates to uint8 before the next reads.
