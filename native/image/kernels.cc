@@ -164,17 +164,43 @@ void BlendTable(double ratio, double other, uint8_t* lut) {
   for (int a = 0; a < 256; a++) lut[a] = Clamp255(r * static_cast<float>(a) + qb);
 }
 
-double MeanGrey(const uint8_t* data, size_t pixels, int channels) {
+// float32 mean of the grey values of lut(data) (the contrast blend partner).
+double MeanGrey(const uint8_t* data, size_t pixels, int channels, const uint8_t* lut) {
   uint64_t sum = 0;
   if (channels == 1) {
-    for (size_t i = 0; i < pixels; i++) sum += data[i];
+    for (size_t i = 0; i < pixels; i++) sum += lut[data[i]];
   } else {
-    for (size_t i = 0, j = 0; i < pixels; i++, j += 3) sum += Grey(data[j], data[j + 1], data[j + 2]);
+    for (size_t i = 0, j = 0; i < pixels; i++, j += 3) sum += Grey(lut[data[j]], lut[data[j + 1]], lut[data[j + 2]]);
   }
   return static_cast<float>(static_cast<double>(sum) / static_cast<double>(pixels));
 }
 
-void Saturate(uint8_t* data, size_t pixels, double ratio) {
+// Saturation of pre(data), written as post(result), in place; returns the grey sum of what it
+// wrote when kSum. Instantiated per case so the identity tables cost nothing.
+template <bool kPre, bool kPost, bool kSum>
+uint64_t SaturatePass(uint8_t* data, size_t pixels, const float* scaled, const float* partner, const uint8_t* pre,
+                      const uint8_t* post) {
+  uint64_t sum = 0;
+  for (size_t i = 0, j = 0; i < pixels; i++, j += 3) {
+    const int r0 = kPre ? pre[data[j]] : data[j];
+    const int g0 = kPre ? pre[data[j + 1]] : data[j + 1];
+    const int b0 = kPre ? pre[data[j + 2]] : data[j + 2];
+    const float m = partner[Grey(r0, g0, b0)];
+    uint8_t r1 = Clamp255(scaled[r0] + m), g1 = Clamp255(scaled[g0] + m), b1 = Clamp255(scaled[b0] + m);
+    if (kPost) {
+      r1 = post[r1];
+      g1 = post[g1];
+      b1 = post[b1];
+    }
+    data[j] = r1;
+    data[j + 1] = g1;
+    data[j + 2] = b1;
+    if (kSum) sum += Grey(r1, g1, b1);
+  }
+  return sum;
+}
+
+uint64_t Saturate(uint8_t* data, size_t pixels, double ratio, const uint8_t* pre, const uint8_t* post, bool sumGrey) {
   const float r = static_cast<float>(ratio);
   const float q = static_cast<float>(1.0 - ratio);
   float scaled[256], partner[256];
@@ -182,12 +208,22 @@ void Saturate(uint8_t* data, size_t pixels, double ratio) {
     scaled[x] = r * static_cast<float>(x);
     partner[x] = q * static_cast<float>(x);
   }
-  for (size_t i = 0, j = 0; i < pixels; i++, j += 3) {
-    const float m = partner[Grey(data[j], data[j + 1], data[j + 2])];
-    data[j] = Clamp255(scaled[data[j]] + m);
-    data[j + 1] = Clamp255(scaled[data[j + 1]] + m);
-    data[j + 2] = Clamp255(scaled[data[j + 2]] + m);
+  const int which = (pre != nullptr ? 4 : 0) | (post != nullptr ? 2 : 0) | (sumGrey ? 1 : 0);
+  switch (which) {
+    case 0: return SaturatePass<false, false, false>(data, pixels, scaled, partner, pre, post);
+    case 1: return SaturatePass<false, false, true>(data, pixels, scaled, partner, pre, post);
+    case 2: return SaturatePass<false, true, false>(data, pixels, scaled, partner, pre, post);
+    case 3: return SaturatePass<false, true, true>(data, pixels, scaled, partner, pre, post);
+    case 4: return SaturatePass<true, false, false>(data, pixels, scaled, partner, pre, post);
+    case 5: return SaturatePass<true, false, true>(data, pixels, scaled, partner, pre, post);
+    case 6: return SaturatePass<true, true, false>(data, pixels, scaled, partner, pre, post);
+    default: return SaturatePass<true, true, true>(data, pixels, scaled, partner, pre, post);
   }
+}
+
+// lut = outer(lut): composes a table onto the pending one.
+void Compose(uint8_t* lut, const uint8_t* outer) {
+  for (int a = 0; a < 256; a++) lut[a] = outer[lut[a]];
 }
 
 }  // namespace
@@ -221,17 +257,46 @@ void ResampleBilinear(const uint8_t* src, int width, int height, int channels, u
   Vertical(temp.data(), outRow, dst, outHeight, ky, first);
 }
 
+// Brightness and contrast are tables (their blend partner is a constant), so a run of them
+// composes into one table, applied while the next pass reads; saturation needs each pixel's
+// grey value and runs per pixel, with the pending table applied on read and the brightness
+// steps right after it applied before the write; contrast needs the mean grey value of the
+// image as it stands, summed in the pass that makes it when there is one. At most two passes
+// over the pixels in the common cases, the bytes of running the steps one by one.
 void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps) {
-  uint8_t lut[256];
-  const size_t n = pixels * channels;
-  for (const ColorStep& step : steps) {
-    if (step.op == ColorOp::kSaturation) {
-      if (channels == 3) Saturate(data, pixels, step.factor);
-      continue;
+  uint8_t pending[256], post[256], step[256];
+  for (int a = 0; a < 256; a++) pending[a] = static_cast<uint8_t>(a);
+  bool hasPending = false;
+  double knownMean = -1;  // the mean grey of pending(data) when the last pass summed it
+  for (size_t k = 0; k < steps.size(); k++) {
+    const ColorStep& s = steps[k];
+    if (s.op == ColorOp::kBrightness) {
+      BlendTable(s.factor, 0.0, step);
+      Compose(pending, step);
+      hasPending = true;
+    } else if (s.op == ColorOp::kContrast) {
+      const double mean = knownMean >= 0 ? knownMean : MeanGrey(data, pixels, channels, pending);
+      knownMean = -1;
+      BlendTable(s.factor, mean, step);
+      Compose(pending, step);
+      hasPending = true;
+    } else if (channels == 3) {
+      for (int a = 0; a < 256; a++) post[a] = static_cast<uint8_t>(a);
+      size_t next = k + 1;
+      for (; next < steps.size() && steps[next].op == ColorOp::kBrightness; next++) {
+        BlendTable(steps[next].factor, 0.0, step);
+        Compose(post, step);
+      }
+      const bool sumGrey = next < steps.size() && steps[next].op == ColorOp::kContrast;
+      const uint64_t sum =
+          Saturate(data, pixels, s.factor, hasPending ? pending : nullptr, next > k + 1 ? post : nullptr, sumGrey);
+      knownMean = sumGrey ? static_cast<float>(static_cast<double>(sum) / static_cast<double>(pixels)) : -1;
+      for (int a = 0; a < 256; a++) pending[a] = static_cast<uint8_t>(a);
+      hasPending = false;
+      k = next - 1;
     }
-    BlendTable(step.factor, step.op == ColorOp::kContrast ? MeanGrey(data, pixels, channels) : 0.0, lut);
-    MapBytes(data, n, lut);
   }
+  if (hasPending) MapBytes(data, pixels * channels, pending);
 }
 
 void WriteThroughTable(float* out, const uint8_t* src, size_t pixels, int channels, const float* table, bool planar) {
