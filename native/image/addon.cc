@@ -12,6 +12,7 @@
 //   resampleBilinear(src, width, height, channels, outWidth, outHeight, mirror) -> Buffer
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
 //   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
+//   writeThroughTableAsync(...the same) -> Promise<void>: on the thread pool
 //   jpegLibraryVersion() -> string
 #include <napi.h>
 
@@ -257,25 +258,73 @@ Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
   });
 }
 
+// The same write on libuv's thread pool: the batch's pages are first touched there, not on the JS thread.
+class WriteWorker : public Napi::AsyncWorker {
+ public:
+  WriteWorker(Napi::Env env, Napi::Float32Array out, size_t offset, Napi::Uint8Array src, size_t pixels, int channels,
+              Napi::Float32Array table, bool planar)
+      : Napi::AsyncWorker(env, "writeThroughTable"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        outRef_(Napi::Persistent(out)),
+        srcRef_(Napi::Persistent(src)),
+        tableRef_(Napi::Persistent(table)),
+        out_(out.Data() + offset),
+        src_(src.Data()),
+        table_(table.Data()),
+        pixels_(pixels),
+        channels_(channels),
+        planar_(planar) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override { WriteThroughTable(out_, src_, pixels_, channels_, table_, planar_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Float32Array> outRef_;
+  Napi::Reference<Napi::Uint8Array> srcRef_;
+  Napi::Reference<Napi::Float32Array> tableRef_;
+  float* out_;
+  const uint8_t* src_;
+  const float* table_;
+  size_t pixels_;
+  int channels_;
+  bool planar_;
+};
+
+// Checks writeThroughTable's arguments; `async` queues the write on the thread pool and returns a Promise.
+Napi::Value WriteThroughTableImpl(const Napi::CallbackInfo& info, bool async) {
+  const char* fn = "writeThroughTable";
+  auto out = TypedArg(info, 0, fn, "out", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+  const double offset = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  const auto src = TypedArg(info, 2, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+  const double pixels = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
+  const int channels = IntArg(info, 4, fn, "channels", 1, 3);
+  const auto table = TypedArg(info, 5, fn, "table", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+  const bool planar = info[6].ToBoolean().Value();
+  if (channels == 2) ThrowType(info.Env(), "writeThroughTable: expected 1 or 3 channels");
+  if (!(offset >= 0 && std::floor(offset) == offset) || !(pixels >= 0 && std::floor(pixels) == pixels))
+    ThrowType(info.Env(), "writeThroughTable: expected non-negative integers for offset and pixels");
+  const double values = pixels * channels;
+  if (src.ByteLength() < values || offset + values > out.ElementLength() || table.ElementLength() < static_cast<size_t>(channels) * 256)
+    ThrowType(info.Env(), "writeThroughTable: expected src, out and table large enough for the pixels");
+  if (async) {
+    auto* worker = new WriteWorker(info.Env(), out, static_cast<size_t>(offset), src, static_cast<size_t>(pixels), channels, table, planar);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+  WriteThroughTable(out.Data() + static_cast<size_t>(offset), src.Data(), static_cast<size_t>(pixels), channels, table.Data(), planar);
+  return info.Env().Undefined();
+}
+
 Napi::Value WriteThroughTableEntry(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    const char* fn = "writeThroughTable";
-    auto out = TypedArg(info, 0, fn, "out", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
-    const double offset = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-    const auto src = TypedArg(info, 2, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
-    const double pixels = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
-    const int channels = IntArg(info, 4, fn, "channels", 1, 3);
-    const auto table = TypedArg(info, 5, fn, "table", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
-    const bool planar = info[6].ToBoolean().Value();
-    if (channels == 2) ThrowType(info.Env(), "writeThroughTable: expected 1 or 3 channels");
-    if (!(offset >= 0 && std::floor(offset) == offset) || !(pixels >= 0 && std::floor(pixels) == pixels))
-      ThrowType(info.Env(), "writeThroughTable: expected non-negative integers for offset and pixels");
-    const double values = pixels * channels;
-    if (src.ByteLength() < values || offset + values > out.ElementLength() || table.ElementLength() < static_cast<size_t>(channels) * 256)
-      ThrowType(info.Env(), "writeThroughTable: expected src, out and table large enough for the pixels");
-    WriteThroughTable(out.Data() + static_cast<size_t>(offset), src.Data(), static_cast<size_t>(pixels), channels, table.Data(), planar);
-    return info.Env().Undefined();
-  });
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return WriteThroughTableImpl(info, false); });
+}
+
+Napi::Value WriteThroughTableAsyncEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return WriteThroughTableImpl(info, true); });
 }
 
 Napi::Value JpegLibraryVersionEntry(const Napi::CallbackInfo& info) {
@@ -289,6 +338,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resampleBilinear", Napi::Function::New(env, ResampleEntry, "resampleBilinear"));
   exports.Set("adjustColors", Napi::Function::New(env, AdjustColorsEntry, "adjustColors"));
   exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));
+  exports.Set("writeThroughTableAsync", Napi::Function::New(env, WriteThroughTableAsyncEntry, "writeThroughTableAsync"));
   exports.Set("jpegLibraryVersion", Napi::Function::New(env, JpegLibraryVersionEntry, "jpegLibraryVersion"));
   return exports;
 }

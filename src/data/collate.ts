@@ -18,7 +18,7 @@ import { tidy } from '../torch/memory.js';
 import { empty, tensor } from '../torch/ops/creation.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { RawImage } from './image.js';
-import { writeThroughTable } from './native-image.js';
+import { writeThroughTable, writeThroughTableAsync } from './native-image.js';
 
 /** Per-channel mean and std, in [0, 1] units (torchvision's Normalize). */
 export interface Normalization {
@@ -54,15 +54,16 @@ function valueTables(channels: number, normalize: Normalization | null): Float32
   return table;
 }
 
-/**
- * Stacks images into `{ images: float32 [B, C, H, W], labels: int64 [B] }`.
- * The caller owns both tensors (dispose them, or create them inside `tidy`).
- *
- * @example
- * const batch = collate({ images, labels, channelsLast: true });
- * batch.images.isContiguous('channelsLast'); // true
- */
-export function collate(options: CollateOptions): { images: Tensor; labels: Tensor } {
+/** What both collates need, checked: sizes, the value table, the labels. */
+function prepare(options: CollateOptions): {
+  shape: number[];
+  size: number;
+  pixels: number;
+  channels: 1 | 3;
+  table: Float32Array;
+  planar: boolean;
+  labels: BigInt64Array;
+} {
   const { images } = options;
   if (images.length === 0) throw new DataError('collate: expected at least one image, but got an empty batch');
   const { width, height, channels } = images[0];
@@ -81,14 +82,58 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
       `collate: expected 1 or ${channels} normalization mean/std value(s) for ${channels}-channel images, but got mean [${normalize.mean.join(', ')}] and std [${normalize.std.join(', ')}]`,
     );
   }
-  const table = valueTables(channels, normalize);
-  const channelsLast = options.channelsLast ?? false;
-  const labelData = BigInt64Array.from(Array.from(options.labels, (v) => BigInt(v)));
+  const planar = !(options.channelsLast ?? false);
+  return {
+    shape: planar ? [images.length, channels, height, width] : [images.length, height, width, channels],
+    size,
+    pixels: width * height,
+    channels,
+    table: valueTables(channels, normalize),
+    planar,
+    labels: BigInt64Array.from(Array.from(options.labels, (v) => BigInt(v))),
+  };
+}
+
+/**
+ * Stacks images into `{ images: float32 [B, C, H, W], labels: int64 [B] }`.
+ * The caller owns both tensors (dispose them, or create them inside `tidy`).
+ *
+ * @example
+ * const batch = collate({ images, labels, channelsLast: true });
+ * batch.images.isContiguous('channelsLast'); // true
+ */
+export function collate(options: CollateOptions): { images: Tensor; labels: Tensor } {
+  const p = prepare(options);
   return tidy(() => {
     // Written in place through a zero-copy view of libtorch's own memory: no second copy of the batch.
-    const x = empty(channelsLast ? [images.length, height, width, channels] : [images.length, channels, height, width]);
+    const x = empty(p.shape);
     const out = x.dataShared() as Float32Array;
-    images.forEach((image, i) => writeThroughTable(out, i * size, image.data, width * height, channels, table, !channelsLast));
-    return { images: channelsLast ? x.permute([0, 3, 1, 2]) : x, labels: tensor(labelData) };
+    options.images.forEach((image, i) => writeThroughTable(out, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar));
+    return { images: p.planar ? x : x.permute([0, 3, 1, 2]), labels: tensor(p.labels) };
   });
+}
+
+/**
+ * `collate` with the pixel writes on libuv's thread pool, one per image: the
+ * JS thread only allocates the batch (the loader uses this one).
+ *
+ * @example
+ * const batch = await collateAsync({ images, labels, normalize: { mean: [0.5], std: [0.5] } });
+ */
+export async function collateAsync(options: CollateOptions): Promise<{ images: Tensor; labels: Tensor }> {
+  const p = prepare(options);
+  const x = empty(p.shape);
+  try {
+    const out = x.dataShared() as Float32Array;
+    await Promise.all(
+      options.images.map((image, i) => writeThroughTableAsync(out, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
+    );
+  } catch (error) {
+    x.dispose();
+    throw error;
+  }
+  if (p.planar) return { images: x, labels: tensor(p.labels) };
+  const images = x.permute([0, 3, 1, 2]);
+  x.dispose();
+  return { images, labels: tensor(p.labels) };
 }

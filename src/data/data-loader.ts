@@ -28,7 +28,7 @@ import { DataError } from '../errors.js';
 import { dispose } from '../torch/memory.js';
 import type { Tensor } from '../torch/tensor.js';
 import { AsyncLimiter } from './async-limiter.js';
-import { collate } from './collate.js';
+import { collateAsync } from './collate.js';
 import type { Normalization } from './collate.js';
 import type { ImageDataset, ImageSource } from './dataset.js';
 import { decodeImage } from './decode.js';
@@ -192,7 +192,7 @@ export class DataLoader {
     const keep = indices.map((_, k) => k).filter((k) => loaded[k] !== null);
     if (keep.length === 0) return null;
     const kept = keep.map((k) => indices[k]);
-    const { images, labels } = collate({
+    const { images, labels } = await collateAsync({
       images: keep.map((k) => loaded[k] as RawImage),
       labels: kept.map((i) => this.dataset.targets[i]),
       normalize: this.#options.normalize !== undefined ? this.#options.normalize : (this.#options.pipeline?.normalize ?? null),

@@ -65,6 +65,15 @@ interface ImageBinding {
     table: Float32Array,
     planar: boolean,
   ): void;
+  writeThroughTableAsync(
+    out: Float32Array,
+    offset: number,
+    src: Uint8Array,
+    pixels: number,
+    channels: number,
+    table: Float32Array,
+    planar: boolean,
+  ): Promise<void>;
   jpegLibraryVersion(): string;
 }
 
@@ -174,6 +183,25 @@ export function writeThroughTable(
   planar: boolean,
 ): void {
   binding.writeThroughTable(out, offset, src, pixels, channels, table, planar);
+}
+
+/**
+ * `writeThroughTable` on libuv's thread pool (the output's pages are first
+ * touched there); `out`, `src` and `table` must not change until it settles.
+ *
+ * @example
+ * await Promise.all(images.map((im, i) => writeThroughTableAsync(batch, i * size, im.data, pixels, 3, table, true)));
+ */
+export function writeThroughTableAsync(
+  out: Float32Array,
+  offset: number,
+  src: Uint8Array,
+  pixels: number,
+  channels: 1 | 3,
+  table: Float32Array,
+  planar: boolean,
+): Promise<void> {
+  return binding.writeThroughTableAsync(out, offset, src, pixels, channels, table, planar);
 }
 
 /** The JPEG library the addon was built with, e.g. "libjpeg-turbo 2.1.5 (libjpeg API 62)". */
