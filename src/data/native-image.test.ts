@@ -1,0 +1,157 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadSafetensors } from '../torch/serialization/safetensors.js';
+import { DataError } from '../errors.js';
+import { decodeImage } from './decode.js';
+import {
+  adjustColorsNative,
+  decodeJpeg,
+  jpegLibraryVersion,
+  resampleBilinear,
+  writeThroughTable,
+  writeThroughTableAsync,
+} from './native-image.js';
+
+// Written by scripts/fixtures/jpeg.py: Pillow's encodes and decodes.
+const fixture = loadSafetensors(fileURLToPath(new URL('../../test/fixtures/jpeg/pillow.safetensors', import.meta.url))).tensors;
+const bytesOf = (name: string): Buffer => Buffer.from(fixture[name].data() as Uint8Array);
+const BOXES = [
+  { crop: { left: 5, top: 3, width: 37, height: 29 }, resize: { width: 40, height: 36 } },
+  { crop: { left: 2, top: 1, width: 57, height: 44 }, resize: { width: 20, height: 16 } },
+];
+const NAMES = ['s420', 's422', 's444', 'progressive', 'grey'];
+
+function mirrored(data: Buffer, width: number, channels: number): Buffer {
+  const out = Buffer.alloc(data.length);
+  const row = width * channels;
+  for (let y = 0; y < data.length / row; y++)
+    for (let x = 0; x < width; x++)
+      for (let c = 0; c < channels; c++) out[y * row + (width - 1 - x) * channels + c] = data[y * row + x * channels + c];
+  return out;
+}
+
+async function ok(bytes: Buffer, request: Parameters<typeof decodeJpeg>[1]): Promise<{ data: Buffer; width: number; height: number }> {
+  const out = await decodeJpeg(bytes, request);
+  assert.equal(out.status, 'ok', out.status === 'ok' ? '' : out.message);
+  return out as { data: Buffer; width: number; height: number };
+}
+
+void test('decodeJpeg gives Pillow bytes exactly: RGB and L, every subsampling, progressive, grey', async () => {
+  assert.match(jpegLibraryVersion(), /libjpeg/);
+  for (const name of NAMES) {
+    const jpeg = bytesOf(`${name}.jpeg`);
+    const rgb = await ok(jpeg, { channels: 3 });
+    assert.deepEqual([rgb.width, rgb.height], [61, 47]);
+    assert.deepEqual(rgb.data, bytesOf(`${name}.rgb`), `${name} rgb`);
+    assert.deepEqual((await ok(jpeg, { channels: 1 })).data, bytesOf(`${name}.l`), `${name} L`);
+  }
+});
+
+void test('decodeJpeg crops (only the box decoded) and resizes as Pillow crop().resize(BILINEAR); mirror flips', async () => {
+  for (const name of NAMES) {
+    const jpeg = bytesOf(`${name}.jpeg`);
+    for (const [i, { crop, resize }] of BOXES.entries()) {
+      const expected = bytesOf(`${name}.box${i}`);
+      assert.deepEqual((await ok(jpeg, { channels: 3, crop, resize })).data, expected, `${name} box ${i}`);
+      assert.deepEqual((await ok(jpeg, { channels: 3, crop, resize, mirror: true })).data, mirrored(expected, resize.width, 3));
+    }
+    // A crop alone equals the same region of the full decode, at every offset class of the iMCU grid.
+    const full = bytesOf(`${name}.rgb`);
+    for (const [left, top, width, height] of [
+      [0, 0, 61, 47],
+      [1, 2, 7, 5],
+      [15, 9, 33, 30],
+      [16, 16, 45, 31],
+      [40, 40, 21, 7],
+    ]) {
+      const out = await ok(jpeg, { channels: 3, crop: { left, top, width, height } });
+      const expected = Buffer.alloc(width * height * 3);
+      for (let y = 0; y < height; y++) full.copy(expected, y * width * 3, ((top + y) * 61 + left) * 3, ((top + y) * 61 + left + width) * 3);
+      assert.deepEqual(out.data, expected, `${name} crop ${left},${top} ${width}x${height}`);
+    }
+  }
+});
+
+void test('decodeJpeg runs colour steps after the resize: the bytes of adjustColors on its output', async () => {
+  const jpeg = bytesOf('s420.jpeg');
+  const colors = [
+    { op: 'saturation', factor: 1.4 },
+    { op: 'brightness', factor: 0.7 },
+    { op: 'contrast', factor: 1.3 },
+  ] as const;
+  const plain = await ok(jpeg, { channels: 3, ...BOXES[0] });
+  const jittered = await ok(jpeg, { channels: 3, ...BOXES[0], colors });
+  assert.deepEqual(jittered.data, adjustColorsNative(plain.data, 3, colors));
+});
+
+void test('files the native decoder leaves aside: CMYK is unsupported, damaged files fail; decodeImage still answers', async () => {
+  const cmyk = bytesOf('cmyk.jpeg');
+  const out = await decodeJpeg(cmyk, { channels: 3 });
+  assert.equal(out.status, 'unsupported');
+  const viaSharp = await decodeImage(cmyk, { channels: 3 });
+  assert.deepEqual([viaSharp.width, viaSharp.height, viaSharp.channels], [61, 47, 3]);
+
+  const jpeg = bytesOf('s420.jpeg');
+  const truncated = jpeg.subarray(0, Math.floor(jpeg.length / 2));
+  assert.notEqual((await decodeJpeg(truncated, { channels: 3 })).status, 'ok');
+  const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]);
+  const failed = await decodeJpeg(garbage, { channels: 3 });
+  assert.equal(failed.status, 'failed');
+  await assert.rejects(
+    decodeImage(garbage, { channels: 3, name: 'broken.jpg' }),
+    (e: unknown) => e instanceof DataError && /broken\.jpg/.test(e.message),
+  );
+
+  const outside = await decodeJpeg(jpeg, { channels: 3, crop: { left: 50, top: 0, width: 20, height: 10 } });
+  assert.deepEqual(outside, { status: 'failed', message: 'crop box outside the image' });
+  const limited = await decodeJpeg(jpeg, { channels: 3, maxPixels: 100 });
+  assert.equal(limited.status, 'unsupported');
+  await assert.rejects(decodeImage(jpeg, { channels: 3, maxPixels: 100 }), /at most 100 pixels/);
+});
+
+void test('many decodes in flight on the thread pool give the bytes of one at a time', async () => {
+  const jpeg = bytesOf('s444.jpeg');
+  const one = await ok(jpeg, { channels: 3, ...BOXES[1], mirror: true });
+  const all = await Promise.all(Array.from({ length: 24 }, () => ok(jpeg, { channels: 3, ...BOXES[1], mirror: true })));
+  for (const out of all) assert.deepEqual(out.data, one.data);
+});
+
+void test('writeThroughTable (and its thread-pool twin) writes planar or interleaved floats through the table', async () => {
+  const src = Buffer.from([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
+  const table = Float32Array.from({ length: 768 }, (_, i) => (i % 256) + 1000 * Math.floor(i / 256));
+  const planar = new Float32Array(14);
+  writeThroughTable(planar, 2, src, 4, 3, table, true);
+  assert.deepEqual([...planar], [0, 0, 0, 3, 250, 253, 1001, 1004, 1251, 1254, 2002, 2005, 2252, 2255]);
+  const interleaved = new Float32Array(12);
+  await writeThroughTableAsync(interleaved, 0, src, 4, 3, table, false);
+  assert.deepEqual([...interleaved], [0, 1001, 2002, 3, 1004, 2005, 250, 1251, 2252, 253, 1254, 2255]);
+  const grey = new Float32Array(3);
+  writeThroughTable(grey, 0, src.subarray(0, 3), 3, 1, table, true);
+  assert.deepEqual([...grey], [0, 1, 2]);
+});
+
+void test('bad arguments are TypeErrors that name the function and the argument, never a crash', async () => {
+  const jpeg = bytesOf('s420.jpeg');
+  assert.throws(
+    () => resampleBilinear(Buffer.alloc(5), 2, 2, 3, { width: 4, height: 4 }, false),
+    /resampleBilinear: expected width \* height/,
+  );
+  assert.throws(() => resampleBilinear(Buffer.alloc(12), 2, 2, 3, { width: 0, height: 4 }, false), /outWidth/);
+  assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'hue' as 'contrast', factor: 1 }]), /adjustColors/);
+  assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'contrast', factor: -1 }]), /factor >= 0/);
+  assert.throws(() => writeThroughTable(new Float32Array(5), 0, Buffer.alloc(12), 4, 3, new Float32Array(768), true), /large enough/);
+  assert.throws(() => writeThroughTable(new Float32Array(12), 0, Buffer.alloc(12), 4, 3, new Float32Array(10), true), /large enough/);
+  await assert.rejects(
+    async () => decodeJpeg(jpeg, { channels: 2 as 3 }),
+    (e: unknown) => e instanceof TypeError && /channels 1 or 3/.test(e.message),
+  );
+  await assert.rejects(
+    async () => decodeJpeg(jpeg, { channels: 3, crop: { left: -1, top: 0, width: 2, height: 2 } }),
+    /integers in \[0, 65536\] in crop/,
+  );
+  await assert.rejects(
+    async () => decodeJpeg(jpeg, { channels: 3, resize: { width: 0, height: 2 } }),
+    /integers in \[1, 65536\] in resize/,
+  );
+});
