@@ -33,8 +33,8 @@ function mirrored(data: Buffer, width: number, channels: number): Buffer {
 
 async function ok(bytes: Buffer, request: Parameters<typeof decodeJpeg>[1]): Promise<{ data: Buffer; width: number; height: number }> {
   const out = await decodeJpeg(bytes, request);
-  assert.equal(out.status, 'ok', out.status === 'ok' ? '' : out.message);
-  return out as { data: Buffer; width: number; height: number };
+  if (out.status !== 'ok') assert.fail(`expected a decoded image, but got ${out.status}: ${out.message}`);
+  return out;
 }
 
 void test('decodeJpeg gives Pillow bytes exactly: RGB and L, every subsampling, progressive, grey', async () => {
