@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"opHandle", OpHandle},         {"callOp", CallOp},
       {"opSchema", OpSchema},         {"fromBuffer", FromBuffer},
       {"toBuffer", ToBuffer},         {"sharedBuffer", SharedBuffer},
+      {"memoryLease", MemoryLeaseOf},
       {"meta", Meta},                 {"strides", Strides},
       {"isContiguous", IsContiguous},
       {"item", Item},                 {"dispose", Dispose},

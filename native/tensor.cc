@@ -4,6 +4,8 @@
 // toBuffer(h)                       -> ArrayBuffer  a copy of the (CPU, contiguous) data.
 // sharedBuffer(h)                   -> ArrayBuffer  zero-copy view of a CPU contiguous tensor;
 //                                      keeps the storage alive; falls back to a copy.
+// memoryLease(h)                    -> External  a lease on a CPU contiguous tensor's memory
+//                                      for the image addon (memory-lease.h); keeps it alive.
 // meta(h)        -> [dtype, device, shape[], requiresGrad]
 // strides(h)     -> number[]
 // isContiguous(h, memoryFormat) -> boolean
@@ -13,6 +15,8 @@
 // nbytes(h)      -> number   bytes of this tensor's elements
 // liveHandles()  -> [count, bytes]  handles not yet disposed or collected
 #include "tensor.h"
+
+#include "memory-lease.h"
 
 #include <cstring>
 
@@ -100,6 +104,30 @@ CT_ENTRY(SharedBuffer) {
                                        keep.get());
   keep.release();
   return buffer;
+}
+
+// A lease on a contiguous CPU tensor's memory (see memory-lease.h): lets the
+// image addon write batch pixels from the thread pool without an ArrayBuffer,
+// which V8 would count as external memory and answer with garbage collections.
+namespace {
+struct TensorLease : MemoryLease {
+  at::Tensor keep;
+};
+}  // namespace
+
+CT_ENTRY(MemoryLeaseOf) {
+  const at::Tensor& src = UnwrapTensor(info[0], "memoryLease");
+  if (!src.device().is_cpu() || !src.is_contiguous() || src.numel() == 0)
+    ThrowType(info.Env(), "memoryLease: expected a non-empty contiguous CPU tensor");
+  auto lease = std::make_unique<TensorLease>();
+  lease->keep = src.detach();
+  lease->data = lease->keep.data_ptr();
+  lease->bytes = static_cast<size_t>(lease->keep.numel()) * lease->keep.element_size();
+  auto external = Napi::External<MemoryLease>::New(info.Env(), lease.get(),
+                                                   [](Napi::Env, MemoryLease* l) { delete static_cast<TensorLease*>(l); });
+  lease.release();
+  external.TypeTag(&kMemoryLeaseTag);
+  return external;
 }
 
 CT_ENTRY(Meta) {

@@ -5,6 +5,7 @@ namespace ct {
 Napi::Value FromBuffer(const Napi::CallbackInfo& info);
 Napi::Value ToBuffer(const Napi::CallbackInfo& info);
 Napi::Value SharedBuffer(const Napi::CallbackInfo& info);
+Napi::Value MemoryLeaseOf(const Napi::CallbackInfo& info);
 Napi::Value Meta(const Napi::CallbackInfo& info);
 Napi::Value IsContiguous(const Napi::CallbackInfo& info);
 Napi::Value Strides(const Napi::CallbackInfo& info);

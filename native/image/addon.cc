@@ -13,6 +13,7 @@
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
 //   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
 //   writeThroughTableAsync(...the same) -> Promise<void>: on the thread pool
+//     out may also be a memory lease from the libtorch addon (native/memory-lease.h)
 //   jpegLibraryVersion() -> string
 #include <napi.h>
 
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "../memory-lease.h"
 #include "jpeg.h"
 #include "kernels.h"
 
@@ -261,14 +263,14 @@ Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
 // The same write on libuv's thread pool: the batch's pages are first touched there, not on the JS thread.
 class WriteWorker : public Napi::AsyncWorker {
  public:
-  WriteWorker(Napi::Env env, Napi::Float32Array out, size_t offset, Napi::Uint8Array src, size_t pixels, int channels,
+  WriteWorker(Napi::Env env, Napi::Object outOwner, float* out, Napi::Uint8Array src, size_t pixels, int channels,
               Napi::Float32Array table, bool planar)
       : Napi::AsyncWorker(env, "writeThroughTable"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        outRef_(Napi::Persistent(out)),
+        outRef_(Napi::Persistent(outOwner)),
         srcRef_(Napi::Persistent(src)),
         tableRef_(Napi::Persistent(table)),
-        out_(out.Data() + offset),
+        out_(out),
         src_(src.Data()),
         table_(table.Data()),
         pixels_(pixels),
@@ -282,7 +284,7 @@ class WriteWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Float32Array> outRef_;
+  Napi::Reference<Napi::Object> outRef_;  // the Float32Array or the lease: keeps the memory alive
   Napi::Reference<Napi::Uint8Array> srcRef_;
   Napi::Reference<Napi::Float32Array> tableRef_;
   float* out_;
@@ -293,10 +295,29 @@ class WriteWorker : public Napi::AsyncWorker {
   bool planar_;
 };
 
+// `out` of writeThroughTable: a Float32Array, or a memory lease from the libtorch addon (float32 memory).
+struct FloatTarget {
+  float* data;
+  size_t length;
+};
+
+FloatTarget FloatTargetArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  const Napi::Value v = info[i];
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    auto a = v.As<Napi::Float32Array>();
+    return {a.Data(), a.ElementLength()};
+  }
+  if (v.IsExternal() && v.As<Napi::External<ct::MemoryLease>>().CheckTypeTag(&ct::kMemoryLeaseTag)) {
+    const ct::MemoryLease* lease = v.As<Napi::External<ct::MemoryLease>>().Data();
+    return {static_cast<float*>(lease->data), lease->bytes / sizeof(float)};
+  }
+  ThrowType(info.Env(), std::string(fn) + ": expected a Float32Array or a memory lease for out");
+}
+
 // Checks writeThroughTable's arguments; `async` queues the write on the thread pool and returns a Promise.
 Napi::Value WriteThroughTableImpl(const Napi::CallbackInfo& info, bool async) {
   const char* fn = "writeThroughTable";
-  auto out = TypedArg(info, 0, fn, "out", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+  const FloatTarget out = FloatTargetArg(info, 0, fn);
   const double offset = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
   const auto src = TypedArg(info, 2, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
   const double pixels = info[3].IsNumber() ? info[3].As<Napi::Number>().DoubleValue() : -1;
@@ -307,15 +328,17 @@ Napi::Value WriteThroughTableImpl(const Napi::CallbackInfo& info, bool async) {
   if (!(offset >= 0 && std::floor(offset) == offset) || !(pixels >= 0 && std::floor(pixels) == pixels))
     ThrowType(info.Env(), "writeThroughTable: expected non-negative integers for offset and pixels");
   const double values = pixels * channels;
-  if (src.ByteLength() < values || offset + values > out.ElementLength() || table.ElementLength() < static_cast<size_t>(channels) * 256)
+  if (src.ByteLength() < values || offset + values > out.length || table.ElementLength() < static_cast<size_t>(channels) * 256)
     ThrowType(info.Env(), "writeThroughTable: expected src, out and table large enough for the pixels");
+  float* target = out.data + static_cast<size_t>(offset);
   if (async) {
-    auto* worker = new WriteWorker(info.Env(), out, static_cast<size_t>(offset), src, static_cast<size_t>(pixels), channels, table, planar);
+    auto* worker =
+        new WriteWorker(info.Env(), info[0].As<Napi::Object>(), target, src, static_cast<size_t>(pixels), channels, table, planar);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
   }
-  WriteThroughTable(out.Data() + static_cast<size_t>(offset), src.Data(), static_cast<size_t>(pixels), channels, table.Data(), planar);
+  WriteThroughTable(target, src.Data(), static_cast<size_t>(pixels), channels, table.Data(), planar);
   return info.Env().Undefined();
 }
 

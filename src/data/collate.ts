@@ -124,7 +124,8 @@ export async function collateAsync(options: CollateOptions): Promise<{ images: T
   const p = prepare(options);
   const x = empty(p.shape);
   try {
-    const out = x.dataShared() as Float32Array;
+    // A lease, not dataShared(): an ArrayBuffer per batch would count as V8 external memory and bring on garbage collections.
+    const out = x.memoryLease();
     await Promise.all(
       options.images.map((image, i) => writeThroughTableAsync(out, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
     );

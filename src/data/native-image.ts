@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MemoryLease } from '../torch/binding.js';
 import type { Box } from './transforms/functional/geometry.js';
 
 /** A colour step for the native kernel: op 0 brightness, 1 contrast, 2 saturation. */
@@ -66,7 +67,7 @@ interface ImageBinding {
     planar: boolean,
   ): void;
   writeThroughTableAsync(
-    out: Float32Array,
+    out: Float32Array | MemoryLease,
     offset: number,
     src: Uint8Array,
     pixels: number,
@@ -187,13 +188,14 @@ export function writeThroughTable(
 
 /**
  * `writeThroughTable` on libuv's thread pool (the output's pages are first
- * touched there); `out`, `src` and `table` must not change until it settles.
+ * touched there); `out` may be a tensor's `memoryLease()`. `out`, `src` and
+ * `table` must not change until it settles.
  *
  * @example
  * await Promise.all(images.map((im, i) => writeThroughTableAsync(batch, i * size, im.data, pixels, 3, table, true)));
  */
 export function writeThroughTableAsync(
-  out: Float32Array,
+  out: Float32Array | MemoryLease,
   offset: number,
   src: Uint8Array,
   pixels: number,

@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 /** An opaque libtorch tensor handle owned by the addon. */
 export type TensorHandle = { readonly __tensorHandle: unique symbol };
+/** A lease on a CPU tensor's memory that the image addon can write to (native/memory-lease.h); keeps the memory alive. */
+export type MemoryLease = { readonly __memoryLease: unique symbol };
 /** An opaque c10 dispatcher operator handle. */
 export type OpHandle = { readonly __opHandle: unique symbol };
 
@@ -32,6 +34,7 @@ export interface NativeBinding {
   fromBuffer(data: ArrayBufferView | ArrayBuffer, shape: readonly number[], dtype: number): TensorHandle;
   toBuffer(h: TensorHandle): ArrayBuffer;
   sharedBuffer(h: TensorHandle): ArrayBuffer;
+  memoryLease(h: TensorHandle): MemoryLease;
   meta(h: TensorHandle): [dtype: number, device: string, shape: number[], requiresGrad: boolean];
   strides(h: TensorHandle): number[];
   isContiguous(h: TensorHandle, memoryFormat: number): boolean;

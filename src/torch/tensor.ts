@@ -10,7 +10,7 @@
  * x.dispose();                  // or let a tidy() scope free it
  */
 import { native } from './binding.js';
-import type { TensorHandle } from './binding.js';
+import type { MemoryLease, TensorHandle } from './binding.js';
 import { checkDevice, dtypeCode, dtypeName, elementSize, memoryFormatCodes, typedArrayFromBuffer } from './dtype.js';
 import type { DType, Device, MemoryFormat, TypedArrayFor } from './dtype.js';
 import { track } from './memory.js';
@@ -105,6 +105,18 @@ export class Tensor implements Disposable {
       throw new TypeError(`dataShared: expected a contiguous CPU tensor, but got ${this.toString()}${this.device === 'cpu' ? ' that is not contiguous' : ''}; use data() for a copy`);
     }
     return typedArrayFromBuffer(this.dtype, native.sharedBuffer(this.handle));
+  }
+  /**
+   * A lease on this (contiguous CPU) tensor's memory for the image addon,
+   * which writes batch pixels into it from libuv's thread pool. Unlike
+   * `dataShared()` it makes no ArrayBuffer, so V8 does not count the memory
+   * as its own external memory (which triggers garbage collections).
+   */
+  memoryLease(): MemoryLease {
+    if (this.device !== 'cpu' || !this.isContiguous()) {
+      throw new TypeError(`memoryLease: expected a contiguous CPU tensor, but got ${this.toString()}`);
+    }
+    return native.memoryLease(this.handle);
   }
   /** The values as nested arrays of numbers (booleans for bool tensors). */
   toArray(): NestedNumbers {
