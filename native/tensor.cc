@@ -6,6 +6,8 @@
 //                                      keeps the storage alive; falls back to a copy.
 // memoryLease(h)                    -> External  a lease on a CPU contiguous tensor's memory
 //                                      for the image addon (memory-lease.h); keeps it alive.
+// releaseMemoryLease(lease)         -> boolean (false if already released); throws while borrowed.
+// storageUseCount(h) -> number     references to the tensor's storage (views and leases count).
 // meta(h)        -> [dtype, device, shape[], requiresGrad]
 // strides(h)     -> number[]
 // isContiguous(h, memoryFormat) -> boolean
@@ -128,6 +130,24 @@ CT_ENTRY(MemoryLeaseOf) {
   lease.release();
   external.TypeTag(&kMemoryLeaseTag);
   return external;
+}
+
+CT_ENTRY(ReleaseMemoryLease) {
+  const Napi::Value v = info[0];
+  if (!v.IsExternal() || !v.As<Napi::External<MemoryLease>>().CheckTypeTag(&kMemoryLeaseTag))
+    ThrowType(info.Env(), "releaseMemoryLease: expected a memory lease but got " + DescribeJs(v));
+  auto* lease = static_cast<TensorLease*>(v.As<Napi::External<MemoryLease>>().Data());
+  if (lease->borrowers.load() > 0) throw Napi::Error::New(info.Env(), "releaseMemoryLease: the lease is still being written to");
+  const bool held = lease->data != nullptr;
+  lease->data = nullptr;
+  lease->bytes = 0;
+  lease->keep.reset();
+  return Napi::Boolean::New(info.Env(), held);
+}
+
+CT_ENTRY(StorageUseCount) {
+  const at::Tensor& t = UnwrapTensor(info[0], "storageUseCount");
+  return Napi::Number::New(info.Env(), t.has_storage() ? static_cast<double>(t.storage().use_count()) : 0);
 }
 
 CT_ENTRY(Meta) {

@@ -6,6 +6,8 @@ Napi::Value FromBuffer(const Napi::CallbackInfo& info);
 Napi::Value ToBuffer(const Napi::CallbackInfo& info);
 Napi::Value SharedBuffer(const Napi::CallbackInfo& info);
 Napi::Value MemoryLeaseOf(const Napi::CallbackInfo& info);
+Napi::Value ReleaseMemoryLease(const Napi::CallbackInfo& info);
+Napi::Value StorageUseCount(const Napi::CallbackInfo& info);
 Napi::Value Meta(const Napi::CallbackInfo& info);
 Napi::Value IsContiguous(const Napi::CallbackInfo& info);
 Napi::Value Strides(const Napi::CallbackInfo& info);

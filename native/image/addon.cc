@@ -263,9 +263,10 @@ Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
 // The same write on libuv's thread pool: the batch's pages are first touched there, not on the JS thread.
 class WriteWorker : public Napi::AsyncWorker {
  public:
-  WriteWorker(Napi::Env env, Napi::Object outOwner, float* out, Napi::Uint8Array src, size_t pixels, int channels,
-              Napi::Float32Array table, bool planar)
+  WriteWorker(Napi::Env env, Napi::Object outOwner, ct::MemoryLease* lease, float* out, Napi::Uint8Array src, size_t pixels,
+              int channels, Napi::Float32Array table, bool planar)
       : Napi::AsyncWorker(env, "writeThroughTable"),
+        lease_(lease),
         deferred_(Napi::Promise::Deferred::New(env)),
         outRef_(Napi::Persistent(outOwner)),
         srcRef_(Napi::Persistent(src)),
@@ -275,7 +276,12 @@ class WriteWorker : public Napi::AsyncWorker {
         table_(table.Data()),
         pixels_(pixels),
         channels_(channels),
-        planar_(planar) {}
+        planar_(planar) {
+    if (lease_ != nullptr) lease_->borrowers++;
+  }
+  ~WriteWorker() override {
+    if (lease_ != nullptr) lease_->borrowers--;
+  }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
   void Execute() override { WriteThroughTable(out_, src_, pixels_, channels_, table_, planar_); }
@@ -283,8 +289,9 @@ class WriteWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
+  ct::MemoryLease* lease_;  // counted as a borrower while this write lives
   Napi::Promise::Deferred deferred_;
-  Napi::Reference<Napi::Object> outRef_;  // the Float32Array or the lease: keeps the memory alive
+  Napi::Reference<Napi::Object> outRef_;  // the Float32Array or the lease External
   Napi::Reference<Napi::Uint8Array> srcRef_;
   Napi::Reference<Napi::Float32Array> tableRef_;
   float* out_;
@@ -299,17 +306,19 @@ class WriteWorker : public Napi::AsyncWorker {
 struct FloatTarget {
   float* data;
   size_t length;
+  ct::MemoryLease* lease;  // null for a Float32Array
 };
 
 FloatTarget FloatTargetArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   const Napi::Value v = info[i];
   if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
     auto a = v.As<Napi::Float32Array>();
-    return {a.Data(), a.ElementLength()};
+    return {a.Data(), a.ElementLength(), nullptr};
   }
   if (v.IsExternal() && v.As<Napi::External<ct::MemoryLease>>().CheckTypeTag(&ct::kMemoryLeaseTag)) {
-    const ct::MemoryLease* lease = v.As<Napi::External<ct::MemoryLease>>().Data();
-    return {static_cast<float*>(lease->data), lease->bytes / sizeof(float)};
+    ct::MemoryLease* lease = v.As<Napi::External<ct::MemoryLease>>().Data();
+    if (lease->data == nullptr) ThrowType(info.Env(), std::string(fn) + ": expected a live memory lease, but it was released");
+    return {static_cast<float*>(lease->data), lease->bytes / sizeof(float), lease};
   }
   ThrowType(info.Env(), std::string(fn) + ": expected a Float32Array or a memory lease for out");
 }
@@ -333,7 +342,7 @@ Napi::Value WriteThroughTableImpl(const Napi::CallbackInfo& info, bool async) {
   float* target = out.data + static_cast<size_t>(offset);
   if (async) {
     auto* worker =
-        new WriteWorker(info.Env(), info[0].As<Napi::Object>(), target, src, static_cast<size_t>(pixels), channels, table, planar);
+        new WriteWorker(info.Env(), info[0].As<Napi::Object>(), out.lease, target, src, static_cast<size_t>(pixels), channels, table, planar);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;

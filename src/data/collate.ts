@@ -14,9 +14,10 @@
  * images.shape; // [2, 1, 28, 28]
  */
 import { DataError } from '../errors.js';
-import { tidy } from '../torch/memory.js';
+import { releaseMemoryLease, tidy } from '../torch/memory.js';
 import { empty, tensor } from '../torch/ops/creation.js';
 import type { Tensor } from '../torch/tensor.js';
+import type { BatchPool } from './batch-pool.js';
 import type { RawImage } from './image.js';
 import { writeThroughTable, writeThroughTableAsync } from './native-image.js';
 
@@ -115,23 +116,26 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
 
 /**
  * `collate` with the pixel writes on libuv's thread pool, one per image: the
- * JS thread only allocates the batch (the loader uses this one).
+ * JS thread only allocates the batch (the loader uses this one). With a
+ * `pool`, the batch's memory comes from it.
  *
  * @example
  * const batch = await collateAsync({ images, labels, normalize: { mean: [0.5], std: [0.5] } });
  */
-export async function collateAsync(options: CollateOptions): Promise<{ images: Tensor; labels: Tensor }> {
+export async function collateAsync(options: CollateOptions, pool?: BatchPool): Promise<{ images: Tensor; labels: Tensor }> {
   const p = prepare(options);
-  const x = empty(p.shape);
+  const x = pool?.take(p.shape) ?? empty(p.shape);
+  // A lease, not dataShared(): an ArrayBuffer per batch would count as V8 external memory and bring on garbage collections.
+  const lease = x.memoryLease();
   try {
-    // A lease, not dataShared(): an ArrayBuffer per batch would count as V8 external memory and bring on garbage collections.
-    const out = x.memoryLease();
     await Promise.all(
-      options.images.map((image, i) => writeThroughTableAsync(out, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
+      options.images.map((image, i) => writeThroughTableAsync(lease, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
     );
   } catch (error) {
     x.dispose();
     throw error;
+  } finally {
+    releaseMemoryLease(lease);
   }
   if (p.planar) return { images: x, labels: tensor(p.labels) };
   const images = x.permute([0, 3, 1, 2]);

@@ -35,6 +35,8 @@ export interface NativeBinding {
   toBuffer(h: TensorHandle): ArrayBuffer;
   sharedBuffer(h: TensorHandle): ArrayBuffer;
   memoryLease(h: TensorHandle): MemoryLease;
+  releaseMemoryLease(lease: MemoryLease): boolean;
+  storageUseCount(h: TensorHandle): number;
   meta(h: TensorHandle): [dtype: number, device: string, shape: number[], requiresGrad: boolean];
   strides(h: TensorHandle): number[];
   isContiguous(h: TensorHandle, memoryFormat: number): boolean;

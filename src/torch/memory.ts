@@ -10,6 +10,7 @@
  * const y = tidy(() => x.mul(2).add(1)); // the intermediate x*2 is freed
  */
 import { native } from './binding.js';
+import type { MemoryLease } from './binding.js';
 import { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
@@ -90,4 +91,28 @@ export interface MemoryInfo {
 export function memory(): MemoryInfo {
   const [liveTensors, bytes] = native.liveHandles();
   return { liveTensors, bytes, rssBytes: process.memoryUsage().rss };
+}
+
+/**
+ * References to `t`'s storage: 1 when only `t` holds it; views, clones of
+ * the handle (detach) and memory leases each add one. A pool can reuse the
+ * memory of a tensor it holds once this is 1 again.
+ *
+ * @example
+ * const view = x.detach(); storageUseCount(x); // 2
+ */
+export function storageUseCount(t: Tensor): number {
+  return native.storageUseCount(t.handle);
+}
+
+/**
+ * Ends a `memoryLease()` now instead of at garbage collection, so the
+ * tensor's memory is held by the tensor alone again; throws while a write
+ * through the lease is in flight. Returns false when it was already released.
+ *
+ * @example
+ * const lease = x.memoryLease(); await write(lease); releaseMemoryLease(lease);
+ */
+export function releaseMemoryLease(lease: MemoryLease): boolean {
+  return native.releaseMemoryLease(lease);
 }

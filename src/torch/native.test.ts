@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { native } from './binding.js';
-import type { OpArg, OpResult, TensorHandle } from './binding.js';
+import type { MemoryLease, OpArg, OpResult, TensorHandle } from './binding.js';
 
 const F32 = 6;
 const I64 = 4;
@@ -139,6 +139,38 @@ entry('sharedBuffer', () => {
   native.dispose(a);
   assert.deepEqual(Array.from(view), [4, 4]); // the buffer keeps the storage alive
   assert.throws(() => native.sharedBuffer(bad(undefined)), typeError(/sharedBuffer/));
+});
+
+entry('memoryLease', () => {
+  const a = f32([1, 2, 3]);
+  const lease = native.memoryLease(a);
+  assert.equal(native.storageUseCount(a), 2); // the lease holds the storage
+  native.dispose(a);
+  assert.equal(native.releaseMemoryLease(lease), true);
+  assert.throws(() => native.memoryLease(f32([])), typeError(/memoryLease: expected a non-empty contiguous CPU tensor/));
+  const t = call('aten::t', '', [f32([1, 2, 3, 4], [2, 2])]) as TensorHandle;
+  assert.throws(() => native.memoryLease(t), typeError(/contiguous/));
+  assert.throws(() => native.memoryLease(bad(1)), typeError(/memoryLease/));
+});
+
+entry('releaseMemoryLease', () => {
+  const a = f32([1, 2]);
+  const lease = native.memoryLease(a);
+  assert.equal(native.releaseMemoryLease(lease), true);
+  assert.equal(native.storageUseCount(a), 1);
+  assert.equal(native.releaseMemoryLease(lease), false); // already released
+  assert.throws(() => native.releaseMemoryLease(a as unknown as MemoryLease), typeError(/expected a memory lease/));
+  assert.throws(() => native.releaseMemoryLease(bad({})), typeError(/releaseMemoryLease/));
+});
+
+entry('storageUseCount', () => {
+  const a = f32([1, 2, 3, 4]);
+  assert.equal(native.storageUseCount(a), 1);
+  const view = call('aten::view', '', [a, [2, 2]]) as TensorHandle;
+  assert.equal(native.storageUseCount(a), 2);
+  native.dispose(view);
+  assert.equal(native.storageUseCount(a), 1);
+  assert.throws(() => native.storageUseCount(bad(null)), typeError(/storageUseCount/));
 });
 
 entry('meta', () => {
