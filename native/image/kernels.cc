@@ -64,6 +64,38 @@ inline uint8_t Clip8(int sum) {
   return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
+// One 3-channel output pixel of the horizontal pass. Bilinear weights are never negative and
+// sum to ~2^22, so a channel's sum stays below 2^31: red and blue share one 64-bit accumulator
+// (blue in the high half, no carry can cross), two multiplies per tap instead of three.
+template <int N>
+inline void Taps3(const uint8_t* s, const int32_t* w, int n, uint8_t* d) {
+  const int count = N > 0 ? N : n;
+  uint64_t rb = (uint64_t{1} << (kPrecisionBits - 1)) | (uint64_t{1} << (kPrecisionBits - 1 + 32));
+  uint32_t g = 1u << (kPrecisionBits - 1);
+  for (int t = 0; t < count; t++) {
+    const uint64_t wt = static_cast<uint32_t>(w[t]);
+    rb += (s[3 * t] | (static_cast<uint64_t>(s[3 * t + 2]) << 32)) * wt;
+    g += s[3 * t + 1] * static_cast<uint32_t>(wt);
+  }
+  d[0] = Clip8(static_cast<int>(rb & 0xffffffffu));
+  d[1] = Clip8(static_cast<int>(g));
+  d[2] = Clip8(static_cast<int>(rb >> 32));
+}
+
+inline void TapsN3(const uint8_t* s, const int32_t* w, int n, uint8_t* d) {
+  switch (n) {
+    case 1: return Taps3<1>(s, w, n, d);
+    case 2: return Taps3<2>(s, w, n, d);
+    case 3: return Taps3<3>(s, w, n, d);
+    case 4: return Taps3<4>(s, w, n, d);
+    case 5: return Taps3<5>(s, w, n, d);
+    case 6: return Taps3<6>(s, w, n, d);
+    case 7: return Taps3<7>(s, w, n, d);
+    case 8: return Taps3<8>(s, w, n, d);
+    default: return Taps3<0>(s, w, n, d);
+  }
+}
+
 // Rows [firstRow, firstRow + rows) of src, resampled horizontally into dst (rows x outWidth).
 void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int rows, uint8_t* dst, int outWidth,
                 const Coefficients& k, bool mirror) {
@@ -75,21 +107,8 @@ void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int r
       const uint8_t* s = row + static_cast<size_t>(k.start[o]) * channels;
       const int n = k.count[o];
       uint8_t* d = out + static_cast<size_t>(mirror ? outWidth - 1 - o : o) * channels;
-      if (channels == 3 && n == 2) {
-        const int w0 = w[0], w1 = w[1];
-        d[0] = Clip8((1 << (kPrecisionBits - 1)) + s[0] * w0 + s[3] * w1);
-        d[1] = Clip8((1 << (kPrecisionBits - 1)) + s[1] * w0 + s[4] * w1);
-        d[2] = Clip8((1 << (kPrecisionBits - 1)) + s[2] * w0 + s[5] * w1);
-      } else if (channels == 3) {
-        int s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-        for (int t = 0; t < n; t++, s += 3) {
-          s0 += s[0] * w[t];
-          s1 += s[1] * w[t];
-          s2 += s[2] * w[t];
-        }
-        d[0] = Clip8(s0);
-        d[1] = Clip8(s1);
-        d[2] = Clip8(s2);
+      if (channels == 3) {
+        TapsN3(s, w, n, d);
       } else {
         int s0 = 1 << (kPrecisionBits - 1);
         for (int t = 0; t < n; t++) s0 += s[t] * w[t];
@@ -99,8 +118,10 @@ void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int r
   }
 }
 
-// Every output row blends whole rows of src (rowBytes values each); k.start is relative to src's first row.
+// Every output row blends whole rows of src (rowBytes values each); k.start is relative to src's
+// first row. Sums run row by row over an int32 accumulator row, so the inner loops are contiguous.
 void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
+  std::vector<int32_t> acc(rowBytes);
   for (int o = 0; o < outHeight; o++) {
     const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
     const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * rowBytes;
@@ -110,13 +131,16 @@ void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, 
       const int w0 = w[0], w1 = w[1];
       const uint8_t* second = first + rowBytes;
       for (size_t l = 0; l < rowBytes; l++) d[l] = Clip8((1 << (kPrecisionBits - 1)) + first[l] * w0 + second[l] * w1);
-    } else {
-      for (size_t l = 0; l < rowBytes; l++) {
-        int sum = 1 << (kPrecisionBits - 1);
-        for (int t = 0; t < n; t++) sum += first[static_cast<size_t>(t) * rowBytes + l] * w[t];
-        d[l] = Clip8(sum);
-      }
+      continue;
     }
+    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+    for (int t = 0; t < n; t++) {
+      const uint8_t* row = first + static_cast<size_t>(t) * rowBytes;
+      const int32_t wt = w[t];
+      int32_t* a = acc.data();
+      for (size_t l = 0; l < rowBytes; l++) a[l] += row[l] * wt;
+    }
+    for (size_t l = 0; l < rowBytes; l++) d[l] = Clip8(acc[l]);
   }
 }
 

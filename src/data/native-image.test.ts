@@ -19,6 +19,7 @@ const bytesOf = (name: string): Buffer => Buffer.from(fixture[name].data() as Ui
 const BOXES = [
   { crop: { left: 5, top: 3, width: 37, height: 29 }, resize: { width: 40, height: 36 } },
   { crop: { left: 2, top: 1, width: 57, height: 44 }, resize: { width: 20, height: 16 } },
+  { crop: { left: 0, top: 0, width: 61, height: 47 }, resize: { width: 7, height: 5 } },
 ];
 const NAMES = ['s420', 's422', 's444', 'progressive', 'grey'];
 
