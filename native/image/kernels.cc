@@ -6,6 +6,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace cti {
 
 namespace {
@@ -96,9 +100,54 @@ inline void TapsN3(const uint8_t* s, const int32_t* w, int n, uint8_t* d) {
   }
 }
 
+#if defined(__x86_64__)
+// One 3-channel row with SSE4.1 (every x86-64 CPU since 2008; checked at run time): each tap
+// loads one pixel as 4 bytes (R, G, B and the next byte), widens it to four int32 lanes and adds
+// weight * pixel, the fourth lane ignored; the same integer sums as the scalar code, then the
+// same shift and clamp (saturating packs). A pixel whose 4-byte load would reach `end` (the
+// first byte not to read) takes the scalar path.
+__attribute__((target("sse4.1"))) void HorizontalRow3Sse41(const uint8_t* row, const uint8_t* end, uint8_t* out, int outWidth,
+                                                            const Coefficients& k, bool mirror) {
+  const __m128i half = _mm_set1_epi32(1 << (kPrecisionBits - 1));
+  for (int o = 0; o < outWidth; o++) {
+    const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
+    const uint8_t* s = row + static_cast<size_t>(k.start[o]) * 3;
+    const int n = k.count[o];
+    uint8_t* d = out + static_cast<size_t>(mirror ? outWidth - 1 - o : o) * 3;
+    if (s + 3 * n + 1 > end) {
+      TapsN3(s, w, n, d);
+      continue;
+    }
+    __m128i acc = half;
+    for (int t = 0; t < n; t++) {
+      int32_t px;
+      std::memcpy(&px, s + 3 * t, 4);
+      acc = _mm_add_epi32(acc, _mm_mullo_epi32(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(px)), _mm_set1_epi32(w[t])));
+    }
+    const __m128i shifted = _mm_srai_epi32(acc, kPrecisionBits);
+    const __m128i words = _mm_packs_epi32(shifted, shifted);
+    const uint32_t bytes = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(words, words)));
+    d[0] = static_cast<uint8_t>(bytes);
+    d[1] = static_cast<uint8_t>(bytes >> 8);
+    d[2] = static_cast<uint8_t>(bytes >> 16);
+  }
+}
+
+const bool kHaveSse41 = __builtin_cpu_supports("sse4.1");
+#endif
+
 // Rows [firstRow, firstRow + rows) of src, resampled horizontally into dst (rows x outWidth).
 void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int rows, uint8_t* dst, int outWidth,
                 const Coefficients& k, bool mirror) {
+#if defined(__x86_64__)
+  if (channels == 3 && kHaveSse41) {
+    const uint8_t* end = src + static_cast<size_t>(firstRow + rows) * width * 3;
+    for (int y = 0; y < rows; y++)
+      HorizontalRow3Sse41(src + static_cast<size_t>(firstRow + y) * width * 3, end, dst + static_cast<size_t>(y) * outWidth * 3,
+                          outWidth, k, mirror);
+    return;
+  }
+#endif
   for (int y = 0; y < rows; y++) {
     const uint8_t* row = src + static_cast<size_t>(firstRow + y) * width * channels;
     uint8_t* out = dst + static_cast<size_t>(y) * outWidth * channels;

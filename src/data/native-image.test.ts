@@ -74,6 +74,30 @@ void test('decodeJpeg crops (only the box decoded) and resizes as Pillow crop().
   }
 });
 
+void test('resampleBilinear gives Pillow BILINEAR bytes on noise, RGB and L, shrinking and growing', () => {
+  const sizes = [
+    [7, 5],
+    [20, 16],
+    [26, 41],
+    [53, 20],
+    [97, 83],
+    [224, 200],
+    [31, 77],
+    [3, 120],
+  ];
+  for (const [mode, channels] of [
+    ['RGB', 3],
+    ['L', 1],
+  ] as const) {
+    const src = bytesOf(channels === 3 ? 'noise.rgb' : 'noise.l');
+    for (const [width, height] of sizes) {
+      const expected = bytesOf(`noise.${mode}.${width}x${height}`);
+      assert.deepEqual(resampleBilinear(src, 53, 41, channels, { width, height }, false), expected, `${mode} ${width}x${height}`);
+      assert.deepEqual(resampleBilinear(src, 53, 41, channels, { width, height }, true), mirrored(expected, width, channels));
+    }
+  }
+});
+
 void test('decodeJpeg runs colour steps after the resize: the bytes of adjustColors on its output', async () => {
   const jpeg = bytesOf('s420.jpeg');
   const colors = [
