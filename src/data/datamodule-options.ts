@@ -20,10 +20,14 @@ export const dataModuleSchema = z.strictObject({
   batchSize: z.int().positive().default(64),
   /** Batch size of the val/test/predict loaders (default: batchSize). */
   evalBatchSize: z.int().positive().optional(),
-  /** Images decoded and transformed at once. */
-  concurrency: z.int().positive().default(4),
+  /** Images decoded and transformed at once (JPEGs on libuv's thread pool: keep it well above the core count). */
+  concurrency: z.int().positive().default(16),
   prefetch: z.int().nonnegative().default(2),
-  /** Worker threads for the train transforms (0: run them on the main thread, beside sharp's own threads). */
+  /**
+   * Worker threads for the train transforms (0: the main thread drives them; JPEG decoding and the
+   * standard crop/flip/jitter run on libuv's thread pool anyway, so workers help only pipelines
+   * with transforms that run in JavaScript, such as RandAugment or RandomAffine).
+   */
   workers: z.int().nonnegative().default(0),
   /** Share of train held out (stratified) when there is no val split. */
   valFraction: z.number().min(0).lt(1).default(0.1),
