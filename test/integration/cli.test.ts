@@ -20,13 +20,14 @@ test('--version prints the package version', () => {
   assert.equal(out.stdout.trim(), pkg.version);
 });
 
-test('doctor reports libtorch, threads, BLAS speed, CPU features and CUDA', () => {
+test('doctor reports libtorch, threads, BLAS speed, the JPEG decoder, CPU features and CUDA', () => {
   const out = run('doctor', '--json');
   const checks = JSON.parse(out.stdout) as { name: string; value: string; ok: boolean }[];
   assert.deepEqual(
     checks.map((c) => c.name),
-    ['libtorch', 'threads', 'BLAS', 'CPU features', 'bfloat16 autocast', 'CUDA'],
+    ['libtorch', 'threads', 'BLAS', 'JPEG decoder', 'CPU features', 'bfloat16 autocast', 'CUDA'],
   );
+  assert.match(checks[3].value, /^libjpeg/);
   assert.match(checks[0].value, /^1\.13\.\d+ at \/.*libtorch_cpu\.so/);
   assert.match(checks[2].value, /GFLOP\/s/);
   assert.equal(out.status, checks.every((c) => c.ok) ? 0 : 1);

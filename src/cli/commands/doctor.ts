@@ -1,7 +1,7 @@
 /**
  * `classifier-training doctor`: what a user needs to know before training —
  * libtorch version and path, threads, BLAS and a measured matmul GFLOP/s,
- * CPU features, CUDA — with a fix for each thing that is wrong.
+ * the JPEG decoder, CPU features, CUDA — with a fix for each thing that is wrong.
  *
  * @example
  * classifier-training doctor --json
@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import sharp from 'sharp';
+import { jpegLibraryVersion } from '../../data/native-image.js';
 import * as torch from '../../torch/index.js';
 
 /** One line of the report; `fix` is set when something is wrong. */
@@ -99,6 +101,7 @@ export function runDoctor(): DoctorCheck[] {
     { name: 'libtorch', value: `${torch.version()} at ${libtorch}`, ok: libtorch !== 'unknown' },
     threadsCheck(threads, cores),
     blasCheck(libraries, measureMatmulGflops()),
+    { name: 'JPEG decoder', value: `${jpegLibraryVersion()} (image addon; sharp ${sharp.versions.sharp} for other formats)`, ok: true },
     {
       name: 'CPU features',
       value: features,
