@@ -170,7 +170,7 @@ void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int r
 // Every output row blends whole rows of src (rowBytes values each); k.start is relative to src's
 // first row. Sums run row by row over an int32 accumulator row, so the inner loops are contiguous.
 void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
-  std::vector<int32_t> acc(rowBytes);
+  std::vector<int32_t> acc;  // made on the first row with more than two taps (enlargements have none)
   for (int o = 0; o < outHeight; o++) {
     const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
     const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * rowBytes;
@@ -182,7 +182,7 @@ void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, 
       for (size_t l = 0; l < rowBytes; l++) d[l] = Clip8((1 << (kPrecisionBits - 1)) + first[l] * w0 + second[l] * w1);
       continue;
     }
-    std::fill(acc.begin(), acc.end(), 1 << (kPrecisionBits - 1));
+    acc.assign(rowBytes, 1 << (kPrecisionBits - 1));
     for (int t = 0; t < n; t++) {
       const uint8_t* row = first + static_cast<size_t>(t) * rowBytes;
       const int32_t wt = w[t];

@@ -6,8 +6,8 @@
  * computes it: the table gives the same bits), and written straight into the
  * batch layout — planar [B, C, H, W], or interleaved for `channelsLast`
  * (a [B, H, W, C] tensor seen through a permuted view), by the native
- * `writeThroughTable`. The pixels are written through a zero-copy view of a fresh libtorch tensor: no copy of
- * the batch and no further tensor passes.
+ * `writeThroughTable`, straight into the memory of a libtorch tensor: no
+ * copy of the batch and no further tensor passes.
  *
  * @example
  * const { images, labels } = collate({ images: [a, b], labels: [3, 1], normalize: { mean: [0.5], std: [0.5] } });
@@ -127,15 +127,15 @@ export async function collateAsync(options: CollateOptions, pool?: BatchPool): P
   const x = pool?.take(p.shape) ?? empty(p.shape);
   // A lease, not dataShared(): an ArrayBuffer per batch would count as V8 external memory and bring on garbage collections.
   const lease = x.memoryLease();
-  try {
-    await Promise.all(
-      options.images.map((image, i) => writeThroughTableAsync(lease, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
-    );
-  } catch (error) {
+  // Every write settles before the lease is released (a lease with a write in flight cannot be).
+  const writes = await Promise.allSettled(
+    options.images.map((image, i) => writeThroughTableAsync(lease, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar)),
+  );
+  releaseMemoryLease(lease);
+  const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed !== undefined) {
     x.dispose();
-    throw error;
-  } finally {
-    releaseMemoryLease(lease);
+    throw failed.reason;
   }
   if (p.planar) return { images: x, labels: tensor(p.labels) };
   const images = x.permute([0, 3, 1, 2]);

@@ -27,6 +27,7 @@ import type { Sharp } from 'sharp';
 import { DataError } from '../errors.js';
 import { fromSharp, toGrayscale } from './image.js';
 import { readImageSize } from './image-header.js';
+import type { ImageSize } from './image-header.js';
 import { decodeJpeg } from './native-image.js';
 import type { RawImage } from './image.js';
 
@@ -100,6 +101,17 @@ export function decodeError(source: string | Buffer, options: DecodeOptions, err
 }
 
 /**
+ * Whether the native decoder takes a file with this header: a JPEG stored
+ * upright (EXIF orientation 1). Rotated JPEGs and other formats go to sharp.
+ *
+ * @example
+ * if (decodesNatively(readImageSize(bytes))) await decodeJpeg(bytes, { channels: 3 });
+ */
+export function decodesNatively(header: ImageSize | null): boolean {
+  return header?.orientation === 1;
+}
+
+/**
  * Decodes a file or buffer: JPEGs stored upright with the native decoder
  * (libjpeg-turbo: Pillow's bytes), everything else — and JPEGs it leaves
  * aside — with sharp. EXIF orientation applied, first frame of animations,
@@ -117,7 +129,7 @@ export async function decodeImage(source: string | Buffer, options: DecodeOption
   } catch (error) {
     throw decodeError(source, options, error);
   }
-  if (readImageSize(bytes)?.orientation === 1) {
+  if (decodesNatively(readImageSize(bytes))) {
     const out = await decodeJpeg(bytes, { channels: options.channels, maxPixels: options.maxPixels ?? defaultMaxPixels });
     if (out.status === 'ok') return { data: out.data, width: out.width, height: out.height, channels: options.channels };
   }

@@ -1,5 +1,6 @@
 /**
- * The one place that loads the image addon (`native/image/`): JPEG decoding
+ * The one place that loads the image addon (`native/image/`, through the
+ * torch layer's `loadAddon`): JPEG decoding
  * with the system's libjpeg-turbo — the library Pillow uses, so decoded
  * bytes equal Pillow's — and the pixel kernels of the hot path (Pillow's
  * bilinear resize, the colour-jitter steps, the batch write). The addon
@@ -15,15 +16,12 @@
  * const out = await decodeJpeg(bytes, { channels: 3, crop: { left: 8, top: 4, width: 100, height: 80 }, resize: { width: 64, height: 64 } });
  * if (out.status === 'ok') console.log(out.width, out.height);
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { MemoryLease } from '../torch/binding.js';
+import { loadAddon } from '../torch/load-addon.js';
 import type { Box } from './transforms/functional/geometry.js';
 
-/** A colour step for the native kernel: op 0 brightness, 1 contrast, 2 saturation. */
-export interface NativeColorStep {
+/** One step of a colour adjustment (torchvision's uint8 tensor formulas). */
+export interface ColorStep {
   op: 'brightness' | 'contrast' | 'saturation';
   factor: number;
 }
@@ -34,13 +32,16 @@ export interface JpegRequest {
   crop?: Box;
   resize?: { width: number; height: number };
   mirror?: boolean;
-  colors?: readonly NativeColorStep[];
+  colors?: readonly ColorStep[];
   maxPixels?: number;
 }
 
 /** 'unsupported': a valid file to hand to sharp; 'failed': not a readable JPEG (message from libjpeg). */
 export type JpegResult =
   { status: 'ok'; data: Buffer; width: number; height: number } | { status: 'unsupported' | 'failed'; message: string };
+
+/** writeThroughTable's arguments: out, offset, src, pixels, channels, table, planar. */
+type TableWrite<Out> = [out: Out, offset: number, src: Uint8Array, pixels: number, channels: 1 | 3, table: Float32Array, planar: boolean];
 
 interface ImageBinding {
   decodeJpeg(
@@ -57,59 +58,18 @@ interface ImageBinding {
     mirror: boolean,
   ): Buffer;
   adjustColors(src: Uint8Array, channels: number, steps: Float64Array): Buffer;
-  writeThroughTable(
-    out: Float32Array,
-    offset: number,
-    src: Uint8Array,
-    pixels: number,
-    channels: number,
-    table: Float32Array,
-    planar: boolean,
-  ): void;
-  writeThroughTableAsync(
-    out: Float32Array | MemoryLease,
-    offset: number,
-    src: Uint8Array,
-    pixels: number,
-    channels: number,
-    table: Float32Array,
-    planar: boolean,
-  ): Promise<void>;
+  writeThroughTable(...args: TableWrite<Float32Array>): void;
+  writeThroughTableAsync(...args: TableWrite<Float32Array | MemoryLease>): Promise<void>;
   jpegLibraryVersion(): string;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-function load(): ImageBinding {
-  const require = createRequire(import.meta.url);
-  const errors: string[] = [];
-  for (const build of ['Release', 'Debug']) {
-    const path = join(root, 'build', build, 'classifier_training_image.node');
-    if (!existsSync(path)) {
-      errors.push(`${path}: not found`);
-      continue;
-    }
-    try {
-      return require(path) as ImageBinding;
-    } catch (error) {
-      errors.push(`${path}: ${(error as Error).message}`);
-    }
-  }
-  throw new Error(
-    [
-      'classifier-training: could not load the image addon.',
-      'Tried:',
-      ...errors.map((e) => `  - ${e}`),
-      'Fix: apt-get install -y libjpeg62-turbo-dev, then npm run build:native',
-    ].join('\n'),
-  );
-}
-
-const binding = load();
+const binding = loadAddon<ImageBinding>('classifier_training_image.node', 'the image addon', [
+  'apt-get install -y libjpeg62-turbo-dev, then npm run build:native',
+]);
 
 const OPS = { brightness: 0, contrast: 1, saturation: 2 } as const;
 
-function encodeSteps(steps: readonly NativeColorStep[]): Float64Array {
+function encodeSteps(steps: readonly ColorStep[]): Float64Array {
   const out = new Float64Array(steps.length * 2);
   steps.forEach((s, i) => {
     out[2 * i] = OPS[s.op];
@@ -163,7 +123,7 @@ export function resampleBilinear(
  * @example
  * const out = adjustColorsNative(pixels, 3, [{ op: 'contrast', factor: 1.2 }]);
  */
-export function adjustColorsNative(src: Uint8Array, channels: 1 | 3, steps: readonly NativeColorStep[]): Buffer {
+export function adjustColorsNative(src: Uint8Array, channels: 1 | 3, steps: readonly ColorStep[]): Buffer {
   return binding.adjustColors(src, channels, encodeSteps(steps));
 }
 
@@ -174,36 +134,20 @@ export function adjustColorsNative(src: Uint8Array, channels: 1 | 3, steps: read
  * @example
  * writeThroughTable(batch, i * 3 * 224 * 224, image.data, 224 * 224, 3, table, true);
  */
-export function writeThroughTable(
-  out: Float32Array,
-  offset: number,
-  src: Uint8Array,
-  pixels: number,
-  channels: 1 | 3,
-  table: Float32Array,
-  planar: boolean,
-): void {
-  binding.writeThroughTable(out, offset, src, pixels, channels, table, planar);
+export function writeThroughTable(...args: TableWrite<Float32Array>): void {
+  binding.writeThroughTable(...args);
 }
 
 /**
  * `writeThroughTable` on libuv's thread pool (the output's pages are first
  * touched there); `out` may be a tensor's `memoryLease()`. `out`, `src` and
- * `table` must not change until it settles.
+ * `table` must not change until it settles; bad arguments reject.
  *
  * @example
  * await Promise.all(images.map((im, i) => writeThroughTableAsync(batch, i * size, im.data, pixels, 3, table, true)));
  */
-export function writeThroughTableAsync(
-  out: Float32Array | MemoryLease,
-  offset: number,
-  src: Uint8Array,
-  pixels: number,
-  channels: 1 | 3,
-  table: Float32Array,
-  planar: boolean,
-): Promise<void> {
-  return binding.writeThroughTableAsync(out, offset, src, pixels, channels, table, planar);
+export async function writeThroughTableAsync(...args: TableWrite<Float32Array | MemoryLease>): Promise<void> {
+  await binding.writeThroughTableAsync(...args);
 }
 
 /** The JPEG library the addon was built with, e.g. "libjpeg-turbo 2.1.5 (libjpeg API 62)". */

@@ -1,16 +1,14 @@
 /**
- * The one place that loads the compiled addon. Everything above uses the
- * typed `native` object; the addon's own files document each entry point.
+ * The one place that loads the compiled libtorch addon (through
+ * `loadAddon`, which the image addon's loader shares). Everything above uses
+ * the typed `native` object; the addon's own files document each entry point.
  *
  * @example
  * import { native } from './binding.js';
  * native.getNumThreads(); // 2
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from './load-addon.js';
 
 /** An opaque libtorch tensor handle owned by the addon. */
 export type TensorHandle = { readonly __tensorHandle: unique symbol };
@@ -67,40 +65,15 @@ export interface NativeBinding {
   autocastNesting(delta: 1 | -1): number;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const candidates = [join(root, 'build', 'Release', 'classifier_training.node'), join(root, 'build', 'Debug', 'classifier_training.node')];
-
-function load(): NativeBinding {
-  const require = createRequire(import.meta.url);
-  const errors: string[] = [];
-  for (const path of candidates) {
-    if (!existsSync(path)) {
-      errors.push(`${path}: not found`);
-      continue;
-    }
-    try {
-      return require(path) as NativeBinding;
-    } catch (error) {
-      errors.push(`${path}: ${(error as Error).message}`);
-    }
-  }
-  throw new Error(
-    [
-      'classifier-training: could not load the native addon.',
-      'Tried:',
-      ...errors.map((e) => `  - ${e}`),
-      'Possible fixes:',
-      '  - build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
-      '  - with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
-      '  - if libtorch moved, rebuild so the addon links against the new place',
-    ].join('\n'),
-  );
-}
+export const native: NativeBinding = loadAddon<NativeBinding>('classifier_training.node', 'the native addon', [
+  'build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
+  'with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
+  'if libtorch moved, rebuild so the addon links against the new place',
+]);
 
 /**
  * The loaded addon. libtorch starts with one intra-op thread: give it the
  * machine's cores, unless OMP_NUM_THREADS asks for a number (as PyTorch honours it).
  */
-export const native: NativeBinding = load();
 const requestedThreads = Number.parseInt(process.env.OMP_NUM_THREADS ?? '', 10);
 native.setNumThreads(Number.isInteger(requestedThreads) && requestedThreads > 0 ? requestedThreads : availableParallelism());

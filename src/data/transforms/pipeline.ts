@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import sharp from 'sharp';
 import { ConfigError } from '../../errors.js';
-import { decodeError, defaultMaxPixels, finishDecode, openImage } from '../decode.js';
+import { decodeError, decodeImage, decodesNatively, defaultMaxPixels, finishDecode, openImage } from '../decode.js';
 import type { DecodeOptions } from '../decode.js';
 import { readImageSize } from '../image-header.js';
 import type { RawImage } from '../image.js';
@@ -31,7 +31,7 @@ import { resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { transformRegistry } from './registry.js';
 import { decodeJpeg } from '../native-image.js';
-import type { NativeColorStep } from '../native-image.js';
+import type { ColorStep } from '../native-image.js';
 import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
@@ -103,13 +103,14 @@ export class ImagePipeline {
    */
   async #decode(source: string | Buffer, rng: Rng): Promise<{ image: RawImage; next: number }> {
     const first = this.transforms[0];
-    if (first?.planDecode === undefined) return { image: await finishDecode(openImage(source, this.decode), source, this.decode), next: 0 };
+    if (first?.planDecode === undefined) return { image: await decodeImage(source, this.decode), next: 0 };
     // One read; the size comes from the header bytes (sharp only for formats the parser leaves out).
     const bytes = await this.#read(source);
     const header = readImageSize(bytes);
     const size = header ?? (await this.#sharpSize(bytes, source));
     const plan = first.planDecode(size, rng);
-    if (plan === null) return { image: await finishDecode(openImage(bytes, this.decode), source, this.decode), next: 0 };
+    if (plan === null)
+      return { image: await decodeImage(bytes, { ...this.decode, name: typeof source === 'string' ? source : this.decode.name }), next: 0 };
     // A RandomHorizontalFlip right after the crop/resize draws now (its turn in the stream) and mirrors
     // inside the resize, which gives the bytes of a separate flip without its pass.
     let next = 1;
@@ -117,7 +118,7 @@ export class ImagePipeline {
     const flip = second instanceof RandomHorizontalFlip ? second : null;
     const mirror = flip !== null && flip.draw(rng);
     if (flip !== null) next = 2;
-    if (header?.orientation !== 1 || plan.interpolation === 'nearest') {
+    if (!decodesNatively(header) || plan.interpolation === 'nearest') {
       return { image: await this.#sharpGeometry(bytes, source, plan, mirror), next };
     }
     const candidate = this.transforms[next];
@@ -130,7 +131,7 @@ export class ImagePipeline {
       crop: plan.crop,
       resize: plan.resize,
       mirror,
-      colors: fused ? (steps as NativeColorStep[]) : undefined,
+      colors: fused ? (steps as ColorStep[]) : undefined,
       maxPixels: this.decode.maxPixels ?? defaultMaxPixels,
     });
     const ok = out.status === 'ok';

@@ -10,12 +10,9 @@
  */
 import type { RawImage } from '../../image.js';
 import { adjustColorsNative } from '../../native-image.js';
+import type { ColorStep } from '../../native-image.js';
 
-/** One step of a colour adjustment. */
-export interface ColorStep {
-  op: 'brightness' | 'contrast' | 'saturation';
-  factor: number;
-}
+export type { ColorStep } from '../../native-image.js';
 
 /**
  * Runs the steps in order on a copy of `image` (the input is not changed).
