@@ -23,7 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setGrad", SetGrad},           {"backward", Backward},
       {"retainGrad", RetainGrad},     {"isLeaf", IsLeaf},
       {"gradFn", GradFn},             {"setGradEnabled", SetGradEnabled},
-      {"isGradEnabled", IsGradEnabled}, {"manualSeed", ManualSeed},
+      {"isGradEnabled", IsGradEnabled}, {"manualSeed", ManualSeed}, {"getRngState", GetRngState}, {"setRngState", SetRngState},
       {"setNumThreads", SetNumThreads}, {"getNumThreads", GetNumThreads},
       {"version", Version},           {"showConfig", ShowConfig},
       {"parallelInfo", ParallelInfo}, {"cudaDeviceCount", CudaDeviceCount},

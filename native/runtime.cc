@@ -6,7 +6,12 @@
 // cudaDeviceCount() -> number (0 without a CUDA build or device)
 // autocastGet(device) -> [enabled, dtype]    autocastSet(device, enabled, dtype) -> undefined
 // autocastNesting(delta) -> number; clears the autocast cache when it returns to 0
+// getRngState() -> Tensor (uint8, the CPU generator's state, a copy)
+// setRngState(tensor) -> undefined; throws on a state of the wrong size or dtype
 #include "runtime.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <mutex>
 
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
@@ -40,6 +45,20 @@ CT_ENTRY(ManualSeed) {
     ThrowType(info.Env(), "manualSeed: expected a non-negative safe integer but got " + std::to_string(seed));
   }
   at::manual_seed(static_cast<uint64_t>(seed));
+  return info.Env().Undefined();
+}
+
+CT_ENTRY(GetRngState) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return WrapTensor(info.Env(), gen.get_state());
+}
+
+CT_ENTRY(SetRngState) {
+  const at::Tensor& state = UnwrapTensor(info[0], "setRngState: state");
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
   return info.Env().Undefined();
 }
 

@@ -3,6 +3,8 @@
 
 namespace ct {
 Napi::Value ManualSeed(const Napi::CallbackInfo& info);
+Napi::Value GetRngState(const Napi::CallbackInfo& info);
+Napi::Value SetRngState(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value Version(const Napi::CallbackInfo& info);

@@ -54,6 +54,8 @@ export interface NativeBinding {
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
   manualSeed(seed: number): void;
+  getRngState(): TensorHandle;
+  setRngState(state: TensorHandle): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   version(): string;

@@ -7,11 +7,33 @@
  */
 import { native } from './binding.js';
 import { dtypeCode } from './dtype.js';
+import { Tensor } from './tensor.js';
 
 /** Seeds libtorch's global generator (the same stream PyTorch gets from `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new TypeError(`manualSeed: expected a non-negative integer but got ${seed}`);
   native.manualSeed(seed);
+}
+
+/**
+ * A copy of libtorch's CPU generator state (uint8), as `torch.get_rng_state()`;
+ * checkpoints save it so dropout and random ops continue the same stream.
+ *
+ * @example
+ * const state = getRngState(); torch.rand([3]); setRngState(state); // the same three numbers again
+ */
+export function getRngState(): Tensor {
+  return new Tensor(native.getRngState());
+}
+
+/** Restores a state from `getRngState` (`torch.set_rng_state`). */
+export function setRngState(state: Tensor): void {
+  if (!(state instanceof Tensor) || state.dtype !== 'uint8' || state.ndim !== 1) {
+    throw new TypeError(
+      `setRngState: expected a 1-d uint8 tensor from getRngState, but got ${state instanceof Tensor ? `${state.dtype} [${state.shape.join(', ')}]` : typeof state}`,
+    );
+  }
+  native.setRngState(state.handle);
 }
 
 /** Sets libtorch's intra-op thread count. */

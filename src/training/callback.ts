@@ -1,0 +1,111 @@
+/**
+ * `Callback`: Lightning's callback in TypeScript. A callback overrides the
+ * hooks it needs (Lightning's names in camelCase); every hook receives the
+ * Trainer's read-mostly view and the module. The Trainer dispatches every hook
+ * from one place (`HookDispatcher`), awaiting async hooks in order.
+ *
+ * A callback with state (EMA weights, early-stopping counters, best scores)
+ * returns it from `stateDict()` and takes it back in `loadStateDict()`; the
+ * state goes into the checkpoint under `stateKey`. Tensors inside the state
+ * are stored as tensors (safetensors), everything else as JSON.
+ *
+ * Tensors handed to a hook (a batch, a loss) belong to the Trainer: read
+ * them, but do not dispose or keep them past the hook.
+ *
+ * @example
+ * class PrintEpoch extends Callback {
+ *   override onTrainEpochEnd(trainer: TrainerView) { console.log(trainer.currentEpoch, trainer.callbackMetrics['train/loss']); }
+ * }
+ * new Trainer({ callbacks: [new PrintEpoch()] });
+ */
+import type { Tensor } from '../torch/index.js';
+import type { StateTree } from '../torch/optim/index.js';
+import type { ClassificationBatch, ClassificationModule } from '../models/classification-module.js';
+import type { TrainerView } from './trainer-view.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+
+/** A hook's result: nothing, or a promise of nothing. */
+export type HookResult = void | Promise<void>;
+
+/** What batch hooks receive. */
+export interface BatchContext {
+  batch: ClassificationBatch;
+  batchIdx: number;
+  /** The step's loss (training, validation and test batch-end hooks); owned by the Trainer. */
+  loss?: Tensor;
+  /** Logits of the batch (validation and test batch-end hooks); owned by the Trainer. */
+  logits?: Tensor;
+}
+
+/** The stages hooks run in. */
+export type TrainerStage = 'fit' | 'validate' | 'test' | 'predict';
+
+/** Every hook a callback (or the module) may implement. All optional. */
+export interface Hooks {
+  setup?(trainer: TrainerView, module: ClassificationModule, stage: TrainerStage): HookResult;
+  teardown?(trainer: TrainerView, module: ClassificationModule, stage: TrainerStage): HookResult;
+  onFitStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onFitEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onSanityCheckStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onSanityCheckEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTrainStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTrainEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTrainEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTrainEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTrainBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onTrainBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onBeforeBackward?(trainer: TrainerView, module: ClassificationModule, loss: Tensor): HookResult;
+  onAfterBackward?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onBeforeOptimizerStep?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onAfterOptimizerStep?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onValidationStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onValidationEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onValidationEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onValidationEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onValidationBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onValidationBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onTestStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTestEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTestEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTestEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onTestBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onTestBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  onPredictStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onPredictEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
+  onPredictBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  /** Before a checkpoint is written: add to `checkpoint.extra` if needed. */
+  onSaveCheckpoint?(trainer: TrainerView, module: ClassificationModule, checkpoint: Checkpoint): HookResult;
+  /** After a checkpoint was read, before training resumes. */
+  onLoadCheckpoint?(trainer: TrainerView, module: ClassificationModule, checkpoint: Checkpoint): HookResult;
+  /** The run failed or was interrupted; the error is rethrown afterwards. */
+  onException?(trainer: TrainerView, module: ClassificationModule, error: unknown): HookResult;
+}
+
+/** The hook names, for dispatch and for listings. */
+export type HookName = keyof Hooks;
+
+/**
+ * Base class of every callback: hooks default to doing nothing.
+ *
+ * @example
+ * class Count extends Callback { n = 0; override onTrainBatchEnd() { this.n++; } override stateDict() { return { n: this.n }; } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the hooks are optional members of every callback
+export abstract class Callback {
+  /** The key of this callback's state in a checkpoint; unique among a Trainer's callbacks. */
+  get stateKey(): string {
+    return this.constructor.name;
+  }
+
+  /** State to save in the checkpoint (null: none). */
+  stateDict(): StateTree | null {
+    return null;
+  }
+
+  /** Takes back what `stateDict` returned (tensors are the checkpoint's own: copy what you keep). */
+  loadStateDict(_state: StateTree): void {}
+}
+
+// Every hook is an optional member of Callback (declaration merging keeps them optional and typed).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
+export interface Callback extends Hooks {}
