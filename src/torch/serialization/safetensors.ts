@@ -8,7 +8,8 @@
  * saveSafetensors({ weight: w }, 'model.safetensors', { epoch: '3' });
  * const { tensors, metadata } = loadSafetensors('model.safetensors');
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
 import { dtypeCode } from '../dtype.js';
@@ -187,18 +188,7 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   return Buffer.concat([head, Buffer.from(json), ...blobs]);
 }
 
-/** Writes a safetensors file atomically (a temporary file, then a rename). */
+/** Writes a safetensors file atomically (a temporary file, fsynced, then a rename; see `writeFileAtomic`). */
 export function saveSafetensors(tensors: Record<string, Tensor>, path: string, metadata: Record<string, string> = {}): void {
-  const bytes = serializeSafetensors(tensors, metadata);
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new SerializationError(
-      `safetensors: expected to write ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata), { what: 'safetensors' });
 }

@@ -1,0 +1,60 @@
+/**
+ * Atomic file writes: the bytes go to a temporary file beside the target,
+ * which is flushed and fsynced, renamed over the target, and the folder is
+ * fsynced so the rename survives a crash. Until the rename, the previous file
+ * is untouched; on any error the temporary file is removed and the error
+ * names the path and the reason (ENOSPC, EACCES, EROFS, ...).
+ *
+ * @example
+ * writeFileAtomic('outputs/run/checkpoints/last.ckpt', bytes);
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SerializationError } from '../../errors.js';
+
+let counter = 0;
+
+function fsyncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder (EINVAL, EISDIR): the rename is still atomic there.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Writes `chunks` to `path` atomically. `what` names the file's kind in errors ("checkpoint").
+ *
+ * @example
+ * writeFileAtomic('model.safetensors', [header, body], { what: 'safetensors' });
+ */
+export function writeFileAtomic(path: string, chunks: Uint8Array | readonly Uint8Array[], options: { what?: string } = {}): void {
+  const temporary = `${path}.tmp-${process.pid}-${counter++}`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(temporary, 'w');
+    for (const chunk of chunks instanceof Uint8Array ? [chunks] : chunks) {
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += writeSync(fd, chunk, offset, chunk.byteLength - offset);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(temporary, path);
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    rmSync(temporary, { force: true });
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SerializationError(
+      `${options.what ?? 'write'}: expected to write ${path}, but got ${reason}; the previous file (if any) is unchanged`,
+      {
+        cause: error,
+      },
+    );
+  }
+  fsyncDir(dirname(path));
+}
