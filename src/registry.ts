@@ -1,5 +1,5 @@
 /**
- * The component registry: models, losses, optimizers, schedulers and
+ * The component registry: models, losses, optimizers, schedulers, loggers and
  * callbacks register a builder by group and name, with an optional zod
  * schema for their options; config/ builds them by name. It imports nothing
  * above src/torch, so any component can register itself without knowing
@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /** The kinds of component the registry holds. */
-export const registryGroups = ['model', 'loss', 'optimizer', 'scheduler', 'callback'] as const;
+export const registryGroups = ['model', 'loss', 'optimizer', 'scheduler', 'callback', 'logger'] as const;
 export type RegistryGroup = (typeof registryGroups)[number];
 
 /** One registered component. */
