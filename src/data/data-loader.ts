@@ -158,15 +158,23 @@ export class DataLoader {
    * The batches of epoch `epoch` (0-based), in order. Breaking out early is
    * fine: batches prepared ahead are disposed.
    *
+   * `startBatch` skips the first batches without loading them: the order and
+   * every sample's augmentation depend only on (seed, epoch, position), so a
+   * run resumed mid-epoch sees exactly the batches it would have seen.
+   *
    * @example
    * for await (const { images, labels } of loader.epoch(3)) { ... }
+   * for await (const batch of loader.epoch(3, { startBatch: 120 })) { ... } // batches 120, 121, ...
    */
-  async *epoch(epoch = 0): AsyncGenerator<Batch, void, undefined> {
+  async *epoch(epoch = 0, options: { startBatch?: number } = {}): AsyncGenerator<Batch, void, undefined> {
     const order = this.sampler.indices(epoch);
     const count = this.length;
+    const startBatch = options.startBatch ?? 0;
+    if (!Number.isInteger(startBatch) || startBatch < 0 || startBatch > count)
+      throw new DataError(`DataLoader: expected startBatch to be an integer in [0, ${count}], but got ${startBatch}`);
     const state: EpochState = { epoch, total: order.length, skipped: [] };
     const pending: Promise<Batch | null>[] = [];
-    let next = 0;
+    let next = startBatch;
     const launch = (upTo: number): void => {
       while (next < count && pending.length < upTo) {
         const start = next * this.batchSize;

@@ -139,3 +139,38 @@ void test(
     }
   },
 );
+
+void test("setup('test') before setup('fit') still gives fit its validation split", async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  for (let i = 0; i < 8; i++) await writeSolidImage(path.join(root, `train/${i % 2 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 20, 0, 0] });
+  await writeSolidImage(path.join(root, 'test/bee/t.png'), { color: [0, 0, 0] });
+  const dm = new ImageClassificationDataModule({ root, batchSize: 2, valFraction: 0.25, trainTransforms: small, evalTransforms: small });
+  await dm.setup('test');
+  assert.equal(dm.val, null);
+  await dm.setup('fit');
+  assert.equal(dm.val?.length, 2);
+  assert.equal(dm.train?.length, 6);
+  assert.equal(dm.test?.length, 1);
+  assert.deepEqual([...dm.stagesDone].sort(), ['fit', 'test']);
+});
+
+void test('a loader epoch resumed at startBatch yields exactly the remaining batches', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  for (let i = 0; i < 10; i++) await writeSolidImage(path.join(root, `train/${i % 2 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 20, 9, 0] });
+  const trainTransforms = [{ name: 'RandomCrop', size: 3 }, { name: 'RandomHorizontalFlip' }, small[1]];
+  const dm = new ImageClassificationDataModule({ root, batchSize: 3, valFraction: 0, trainTransforms, evalTransforms: small });
+  await dm.setup('fit');
+  const loader = dm.trainLoader({ seed: 7 });
+  const full = await loader.toArray(2);
+  const tail: typeof full = [];
+  for await (const b of loader.epoch(2, { startBatch: 2 })) tail.push(b);
+  assert.equal(tail.length, full.length - 2);
+  tail.forEach((b, i) => {
+    assert.deepEqual(b.indices, full[i + 2].indices);
+    assert.deepEqual(Array.from(b.images.data()), Array.from(full[i + 2].images.data()));
+  });
+  await assert.rejects(loader.epoch(2, { startBatch: 99 }).next(), DataError);
+  dispose([full, tail]);
+});

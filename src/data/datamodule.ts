@@ -54,6 +54,12 @@ export async function detectFormat(root: string): Promise<Format> {
   return 'folder';
 }
 
+/** What the Trainer sets on the loaders it builds: its seed and the model's memory format. */
+export interface LoaderOverrides {
+  seed?: number;
+  channelsLast?: boolean;
+}
+
 /** Splits, pipelines and loaders of an image-classification data set. */
 export class ImageClassificationDataModule {
   readonly options: DataModuleOptions;
@@ -63,6 +69,7 @@ export class ImageClassificationDataModule {
   #format: Format | null = null;
   #classes: readonly string[] | null = null;
   #fullTrain: ImageDataset | null = null;
+  readonly #stagesDone = new Set<Stage>();
   #pipelines: { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } | null = null;
   readonly #onWarning: (message: string) => void;
 
@@ -118,17 +125,27 @@ export class ImageClassificationDataModule {
   async setup(stage: Stage = 'fit'): Promise<void> {
     this.#format ??= this.options.format === 'auto' ? await detectFormat(this.root) : this.options.format;
     this.#pipelines ??= this.#buildPipelines();
-    if (this.train === null) {
-      const full = await this.#load('train');
-      this.#fullTrain = full;
-      this.#classes = full.classes;
-      if (stage === 'fit' || stage === 'validate') await this.#setupFit(full);
-      else this.train = full;
+    if (this.#fullTrain === null) {
+      this.#fullTrain = await this.#load('train');
+      this.#classes = this.#fullTrain.classes;
     }
-    if ((stage === 'fit' || stage === 'validate') && this.val === null && this.options.valFraction === 0) {
-      this.#onWarning('data: no val split and valFraction is 0: validation is off');
+    // Stages are tracked, not inferred from which splits exist: setup('test') before setup('fit')
+    // must still give fit its train/val split.
+    const fitting = stage === 'fit' || stage === 'validate';
+    if (fitting && !this.#stagesDone.has('fit')) {
+      await this.#setupFit(this.#fullTrain);
+      if (this.val === null && this.options.valFraction === 0)
+        this.#onWarning('data: no val split and valFraction is 0: validation is off');
+    } else if (this.train === null) {
+      this.train = this.#fullTrain;
     }
     if (stage === 'test' && this.test === null) this.test = await this.#verified(await this.#load('test', this.idxToClass), 'test');
+    this.#stagesDone.add(fitting ? 'fit' : stage);
+  }
+
+  /** The stages `setup` has prepared ('validate' counts as 'fit'). */
+  get stagesDone(): ReadonlySet<Stage> {
+    return this.#stagesDone;
   }
 
   async #setupFit(full: ImageDataset): Promise<void> {
@@ -194,10 +211,11 @@ export class ImageClassificationDataModule {
    * @example
    * for await (const { images, labels } of dm.trainLoader().epoch(epoch)) { ... }
    */
-  trainLoader(): DataLoader {
+  trainLoader(overrides: LoaderOverrides = {}): DataLoader {
     const train = this.#need(this.train, 'trainLoader');
-    const { seed, sampler } = this.options;
-    return this.#loader(train, {
+    const seed = overrides.seed ?? this.options.seed;
+    const { sampler } = this.options;
+    return this.#loader(train, overrides, {
       pipeline: this.pipelines.train,
       batchSize: this.options.batchSize,
       dropLast: this.options.dropLast,
@@ -208,13 +226,13 @@ export class ImageClassificationDataModule {
   }
 
   /** Validation batches in order (eval pipeline). */
-  valLoader(): DataLoader {
-    return this.#evalLoader(this.#need(this.val, 'valLoader (no val split: set valFraction > 0)'));
+  valLoader(overrides: LoaderOverrides = {}): DataLoader {
+    return this.#evalLoader(this.#need(this.val, 'valLoader (no val split: set valFraction > 0)'), overrides);
   }
 
   /** Test batches in order (eval pipeline). */
-  testLoader(): DataLoader {
-    return this.#evalLoader(this.#need(this.test, "testLoader (call setup('test'))"));
+  testLoader(overrides: LoaderOverrides = {}): DataLoader {
+    return this.#evalLoader(this.#need(this.test, "testLoader (call setup('test'))"), overrides);
   }
 
   /**
@@ -223,22 +241,25 @@ export class ImageClassificationDataModule {
    * @example
    * for await (const { images, indices } of dm.predictLoader(['a.jpg', 'b.png']).epoch()) { ... }
    */
-  predictLoader(paths: readonly string[]): DataLoader {
-    return this.#evalLoader(new PathListDataset(paths, this.idxToClass));
+  predictLoader(paths: readonly string[], overrides: LoaderOverrides = {}): DataLoader {
+    return this.#evalLoader(new PathListDataset(paths, this.idxToClass), overrides);
   }
 
-  #evalLoader(dataset: ImageDataset): DataLoader {
-    return this.#loader(dataset, { pipeline: this.pipelines.eval, batchSize: this.options.evalBatchSize ?? this.options.batchSize });
+  #evalLoader(dataset: ImageDataset, overrides: LoaderOverrides): DataLoader {
+    return this.#loader(dataset, overrides, {
+      pipeline: this.pipelines.eval,
+      batchSize: this.options.evalBatchSize ?? this.options.batchSize,
+    });
   }
 
-  #loader(dataset: ImageDataset, extra: Partial<ConstructorParameters<typeof DataLoader>[0]>): DataLoader {
+  #loader(dataset: ImageDataset, overrides: LoaderOverrides, extra: Partial<ConstructorParameters<typeof DataLoader>[0]>): DataLoader {
     const o = this.options;
     return new DataLoader({
       dataset,
-      seed: o.seed,
+      seed: overrides.seed ?? o.seed,
       concurrency: o.concurrency,
       prefetch: o.prefetch,
-      channelsLast: o.channelsLast,
+      channelsLast: overrides.channelsLast ?? o.channelsLast,
       badFiles: o.badFiles,
       maxSkipFraction: o.maxSkipFraction,
       onWarning: this.#onWarning,

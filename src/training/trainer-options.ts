@@ -1,0 +1,143 @@
+/**
+ * The Trainer's options, with Lightning's names in camelCase, validated with
+ * zod: every problem is reported at once as a ConfigError whose issues carry
+ * dotted paths under `trainer.` (the config system shows them with file:line).
+ *
+ * Limits (`limitTrainBatches`, ...) follow Lightning: an integer is a count of
+ * batches, a number in (0, 1) a fraction of the loader; `null` means all.
+ * Since JavaScript has one number type, `1` means one batch.
+ *
+ * @example
+ * const o = parseTrainerOptions({ maxEpochs: 10, precision: 'bf16-mixed', seed: 42 });
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+const count = z.number().int().min(0);
+const limit = z
+  .union([count, z.number().gt(0).lt(1)])
+  .nullable()
+  .default(null);
+/** `maxTime`: milliseconds, 'DD:HH:MM:SS', or { days, hours, minutes, seconds }. */
+const duration = z.union([
+  z.number().positive(),
+  z.string().regex(/^\d+:\d{1,2}:\d{1,2}:\d{1,2}$/, "expected 'DD:HH:MM:SS'"),
+  z
+    .object({ days: z.number().min(0), hours: z.number().min(0), minutes: z.number().min(0), seconds: z.number().min(0) })
+    .partial()
+    .strict(),
+]);
+
+/** Every option of the Trainer. @example trainerOptionsSchema.parse({ maxEpochs: 3 }); */
+export const trainerOptionsSchema = z
+  .object({
+    /** Epochs to train; with neither maxEpochs, maxSteps nor maxTime, 1000 (Lightning's default). */
+    maxEpochs: z.number().int().min(1).nullable().default(null),
+    minEpochs: count.default(0),
+    /** Optimizer steps to take (null: no limit). */
+    maxSteps: z.number().int().min(1).nullable().default(null),
+    maxTime: duration.nullable().default(null),
+    limitTrainBatches: limit,
+    limitValBatches: limit,
+    limitTestBatches: limit,
+    limitPredictBatches: limit,
+    /** Validate every N train batches (integer) or every fraction of an epoch (0-1); null: once per epoch. */
+    valCheckInterval: z
+      .union([z.number().int().min(1), z.number().gt(0).lt(1)])
+      .nullable()
+      .default(null),
+    checkValEveryNEpochs: z.number().int().min(1).default(1),
+    numSanityValSteps: count.default(2),
+    accumulateGradBatches: z.number().int().min(1).default(1),
+    gradientClipVal: z.number().positive().nullable().default(null),
+    gradientClipAlgorithm: z.enum(['norm', 'value']).default('norm'),
+    /** '32' (also the number 32), 'bf16-mixed' (autocast to bfloat16), '16-mixed' (CUDA, with a gradient scaler). */
+    precision: z
+      .union([z.literal(32), z.enum(['32', '32-true', 'bf16-mixed', '16-mixed'])])
+      .transform((p) => (p === 32 || p === '32-true' ? '32' : p))
+      .default('32'),
+    /** 'auto': channels-last where it is faster (convolutional models, bf16 on CPU, any CUDA run). */
+    memoryFormat: z.enum(['auto', 'channelsLast', 'contiguous']).default('auto'),
+    deterministic: z.boolean().default(false),
+    /** Seeds libtorch, the loader's order and transforms, MixUp/CutMix. null: a random seed, recorded in the checkpoint. */
+    seed: z
+      .number()
+      .int('expected an integer seed')
+      .min(0, 'expected a seed >= 0')
+      .max(2 ** 32 - 1, 'expected a seed < 2^32')
+      .nullable()
+      .default(null),
+    /** true: one batch of train, val and test, no checkpoints or loggers; a number: that many batches. */
+    fastDevRun: z.union([z.boolean(), z.number().int().min(1)]).default(false),
+    device: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
+    /** libtorch intra-op threads (null: every core, or OMP_NUM_THREADS). */
+    numThreads: z
+      .number()
+      .int()
+      .min(1)
+      .max(4 * availableParallelism(), `expected at most 4x the ${availableParallelism()} cores`)
+      .nullable()
+      .default(null),
+    logEveryNSteps: z.number().int().min(1).default(50),
+    enableProgressBar: z.boolean().default(true),
+    enableCheckpointing: z.boolean().default(true),
+    enableModelSummary: z.boolean().default(true),
+    /** The run directory; default outputs/<YYYY-MM-DD>/<HH-MM-SS>. */
+    defaultRootDir: z.string().min(1).nullable().default(null),
+    /** Save a checkpoint and stop cleanly on SIGINT / SIGTERM. */
+    handleSignals: z.boolean().default(true),
+    resume: z
+      .object({ allowConfigChange: z.boolean().default(false) })
+      .strict()
+      .default({ allowConfigChange: false }),
+  })
+  .strict();
+
+/** Validated options. @example const o: TrainerOptions = parseTrainerOptions({}); */
+export type TrainerOptions = z.output<typeof trainerOptionsSchema>;
+/** Options as a user writes them. @example const o: TrainerOptionsInput = { maxEpochs: 5 }; */
+export type TrainerOptionsInput = z.input<typeof trainerOptionsSchema>;
+
+/**
+ * Validates Trainer options, reporting every issue at once with its dotted
+ * path (`trainer.seed: expected a seed < 2^32, but got 5000000000`).
+ *
+ * @example
+ * parseTrainerOptions({ seed: -1 }); // ConfigError naming trainer.seed
+ */
+export function parseTrainerOptions(input: unknown): TrainerOptions {
+  const parsed = trainerOptionsSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.flatMap((i) => {
+    const path = ['trainer', ...i.path.map(String)];
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown option' }));
+    const received = valueAt(input, i.path);
+    return [{ path: path.join('.'), message: `${i.message}, but got ${JSON.stringify(received) ?? String(received)}` }];
+  });
+  throw new ConfigError(`Trainer: expected valid options, but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** `maxTime` in milliseconds. @example maxTimeMs('00:01:30:00'); // 5_400_000 */
+export function maxTimeMs(value: TrainerOptions['maxTime']): number | null {
+  if (value === null) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const [d, h, m, s] = value.split(':').map(Number);
+    return (((d * 24 + h) * 60 + m) * 60 + s) * 1000;
+  }
+  return ((((value.days ?? 0) * 24 + (value.hours ?? 0)) * 60 + (value.minutes ?? 0)) * 60 + (value.seconds ?? 0)) * 1000;
+}
+
+/** Batches to run of a loader of `available` batches under a limit. @example limitBatches(0.25, 100); // 25 */
+export function limitBatches(limit: number | null, available: number): number {
+  if (limit === null) return available;
+  if (limit > 0 && limit < 1) return Math.max(1, Math.floor(limit * available));
+  return Math.min(limit, available);
+}
