@@ -62,4 +62,9 @@ export interface TrainerView {
   log(name: string, value: Tensor | number, options?: LogOptions): void;
   /** Writes a message to the run's console output (respects the progress bar). */
   print(message: string): void;
+  /**
+   * Writes a checkpoint of the run as it stands (atomically; ModelCheckpoint calls this).
+   * Mid-epoch, it records the position so a resume continues with the next batch.
+   */
+  saveCheckpoint(path: string): Promise<void>;
 }

@@ -65,6 +65,9 @@ export function fakeTrainer(overrides: Partial<Omit<FakeTrainer, 'logged' | 'pri
     print(message: string) {
       this.printed.push(message);
     },
+    saveCheckpoint() {
+      return Promise.resolve();
+    },
     ...overrides,
   };
   return trainer;
