@@ -1,0 +1,136 @@
+/**
+ * `OnnxGraphBuilder`: collects the nodes and fp32 initializers the module
+ * emitters produce, in execution order, with unique value names. It also
+ * remembers which values come straight out of a Conv node nobody has read
+ * yet, so a following BatchNorm can be folded into that Conv's weights.
+ *
+ * @example
+ * const g = new OnnxGraphBuilder();
+ * const w = g.addInitializer('conv.weight', weightData, [8, 3, 3, 3]);
+ * const y = g.addNode('Conv', ['images', w], 'conv', [ints('pads', [1, 1, 1, 1])]);
+ */
+import { SerializationError } from '../../errors.js';
+import { OnnxAttributeType } from './onnx-proto.js';
+import type { OnnxAttribute, OnnxNode } from './onnx-proto.js';
+
+/** An fp32 initializer before encoding. */
+export interface Initializer {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+/** What a Conv node left for a BatchNorm to fold into. */
+interface ConvOutput {
+  node: OnnxNode;
+  outChannels: number;
+}
+
+/** An INTS attribute. @example ints('strides', [2, 2]) */
+export const ints = (name: string, values: readonly number[]): OnnxAttribute => ({ name, type: OnnxAttributeType.INTS, ints: [...values] });
+/** An INT attribute. @example int('group', 32) */
+export const int = (name: string, value: number): OnnxAttribute => ({ name, type: OnnxAttributeType.INT, i: value });
+/** A FLOAT attribute. @example float('epsilon', 1e-5) */
+export const float = (name: string, value: number): OnnxAttribute => ({ name, type: OnnxAttributeType.FLOAT, f: value });
+
+export class OnnxGraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers = new Map<string, Initializer>();
+  readonly #names = new Set<string>();
+  readonly #readers = new Map<string, number>();
+  readonly #convOutputs = new Map<string, ConvOutput>();
+  readonly #retired = new Set<string>();
+
+  /** Declares a graph input (its name is taken as is). */
+  addInput(name: string): string {
+    this.#names.add(name);
+    return name;
+  }
+
+  /** `base`, or `base_1`, `base_2`, ... when taken. */
+  uniqueName(base: string): string {
+    let name = base;
+    for (let i = 1; this.#names.has(name) || this.initializers.has(name); i++) name = `${base}_${i}`;
+    this.#names.add(name);
+    return name;
+  }
+
+  /** Adds an fp32 initializer under `name` (a module's state name; made unique when taken) and returns its name. */
+  addInitializer(name: string, data: Float32Array, dims: readonly number[]): string {
+    const unique = this.uniqueName(name);
+    this.initializers.set(unique, { name: unique, dims: [...dims], data });
+    return unique;
+  }
+
+  /** Appends a node reading `inputs` and returns its (unique) output value name. */
+  addNode(opType: string, inputs: readonly string[], outputBase: string, attributes: OnnxAttribute[] = []): string {
+    for (const input of inputs) {
+      if (this.#retired.has(input)) {
+        throw new SerializationError(
+          `exportOnnx: expected no reader of '${input}' after its BatchNorm was folded into the Conv before it, but got a ${opType} node (pass foldBatchNorm: false)`,
+        );
+      }
+      if (input !== '') this.#readers.set(input, (this.#readers.get(input) ?? 0) + 1);
+    }
+    const output = this.uniqueName(outputBase);
+    this.nodes.push({ name: output, opType, input: [...inputs], output: [output], attribute: attributes });
+    return output;
+  }
+
+  /** Marks `output` as the result of a Conv node with `outChannels` filters (weight input 1, optional bias input 2). */
+  markConvOutput(output: string, outChannels: number): void {
+    const node = this.nodes[this.nodes.length - 1];
+    this.#convOutputs.set(output, { node, outChannels });
+  }
+
+  /**
+   * Folds a per-channel affine map y = x * scale + shift (float64) into the Conv that produced
+   * `value`, if `value` comes straight from one and nothing has read it yet. The new weights are
+   * rounded to fp32 once. Returns the new output value name, or null when it cannot fold.
+   */
+  foldAffineIntoConv(value: string, scale: Float64Array, shift: Float64Array, outputBase: string): string | null {
+    const conv = this.#convOutputs.get(value);
+    if (conv === undefined || (this.#readers.get(value) ?? 0) > 0 || conv.outChannels !== scale.length) return null;
+    const [weightName, biasName] = conv.node.input.slice(1);
+    const weight = this.initializers.get(weightName)!;
+    const bias = biasName === undefined || biasName === '' ? null : this.initializers.get(biasName)!;
+    const perChannel = weight.data.length / conv.outChannels;
+    const folded = new Float32Array(weight.data.length);
+    for (let o = 0; o < conv.outChannels; o++) {
+      for (let k = o * perChannel; k < (o + 1) * perChannel; k++) folded[k] = weight.data[k] * scale[o];
+    }
+    const foldedBias = new Float32Array(conv.outChannels);
+    for (let o = 0; o < conv.outChannels; o++) foldedBias[o] = (bias === null ? 0 : bias.data[o]) * scale[o] + shift[o];
+    // A weight another node also reads (a Conv module used twice) keeps its values: the folded copy gets a new name.
+    const shared = (this.#readers.get(weightName) ?? 0) > 1;
+    const newWeight = shared ? this.addInitializer(weightName, folded, weight.dims) : weightName;
+    if (!shared) weight.data = folded;
+    const biasBase = weightName.endsWith('.weight') ? `${weightName.slice(0, -'.weight'.length)}.bias` : `${weightName}_bias`;
+    const newBias = this.addInitializer(biasName !== undefined && biasName !== '' ? biasName : biasBase, foldedBias, [conv.outChannels]);
+    if (bias !== null && newBias === biasName) bias.data = foldedBias;
+    conv.node.input = [conv.node.input[0], newWeight, newBias];
+    const output = this.uniqueName(outputBase);
+    conv.node.output = [output];
+    this.#convOutputs.delete(value);
+    this.#retired.add(value);
+    return output;
+  }
+
+  /** Renames the value `from` (a node output nobody reads) to `to`, e.g. the graph output 'logits'. */
+  renameOutput(from: string, to: string): void {
+    const node = this.nodes.find((n) => n.output.includes(from));
+    if (node === undefined || (this.#readers.get(from) ?? 0) > 0) {
+      this.addNode('Identity', [from], to);
+      return;
+    }
+    node.output = node.output.map((o) => (o === from ? to : o));
+    this.#names.add(to);
+  }
+
+  /** Bytes of all initializers. */
+  get initializerBytes(): number {
+    let total = 0;
+    for (const init of this.initializers.values()) total += init.data.byteLength;
+    return total;
+  }
+}
