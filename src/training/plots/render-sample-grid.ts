@@ -110,9 +110,10 @@ export async function renderSampleGrid(samples: readonly GridSample[], options: 
     tiles.push({ input: await tilePng(sample.image, tile), left, top });
     const wrong = sample.trueLabel !== sample.predLabel;
     const colour = wrong ? '#d62728' : '#222222';
+    // A 4-pixel frame whose inner edge is the image's edge: whole pixels, nothing over the image.
     if (wrong)
       overlay.push(
-        `<rect x="${left - 2}" y="${top - 2}" width="${tile + 4}" height="${tile + 4}" fill="none" stroke="${colour}" stroke-width="3"/>`,
+        `<rect x="${left - 2}" y="${top - 2}" width="${tile + 4}" height="${tile + 4}" fill="none" stroke="${colour}" stroke-width="4"/>`,
       );
     captionLines(sample, maxChars).forEach((line, i) => {
       overlay.push(
