@@ -9,6 +9,7 @@ import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { registry } from '../../registry.js';
 import { fakeTrainerView, ImageRecorder } from '../../../test/training/fake-trainer-view.js';
+import { parseCsv } from '../loggers/csv.js';
 import { ConfusionMatrix } from './confusion-matrix.js';
 
 const CLASSES = ['cat', 'dog, big', 'bird "b"'];
@@ -31,18 +32,6 @@ function validatedModule(): { module: ClassificationModule; expected: number[][]
   module.onValidationEpochEnd();
   for (const entry of module.takeLogs()) if (typeof entry.value !== 'number') entry.value.dispose();
   return { module, expected };
-}
-
-/** Minimal RFC 4180 reader for the test (quoted fields, doubled quotes). */
-function parseCsv(text: string): string[][] {
-  return text
-    .trimEnd()
-    .split('\n')
-    .map((line) =>
-      [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)]
-        .filter((m) => m.index < line.length || m[0] !== '')
-        .map((m) => (m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1])),
-    );
 }
 
 test('ConfusionMatrix writes the PNG and a CSV of the counts, and logs the image', async () => {

@@ -17,8 +17,8 @@ import { register } from '../../registry.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
+import { formatCsvRow } from '../loggers/csv.js';
 import { classNamesOf } from '../plots/class-names.js';
-import { toCsv } from '../plots/csv.js';
 import { renderConfusionMatrix } from '../plots/render-confusion-matrix.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
 
@@ -70,7 +70,8 @@ export class ConfusionMatrix extends Callback {
     });
     const base = join(trainer.runDir, 'plots', split === 'val' ? 'confusion_matrix' : 'confusion_matrix_test');
     await writeFileReplacing(`${base}.png`, png);
-    await writeFileReplacing(`${base}.csv`, toCsv([['true\\pred', ...names], ...matrix.map((row, i) => [names[i], ...row])]));
+    const rows = [['true\\pred', ...names], ...matrix.map((row, i) => [names[i], ...row.map(String)])];
+    await writeFileReplacing(`${base}.csv`, rows.map(formatCsvRow).join(''));
     if (this.options.keepEpochs && split === 'val') {
       await writeFileReplacing(`${base}_epoch${String(trainer.currentEpoch).padStart(3, '0')}.png`, png);
     }
