@@ -1,0 +1,246 @@
+/**
+ * Hydra's command-line override grammar: `key=value`, `+key=value` (add),
+ * `++key=value` (add or replace), `~key` / `~key=value` (delete); values are
+ * unquoted primitives typed as YAML 1.2 core types them, quoted strings,
+ * lists `[a,b]`, dicts `{a:1,b:[x]}`, and sweeps (`a,b`, `range(1,4)`,
+ * `choice(a,b)`) for multirun. Interpolations `${...}` stay as text for the
+ * resolver.
+ *
+ * @example
+ * parseOverride('+trainer.tags=[a,b]'); // { type: 'add', key: 'trainer.tags', value: ['a', 'b'], ... }
+ * parseOverride('optimizer.lr=1e-3').value; // 0.001
+ */
+import { isScalar, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+
+/** What an override does to its key. */
+export type OverrideType = 'change' | 'add' | 'forceAdd' | 'delete';
+
+/** One parsed command-line override. */
+export interface Override {
+  /** The override as typed. */
+  text: string;
+  type: OverrideType;
+  /** Dotted key (`trainer.maxEpochs`) or group path (`model`, `model/head`). */
+  key: string;
+  /** The typed value; undefined for `~key` without a value and for sweeps. */
+  value?: unknown;
+  /** The value's text as typed, trimmed (a group's option name). */
+  valueText?: string;
+  /** The values of a sweep (`a,b`, `range(...)`, `choice(...)`), for multirun. */
+  sweep?: unknown[];
+}
+
+const KEY = /^[A-Za-z_$][\w$-]*(?:[./][A-Za-z0-9_$-]+|\[\d+\])*/;
+const STOP = new Set([',', '[', ']', '{', '}', '(', ')', "'", '"', '=']);
+
+class Sweep {
+  constructor(readonly values: unknown[]) {}
+}
+
+class Parser {
+  i = 0;
+  constructor(
+    readonly text: string,
+    readonly s: string,
+    readonly offset: number,
+  ) {}
+
+  fail(expected: string, back = 0): never {
+    this.i += back;
+    const got = this.i >= this.s.length ? 'the end' : `'${this.s[this.i]}'`;
+    throw new ConfigError(`override '${this.text}': expected ${expected} at column ${this.offset + this.i + 1}, but got ${got}`, [
+      { path: '', message: `expected ${expected}, but got ${got}`, location: `override '${this.text}'` },
+    ]);
+  }
+
+  ws(): void {
+    while (this.i < this.s.length && /\s/.test(this.s[this.i])) this.i++;
+  }
+
+  peek(): string | undefined {
+    return this.s[this.i];
+  }
+
+  top(): { value?: unknown; sweep?: unknown[] } {
+    this.ws();
+    if (this.i >= this.s.length) return { value: '' };
+    const first = this.element(true);
+    this.ws();
+    if (this.peek() !== ',') {
+      if (this.i < this.s.length) this.fail('the end of the value (quote it if it holds special characters)');
+      return first instanceof Sweep ? { sweep: first.values } : { value: first };
+    }
+    if (first instanceof Sweep) this.fail('a single sweep');
+    const values = [first];
+    while (this.peek() === ',') {
+      this.i++;
+      values.push(this.element(false));
+      this.ws();
+    }
+    if (this.i < this.s.length) this.fail("',' or the end of the sweep");
+    return { sweep: values };
+  }
+
+  element(allowSweep: boolean): unknown {
+    this.ws();
+    const c = this.peek();
+    let value: unknown;
+    if (c === '[') value = this.list();
+    else if (c === '{') value = this.dict();
+    else if (c === "'" || c === '"') value = this.quoted(c);
+    else if (/^[A-Za-z_]\w*\(/.test(this.s.slice(this.i))) value = this.call(allowSweep);
+    else value = this.primitive();
+    this.ws();
+    return value;
+  }
+
+  list(): unknown[] {
+    this.i++;
+    const out: unknown[] = [];
+    this.ws();
+    if (this.peek() === ']') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.element(false));
+      const c = this.peek();
+      this.i++;
+      if (c === ']') return out;
+      if (c !== ',') this.fail("',' or ']' in the list", -1);
+    }
+  }
+
+  dict(): Record<string, unknown> {
+    this.i++;
+    const out: Record<string, unknown> = {};
+    this.ws();
+    if (this.peek() === '}') {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      const m = /^[^:,{}[\]'"\s]+/.exec(this.s.slice(this.i));
+      if (m === null) this.fail('a dict key');
+      this.i += m[0].length;
+      this.ws();
+      if (this.peek() !== ':') this.fail(`':' after dict key '${m[0]}'`);
+      this.i++;
+      out[m[0]] = this.element(false);
+      const c = this.peek();
+      this.i++;
+      if (c === '}') return out;
+      if (c !== ',') this.fail("',' or '}' in the dict", -1);
+    }
+  }
+
+  quoted(q: string): string {
+    let out = '';
+    this.i++;
+    while (this.i < this.s.length) {
+      const c = this.s[this.i];
+      if (c === '\\' && (this.s[this.i + 1] === q || this.s[this.i + 1] === '\\')) {
+        out += this.s[this.i + 1];
+        this.i += 2;
+      } else if (c === q) {
+        this.i++;
+        return out;
+      } else {
+        out += c;
+        this.i++;
+      }
+    }
+    return this.fail(`a closing ${q}`);
+  }
+
+  call(allowSweep: boolean): Sweep {
+    const name = /^[A-Za-z_]\w*/.exec(this.s.slice(this.i))![0];
+    if (name !== 'range' && name !== 'choice') this.fail('a value (the functions are range(...) and choice(...); quote a literal)');
+    if (!allowSweep) this.fail('a plain value (a sweep only stands alone)');
+    this.i += name.length + 1;
+    const args: unknown[] = [];
+    this.ws();
+    while (this.peek() !== ')') {
+      args.push(this.element(false));
+      if (this.peek() === ',') this.i++;
+      else if (this.peek() !== ')') this.fail(`',' or ')' in ${name}(...)`);
+    }
+    this.i++;
+    if (name === 'choice') return new Sweep(args);
+    if (args.length < 1 || args.length > 3 || !args.every((a) => typeof a === 'number')) {
+      this.fail('range(stop), range(start, stop) or range(start, stop, step) with numbers', -1);
+    }
+    const [start, stop, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
+    if (step === 0) this.fail('a step other than 0 in range(...)', -1);
+    const values: number[] = [];
+    for (let k = 0, v = start; step > 0 ? v < stop : v > stop; k++, v = start + k * step) values.push(v);
+    return new Sweep(values);
+  }
+
+  primitive(): unknown {
+    let out = '';
+    let escaped = false;
+    let interpolated = false;
+    while (this.i < this.s.length) {
+      const c = this.s[this.i];
+      if (c === '\\' && this.i + 1 < this.s.length) {
+        out += this.s[this.i + 1];
+        this.i += 2;
+        escaped = true;
+      } else if (c === '$' && this.s[this.i + 1] === '{') {
+        const end = closingBrace(this.s, this.i + 1);
+        if (end < 0) this.fail("'}' closing the interpolation");
+        out += this.s.slice(this.i, end + 1);
+        this.i = end + 1;
+        interpolated = true;
+      } else if (STOP.has(c)) {
+        break;
+      } else {
+        out += c;
+        this.i++;
+      }
+    }
+    const trimmed = out.trim();
+    if (trimmed === '' && !escaped) this.fail('a value');
+    return escaped || interpolated ? trimmed : typeScalar(trimmed);
+  }
+}
+
+function closingBrace(s: string, open: number): number {
+  let depth = 0;
+  for (let k = open; k < s.length; k++) {
+    if (s[k] === '{') depth++;
+    else if (s[k] === '}' && --depth === 0) return k;
+  }
+  return -1;
+}
+
+/** Types an unquoted scalar the way YAML 1.2's core schema does (`1e-3`, `true`, `null`); anything else stays a string. */
+export function typeScalar(text: string): unknown {
+  if (text === '') return '';
+  const doc = parseDocument(text);
+  if (doc.errors.length === 0 && isScalar(doc.contents) && doc.contents.type === 'PLAIN' && doc.contents.tag === undefined) {
+    return doc.contents.toJSON() as unknown;
+  }
+  return text;
+}
+
+/** Parses one override; a malformed one is a ConfigError naming the column. */
+export function parseOverride(text: string): Override {
+  const prefix = /^(\+\+|\+|~)?/.exec(text)![0];
+  const type: OverrideType = prefix === '++' ? 'forceAdd' : prefix === '+' ? 'add' : prefix === '~' ? 'delete' : 'change';
+  const rest = text.slice(prefix.length);
+  const head = new Parser(text, rest, prefix.length);
+  const key = KEY.exec(rest)?.[0] ?? head.fail('a key (`key=value`, `+key=value`, `++key=value` or `~key`)');
+  head.i = key.length;
+  if (head.i === rest.length) {
+    if (type === 'delete') return { text, type, key };
+    head.fail(`'=' and a value after '${key}' (or \`~${key}\` to delete it)`);
+  }
+  if (rest[head.i] !== '=') head.fail(`'=' after the key '${key}'`);
+  const valueText = rest.slice(key.length + 1);
+  const parsed = new Parser(text, valueText, prefix.length + key.length + 1).top();
+  return { text, type, key, ...parsed, valueText: valueText.trim() };
+}
