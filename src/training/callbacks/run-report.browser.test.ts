@@ -46,14 +46,14 @@ async function writeRun(runDir: string): Promise<void> {
     for (let epoch = 0; epoch < 2; epoch++) {
       trainer.currentEpoch = epoch;
       trainer.globalStep = (epoch + 1) * 4;
-      for (const c of callbacks) c.onValidationStart?.(trainer, module);
-      for (const c of callbacks) c.onValidationEpochStart?.(trainer, module);
+      for (const c of callbacks) await c.onValidationStart?.(trainer, module);
+      for (const c of callbacks) await c.onValidationEpochStart?.(trainer, module);
       for (let b = 0; b < 2; b++) {
         const images = torch.rand([4, 3, 2, 2]);
         const labels = torch.randint(0, 3, [4]);
         const logits = torch.noGrad(() => module.forward(images.flatten(1)));
         torch.noGrad(() => module.validationStep({ images: images.flatten(1), labels }, b));
-        for (const c of callbacks) c.onValidationBatchEnd?.(trainer, module, { batch: { images, labels }, batchIdx: b, logits });
+        for (const c of callbacks) await c.onValidationBatchEnd?.(trainer, module, { batch: { images, labels }, batchIdx: b, logits });
         for (const t of [images, labels, logits]) t.dispose();
       }
       const metrics: Record<string, number> = { ...module.onValidationEpochEnd(), 'train/loss': 1 / (epoch + 1.7) };
