@@ -10,13 +10,11 @@
  * const model = resnet50({ numClasses: 10 });
  * loadPretrained(model, resolvePretrained('resnet50.imagenet1k_v2'), { log: console.log });
  */
-import { extname } from 'node:path';
-import { ShapeError, SerializationError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import type { Tensor } from '../torch/index.js';
 import { dispose, tidy } from '../torch/memory.js';
 import type { Module } from '../torch/nn/module.js';
-import { loadPth } from '../torch/serialization/pth.js';
-import { loadSafetensors } from '../torch/serialization/safetensors.js';
+import { load } from '../torch/serialization/index.js';
 
 /** Options of `loadPretrained`. */
 export interface LoadPretrainedOptions {
@@ -37,12 +35,9 @@ export interface LoadPretrainedResult {
   adaptedKeys: string[];
 }
 
-/** Reads a weights file by its extension: safetensors, or a torch.save zip (.pth, .pt, .bin). */
+/** Reads a weights file, safetensors or a torch.save zip, by what its bytes are (a renamed file still loads). */
 export function readWeightsFile(path: string): Record<string, Tensor> {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.safetensors') return loadSafetensors(path).tensors;
-  if (ext === '.pth' || ext === '.pt' || ext === '.bin') return loadPth(path);
-  throw new SerializationError(`loadPretrained: expected a .safetensors, .pth or .pt file, but got '${path}'`);
+  return load(path);
 }
 
 /** A DataParallel / Lightning prefix on every key is removed ('module.', 'model.'). */

@@ -40,7 +40,7 @@ void test('save writes safetensors with metadata; load reads it back', () =>
       [3, 4],
     ]);
     assert.equal(back['bn.num_batches_tracked'].dtype, 'int64');
-    assert.deepEqual(loadSafetensors(join(dir, 'm.safetensors')).metadata, { epoch: '2' });
+    assert.deepEqual({ ...loadSafetensors(join(dir, 'm.safetensors')).metadata }, { epoch: '2' });
     const selected = load(join(dir, 'm.safetensors'), { select: 'fc' });
     assert.deepEqual(Object.keys(selected), ['weight']);
     disposeAll(back, selected, { w, n });

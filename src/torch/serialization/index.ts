@@ -39,9 +39,32 @@ export function looksLikePth(bytes: Uint8Array): boolean {
   return zip || pickle;
 }
 
+/** Formats people mistake for weights files, by their magic bytes. */
+const foreignFormats: [number[], string][] = [
+  [[0x1f, 0x8b], 'a gzip file (decompress it first)'],
+  [[0x89, 0x48, 0x44, 0x46], 'an HDF5 file (Keras weights?)'],
+  [[0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59], 'a NumPy .npy file'],
+  [[0x7f, 0x45, 0x4c, 0x46], 'an ELF executable'],
+];
+
+/**
+ * What the bytes of a weights file are: 'pth' (a torch.save zip or legacy
+ * pickle), 'safetensors' (anything else, which its reader checks in
+ * detail), or a description of a format that is neither.
+ *
+ * @example
+ * sniffWeights(readFileSync('model.safetensors')); // 'pth' when it is a renamed torch.save file
+ */
+export function sniffWeights(bytes: Uint8Array): string {
+  if (looksLikePth(bytes)) return 'pth';
+  if (bytes.byteLength === 0) return 'an empty file';
+  const foreign = foreignFormats.find(([magic]) => magic.every((b, i) => bytes[i] === b));
+  return foreign === undefined ? 'safetensors' : foreign[1];
+}
+
 function selectPrefix(record: Record<string, Tensor>, select: string, source: string): Record<string, Tensor> {
   const prefix = `${select}.`;
-  const out: Record<string, Tensor> = {};
+  const out = Object.create(null) as Record<string, Tensor>;
   for (const [name, t] of Object.entries(record)) {
     if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t;
     else t.dispose();
@@ -52,7 +75,8 @@ function selectPrefix(record: Record<string, Tensor>, select: string, source: st
 }
 
 /**
- * Reads named tensors from a safetensors file or a PyTorch `.pth` / `.pt` file.
+ * Reads named tensors from a safetensors file or a PyTorch `.pth` / `.pt`
+ * file, told apart by their bytes (never the extension).
  *
  * @example
  * model.loadStateDict(load('model.safetensors'));
@@ -67,7 +91,9 @@ export function load(path: string, options: LoadOptions = {}): Record<string, Te
       { cause: error },
     );
   }
-  if (looksLikePth(bytes) || pthExtensions.has(extname(path).toLowerCase())) return parsePth(bytes, path, options);
+  const format = sniffWeights(bytes);
+  if (format === 'pth') return parsePth(bytes, path, options);
+  if (format !== 'safetensors') throw new SerializationError(`load: ${path}: expected a safetensors or torch.save file, but got ${format}`);
   const { tensors } = parseSafetensors(bytes, path);
   return options.select ? selectPrefix(tensors, options.select, path) : tensors;
 }

@@ -13,6 +13,7 @@
 import { SerializationError } from '../../errors.js';
 import { elementSize } from '../dtype.js';
 import type { DType } from '../dtype.js';
+import { numelOverflows } from './shape-check.js';
 import { PickleDict, PickleGlobalRef, describe } from './unpickler.js';
 import type { PickleGlobal } from './unpickler.js';
 
@@ -77,6 +78,8 @@ export function checkView(source: string, ref: TensorRef): void {
   if (size.length !== stride.length)
     fail(source, `as many strides as sizes`, `size [${size.join(', ')}] and stride [${stride.join(', ')}]`);
   if (size.length > 64) fail(source, 'at most 64 dimensions', `${size.length}`);
+  if (numelOverflows(size, elementSize(storage.dtype)))
+    fail(source, 'a size whose element count fits in int64', `size [${size.join(', ')}], which overflows`);
   let last = BigInt(offset);
   const empty = size.includes(0);
   for (let i = 0; i < size.length && !empty; i++) last += BigInt(size[i] - 1) * BigInt(stride[i]);

@@ -40,8 +40,13 @@ export interface PthOptions {
 }
 
 const maxDepth = 100;
-/** Containers and tensors visited while flattening: shared sub-lists could otherwise multiply without bound. */
-const maxVisits = 10_000_000;
+/**
+ * Values visited while flattening, per byte of pickle: every value a genuine
+ * pickle reaches costs it at least a byte, so only containers shared over and
+ * over (a "billion laughs") go past this.
+ */
+const visitsPerPickleByte = 4;
+const minVisits = 10_000;
 
 function fail(source: string, expected: string, got: string): never {
   throw new SerializationError(`pth: ${source}: expected ${expected}, but got ${got}`);
@@ -65,7 +70,7 @@ function readByteOrder(zip: ZipArchive, prefix: string, source: string): 'little
   return text;
 }
 
-function unpickleArchive(zip: ZipArchive, prefix: string, source: string): unknown {
+function unpickleArchive(zip: ZipArchive, prefix: string, source: string): { root: unknown; pickleBytes: number } {
   const storages = new Map<string, StorageRef>();
   const persistentLoad = (pid: unknown): StorageRef => {
     const storage = storageFromPid(source, pid, (key) => {
@@ -83,15 +88,24 @@ function unpickleArchive(zip: ZipArchive, prefix: string, source: string): unkno
   };
   const allowedSummary =
     'collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.Size, torch.<Type>Storage';
-  return unpickle(zip.read(`${prefix}/data.pkl`), { source, globals: pthGlobals(source), persistentLoad, allowedSummary });
+  const bytes = zip.read(`${prefix}/data.pkl`);
+  const root = unpickle(bytes, { source, globals: pthGlobals(source), persistentLoad, allowedSummary });
+  return { root, pickleBytes: bytes.byteLength };
 }
 
-function flatten(root: unknown, source: string): Map<string, TensorRef> {
+function flatten(root: unknown, pickleBytes: number, source: string): Map<string, TensorRef> {
   const out = new Map<string, TensorRef>();
   const path = new Set<unknown>();
+  const maxVisits = Math.max(minVisits, visitsPerPickleByte * pickleBytes);
   let visits = 0;
   const visit = (value: unknown, name: string, depth: number): void => {
-    if (++visits > maxVisits) fail(source, `at most ${maxVisits} values to flatten`, 'more (containers shared many times over)');
+    if (++visits > maxVisits) {
+      fail(
+        source,
+        `at most ${maxVisits} values for a ${pickleBytes}-byte pickle`,
+        'more: it repeats references to the same containers over and over (shared references multiplying)',
+      );
+    }
     if (value instanceof TensorRef) {
       if (out.has(name)) fail(source, 'unique dotted names after flattening', `'${name}' twice`);
       out.set(name, value);
@@ -130,11 +144,14 @@ function storageBytes(storage: StorageRef, order: 'little' | 'big'): Uint8Array 
   return swapped;
 }
 
-function buildTensors(refs: Map<string, TensorRef>, order: 'little' | 'big'): Record<string, Tensor> {
+function buildTensors(refs: Map<string, TensorRef>, order: 'little' | 'big', source: string): Record<string, Tensor> {
   const bases = new Map<StorageRef, Tensor>();
-  const out: Record<string, Tensor> = {};
+  // Null prototype: a tensor named `__proto__` (or `constructor`) is an ordinary entry.
+  const out = Object.create(null) as Record<string, Tensor>;
+  let current = '';
   try {
     for (const [name, ref] of refs) {
+      current = name;
       let base = bases.get(ref.storage);
       if (base === undefined) {
         base = new Tensor(native.fromBuffer(storageBytes(ref.storage, order), [ref.storage.numel], dtypeCode(ref.storage.dtype)));
@@ -146,7 +163,10 @@ function buildTensors(refs: Map<string, TensorRef>, order: 'little' | 'big'): Re
     }
   } catch (error) {
     for (const t of Object.values(out)) t.dispose();
-    throw error;
+    if (error instanceof SerializationError) throw error;
+    throw new SerializationError(`pth: ${source}: expected tensor '${current}' to load, but got ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     for (const base of bases.values()) base.dispose(); // the views keep the storage alive
   }
@@ -166,8 +186,8 @@ export function parsePth(bytes: Uint8Array, source = '<buffer>', options: PthOpt
   const zip = readZip(bytes, source);
   const prefix = findPrefix(zip, source);
   const order = readByteOrder(zip, prefix, source);
-  const root = unpickleArchive(zip, prefix, source);
-  return buildTensors(selectNames(flatten(root, source), options.select, source), order);
+  const { root, pickleBytes } = unpickleArchive(zip, prefix, source);
+  return buildTensors(selectNames(flatten(root, pickleBytes, source), options.select, source), order, source);
 }
 
 /**

@@ -53,7 +53,7 @@ void test('round trip keeps dtype, shape, bytes and metadata for every dtype', (
   const { tensors } = loadSafetensors(join(fixtures, 'dtypes.safetensors'));
   const bytes = serializeSafetensors(tensors, { epoch: '3', note: 'ünïcode' });
   const back = parseSafetensors(bytes);
-  assert.deepEqual(back.metadata, { epoch: '3', note: 'ünïcode' });
+  assert.deepEqual({ ...back.metadata }, { epoch: '3', note: 'ünïcode' });
   assert.deepEqual(Object.keys(back.tensors).sort(), Object.keys(tensors).sort());
   for (const [name, t] of Object.entries(tensors)) {
     assert.equal(back.tensors[name].dtype, t.dtype, name);
@@ -129,7 +129,8 @@ void test('malformed files each get a SerializationError naming the problem', ()
 });
 
 void test('an empty record and a missing file', () => {
-  assert.deepEqual(parseSafetensors(file({})), { tensors: {}, metadata: {} });
+  const empty = parseSafetensors(file({}));
+  assert.deepEqual([Object.keys(empty.tensors), Object.keys(empty.metadata)], [[], []]);
   const dir = mkdtempSync(join(tmpdir(), 'st-'));
   try {
     writeFileSync(join(dir, 'empty.safetensors'), new Uint8Array(0));

@@ -15,6 +15,7 @@ import { native } from '../binding.js';
 import { dtypeCode } from '../dtype.js';
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
+import { numelOverflows } from './shape-check.js';
 
 const toFileDtype: Record<DType, string> = {
   float32: 'F32',
@@ -75,8 +76,10 @@ function parseHeader(bytes: Uint8Array, source: string): { entries: Entry[]; met
     fail(source, 'a UTF-8 JSON header', `${(error as Error).message}`);
   }
   if (!isPlainObject(header)) fail(source, 'a JSON object as the header', Array.isArray(header) ? 'an array' : String(header));
+  const duplicate = firstDuplicateKey(new TextDecoder().decode(bytes.subarray(8, dataStart)));
+  if (duplicate !== null) fail(source, 'each tensor named once in the header', `duplicate key '${duplicate}'`);
   const dataLength = bytes.byteLength - dataStart;
-  const metadata: Record<string, string> = {};
+  const metadata = Object.create(null) as Record<string, string>;
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -109,6 +112,8 @@ function checkEntry(name: string, value: unknown, dataLength: number, source: st
   }
   const [begin, end] = offsets as [number, number];
   const shape = v.shape as number[];
+  if (numelOverflows(shape, itemSize[v.dtype]))
+    fail(source, `tensor '${name}' to have a shape whose byte size fits in int64`, `[${shape.join(', ')}], which overflows`);
   const numel = shape.reduce((a, b) => a * b, 1);
   const expected = numel * itemSize[v.dtype];
   if (!Number.isSafeInteger(expected) || end < begin || end - begin !== expected) {
@@ -116,6 +121,33 @@ function checkEntry(name: string, value: unknown, dataLength: number, source: st
   }
   if (end > dataLength) fail(source, `tensor '${name}' to end inside the ${dataLength}-byte data section`, `an end at byte ${end}`);
   return { name, dtype: v.dtype, shape, begin, end };
+}
+
+/**
+ * The first key the header's top-level object holds twice, or null. JSON.parse
+ * keeps the last silently; the safetensors reference reader refuses duplicates.
+ */
+function firstDuplicateKey(json: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      const colon = /\s*:/y;
+      colon.lastIndex = end + 1;
+      if (depth === 1 && colon.test(json)) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+      }
+      i = end;
+    }
+  }
+  return null;
 }
 
 function checkCoverage(entries: Entry[], dataLength: number, source: string): void {
@@ -136,7 +168,8 @@ function checkCoverage(entries: Entry[], dataLength: number, source: string): vo
 /** Parses safetensors bytes into tensors (copied out of the buffer). */
 export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): SafetensorsContent {
   const { entries, metadata, dataStart } = parseHeader(bytes, source);
-  const tensors: Record<string, Tensor> = {};
+  // Null prototype: a tensor named `__proto__` (or `constructor`) is an ordinary entry.
+  const tensors = Object.create(null) as Record<string, Tensor>;
   const slices = entries.map((e) => bytes.subarray(dataStart + e.begin, dataStart + e.end));
   // libtorch assumes bools are 0 or 1 (other bytes are undefined behaviour in its kernels): check before making anything.
   entries.forEach((e, i) => {
@@ -144,7 +177,14 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
       fail(source, `tensor '${e.name}' (BOOL) to hold only bytes 0 and 1`, 'other bytes');
   });
   entries.forEach((e, i) => {
-    tensors[e.name] = new Tensor(native.fromBuffer(slices[i], e.shape, dtypeCode(fromFileDtype.get(e.dtype)!)));
+    try {
+      tensors[e.name] = new Tensor(native.fromBuffer(slices[i], e.shape, dtypeCode(fromFileDtype.get(e.dtype)!)));
+    } catch (error) {
+      for (const t of Object.values(tensors)) t.dispose();
+      throw new SerializationError(`safetensors: ${source}: expected tensor '${e.name}' to load, but got ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   });
   return { tensors, metadata };
 }
@@ -165,7 +205,8 @@ export function loadSafetensors(path: string): SafetensorsContent {
 
 /** Serialises named tensors (moved to CPU, made contiguous) to safetensors bytes; names are sorted. */
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
-  const header: Record<string, unknown> = {};
+  // Null prototype: an own `__proto__` key is written as a tensor name, not taken as the header's prototype.
+  const header = Object.create(null) as Record<string, unknown>;
   const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [k, v] of Object.entries(metadata)) {
