@@ -28,24 +28,38 @@ export function keep<T extends Tensor>(tensor: T): T {
   return tensor;
 }
 
-function collect(value: unknown, out: Set<Tensor>, depth = 0): void {
-  if (depth > 8 || value === null || typeof value !== 'object') return;
-  if (value instanceof Tensor) {
-    out.add(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value) collect(v, out, depth + 1);
-  } else if (value instanceof Map) {
-    for (const v of value.values()) collect(v, out, depth + 1);
-  } else if (value instanceof Set) {
-    for (const v of value) collect(v, out, depth + 1);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collect(v, out, depth + 1);
+/**
+ * Every Tensor reachable from `value` through arrays, Maps, Sets and the own
+ * enumerable properties of plain and null-prototype objects (and of class
+ * instances when `instances`), at any depth; shared and cyclic structures are safe.
+ */
+function collect(value: unknown, out: Set<Tensor>, instances: boolean): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Tensor) out.add(v);
+    else if (Array.isArray(v)) {
+      for (const x of v as unknown[]) if (x !== null && typeof x === 'object') stack.push(x);
+    } else if (v instanceof Map) for (const x of v.values()) stack.push(x);
+    else if (v instanceof Set) for (const x of v) stack.push(x);
+    else if (instances ? !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) : isRecord(v)) {
+      for (const x of Object.values(v)) if (x !== null && typeof x === 'object') stack.push(x);
+    }
   }
+}
+
+function isRecord(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /**
  * Runs `fn` in a scope and frees every tensor it created that is not in its
- * result (tensors in arrays, Maps, Sets and plain objects count) or kept.
+ * result (tensors in arrays, Maps, Sets and the enumerable properties of any
+ * object count, at any depth) or kept.
  * `fn` must be synchronous: a scope cannot span an `await`.
  */
 export function tidy<T>(fn: () => T): T {
@@ -65,7 +79,7 @@ export function tidy<T>(fn: () => T): T {
     throw new TypeError('tidy: expected a synchronous function but it returned a Promise; tidy each step inside it instead');
   }
   const survivors = new Set<Tensor>();
-  collect(result, survivors);
+  collect(result, survivors, true); // a tensor held by a class instance survives too
   for (const t of scope) {
     if (survivors.has(t)) track(t);
     else if (!kept.has(t)) t.dispose();
@@ -73,10 +87,10 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Frees tensors (and tensors nested in arrays or plain objects). */
+/** Frees tensors (and tensors nested in arrays, Maps, Sets, plain or null-prototype objects; not class instances). */
 export function dispose(value: unknown): void {
   const found = new Set<Tensor>();
-  collect(value, found);
+  collect(value, found, false);
   for (const t of found) t.dispose();
 }
 

@@ -37,6 +37,8 @@ export type NestedNumbers = number | boolean | NestedNumbers[];
 export class Tensor implements Disposable {
   #handle: TensorHandle | null;
   #meta: [number, string, number[], boolean] | undefined;
+  /** What it was (dtype and shape), kept by `dispose` for the use-after-dispose error. */
+  #was = '';
 
   /** Wraps a native handle; the Tensor owns it. Use the creation functions instead. */
   constructor(handle: TensorHandle) {
@@ -44,9 +46,9 @@ export class Tensor implements Disposable {
     track(this);
   }
 
-  /** The native handle; throws "Tensor is disposed." after `dispose()`. */
+  /** The native handle; throws "Tensor is disposed (it was float32 [2, 3])." after `dispose()`. */
   get handle(): TensorHandle {
-    if (this.#handle === null) throw new Error('Tensor is disposed.');
+    if (this.#handle === null) throw new Error(`Tensor is disposed (it was ${this.#was}).`);
     return this.#handle;
   }
 
@@ -82,10 +84,21 @@ export class Tensor implements Disposable {
   /** Frees the native tensor now. Safe to call twice. */
   dispose(): void {
     if (this.#handle === null) return;
+    this.#was = this.#describe();
+    this.#meta = undefined; // shape and dtype throw from now on, like every other use
     native.dispose(this.#handle);
     this.#handle = null;
   }
   [Symbol.dispose](): void { this.dispose(); }
+
+  #describe(): string {
+    try {
+      const [dtype, , shape] = this.#info;
+      return `${dtypeName(dtype)} [${shape.join(', ')}]`;
+    } catch {
+      return 'a tensor freed by its addon handle';
+    }
+  }
 
   // ---- reading back ----
   /** A flat typed-array copy (float16/bfloat16 come back as float32, bool as 0/1 bytes). */

@@ -32,30 +32,81 @@ function finish(t: Tensor, options: CreateOptions): Tensor {
   return out;
 }
 
-function flatten(data: NestedArray, shape: number[], out: (number | boolean | bigint)[], depth: number): void {
+function where(index: readonly number[]): string {
+  return `[${index.join(', ')}]`;
+}
+
+function show(v: unknown): string {
+  return typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+function flatten(data: NestedArray, shape: number[], out: (number | boolean | bigint)[], index: number[]): void {
+  const depth = index.length;
   if (!Array.isArray(data)) {
-    if (depth !== shape.length) throw new TypeError('tensor: expected a rectangular nested array but the depths differ');
+    const kind = typeof data;
+    if (kind !== 'number' && kind !== 'boolean' && kind !== 'bigint')
+      throw new TypeError(`tensor: expected numbers, booleans or bigints, but got ${kind} ${show(data)} at ${where(index)}`);
+    if (depth !== shape.length) throw new TypeError(`tensor: expected a rectangular nested array, but got a number at ${where(index)}`);
     out.push(data as number | boolean | bigint);
     return;
   }
   const items = data as readonly NestedArray[];
-  if (depth === shape.length) shape.push(items.length);
-  else if (shape[depth] !== items.length) {
+  if (depth === shape.length) {
+    // The first leaf fixed the depth; an array past it is ragged.
+    if (out.length > 0) throw new TypeError(`tensor: expected a rectangular nested array, but got an array at ${where(index)}`);
+    shape.push(items.length);
+  } else if (shape[depth] !== items.length) {
     throw new TypeError(`tensor: expected ${shape[depth]} entries at depth ${depth} but got ${items.length}`);
   }
-  for (const item of items) flatten(item, shape, out, depth + 1);
+  items.forEach((item, i) => flatten(item, shape, out, [...index, i]));
+}
+
+/** The multi-index of flat element `i` in `shape`. */
+function indexOf(i: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    index[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return index;
+}
+
+const integerRange: Partial<Record<DType, [bigint, bigint]>> = {
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  int32: [-(1n << 31n), (1n << 31n) - 1n],
+  int16: [-(1n << 15n), (1n << 15n) - 1n],
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
+};
+
+/** Integers for an integer dtype, truncated toward zero as PyTorch does; NaN, infinities and out-of-range values refused. */
+function integers(values: readonly (number | boolean | bigint)[], shape: readonly number[], target: DType): BigInt64Array {
+  const [low, high] = integerRange[target] ?? integerRange.int64!;
+  return BigInt64Array.from(values, (v, i) => {
+    const n = typeof v === 'bigint' ? v : typeof v === 'boolean' ? BigInt(v) : Number.isFinite(v) ? BigInt(Math.trunc(v)) : null;
+    if (n === null || n < low || n > high) {
+      throw new RangeError(
+        `tensor: expected values that fit ${target} [${low}, ${high}], but got ${show(v)} at ${where(indexOf(i, shape))}`,
+      );
+    }
+    return n;
+  });
 }
 
 function fromValues(values: (number | boolean | bigint)[], shape: number[], dtype: DType | undefined): Tensor {
   const first = values[0];
   const inferred: DType = typeof first === 'boolean' ? 'bool' : typeof first === 'bigint' ? 'int64' : 'float32';
   const target = dtype ?? inferred;
+  const mixed = values.findIndex((v) => typeof v !== typeof first);
+  if (mixed >= 0 && (typeof first === 'bigint' || typeof values[mixed] === 'bigint'))
+    throw new TypeError(
+      `tensor: expected ${typeof first}s throughout, but got ${typeof values[mixed]} ${show(values[mixed])} at ${where(indexOf(mixed, shape))}`,
+    );
   let buffer: ArrayBufferView;
   if (inferred === 'bool') buffer = Uint8Array.from(values, (v) => (v ? 1 : 0));
-  else if (inferred === 'int64') buffer = BigInt64Array.from(values as bigint[]);
-  else if (target === 'int64' || target === 'int32' || target === 'uint8' || target === 'int8' || target === 'int16') {
-    buffer = BigInt64Array.from(values as number[], (v) => BigInt(Math.trunc(v)));
-  } else buffer = Float64Array.from(values as number[]);
+  else if (inferred === 'int64' || target in integerRange)
+    buffer = integers(values, shape, inferred === 'int64' && !(target in integerRange) ? 'int64' : target);
+  else buffer = Float64Array.from(values as number[]);
   const base = new Tensor(
     native.fromBuffer(buffer, shape, dtypeCode(dtypeOfTypedArray(buffer) === 'uint8' ? 'bool' : dtypeOfTypedArray(buffer))),
   );
@@ -84,7 +135,7 @@ export function tensor(data: NestedArray | ArrayBufferView, options: CreateOptio
   } else {
     const shape: number[] = [];
     const values: (number | boolean | bigint)[] = [];
-    flatten(data, shape, values, 0);
+    flatten(data, shape, values, []);
     if (values.length === 0) return finish(zeros(shape, { dtype: options.dtype }), options);
     t = fromValues(values, shape, options.dtype);
     if (options.shape !== undefined) {

@@ -31,6 +31,15 @@ function toArg(a: Arg): OpArg {
   return a as OpArg;
 }
 
+/** The arguments as handles; a disposed tensor among them is reported with the operator's name. */
+function toArgs(name: string, args: readonly Arg[]): OpArg[] {
+  try {
+    return args.map(toArg);
+  } catch (error) {
+    throw new Error(`Error in ${name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 type Result = Tensor | number | boolean | string | null | Result[];
 
 function fromResult(r: OpResult): Result {
@@ -41,17 +50,17 @@ function fromResult(r: OpResult): Result {
 
 /** Calls an operator and returns whatever it returns. */
 export function run(name: string, overload: string, args: readonly Arg[]): Result {
-  return fromResult(native.callOp(handleFor(name, overload), args.map(toArg)));
+  return fromResult(native.callOp(handleFor(name, overload), toArgs(name, args)));
 }
 
 /** Calls an operator that returns one tensor. */
 export function runT(name: string, overload: string, args: readonly Arg[]): Tensor {
-  return new Tensor(native.callOp(handleFor(name, overload), args.map(toArg)) as TensorHandle);
+  return new Tensor(native.callOp(handleFor(name, overload), toArgs(name, args)) as TensorHandle);
 }
 
 /** Calls an operator that returns several tensors (a tuple or a list). */
 export function runTs(name: string, overload: string, args: readonly Arg[]): Tensor[] {
-  const out = native.callOp(handleFor(name, overload), args.map(toArg)) as TensorHandle[];
+  const out = native.callOp(handleFor(name, overload), toArgs(name, args)) as TensorHandle[];
   return out.map((h) => new Tensor(h));
 }
 
