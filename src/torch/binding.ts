@@ -67,6 +67,22 @@ export interface NativeBinding {
   autocastNesting(delta: 1 | -1): number;
 }
 
+/**
+ * The most intra-op threads accepted: 4 × the cores. Far more only slows
+ * work down, and past the process's thread limit OpenMP waits forever for
+ * threads it cannot create.
+ */
+export const maxThreads = 4 * availableParallelism();
+
+// OpenMP reads OMP_NUM_THREADS when libtorch loads: clamp it first, so a huge value cannot hang start-up.
+const requestedThreads = Number.parseInt(process.env.OMP_NUM_THREADS ?? '', 10);
+if (Number.isInteger(requestedThreads) && requestedThreads > maxThreads) {
+  process.emitWarning(
+    `OMP_NUM_THREADS: expected at most ${maxThreads} threads (4 × ${availableParallelism()} cores), but got ${requestedThreads}; using ${maxThreads}`,
+  );
+  process.env.OMP_NUM_THREADS = String(maxThreads);
+}
+
 export const native: NativeBinding = loadAddon<NativeBinding>('classifier_training.node', 'the native addon', [
   'build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
   'with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
@@ -77,5 +93,6 @@ export const native: NativeBinding = loadAddon<NativeBinding>('classifier_traini
  * The loaded addon. libtorch starts with one intra-op thread: give it the
  * machine's cores, unless OMP_NUM_THREADS asks for a number (as PyTorch honours it).
  */
-const requestedThreads = Number.parseInt(process.env.OMP_NUM_THREADS ?? '', 10);
-native.setNumThreads(Number.isInteger(requestedThreads) && requestedThreads > 0 ? requestedThreads : availableParallelism());
+native.setNumThreads(
+  Number.isInteger(requestedThreads) && requestedThreads > 0 ? Math.min(requestedThreads, maxThreads) : availableParallelism(),
+);

@@ -5,7 +5,8 @@
  * manualSeed(0); setNumThreads(4);
  * const y = autocast(() => model.forward(x), { device: 'cpu', dtype: 'bfloat16' });
  */
-import { native } from './binding.js';
+import { availableParallelism } from 'node:os';
+import { maxThreads, native } from './binding.js';
 import { dtypeCode } from './dtype.js';
 import { Tensor } from './tensor.js';
 
@@ -36,9 +37,18 @@ export function setRngState(state: Tensor): void {
   native.setRngState(state.handle);
 }
 
-/** Sets libtorch's intra-op thread count. */
+/**
+ * Sets libtorch's intra-op thread count, at most `maxThreads` (4 × the cores):
+ * past the process's thread limit OpenMP would wait forever for threads it cannot create.
+ *
+ * @example
+ * setNumThreads(4);
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new TypeError(`setNumThreads: expected a positive integer but got ${n}`);
+  if (n > maxThreads) {
+    throw new RangeError(`setNumThreads: expected at most ${maxThreads} threads (4 × ${availableParallelism()} cores), but got ${n}`);
+  }
   native.setNumThreads(n);
 }
 
