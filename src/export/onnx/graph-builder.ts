@@ -101,19 +101,36 @@ export class OnnxGraphBuilder {
     }
     const foldedBias = new Float32Array(conv.outChannels);
     for (let o = 0; o < conv.outChannels; o++) foldedBias[o] = (bias === null ? 0 : bias.data[o]) * scale[o] + shift[o];
-    // A weight another node also reads (a Conv module used twice) keeps its values: the folded copy gets a new name.
-    const shared = (this.#readers.get(weightName) ?? 0) > 1;
-    const newWeight = shared ? this.addInitializer(weightName, folded, weight.dims) : weightName;
-    if (!shared) weight.data = folded;
+    const newWeight = this.#replaceInitializer(weightName, folded);
     const biasBase = weightName.endsWith('.weight') ? `${weightName.slice(0, -'.weight'.length)}.bias` : `${weightName}_bias`;
-    const newBias = this.addInitializer(biasName !== undefined && biasName !== '' ? biasName : biasBase, foldedBias, [conv.outChannels]);
-    if (bias !== null && newBias === biasName) bias.data = foldedBias;
+    let newBias: string;
+    if (bias === null) {
+      newBias = this.addInitializer(biasBase, foldedBias, [conv.outChannels]);
+      this.#readers.set(newBias, 1);
+    } else newBias = this.#replaceInitializer(biasName, foldedBias);
     conv.node.input = [conv.node.input[0], newWeight, newBias];
     const output = this.uniqueName(outputBase);
     conv.node.output = [output];
     this.#convOutputs.delete(value);
     this.#retired.add(value);
     return output;
+  }
+
+  /**
+   * New values for initializer `name` as read by one node: in place when only that node reads
+   * it, else (a module used twice) as a new initializer, whose name is returned.
+   */
+  #replaceInitializer(name: string, data: Float32Array): string {
+    const readers = this.#readers.get(name) ?? 0;
+    const old = this.initializers.get(name)!;
+    if (readers <= 1) {
+      old.data = data;
+      return name;
+    }
+    this.#readers.set(name, readers - 1);
+    const added = this.addInitializer(name, data, old.dims);
+    this.#readers.set(added, 1);
+    return added;
   }
 
   /** Renames the value `from` (a node output nobody reads) to `to`, e.g. the graph output 'logits'. */

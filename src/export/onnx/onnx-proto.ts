@@ -185,7 +185,7 @@ export interface OnnxModel {
  * writeFileSync('model.onnx', encodeOnnxModel(model));
  */
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
-  return ModelProto.encode(ModelProto.fromObject(model as unknown as Record<string, unknown>)).finish();
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
 /**
