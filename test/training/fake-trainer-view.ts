@@ -10,7 +10,12 @@ import type { LogStep, Logger } from '../../src/training/logger.js';
 import type { TrainerView } from '../../src/training/trainer-view.js';
 
 /** A writable TrainerView: every field a test does not give has a neutral value. */
-export type FakeTrainerView = { -readonly [K in keyof TrainerView]: TrainerView[K] } & { stopReasons: string[]; printed: string[] };
+export type FakeTrainerView = { -readonly [K in keyof TrainerView]: TrainerView[K] } & {
+  stopReasons: string[];
+  printed: string[];
+  /** Paths `saveCheckpoint` was asked to write (nothing is written). */
+  checkpoints: string[];
+};
 
 /**
  * A fake Trainer view for `runDir`.
@@ -37,6 +42,7 @@ export function fakeTrainerView(fields: Partial<TrainerView> & { runDir: string 
     shouldStop: false,
     stopReasons: [],
     printed: [],
+    checkpoints: [],
     stop(reason: string) {
       view.shouldStop = true;
       view.stopReasons.push(reason);
@@ -44,6 +50,10 @@ export function fakeTrainerView(fields: Partial<TrainerView> & { runDir: string 
     log() {},
     print(message: string) {
       view.printed.push(message);
+    },
+    saveCheckpoint(path: string) {
+      view.checkpoints.push(path);
+      return Promise.resolve();
     },
     ...fields,
   };

@@ -8,9 +8,10 @@ import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { registry } from '../../registry.js';
 import { fakeTrainerView } from '../../../test/training/fake-trainer-view.js';
+import type { EpochRecord } from '../trainer-view.js';
 import { RunReport } from './run-report.js';
 
-const history = [
+const history: EpochRecord[] = [
   { epoch: 0, step: 5, metrics: { 'train/loss': 1.25, 'val/loss': 1.375, 'val/acc_top1': 0.5 } },
   { epoch: 1, step: 10, metrics: { 'train/loss': 0.8125, 'val/loss': 0.9123456789, 'val/acc_top1': 0.625, 'val/acc_class/cat': 0.75 } },
 ];

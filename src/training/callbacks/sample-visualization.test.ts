@@ -37,7 +37,7 @@ test('SampleVisualization keeps the first N images, un-normalized, and draws the
     const trainer = fakeTrainerView({ runDir, loggers: [logger] });
     const callback = new SampleVisualization({ numSamples: 5, columns: 5, tileSize: 40, normalize: NORMALIZE });
     callback.onValidationEpochStart();
-    const before = torch.memory().tensors;
+    const before = torch.memory().liveTensors;
     const colours: number[][] = [];
     for (let b = 0; b < 3; b++) {
       const data = batch(b, 3);
@@ -49,7 +49,7 @@ test('SampleVisualization keeps the first N images, un-normalized, and draws the
       colours.push(...data.colours);
       for (const t of [data.images, data.labels, data.logits]) t.dispose();
     }
-    assert.equal(torch.memory().tensors, before, 'no tensor kept past the hook');
+    assert.equal(torch.memory().liveTensors, before, 'no tensor kept past the hook');
     await callback.onValidationEnd(trainer, module);
 
     const { data, info } = await sharp(join(runDir, 'plots', 'samples.png'))
