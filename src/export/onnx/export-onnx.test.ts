@@ -43,7 +43,7 @@ for (const [arch, factory] of Object.entries(resnetFactories)) {
         result.parity?.batches.map((b) => b.batchSize),
         [1, 3],
       );
-      assert.ok(result.parity!.maxAbsDiff <= 1e-4, String(result.parity!.maxAbsDiff));
+      assert.ok(result.parity.maxAbsDiff <= 1e-4, String(result.parity.maxAbsDiff));
       assert.equal(result.dataPath, null);
       assertChecked(path);
     } finally {
@@ -132,7 +132,7 @@ void test('metadata_props, opset, IR version, input and output round trip; label
   );
   assert.equal(result.parity, null);
   const written = JSON.parse(readFileSync(result.labelsMappingPath!, 'utf8')) as unknown;
-  const normalization = { mean: meta.mean, std: meta.std };
+  const normalization = { mean: meta.mean!, std: meta.std! };
   assert.deepEqual(written, labelsMapping({ classes: meta.classNames, normalization, inputSize: [3, 8, 8], resize: 10, crop: [8, 8] }));
   assertChecked(path);
   model.dispose();
