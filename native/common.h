@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <string>
 
@@ -33,6 +34,12 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor tensor);
 bool IsTensorHandle(Napi::Env env, const Napi::Value& value);
 Handle& UnwrapHandle(const Napi::Value& value, const char* what);
 const at::Tensor& UnwrapTensor(const Napi::Value& value, const char* what);
+
+// True when `d` is an integer int64 holds exactly. Check this before any
+// static_cast<int64_t>: casting NaN, an infinity or a value past 2^63 is undefined behaviour.
+inline bool IsInt64(double d) {
+  return std::isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d);
+}
 
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& message);
 

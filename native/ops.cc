@@ -34,7 +34,7 @@ int64_t ToInt(const Napi::Value& v, const OpBox& op, const c10::Argument& arg) {
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
   if (!v.IsNumber()) ArgError(v, op, arg, "an integer");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d))) ArgError(v, op, arg, "an integer");
+  if (!IsInt64(d)) ArgError(v, op, arg, "an integer within int64");
   return static_cast<int64_t>(d);
 }
 
@@ -53,8 +53,7 @@ c10::IValue ToScalar(const Napi::Value& v, const OpBox& op, const c10::Argument&
   if (v.IsBoolean()) return c10::IValue(v.As<Napi::Boolean>().Value());
   if (v.IsNumber()) {
     double d = v.As<Napi::Number>().DoubleValue();
-    bool integral = std::isfinite(d) && d == static_cast<double>(static_cast<int64_t>(d)) &&
-                    std::abs(d) < 9007199254740992.0;
+    bool integral = IsInt64(d) && std::abs(d) < 9007199254740992.0;
     return integral ? c10::IValue(static_cast<int64_t>(d)) : c10::IValue(d);
   }
   // {float: x} forces a floating-point scalar even for integral values.
@@ -254,7 +253,12 @@ CT_ENTRY(CallOp) {
       stack.push_back(ToIValue(v, arg.real_type(), op, arg));
     }
   }
-  op.handle.callBoxed(stack);
+  try {
+    op.handle.callBoxed(stack);
+  } catch (const c10::Error& e) {
+    // Name the operator, as tfjs does ("Error in conv2d: ..."): libtorch's text alone does not.
+    throw Napi::Error::New(env, "Error in " + op.name + ": " + e.what_without_backtrace());
+  }
   if (stack.empty()) return env.Undefined();
   if (stack.size() == 1) return ToJs(env, stack[0]);
   auto out = Napi::Array::New(env, stack.size());

@@ -31,7 +31,7 @@ bool IsCuda(const Napi::Value& v) {
 int64_t PositiveInt(const Napi::Value& v, const char* fn) {
   if (!v.IsNumber()) ThrowType(v.Env(), std::string(fn) + ": expected a number but got " + DescribeJs(v));
   double d = v.As<Napi::Number>().DoubleValue();
-  if (d < 1 || d != static_cast<double>(static_cast<int64_t>(d))) {
+  if (!IsInt64(d) || d < 1) {
     ThrowType(v.Env(), std::string(fn) + ": expected a positive integer but got " + std::to_string(d));
   }
   return static_cast<int64_t>(d);
@@ -41,7 +41,7 @@ int64_t PositiveInt(const Napi::Value& v, const char* fn) {
 CT_ENTRY(ManualSeed) {
   if (!info[0].IsNumber()) ThrowType(info.Env(), "manualSeed: expected a number but got " + DescribeJs(info[0]));
   double seed = info[0].As<Napi::Number>().DoubleValue();
-  if (seed < 0 || seed > 9007199254740991.0 || seed != static_cast<double>(static_cast<int64_t>(seed))) {
+  if (!IsInt64(seed) || seed < 0 || seed > 9007199254740991.0) {
     ThrowType(info.Env(), "manualSeed: expected a non-negative safe integer but got " + std::to_string(seed));
   }
   at::manual_seed(static_cast<uint64_t>(seed));
@@ -97,12 +97,14 @@ CT_ENTRY(AutocastSet) {
   bool cuda = IsCuda(info[0]);
   if (!info[1].IsBoolean() || !info[2].IsNumber()) ThrowType(info.Env(), "autocastSet: expected (device, enabled, dtype)");
   bool enabled = info[1].As<Napi::Boolean>().Value();
-  auto dtype = static_cast<at::ScalarType>(info[2].As<Napi::Number>().Int32Value());
-  bool allowed = dtype == at::kBFloat16 || (cuda && dtype == at::kHalf);
+  double code = info[2].As<Napi::Number>().DoubleValue();
+  // Compare as a double first: a wider code truncated to ScalarType's int8_t could alias bfloat16.
+  bool allowed = code == static_cast<double>(at::kBFloat16) || (cuda && code == static_cast<double>(at::kHalf));
   if (!allowed) {
     ThrowType(info.Env(), std::string("autocastSet: expected dtype bfloat16") + (cuda ? " or float16" : "") +
-                              " but got code " + std::to_string(static_cast<int>(dtype)));
+                              " but got code " + std::to_string(code));
   }
+  auto dtype = static_cast<at::ScalarType>(static_cast<int>(code));
   if (cuda) {
     at::autocast::set_enabled(enabled);
     at::autocast::set_autocast_gpu_dtype(dtype);

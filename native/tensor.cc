@@ -21,6 +21,7 @@
 #include "memory-lease.h"
 
 #include <cstring>
+#include <sstream>
 
 namespace ct {
 
@@ -34,7 +35,7 @@ std::vector<int64_t> ToShape(const Napi::Value& v, const char* fn) {
     Napi::Value e = array.Get(i);
     if (!e.IsNumber()) ThrowType(v.Env(), std::string(fn) + ": expected shape entries to be numbers");
     double d = e.As<Napi::Number>().DoubleValue();
-    if (d < 0 || d != static_cast<double>(static_cast<int64_t>(d))) {
+    if (!IsInt64(d) || d < 0) {
       ThrowType(v.Env(), std::string(fn) + ": expected non-negative integer shape entries but got " + std::to_string(d));
     }
     shape[i] = static_cast<int64_t>(d);
@@ -44,11 +45,14 @@ std::vector<int64_t> ToShape(const Napi::Value& v, const char* fn) {
 
 at::ScalarType ToDtype(const Napi::Value& v, const char* fn) {
   if (!v.IsNumber()) ThrowType(v.Env(), std::string(fn) + ": expected a dtype code but got " + DescribeJs(v));
-  int code = v.As<Napi::Number>().Int32Value();
-  if (code < 0 || code >= static_cast<int>(at::ScalarType::NumOptions)) {
-    ThrowType(v.Env(), std::string(fn) + ": unknown dtype code " + std::to_string(code));
+  double code = v.As<Napi::Number>().DoubleValue();
+  if (!IsInt64(code) || code < 0 || code >= static_cast<double>(at::ScalarType::NumOptions)) {
+    std::ostringstream os;
+    os.precision(17);
+    os << code;
+    ThrowType(v.Env(), std::string(fn) + ": unknown dtype code " + os.str());
   }
-  return static_cast<at::ScalarType>(code);
+  return static_cast<at::ScalarType>(static_cast<int>(code));
 }
 
 Napi::Array ShapeToJs(Napi::Env env, at::IntArrayRef sizes) {
@@ -164,10 +168,11 @@ CT_ENTRY(Meta) {
 CT_ENTRY(IsContiguous) {
   const at::Tensor& t = UnwrapTensor(info[0], "isContiguous");
   if (!info[1].IsNumber()) ThrowType(info.Env(), "isContiguous: expected a memory format code but got " + DescribeJs(info[1]));
-  auto format = static_cast<at::MemoryFormat>(info[1].As<Napi::Number>().Int32Value());
-  if (format != at::MemoryFormat::Contiguous && format != at::MemoryFormat::ChannelsLast) {
+  double code = info[1].As<Napi::Number>().DoubleValue();
+  if (code != static_cast<double>(at::MemoryFormat::Contiguous) && code != static_cast<double>(at::MemoryFormat::ChannelsLast)) {
     ThrowType(info.Env(), "isContiguous: expected contiguous (0) or channelsLast (2)");
   }
+  auto format = static_cast<at::MemoryFormat>(static_cast<int>(code));
   return Napi::Boolean::New(info.Env(), t.is_contiguous(format));
 }
 

@@ -73,7 +73,7 @@ entry('callOp', () => {
     () => call('aten::contiguous', '', [a, 77]),
     typeError(/expected a memory format code in \[0, 4\) for argument 'memory_format'/),
   );
-  assert.throws(() => call('aten::sum', 'dim_IntList', [a, [0.5]]), typeError(/expected an integer for argument 'dim'/));
+  assert.throws(() => call('aten::sum', 'dim_IntList', [a, [0.5]]), typeError(/expected an integer within int64 for argument 'dim'/));
   assert.throws(() => call('aten::cat', '', [[a, bad(1)]]), typeError(/aten::cat: expected an array of tensors for argument 'tensors'/));
   assert.throws(() => call('aten::mul', 'Scalar', [a, { float: bad('x') }]), typeError(/expected a number for argument 'other'/));
   assert.throws(() => call('aten::bernoulli', '', [a, bad('gen')]), typeError(/generators are not supported/));
