@@ -37,7 +37,11 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const line = e.linePos?.[0].line;
-      return { path: '', message: e.message.split('\n')[0], location: line === undefined ? file : `${file}:${line}` };
+      return {
+        path: '',
+        message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+        location: line === undefined ? file : `${file}:${line}`,
+      };
     });
     throw new ConfigError(`config: expected valid YAML in ${file}, but got: ${issues[0].message} (${issues[0].location})`, issues);
   }
