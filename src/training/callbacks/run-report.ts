@@ -15,6 +15,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import sharp from 'sharp';
 import { z } from 'zod';
 import { register } from '../../registry.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
@@ -52,6 +53,12 @@ async function readIfNewer(path: string, sinceMs: number): Promise<Buffer | null
   } catch {
     return null;
   }
+}
+
+/** A chart drawn at scale 2 (sharp on high-density screens) shows at half its pixel width. */
+async function chart(title: string, png: Buffer): Promise<ReportImage> {
+  const { width } = await sharp(png).metadata();
+  return { title, png, displayWidth: width / 2 };
 }
 
 /**
@@ -115,14 +122,14 @@ export class RunReport extends Callback {
     const curves = await Promise.all(defaultCurveCharts.map((c) => readIfNewer(join(plots, `curves_${c.name}.png`), since)));
     const anyData = trainer.history.length > 0;
     if (curves.some((png) => png !== null) || !anyData) {
-      curves.forEach((png, i) => png !== null && images.push({ title: defaultCurveCharts[i].title, png }));
+      for (const [i, png] of curves.entries()) if (png !== null) images.push(await chart(defaultCurveCharts[i].title, png));
     } else {
       for (const { name, png } of await renderCurves(trainer.history)) {
-        images.push({ title: defaultCurveCharts.find((c) => c.name === name)?.title ?? name, png });
+        images.push(await chart(defaultCurveCharts.find((c) => c.name === name)?.title ?? name, png));
       }
     }
     const confusion = await this.#confusion(trainer, module, join(plots, 'confusion_matrix.png'));
-    if (confusion !== null) images.push({ title: 'confusion matrix (validation)', png: confusion });
+    if (confusion !== null) images.push(await chart('confusion matrix (validation)', confusion));
     const samples = await readIfNewer(join(plots, 'samples.png'), 0);
     if (samples !== null) images.push({ title: 'validation samples: true / predicted (confidence)', png: samples });
     return images;

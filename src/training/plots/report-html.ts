@@ -13,6 +13,8 @@ import type { EpochRecord } from '../trainer-view.js';
 export interface ReportImage {
   title: string;
   png: Buffer;
+  /** CSS pixels to show it at (a chart drawn at scale 2 shows at half its pixel width); default: its own width. */
+  displayWidth?: number;
 }
 
 /** What the report shows. */
@@ -91,7 +93,7 @@ pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .85rem; 
 export function reportHtml(content: ReportContent): string {
   const images = content.images.map(
     (image) =>
-      `<figure><img alt="${escapeHtml(image.title)}" src="data:image/png;base64,${image.png.toString('base64')}"><figcaption>${escapeHtml(image.title)}</figcaption></figure>`,
+      `<figure><img alt="${escapeHtml(image.title)}"${image.displayWidth === undefined ? '' : ` width="${Math.round(image.displayWidth)}"`} src="data:image/png;base64,${image.png.toString('base64')}"><figcaption>${escapeHtml(image.title)}</figcaption></figure>`,
   );
   const perClass = split(content.metrics, true);
   const config = Object.entries(content.config).map(
