@@ -103,7 +103,7 @@ export function moduleLogits(module: Module, pixels: Float32Array, shape: readon
  */
 export async function checkOnnxParity(module: Module, onnxPath: string, options: OnnxParityOptions): Promise<OnnxParityResult> {
   const tolerance = options.tolerance ?? 1e-4;
-  const session = await ort.InferenceSession.create(onnxPath);
+  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 }); // errors only
   const batches: OnnxParityResult['batches'] = [];
   try {
     for (const [i, batchSize] of (options.batchSizes ?? [1, 3]).entries()) {

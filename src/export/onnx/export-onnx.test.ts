@@ -9,7 +9,7 @@ import { labelsMapping } from '../../data/labels-mapping.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { resnet18, resnet50, resnetFactories } from '../../models/resnet.js';
 import * as torch from '../../torch/index.js';
-import { BatchNorm2d, Conv2d, Module, ReLU, Sequential } from '../../torch/nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Module, ReLU, Sequential } from '../../torch/nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { checkOnnxFile, pythonHas, randomizeBatchNorm, tinyMetadata } from '../testing.js';
 import { registerOnnxEmitter } from './emitters/index.js';
@@ -99,14 +99,16 @@ void test('foldBatchNorm folds every BN into its conv (blocks and downsample) wi
 
 void test('a BN after a ReLU stays a BatchNormalization node; a conv bias folds too', async () => {
   torch.manualSeed(4);
-  const model = new Sequential(new Conv2d(2, 4, 3, { padding: 'same' }), new BatchNorm2d(4), new ReLU(), new BatchNorm2d(4));
+  const head = [new AdaptiveAvgPool2d(1), new Flatten()];
+  const model = new Sequential(new Conv2d(2, 4, 3, { padding: 'same' }), new BatchNorm2d(4), new ReLU(), new BatchNorm2d(4), ...head);
   randomizeBatchNorm(model);
-  const meta = { ...tinyMetadata(4, [2, 5, 5]) };
   const path = join(dir, 'partial-fold.onnx');
-  // Logits of shape [N, 4, 5, 5]: the output's declared shape is [N, classes], so skip the checker.
-  const result = await exportOnnx(model, { path, metadata: meta, foldBatchNorm: true });
+  const result = await exportOnnx(model, { path, metadata: tinyMetadata(4, [2, 5, 5]), foldBatchNorm: true });
   assert.ok(result.parity!.maxAbsDiff <= 1e-4);
-  assert.deepEqual(opTypes(path), ['Conv', 'Relu', 'BatchNormalization']);
+  assert.deepEqual(opTypes(path), ['Conv', 'Relu', 'BatchNormalization', 'GlobalAveragePool', 'Flatten']);
+  const names = decodeOnnxModel(readFileSync(path)).graph.initializer.map((t) => t.name);
+  assert.deepEqual(names, ['0.weight', '0.bias', '3.weight', '3.bias', '3.running_mean', '3.running_var']);
+  assertChecked(path);
   model.dispose();
 });
 
@@ -184,7 +186,7 @@ class Doubler extends Module {
 
 void test('the parity check fails the export (and removes the file) when the graph computes something else', async () => {
   registerOnnxEmitter(Doubler, (_m, input, ctx) => ctx.graph.addNode('Relu', [input], ctx.valueName())); // wrong on purpose
-  const model = new Sequential(new Conv2d(1, 2, 1), new Doubler(), new Sequential(new ReLU()));
+  const model = new Sequential(new Conv2d(1, 2, 1), new Doubler(), new Sequential(new ReLU()), new Flatten());
   const path = join(dir, 'wrong.onnx');
   const meta = tinyMetadata(2, [1, 1, 1]);
   await assert.rejects(
