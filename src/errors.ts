@@ -37,3 +37,6 @@ export class SerializationError extends ClassifierTrainingError {}
 
 /** Shapes, dtypes or devices do not fit together (a state dict that does not match a model, say). */
 export class ShapeError extends ClassifierTrainingError {}
+
+/** A training run cannot go on (a non-finite loss, a metric a callback needs is never logged at run time). */
+export class TrainingError extends ClassifierTrainingError {}

@@ -14,3 +14,5 @@ export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';
 export { registry, register } from './registry.js';
 export * from './errors.js';
+export { Trainer, Callback, callbacks, loggers } from './training/index.js';
+export type { TrainerInput, TrainerView, Logger, Checkpoint } from './training/index.js';

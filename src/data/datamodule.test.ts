@@ -147,7 +147,7 @@ void test("setup('test') before setup('fit') still gives fit its validation spli
   await writeSolidImage(path.join(root, 'test/bee/t.png'), { color: [0, 0, 0] });
   const dm = new ImageClassificationDataModule({ root, batchSize: 2, valFraction: 0.25, trainTransforms: small, evalTransforms: small });
   await dm.setup('test');
-  assert.equal(dm.val, null);
+  assert.equal(dm.val as unknown, null);
   await dm.setup('fit');
   assert.equal(dm.val?.length, 2);
   assert.equal(dm.train?.length, 6);
@@ -169,7 +169,7 @@ void test('a loader epoch resumed at startBatch yields exactly the remaining bat
   assert.equal(tail.length, full.length - 2);
   tail.forEach((b, i) => {
     assert.deepEqual(b.indices, full[i + 2].indices);
-    assert.deepEqual(Array.from(b.images.data()), Array.from(full[i + 2].images.data()));
+    assert.deepEqual(b.images.toArray(), full[i + 2].images.toArray());
   });
   await assert.rejects(loader.epoch(2, { startBatch: 99 }).next(), DataError);
   dispose([full, tail]);

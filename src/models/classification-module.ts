@@ -43,6 +43,12 @@ export interface LogEntry extends Required<LogOptions> {
   value: Tensor | number;
 }
 
+/** What an evaluation step returns: the batch's mean loss and its logits [B, C]. */
+export interface StepOutput {
+  loss: Tensor;
+  logits: Tensor;
+}
+
 /** Prediction output: class probabilities [B, C] and the predicted class [B]. */
 export interface Prediction {
   probs: Tensor;
@@ -129,7 +135,7 @@ export class ClassificationModule extends Module {
     return labels.dtype === 'int64' ? labels : labels.argmax({ dim: 1 });
   }
 
-  #step(split: Split, batch: ClassificationBatch): { loss: Tensor; logits: Tensor } {
+  #step(split: Split, batch: ClassificationBatch): StepOutput {
     const logits = this.forward(batch.images);
     const loss = this.computeLoss(logits, batch.labels);
     this.#metrics[split].update(logits, this.#hardLabels(batch.labels), loss);
@@ -143,12 +149,13 @@ export class ClassificationModule extends Module {
     return loss;
   }
 
-  validationStep(batch: ClassificationBatch, _batchIndex: number): Tensor {
-    return this.#step('val', batch).loss;
+  /** Forward, loss and val metrics; the loss and logits go to the batch-end hooks (plots, samples). */
+  validationStep(batch: ClassificationBatch, _batchIndex: number): StepOutput {
+    return this.#step('val', batch);
   }
 
-  testStep(batch: ClassificationBatch, _batchIndex: number): Tensor {
-    return this.#step('test', batch).loss;
+  testStep(batch: ClassificationBatch, _batchIndex: number): StepOutput {
+    return this.#step('test', batch);
   }
 
   predictStep(batch: Pick<ClassificationBatch, 'images'>, _batchIndex: number): Prediction {

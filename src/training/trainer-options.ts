@@ -13,22 +13,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { durationSchema } from './callbacks/timer.js';
 
 const count = z.number().int().min(0);
 const limit = z
   .union([count, z.number().gt(0).lt(1)])
   .nullable()
   .default(null);
-/** `maxTime`: milliseconds, 'DD:HH:MM:SS', or { days, hours, minutes, seconds }. */
-const duration = z.union([
-  z.number().positive(),
-  z.string().regex(/^\d+:\d{1,2}:\d{1,2}:\d{1,2}$/, "expected 'DD:HH:MM:SS'"),
-  z
-    .object({ days: z.number().min(0), hours: z.number().min(0), minutes: z.number().min(0), seconds: z.number().min(0) })
-    .partial()
-    .strict(),
-]);
-
 /** Every option of the Trainer. @example trainerOptionsSchema.parse({ maxEpochs: 3 }); */
 export const trainerOptionsSchema = z
   .object({
@@ -37,7 +28,8 @@ export const trainerOptionsSchema = z
     minEpochs: count.default(0),
     /** Optimizer steps to take (null: no limit). */
     maxSteps: z.number().int().min(1).nullable().default(null),
-    maxTime: duration.nullable().default(null),
+    /** Train-time budget (ms, 'DD:HH:MM:SS' or { days, hours, minutes, seconds }); a Timer callback enforces it. */
+    maxTime: durationSchema.nullable().default(null),
     limitTrainBatches: limit,
     limitValBatches: limit,
     limitTestBatches: limit,
@@ -122,17 +114,6 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v = input;
   for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
   return v;
-}
-
-/** `maxTime` in milliseconds. @example maxTimeMs('00:01:30:00'); // 5_400_000 */
-export function maxTimeMs(value: TrainerOptions['maxTime']): number | null {
-  if (value === null) return null;
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const [d, h, m, s] = value.split(':').map(Number);
-    return (((d * 24 + h) * 60 + m) * 60 + s) * 1000;
-  }
-  return ((((value.days ?? 0) * 24 + (value.hours ?? 0)) * 60 + (value.minutes ?? 0)) * 60 + (value.seconds ?? 0)) * 1000;
 }
 
 /** Batches to run of a loader of `available` batches under a limit. @example limitBatches(0.25, 100); // 25 */

@@ -23,6 +23,8 @@ export interface ModelInfo {
 export interface Checkpoint {
   /** The epoch to continue (the one in progress when `batchInEpoch > 0`). */
   epoch: number;
+  /** The run's seed (libtorch, the loader's order and transforms). */
+  seed: number;
   /** Optimizer steps taken. */
   globalStep: number;
   /** Train batches of `epoch` already done (0: the epoch has not started). */

@@ -1,0 +1,184 @@
+/**
+ * Between a running Trainer and a checkpoint: `buildCheckpoint` collects the
+ * run's whole state, `restoreCheckpoint` puts it back (refusing a changed
+ * config unless allowed), and `resolveCheckpoint` turns 'last' / 'best' / a
+ * path into a readable checkpoint, falling back past a corrupt newest file
+ * with a warning that names it.
+ *
+ * @example
+ * const { path, checkpoint } = resolveCheckpoint('last', 'outputs/run/checkpoints', console.warn);
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, SerializationError } from '../../errors.js';
+import type { ClassificationModule } from '../../models/classification-module.js';
+import * as torch from '../../torch/index.js';
+import type { OptimizerStateDict, SchedulerStateDict, StateTree } from '../../torch/optim/index.js';
+import type { Trainer } from '../trainer.js';
+import type { Checkpoint } from './checkpoint.js';
+import { readCheckpoint, readCheckpointHeader } from './checkpoint-io.js';
+import { diffConfigs, fingerprintConfig } from './config-fingerprint.js';
+
+const frameworkVersion = '0.1.0';
+
+/**
+ * The run's state as a checkpoint. Its tensors are the module's and the
+ * optimizer's own, except `rngState` (a copy the caller disposes).
+ *
+ * @example
+ * const ckpt = buildCheckpoint(trainer, module); writeCheckpoint(ckpt, file); ckpt.rngState?.dispose();
+ */
+export function buildCheckpoint(trainer: Trainer, module: ClassificationModule): Checkpoint {
+  const callbacks: Record<string, StateTree> = {};
+  for (const c of trainer.callbacks) {
+    const state = c.stateDict();
+    if (state !== null) callbacks[c.stateKey] = state;
+  }
+  const dm = trainer.dataModule;
+  let labelsMapping: Record<string, unknown> | null = null;
+  try {
+    labelsMapping = dm !== null ? (dm.labelsMappingOptions() as unknown as Record<string, unknown>) : null;
+  } catch {
+    labelsMapping = null; // a data set without a known input size: export asks for one then
+  }
+  const stepper = trainer.stepper?.stateDict() ?? null;
+  return {
+    epoch: trainer.progress.epoch,
+    batchInEpoch: trainer.progress.batchInEpoch,
+    seed: trainer.seed,
+    globalStep: trainer.globalStep,
+    model: module.stateDict({ keepVars: true }),
+    modelInfo: (module.backbone as { modelInfo?: Checkpoint['modelInfo'] }).modelInfo ?? null,
+    hparams: module.hparams as unknown as Record<string, unknown>,
+    classes: module.hparams.classNames ?? (dm !== null && dm.stagesDone.size > 0 ? [...dm.idxToClass] : null),
+    labelsMapping,
+    optimizer: (trainer.optimizer?.stateDict() as unknown as StateTree) ?? null,
+    scheduler: stepper as unknown as StateTree,
+    callbacks,
+    rngState: torch.getRngState(),
+    history: trainer.history,
+    callbackMetrics: trainer.callbackMetrics,
+    configFingerprint: trainer.config === null ? null : fingerprintConfig(trainer.config),
+    config: trainer.config,
+    extra: { precision: (trainer.precision.scaler?.stateDict() ?? null) as StateTree },
+    version: frameworkVersion,
+  };
+}
+
+/** Frees every tensor of a checkpoint that was read from a file. @example disposeCheckpoint(readCheckpoint(file)); */
+export function disposeCheckpoint(checkpoint: Checkpoint): void {
+  torch.dispose(Object.values(checkpoint.model));
+  torch.dispose([checkpoint.rngState, checkpoint.optimizer, checkpoint.callbacks, checkpoint.extra]);
+}
+
+function refuseChangedConfig(trainer: Trainer, checkpoint: Checkpoint, file: string): void {
+  if (trainer.config === null || checkpoint.configFingerprint === null) return;
+  if (fingerprintConfig(trainer.config) === checkpoint.configFingerprint) return;
+  const diff = diffConfigs(checkpoint.config, trainer.config);
+  if (trainer.options.resume.allowConfigChange) {
+    trainer.print(`Trainer: resuming ${file} with a changed config (${diff.map((d) => d.key).join(', ')}), as allowed`);
+    return;
+  }
+  const lines = diff.map((d) => `${d.key}: ${JSON.stringify(d.before)} -> ${JSON.stringify(d.after)}`);
+  throw new ConfigError(
+    `Trainer: expected the config ${file} was saved with, but got changes in ${lines.join('; ')} (set resume.allowConfigChange=true to resume anyway)`,
+    diff.map((d) => ({ path: d.key, message: `changed from ${JSON.stringify(d.before)} to ${JSON.stringify(d.after)}` })),
+  );
+}
+
+/**
+ * Puts a checkpoint's state back into the trainer and module. With
+ * `training: false` only the weights (and EMA, through its callback) are restored.
+ *
+ * @example
+ * restoreCheckpoint(trainer, module, readCheckpoint(file), { training: true, file });
+ */
+export function restoreCheckpoint(
+  trainer: Trainer,
+  module: ClassificationModule,
+  checkpoint: Checkpoint,
+  options: { training: boolean; file: string },
+): void {
+  if (options.training) refuseChangedConfig(trainer, checkpoint, options.file);
+  module.loadStateDict(checkpoint.model);
+  for (const c of trainer.callbacks) {
+    const state = checkpoint.callbacks[c.stateKey];
+    if (state !== undefined) c.loadStateDict(state);
+  }
+  if (!options.training) return;
+  trainer.progress = { epoch: checkpoint.epoch, batchInEpoch: checkpoint.batchInEpoch };
+  trainer.currentEpoch = checkpoint.epoch;
+  trainer.globalStep = checkpoint.globalStep;
+  trainer.history = [...checkpoint.history];
+  trainer.callbackMetrics = { ...checkpoint.callbackMetrics };
+  if (checkpoint.optimizer !== null) trainer.optimizer?.loadStateDict(checkpoint.optimizer as unknown as OptimizerStateDict<never>);
+  if (checkpoint.scheduler !== null)
+    trainer.stepper?.loadStateDict(checkpoint.scheduler as unknown as { scheduler: SchedulerStateDict | null; count: number });
+  const scaler = checkpoint.extra.precision as { scale: number; goodSteps: number } | null | undefined;
+  if (scaler) trainer.precision.scaler?.loadStateDict(scaler);
+  if (checkpoint.rngState !== null) torch.setRngState(checkpoint.rngState);
+}
+
+function checkpointsByAge(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.ckpt'))
+    .map((n) => path.join(dir, n))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+}
+
+function bestFrom(file: string): string | null {
+  const header = readCheckpointHeader(file);
+  const state = header.callbacks.ModelCheckpoint as { bestModelPath?: string } | undefined;
+  return state?.bestModelPath ? state.bestModelPath : null;
+}
+
+/**
+ * Resolves 'last', 'best' or a path to a checkpoint that reads; a corrupt
+ * newest checkpoint is skipped (with a warning naming it) for the previous valid one.
+ *
+ * @example
+ * const { path, checkpoint } = resolveCheckpoint('best', 'outputs/run/checkpoints', console.warn);
+ */
+export function resolveCheckpoint(
+  ckptPath: string,
+  checkpointDir: string,
+  warn: (message: string) => void,
+): { path: string; checkpoint: Checkpoint } {
+  let candidates: string[];
+  if (ckptPath === 'last' || ckptPath === 'best') {
+    const byAge = checkpointsByAge(checkpointDir);
+    const last = path.join(checkpointDir, 'last.ckpt');
+    candidates = [...(byAge.includes(last) ? [last] : []), ...byAge.filter((f) => f !== last)];
+    if (ckptPath === 'best') {
+      const best = candidates
+        .map((f) => {
+          try {
+            return bestFrom(f);
+          } catch {
+            return null;
+          }
+        })
+        .find((b) => b !== null);
+      if (best) candidates = [best, ...candidates.filter((f) => f !== best)];
+    }
+    if (candidates.length === 0)
+      throw new SerializationError(`Trainer: expected a checkpoint in ${checkpointDir} for ckptPath '${ckptPath}', but found none`);
+  } else {
+    candidates = [ckptPath];
+  }
+  const failures: string[] = [];
+  for (const file of candidates) {
+    try {
+      const checkpoint = readCheckpoint(file);
+      if (failures.length > 0) warn(`Trainer: skipped unreadable checkpoint(s) ${failures.join('; ')}; using ${file}`);
+      return { path: file, checkpoint };
+    } catch (error) {
+      if (candidates.length === 1) throw error;
+      failures.push(`${file} (${(error as Error).message})`);
+    }
+  }
+  throw new SerializationError(
+    `Trainer: expected a readable checkpoint for ckptPath '${ckptPath}', but every candidate failed: ${failures.join('; ')}`,
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * Training: the Trainer and its loops, callbacks, loggers and checkpoints.
+ *
+ * @example
+ * import { Trainer, callbacks, loggers } from 'classifier-training';
+ * const trainer = new Trainer({ maxEpochs: 5, callbacks: [new callbacks.EarlyStopping()], logger: [new loggers.CSVLogger()] });
+ */
+export { Trainer } from './trainer.js';
+export type { TrainerInput, Progress } from './trainer.js';
+export { parseTrainerOptions, trainerOptionsSchema } from './trainer-options.js';
+export type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
+export { Callback } from './callback.js';
+export type { BatchContext, HookName, Hooks, TrainerStage } from './callback.js';
+export type { Logger, LogStep, RunStatus } from './logger.js';
+export type { EpochRecord, TrainerView } from './trainer-view.js';
+export type { Checkpoint, ModelInfo } from './checkpoint/checkpoint.js';
+export { readCheckpoint, readCheckpointHeader, writeCheckpoint, CHECKPOINT_FORMAT } from './checkpoint/checkpoint-io.js';
+export { resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
+export { fingerprintConfig, diffConfigs } from './checkpoint/config-fingerprint.js';
+export { GradScaler } from './grad-scaler.js';
+export * as callbacks from './callbacks/index.js';
+export * as loggers from './loggers/index.js';

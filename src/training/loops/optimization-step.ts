@@ -1,0 +1,52 @@
+/**
+ * One training step: forward (under the precision's autocast) and backward
+ * in tensor scopes, gradient accumulation, and at an accumulation boundary
+ * the optimizer step with clipping, the scheduler's per-step tick and the
+ * periodic log flush. Hooks run between the scopes (a scope cannot span an
+ * `await`).
+ *
+ * @example
+ * const loss = await optimizationStep(trainer, batch, batchIdx, true); // a detached loss the caller disposes
+ */
+import type { ClassificationBatch } from '../../models/classification-module.js';
+import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.js';
+import { clipGradNorm_, clipGradValue_ } from '../../torch/optim/index.js';
+import type { Trainer } from '../trainer.js';
+import { collectModuleLogs, flushStepLogs } from './logging.js';
+
+/** Runs forward and backward; steps the optimizer when `boundary`. Returns the detached loss. */
+export async function optimizationStep(t: Trainer, batch: ClassificationBatch, batchIdx: number, boundary: boolean): Promise<Tensor> {
+  const module = t.module!;
+  const hooks = t.hooks!;
+  const accumulate = t.options.accumulateGradBatches;
+  const loss = torch.tidy(() => t.precision.forward(() => module.trainingStep(batch, batchIdx)));
+  try {
+    if (hooks.has('onBeforeBackward')) await hooks.call('onBeforeBackward', t, loss);
+    torch.tidy(() => t.precision.backward(accumulate > 1 ? loss.div(accumulate) : loss));
+    collectModuleLogs(t, batch.images.size(0));
+    if (hooks.has('onAfterBackward')) await hooks.call('onAfterBackward', t);
+    if (boundary) await optimizerStep(t);
+    return loss.detach();
+  } finally {
+    loss.dispose();
+  }
+}
+
+async function optimizerStep(t: Trainer): Promise<void> {
+  const optimizer = t.optimizer!;
+  const { gradientClipVal, gradientClipAlgorithm, logEveryNSteps } = t.options;
+  if (gradientClipVal !== null) {
+    t.precision.unscale(optimizer);
+    const params = optimizer.paramGroups.flatMap((g) => g.params);
+    if (gradientClipAlgorithm === 'norm') torch.tidy(() => clipGradNorm_(params, gradientClipVal));
+    else clipGradValue_(params, gradientClipVal);
+  }
+  if (t.hooks!.has('onBeforeOptimizerStep')) await t.hooks!.call('onBeforeOptimizerStep', t);
+  t.precision.step(optimizer);
+  optimizer.zeroGrad();
+  t.globalStep++;
+  t.stepper?.afterOptimizerStep(t.callbackMetrics);
+  if (t.hooks!.has('onAfterOptimizerStep')) await t.hooks!.call('onAfterOptimizerStep', t);
+  if (t.globalStep % logEveryNSteps === 0) await flushStepLogs(t);
+}

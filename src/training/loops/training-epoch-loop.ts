@@ -1,0 +1,96 @@
+/**
+ * One training epoch: the train batches from where the epoch stands (a
+ * resumed run continues mid-epoch), validation checks inside the epoch
+ * (`valCheckInterval`) and at its end, then the epoch's metrics, the
+ * scheduler's per-epoch tick and the epoch-end hooks, in that order, so a
+ * checkpoint written by an epoch-end hook holds the state the next epoch
+ * starts from.
+ *
+ * @example
+ * const outcome = await runTrainingEpoch(trainer); // 'completed' or 'stopped'
+ */
+import * as torch from '../../torch/index.js';
+import type { Trainer } from '../trainer.js';
+import { toDevice } from './batch.js';
+import { runEvaluation } from './evaluation-loop.js';
+import { collectModuleLogs, flushLoggers, flushStepLogs, writeMetrics } from './logging.js';
+import { optimizationStep } from './optimization-step.js';
+
+/** True when the run must stop now, mid-epoch (a signal, maxSteps, or a stop request past minEpochs). */
+export function mustStop(t: Trainer): boolean {
+  if (t.maxSteps !== null && t.globalStep >= t.maxSteps) return true;
+  if (t.signals?.received) return true;
+  return t.shouldStop && t.progress.epoch >= t.options.minEpochs;
+}
+
+function valDueThisEpoch(t: Trainer): boolean {
+  return t.valLoader !== null && (t.currentEpoch + 1) % t.options.checkValEveryNEpochs === 0;
+}
+
+/** Train batches between validation checks inside an epoch (null: only at its end). */
+function valEveryBatches(t: Trainer): number | null {
+  const v = t.options.valCheckInterval;
+  if (v === null || t.options.fastDevRun !== false) return null;
+  return v < 1 ? Math.max(1, Math.floor(v * t.numTrainBatches)) : v;
+}
+
+/** Runs (the rest of) the current epoch. */
+export async function runTrainingEpoch(t: Trainer): Promise<'completed' | 'stopped'> {
+  const module = t.module!;
+  const hooks = t.hooks!;
+  const total = t.numTrainBatches;
+  const accumulate = t.options.accumulateGradBatches;
+  const valEvery = valEveryBatches(t);
+  t.currentEpoch = t.progress.epoch;
+  let batchIdx = t.progress.batchInEpoch;
+  module.train();
+  await hooks.call('onTrainEpochStart', t);
+  for await (const raw of t.trainLoader!.epoch(t.currentEpoch, { startBatch: batchIdx })) {
+    const batch = toDevice(raw, t.device);
+    t.batchIdx = batchIdx;
+    try {
+      await hooks.call('onTrainBatchStart', t, { batch, batchIdx });
+      const boundary = (batchIdx + 1) % accumulate === 0 || batchIdx + 1 === total;
+      const loss = await optimizationStep(t, batch, batchIdx, boundary);
+      t.progress.batchInEpoch = batchIdx + 1;
+      try {
+        await hooks.call('onTrainBatchEnd', t, { batch, batchIdx, loss });
+      } finally {
+        loss.dispose();
+      }
+    } finally {
+      torch.dispose([batch.images, batch.labels]);
+    }
+    batchIdx++;
+    if (batchIdx >= total || mustStop(t)) break;
+    if (valEvery !== null && batchIdx % valEvery === 0 && valDueThisEpoch(t)) await runEvaluation(t, 'val', t.valLoader!);
+  }
+  if (batchIdx < total) {
+    await flushStepLogs(t);
+    return 'stopped';
+  }
+  await endTrainEpoch(t);
+  return 'completed';
+}
+
+async function endTrainEpoch(t: Trainer): Promise<void> {
+  const module = t.module!;
+  const epoch = t.currentEpoch;
+  const val = valDueThisEpoch(t) ? await runEvaluation(t, 'val', t.valLoader!) : {};
+  module.onTrainEpochEnd();
+  collectModuleLogs(t, 1);
+  await flushStepLogs(t);
+  const train = t.collector.reduceEpoch('train');
+  await writeMetrics(t, train);
+  const lr = t.optimizer?.paramGroups[0]?.lr;
+  const epochMetrics = { ...train, ...val, ...(typeof lr === 'number' ? { lr } : {}) };
+  t.history.push({
+    epoch,
+    step: t.globalStep,
+    metrics: Object.fromEntries(Object.entries(epochMetrics).filter(([k]) => !k.endsWith('_step'))),
+  });
+  t.stepper?.afterEpoch(t.callbackMetrics);
+  t.progress = { epoch: epoch + 1, batchInEpoch: 0 };
+  await t.hooks!.call('onTrainEpochEnd', t);
+  await flushLoggers(t);
+}

@@ -1,0 +1,365 @@
+/**
+ * `Trainer`: Lightning's Trainer in TypeScript. It drives a
+ * `ClassificationModule` through fit, validate, test and predict, handing the
+ * work to small loops (fit → epoch → batch → optimization step, see
+ * `loops/`), calling every hook from one place, collecting what is logged,
+ * writing loggers and checkpoints, and resuming exactly.
+ *
+ * @example
+ * const trainer = new Trainer({ maxEpochs: 10, precision: 'bf16-mixed', seed: 42, callbacks: [new EarlyStopping({ monitor: 'val/loss' })] });
+ * await trainer.fit(module, dm);
+ * await trainer.fit(module, dm, { ckptPath: 'last' });   // resume where it stopped
+ * const [metrics] = await trainer.test(module, dm, { ckptPath: 'best' });
+ */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { ImageClassificationDataModule } from '../data/datamodule.js';
+import type { DataLoader } from '../data/data-loader.js';
+import type { ClassificationModule, LogOptions } from '../models/classification-module.js';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import type { Optimizer } from '../torch/optim/index.js';
+import type { Callback, TrainerStage } from './callback.js';
+import { buildCheckpoint, disposeCheckpoint, resolveCheckpoint, restoreCheckpoint } from './checkpoint/checkpoint-connector.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import { writeCheckpoint } from './checkpoint/checkpoint-io.js';
+import { ProgressBar } from './callbacks/progress-bar.js';
+import { defaultCallbacks, defaultLoggers } from './defaults.js';
+import { HookDispatcher } from './hook-dispatcher.js';
+import { LogCollector } from './log-collector.js';
+import type { Logger, LogStep, RunStatus } from './logger.js';
+import { runEvaluation } from './loops/evaluation-loop.js';
+import { runFitLoop } from './loops/fit-loop.js';
+import { runPredict } from './loops/predict-loop.js';
+import type { Prediction } from '../models/classification-module.js';
+import { Precision } from './precision.js';
+import { SchedulerStepper } from './scheduler-stepper.js';
+import { SignalGuard } from './signal-guard.js';
+import { parseTrainerOptions } from './trainer-options.js';
+import type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
+import type { EpochRecord, TrainerView } from './trainer-view.js';
+
+/** What the Trainer's constructor takes: its options plus callbacks, loggers and the run's config. */
+export interface TrainerInput extends TrainerOptionsInput {
+  callbacks?: Callback[];
+  /** Loggers; true or undefined: CSV + TensorBoard + console; false: none. */
+  logger?: Logger[] | boolean;
+  /** The resolved config of the run (saved in checkpoints, fingerprinted for resume). */
+  config?: unknown;
+}
+
+/** Where a run is: the epoch to run and the train batches of it already done. */
+export interface Progress {
+  epoch: number;
+  batchInEpoch: number;
+}
+
+function timestampDir(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return path.join(
+    'outputs',
+    `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`,
+    `${p(now.getHours())}-${p(now.getMinutes())}-${p(now.getSeconds())}`,
+  );
+}
+
+/** Drives a ClassificationModule; see the module doc. */
+export class Trainer implements TrainerView {
+  readonly options: TrainerOptions;
+  readonly callbacks: Callback[];
+  readonly loggers: Logger[];
+  readonly config: unknown;
+  readonly runDir: string;
+  readonly isGlobalZero = true;
+
+  // ---- run state, read by hooks through TrainerView and written by the loops ----
+  stage: TrainerStage = 'fit';
+  currentEpoch = 0;
+  globalStep = 0;
+  batchIdx = 0;
+  progress: Progress = { epoch: 0, batchInEpoch: 0 };
+  numTrainBatches = 0;
+  sanityChecking = false;
+  callbackMetrics: Record<string, number> = {};
+  history: EpochRecord[] = [];
+  stopReason: string | null = null;
+  /** The seed this run uses (options.seed, or the resumed run's, or a random one). */
+  seed = 0;
+  device: 'cpu' | 'cuda' = 'cpu';
+  channelsLast = false;
+
+  // ---- what the loops use ----
+  module: ClassificationModule | null = null;
+  dataModule: ImageClassificationDataModule | null = null;
+  optimizer: Optimizer | null = null;
+  stepper: SchedulerStepper | null = null;
+  precision: Precision;
+  hooks: HookDispatcher | null = null;
+  trainLoader: DataLoader | null = null;
+  valLoader: DataLoader | null = null;
+  readonly collector = new LogCollector();
+  signals: SignalGuard | null = null;
+  #printer: (message: string) => void = (m) => console.log(m);
+
+  constructor(input: TrainerInput = {}) {
+    const { callbacks, logger, config, ...options } = input;
+    this.options = parseTrainerOptions(options);
+    const o = this.options;
+    this.config = config ?? null;
+    this.runDir = o.defaultRootDir ?? timestampDir();
+    const quiet = o.fastDevRun !== false;
+    this.callbacks = defaultCallbacks(callbacks ?? [], o, quiet);
+    this.loggers =
+      quiet || logger === false
+        ? []
+        : Array.isArray(logger)
+          ? logger
+          : defaultLoggers((m) => this.print(m), { progressBar: this.callbacks.some((c) => c instanceof ProgressBar) });
+    const keys = new Set<string>();
+    for (const c of this.callbacks) {
+      if (keys.has(c.stateKey))
+        throw new TypeError(`Trainer: expected callbacks with distinct stateKey values, but got '${c.stateKey}' twice`);
+      keys.add(c.stateKey);
+    }
+    const bar = this.callbacks.find((c): c is ProgressBar => c instanceof ProgressBar);
+    if (bar !== undefined) this.#printer = (m) => bar.print(m);
+    this.device = o.device === 'auto' ? (torch.cuda.isAvailable() ? 'cuda' : 'cpu') : o.device;
+    this.precision = new Precision(o.precision, this.device);
+    this.channelsLast =
+      o.memoryFormat === 'channelsLast' || (o.memoryFormat === 'auto' && (this.device === 'cuda' || o.precision !== '32'));
+  }
+
+  // ---- TrainerView ----
+  get maxEpochs(): number | null {
+    const o = this.options;
+    if (o.fastDevRun !== false) return 1;
+    return o.maxEpochs ?? (o.maxSteps === null && o.maxTime === null ? 1000 : null);
+  }
+  get maxSteps(): number | null {
+    const fast = this.options.fastDevRun;
+    return fast === false ? this.options.maxSteps : fast === true ? 1 : fast;
+  }
+  get shouldStop(): boolean {
+    return this.stopReason !== null;
+  }
+  stop(reason: string): void {
+    if (this.stopReason === null) this.print(`Trainer: stopping: ${reason}`);
+    this.stopReason ??= reason;
+  }
+  log(name: string, value: Tensor | number, options: LogOptions = {}): void {
+    const stored = typeof value === 'number' ? value : torch.keep(value.detach());
+    this.collector.add(
+      [
+        {
+          name,
+          value: stored,
+          onStep: options.onStep ?? this.stage === 'fit',
+          onEpoch: options.onEpoch ?? this.stage !== 'fit',
+          progBar: options.progBar ?? false,
+        },
+      ],
+      this.logStep(),
+    );
+  }
+  print(message: string): void {
+    this.#printer(message);
+  }
+  /** Routes `print` (the progress bar installs itself here so lines do not tear the bar). */
+  setPrinter(printer: (message: string) => void): void {
+    this.#printer = printer;
+  }
+  logStep(): LogStep {
+    return { step: this.globalStep, epoch: this.currentEpoch };
+  }
+
+  async saveCheckpoint(file: string): Promise<void> {
+    const module = this.#need(this.module, 'saveCheckpoint');
+    const checkpoint = buildCheckpoint(this, module);
+    try {
+      await this.hooks?.call('onSaveCheckpoint', this, checkpoint);
+      if (this.isGlobalZero) writeCheckpoint(checkpoint, file);
+    } finally {
+      checkpoint.rngState?.dispose();
+    }
+  }
+
+  // ---- entry points ----
+
+  /**
+   * Trains `module` on `dataModule`'s train split, validating on its val split.
+   * `ckptPath`: 'last', 'best' or a file to resume from.
+   *
+   * @example
+   * await trainer.fit(module, dm, { ckptPath: 'last' });
+   */
+  async fit(
+    module: ClassificationModule,
+    dataModule: ImageClassificationDataModule,
+    options: { ckptPath?: string | null } = {},
+  ): Promise<void> {
+    await this.#run('fit', module, dataModule, async () => {
+      await dataModule.setup('fit');
+      const resumed = options.ckptPath
+        ? resolveCheckpoint(options.ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m))
+        : null;
+      try {
+        this.seed = resumed?.checkpoint.seed ?? this.options.seed ?? Math.floor(Math.random() * 2 ** 32);
+        torch.manualSeed(this.seed);
+        // Loaders are built once per fit, with the run's seed and the model's memory format.
+        this.trainLoader = dataModule.trainLoader({ seed: this.seed, channelsLast: this.channelsLast });
+        this.valLoader = dataModule.val !== null ? dataModule.valLoader({ channelsLast: this.channelsLast }) : null;
+        if (module.hparams.loss.useClassWeights) module.setClassWeights(dataModule.classWeights());
+        this.#configureOptimizers(module);
+        if (resumed !== null) await this.#restore(resumed, module, { training: true });
+      } finally {
+        if (resumed !== null) disposeCheckpoint(resumed.checkpoint);
+      }
+      this.signals = this.options.handleSignals
+        ? new SignalGuard(
+            (s) => this.stop(`received ${s}`),
+            (m) => this.print(m),
+          )
+        : null;
+      this.signals?.install();
+      await this.hooks?.call('onFitStart', this);
+      await runFitLoop(this);
+      await this.hooks?.call('onFitEnd', this);
+    });
+  }
+
+  /** Runs the val split once; returns the epoch metrics. @example const [m] = await trainer.validate(module, dm); */
+  async validate(
+    module: ClassificationModule,
+    dataModule: ImageClassificationDataModule,
+    options: { ckptPath?: string | null } = {},
+  ): Promise<Record<string, number>[]> {
+    return this.#evaluate('validate', module, dataModule, options.ckptPath ?? null);
+  }
+
+  /** Runs the test split once; returns the epoch metrics. @example const [m] = await trainer.test(module, dm, { ckptPath: 'best' }); */
+  async test(
+    module: ClassificationModule,
+    dataModule: ImageClassificationDataModule,
+    options: { ckptPath?: string | null } = {},
+  ): Promise<Record<string, number>[]> {
+    return this.#evaluate('test', module, dataModule, options.ckptPath ?? null);
+  }
+
+  /**
+   * Predicts class probabilities for image files through the eval pipeline.
+   *
+   * @example
+   * const out = await trainer.predict(module, dm, { paths: ['a.jpg'] }); out[0].probs;
+   */
+  async predict(
+    module: ClassificationModule,
+    dataModule: ImageClassificationDataModule,
+    options: { paths: readonly string[]; ckptPath?: string | null },
+  ): Promise<{ path: string; probs: number[]; pred: number }[]> {
+    let out: { path: string; probs: number[]; pred: number }[] = [];
+    await this.#run('predict', module, dataModule, async () => {
+      await dataModule.setup('predict');
+      if (options.ckptPath) await this.#restoreWeights(options.ckptPath, module);
+      out = await runPredict(this, dataModule.predictLoader(options.paths, { channelsLast: this.channelsLast }), options.paths);
+    });
+    return out;
+  }
+
+  async #evaluate(
+    stage: 'validate' | 'test',
+    module: ClassificationModule,
+    dm: ImageClassificationDataModule,
+    ckptPath: string | null,
+  ): Promise<Record<string, number>[]> {
+    let metrics: Record<string, number> = {};
+    await this.#run(stage, module, dm, async () => {
+      await dm.setup(stage);
+      if (ckptPath) await this.#restoreWeights(ckptPath, module);
+      const loader =
+        stage === 'test' ? dm.testLoader({ channelsLast: this.channelsLast }) : dm.valLoader({ channelsLast: this.channelsLast });
+      metrics = await runEvaluation(this, stage === 'test' ? 'test' : 'val', loader);
+    });
+    return [metrics];
+  }
+
+  /** Shared set-up and tear-down of every stage: threads, device, loggers, hooks, failure handling. */
+  async #run(
+    stage: TrainerStage,
+    module: ClassificationModule,
+    dm: ImageClassificationDataModule,
+    body: () => Promise<void>,
+  ): Promise<void> {
+    this.stage = stage;
+    this.module = module;
+    this.dataModule = dm;
+    this.stopReason = null;
+    this.hooks = new HookDispatcher(module, this.callbacks);
+    const env = Number(process.env.OMP_NUM_THREADS);
+    torch.setNumThreads(
+      this.options.numThreads ?? (Number.isInteger(env) && env > 0 ? Math.min(env, 4 * availableParallelism()) : availableParallelism()),
+    );
+    module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
+    let status: RunStatus = 'success';
+    try {
+      for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: false });
+      await this.hooks.call('setup', this, stage);
+      await body();
+      if (this.signals?.received) status = 'interrupted';
+    } catch (error) {
+      status = 'failed';
+      this.collector.clear();
+      await this.hooks.call('onException', this, error).catch(() => undefined);
+      throw error;
+    } finally {
+      this.signals?.uninstall();
+      this.signals = null;
+      await this.hooks.call('teardown', this, stage).catch(() => undefined);
+      for (const logger of this.loggers) await logger.finalize(status);
+    }
+  }
+
+  #configureOptimizers(module: ClassificationModule): void {
+    const limit = this.options.limitTrainBatches;
+    const loaderBatches = this.#need(this.trainLoader, 'fit').length;
+    this.numTrainBatches =
+      limit === null
+        ? loaderBatches
+        : limit > 0 && limit < 1
+          ? Math.max(1, Math.floor(limit * loaderBatches))
+          : Math.min(limit, loaderBatches);
+    if (this.options.fastDevRun !== false) this.numTrainBatches = Math.min(this.numTrainBatches, this.maxSteps ?? 1);
+    const stepsPerEpoch = Math.max(1, Math.ceil(this.numTrainBatches / this.options.accumulateGradBatches));
+    const maxEpochs = this.maxEpochs ?? Math.max(1, Math.ceil((this.maxSteps ?? stepsPerEpoch) / stepsPerEpoch));
+    this.optimizer?.dispose();
+    const config = module.configureOptimizers({ maxEpochs, stepsPerEpoch });
+    this.optimizer = config.optimizer;
+    this.stepper = new SchedulerStepper({ scheduler: config.scheduler, interval: config.interval });
+  }
+
+  async #restore(
+    resolved: { path: string; checkpoint: Checkpoint },
+    module: ClassificationModule,
+    options: { training: boolean },
+  ): Promise<void> {
+    const { path: file, checkpoint } = resolved;
+    restoreCheckpoint(this, module, checkpoint, { training: options.training, file });
+    await this.hooks?.call('onLoadCheckpoint', this, checkpoint);
+    this.print(`Trainer: restored ${file} (epoch ${checkpoint.epoch}, batch ${checkpoint.batchInEpoch}, step ${checkpoint.globalStep})`);
+  }
+
+  async #restoreWeights(ckptPath: string, module: ClassificationModule): Promise<void> {
+    const resolved = resolveCheckpoint(ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m));
+    try {
+      await this.#restore(resolved, module, { training: false });
+    } finally {
+      disposeCheckpoint(resolved.checkpoint);
+    }
+  }
+
+  #need<T>(value: T | null, what: string): T {
+    if (value === null) throw new Error(`Trainer: expected ${what} to run inside fit/validate/test/predict, but no run is active`);
+    return value;
+  }
+}
+
+export type { Prediction };
