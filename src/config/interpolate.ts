@@ -29,7 +29,7 @@ export interface ResolveOptions {
 type Part = { text: string } | { body: string };
 
 /** Splits a string into literal text and `${...}` bodies (braces balanced, so bodies may nest). */
-function splitInterpolations(s: string): Part[] {
+function splitInterpolations(s: string, fail: (message: string) => never): Part[] {
   const parts: Part[] = [];
   let text = '';
   for (let i = 0; i < s.length; i++) {
@@ -43,7 +43,7 @@ function splitInterpolations(s: string): Part[] {
         if (s[end] === '{') depth++;
         else if (s[end] === '}' && --depth === 0) break;
       }
-      if (end >= s.length) throw new ConfigError(`interpolation: expected '}' to close '\${' in '${s}', but got the end`);
+      if (end >= s.length) fail(`interpolation: expected '}' to close '\${' in '${s}', but got the end`);
       if (text !== '') parts.push({ text });
       text = '';
       parts.push({ body: s.slice(i + 2, end) });
@@ -109,7 +109,7 @@ class Resolver {
   }
 
   evaluate(s: string, owner: KeySegment[]): unknown {
-    const parts = splitInterpolations(s);
+    const parts = splitInterpolations(s, (message) => this.fail(message, joinKey(owner)));
     if (parts.length === 1 && 'body' in parts[0]) return this.interpolation(parts[0].body, owner);
     return parts.map((p) => ('text' in p ? p.text : stringify(this.interpolation(p.body, owner)))).join('');
   }

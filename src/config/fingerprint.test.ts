@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { canonicalJson, diffConfigs, fingerprintConfig } from './fingerprint.js';
+
+void test('the fingerprint is the sha256 of sorted-key JSON, stable under key order', () => {
+  const a = { trainer: { seed: 1, maxEpochs: 3 }, model: { name: 'resnet18', mean: [0.5, { y: 1, x: 2 }] } };
+  const b = { model: { mean: [0.5, { x: 2, y: 1 }], name: 'resnet18' }, trainer: { maxEpochs: 3, seed: 1 } };
+  assert.equal(canonicalJson(b), '{"model":{"mean":[0.5,{"x":2,"y":1}],"name":"resnet18"},"trainer":{"maxEpochs":3,"seed":1}}');
+  assert.equal(fingerprintConfig(a), fingerprintConfig(b));
+  assert.equal(fingerprintConfig(a), createHash('sha256').update(canonicalJson(b)).digest('hex'));
+  assert.notEqual(fingerprintConfig(a), fingerprintConfig({ ...a, trainer: { seed: 1, maxEpochs: 4 } }));
+  assert.notEqual(fingerprintConfig({ m: [1, 2] }), fingerprintConfig({ m: [2, 1] }), 'list order counts');
+});
+
+void test('excluded keys do not change the fingerprint and the input is left alone', () => {
+  const a = { run: { dir: 'outputs/a', name: 'x' }, lr: 0.1 };
+  const b = { run: { dir: 'outputs/b', name: 'x' }, lr: 0.1 };
+  assert.notEqual(fingerprintConfig(a), fingerprintConfig(b));
+  assert.equal(fingerprintConfig(a, { exclude: ['run.dir'] }), fingerprintConfig(b, { exclude: ['run.dir', 'not.there'] }));
+  assert.notEqual(
+    fingerprintConfig(a, { exclude: ['run.dir'] }),
+    fingerprintConfig({ ...b, run: { dir: 'c', name: 'y' } }, { exclude: ['run.dir'] }),
+  );
+  assert.equal(a.run.dir, 'outputs/a');
+});
+
+void test('diffConfigs lists the dotted keys that differ with both values', () => {
+  const a = { optimizer: { lr: 0.1, name: 'adamw' }, data: { mean: [0.5] }, run: { dir: 'x' }, only: 1 };
+  const b = { optimizer: { name: 'adamw', lr: 0.01 }, data: { mean: [0.4] }, run: { dir: 'y' }, extra: { k: true } };
+  assert.deepEqual(diffConfigs(a, b, { exclude: ['run'] }), [
+    { key: 'data.mean', a: [0.5], b: [0.4] },
+    { key: 'extra', a: undefined, b: { k: true } },
+    { key: 'only', a: 1, b: undefined },
+    { key: 'optimizer.lr', a: 0.1, b: 0.01 },
+  ]);
+  assert.deepEqual(diffConfigs(a, structuredClone(a)), []);
+  assert.deepEqual(diffConfigs({ a: { b: 1 } }, { a: 5 }), [{ key: 'a', a: { b: 1 }, b: 5 }]);
+});
