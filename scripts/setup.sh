@@ -14,7 +14,7 @@ if (( node_major < 2009 )); then
   exit 1
 fi
 
-packages=(libtorch-dev libopenblas0-openmp libjpeg62-turbo-dev dataset-fashion-mnist g++ make python3 fonts-dejavu-core)
+packages=(libtorch-dev libgloo-dev libopenblas0-openmp libjpeg62-turbo-dev dataset-fashion-mnist g++ make python3 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3-torch python3-torchvision python3-onnx chromium)
 fi
