@@ -18,4 +18,6 @@ export { decodeOnnxModel, encodeOnnxModel } from './onnx/onnx-proto.js';
 export { registerOnnxEmitter, onnxEmitters } from './onnx/emitters/index.js';
 export type { OnnxEmitter, EmitContext, ModuleClass } from './onnx/emit-context.js';
 export { exportTorchvisionWeights, pytorchAdaptation } from './torchvision-weights.js';
+export { Predictor } from './predictor.js';
+export type { PredictorOptions, ImagePrediction, PredictionFailure, ClassScore } from './predictor.js';
 export type { TorchvisionWeightsResult } from './torchvision-weights.js';

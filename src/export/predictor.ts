@@ -1,0 +1,190 @@
+/**
+ * `Predictor`: class probabilities for image files from an exported model,
+ * run by libtorch (the module itself) or onnxruntime (the .onnx file). The
+ * preprocessing is rebuilt from the ONNX model's own `metadata_props`
+ * (resize, center crop, channels, mean / std, through the data pipeline's
+ * own transforms and collate), never from a data module's setup, so it is
+ * evaluation's. Images go in batches; an image that cannot be read or has
+ * the wrong size is reported by name and skipped (or fails the call with
+ * `onError: 'fail'`), never taking its batch down.
+ *
+ * @example
+ * const predictor = await Predictor.open('export/model.onnx', { topK: 3 });
+ * const { predictions, failures } = await predictor.predict(['cat.jpg', 'dog.png']);
+ * predictions[0].topK[0]; // { index: 1, className: 'dog', probability: 0.93 }
+ * await predictor.close();
+ */
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { collate } from '../data/collate.js';
+import type { RawImage } from '../data/image.js';
+import { Rng } from '../data/random.js';
+import { CenterCrop } from '../data/transforms/center-crop.js';
+import { ImagePipeline } from '../data/transforms/pipeline.js';
+import type { Transform } from '../data/transforms/pipeline.js';
+import { Resize } from '../data/transforms/resize.js';
+import { ConfigError, DataError } from '../errors.js';
+import * as torch from '../torch/index.js';
+import type { Module } from '../torch/nn/index.js';
+import { INPUT_NAME, OUTPUT_NAME } from './onnx/build-onnx-model.js';
+import { moduleLogits } from './onnx/check-onnx-parity.js';
+import { parseOnnxMetadata } from './onnx/metadata.js';
+import type { OnnxExportMetadata } from './onnx/metadata.js';
+import { decodeOnnxModel } from './onnx/onnx-proto.js';
+
+/** Options of `Predictor.open`. */
+export interface PredictorOptions {
+  /** 'onnxruntime' (default) runs the .onnx file; 'libtorch' runs `module`. */
+  backend?: 'onnxruntime' | 'libtorch';
+  /** The trained module (required for the libtorch backend). */
+  module?: Module;
+  /** Images per forward pass (default 32). */
+  batchSize?: number;
+  /** Classes reported per image (default 5, at most the number of classes). */
+  topK?: number;
+  /** 'skip' (default): report unreadable images and go on; 'fail': throw on the first. */
+  onError?: 'skip' | 'fail';
+}
+
+/** One class of an image's top k. */
+export interface ClassScore {
+  index: number;
+  className: string;
+  probability: number;
+}
+
+/** The top k of one image. */
+export interface ImagePrediction {
+  path: string;
+  topK: ClassScore[];
+}
+
+/** An image that was skipped, and why. */
+export interface PredictionFailure {
+  path: string;
+  message: string;
+}
+
+type RunLogits = (pixels: Float32Array, shape: number[]) => Promise<Float32Array>;
+
+/** Softmax (float64, max-subtracted) of one row and its k largest entries, largest first. */
+function topKOf(logits: Float32Array, classNames: readonly string[], k: number): ClassScore[] {
+  const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+  const exps = Array.from(logits, (v) => Math.exp(v - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps
+    .map((e, index) => ({ index, className: classNames[index], probability: e / sum }))
+    .sort((a, b) => b.probability - a.probability || a.index - b.index)
+    .slice(0, k);
+}
+
+export class Predictor {
+  /** The model's metadata: class names, input size, preprocessing. */
+  readonly metadata: OnnxExportMetadata;
+  readonly batchSize: number;
+  readonly topK: number;
+  readonly onError: 'skip' | 'fail';
+  readonly #pipeline: ImagePipeline;
+  readonly #run: RunLogits;
+  readonly #close: () => Promise<void>;
+
+  private constructor(metadata: OnnxExportMetadata, run: RunLogits, close: () => Promise<void>, options: PredictorOptions) {
+    this.metadata = metadata;
+    this.batchSize = options.batchSize ?? 32;
+    this.topK = Math.min(options.topK ?? 5, metadata.classNames.length);
+    this.onError = options.onError ?? 'skip';
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new ConfigError(`Predictor: expected a positive integer batchSize, but got ${this.batchSize}`);
+    if (!Number.isInteger(this.topK) || this.topK < 1)
+      throw new ConfigError(`Predictor: expected a positive integer topK, but got ${options.topK}`);
+    const channels = metadata.inputSize[0];
+    if (channels !== 1 && channels !== 3)
+      throw new ConfigError(`Predictor: expected a model input of 1 or 3 channels, but got ${channels}`);
+    const transforms: Transform[] = [];
+    if (metadata.resize !== null) transforms.push(new Resize({ size: metadata.resize as number | [number, number] }));
+    if (metadata.crop !== null) transforms.push(new CenterCrop({ size: metadata.crop as number | [number, number] }));
+    this.#pipeline = new ImagePipeline({ transforms, decode: { channels } });
+    this.#run = run;
+    this.#close = close;
+  }
+
+  /**
+   * A predictor for the exported model at `onnxPath` (its metadata drives the preprocessing).
+   *
+   * @example
+   * const p = await Predictor.open('model.onnx', { backend: 'libtorch', module });
+   */
+  static async open(onnxPath: string, options: PredictorOptions = {}): Promise<Predictor> {
+    const metadata = parseOnnxMetadata(decodeOnnxModel(readFileSync(onnxPath)).metadataProps, onnxPath);
+    const backend = options.backend ?? 'onnxruntime';
+    if (backend === 'libtorch') {
+      const module = options.module;
+      if (module === undefined)
+        throw new ConfigError("Predictor: expected a module for backend 'libtorch', but got none (pass { module })");
+      const run: RunLogits = (pixels, shape) => Promise.resolve(moduleLogits(module, pixels, shape).data);
+      return new Predictor(metadata, run, () => Promise.resolve(), options);
+    }
+    if (backend !== 'onnxruntime')
+      throw new ConfigError(`Predictor: expected backend 'onnxruntime' or 'libtorch', but got '${String(backend)}'`);
+    const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
+    const run: RunLogits = async (pixels, shape) => {
+      const result = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', pixels, shape) });
+      return result[OUTPUT_NAME].data as Float32Array;
+    };
+    return new Predictor(metadata, run, () => session.release(), options);
+  }
+
+  /** Decodes and preprocesses one image, checking it has the model's input size. */
+  async #prepare(path: string): Promise<RawImage> {
+    const image = await this.#pipeline.run(path, new Rng(0));
+    const [, height, width] = this.metadata.inputSize;
+    if (image.width !== width || image.height !== height) {
+      throw new DataError(
+        `Predictor: expected ${width}x${height} images after preprocessing (the model's input), but got ${image.width}x${image.height} for ${path}`,
+      );
+    }
+    return image;
+  }
+
+  /**
+   * The top k classes of each readable image, in input order, and the images skipped.
+   *
+   * @example
+   * const { predictions, failures } = await predictor.predict(paths);
+   */
+  async predict(paths: readonly string[]): Promise<{ predictions: ImagePrediction[]; failures: PredictionFailure[] }> {
+    const predictions: ImagePrediction[] = [];
+    const failures: PredictionFailure[] = [];
+    const normalize =
+      this.metadata.mean === null || this.metadata.std === null ? null : { mean: this.metadata.mean, std: this.metadata.std };
+    const numClasses = this.metadata.classNames.length;
+    for (let start = 0; start < paths.length; start += this.batchSize) {
+      const chunk = paths.slice(start, start + this.batchSize);
+      const settled = await Promise.allSettled(chunk.map((p) => this.#prepare(p)));
+      const ready: { path: string; image: RawImage }[] = [];
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') ready.push({ path: chunk[i], image: s.value });
+        else if (this.onError === 'fail') throw s.reason;
+        else failures.push({ path: chunk[i], message: s.reason instanceof Error ? s.reason.message : String(s.reason) });
+      });
+      if (ready.length === 0) continue;
+      const batch = collate({ images: ready.map((r) => r.image), labels: new Array<number>(ready.length).fill(-1), normalize });
+      const pixels = batch.images.data() as Float32Array;
+      const shape = batch.images.shape;
+      torch.dispose(batch);
+      const logits = await this.#run(pixels, shape);
+      ready.forEach((r, i) => {
+        predictions.push({
+          path: r.path,
+          topK: topKOf(logits.subarray(i * numClasses, (i + 1) * numClasses), this.metadata.classNames, this.topK),
+        });
+      });
+    }
+    return { predictions, failures };
+  }
+
+  /** Releases the onnxruntime session (nothing for libtorch: the module stays the caller's). */
+  async close(): Promise<void> {
+    await this.#close();
+  }
+}
