@@ -2,8 +2,8 @@
  * `ModelCheckpoint`: Lightning's ModelCheckpoint. After every `everyNEpochs`
  * epochs (or `everyNTrainSteps` steps) it writes a checkpoint named by
  * `filename`, keeps the `saveTopK` best by `monitor` (or the newest when
- * there is no monitor), and keeps `last.ckpt` as a hard link to the newest
- * file (a copy where links are not possible). A run that stops mid-epoch
+ * there is no monitor), and keeps `last.ckpt` as a copy of the newest file
+ * (so a corrupt one leaves a file to fall back on). A run that stops mid-epoch
  * (maxSteps, a signal) gets a `last.ckpt` that resumes at the next batch.
  *
  * `filename` is a template: `{epoch}` → `epoch=3`, `{val/acc_top1:.4f}` →
@@ -13,7 +13,8 @@
  * @example
  * new ModelCheckpoint({ monitor: 'val/acc_top1', mode: 'max', saveTopK: 3 });
  */
-import { copyFileSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { copyFileAtomic } from '../../torch/serialization/atomic-write.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -147,15 +148,8 @@ export class ModelCheckpoint extends Callback {
     this.#lastSavedStep = trainer.globalStep;
     this.lastModelPath = last;
     if (written === null) return trainer.saveCheckpoint(last);
-    mkdirSync(path.dirname(last), { recursive: true });
-    const temporary = `${last}.tmp-${process.pid}`;
-    rmSync(temporary, { force: true });
-    try {
-      linkSync(written, temporary);
-    } catch {
-      copyFileSync(written, temporary);
-    }
-    renameSync(temporary, last);
+    // A copy, not a link: a corrupt last.ckpt must leave the other file intact to fall back on.
+    copyFileAtomic(written, last, { what: 'checkpoint' });
   }
 
   override stateDict(): StateTree {
