@@ -8,9 +8,11 @@
         "native/ops.cc",
         "native/tensor.cc",
         "native/autograd.cc",
-        "native/runtime.cc"
+        "native/runtime.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
+        "native/shim",
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "libraries": ["<!@(node scripts/find-libtorch.mjs libraries)"],

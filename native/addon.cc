@@ -1,6 +1,7 @@
 // Registers the native entry points; each lives in its own file and is
 // documented there. Nothing else happens here.
 #include "autograd.h"
+#include "distributed.h"
 #include "ops.h"
 #include "runtime.h"
 #include "tensor.h"
@@ -29,6 +30,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"parallelInfo", ParallelInfo}, {"cudaDeviceCount", CudaDeviceCount},
       {"autocastGet", AutocastGet},   {"autocastSet", AutocastSet},
       {"autocastNesting", AutocastNesting},
+      {"tcpStoreCreate", TcpStoreCreate}, {"storeSet", StoreSet},
+      {"storeGet", StoreGet},         {"storeAdd", StoreAdd},
+      {"processGroupGlooCreate", ProcessGroupGlooCreate},
+      {"groupAllreduce", GroupAllreduce}, {"groupBroadcast", GroupBroadcast},
+      {"groupBarrier", GroupBarrier}, {"groupAllgather", GroupAllgather},
+      {"reducerCreate", ReducerCreate}, {"reducerPrepareForBackward", ReducerPrepareForBackward},
+      {"distributedRelease", DistributedRelease},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;
