@@ -46,11 +46,15 @@ type Format = 'folder' | 'jsonl' | 'idx';
  */
 export async function detectFormat(root: string): Promise<Format> {
   const entries = await readdir(root).catch((cause: unknown) => {
-    throw new DataError(`data: expected a readable data folder, but got an error reading ${path.resolve(root)}`, { cause });
+    const { code, message } = cause as NodeJS.ErrnoException;
+    const why = code === 'ENOTDIR' ? 'a file, not a folder' : code === 'ENOENT' ? 'nothing there' : `${code ?? 'an error'}: ${message}`;
+    throw new DataError(`data: expected a readable data folder at ${path.resolve(root)}, but got ${why}`, { cause });
   });
   if (entries.some((n) => /-idx\d-ubyte(\.gz)?$/.test(n))) return 'idx';
   const train = await findSplitDir(root, 'train');
-  if (train !== null && (await walkImages(train, { accept: (n) => n === ANNOTATIONS_FILE })).length > 0) return 'jsonl';
+  // A folder the walk cannot read is reported by the loader that lists it, with the split it belongs to.
+  const annotations = train === null ? [] : await walkImages(train, { accept: (n) => n === ANNOTATIONS_FILE }).catch(() => []);
+  if (annotations.length > 0) return 'jsonl';
   return 'folder';
 }
 

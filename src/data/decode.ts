@@ -16,18 +16,22 @@
  *   without an embedded profile is converted through libvips' CMYK profile,
  *   while PIL uses a naive formula: such pixels can differ from PIL's by tens
  *   of levels (the colour-managed result is the faithful one);
- * - broken files and images past `maxPixels` throw a `DataError` that names the file.
+ * - broken files and images past `maxPixels` throw a `DataError` that names the file;
+ * - the format is what the bytes are, from an allowlist (JPEG, PNG, WebP,
+ *   GIF, TIFF, BMP; SVG only when asked: rendering hostile SVG can take
+ *   minutes), and each decode has a time limit (`timeoutSeconds`).
  *
  * @example
  * const image = await decodeImage('cat.jpg', { channels: 3 }); // RawImage
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { DataError } from '../errors.js';
 import { fromSharp, toGrayscale } from './image.js';
-import { readImageSize } from './image-header.js';
-import type { ImageSize } from './image-header.js';
+import { readImageSize, sniffImageFormat } from './image-header.js';
+import type { ImageFormat, ImageSize } from './image-header.js';
 import { decodeJpeg } from './native-image.js';
 import type { RawImage } from './image.js';
 
@@ -40,7 +44,20 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** The file a Buffer source was read from, for messages. */
   name?: string;
+  /**
+   * Formats decoded, told by the bytes (never the file name); default
+   * `defaultImageFormats`. SVG (a renderer, slow on hostile input) only when listed.
+   */
+  formats?: readonly ImageFormat[];
+  /** Longest decode of one image, in whole seconds, before it is refused naming the file; default 30. */
+  timeoutSeconds?: number;
 }
+
+/** The formats decoded unless `formats` says otherwise: no SVG, HEIF or anything else libvips could load. */
+export const defaultImageFormats: readonly ImageFormat[] = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'bmp'];
+
+/** Seconds one image may take to decode by default. */
+export const defaultDecodeTimeoutSeconds = 30;
 
 /** PIL raises `DecompressionBombError` above twice its `MAX_IMAGE_PIXELS` (89478485). */
 export const defaultMaxPixels = 178_956_970;
@@ -58,13 +75,42 @@ export function describeSource(source: string | Buffer): string {
  * const pixels = await finishDecode(openImage('a.jpg', options).resize(64), 'a.jpg', options);
  */
 export function openImage(source: string | Buffer, options: DecodeOptions): Sharp {
+  checkFormat(typeof source === 'string' ? readHead(source) : source, source, options);
   return sharp(source, {
     limitInputPixels: options.maxPixels ?? defaultMaxPixels,
     failOn: 'error',
     pages: 1,
     page: 0,
     sequentialRead: true,
-  }).autoOrient();
+  })
+    .timeout({ seconds: options.timeoutSeconds ?? defaultDecodeTimeoutSeconds })
+    .autoOrient();
+}
+
+function readHead(file: string): Buffer {
+  const head = Buffer.alloc(1024);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } catch {
+    return Buffer.alloc(0); // sharp reports the unreadable file itself
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Refuses bytes that are not one of the allowed formats, naming the file and what it really is. */
+function checkFormat(bytes: Uint8Array, source: string | Buffer, options: DecodeOptions): void {
+  if (bytes.length === 0) return;
+  const allowed = options.formats ?? defaultImageFormats;
+  const format = sniffImageFormat(bytes);
+  if (format !== null && allowed.includes(format)) return;
+  const where = typeof source === 'string' ? source : (options.name ?? describeSource(source));
+  const what = format === null ? 'bytes of no known image format' : `${format.toUpperCase()} data`;
+  throw new DataError(
+    `decodeImage: expected an image in one of ${allowed.join(', ')} in ${where}, but got ${what}${format === 'svg' ? " (add 'svg' to decode.formats if the file is trusted)" : ''}`,
+  );
 }
 
 /**
@@ -91,6 +137,12 @@ export async function finishDecode(pipeline: Sharp, source: string | Buffer, opt
 export function decodeError(source: string | Buffer, options: DecodeOptions, error: unknown): DataError {
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
   const where = typeof source === 'string' ? source : (options.name ?? describeSource(source));
+  if (/timeout/i.test(reason)) {
+    return new DataError(
+      `decodeImage: expected ${where} to decode within ${options.timeoutSeconds ?? defaultDecodeTimeoutSeconds} s, but it took longer (raise decode.timeoutSeconds if the image is trusted)`,
+      { cause: error },
+    );
+  }
   if (/pixel limit/i.test(reason)) {
     return new DataError(
       `decodeImage: expected at most ${options.maxPixels ?? defaultMaxPixels} pixels in ${where}, but got more (raise decode.maxPixels if the image is trusted)`,
@@ -135,8 +187,9 @@ export async function decodeImage(source: string | Buffer, options: DecodeOption
   }
   let pipeline: Sharp;
   try {
-    pipeline = openImage(bytes, options);
+    pipeline = openImage(bytes, { ...options, name: options.name ?? (typeof source === 'string' ? source : undefined) });
   } catch (error) {
+    if (error instanceof DataError) throw error;
     throw decodeError(source, options, error);
   }
   return finishDecode(pipeline, source, options);

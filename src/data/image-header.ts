@@ -111,3 +111,28 @@ function pngSize(b: Uint8Array): ImageSize | null {
   }
   return null;
 }
+
+/** Image formats told apart by their first bytes. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' | 'svg' | 'heif';
+
+const ascii = (b: Uint8Array, at: number, text: string): boolean => [...text].every((c, i) => b[at + i] === c.charCodeAt(0));
+
+/**
+ * What the bytes of an image file are, whatever its name says; null when
+ * none of the known formats. SVG is recognised by an `<svg` tag in its first kilobyte.
+ *
+ * @example
+ * sniffImageFormat(await readFile('photo.jpg')); // 'svg' for an SVG saved as .jpg
+ */
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) return 'png';
+  if (bytes.length >= 12 && ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return 'webp';
+  if (ascii(bytes, 0, 'GIF87a') || ascii(bytes, 0, 'GIF89a')) return 'gif';
+  if (ascii(bytes, 0, 'II*\0') || ascii(bytes, 0, 'MM\0*') || ascii(bytes, 0, 'II+\0') || ascii(bytes, 0, 'MM\0+')) return 'tiff';
+  if (bytes.length >= 26 && ascii(bytes, 0, 'BM')) return 'bmp';
+  if (bytes.length >= 12 && ascii(bytes, 4, 'ftyp')) return 'heif';
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024)).toLowerCase();
+  if (/^(\ufeff|\xef\xbb\xbf)?\s*</.test(head) && head.includes('<svg')) return 'svg';
+  return null;
+}

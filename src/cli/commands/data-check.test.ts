@@ -38,17 +38,24 @@ void test('dataCheck finds unreadable files, empty and missing classes, and dupl
     report.duplicates[0].paths.map((p) => path.relative(root, p)),
     ['train/cat/1.png', 'val/cat/copy.png'],
   );
-  assert.equal(report.problems, 5);
+  // Training refuses both splits too (the empty class fox; the class owl train does not have), in its own words.
+  assert.deepEqual(
+    report.trainingErrors.map((e) => e.split),
+    ['train', 'val'],
+  );
+  assert.equal(report.problems, 7);
   const text = formatDataCheck(report);
   assert.match(text, /cat\s+2\s+1/);
   assert.match(text, /owl: not in train/);
-  assert.match(text, /5 problem\(s\) found/);
+  assert.match(text, /refused by training \(2\)/);
+  assert.match(text, /7 problem\(s\) found/);
 });
 
 void test('register adds `data check` to a commander program', async (t) => {
   const root = await makeTempDir();
   t.after(() => rm(root, { recursive: true, force: true }));
   await writeSolidImage(path.join(root, 'train/cat/1.png'), { color: [1, 2, 3] });
+  await writeSolidImage(path.join(root, 'train/dog/1.png'), { color: [3, 2, 1] }); // one class alone is a problem (exit code 1)
   const program = new Command('classifier-training').exitOverride();
   register(program);
   const logs: string[] = [];

@@ -18,9 +18,9 @@ import { mapLimit } from '../../data/async-limiter.js';
 import { detectFormat } from '../../data/datamodule.js';
 import { decodeImage } from '../../data/decode.js';
 import { IdxDataset } from '../../data/datasets/idx-dataset.js';
-import { findSplitDir, scanSplitFolder } from '../../data/datasets/image-folder.js';
+import { findSplitDir, ImageFolder, scanSplitFolder } from '../../data/datasets/image-folder.js';
 import type { SplitName } from '../../data/datasets/image-folder.js';
-import { readJsonlSplit } from '../../data/datasets/jsonl-dataset.js';
+import { JsonlDataset, readJsonlSplit } from '../../data/datasets/jsonl-dataset.js';
 
 /** Options for `dataCheck`. */
 export interface DataCheckOptions {
@@ -53,7 +53,11 @@ export interface DataCheckReport {
   duplicates: { sha256: string; paths: string[] }[];
   /** Images directly under a split folder, outside any class folder (training ignores them). */
   strayFiles: string[];
-  /** Number of findings above that deserve attention (empty, missing, unreadable, duplicates, stray). */
+  /** What training would refuse, split by split, in training's own words (an empty split, an unreadable folder, ...). */
+  trainingErrors: { split: SplitName; reason: string }[];
+  /** The one class of a data set that has only one (a classifier needs two), or null. */
+  singleClass: string | null;
+  /** Number of findings above that deserve attention (empty, missing, unreadable, duplicates, stray, training errors, single class). */
   problems: number;
 }
 
@@ -63,28 +67,55 @@ const SPLITS: SplitName[] = ['train', 'val', 'test'];
 async function listSplits(
   root: string,
   format: 'folder' | 'jsonl',
-  stray: string[],
+  found: { stray: string[]; errors: DataCheckReport['trainingErrors'] },
   onWarning?: (m: string) => void,
 ): Promise<Map<SplitName, Map<string, string[]>>> {
   const out = new Map<SplitName, Map<string, string[]>>();
   for (const split of SPLITS) {
     const dir = await findSplitDir(root, split);
     if (dir === null) continue;
-    if (format === 'folder') {
-      out.set(
-        split,
-        await scanSplitFolder(dir, {
-          onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`),
-          onStray: (f) => stray.push(f),
-        }),
-      );
-      continue;
+    try {
+      out.set(split, await listSplit(dir, format, found.stray, onWarning));
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      found.errors.push({ split, reason: error.message });
     }
-    const byClass = new Map<string, string[]>();
-    for (const row of await readJsonlSplit(dir)) byClass.set(row.label, [...(byClass.get(row.label) ?? []), row.image]);
-    out.set(split, new Map([...byClass].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))));
   }
   return out;
+}
+
+async function listSplit(
+  dir: string,
+  format: 'folder' | 'jsonl',
+  stray: string[],
+  onWarning?: (m: string) => void,
+): Promise<Map<string, string[]>> {
+  if (format === 'folder') {
+    return scanSplitFolder(dir, {
+      onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`),
+      onStray: (f) => stray.push(f),
+    });
+  }
+  const byClass = new Map<string, string[]>();
+  for (const row of await readJsonlSplit(dir)) byClass.set(row.label, [...(byClass.get(row.label) ?? []), row.image]);
+  return new Map([...byClass].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+/** Loads each listed split as training does, so data check refuses exactly what training refuses. */
+async function trainingRules(
+  root: string,
+  format: 'folder' | 'jsonl',
+  splits: SplitName[],
+  errors: DataCheckReport['trainingErrors'],
+): Promise<void> {
+  for (const split of splits) {
+    try {
+      await (format === 'folder' ? ImageFolder.load({ root, split }) : JsonlDataset.load({ root, split }));
+    } catch (error) {
+      if (!(error instanceof DataError)) throw error;
+      if (!errors.some((e) => e.reason === error.message)) errors.push({ split, reason: error.message });
+    }
+  }
 }
 
 /**
@@ -99,8 +130,10 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   const format = options.format === undefined || options.format === 'auto' ? await detectFormat(root) : options.format;
   if (format === 'idx') return idxCheck(root);
   const strayFiles: string[] = [];
-  const listing = await listSplits(root, format, strayFiles, options.onWarning);
-  if (!listing.has('train')) throw new DataError(`data check: expected a train/ folder under ${path.resolve(root)}, but got none`);
+  const trainingErrors: DataCheckReport['trainingErrors'] = [];
+  const listing = await listSplits(root, format, { stray: strayFiles, errors: trainingErrors }, options.onWarning);
+  if (!listing.has('train') && !trainingErrors.some((e) => e.split === 'train'))
+    throw new DataError(`data check: expected a train/ folder under ${path.resolve(root)}, but got none`);
   const splits = [...listing.keys()];
   const trainClasses = [...(listing.get('train')?.keys() ?? [])];
   const classes = [
@@ -126,6 +159,8 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
       if (trainCount(className) === 0 && here > 0) missingClasses.push({ split: 'train', className });
     }
   }
+  await trainingRules(root, format, splits, trainingErrors);
+  const singleClass = classes.length === 1 ? classes[0] : null;
   const files = splits.flatMap((split) => [...(listing.get(split)?.values() ?? [])].flat().map((file) => ({ split, file })));
   const { unreadable, duplicates } = await inspectFiles(files, options);
   const unique = dedupe(missingClasses);
@@ -140,7 +175,16 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
     unreadable,
     duplicates,
     strayFiles,
-    problems: emptyClasses.length + unique.length + unreadable.length + duplicates.length + strayFiles.length,
+    trainingErrors,
+    singleClass,
+    problems:
+      emptyClasses.length +
+      unique.length +
+      unreadable.length +
+      duplicates.length +
+      strayFiles.length +
+      trainingErrors.length +
+      (singleClass === null ? 0 : 1),
   };
 }
 
@@ -223,7 +267,9 @@ async function idxCheck(root: string): Promise<DataCheckReport> {
     unreadable: [],
     duplicates: [],
     strayFiles: [],
-    problems: 0,
+    trainingErrors: [],
+    singleClass: classes.length === 1 ? classes[0] : null,
+    problems: classes.length === 1 ? 1 : 0,
   };
 }
 
@@ -275,6 +321,11 @@ export function formatDataCheck(report: DataCheckReport): string {
     report.duplicates.map((d) => d.paths.join(' == ')),
   );
   section('images outside a class folder (ignored in training)', report.strayFiles);
+  section(
+    'refused by training',
+    report.trainingErrors.map((e) => `${e.split}: ${e.reason}`),
+  );
+  if (report.singleClass !== null) lines.push(`only one class ('${report.singleClass}'): a classifier needs at least two`);
   lines.push(report.problems === 0 ? 'no problems found' : `${report.problems} problem(s) found`);
   return lines.join('\n');
 }

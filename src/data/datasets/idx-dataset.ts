@@ -12,7 +12,8 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { kMaxLength } from 'node:buffer';
+import { constants, gunzipSync } from 'node:zlib';
 import { DataError } from '../../errors.js';
 import type { ImageDataset } from '../dataset.js';
 import type { RawImage } from '../image.js';
@@ -49,14 +50,19 @@ export interface IdxArray {
  * const { dims, data } = parseIdx(await readFile('t10k-labels-idx1-ubyte.gz'), 't10k-labels'); // dims [10000]
  */
 export function parseIdx(bytes: Buffer, name = 'IDX data'): IdxArray {
-  let raw = bytes;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      raw = gunzipSync(bytes);
-    } catch (cause) {
-      throw new DataError(`IdxDataset: expected a valid gzip stream, but got a corrupt one in ${name}`, { cause });
-    }
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const raw = gzipped ? gunzipCapped(bytes, name) : bytes;
+  const { dims, header, count } = readHeader(raw, name);
+  if (raw.length - header !== count) {
+    throw new DataError(
+      `IdxDataset: expected ${count} bytes of data for dims [${dims.join(', ')}], but got ${raw.length - header} in ${name}`,
+    );
   }
+  return { dims, data: raw.subarray(header) };
+}
+
+/** The magic, type and dims at the start of `raw` (which may hold only the header). */
+function readHeader(raw: Buffer, name: string): { dims: number[]; header: number; count: number } {
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) {
     throw new DataError(
       `IdxDataset: expected the IDX magic 0x0000, but got ${raw.subarray(0, 2).toString('hex') || 'an empty file'} in ${name}`,
@@ -71,13 +77,42 @@ export function parseIdx(bytes: Buffer, name = 'IDX data'): IdxArray {
   const header = 4 + 4 * ndims;
   if (raw.length < header) throw new DataError(`IdxDataset: expected a ${header}-byte header, but got ${raw.length} bytes in ${name}`);
   const dims = Array.from({ length: ndims }, (_, i) => raw.readUInt32BE(4 + 4 * i));
-  const count = dims.reduce((a, b) => a * b, 1);
-  if (raw.length - header !== count) {
+  return { dims, header, count: dims.reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * Gunzips no more than the header declares: the header is inflated first
+ * (from a prefix of the stream), then the whole stream with its declared
+ * size as the output cap, so a small bomb stops at once instead of filling memory.
+ */
+function gunzipCapped(bytes: Buffer, name: string): Buffer {
+  const corrupt = (cause: unknown): DataError =>
+    new DataError(`IdxDataset: expected a valid gzip stream, but got a corrupt one in ${name}`, { cause });
+  let head: Buffer;
+  try {
+    head = gunzipSync(bytes.subarray(0, 4096), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (cause) {
+    throw corrupt(cause);
+  }
+  const { dims, header, count } = readHeader(head, name);
+  // Deflate expands at most ~1032:1; a header claiming more cannot be honest.
+  const declared = header + count;
+  if (declared > Math.min(bytes.length * 1032 + 1024, kMaxLength)) {
     throw new DataError(
-      `IdxDataset: expected ${count} bytes of data for dims [${dims.join(', ')}], but got ${raw.length - header} in ${name}`,
+      `IdxDataset: expected dims a ${bytes.length}-byte gzip file can hold, but got [${dims.join(', ')}] (${count} bytes) in ${name}`,
     );
   }
-  return { dims, data: raw.subarray(header) };
+  try {
+    return gunzipSync(bytes, { maxOutputLength: Math.max(1, declared) });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        `IdxDataset: expected ${count} bytes of data for dims [${dims.join(', ')}], but got more after gunzipping ${name} (inflating stopped there)`,
+        { cause },
+      );
+    }
+    throw corrupt(cause);
+  }
 }
 
 /**
@@ -151,7 +186,7 @@ export class IdxDataset implements ImageDataset {
     const prefix = options.split === 'train' ? 'train' : 't10k';
     const entries = await readdir(options.dir).catch((cause: unknown) => {
       throw new DataError(
-        `IdxDataset: expected a readable folder of IDX files, but got an error reading ${options.dir} (Fashion-MNIST: apt-get install dataset-fashion-mnist)`,
+        `IdxDataset: expected a readable folder of IDX files at ${options.dir}, but got ${(cause as NodeJS.ErrnoException).code ?? String(cause)} (Fashion-MNIST: apt-get install dataset-fashion-mnist)`,
         { cause },
       );
     });

@@ -9,11 +9,11 @@
  * const train = await ImageFolder.load({ root: 'data/pets', split: 'train' });
  * const val = await ImageFolder.load({ root: 'data/pets', split: 'val', classes: train.classes });
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
 import { FileListDataset } from '../dataset.js';
-import { IMAGE_EXTENSIONS, isHiddenName, isImageFile, listSubfolders, walkImages } from './walk-images.js';
+import { IMAGE_EXTENSIONS, isHiddenName, isImageFile, listSubfolders, readFolder, walkImages } from './walk-images.js';
 
 /** The three split names; `val` is also found as `valid/`. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -48,7 +48,7 @@ export async function scanSplitFolder(
   const out = new Map<string, string[]>();
   // Images directly under the split have no class folder: they are left out, and the caller is told.
   if (options.onStray !== undefined) {
-    for (const entry of await readdir(splitDir, { withFileTypes: true })) {
+    for (const entry of await readFolder(splitDir)) {
       if (entry.isFile() && !isHiddenName(entry.name) && isImageFile(entry.name)) options.onStray(path.join(splitDir, entry.name));
     }
   }

@@ -10,9 +10,10 @@
  * const train = await JsonlDataset.load({ root: 'data/roboflow', split: 'train' });
  * const val = await JsonlDataset.load({ root: 'data/roboflow', split: 'val', classes: train.classes });
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
+import { mapLimit } from '../async-limiter.js';
 import { FileListDataset } from '../dataset.js';
 import { findSplitDir, SPLIT_FOLDERS } from './image-folder.js';
 import type { SplitName } from './image-folder.js';
@@ -41,22 +42,60 @@ export async function readJsonlSplit(splitDir: string): Promise<JsonlRow[]> {
   const rows: JsonlRow[] = [];
   const rootWithSep = splitDir.endsWith(path.sep) ? splitDir : splitDir + path.sep;
   for (const file of files) {
-    // Windows editors often save UTF-8 with a byte-order mark, which JSON.parse rejects.
-    const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
+    // Windows editors often save UTF-8 with a byte-order mark, which JSON.parse rejects: the decoder drops it.
+    const lines = decodeLines(await readFile(file), file);
     lines.forEach((line, i) => {
       if (line.trim() === '') return;
       const location = `${file}:${i + 1}`;
       const row = parseLine(line, location);
       const image = path.resolve(path.dirname(file), row.image);
-      if (!image.startsWith(rootWithSep)) {
-        throw new DataError(
-          `JsonlDataset: expected image paths inside the split folder ${splitDir}, but got '${row.image}' at ${location}`,
-        );
-      }
+      if (!image.startsWith(rootWithSep)) throw outside(splitDir, row.image, location);
       rows.push({ image, label: row.label, location });
     });
   }
+  await checkRealPaths(rows, splitDir);
   return rows;
+}
+
+function outside(splitDir: string, image: string, location: string): DataError {
+  return new DataError(`JsonlDataset: expected image paths inside the split folder ${splitDir}, but got '${image}' at ${location}`);
+}
+
+/** The file's lines; bytes that are not UTF-8 are an error naming file:line (they would merge labels silently). */
+function decodeLines(bytes: Buffer, file: string): string[] {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  try {
+    return decoder.decode(bytes).split(/\r?\n/);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      try {
+        decoder.decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+      } catch (cause) {
+        throw new DataError(`JsonlDataset: expected UTF-8 text, but got bytes that are not UTF-8 at ${file}:${line}`, { cause });
+      }
+      start = end + 1;
+    }
+  }
+}
+
+/**
+ * The lexical check cannot see symbolic links: a link inside the split may
+ * point anywhere. Every image that exists must really lie inside the split's
+ * real folder (a missing one is reported when it is read).
+ */
+async function checkRealPaths(rows: readonly JsonlRow[], splitDir: string): Promise<void> {
+  const realRoot = await realpath(splitDir);
+  const rootWithSep = realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep;
+  await mapLimit(rows, 32, async (row) => {
+    const real = await realpath(row.image).catch(() => null);
+    if (real !== null && !real.startsWith(rootWithSep)) {
+      throw new DataError(
+        `JsonlDataset: expected image paths inside the split folder ${splitDir}, but got ${row.image}, a link to ${real}, at ${row.location}`,
+      );
+    }
+  });
 }
 
 function parseLine(line: string, location: string): { image: string; label: string } {

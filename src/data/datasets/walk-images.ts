@@ -8,8 +8,10 @@
  * @example
  * const files = await walkImages('/data/pets/train/cat'); // sorted absolute paths
  */
+import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DataError } from '../../errors.js';
 
 /** Extensions counted as images (lower case, with the dot). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif']);
@@ -22,6 +24,35 @@ export function isHiddenName(name: string): boolean {
 /** True when the file name has one of the image extensions. */
 export function isImageFile(name: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
+
+/**
+ * The entries of a folder; a folder that cannot be read, or a name that is
+ * not valid UTF-8 (Node would turn it into a path that does not exist), is a
+ * DataError naming the folder and the cause.
+ *
+ * @example
+ * const entries = await readFolder('/data/pets/train');
+ */
+export async function readFolder(folder: string): Promise<Dirent[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (cause) {
+    throw folderError(folder, cause);
+  }
+  const garbled = entries.find((e) => e.name.includes('\uFFFD'));
+  if (garbled !== undefined) {
+    throw new DataError(
+      `data: expected UTF-8 file names in ${folder}, but got '${garbled.name}', a name that is not valid UTF-8 (rename it)`,
+    );
+  }
+  return entries;
+}
+
+function folderError(folder: string, cause: unknown): DataError {
+  const error = cause as NodeJS.ErrnoException;
+  return new DataError(`data: expected a readable folder at ${folder}, but got ${error.code ?? 'an error'}: ${error.message}`, { cause });
 }
 
 /** Options for `walkImages`. */
@@ -43,7 +74,9 @@ export async function walkImages(dir: string, options: WalkOptions = {}): Promis
   const seen = new Set<string>();
   const out: string[] = [];
   const visit = async (folder: string, parentReal: string | null): Promise<void> => {
-    const real = await realpath(folder);
+    const real = await realpath(folder).catch((cause: unknown) => {
+      throw folderError(folder, cause);
+    });
     // A link to the folder holding it, or to any folder above it (the split
     // root, say), loops even when the walk started below that target.
     if (seen.has(real) || (parentReal !== null && isSameOrInside(parentReal, real))) {
@@ -51,7 +84,7 @@ export async function walkImages(dir: string, options: WalkOptions = {}): Promis
       return;
     }
     seen.add(real);
-    const entries = await readdir(folder, { withFileTypes: true });
+    const entries = await readFolder(folder);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (isHiddenName(entry.name)) continue;
@@ -78,7 +111,7 @@ function isSameOrInside(inner: string, outer: string): boolean {
 
 /** The non-hidden sub-folders of `dir` (following links), sorted by name. */
 export async function listSubfolders(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  const entries = await readFolder(dir);
   const names: string[] = [];
   for (const entry of entries) {
     if (isHiddenName(entry.name)) continue;

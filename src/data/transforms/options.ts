@@ -9,7 +9,10 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 
 /** An edge length or an exact [height, width]. */
-export const sizeSchema = z.union([z.number().int().positive(), z.tuple([z.number().int().positive(), z.number().int().positive()])]);
+/** The largest side the resize and crop kernels take (libvips and the image addon stop at 65536). */
+export const maxImageSide = 65536;
+const side = z.number().int().positive().max(maxImageSide);
+export const sizeSchema = z.union([side, z.tuple([side, side])]);
 /** A closed range [low, high] with low ≤ high. */
 export const rangeSchema = z.tuple([z.number(), z.number()]).refine(([a, b]) => a <= b, 'expected low <= high');
 /** A fill colour: one value for every channel, or one per channel (0-255). */

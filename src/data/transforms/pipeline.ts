@@ -144,7 +144,7 @@ export class ImagePipeline {
 
   /** sharp's decode of `plan`: crop in libvips, then PIL's exact bilinear (or libvips' nearest) resize, mirrored when asked. */
   async #sharpGeometry(bytes: Buffer, source: string | Buffer, plan: DecodePlan, mirror: boolean): Promise<RawImage> {
-    let pipeline = openImage(bytes, this.decode);
+    let pipeline = openImage(bytes, { ...this.decode, name: typeof source === 'string' ? source : this.decode.name });
     if (plan.crop !== undefined) pipeline = pipeline.extract(plan.crop);
     const to = plan.resize;
     if (to === undefined) return finishDecode(mirror ? pipeline.flop() : pipeline, source, this.decode);

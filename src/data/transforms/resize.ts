@@ -12,12 +12,12 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { resize, shorterSideSize } from './functional/geometry.js';
-import { interpolationSchema, parseOptions, sizeSchema } from './options.js';
+import { interpolationSchema, maxImageSide, parseOptions, sizeSchema } from './options.js';
 import type { DecodePlan, Transform } from './pipeline.js';
 
 export const resizeSchema = z.strictObject({
   size: sizeSchema,
-  maxSize: z.number().int().positive().optional(),
+  maxSize: z.number().int().positive().max(maxImageSide).optional(),
   interpolation: interpolationSchema.default('bilinear'),
 });
 /** Options of `Resize`. */
