@@ -197,7 +197,8 @@ export class Trainer implements TrainerView {
     dataModule: ImageClassificationDataModule,
     options: { ckptPath?: string | null } = {},
   ): Promise<void> {
-    await this.#run('fit', module, dataModule, async () => {
+    const resuming = Boolean(options.ckptPath);
+    await this.#run('fit', module, dataModule, { resuming }, async () => {
       await dataModule.setup('fit');
       const resumed = options.ckptPath
         ? resolveCheckpoint(options.ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m))
@@ -257,7 +258,7 @@ export class Trainer implements TrainerView {
     options: { paths: readonly string[]; ckptPath?: string | null },
   ): Promise<{ path: string; probs: number[]; pred: number }[]> {
     let out: { path: string; probs: number[]; pred: number }[] = [];
-    await this.#run('predict', module, dataModule, async () => {
+    await this.#run('predict', module, dataModule, { resuming: false }, async () => {
       await dataModule.setup('predict');
       if (options.ckptPath) await this.#restoreWeights(options.ckptPath, module);
       out = await runPredict(this, dataModule.predictLoader(options.paths, { channelsLast: this.channelsLast }), options.paths);
@@ -272,7 +273,7 @@ export class Trainer implements TrainerView {
     ckptPath: string | null,
   ): Promise<Record<string, number>[]> {
     let metrics: Record<string, number> = {};
-    await this.#run(stage, module, dm, async () => {
+    await this.#run(stage, module, dm, { resuming: false }, async () => {
       await dm.setup(stage);
       if (ckptPath) await this.#restoreWeights(ckptPath, module);
       const loader =
@@ -287,6 +288,7 @@ export class Trainer implements TrainerView {
     stage: TrainerStage,
     module: ClassificationModule,
     dm: ImageClassificationDataModule,
+    run: { resuming: boolean },
     body: () => Promise<void>,
   ): Promise<void> {
     this.stage = stage;
@@ -301,7 +303,7 @@ export class Trainer implements TrainerView {
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
     let status: RunStatus = 'success';
     try {
-      for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: false });
+      for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming });
       await this.hooks.call('setup', this, stage);
       await body();
       if (this.signals?.received) status = 'interrupted';

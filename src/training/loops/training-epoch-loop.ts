@@ -80,10 +80,11 @@ async function endTrainEpoch(t: Trainer): Promise<void> {
   module.onTrainEpochEnd();
   collectModuleLogs(t, 1);
   await flushStepLogs(t);
-  const train = t.collector.reduceEpoch('train');
-  await writeMetrics(t, train);
   const lr = t.optimizer?.paramGroups[0]?.lr;
-  const epochMetrics = { ...train, ...val, ...(typeof lr === 'number' ? { lr } : {}) };
+  // The epoch's learning rate goes with its metrics (curves, metrics.csv), as the value the epoch trained with.
+  const train = { ...t.collector.reduceEpoch('train'), ...(typeof lr === 'number' ? { lr } : {}) };
+  await writeMetrics(t, train);
+  const epochMetrics = { ...train, ...val };
   t.history.push({
     epoch,
     step: t.globalStep,
