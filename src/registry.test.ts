@@ -31,3 +31,18 @@ void test('register, get, list and build with schema validation', () => {
   assert.throws(() => r.register({ group: 'loss', name: 'mse', build: () => 0 }), /already registered/);
   assert.throws(() => r.list('metric' as never), /model, loss, optimizer, scheduler, callback/);
 });
+
+void test('configSchema leaves out the runtime keys the building code supplies', () => {
+  const r = new Registry();
+  r.register({
+    group: 'optimizer',
+    name: 'toy',
+    runtime: ['params'],
+    schema: z.strictObject({ params: z.array(z.number()), lr: z.number().positive().default(0.1) }).refine((o) => o.lr < 1),
+    build: (o: { params: number[]; lr: number }) => o,
+  });
+  assert.deepEqual(r.configSchema('optimizer', 'toy').parse({}), { lr: 0.1 });
+  assert.equal(r.configSchema('optimizer', 'toy').safeParse({ params: [1] }).success, false);
+  assert.equal(r.configSchema('optimizer', 'toy').safeParse({ lr: -1 }).success, false);
+  assert.throws(() => r.build('optimizer', 'toy', { params: [1], lr: 2 }), ConfigError);
+});

@@ -9,11 +9,11 @@
  * register({ group: 'model', name: 'resnet18', schema: z.object({ numClasses: z.number() }), build: (o) => resnet18(o) });
  * const model = registry.build('model', 'resnet18', { numClasses: 10 });
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /** The kinds of component the registry holds. */
-export const registryGroups = ['model', 'loss', 'optimizer', 'scheduler', 'callback', 'logger'] as const;
+export const registryGroups = ['model', 'loss', 'optimizer', 'scheduler', 'callback', 'logger', 'transform', 'data_format'] as const;
 export type RegistryGroup = (typeof registryGroups)[number];
 
 /** One registered component. */
@@ -23,6 +23,12 @@ export interface RegistryEntry<Options = unknown, Result = unknown> {
   /** Validates (and fills defaults into) the options before `build` sees them. */
   schema?: z.ZodType<Options>;
   build: (options: Options) => Result;
+  /**
+   * Option keys the building code supplies at build time (an optimizer's
+   * `params`, a scheduler's `optimizer`), not the config: `configSchema`
+   * leaves them out.
+   */
+  runtime?: readonly string[];
   /** One line for listings and `--help`. */
   description?: string;
 }
@@ -71,6 +77,28 @@ export class Registry {
   list(group: RegistryGroup): string[] {
     checkGroup(group);
     return [...(this.#entries.get(group)?.keys() ?? [])].sort();
+  }
+
+  /**
+   * The options a config may set for `name`: the entry's schema without its
+   * `runtime` keys (an object schema's refinements stay with `build`). An
+   * entry without a schema takes any mapping.
+   *
+   * @example
+   * registry.configSchema('optimizer', 'adamw').parse({ lr: 1e-3 }); // no params needed
+   */
+  configSchema(group: RegistryGroup, name: string): z.ZodType {
+    const entry = this.get(group, name);
+    if (entry.schema === undefined) return z.record(z.string(), z.unknown());
+    const runtime = entry.runtime ?? [];
+    if (runtime.length === 0) return entry.schema;
+    if (!(entry.schema instanceof z.ZodObject)) {
+      throw new ConfigError(
+        `registry: expected an object schema for ${group} '${name}' with runtime keys, but got ${entry.schema.def.type}`,
+      );
+    }
+    const shape = Object.fromEntries(Object.entries(entry.schema.shape as Record<string, z.ZodType>).filter(([k]) => !runtime.includes(k)));
+    return z.strictObject(shape);
   }
 
   /** Validates `options` with the entry's schema (every issue reported at once) and builds the component. */

@@ -170,8 +170,8 @@ void test('hparams validation lists every bad key with its dotted path', () => {
   const bad = {
     numClasses: 1,
     classNames: ['a', 'b'],
-    loss: { name: 'huber', gamma: -1 },
-    optimizer: { lr: 0, learningRate: 1e-3 },
+    loss: { name: 'focal', gamma: -1 },
+    optimizer: { lr: -1, learningRate: 1e-3 },
     scheduler: { interval: 'batch' },
     extra: true,
   };
@@ -184,7 +184,6 @@ void test('hparams validation lists every bad key with its dotted path', () => {
         'classNames',
         'extra',
         'loss.gamma',
-        'loss.name',
         'numClasses',
         'optimizer.learningRate',
         'optimizer.lr',
@@ -194,21 +193,31 @@ void test('hparams validation lists every bad key with its dotted path', () => {
       return true;
     },
   );
+  // The loss, optimizer and scheduler are registry components: an unknown name lists the registered ones.
+  assert.throws(
+    () => new ClassificationModule(backbone, { numClasses: 2, loss: { name: 'huber' } }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.issues.length === 1 &&
+      e.issues[0].path === 'loss.name' &&
+      /expected one of cross_entropy, focal, but got 'huber'/.test(e.issues[0].message),
+  );
   const module = new ClassificationModule(backbone, { numClasses: 2 });
+  // Module-level keys, then the registered component's options with the module's defaults (lr 1e-4, smoothing 0.1).
   assert.deepEqual(module.hparams, {
     numClasses: 2,
-    loss: { name: 'cross_entropy', labelSmoothing: 0.1, gamma: 2, useClassWeights: true },
+    loss: { name: 'cross_entropy', useClassWeights: true, weight: null, labelSmoothing: 0.1, ignoreIndex: -100, reduction: 'mean' },
     optimizer: {
       name: 'adamw',
+      noDecayOnNormAndBias: true,
       lr: 1e-4,
       weightDecay: 1e-4,
       betas: [0.9, 0.999],
       eps: 1e-8,
-      momentum: 0.9,
-      nesterov: false,
-      noDecayOnNormAndBias: true,
+      amsgrad: false,
+      maximize: false,
     },
-    scheduler: { name: 'warmup_cosine', warmupEpochs: 5, warmupStartFactor: 1e-3, etaMinFactor: 0.05, interval: 'epoch' },
+    scheduler: { name: 'warmup_cosine', interval: 'epoch', warmupEpochs: 5, warmupStartFactor: 1e-3, etaMinFactor: 0.05 },
   });
   module.dispose();
 });

@@ -19,7 +19,8 @@ import { parseClassificationOptions } from './classification-options.js';
 import type { ClassificationOptions, ClassificationOptionsInput } from './classification-options.js';
 import { configureOptimizers } from './configure-optimizers.js';
 import type { OptimizerConfig } from './configure-optimizers.js';
-import { focalLoss } from './losses.js';
+import { registry } from '../registry.js';
+import type { LossFunction } from './components.js';
 import { SplitMetrics } from './split-metrics.js';
 import type { Split } from './split-metrics.js';
 
@@ -68,6 +69,8 @@ export class ClassificationModule extends Module {
   readonly hparams: ClassificationOptions;
   readonly #metrics: Record<Split, SplitMetrics>;
   #logs: LogEntry[] = [];
+  /** The registry-built loss and the class-weights tensor it was built with (rebuilt when the weights change). */
+  #loss: { fn: LossFunction; weight: Tensor | null } | null = null;
   /** The last confusion matrix computed per split (kept for callbacks such as plots). */
   readonly confusionMatrices: Partial<Record<Split, Tensor>> = {};
 
@@ -123,12 +126,14 @@ export class ClassificationModule extends Module {
     this.classWeights = t;
   }
 
-  /** The configured loss of logits against int64 labels or soft targets. */
+  /** The configured loss (built through the registry by `hparams.loss.name`) of logits against int64 labels or soft targets. */
   computeLoss(logits: Tensor, labels: Tensor): Tensor {
-    const { loss } = this.hparams;
-    const weight = loss.useClassWeights ? this.classWeights : null;
-    if (loss.name === 'focal') return focalLoss(logits, labels, { gamma: loss.gamma, weight, labelSmoothing: loss.labelSmoothing });
-    return torch.crossEntropy(logits, labels, { weight, labelSmoothing: loss.labelSmoothing });
+    const { name, useClassWeights, ...options } = this.hparams.loss;
+    const weight = useClassWeights ? this.classWeights : null;
+    if (this.#loss === null || this.#loss.weight !== weight) {
+      this.#loss = { fn: registry.build<LossFunction>('loss', name, weight === null ? options : { ...options, weight }), weight };
+    }
+    return this.#loss.fn(logits, labels);
   }
 
   #hardLabels(labels: Tensor): Tensor {

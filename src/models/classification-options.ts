@@ -1,7 +1,13 @@
 /**
  * The ClassificationModule's hyperparameters, validated with zod and saved
- * into every checkpoint. Defaults follow the project description: AdamW at
- * lr 1e-4, weight decay 1e-4, 5 warmup epochs from 1e-3 × lr, cosine down to
+ * into every checkpoint. The loss, optimizer and scheduler are registry
+ * components: `name` picks one and its other keys are checked against that
+ * component's own registered schema (so a user's registered optimizer is
+ * configured the same way). Module-level keys sit beside them
+ * (`loss.useClassWeights`, `optimizer.noDecayOnNormAndBias`,
+ * `scheduler.interval`). Module defaults follow the project description
+ * where the chosen component has the key: AdamW at lr 1e-4, weight decay
+ * 1e-4 (SGD momentum 0.9), 5 warmup epochs from 1e-3 × lr, cosine down to
  * 0.05 × lr, label smoothing 0.1.
  *
  * @example
@@ -9,75 +15,76 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { registry } from '../registry.js';
+import type { RegistryGroup } from '../registry.js';
+import './components.js';
 
-/** The loss options (`hparams.loss`). @example lossSchema.parse({ name: 'focal', gamma: 2 }); */
-export const lossSchema = z
-  .object({
-    /** The registry's loss names. */
-    name: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
-    labelSmoothing: z.number().min(0).max(1).default(0.1),
-    /** Focal loss's focusing parameter γ. */
-    gamma: z.number().min(0).default(2),
-    /** Use the class-weights buffer (set with `setClassWeights`). */
-    useClassWeights: z.boolean().default(true),
-  })
-  .strict();
+/** Module-level loss keys; the rest are the registered loss's options. @example lossSchema.parse({ name: 'focal', gamma: 2 }); */
+export const lossSchema = z.looseObject({
+  /** A registered loss ('cross_entropy', 'focal', or your own). */
+  name: z.string().default('cross_entropy'),
+  /** Use the class-weights buffer (set with `setClassWeights`) as the loss's `weight`. */
+  useClassWeights: z.boolean().default(true),
+});
 
-/** The optimizer options (`hparams.optimizer`). @example optimizerSchema.parse({ name: 'sgd', lr: 0.1, nesterov: true }); */
-export const optimizerSchema = z
-  .object({
-    /** The registry's optimizer names. Adam's weightDecay is an L2 penalty; AdamW's is decoupled. */
-    name: z.enum(['adamw', 'adam', 'sgd']).default('adamw'),
-    lr: z.number().positive().default(1e-4),
-    weightDecay: z.number().min(0).default(1e-4),
-    betas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0.9, 0.999]),
-    eps: z.number().positive().default(1e-8),
-    momentum: z.number().min(0).default(0.9),
-    nesterov: z.boolean().default(false),
-    /** No weight decay on biases and normalisation weights (every parameter with ndim <= 1). */
-    noDecayOnNormAndBias: z.boolean().default(true),
-  })
-  .strict();
+/** Module-level optimizer keys; the rest are the registered optimizer's options. @example optimizerSchema.parse({ name: 'sgd', lr: 0.1 }); */
+export const optimizerSchema = z.looseObject({
+  /** A registered optimizer ('adamw', 'adam', 'sgd', or your own). */
+  name: z.string().default('adamw'),
+  /** No weight decay on biases and normalisation weights (every parameter with ndim <= 1). */
+  noDecayOnNormAndBias: z.boolean().default(true),
+});
 
-/** The LR schedule options (`hparams.scheduler`). @example schedulerSchema.parse({ warmupEpochs: 2, interval: 'step' }); */
-export const schedulerSchema = z
-  .object({
-    /** 'warmup_cosine' as the registry's scheduler of that name; 'none' keeps the lr constant. */
-    name: z.enum(['warmup_cosine', 'none']).default('warmup_cosine'),
-    warmupEpochs: z.number().min(0).default(5),
-    warmupStartFactor: z.number().positive().max(1).default(1e-3),
-    etaMinFactor: z.number().min(0).max(1).default(0.05),
-    /** Step the scheduler once per epoch or once per optimizer step. */
-    interval: z.enum(['epoch', 'step']).default('epoch'),
-  })
-  .strict();
+/** Module-level scheduler keys; the rest are the registered scheduler's options. @example schedulerSchema.parse({ warmupEpochs: 2, interval: 'step' }); */
+export const schedulerSchema = z.looseObject({
+  /** A registered scheduler ('warmup_cosine', 'cosine', ...) or 'none' for a constant lr. */
+  name: z.string().default('warmup_cosine'),
+  /** Step the scheduler once per epoch or once per optimizer step. */
+  interval: z.enum(['epoch', 'step']).default('epoch'),
+});
 
-/** Every hyperparameter of a ClassificationModule; unknown keys are errors. @example classificationOptionsSchema.parse({ numClasses: 10 }); */
-export const classificationOptionsSchema = z
-  .object({
-    numClasses: z.number().int().min(2),
-    /** Class names, index order; used in per-class metric names. */
-    classNames: z.array(z.string()).optional(),
-    loss: lossSchema.default(lossSchema.parse({})),
-    optimizer: optimizerSchema.default(optimizerSchema.parse({})),
-    scheduler: schedulerSchema.default(schedulerSchema.parse({})),
-  })
-  .strict();
+/** The module's defaults for component keys, used when the chosen component has the key and the user left it out. */
+export const moduleComponentDefaults = {
+  loss: { labelSmoothing: 0.1 },
+  optimizer: { lr: 1e-4, weightDecay: 1e-4, momentum: 0.9 },
+  scheduler: {},
+} as const satisfies Record<'loss' | 'optimizer' | 'scheduler', Record<string, unknown>>;
+
+const moduleSchema = z.strictObject({
+  numClasses: z.number().int().min(2),
+  /** Class names, index order; used in per-class metric names. */
+  classNames: z.array(z.string()).optional(),
+  loss: lossSchema.default({ name: 'cross_entropy', useClassWeights: true }),
+  optimizer: optimizerSchema.default({ name: 'adamw', noDecayOnNormAndBias: true }),
+  scheduler: schedulerSchema.default({ name: 'warmup_cosine', interval: 'epoch' }),
+});
+
+/** One component's options after validation: the module keys plus the component's own. */
+type Component<T> = T & Record<string, unknown>;
 
 /** Validated hyperparameters, defaults filled in. @example const hp: ClassificationOptions = module.hparams; */
-export type ClassificationOptions = z.output<typeof classificationOptionsSchema>;
+export interface ClassificationOptions {
+  numClasses: number;
+  classNames?: string[];
+  loss: Component<{ name: string; useClassWeights: boolean }>;
+  optimizer: Component<{ name: string; noDecayOnNormAndBias: boolean }>;
+  scheduler: Component<{ name: string; interval: 'epoch' | 'step' }>;
+}
 /** Hyperparameters as a user writes them (defaults optional). @example const o: ClassificationOptionsInput = { numClasses: 10 }; */
-export type ClassificationOptionsInput = z.input<typeof classificationOptionsSchema>;
+export type ClassificationOptionsInput = z.input<typeof moduleSchema>;
+
+/** Every hyperparameter of a ClassificationModule (module-level keys; component keys are checked by the registry). @example classificationOptionsSchema.parse({ numClasses: 10 }); */
+export const classificationOptionsSchema = moduleSchema;
 
 interface Issue {
   path: string;
   message: string;
 }
 
-/** zod's issues as dotted paths; an unknown key becomes one issue at its own path. */
-function issuesOf(error: z.ZodError): Issue[] {
+/** zod's issues as dotted paths under `prefix`; an unknown key becomes one issue at its own path. */
+function issuesOf(error: z.ZodError, prefix: string[] = []): Issue[] {
   return error.issues.flatMap((i) => {
-    const path = i.path.map(String);
+    const path = [...prefix, ...i.path.map(String)];
     if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown option' }));
     return [{ path: path.join('.'), message: i.message }];
   });
@@ -90,6 +97,31 @@ function classNameIssues(input: unknown): Issue[] {
   return [{ path: 'classNames', message: `expected ${raw.numClasses} names (one per class), but got ${raw.classNames.length}` }];
 }
 
+const moduleKeys = { loss: ['name', 'useClassWeights'], optimizer: ['name', 'noDecayOnNormAndBias'], scheduler: ['name', 'interval'] };
+
+/** Validates one component's own keys with its registered schema, the module's defaults layered under the user's values. */
+function parseComponent(
+  key: 'loss' | 'optimizer' | 'scheduler',
+  options: Record<string, unknown>,
+  issues: Issue[],
+): Record<string, unknown> | null {
+  const group: RegistryGroup = key;
+  const name = String(options.name);
+  if (key === 'scheduler' && name === 'none') return {};
+  if (!registry.has(group, name)) {
+    issues.push({ path: `${key}.name`, message: `expected one of ${registry.list(group).join(', ')}, but got '${name}'` });
+    return null;
+  }
+  const own = Object.fromEntries(Object.entries(options).filter(([k]) => !moduleKeys[key].includes(k)));
+  const schema = registry.configSchema(group, name);
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const defaults = Object.fromEntries(Object.entries(moduleComponentDefaults[key]).filter(([k]) => known.includes(k)));
+  const parsed = schema.safeParse({ ...defaults, ...own });
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  issues.push(...issuesOf(parsed.error, [key]));
+  return null;
+}
+
 /**
  * Validates options, filling defaults and reporting every issue at once,
  * each with its dotted path (`optimizer.lr`).
@@ -98,9 +130,24 @@ function classNameIssues(input: unknown): Issue[] {
  * parseClassificationOptions({ numClasses: 10, loss: { name: 'focal', gamma: 2 } });
  */
 export function parseClassificationOptions(input: unknown): ClassificationOptions {
-  const parsed = classificationOptionsSchema.safeParse(input);
-  const issues = [...(parsed.success ? [] : issuesOf(parsed.error)), ...classNameIssues(input)];
-  if (parsed.success && issues.length === 0) return parsed.data;
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const top = moduleSchema
+    .extend({ loss: z.unknown().optional(), optimizer: z.unknown().optional(), scheduler: z.unknown().optional() })
+    .safeParse(input);
+  const issues = [...(top.success ? [] : issuesOf(top.error)), ...classNameIssues(input)];
+  const out: Record<string, unknown> = top.success ? { ...top.data } : {};
+  const schemas = { loss: lossSchema, optimizer: optimizerSchema, scheduler: schedulerSchema };
+  for (const key of ['loss', 'optimizer', 'scheduler'] as const) {
+    const outer = schemas[key].safeParse(raw[key] ?? {});
+    if (!outer.success) {
+      issues.push(...issuesOf(outer.error, [key]));
+      continue;
+    }
+    const own = parseComponent(key, outer.data, issues);
+    const picked = Object.fromEntries(moduleKeys[key].map((k) => [k, (outer.data as Record<string, unknown>)[k]]));
+    out[key] = { ...picked, ...own };
+  }
+  if (issues.length === 0) return out as unknown as ClassificationOptions;
   throw new ConfigError(
     `ClassificationModule: expected valid options, but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
     issues,

@@ -74,7 +74,7 @@ void test('optimizer options are validated with every issue and its path', () =>
 
 void test('warmup_cosine builds the schedule configureOptimizers uses (PyTorch SequentialLR numbers)', () => {
   const opt = adamw();
-  const sched = registry.build<SequentialLR>('scheduler', 'warmup_cosine', { optimizer: opt, totalIters: 30 });
+  const sched = registry.build<SequentialLR>('scheduler', 'warmup_cosine', { optimizer: opt, maxEpochs: 30 });
   assert.ok(sched instanceof SequentialLR);
   const lrs: number[] = [];
   for (let k = 0; k < 30; k++) {
@@ -82,7 +82,7 @@ void test('warmup_cosine builds the schedule configureOptimizers uses (PyTorch S
     sched.step();
   }
   assertAllClose(lrs, flat(fixture('schedules').warmup5_total30), 1e-9, 'warmup_cosine');
-  const plain = registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), warmupIters: 0, totalIters: 30 });
+  const plain = registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), warmupEpochs: 0, maxEpochs: 30 });
   assert.ok(plain instanceof CosineAnnealingLR);
   assert.equal(plain.etaMin, 1e-4 * 0.05);
 });
@@ -123,8 +123,9 @@ void test('scheduler options are validated with every issue and its path', () =>
     /expected totalSteps, or epochs and stepsPerEpoch/,
   );
   assert.throws(
-    () => registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), totalIters: 5 }),
-    /expected integers 0 <= warmupIters < totalIters/,
+    () => registry.build('scheduler', 'warmup_cosine', { optimizer: adamw(), maxEpochs: 0, warmupIters: 5 }),
+    (e: Error) =>
+      e instanceof ConfigError && e.issues.map((i) => i.path).join() === 'scheduler.warmup_cosine.maxEpochs,scheduler.warmup_cosine',
   );
   assert.throws(
     () => registry.build('scheduler', 'step', { optimizer: adamw(), stepSize: 0, gama: 0.1 }),

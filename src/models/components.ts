@@ -13,7 +13,7 @@
  * @example
  * const loss = registry.build<LossFunction>('loss', 'focal', { gamma: 2, labelSmoothing: 0.1 });
  * const opt = registry.build<Optimizer>('optimizer', 'adamw', { params: model.parameters(), lr: 1e-3 });
- * const sched = registry.build('scheduler', 'warmup_cosine', { optimizer: opt, warmupIters: 5, totalIters: 30 });
+ * const sched = registry.build('scheduler', 'warmup_cosine', { optimizer: opt, warmupEpochs: 5, maxEpochs: 30 });
  */
 import { z } from 'zod';
 import * as torch from '../torch/index.js';
@@ -32,7 +32,7 @@ import {
 import type { ParamsInput } from '../torch/optim/index.js';
 import { ShapeError } from '../errors.js';
 import { register } from '../registry.js';
-import { warmupCosineLR } from './configure-optimizers.js';
+import { warmupCosineFromEpochs } from './configure-optimizers.js';
 import { focalLoss } from './losses.js';
 
 /** What a registered loss builds: logits [N, C] and int64 [N] or soft [N, C] targets to a loss tensor. */
@@ -131,6 +131,7 @@ register({
   group: 'optimizer',
   name: 'adamw',
   schema: adamwSchema,
+  runtime: ['params'],
   description: 'torch.optim.AdamW (decoupled weight decay)',
   build: ({ params, ...o }: z.output<typeof adamwSchema>) => new AdamW(params, o),
 });
@@ -139,6 +140,7 @@ register({
   group: 'optimizer',
   name: 'adam',
   schema: adamSchema,
+  runtime: ['params'],
   description: 'torch.optim.Adam (weight decay as an L2 penalty)',
   build: ({ params, ...o }: z.output<typeof adamSchema>) => new Adam(params, o),
 });
@@ -159,6 +161,7 @@ register({
   group: 'optimizer',
   name: 'sgd',
   schema: sgdSchema,
+  runtime: ['params'],
   description: 'torch.optim.SGD (momentum, Nesterov)',
   build: ({ params, ...o }: z.output<typeof sgdSchema>) => new SGD(params, o),
 });
@@ -168,11 +171,15 @@ register({
 const warmupCosineSchema = z
   .object({
     optimizer: optimizerInstance,
-    warmupIters: z.number().int().min(0).default(5),
-    totalIters: z.number().int().positive(),
+    /** Epochs of linear warmup (fractions allowed when stepped per batch); 0 gives plain cosine annealing. */
+    warmupEpochs: z.number().min(0).default(5),
     warmupStartFactor: z.number().positive().max(1).default(1e-3),
     /** eta_min as a fraction of the optimizer's default lr. */
     etaMinFactor: fraction.default(0.05),
+    /** The run's epochs (the caller supplies it). */
+    maxEpochs: z.number().int().min(1),
+    /** Scheduler steps per epoch: 1 stepped per epoch, the batches per epoch stepped per batch (the caller supplies it). */
+    stepsPerEpoch: z.number().int().min(1).default(1),
   })
   .strict();
 
@@ -180,9 +187,10 @@ register({
   group: 'scheduler',
   name: 'warmup_cosine',
   schema: warmupCosineSchema,
-  description: 'SequentialLR(LinearLR warmup, CosineAnnealingLR to lr × etaMinFactor), as ClassificationModule uses',
+  runtime: ['optimizer', 'maxEpochs', 'stepsPerEpoch'],
+  description: 'SequentialLR(LinearLR warmup for warmupEpochs, CosineAnnealingLR to lr × etaMinFactor), the default',
   build: ({ optimizer, etaMinFactor, ...o }: z.output<typeof warmupCosineSchema>) =>
-    warmupCosineLR(optimizer, { ...o, etaMin: optimizer.defaults.lr * etaMinFactor }),
+    warmupCosineFromEpochs(optimizer, { ...o, etaMin: optimizer.defaults.lr * etaMinFactor }),
 });
 
 const cosineSchema = z.object({ optimizer: optimizerInstance, tMax: z.number().positive(), etaMin: z.number().min(0).default(0) }).strict();
@@ -191,6 +199,7 @@ register({
   group: 'scheduler',
   name: 'cosine',
   schema: cosineSchema,
+  runtime: ['optimizer'],
   description: 'torch.optim.lr_scheduler.CosineAnnealingLR',
   build: ({ optimizer, ...o }: z.output<typeof cosineSchema>) => new CosineAnnealingLR(optimizer, o),
 });
@@ -203,6 +212,7 @@ register({
   group: 'scheduler',
   name: 'step',
   schema: stepSchema,
+  runtime: ['optimizer'],
   description: 'torch.optim.lr_scheduler.StepLR',
   build: ({ optimizer, ...o }: z.output<typeof stepSchema>) => new StepLR(optimizer, o),
 });
@@ -219,6 +229,7 @@ register({
   group: 'scheduler',
   name: 'multistep',
   schema: multistepSchema,
+  runtime: ['optimizer'],
   description: 'torch.optim.lr_scheduler.MultiStepLR',
   build: ({ optimizer, ...o }: z.output<typeof multistepSchema>) => new MultiStepLR(optimizer, o),
 });
@@ -249,6 +260,7 @@ register({
   group: 'scheduler',
   name: 'onecycle',
   schema: onecycleSchema,
+  runtime: ['optimizer'],
   description: 'torch.optim.lr_scheduler.OneCycleLR (step it once per batch)',
   build: ({ optimizer, ...o }: z.output<typeof onecycleSchema>) => new OneCycleLR(optimizer, o),
 });
@@ -271,6 +283,7 @@ register({
   group: 'scheduler',
   name: 'plateau',
   schema: plateauSchema,
+  runtime: ['optimizer'],
   description: 'torch.optim.lr_scheduler.ReduceLROnPlateau (step(metric) after validation)',
   build: ({ optimizer, ...o }: z.output<typeof plateauSchema>) => new ReduceLROnPlateau(optimizer, o),
 });

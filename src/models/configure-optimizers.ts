@@ -1,7 +1,8 @@
 /**
- * Builds the optimizer and LR scheduler a ClassificationModule asks for:
- * AdamW, Adam or SGD (with momentum), with no weight decay on norm and bias
- * parameters when asked, and SequentialLR(LinearLR warmup from
+ * Builds the optimizer and LR scheduler a ClassificationModule asks for,
+ * through the registry (`hp.optimizer.name`, `hp.scheduler.name`), with no
+ * weight decay on norm and bias parameters when asked; the default
+ * scheduler, 'warmup_cosine', is SequentialLR(LinearLR warmup from
  * `warmupStartFactor`, then CosineAnnealingLR down to lr × etaMinFactor),
  * stepped per epoch or per optimizer step.
  *
@@ -9,9 +10,10 @@
  * const { optimizer, scheduler, interval } = configureOptimizers(model.parameters(), hp, { maxEpochs: 30, stepsPerEpoch: 100 });
  */
 import type { Tensor } from '../torch/index.js';
-import { Adam, AdamW, CosineAnnealingLR, LinearLR, SGD, SequentialLR } from '../torch/optim/index.js';
+import { CosineAnnealingLR, LinearLR, SequentialLR } from '../torch/optim/index.js';
 import type { LRScheduler, Optimizer, ReduceLROnPlateau } from '../torch/optim/index.js';
 import { ConfigError } from '../errors.js';
+import { registry } from '../registry.js';
 import type { ClassificationOptions } from './classification-options.js';
 
 /** Any LR scheduler: the epoch-indexed ones, SequentialLR and ReduceLROnPlateau (`step(metric)`). */
@@ -75,15 +77,39 @@ export function warmupCosineLR(optimizer: Optimizer, options: WarmupCosineOption
   return new SequentialLR(optimizer, { schedulers: [linear, cosine()], milestones: [warmupIters] });
 }
 
+/** Options of `warmupCosineFromEpochs`: the user's epochs-based knobs and the run's length. */
+export interface WarmupCosineEpochOptions {
+  warmupEpochs: number;
+  warmupStartFactor: number;
+  etaMin: number;
+  maxEpochs: number;
+  /** Scheduler steps per epoch: 1 when it steps per epoch, the batches per epoch when it steps per batch. */
+  stepsPerEpoch: number;
+}
+
+/**
+ * `warmupCosineLR` sized from epochs: a warmup as long as the run or longer
+ * is cut to leave one step of cosine annealing (none at all in a one-step
+ * run), so a short smoke run keeps working with the defaults.
+ *
+ * @example
+ * warmupCosineFromEpochs(opt, { warmupEpochs: 0.5, warmupStartFactor: 1e-3, etaMin: 0, maxEpochs: 3, stepsPerEpoch: 10 });
+ */
+export function warmupCosineFromEpochs(optimizer: Optimizer, o: WarmupCosineEpochOptions): CosineAnnealingLR | SequentialLR {
+  const totalIters = o.maxEpochs * o.stepsPerEpoch;
+  const warmupIters = Math.min(Math.round(o.warmupEpochs * o.stepsPerEpoch), totalIters - 1);
+  return warmupCosineLR(optimizer, { warmupIters, totalIters, warmupStartFactor: o.warmupStartFactor, etaMin: o.etaMin });
+}
+
 function buildOptimizer(params: readonly Tensor[], o: ClassificationOptions['optimizer']): Optimizer {
+  const { name, noDecayOnNormAndBias, ...options } = o;
+  const weightDecay = typeof options.weightDecay === 'number' ? options.weightDecay : 0;
   const groups = decayGroups(
     params.filter((p) => p.requiresGrad),
-    o.weightDecay,
-    o.noDecayOnNormAndBias,
+    weightDecay,
+    noDecayOnNormAndBias,
   );
-  if (o.name === 'sgd') return new SGD(groups, { lr: o.lr, momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
-  const Adams = o.name === 'adam' ? Adam : AdamW;
-  return new Adams(groups, { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay });
+  return registry.build<Optimizer>('optimizer', name, { ...options, params: groups });
 }
 
 /**
@@ -101,10 +127,10 @@ export function configureOptimizers(
   run: { maxEpochs: number; stepsPerEpoch?: number },
 ): OptimizerConfig {
   const optimizer = buildOptimizer(params, hp.optimizer);
-  const s = hp.scheduler;
-  if (s.name === 'none') return { optimizer, scheduler: null, interval: s.interval };
+  const { name, interval, ...options } = hp.scheduler;
+  if (name === 'none') return { optimizer, scheduler: null, interval };
   let unit = 1;
-  if (s.interval === 'step') {
+  if (interval === 'step') {
     if (run.stepsPerEpoch === undefined || !Number.isInteger(run.stepsPerEpoch) || run.stepsPerEpoch < 1) {
       throw new ConfigError(
         `configureOptimizers: expected an integer stepsPerEpoch >= 1 for scheduler.interval=step, but got ${run.stepsPerEpoch}`,
@@ -115,13 +141,10 @@ export function configureOptimizers(
   if (!Number.isInteger(run.maxEpochs) || run.maxEpochs < 1) {
     throw new ConfigError(`configureOptimizers: expected an integer maxEpochs >= 1, but got ${run.maxEpochs}`);
   }
-  const totalIters = run.maxEpochs * unit;
-  const warmupIters = Math.min(Math.round(s.warmupEpochs * unit), totalIters - 1);
-  const scheduler = warmupCosineLR(optimizer, {
-    warmupIters,
-    totalIters,
-    warmupStartFactor: s.warmupStartFactor,
-    etaMin: hp.optimizer.lr * s.etaMinFactor,
-  });
-  return { optimizer, scheduler, interval: s.interval };
+  // A scheduler that sizes itself from the run declares maxEpochs / stepsPerEpoch as runtime keys.
+  const runtime = registry.get('scheduler', name).runtime ?? [];
+  const sizes = { maxEpochs: run.maxEpochs, stepsPerEpoch: unit };
+  const fromRun = Object.fromEntries(Object.entries(sizes).filter(([k]) => runtime.includes(k)));
+  const scheduler = registry.build<Scheduler>('scheduler', name, { ...options, ...fromRun, optimizer });
+  return { optimizer, scheduler, interval };
 }
