@@ -111,6 +111,11 @@ test('on a terminal: a live bar with metrics and ETAs; print writes above it; ba
   live.onTrainEpochEnd(trainer);
   assert.match(printStream.text(), /Epoch 1\/2 done in 0:00 \(10\.0 it\/s\) \| loss 0\.2500 \| run ETA 0:00/);
   live.teardown();
+  assert.ok(
+    !stream.text().includes('\x1b7') && !stream.text().includes('\x1b8'),
+    'the cursor is never sent back to where a bar started (lines printed above it stay)',
+  );
+  assert.ok(stream.text().endsWith('\x1b[?7h\x1b[1G\x1b[2K'), 'the last bar line is cleared when the bar stops');
   // Nothing is left running: the test would not end if a bar's redraw timer were.
 });
 

@@ -38,6 +38,8 @@ import { register } from '../../registry.js';
 import { Callback } from '../callback.js';
 import type { BatchContext, TrainerStage } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
+import { BarTerminal } from './bar-terminal.js';
+import type { TerminalStream } from './bar-terminal.js';
 
 /** Options of `ProgressBar` that a config can set. */
 export const progressBarSchema = z
@@ -52,7 +54,7 @@ export const progressBarSchema = z
   .strict();
 
 /** A stream the bar writes to (process.stderr, or a fake in tests). */
-export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+export type ProgressStream = TerminalStream;
 
 /** What the `ProgressBar` constructor accepts. */
 export type ProgressBarOptions = z.input<typeof progressBarSchema> & {
@@ -204,8 +206,9 @@ export class ProgressBar extends Callback {
 
   #startBar(format: string, total: number, value: number, payload: Record<string, string>): void {
     this.#stopBar();
-    this.#bar = new SingleBar({
+    const options = {
       stream: this.#stream,
+      terminal: new BarTerminal(this.#stream),
       format,
       barsize: 20,
       hideCursor: true,
@@ -214,7 +217,8 @@ export class ProgressBar extends Callback {
       synchronousUpdate: false, // drawn here when the text changes, and by cli-progress's own 10 fps timer
       fps: 10,
       gracefulExit: false, // the Trainer's signal handling owns SIGINT; teardown and onException stop the bar
-    });
+    };
+    this.#bar = new SingleBar(options);
     this.#bar.start(total, value, payload);
   }
 
