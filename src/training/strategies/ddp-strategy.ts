@@ -1,0 +1,142 @@
+/**
+ * `DdpStrategy`: data-parallel training over libtorch's c10d, what
+ * Lightning's `strategy="ddp"` does on torch.distributed. Each worker joins a
+ * Gloo process group (rendezvous on rank 0's TCPStore), starts from rank 0's
+ * weights, reads its own shard of every epoch, and averages gradients in
+ * buckets during backward (c10d's Reducer). Metrics are summed over ranks
+ * before compute; only rank 0 writes files.
+ *
+ * @example
+ * const ddp = DdpStrategy.fromEnv();            // torchrun's MASTER_ADDR, RANK, ... variables
+ * ddp.setupModule(model);                        // rank 0's weights everywhere, gradient hooks armed
+ * const sampler = ddp.sampler(dataset.length, { seed: 42 });
+ * for (const batch of batches) {
+ *   ddp.syncBuffers(model);                      // BatchNorm statistics from rank 0
+ *   const loss = lossOf(model, batch);
+ *   ddp.beforeBackward();
+ *   loss.backward();                             // grads are now the mean over ranks
+ *   optimizer.step();
+ * }
+ * ddp.dispose();
+ */
+import { ConfigError } from '../../errors.js';
+import { DistributedSampler } from '../../data/samplers/distributed-sampler.js';
+import type { Sampler } from '../../data/samplers/sampler.js';
+import { ProcessGroupGloo, Reducer, TcpStore } from '../../torch/distributed/index.js';
+import type { GlooDevice } from '../../torch/distributed/index.js';
+import type { Module } from '../../torch/nn/module.js';
+import type { Tensor } from '../../torch/tensor.js';
+import { noGrad } from '../../torch/index.js';
+import { readTorchrunEnv } from './torchrun-env.js';
+import type { TorchrunEnv } from './torchrun-env.js';
+
+/** Options for `DdpStrategy`. */
+export interface DdpStrategyOptions {
+  /** How long a rendezvous or collective waits for the other ranks (default 60 s; `trainer.distributedTimeout`). */
+  timeoutMs?: number;
+  /** Gradient bucket size in MiB (default 25). */
+  bucketCapMb?: number;
+  /** Gloo's network device; default: `GLOO_SOCKET_IFNAME`'s interface, loopback when MASTER_ADDR is local, else Gloo's choice. */
+  device?: GlooDevice;
+}
+
+function defaultDevice(masterAddr: string, env: NodeJS.ProcessEnv): GlooDevice {
+  if (env.GLOO_SOCKET_IFNAME) return { kind: 'interface', value: env.GLOO_SOCKET_IFNAME.split(',')[0] };
+  if (masterAddr === 'localhost' || masterAddr.startsWith('127.')) return { kind: 'hostname', value: '127.0.0.1' };
+  return { kind: 'default' };
+}
+
+/** One worker of a data-parallel run. */
+export class DdpStrategy implements Disposable {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly localRank: number;
+  readonly group: ProcessGroupGloo;
+  readonly #store: TcpStore;
+  readonly #options: DdpStrategyOptions;
+  #reducer: Reducer | null = null;
+
+  private constructor(env: TorchrunEnv, store: TcpStore, group: ProcessGroupGloo, options: DdpStrategyOptions) {
+    this.rank = env.rank;
+    this.worldSize = env.worldSize;
+    this.localRank = env.localRank;
+    this.#store = store;
+    this.group = group;
+    this.#options = options;
+  }
+
+  /** Joins the run described by torchrun's environment variables (blocks until every rank joined or the timeout). */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env, options: DdpStrategyOptions = {}): DdpStrategy {
+    return DdpStrategy.connect(readTorchrunEnv(env), { device: defaultDevice(env.MASTER_ADDR ?? '', env), ...options });
+  }
+
+  /** Joins the run at `env.masterAddr:env.masterPort` as `env.rank` of `env.worldSize`. */
+  static connect(env: TorchrunEnv, options: DdpStrategyOptions = {}): DdpStrategy {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const store = TcpStore.create({
+      host: env.masterAddr,
+      port: env.masterPort,
+      worldSize: env.worldSize,
+      isServer: env.rank === 0,
+      timeoutMs,
+    });
+    try {
+      const device = options.device ?? defaultDevice(env.masterAddr, {});
+      const group = ProcessGroupGloo.create(store, { rank: env.rank, worldSize: env.worldSize, timeoutMs, device });
+      return new DdpStrategy(env, store, group, { ...options, timeoutMs });
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+  }
+
+  /** True on rank 0, the one rank that logs, plots and writes checkpoints. */
+  get isGlobalZero(): boolean {
+    return this.rank === 0;
+  }
+
+  /** Copies rank 0's parameters and buffers into every rank's module, then hooks gradient averaging into backward. */
+  setupModule(module: Module): void {
+    if (this.#reducer !== null) throw new ConfigError('DdpStrategy.setupModule: expected one module per strategy, but got a second call');
+    noGrad(() => this.group.broadcast([...module.parameters(), ...module.buffers()], { src: 0 }));
+    this.#reducer = new Reducer(this.group, module.parameters(), { bucketCapMb: this.#options.bucketCapMb });
+  }
+
+  /** DDP's `broadcast_buffers`: rank 0's buffers (BatchNorm running statistics) before each training forward. */
+  syncBuffers(module: Module): void {
+    const buffers = module.buffers();
+    if (buffers.length > 0 && this.worldSize > 1) this.group.broadcast(buffers, { src: 0 });
+  }
+
+  /** Arms the gradient hooks; call right before each `loss.backward()` of a training step. */
+  beforeBackward(): void {
+    if (this.#reducer === null) throw new ConfigError('DdpStrategy.beforeBackward: expected setupModule(module) first, but got no module');
+    this.#reducer.prepareForBackward();
+  }
+
+  /** Sums each tensor over ranks, in place (metric states, counters). */
+  allReduceSum(tensors: readonly Tensor[]): void {
+    this.group.allReduce(tensors);
+  }
+
+  /** This rank's shard of a data set of `length` samples, for `trainer` loaders. */
+  sampler(length: number, options: { shuffle?: boolean; seed?: number; dropLast?: boolean; base?: Sampler } = {}): DistributedSampler {
+    return new DistributedSampler({ length, numReplicas: this.worldSize, rank: this.rank, ...options });
+  }
+
+  /** Waits for every rank. */
+  barrier(): void {
+    this.group.barrier();
+  }
+
+  /** Leaves the run: hooks, group and store are released. */
+  dispose(): void {
+    this.#reducer?.dispose();
+    this.#reducer = null;
+    this.group.dispose();
+    this.#store.dispose();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
