@@ -16,13 +16,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { register } from '../../registry.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
 import type { StateTree } from '../../torch/optim/index.js';
 import { Callback } from '../callback.js';
 import type { BatchContext } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
-import { z } from 'zod';
 
 /** The file written into the run directory. */
 export const SAMPLER_DISTRIBUTION_FILE = 'sampler_distribution.json';
