@@ -1,0 +1,24 @@
+/**
+ * Two Gloo ranks on localhost: allreduce (each tensor summed on its own),
+ * broadcast, allgather and barrier give the known values (the worker exits 1
+ * on a mismatch, which fails the launch).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { launchProcesses } from '../../src/training/strategies/launcher.js';
+import { workerArgs } from './ddp-fixtures.js';
+
+test('allreduce, broadcast, allgather and barrier across 2 processes', async () => {
+  const outDir = await mkdtemp(path.join(tmpdir(), 'ct-ddp-'));
+  const result = await launchProcesses({
+    nprocs: 2,
+    command: process.execPath,
+    args: workerArgs('collectives', outDir),
+    env: { OMP_NUM_THREADS: '1' },
+    timeoutMs: 60_000,
+  });
+  assert.deepEqual(result.exitCodes, [0, 0]);
+});

@@ -1,0 +1,68 @@
+/**
+ * One rank of the distributed tests, started by the launcher with torchrun's
+ * variables. Modes: `collectives` (checks allreduce, broadcast, allgather,
+ * barrier against known sums and exits 1 on a mismatch), `train` (several
+ * AdamW steps on this rank's half of each batch; writes rank<r>.safetensors),
+ * `die` (rank 1 kills itself after one allreduce; rank 0 keeps calling
+ * allreduce until the group's timeout throws).
+ *
+ * @example
+ * // node --import tsx test/distributed/ddp-worker.ts train /tmp/out
+ */
+import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { AdamW } from '../../src/torch/optim/adamw.js';
+import { saveSafetensors } from '../../src/torch/serialization/safetensors.js';
+import { DdpStrategy } from '../../src/training/strategies/ddp-strategy.js';
+import { perRankBatch, stepBatch, steps, tinyConvNet } from './ddp-fixtures.js';
+
+const [mode, outDir] = process.argv.slice(2);
+const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: Number(process.env.DDP_TEST_TIMEOUT_MS ?? 20_000) });
+const { rank, worldSize } = ddp;
+
+function expectValues(what: string, actual: ArrayLike<number>, expected: readonly number[]): void {
+  const got = Array.from(actual);
+  if (got.length !== expected.length || got.some((v, i) => Math.abs(v - expected[i]) > 1e-6)) {
+    throw new Error(`rank ${rank}: ${what}: expected [${expected.join(', ')}], but got [${got.join(', ')}]`);
+  }
+}
+
+if (mode === 'collectives') {
+  const a = torch.tensor([rank + 1, 10 * (rank + 1)]);
+  const b = torch.tensor([[rank, 1]]);
+  ddp.group.allReduce([a, b]); // each summed on its own: 1+2, 10+20; 0+1, 1+1
+  expectValues('allReduce a', a.data(), [3, 30]);
+  expectValues('allReduce b', b.data(), [1, 2]);
+  const w = torch.tensor([rank === 0 ? 7 : -1, rank === 0 ? 8 : -1]);
+  ddp.group.broadcast([w], { src: 0 });
+  expectValues('broadcast', w.data(), [7, 8]);
+  const gathered = ddp.group.allGather(torch.tensor([rank, rank + 0.5]));
+  expectValues('allGather', gathered.data(), [0, 0.5, 1, 1.5]);
+  ddp.barrier();
+} else if (mode === 'train') {
+  const model = tinyConvNet(rank); // different seeds: setupModule must broadcast rank 0's weights
+  ddp.setupModule(model);
+  const optimizer = new AdamW(model.parameters(), { lr: 0.01, weightDecay: 0.05 });
+  for (let step = 0; step < steps; step++) {
+    torch.tidy(() => {
+      const { x, y } = stepBatch(step, perRankBatch * worldSize);
+      const loss = torch.crossEntropy(
+        model.forward(x.narrow(0, rank * perRankBatch, perRankBatch)),
+        y.narrow(0, rank * perRankBatch, perRankBatch),
+      );
+      optimizer.zeroGrad();
+      ddp.beforeBackward();
+      loss.backward();
+      optimizer.step();
+    });
+  }
+  saveSafetensors(model.stateDict(), path.join(outDir, `rank${rank}.safetensors`));
+} else if (mode === 'die') {
+  const t = torch.tensor([1]);
+  ddp.group.allReduce([t]);
+  if (rank === 1) process.kill(process.pid, 'SIGKILL');
+  for (;;) ddp.group.allReduce([t]); // throws once rank 1 is gone
+} else {
+  throw new Error(`ddp-worker: expected a mode of collectives, train or die, but got ${mode}`);
+}
+ddp.dispose();
