@@ -146,9 +146,9 @@ void test('a failed checkpoint write names the path and the reason and leaves th
   const last = path.join(dir, 'checkpoints', 'last.ckpt');
   const before = fs.readFileSync(last);
   const writeSync = fs.writeSync;
-  fs.writeSync = (() => {
+  fs.writeSync = () => {
     throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-  }) as typeof fs.writeSync;
+  };
   syncBuiltinESMExports();
   try {
     await assert.rejects(

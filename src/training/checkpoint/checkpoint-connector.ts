@@ -60,7 +60,7 @@ export function buildCheckpoint(trainer: Trainer, module: ClassificationModule):
     callbackMetrics: trainer.callbackMetrics,
     configFingerprint: trainer.config === null ? null : fingerprintConfig(trainer.config),
     config: trainer.config,
-    extra: { precision: (trainer.precision.scaler?.stateDict() ?? null) as StateTree },
+    extra: { precision: trainer.precision.scaler?.stateDict() ?? null },
     version: frameworkVersion,
   };
 }

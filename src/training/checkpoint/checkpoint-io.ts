@@ -33,7 +33,7 @@ type State = Omit<Checkpoint, 'model'>;
  */
 export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
   const { model, ...state } = checkpoint;
-  const flat = flattenStateDict(state as unknown as StateTree, { prefix: 'state.' });
+  const flat = flattenStateDict(state, { prefix: 'state.' });
   const tensors: Record<string, Tensor> = { ...flat.tensors };
   for (const [name, t] of Object.entries(model)) tensors[`model.${name}`] = t;
   const bytes = serializeSafetensors(tensors, { format: CHECKPOINT_FORMAT, state: flat.json });

@@ -86,7 +86,8 @@ export async function runEvaluation(
       for (const e of module.takeLogs()) if (typeof e.value !== 'number') e.value.dispose();
       t.collector.reduceEpoch(split);
     } else {
-      if (batchIdx > 0) split === 'val' ? module.onValidationEpochEnd() : module.onTestEpochEnd();
+      if (batchIdx > 0 && split === 'val') module.onValidationEpochEnd();
+      else if (batchIdx > 0) module.onTestEpochEnd();
       collectModuleLogs(t, 1, split);
       metrics = t.collector.reduceEpoch(split);
       await writeMetrics(t, metrics);
