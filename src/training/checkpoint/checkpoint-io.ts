@@ -15,7 +15,6 @@ import { dirname } from 'node:path';
 import { SerializationError } from '../../errors.js';
 import type { Tensor } from '../../torch/index.js';
 import { flattenStateDict, unflattenStateDict } from '../../torch/optim/index.js';
-import type { StateTree } from '../../torch/optim/index.js';
 import { loadSafetensors, serializeSafetensors } from '../../torch/serialization/index.js';
 import { writeFileAtomic } from '../../torch/serialization/atomic-write.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -29,7 +28,7 @@ type State = Omit<Checkpoint, 'model'>;
  * Writes a checkpoint atomically, making its folder.
  *
  * @example
- * writeCheckpoint(trainer.checkpointState(), 'checkpoints/last.ckpt');
+ * writeCheckpoint(buildCheckpoint(trainer, module), 'checkpoints/last.ckpt');
  */
 export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
   const { model, ...state } = checkpoint;
@@ -74,7 +73,7 @@ export function readCheckpoint(path: string): Checkpoint {
       if (name.startsWith('model.')) model[name.slice('model.'.length)] = t;
       else stateTensors[name] = t;
     }
-    const state = unflattenStateDict(stateTensors, metadata.state) as unknown as State;
+    const state = unflattenStateDict<State>(stateTensors, metadata.state);
     return { ...state, model };
   } catch (error) {
     for (const t of Object.values(tensors)) t.dispose();
