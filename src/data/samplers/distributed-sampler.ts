@@ -51,7 +51,8 @@ export class DistributedSampler implements Sampler {
     }
     this.#options = { shuffle: true, seed: 0, dropLast: false, ...options };
     const uneven = length % numReplicas !== 0;
-    this.length = this.#options.dropLast && uneven ? Math.ceil((length - numReplicas) / numReplicas) : Math.ceil(length / numReplicas);
+    this.length =
+      this.#options.dropLast && uneven ? Math.max(0, Math.ceil((length - numReplicas) / numReplicas)) : Math.ceil(length / numReplicas);
     this.totalSize = this.length * numReplicas;
   }
 
