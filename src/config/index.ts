@@ -32,3 +32,5 @@ export type { Override, OverrideType } from './override-parser.js';
 export { findSource, formatSource } from './source-map.js';
 export type { ConfigSource, SourceMap } from './source-map.js';
 export { describeValue, formatConfigError, validateConfig } from './validate.js';
+export { configSchemaFor, fullConfigSchema, shellConfigSchema } from './config-schema.js';
+export type { ConfigSchemaOptions } from './config-schema.js';

@@ -8,7 +8,9 @@
  * const dm = new data.ImageClassificationDataModule({ root: 'data/pets', batchSize: 32 });
  * await dm.setup('fit');
  */
+import './data-formats.js';
 export { ImageClassificationDataModule, detectFormat } from './datamodule.js';
+export { dataFormatSchema } from './data-formats.js';
 export type { Stage } from './datamodule.js';
 export { parseDataModuleOptions, defaultTransforms, dataModuleSchema, FASHION_MNIST_NORMALIZE } from './datamodule-options.js';
 export type { DataModuleInput, DataModuleOptions } from './datamodule-options.js';

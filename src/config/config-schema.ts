@@ -1,0 +1,194 @@
+/**
+ * The zod schema of a whole training config (`conf/train.yaml` composed),
+ * built from the registry's own schemas: `model`, `loss`, `optimizer`,
+ * `scheduler` and `data` are registry components picked by their `name`
+ * (`format` for data), `transforms` lists registered transforms, and
+ * `callbacks` / `logging` map registered names to their options. The
+ * Trainer's schema is passed in, so this file imports nothing that loads
+ * libtorch; the registry must already hold the components.
+ *
+ * `configSchemaFor` validates one config with the schemas of the names it
+ * chose (precise messages); `fullConfigSchema` accepts any registered name
+ * (unions, for the JSON Schema editors read).
+ *
+ * @example
+ * const options = validateConfig(config, configSchemaFor(config, { registry, trainer: trainerOptionsSchema }), sources);
+ * writeFileSync('config.schema.json', JSON.stringify(configJsonSchema(fullConfigSchema({ registry, trainer: trainerOptionsSchema }))));
+ */
+import { z } from 'zod';
+import type { Registry, RegistryGroup } from '../registry.js';
+import { isConfigObject } from './key-path.js';
+
+/** What the schema is built from. */
+export interface ConfigSchemaOptions {
+  registry: Registry;
+  /** The Trainer's options schema (`trainerOptionsSchema`). */
+  trainer: z.ZodType;
+}
+
+type Shape = Record<string, z.ZodType>;
+
+/** Keys the ClassificationModule reads beside each component's own options. */
+const moduleKeys: Record<string, Shape> = {
+  loss: { useClassWeights: z.boolean().default(true) },
+  optimizer: { noDecayOnNormAndBias: z.boolean().default(true) },
+  scheduler: { interval: z.enum(['epoch', 'step']).default('epoch') },
+  model: {
+    /** null: the data set's class count. */
+    numClasses: z.number().int().min(2).nullable().default(null),
+    pretrained: z.string().min(1).nullable().optional(),
+    weightsDir: z.string().min(1).nullable().optional(),
+  },
+  data_format: {
+    /** null: as many classes as the data has. */
+    numClasses: z.number().int().min(2).nullable().default(null),
+    /** The side the transform lists crop and resize to (through `${data.imageSize}`). */
+    imageSize: z.number().int().positive(),
+    /** The shorter side before an eval centre crop. */
+    resizeSize: z.number().int().positive().optional(),
+  },
+};
+
+/** The key naming the component in each section, and the section's registry group. */
+const sections = {
+  model: { group: 'model', key: 'name' },
+  data: { group: 'data_format', key: 'format' },
+  loss: { group: 'loss', key: 'name' },
+  optimizer: { group: 'optimizer', key: 'name' },
+  scheduler: { group: 'scheduler', key: 'name' },
+} as const satisfies Record<string, { group: RegistryGroup; key: string }>;
+
+function shapeOf(schema: z.ZodType): Shape {
+  return schema instanceof z.ZodObject ? schema.shape : {};
+}
+
+/** One component's section: its name, the module's keys and its own config options. */
+function component(registry: Registry, section: keyof typeof sections, name: string): z.ZodObject {
+  const { group, key } = sections[section];
+  return z.strictObject({
+    ...shapeOf(registry.configSchema(group, name)),
+    ...(moduleKeys[group] ?? {}),
+    [key]: z.literal(name),
+  });
+}
+
+/** A section whose name is not registered: only the name is checked (listing the registered ones). */
+function unknownComponent(registry: Registry, section: keyof typeof sections): z.ZodType {
+  const { group, key } = sections[section];
+  const names = [...registry.list(group), ...(section === 'scheduler' ? ['none'] : [])];
+  return z.looseObject({ [key]: z.enum(names as [string, ...string[]]) });
+}
+
+function sectionSchema(registry: Registry, section: keyof typeof sections, name: unknown): z.ZodType {
+  const { group } = sections[section];
+  if (section === 'scheduler' && name === 'none') return z.strictObject({ name: z.literal('none'), ...moduleKeys.scheduler });
+  return typeof name === 'string' && registry.has(group, name) ? component(registry, section, name) : unknownComponent(registry, section);
+}
+
+/** `{ registeredName: options }` for callbacks and loggers; an entry's options may be omitted (`{}` or null). */
+function namedMap(registry: Registry, group: 'callback' | 'logger'): z.ZodType {
+  const shape = Object.fromEntries(registry.list(group).map((name) => [name, registry.configSchema(group, name).nullable().optional()]));
+  return z.strictObject(shape).default({});
+}
+
+/** A transform list entry: `{ name, ...options }`, checked by that transform's schema. */
+function transformEntry(registry: Registry, entry: unknown): z.ZodType {
+  const name = isConfigObject(entry) ? entry.name : undefined;
+  if (typeof name === 'string' && registry.has('transform', name)) {
+    return z.strictObject({ ...shapeOf(registry.configSchema('transform', name)), name: z.literal(name) });
+  }
+  return z.looseObject({ name: z.enum(registry.list('transform') as [string, ...string[]]) });
+}
+
+function transformsFor(registry: Registry, transforms: unknown): z.ZodType {
+  const list = (key: string): z.ZodType => {
+    const entries = isConfigObject(transforms) && Array.isArray(transforms[key]) ? (transforms[key] as unknown[]) : [];
+    return entries.length === 0 ? z.array(z.unknown()).optional() : z.tuple(entries.map((e) => transformEntry(registry, e)) as [z.ZodType]);
+  };
+  return z.strictObject({ train: list('train'), eval: list('eval') }).optional();
+}
+
+function common(options: ConfigSchemaOptions): Shape {
+  return {
+    trainer: options.trainer,
+    callbacks: namedMap(options.registry, 'callback'),
+    logging: namedMap(options.registry, 'logger'),
+    run: z.strictObject({ dir: z.string().min(1) }),
+    /** Resume: 'last', 'best' or a checkpoint file. */
+    ckptPath: z.string().min(1).nullable().default(null),
+  };
+}
+
+/**
+ * The schema of `config` as composed: each section checked by the schema of
+ * the component it names (an unknown name is reported with the registered ones).
+ *
+ * @example
+ * configSchemaFor({ model: { name: 'resnet18' } }, { registry, trainer: trainerOptionsSchema });
+ */
+export function configSchemaFor(config: unknown, options: ConfigSchemaOptions): z.ZodObject {
+  const c = isConfigObject(config) ? config : {};
+  const name = (section: keyof typeof sections): unknown => {
+    const value = c[section];
+    return isConfigObject(value) ? value[sections[section].key] : undefined;
+  };
+  const shape: Shape = { ...common(options), transforms: transformsFor(options.registry, c.transforms) };
+  for (const section of Object.keys(sections) as (keyof typeof sections)[]) {
+    shape[section] = sectionSchema(options.registry, section, name(section));
+  }
+  return z.strictObject(shape);
+}
+
+/**
+ * The schema of any config the registry can build: each section a union over
+ * its registered components (what `config schema` writes as JSON Schema).
+ *
+ * @example
+ * configJsonSchema(fullConfigSchema({ registry, trainer: trainerOptionsSchema }));
+ */
+export function fullConfigSchema(options: ConfigSchemaOptions): z.ZodObject {
+  const { registry } = options;
+  const union = (section: keyof typeof sections): z.ZodType => {
+    const members = registry.list(sections[section].group).map((n) => component(registry, section, n));
+    if (section === 'scheduler') members.push(z.strictObject({ name: z.literal('none'), ...moduleKeys.scheduler }));
+    return members.length === 1 ? members[0] : z.union(members as unknown as [z.ZodType, z.ZodType]);
+  };
+  const entry = z.union(
+    registry
+      .list('transform')
+      .map((n) => z.strictObject({ ...shapeOf(registry.configSchema('transform', n)), name: z.literal(n) })) as unknown as [
+      z.ZodType,
+      z.ZodType,
+    ],
+  );
+  const shape: Shape = {
+    ...common(options),
+    transforms: z.strictObject({ train: z.array(entry).optional(), eval: z.array(entry).optional() }).optional(),
+  };
+  for (const section of Object.keys(sections) as (keyof typeof sections)[]) shape[section] = union(section);
+  return z.strictObject(shape);
+}
+
+/**
+ * The same sections with only the names checked: validates what composition
+ * produced before the components (and libtorch) are loaded.
+ *
+ * @example
+ * validateConfig(config, shellConfigSchema(), sources); // unknown top-level keys, missing sections
+ */
+export function shellConfigSchema(): z.ZodObject {
+  const named = (key: string) => z.looseObject({ [key]: z.string().min(1) });
+  return z.strictObject({
+    model: named('name'),
+    data: named('format'),
+    transforms: z.looseObject({}).optional(),
+    loss: named('name'),
+    optimizer: named('name'),
+    scheduler: named('name'),
+    trainer: z.looseObject({}),
+    callbacks: z.looseObject({}).nullable().optional(),
+    logging: z.looseObject({}).nullable().optional(),
+    run: z.looseObject({ dir: z.string().min(1) }),
+    ckptPath: z.string().min(1).nullable().optional(),
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Registers the data formats in the component registry (group
+ * 'data_format'): 'folder' (an ImageFolder tree), 'jsonl' (annotation
+ * lines), 'idx' (Fashion-MNIST's IDX files) and 'auto' (detected from the
+ * root). Each builds an `ImageClassificationDataModule` reading that format;
+ * its schema is the data module's options without `format`, which the name
+ * chooses.
+ *
+ * @example
+ * const dm = registry.build<ImageClassificationDataModule>('data_format', 'folder', { root: 'data/pets', batchSize: 32 });
+ */
+import type { z } from 'zod';
+import { register } from '../registry.js';
+import { ImageClassificationDataModule } from './datamodule.js';
+import { dataModuleSchema } from './datamodule-options.js';
+
+/** The data module's options a data format takes (all but `format`). @example dataFormatSchema.parse({ root: 'data' }); */
+export const dataFormatSchema = dataModuleSchema.omit({ format: true });
+
+const formats = {
+  auto: 'detect the format from the root (IDX files, JSONL annotations or class folders)',
+  folder: 'ImageFolder: <root>/<split>/<class>/<image>',
+  jsonl: 'JSONL annotation lines (path, label) per split',
+  idx: "IDX files (MNIST / Fashion-MNIST); root 'fashion-mnist' is Debian's package",
+} as const;
+
+for (const [format, description] of Object.entries(formats)) {
+  register({
+    group: 'data_format',
+    name: format,
+    schema: dataFormatSchema,
+    description,
+    build: (options: z.output<typeof dataFormatSchema>) =>
+      new ImageClassificationDataModule({ ...options, format: format as keyof typeof formats }),
+  });
+}
