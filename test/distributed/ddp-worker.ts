@@ -20,8 +20,8 @@ const [mode, outDir] = process.argv.slice(2);
 const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: Number(process.env.DDP_TEST_TIMEOUT_MS ?? 20_000) });
 const { rank, worldSize } = ddp;
 
-function expectValues(what: string, actual: ArrayLike<number>, expected: readonly number[]): void {
-  const got = Array.from(actual);
+function expectValues(what: string, actual: ArrayLike<number | bigint>, expected: readonly number[]): void {
+  const got = Array.from(actual, Number);
   if (got.length !== expected.length || got.some((v, i) => Math.abs(v - expected[i]) > 1e-6)) {
     throw new Error(`rank ${rank}: ${what}: expected [${expected.join(', ')}], but got [${got.join(', ')}]`);
   }
