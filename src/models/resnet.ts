@@ -67,6 +67,8 @@ export interface ResNetArchitecture {
   layers: readonly [number, number, number, number];
   groups?: number;
   widthPerGroup?: number;
+  /** The registry name ('resnet18'), recorded in `modelInfo`. */
+  name?: string;
 }
 
 /** A ResNet: stem, four stages of residual blocks, global average pooling and a linear head. */
@@ -84,6 +86,12 @@ export class ResNet extends Module {
   readonly numClasses: number;
   readonly inChannels: number;
   readonly stem: 'imagenet' | 'small';
+  /**
+   * The registry name and the options that rebuild this architecture (without
+   * pretrained weights): checkpoints store it so export and inference can
+   * build the model without the training config.
+   */
+  readonly modelInfo: { name: string; options: Record<string, unknown> } | null;
   #inplanes = 64;
   #dilation = 1;
   readonly #groups: number;
@@ -100,6 +108,14 @@ export class ResNet extends Module {
     this.numClasses = numClasses;
     this.inChannels = inChannels;
     this.stem = stem;
+    const rebuild = {
+      numClasses,
+      stem,
+      inChannels,
+      zeroInitResidual,
+      ...(options.replaceStrideWithDilation ? { replaceStrideWithDilation: [...dilate] } : {}),
+    };
+    this.modelInfo = architecture.name === undefined ? null : { name: architecture.name, options: rebuild };
     this.#groups = architecture.groups ?? 1;
     this.#baseWidth = architecture.widthPerGroup ?? 64;
     const { block, layers } = architecture;
@@ -187,21 +203,26 @@ export class ResNet extends Module {
 }
 
 /** ResNet-18 (BasicBlock, [2, 2, 2, 2]). @example resnet18({ numClasses: 10 }); */
-export const resnet18 = (options: ResNetOptions = {}): ResNet => new ResNet({ block: BasicBlock, layers: [2, 2, 2, 2] }, options);
+export const resnet18 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: BasicBlock, layers: [2, 2, 2, 2], name: 'resnet18' }, options);
 /** ResNet-34 (BasicBlock, [3, 4, 6, 3]). @example resnet34({ numClasses: 10 }); */
-export const resnet34 = (options: ResNetOptions = {}): ResNet => new ResNet({ block: BasicBlock, layers: [3, 4, 6, 3] }, options);
+export const resnet34 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: BasicBlock, layers: [3, 4, 6, 3], name: 'resnet34' }, options);
 /** ResNet-50 (Bottleneck, [3, 4, 6, 3]). @example resnet50({ numClasses: 10 }); */
-export const resnet50 = (options: ResNetOptions = {}): ResNet => new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3] }, options);
+export const resnet50 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], name: 'resnet50' }, options);
 /** ResNet-101 (Bottleneck, [3, 4, 23, 3]). @example resnet101({ numClasses: 10 }); */
-export const resnet101 = (options: ResNetOptions = {}): ResNet => new ResNet({ block: Bottleneck, layers: [3, 4, 23, 3] }, options);
+export const resnet101 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 4, 23, 3], name: 'resnet101' }, options);
 /** ResNet-152 (Bottleneck, [3, 8, 36, 3]). @example resnet152({ numClasses: 10 }); */
-export const resnet152 = (options: ResNetOptions = {}): ResNet => new ResNet({ block: Bottleneck, layers: [3, 8, 36, 3] }, options);
+export const resnet152 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 8, 36, 3], name: 'resnet152' }, options);
 /** Wide ResNet-50-2 (Bottleneck of twice the width). @example wideResnet50_2({ numClasses: 10 }); */
 export const wideResnet50_2 = (options: ResNetOptions = {}): ResNet =>
-  new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], widthPerGroup: 128 }, options);
+  new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], widthPerGroup: 128, name: 'wide_resnet50_2' }, options);
 /** ResNeXt-50 32x4d (32 groups of width 4). @example resnext50_32x4d({ numClasses: 10 }); */
 export const resnext50_32x4d = (options: ResNetOptions = {}): ResNet =>
-  new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4 }, options);
+  new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, name: 'resnext50_32x4d' }, options);
 
 /** The factories by torchvision's names, as registered in group 'model'. */
 export const resnetFactories = {

@@ -20,3 +20,5 @@ export { fingerprintConfig, diffConfigs } from './checkpoint/config-fingerprint.
 export { GradScaler } from './grad-scaler.js';
 export * as callbacks from './callbacks/index.js';
 export * as loggers from './loggers/index.js';
+export { exportCheckpoint, moduleFromCheckpoint } from './export-checkpoint.js';
+export type { ExportCheckpointOptions } from './export-checkpoint.js';

@@ -20,3 +20,4 @@ export { SampleVisualization } from './sample-visualization.js';
 export { SamplerDistribution } from './sampler-distribution.js';
 export { Timer } from './timer.js';
 export { TrainingHistory } from './training-history.js';
+export { ExportOnnx } from './export-onnx.js';

@@ -1,0 +1,112 @@
+/**
+ * Export from a checkpoint: rebuilds the model from the checkpoint alone
+ * (the backbone's registry name and options, the module's hparams), loads the
+ * EMA weights when the run used EMA (else the trained weights), and writes a
+ * self-describing ONNX model (class names and preprocessing from the
+ * checkpoint's labels mapping) with its parity check, or torchvision-named
+ * safetensors for PyTorch. Used by the `ExportOnnx` callback and the
+ * `export` command.
+ *
+ * @example
+ * await exportCheckpoint('outputs/run/checkpoints/best.ckpt', { out: 'outputs/run/export/model.onnx' });
+ */
+import path from 'node:path';
+import { ConfigError, SerializationError } from '../errors.js';
+import { exportOnnx, exportTorchvisionWeights } from '../export/index.js';
+import type { ExportOnnxResult } from '../export/index.js';
+import { ClassificationModule } from '../models/classification-module.js';
+import type { ClassificationOptionsInput } from '../models/classification-options.js';
+import { registry } from '../registry.js';
+import type { Tensor } from '../torch/index.js';
+import type { Module } from '../torch/nn/index.js';
+import { disposeCheckpoint, resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+
+/** Options of `exportCheckpoint`. */
+export interface ExportCheckpointOptions {
+  /** The file to write (.onnx, or .safetensors with `format: 'safetensors'`). */
+  out: string;
+  format?: 'onnx' | 'safetensors';
+  /** Fold BatchNorm into the convolutions (ONNX). */
+  foldBatchNorm?: boolean;
+  /** Use the trained weights even when the run kept EMA weights. */
+  ignoreEma?: boolean;
+  /** The folder 'best' and 'last' are looked up in (default: the checkpoint's own folder). */
+  checkpointDir?: string;
+  warn?: (message: string) => void;
+}
+
+/** The module a checkpoint describes, with its weights (EMA's when there are any and not ignored). */
+export function moduleFromCheckpoint(
+  checkpoint: Checkpoint,
+  options: { ignoreEma?: boolean } = {},
+): { module: ClassificationModule; usedEma: boolean } {
+  const info = checkpoint.modelInfo;
+  if (info === null) {
+    throw new SerializationError(
+      'export: expected the checkpoint to name its model (modelInfo), but it has none; models built outside the registry export with exportOnnx(module, ...) from code',
+    );
+  }
+  const backbone = registry.build<Module>('model', info.name, info.options);
+  const module = new ClassificationModule(backbone, checkpoint.hparams as ClassificationOptionsInput);
+  const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
+  const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
+  const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
+  module.loadStateDict(weights);
+  module.eval();
+  return { module, usedEma };
+}
+
+/**
+ * Exports a checkpoint ('best', 'last' or a path) to ONNX or PyTorch weights.
+ *
+ * @example
+ * const result = await exportCheckpoint('best', { out: 'model.onnx', checkpointDir: 'outputs/run/checkpoints', foldBatchNorm: true });
+ */
+export async function exportCheckpoint(
+  ckptPath: string,
+  options: ExportCheckpointOptions,
+): Promise<{ checkpoint: string; usedEma: boolean; onnx: ExportOnnxResult | null }> {
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const dir = options.checkpointDir ?? (ckptPath === 'best' || ckptPath === 'last' ? '.' : path.dirname(ckptPath));
+  const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
+  let module: ClassificationModule | null = null;
+  try {
+    const built = moduleFromCheckpoint(checkpoint, options);
+    module = built.module;
+    if ((options.format ?? 'onnx') === 'safetensors') {
+      exportTorchvisionWeights(module, options.out);
+      return { checkpoint: file, usedEma: built.usedEma, onnx: null };
+    }
+    const mapping = checkpoint.labelsMapping as {
+      classes?: string[];
+      normalization?: { mean: number[]; std: number[] } | null;
+      inputSize?: [number, number, number];
+      resize?: number | [number, number] | null;
+      crop?: number | [number, number] | null;
+    } | null;
+    if (mapping?.inputSize === undefined) {
+      throw new ConfigError(`export: expected ${file} to record the model's input size (labels mapping), but it does not`);
+    }
+    const info = checkpoint.modelInfo!;
+    const onnx = await exportOnnx(module, {
+      path: options.out,
+      foldBatchNorm: options.foldBatchNorm ?? false,
+      metadata: {
+        classNames: checkpoint.classes ?? mapping.classes ?? [],
+        mean: mapping.normalization?.mean ?? null,
+        std: mapping.normalization?.std ?? null,
+        inputSize: mapping.inputSize,
+        resize: mapping.resize ?? null,
+        crop: mapping.crop ?? null,
+        modelName: info.name,
+        modelOptions: info.options,
+        frameworkVersion: checkpoint.version,
+      },
+    });
+    return { checkpoint: file, usedEma: built.usedEma, onnx };
+  } finally {
+    module?.dispose();
+    disposeCheckpoint(checkpoint);
+  }
+}
