@@ -1,38 +1,72 @@
 /**
  * The `classifier-training` command line. Each command lives in its own file
- * under commands/ and registers itself on the program.
+ * under commands/ and registers itself on the program. Nothing here loads
+ * libtorch: commands import what they run when they run, so a config or
+ * usage error exits 2 at once. Exit codes: 0 ok, 1 failure, 2 usage or
+ * config error. Logs go to stderr, results to stdout.
  *
  * @example
- * classifier-training doctor
+ * classifier-training train model=resnet50 trainer.maxEpochs=30
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ClassifierTrainingError } from '../errors.js';
-import { register as registerDataCheck } from './commands/data-check.js';
-import { registerDoctor } from './commands/doctor.js';
+import { formatConfigError } from '../config/index.js';
+import { ClassifierTrainingError, ConfigError } from '../errors.js';
+import { registerConfig } from './commands/config.js';
+import { registerDataStats } from './commands/data-stats.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerExport } from './commands/export.js';
+import { registerPredict } from './commands/predict.js';
+import { registerTrain } from './commands/train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
-/** Builds the program with every command registered. */
-export function buildProgram(): Command {
+/** Exit code of a usage or config error. */
+export const USAGE_ERROR = 2;
+
+/**
+ * Builds the program with every command registered. `doctor` and `data
+ * check` load libtorch when their module is imported, so they are imported
+ * only when `argv` runs them (a stub lists them in `--help` otherwise).
+ *
+ * @example
+ * await (await buildProgram(process.argv)).parseAsync(process.argv);
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('classifier-training')
     .description(pkg.description)
     .version(pkg.version, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  registerDoctor(program);
-  registerDataCheck(program);
+  const runs = (...names: string[]): boolean => names.every((n, i) => argv[2 + i] === n);
+  registerTrain(program);
+  registerEvaluate(program);
+  registerPredict(program);
+  registerExport(program);
+  registerConfig(program);
+  if (runs('doctor')) (await import('./commands/doctor.js')).registerDoctor(program);
+  else program.command('doctor').description('check libtorch, threads, BLAS speed, the JPEG decoder, CPU features and CUDA');
+  const data = program.command('data').description('inspect data sets');
+  if (runs('data', 'check')) (await import('./commands/data-check.js')).register(program);
+  else data.command('check').argument('<root>').description('report unreadable images, empty classes, duplicates across splits and counts');
+  registerDataStats(program);
+  for (const command of [program, ...program.commands, ...data.commands]) command.exitOverride();
   return program;
 }
 
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     // Commands report problems found (doctor, data check) through process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_ERROR;
+    if (error instanceof ConfigError) {
+      console.error(`error: ${error.issues.length > 0 ? 'invalid config' : error.message}`);
+      if (error.issues.length > 0) console.error(formatConfigError(error));
+      return USAGE_ERROR;
+    }
     if (error instanceof ClassifierTrainingError) {
       console.error(`error: ${error.message}`);
       return 1;

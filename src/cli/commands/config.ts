@@ -1,0 +1,54 @@
+/**
+ * `classifier-training config show [overrides...]` prints the composed
+ * config as YAML (resolved with `--resolve`); `config schema` writes the
+ * JSON Schema of every config the registry can build, so editors validate
+ * and complete the YAML.
+ *
+ * @example
+ * registerConfig(program); // classifier-training config show model=resnet50 --resolve
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { configJsonSchema } from '../../config/index.js';
+import { composeRunConfig } from '../compose-run-config.js';
+import { withConfigFlags } from './train.js';
+import type { ConfigFlags } from './train.js';
+
+/** Adds `config show` and `config schema` to the program. @example registerConfig(program); */
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('show the composed config or write its JSON Schema');
+  withConfigFlags(config.command('show'))
+    .description('print the composed config as YAML')
+    .argument('[overrides...]', 'config overrides, as for train')
+    .option('--resolve', 'resolve ${...} interpolations')
+    .option('--validate', "also check every component's options (loads the components)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  classifier-training config show\n  classifier-training config show model=resnet50 trainer=local --resolve',
+    )
+    .action(async (overrides: string[], opts: ConfigFlags & { resolve?: boolean; validate?: boolean }) => {
+      const run = composeRunConfig({ ...opts, overrides, resolve: opts.resolve === true || opts.validate === true });
+      if (opts.validate === true) {
+        const builder = await import('../run-builder.js');
+        await builder.loadComponents();
+        builder.validateRunConfig(run.config, run.sources);
+      }
+      process.stdout.write(YAML.stringify(run.config));
+    });
+  config
+    .command('schema')
+    .description('write the JSON Schema of the config (every registered component)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .addHelpText('after', '\nExamples:\n  classifier-training config schema --out config.schema.json')
+    .action(async (opts: { out?: string }) => {
+      const builder = await import('../run-builder.js');
+      await builder.loadComponents();
+      const text = `${JSON.stringify(configJsonSchema(builder.runConfigSchema(), { title: 'classifier-training config' }), null, 2)}\n`;
+      if (opts.out === undefined) process.stdout.write(text);
+      else {
+        writeFileSync(opts.out, text);
+        console.error(`wrote ${opts.out}`);
+      }
+    });
+}

@@ -1,0 +1,76 @@
+/**
+ * `classifier-training validate <ckpt>` and `test <ckpt>`: a checkpoint on
+ * the val / test split of the data its run was trained on (the run's saved
+ * `.config/config.yaml`, else the composed config; overrides apply either
+ * way). The metrics go to stdout as JSON and to `<run>/<split>_metrics.json`.
+ *
+ * @example
+ * registerEvaluate(program); // classifier-training test outputs/2026-11-26/17-40-00/checkpoints/last.ckpt
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  applyOverrides,
+  isConfigObject,
+  parseOverride,
+  resolveInterpolations,
+  runConfigOf,
+  shellConfigSchema,
+  validateConfig,
+} from '../../config/index.js';
+import type { ConfigObject, SourceMap } from '../../config/index.js';
+import { composeRunConfig } from '../compose-run-config.js';
+import { withConfigFlags } from './train.js';
+import type { ConfigFlags } from './train.js';
+
+/** The run's saved config with `overrides` applied, or the composed one. */
+function evaluationConfig(ckpt: string, overrides: string[], flags: ConfigFlags): { config: ConfigObject; sources: SourceMap } {
+  const saved = runConfigOf(ckpt);
+  if (saved === null || !isConfigObject(saved.config)) return composeRunConfig({ ...flags, overrides });
+  const sources: SourceMap = new Map();
+  const config = structuredClone(saved.config);
+  applyOverrides(config, sources, overrides.map(parseOverride));
+  const resolved = resolveInterpolations(config, { sources });
+  validateConfig(resolved, shellConfigSchema(), sources);
+  return { config: resolved, sources };
+}
+
+function registerOne(program: Command, split: 'validate' | 'test'): void {
+  const what = split === 'validate' ? 'val' : 'test';
+  withConfigFlags(program.command(split))
+    .description(`evaluate a checkpoint on the ${what} split; prints and saves the metrics`)
+    .argument('<ckpt>', 'a checkpoint file (its run directory gives the config)')
+    .argument('[overrides...]', 'config overrides, e.g. data.batchSize=256')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  classifier-training ${split} outputs/2026-11-26/17-40-00/checkpoints/last.ckpt\n  classifier-training ${split} run/checkpoints/best.ckpt data.root=other-data`,
+    )
+    .action(async (ckpt: string, overrides: string[], flags: ConfigFlags) => {
+      const { config, sources } = evaluationConfig(ckpt, overrides, flags);
+      const builder = await import('../run-builder.js');
+      await builder.loadComponents();
+      const options = builder.validateRunConfig(config, sources);
+      const runDir = path.dirname(path.dirname(path.resolve(ckpt)));
+      options.trainer = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false };
+      options.callbacks = {};
+      options.logging = {};
+      const dm = builder.buildDataModule(options);
+      await dm.setup(split === 'validate' ? 'fit' : 'test');
+      const module = builder.buildModule(options, dm);
+      const trainer = builder.buildTrainer(options, runDir, config);
+      const [metrics] =
+        split === 'validate' ? await trainer.validate(module, dm, { ckptPath: ckpt }) : await trainer.test(module, dm, { ckptPath: ckpt });
+      const file = path.join(runDir, `${what}_metrics.json`);
+      writeFileSync(file, `${JSON.stringify(metrics, null, 2)}\n`);
+      console.error(`wrote ${file}`);
+      console.log(JSON.stringify(metrics, null, 2));
+      module.dispose();
+    });
+}
+
+/** Adds `validate` and `test` to the program. @example registerEvaluate(program); */
+export function registerEvaluate(program: Command): void {
+  registerOne(program, 'validate');
+  registerOne(program, 'test');
+}
