@@ -28,6 +28,7 @@ import { walkImages } from './datasets/walk-images.js';
 import type { LabelsMappingOptions } from './labels-mapping.js';
 import { writeLabelsMapping } from './labels-mapping.js';
 import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
+import type { Sampler } from './samplers/sampler.js';
 import { stratifiedSplit } from './stratified-split.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { applyBadFilePolicy, verifyImages } from './verify-images.js';
@@ -62,6 +63,8 @@ export async function detectFormat(root: string): Promise<Format> {
 export interface LoaderOverrides {
   seed?: number;
   channelsLast?: boolean;
+  /** Wraps the train sampler (null: plain shuffling) with this process's shard (data-parallel runs). */
+  sampler?: (base: Sampler | null, length: number) => Sampler;
 }
 
 /** Splits, pipelines and loaders of an image-classification data set. */
@@ -218,15 +221,21 @@ export class ImageClassificationDataModule {
   trainLoader(overrides: LoaderOverrides = {}): DataLoader {
     const train = this.#need(this.train, 'trainLoader');
     const seed = overrides.seed ?? this.options.seed;
-    const { sampler } = this.options;
     return this.#loader(train, overrides, {
       pipeline: this.pipelines.train,
       batchSize: this.options.batchSize,
       dropLast: this.options.dropLast,
       shuffle: true,
-      sampler: sampler === 'weighted' ? new WeightedRandomSampler({ weights: inverseFrequencyWeights(train.targets), seed }) : undefined,
+      sampler: this.#trainSampler(train, seed, overrides),
       cache: this.options.cache === false ? null : this.options.cache.maxBytes,
     });
+  }
+
+  #trainSampler(train: ImageDataset, seed: number, overrides: LoaderOverrides): Sampler | undefined {
+    const base =
+      this.options.sampler === 'weighted' ? new WeightedRandomSampler({ weights: inverseFrequencyWeights(train.targets), seed }) : null;
+    if (overrides.sampler !== undefined) return overrides.sampler(base, train.length);
+    return base ?? undefined;
   }
 
   /** Validation batches in order (eval pipeline). */

@@ -97,6 +97,15 @@ export abstract class Callback {
     return this.constructor.name;
   }
 
+  /**
+   * True for callbacks that only report (progress, plots, summaries): in a
+   * data-parallel run only rank 0 runs them. Callbacks that change training
+   * (EMA, early stopping, checkpoints) run on every rank.
+   */
+  get rankZeroOnly(): boolean {
+    return false;
+  }
+
   /** State to save in the checkpoint (null: none). */
   stateDict(): StateTree | null {
     return null;

@@ -63,6 +63,13 @@ export const trainerOptionsSchema = z
     /** true: one batch of train, val and test, no checkpoints or loggers; a number: that many batches. */
     fastDevRun: z.union([z.boolean(), z.number().int().min(1)]).default(false),
     device: z.enum(['cpu', 'cuda', 'auto']).default('auto'),
+    /** 'ddp': data-parallel over c10d (Gloo on CPU) across `devices` processes per node and `numNodes` nodes. */
+    strategy: z.enum(['auto', 'single', 'ddp']).default('auto'),
+    /** Worker processes per node with strategy 'ddp'. */
+    devices: z.number().int().min(1).default(1),
+    numNodes: z.number().int().min(1).default(1),
+    /** How long a rank waits for the others in a collective before failing, ms. */
+    distributedTimeout: z.number().int().positive().default(120_000),
     /** libtorch intra-op threads (null: every core, or OMP_NUM_THREADS). */
     numThreads: z
       .number()

@@ -35,6 +35,8 @@ import type { Prediction } from '../models/classification-module.js';
 import { Precision } from './precision.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
+import type { DdpStrategy } from './strategies/ddp-strategy.js';
+import { joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
 import { parseTrainerOptions } from './trainer-options.js';
 import type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 import type { EpochRecord, TrainerView } from './trainer-view.js';
@@ -66,11 +68,12 @@ function timestampDir(now = new Date()): string {
 /** Drives a ClassificationModule; see the module doc. */
 export class Trainer implements TrainerView {
   readonly options: TrainerOptions;
-  readonly callbacks: Callback[];
-  readonly loggers: Logger[];
+  callbacks: Callback[];
+  loggers: Logger[];
   readonly config: unknown;
   readonly runDir: string;
-  readonly isGlobalZero = true;
+  /** The data-parallel strategy of a worker (null: one process). */
+  ddp: DdpStrategy | null = null;
 
   // ---- run state, read by hooks through TrainerView and written by the loops ----
   stage: TrainerStage = 'fit';
@@ -106,7 +109,7 @@ export class Trainer implements TrainerView {
     this.options = parseTrainerOptions(options);
     const o = this.options;
     this.config = config ?? null;
-    this.runDir = o.defaultRootDir ?? timestampDir();
+    this.runDir = o.defaultRootDir ?? process.env[RUN_DIR_ENV] ?? timestampDir();
     const quiet = o.fastDevRun !== false;
     this.callbacks = defaultCallbacks(callbacks ?? [], o, quiet);
     this.loggers =
@@ -130,6 +133,9 @@ export class Trainer implements TrainerView {
   }
 
   // ---- TrainerView ----
+  get isGlobalZero(): boolean {
+    return this.ddp?.isGlobalZero ?? true;
+  }
   get maxEpochs(): number | null {
     const o = this.options;
     if (o.fastDevRun !== false) return 1;
@@ -162,7 +168,7 @@ export class Trainer implements TrainerView {
     );
   }
   print(message: string): void {
-    this.#printer(message);
+    if (this.isGlobalZero) this.#printer(message);
   }
   /** Routes `print` (the progress bar installs itself here so lines do not tear the bar). */
   setPrinter(printer: (message: string) => void): void {
@@ -197,6 +203,7 @@ export class Trainer implements TrainerView {
     dataModule: ImageClassificationDataModule,
     options: { ckptPath?: string | null } = {},
   ): Promise<void> {
+    if (needsLaunch(this)) return launchWorkers(this, module);
     const resuming = Boolean(options.ckptPath);
     await this.#run('fit', module, dataModule, { resuming }, async () => {
       await dataModule.setup('fit');
@@ -204,14 +211,23 @@ export class Trainer implements TrainerView {
         ? resolveCheckpoint(options.ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m))
         : null;
       try {
-        this.seed = resumed?.checkpoint.seed ?? this.options.seed ?? Math.floor(Math.random() * 2 ** 32);
+        this.seed = resumed?.checkpoint.seed ?? this.options.seed ?? (this.ddp !== null ? 0 : Math.floor(Math.random() * 2 ** 32));
         torch.manualSeed(this.seed);
-        // Loaders are built once per fit, with the run's seed and the model's memory format.
-        this.trainLoader = dataModule.trainLoader({ seed: this.seed, channelsLast: this.channelsLast });
+        // Loaders are built once per fit, with the run's seed and the model's memory format. Each rank
+        // reads its own shard, with its own augmentation stream.
+        const ddp = this.ddp;
+        this.trainLoader = dataModule.trainLoader({
+          seed: this.seed + (ddp?.rank ?? 0) * 7919,
+          channelsLast: this.channelsLast,
+          ...(ddp !== null
+            ? { sampler: (base, length) => ddp.sampler(length, { seed: this.seed, shuffle: true, ...(base !== null ? { base } : {}) }) }
+            : {}),
+        });
         this.valLoader = dataModule.val !== null ? dataModule.valLoader({ channelsLast: this.channelsLast }) : null;
         if (module.hparams.loss.useClassWeights) module.setClassWeights(dataModule.classWeights());
         this.#configureOptimizers(module);
         if (resumed !== null) await this.#restore(resumed, module, { training: true });
+        this.ddp?.setupModule(module);
       } finally {
         if (resumed !== null) disposeCheckpoint(resumed.checkpoint);
       }
@@ -295,6 +311,7 @@ export class Trainer implements TrainerView {
     this.module = module;
     this.dataModule = dm;
     this.stopReason = null;
+    if (stage === 'fit' && this.options.strategy === 'ddp') this.#joinRun();
     this.hooks = new HookDispatcher(module, this.callbacks);
     const env = Number(process.env.OMP_NUM_THREADS);
     torch.setNumThreads(
@@ -311,12 +328,23 @@ export class Trainer implements TrainerView {
       status = 'failed';
       this.collector.clear();
       await this.hooks.call('onException', this, error).catch(() => undefined);
-      throw error;
+      throw rankError(this, error);
     } finally {
       this.signals?.uninstall();
       this.signals = null;
+      this.ddp?.dispose();
+      this.ddp = null;
       await this.hooks.call('teardown', this, stage).catch(() => undefined);
       for (const logger of this.loggers) await logger.finalize(status);
+    }
+  }
+
+  /** A worker of a data-parallel run: only rank 0 logs, prints and writes files. */
+  #joinRun(): void {
+    this.ddp = joinRun(this);
+    if (!this.ddp.isGlobalZero) {
+      this.loggers = [];
+      this.callbacks = this.callbacks.filter((c) => !c.rankZeroOnly);
     }
   }
 

@@ -43,6 +43,11 @@ export type ConfusionMatrixOptions = z.input<typeof confusionMatrixOptionsSchema
  * await cm.onValidationEnd(trainer, module); // plots/confusion_matrix.png, .csv
  */
 export class ConfusionMatrix extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly options: z.output<typeof confusionMatrixOptionsSchema>;
 
   constructor(options: ConfusionMatrixOptions = {}) {

@@ -125,6 +125,11 @@ export function formatDatasetStatistics(stats: DatasetStats): string {
  * await cb.onFitStart(trainer); cb.stats?.splits.train.counts;
  */
 export class DatasetStatistics extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly maxImbalanceRatio: number;
   /** The statistics of the last fit (null before). */
   stats: DatasetStats | null = null;

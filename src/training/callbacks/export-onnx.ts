@@ -31,6 +31,11 @@ export type ExportOnnxOptions = z.input<typeof exportOnnxSchema>;
 
 /** Exports the run's model to ONNX when fit ends. */
 export class ExportOnnx extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly options: z.output<typeof exportOnnxSchema>;
   /** The file written by the last export. */
   exported: string | null = null;

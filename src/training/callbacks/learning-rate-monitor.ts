@@ -49,6 +49,11 @@ function momentumOf(group: ParamGroup): number {
  * monitor.onTrainEpochStart(trainer); // trainer.log('lr-SGD', 0.1, { onStep: true, onEpoch: false })
  */
 export class LearningRateMonitor extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly loggingInterval: 'step' | 'epoch';
   readonly logMomentum: boolean;
   /** The values last logged, by name (Lightning's `lrs`, last value only). */

@@ -271,6 +271,11 @@ export function formatSummary(data: ModelSummaryData, latencyMs: number | null =
  * cb.onFitStart(trainer, module); cb.summary?.macs;
  */
 export class ModelSummary extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly maxDepth: number;
   readonly inputSize: [number, number, number] | null;
   readonly latencyRuns: number;

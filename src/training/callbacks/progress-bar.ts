@@ -109,6 +109,11 @@ interface EpochState {
  * new ProgressBar({ stream: fakeStream }).onTrainBatchEnd(trainer, module, { batch, batchIdx: 49 }); // one line at batch 50
  */
 export class ProgressBar extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly refreshRate: number;
   readonly payloadIntervalMs: number;
   readonly metrics: readonly string[] | null;

@@ -69,6 +69,11 @@ async function chart(title: string, png: Buffer): Promise<ReportImage> {
  * await report.onFitEnd(trainer, module); // <runDir>/report.html
  */
 export class RunReport extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly options: z.output<typeof runReportOptionsSchema>;
   /** When the latest validation started: plots older than this are from an earlier epoch. */
   #validationStartMs = 0;

@@ -76,6 +76,11 @@ function toRawImage(chw: Float32Array, b: number, shape: number[], normalize: No
  * await samples.onValidationEnd(trainer, module); // plots/samples.png
  */
 export class SampleVisualization extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly options: z.output<typeof sampleVisualizationOptionsSchema>;
   #samples: Sample[] = [];
 

@@ -48,6 +48,11 @@ export interface SamplerDistributionFile {
  * cb.epochs; // [{ epoch: 0, counts: [3, 5, 4] }]
  */
 export class SamplerDistribution extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   /** Finished epochs, in order. */
   readonly epochs: EpochCounts[] = [];
   /** The epoch in progress (null between epochs). */

@@ -36,6 +36,11 @@ export type TrainingHistoryOptions = z.input<typeof trainingHistoryOptionsSchema
  * await history.onTrainEpochEnd(trainer); // plots/curves_*.png
  */
 export class TrainingHistory extends Callback {
+  /** Reports only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
   readonly options: z.output<typeof trainingHistoryOptionsSchema>;
   /** What the PNGs show now, to draw only when the history changed. */
   #drawn = '';

@@ -20,9 +20,13 @@ export async function optimizationStep(t: Trainer, batch: ClassificationBatch, b
   const module = t.module!;
   const hooks = t.hooks!;
   const accumulate = t.options.accumulateGradBatches;
+  t.ddp?.syncBuffers(module);
   const loss = torch.tidy(() => t.precision.forward(() => module.trainingStep(batch, batchIdx)));
   try {
     if (hooks.has('onBeforeBackward')) await hooks.call('onBeforeBackward', t, loss);
+    // Data-parallel: gradients are averaged over ranks in buckets during this backward (on the
+    // accumulation boundary only, as DDP's no_sync does for the micro-batches before it).
+    if (boundary) t.ddp?.beforeBackward();
     torch.tidy(() => t.precision.backward(accumulate > 1 ? loss.div(accumulate) : loss));
     collectModuleLogs(t, batch.images.size(0));
     if (hooks.has('onAfterBackward')) await hooks.call('onAfterBackward', t);

@@ -10,6 +10,7 @@
  * const outcome = await runTrainingEpoch(trainer); // 'completed' or 'stopped'
  */
 import * as torch from '../../torch/index.js';
+import { agreeToStop } from '../strategies/ddp-connector.js';
 import type { Trainer } from '../trainer.js';
 import { toDevice } from './batch.js';
 import { runEvaluation } from './evaluation-loop.js';
@@ -18,9 +19,12 @@ import { optimizationStep } from './optimization-step.js';
 
 /** True when the run must stop now, mid-epoch (a signal, maxSteps, or a stop request past minEpochs). */
 export function mustStop(t: Trainer): boolean {
-  if (t.maxSteps !== null && t.globalStep >= t.maxSteps) return true;
-  if (t.signals?.received) return true;
-  return t.shouldStop && t.progress.epoch >= t.options.minEpochs;
+  const here =
+    (t.maxSteps !== null && t.globalStep >= t.maxSteps) ||
+    Boolean(t.signals?.received) ||
+    (t.shouldStop && t.progress.epoch >= t.options.minEpochs);
+  // Every rank of a data-parallel run stops at the same step, whichever rank was asked to.
+  return agreeToStop(t, here);
 }
 
 function valDueThisEpoch(t: Trainer): boolean {

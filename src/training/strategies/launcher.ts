@@ -30,6 +30,8 @@ export interface LaunchOptions {
   /** Time between SIGTERM and SIGKILL when stopping ranks (default 5 s). */
   killGraceMs?: number;
   stdio?: StdioOptions;
+  /** Called with each worker as it starts (the Trainer forwards signals to them). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** How the workers ended. */
@@ -88,6 +90,7 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
       },
     });
     children.push(child);
+    options.onSpawn?.(child);
     return new Promise<void>((resolve) => {
       child.once('error', (error) => {
         exitCodes[rank] = 127;

@@ -1,0 +1,104 @@
+/**
+ * Between the Trainer and `DdpStrategy`: with `strategy: 'ddp'` a process
+ * started by a user (no torchrun variables) becomes the launcher — it starts
+ * `devices` workers running the same command, forwards SIGINT / SIGTERM to
+ * them, waits, and loads the run's final weights into its own module — while
+ * a worker joins the process group, shards the training data, keeps every
+ * rank's weights equal, and agrees with the other ranks on when to stop.
+ *
+ * @example
+ * if (needsLaunch(trainer)) return launchWorkers(trainer, module);
+ * trainer.ddp = joinRun(trainer);
+ */
+import path from 'node:path';
+import { ConfigError, TrainingError } from '../../errors.js';
+import type { ClassificationModule } from '../../models/classification-module.js';
+import * as torch from '../../torch/index.js';
+import { disposeCheckpoint, resolveCheckpoint } from '../checkpoint/checkpoint-connector.js';
+import type { Trainer } from '../trainer.js';
+import { DdpStrategy } from './ddp-strategy.js';
+import { freePort, launchProcesses } from './launcher.js';
+import { hasTorchrunEnv } from './torchrun-env.js';
+
+/** The variable that gives every worker the launcher's run directory. */
+export const RUN_DIR_ENV = 'CLASSIFIER_TRAINING_RUN_DIR';
+
+/** True when this process must start the workers instead of training. */
+export function needsLaunch(t: Trainer): boolean {
+  return t.options.strategy === 'ddp' && !hasTorchrunEnv();
+}
+
+/**
+ * Starts the workers of a one-machine run and waits for them; the launcher's
+ * module then holds the run's last weights.
+ *
+ * @example
+ * await launchWorkers(trainer, module);
+ */
+export async function launchWorkers(t: Trainer, module: ClassificationModule): Promise<void> {
+  const { devices, numNodes } = t.options;
+  if (numNodes > 1) {
+    throw new ConfigError(
+      `Trainer: expected torchrun's variables (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, NODE_RANK) on each of ${numNodes} nodes, but got none; start the same command on every node with them set`,
+      [{ path: 'trainer.numNodes', message: 'needs a cluster launcher' }],
+    );
+  }
+  let received: NodeJS.Signals | null = null;
+  const forward = (signal: NodeJS.Signals) => () => {
+    received ??= signal;
+    for (const child of children) child.kill(signal);
+  };
+  const children: { kill(signal: NodeJS.Signals): void }[] = [];
+  const handlers = { SIGINT: forward('SIGINT'), SIGTERM: forward('SIGTERM') };
+  for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  try {
+    await launchProcesses({
+      nprocs: devices,
+      command: process.execPath,
+      args: [...process.execArgv, ...process.argv.slice(1)],
+      env: { [RUN_DIR_ENV]: path.resolve(t.runDir) },
+      masterPort: await freePort(),
+      stdio: 'inherit',
+      onSpawn: (child) => children.push(child),
+    });
+  } catch (error) {
+    if (received === null) throw error;
+  } finally {
+    for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+  }
+  if (received !== null) process.exitCode = received === 'SIGINT' ? 130 : 143;
+  const { checkpoint } = resolveCheckpoint('last', path.join(t.runDir, 'checkpoints'), (m) => t.print(m));
+  try {
+    module.loadStateDict(checkpoint.model);
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+}
+
+/** Joins the process group described by torchrun's variables. */
+export function joinRun(t: Trainer): DdpStrategy {
+  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
+}
+
+/**
+ * Whether every rank should stop now: one all-reduce of this rank's wish, so
+ * no rank leaves the others waiting in a collective.
+ *
+ * @example
+ * if (agreeToStop(trainer, mustStopHere)) break;
+ */
+export function agreeToStop(t: Trainer, stop: boolean): boolean {
+  const ddp = t.ddp;
+  if (ddp === null || ddp.worldSize === 1) return stop;
+  return torch.tidy(() => {
+    const flag = torch.tensor([stop ? 1 : 0], { dtype: 'float32' });
+    ddp.allReduceSum([flag]);
+    return flag.item() > 0;
+  });
+}
+
+/** A failed rank's error, named. */
+export function rankError(t: Trainer, error: unknown): unknown {
+  if (t.ddp === null || error instanceof ConfigError) return error;
+  return new TrainingError(`rank ${t.ddp.rank}: ${(error as Error).message}`, { cause: error });
+}
