@@ -12,18 +12,30 @@
  * await loadComponents();
  * const options = validateRunConfig(config, sources);
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/index.js';
 import type { ImageClassificationDataModule } from '../data/index.js';
 import { ClassificationModule } from '../models/index.js';
 import { registry } from '../registry.js';
 import type { Module } from '../torch/nn/index.js';
-import { Trainer, trainerOptionsSchema } from '../training/index.js';
+import { callbacks as trainingCallbacks, Trainer, trainerOptionsSchema } from '../training/index.js';
 import type { Callback, Logger } from '../training/index.js';
 
-/** Imports every module that registers components (models, losses, optimizers, data formats, transforms, callbacks, loggers). */
-export async function loadComponents(): Promise<void> {
+/**
+ * Imports every module that registers components (models, losses,
+ * optimizers, data formats, transforms, callbacks, loggers), then the
+ * user's plugin modules (files or package names), which register their own
+ * the same way and become selectable from the config.
+ */
+export async function loadComponents(plugins: readonly string[] = []): Promise<void> {
   await Promise.all([import('../models/index.js'), import('../data/index.js'), import('../training/index.js')]);
+  for (const plugin of plugins) {
+    const local = plugin.startsWith('.') || path.isAbsolute(plugin) || existsSync(plugin);
+    await import(local ? pathToFileURL(path.resolve(plugin)).href : plugin);
+  }
 }
 
 /** A validated config: defaults filled in by each component's schema. */
@@ -75,13 +87,16 @@ function buildNamed<T>(group: 'callback' | 'logger', section: Record<string, unk
   return Object.entries(section ?? {}).map(([name, o]) => registry.build<T>(group, name, o ?? {}));
 }
 
-/** The Trainer with the config's callbacks and loggers, writing into `runDir`. */
+/** The Trainer with the config's callbacks and loggers, writing into `runDir`; its log lines go to stderr (results go to stdout). */
 export function buildTrainer(options: RunOptions, runDir: string, config: unknown): Trainer {
-  return new Trainer({
+  const trainer = new Trainer({
     ...options.trainer,
     defaultRootDir: runDir,
     callbacks: buildNamed<Callback>('callback', options.callbacks),
     logger: buildNamed<Logger>('logger', options.logging),
     config,
   });
+  // The progress bar (on stderr) routes the lines itself.
+  if (!trainer.callbacks.some((c) => c instanceof trainingCallbacks.ProgressBar)) trainer.setPrinter((m) => console.error(m));
+  return trainer;
 }

@@ -31,7 +31,7 @@ export function registerConfig(program: Command): void {
       const run = composeRunConfig({ ...opts, overrides, resolve: opts.resolve === true || opts.validate === true });
       if (opts.validate === true) {
         const builder = await import('../run-builder.js');
-        await builder.loadComponents();
+        await builder.loadComponents(opts.plugin);
         builder.validateRunConfig(run.config, run.sources);
       }
       process.stdout.write(YAML.stringify(run.config));
@@ -40,10 +40,16 @@ export function registerConfig(program: Command): void {
     .command('schema')
     .description('write the JSON Schema of the config (every registered component)')
     .option('-o, --out <file>', 'write to a file instead of stdout')
+    .option(
+      '--plugin <module>',
+      'a module that registers your own components (they appear in the schema); repeatable',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .addHelpText('after', '\nExamples:\n  classifier-training config schema --out config.schema.json')
-    .action(async (opts: { out?: string }) => {
+    .action(async (opts: { out?: string; plugin?: string[] }) => {
       const builder = await import('../run-builder.js');
-      await builder.loadComponents();
+      await builder.loadComponents(opts.plugin);
       const text = `${JSON.stringify(configJsonSchema(builder.runConfigSchema(), { title: 'classifier-training config' }), null, 2)}\n`;
       if (opts.out === undefined) process.stdout.write(text);
       else {

@@ -26,7 +26,7 @@ export function registerDataStats(program: Command): void {
     .action(async (overrides: string[], opts: ConfigFlags & { sizes?: boolean; json?: boolean }) => {
       const run = composeRunConfig({ ...opts, overrides });
       const builder = await import('../run-builder.js');
-      await builder.loadComponents();
+      await builder.loadComponents(opts.plugin);
       const { countsBySplit, imageSizeHistogram } = await import('../../data/index.js');
       const dm = builder.buildDataModule(builder.validateRunConfig(run.config, run.sources));
       await dm.setup('fit');

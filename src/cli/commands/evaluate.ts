@@ -49,7 +49,7 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
     .action(async (ckpt: string, overrides: string[], flags: ConfigFlags) => {
       const { config, sources } = evaluationConfig(ckpt, overrides, flags);
       const builder = await import('../run-builder.js');
-      await builder.loadComponents();
+      await builder.loadComponents(flags.plugin);
       const options = builder.validateRunConfig(config, sources);
       const runDir = path.dirname(path.dirname(path.resolve(ckpt)));
       options.trainer = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false };

@@ -18,13 +18,21 @@ import { composeRunConfig } from '../compose-run-config.js';
 export interface ConfigFlags {
   configDir?: string;
   configName: string;
+  /** Modules that register the user's own components. */
+  plugin?: string[];
 }
 
 /** Adds `--config-dir` and `--config-name` to a command. @example withConfigFlags(program.command('train')); */
 export function withConfigFlags(command: Command, configName = 'train'): Command {
   return command
     .option('--config-dir <dir>', "a config folder searched before the package's conf/ (your own groups and primary configs)")
-    .option('--config-name <name>', 'the primary config', configName);
+    .option('--config-name <name>', 'the primary config', configName)
+    .option(
+      '--plugin <module>',
+      'a module (file or package) that registers your own components; repeatable',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    );
 }
 
 /** Adds `train` to the program. @example registerTrain(program); */
@@ -48,7 +56,7 @@ Examples:
       const all = opts.resume === undefined ? overrides : [...overrides, `ckptPath=${opts.resume}`];
       const run = composeRunConfig({ configDir: opts.configDir, configName: opts.configName, overrides: all });
       const builder = await import('../run-builder.js');
-      await builder.loadComponents();
+      await builder.loadComponents(opts.plugin);
       const options = builder.validateRunConfig(run.config, run.sources);
       const runDir = createRunDir(String(options.run.dir), { config: run.config, overrides: all });
       console.error(`run dir: ${runDir}`);
