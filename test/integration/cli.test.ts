@@ -148,6 +148,7 @@ test('train from a user config dir with its own registered model writes the run 
       'optimizer.lr=0.05',
     ]);
     assert.ok(existsSync(join(runDir, 'checkpoints', 'last.ckpt')));
+    assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'test_metrics.json'), 'utf8')), result.test);
     const csv = readFileSync(join(runDir, 'metrics.csv'), 'utf8').trim().split('\n');
     assert.match(csv[0], /val\/acc_top1/);
     assert.equal(csv.filter((l) => /^1,/.test(l)).length > 0, true, 'metrics of the second epoch');

@@ -9,6 +9,8 @@
  * @example
  * registerTrain(program); // classifier-training train model=resnet50 trainer.maxEpochs=30
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { createRunDir } from '../../config/index.js';
 import { DataError } from '../../errors.js';
@@ -66,7 +68,12 @@ Examples:
       const trainer = builder.buildTrainer(options, runDir, run.config);
       await trainer.fit(module, dm, { ckptPath: options.ckptPath });
       if (opts.test && (await hasTestSplit(dm))) {
-        const [metrics] = await trainer.test(module, dm, { ckptPath: trainer.options.enableCheckpointing ? 'best' : null });
+        // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
+        const quiet = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
+        const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, run.config);
+        const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? 'best' : null;
+        const [metrics] = await tester.test(module, dm, { ckptPath });
+        writeFileSync(path.join(runDir, 'test_metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
         console.log(JSON.stringify({ runDir, test: metrics }, null, 2));
       } else {
         console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics }, null, 2));
