@@ -63,7 +63,11 @@ export async function detectFormat(root: string): Promise<Format> {
 export interface LoaderOverrides {
   seed?: number;
   channelsLast?: boolean;
-  /** Wraps the train sampler (null: plain shuffling) with this process's shard (data-parallel runs). */
+  /**
+   * This process's share of the split (data-parallel runs): for train, wraps the
+   * train sampler (null: plain shuffling); for val / test, `base` is null and the
+   * result replaces the in-order sampler.
+   */
   sampler?: (base: Sampler | null, length: number) => Sampler;
 }
 
@@ -262,6 +266,7 @@ export class ImageClassificationDataModule {
     return this.#loader(dataset, overrides, {
       pipeline: this.pipelines.eval,
       batchSize: this.options.evalBatchSize ?? this.options.batchSize,
+      ...(overrides.sampler !== undefined ? { sampler: overrides.sampler(null, dataset.length) } : {}),
     });
   }
 

@@ -10,6 +10,7 @@
  * acc.compute().item();
  */
 export { Metric } from './metric.js';
+export type { MetricReducer } from './metric.js';
 export { MulticlassStatScores, averageScores, batchStatCounts, classAverages, safeDivide } from './stat-scores.js';
 export type { ClassAverage, StatCounts, StatScoresOptions } from './stat-scores.js';
 export { MulticlassAccuracy } from './accuracy.js';

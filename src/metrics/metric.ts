@@ -7,7 +7,9 @@
  * host sync), `compute()` returns a tensor the caller owns, `merge()` adds
  * another metric's states (the reduction a multi-process run needs) and
  * `reset()` / `dispose()` free the states. States are `keep()`-ed, so a
- * `tidy()` scope around `update()` never frees them.
+ * `tidy()` scope around `update()` never frees them. `syncStates()` makes
+ * every rank of a data-parallel run hold the states of all ranks together
+ * (torchmetrics' `dist_sync_on_step=False`: once, before `compute()`).
  *
  * @example
  * const acc = new MulticlassAccuracy({ numClasses: 10 });
@@ -16,8 +18,26 @@
  * acc.dispose();
  */
 import { ConfigError } from '../errors.js';
-import { keep, zeros } from '../torch/index.js';
+import { cat, keep, tensor, tidy, zeros } from '../torch/index.js';
 import type { Device, DType, Tensor } from '../torch/index.js';
+import { dtypeCode, dtypeName } from '../torch/dtype.js';
+
+/**
+ * The collectives `syncStates` needs, as a data-parallel strategy provides
+ * them: `sum` all-reduces tensors in place, `gather` returns the ranks'
+ * tensors (same shape and dtype on every rank) concatenated along dim 0,
+ * rank 0 first. Every rank must call them in the same order.
+ *
+ * @example
+ * const reduce: MetricReducer = { sum: (ts) => group.allReduce(ts), gather: (t) => group.allGather(t) };
+ */
+export interface MetricReducer {
+  sum(tensors: Tensor[]): void;
+  gather(t: Tensor): Tensor;
+}
+
+/** A list state's description for gathering: rows, dtype code, then up to `maxListDims - 1` trailing sizes (-1: none). */
+const maxListDims = 6;
 
 interface SumState {
   kind: 'sum';
@@ -118,6 +138,65 @@ export abstract class Metric<Output = Tensor> implements Disposable {
         for (const value of state.values) this.append(name, value.clone());
       }
     }
+  }
+
+  /**
+   * Replaces this rank's states by the states of all ranks together: sum
+   * states are all-reduced in place (one call for all of them), list states
+   * are concatenated over ranks (rank 0's rows first; ranks may hold
+   * different numbers of rows, or none). Every rank must call it, in the
+   * same order for the same metrics; afterwards `compute()` gives the value
+   * over the whole data set on every rank. States must be on the CPU for Gloo.
+   *
+   * @example
+   * acc.syncStates({ sum: (ts) => ddp.allReduceSum(ts), gather: (t) => ddp.allGather(t) });
+   * acc.compute(); // the same on every rank
+   */
+  syncStates(reduce: MetricReducer): void {
+    const sums: Tensor[] = [];
+    for (const [name, state] of this.#states) if (state.kind === 'sum') sums.push(this.sumState(name));
+    if (sums.length > 0) reduce.sum(sums);
+    for (const state of this.#states.values()) {
+      if (state.kind !== 'list') continue;
+      const gathered = keep(tidy(() => this.#gatherList(state.values, reduce)));
+      for (const value of state.values) value.dispose();
+      state.values = gathered.shape[0] > 0 ? [gathered] : [];
+      if (state.values.length === 0) gathered.dispose();
+    }
+  }
+
+  /** The rows of every rank's list state, rank order; sizes (and, for an empty rank, the shape) are gathered first. */
+  #gatherList(values: readonly Tensor[], reduce: MetricReducer): Tensor {
+    const local = values.length === 0 ? null : values.length === 1 ? values[0] : cat([...values], 0);
+    if (local !== null && local.ndim > maxListDims - 1) {
+      throw new ConfigError(
+        `${this.constructor.name}.syncStates: expected list states of at most ${maxListDims - 1} dims, but got ${local.ndim}`,
+      );
+    }
+    const describe = new Array<number>(maxListDims + 1).fill(-1);
+    if (local !== null) {
+      describe[0] = local.shape[0];
+      describe[1] = dtypeCode(local.dtype);
+      local.shape.slice(1).forEach((size, i) => (describe[i + 2] = size));
+    } else {
+      describe[0] = 0;
+    }
+    const all = (reduce.gather(tensor(describe, { dtype: 'int64' })).toArray() as number[]).map(Number);
+    const ranks = all.length / describe.length;
+    const rows = Array.from({ length: ranks }, (_, r) => all[r * describe.length]);
+    const template = Array.from({ length: ranks }, (_, r) => all.slice(r * describe.length, (r + 1) * describe.length)).find(
+      (d) => d[0] > 0,
+    );
+    if (template === undefined) return zeros([0]);
+    const dtype = dtypeName(template[1]);
+    const trailing = template.slice(2).filter((size) => size >= 0);
+    const maxRows = Math.max(...rows);
+    // Gloo gathers equal shapes: every rank pads its rows to the longest, then the padding is cut off.
+    const padded = zeros([maxRows, ...trailing], { dtype, device: 'cpu' });
+    if (local !== null && local.shape[0] > 0) padded.narrow(0, 0, local.shape[0]).copy_(local.to('cpu'));
+    const gathered = reduce.gather(padded);
+    const parts = rows.flatMap((n, r) => (n > 0 ? [gathered.narrow(0, r * maxRows, n)] : []));
+    return cat(parts, 0).to(this.device);
   }
 
   /** Frees every state; the next update starts from zero (on its own input's device). */

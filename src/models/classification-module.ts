@@ -23,6 +23,7 @@ import { registry } from '../registry.js';
 import type { LossFunction } from './components.js';
 import { SplitMetrics } from './split-metrics.js';
 import type { Split } from './split-metrics.js';
+import type { MetricReducer } from '../metrics/metric.js';
 
 /** A batch as the data loader yields it; `labels` are int64 [B] or soft targets float [B, C]. */
 export interface ClassificationBatch {
@@ -213,6 +214,18 @@ export class ClassificationModule extends Module {
     const logs = this.#logs;
     this.#logs = [];
     return logs;
+  }
+
+  /**
+   * Makes this rank's metrics of `split` hold every rank's states (a
+   * data-parallel run calls it on every rank right before the split's epoch
+   * end), so the values computed there are the whole data set's.
+   *
+   * @example
+   * module.syncMetrics('val', { sum: (ts) => ddp.allReduceSum(ts), gather: (t) => ddp.allGather(t) });
+   */
+  syncMetrics(split: Split, reduce: MetricReducer): void {
+    this.#metrics[split].sync(reduce);
   }
 
   /** Resets the metrics of a split without computing (e.g. an interrupted epoch). */

@@ -12,6 +12,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { MeanMetric, MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score } from '../metrics/index.js';
+import type { MetricReducer } from '../metrics/metric.js';
 
 /** A data split, the prefix of its log names. @example const split: Split = 'val'; */
 export type Split = 'train' | 'val' | 'test';
@@ -84,6 +85,17 @@ export class SplitMetrics {
     });
     this.reset();
     return { values, confusionMatrix };
+  }
+
+  /**
+   * Every metric's states summed (or gathered) over the ranks of a
+   * data-parallel run, before `computeAndReset()`; every rank must call it.
+   *
+   * @example
+   * m.sync({ sum: (ts) => group.allReduce(ts), gather: (t) => group.allGather(t) }); m.computeAndReset();
+   */
+  sync(reduce: MetricReducer): void {
+    for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.syncStates(reduce);
   }
 
   reset(): void {

@@ -36,7 +36,7 @@ import { Precision } from './precision.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
 import type { DdpStrategy } from './strategies/ddp-strategy.js';
-import { joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
+import { evalLoaderOverrides, joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
 import { parseTrainerOptions } from './trainer-options.js';
 import type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 import type { EpochRecord, TrainerView } from './trainer-view.js';
@@ -223,7 +223,7 @@ export class Trainer implements TrainerView {
             ? { sampler: (base, length) => ddp.sampler(length, { seed: this.seed, shuffle: true, ...(base !== null ? { base } : {}) }) }
             : {}),
         });
-        this.valLoader = dataModule.val !== null ? dataModule.valLoader({ channelsLast: this.channelsLast }) : null;
+        this.valLoader = dataModule.val !== null ? dataModule.valLoader(evalLoaderOverrides(this)) : null;
         if (module.hparams.loss.useClassWeights) module.setClassWeights(dataModule.classWeights());
         this.#configureOptimizers(module);
         if (resumed !== null) await this.#restore(resumed, module, { training: true });
@@ -292,8 +292,7 @@ export class Trainer implements TrainerView {
     await this.#run(stage, module, dm, { resuming: false }, async () => {
       await dm.setup(stage);
       if (ckptPath) await this.#restoreWeights(ckptPath, module);
-      const loader =
-        stage === 'test' ? dm.testLoader({ channelsLast: this.channelsLast }) : dm.valLoader({ channelsLast: this.channelsLast });
+      const loader = stage === 'test' ? dm.testLoader(evalLoaderOverrides(this)) : dm.valLoader(evalLoaderOverrides(this));
       metrics = await runEvaluation(this, stage === 'test' ? 'test' : 'val', loader);
     });
     return [metrics];

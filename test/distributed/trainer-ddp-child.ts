@@ -2,13 +2,15 @@
  * Launcher process of the Trainer's DDP test: `fit` with strategy 'ddp' and
  * 2 devices starts two workers running this same file, waits for them and
  * loads the run's last weights; it then validates in one process and prints
- * the result as JSON for the test to compare with what rank 0 logged.
+ * the result as JSON for the test to compare with what rank 0 logged. Each
+ * worker prints the last epoch's metrics it computed (`RANK <r> {...}`).
+ * Arguments: data root, run dir, and optionally the val fraction.
  */
 import { Trainer } from '../../src/training/trainer.js';
 import { colourDataModule, tinyCnn } from '../integration/trainer-fixtures.js';
 
-const [root, dir] = process.argv.slice(2) as [string, string];
-const dm = colourDataModule(root);
+const [root, dir, valFraction] = process.argv.slice(2) as [string, string, string | undefined];
+const dm = colourDataModule(root, valFraction !== undefined ? { valFraction: Number(valFraction) } : {});
 const module = tinyCnn();
 const trainer = new Trainer({
   strategy: 'ddp',
@@ -23,7 +25,10 @@ const trainer = new Trainer({
 });
 await trainer.fit(module, dm);
 await dm.close();
-if (process.env.RANK === undefined) {
+if (process.env.RANK !== undefined) {
+  // Every rank's own view of the last epoch: synced metrics are the same on all ranks.
+  console.log(`RANK ${process.env.RANK} ${JSON.stringify(trainer.history.at(-1)?.metrics ?? {})}`);
+} else {
   const single = new Trainer({
     numThreads: 1,
     defaultRootDir: dir,

@@ -1,8 +1,11 @@
 /**
  * The Trainer with strategy 'ddp' on 2 CPU processes (Gloo): the launcher
  * starts the workers itself; each rank trains on its shard with averaged
- * gradients; only rank 0 writes metrics.csv and checkpoints; the validation
- * metrics rank 0 logged equal a single-process validation of the final weights.
+ * gradients and validates its unpadded share of the val split; only rank 0
+ * writes metrics.csv and checkpoints; the validation metrics (synced over
+ * ranks) equal a single-process validation of the final weights — also when
+ * the val split's size is not a multiple of the world size — and the train
+ * epoch metrics are the same on both ranks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,20 +19,54 @@ import { makeColourFolder } from '../integration/trainer-fixtures.js';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'trainer-ddp-child.ts');
 
-void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val metrics equal a single-process validation', async (t) => {
-  const root = await makeColourFolder();
+interface DdpRun {
+  dir: string;
+  single: Record<string, number>;
+  ranks: Record<string, number>[];
+}
+
+async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: number, valFraction?: number): Promise<DdpRun> {
+  const root = await makeColourFolder(perClass);
   t.after(() => rm(root, { recursive: true, force: true }));
   const dir = path.join(root, 'run');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', child, root, dir], { encoding: 'utf8', timeout: 180_000 });
+  const args = ['--import', 'tsx', child, root, dir, ...(valFraction !== undefined ? [String(valFraction)] : [])];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000 });
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const result = /RESULT (.*)/.exec(run.stdout);
   assert.ok(result, run.stdout + run.stderr);
-  const single = JSON.parse(result[1]) as Record<string, number>;
+  const ranks = [0, 1].map((r) => {
+    const line = new RegExp(`RANK ${r} (.*)`).exec(run.stdout);
+    assert.ok(line, `rank ${r} printed its metrics: ${run.stdout}`);
+    return JSON.parse(line[1]) as Record<string, number>;
+  });
+  return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks };
+}
+
+function assertSameVal(logged: Record<string, number>, single: Record<string, number>): void {
+  const names = Object.keys(single).filter((n) => n.startsWith('val/'));
+  assert.ok(names.length >= 6, `val metrics: ${names.join(', ')}`);
+  for (const name of names)
+    assert.ok(Math.abs(logged[name] - single[name]) < 1e-6, `${name}: rank 0 logged ${logged[name]}, one process gives ${single[name]}`);
+}
+
+void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val metrics equal a single-process validation', async (t) => {
+  const { dir, single, ranks } = await runDdp(t, 8);
   const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
   // 18 train images over 2 ranks at batch 4: 9 each, 3 steps per epoch.
   assert.equal(header.globalStep, 6);
-  const logged = header.history.at(-1)!.metrics;
-  for (const name of ['val/loss', 'val/acc_top1', 'val/f1_macro'])
-    assert.ok(Math.abs(logged[name] - single[name]) < 1e-6, `${name}: rank 0 logged ${logged[name]}, one process gives ${single[name]}`);
+  assertSameVal(header.history.at(-1)!.metrics, single);
+  // Train metrics are synced too: both ranks computed the same epoch values from different shards.
+  for (const name of ['train/loss', 'train/acc_top1']) {
+    assert.ok(name in ranks[0], `${name} in ${Object.keys(ranks[0]).join(', ')}`);
+    assert.equal(ranks[1][name], ranks[0][name], `${name} differs between ranks`);
+  }
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('events.out')).length, 1, 'only rank 0 writes event files');
+});
+
+void test('an odd-sized val split over 2 ranks: the synced metrics equal one process on the whole split', async (t) => {
+  // 3 classes x 7 = 21 images, 3 of them val (one per class): rank 0 validates 2, rank 1 validates 1, none twice.
+  const { dir, single, ranks } = await runDdp(t, 7, 0.2);
+  const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
+  assertSameVal(header.history.at(-1)!.metrics, single);
+  assertSameVal(ranks[1], single);
 });

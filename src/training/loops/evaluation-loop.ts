@@ -3,6 +3,8 @@
  * and test. Runs the module in eval mode without gradients, one tensor scope
  * per batch, then the module's epoch end computes the split's metrics, which
  * go to `callbackMetrics` and the loggers. Training mode is restored after.
+ * In a data-parallel run each rank evaluates its own share of the split and
+ * the metric states are synced over ranks before the epoch end computes them.
  *
  * @example
  * const metrics = await runEvaluation(trainer, 'val', trainer.valLoader);
@@ -11,6 +13,7 @@ import type { DataLoader } from '../../data/data-loader.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { HookName } from '../callback.js';
+import { anyRank, syncMetrics } from '../strategies/ddp-connector.js';
 import { limitBatches } from '../trainer-options.js';
 import type { Trainer } from '../trainer.js';
 import { toDevice } from './batch.js';
@@ -53,6 +56,9 @@ export async function runEvaluation(
   const sanity = options.sanityBatches !== undefined;
   const limit = sanity ? Math.min(options.sanityBatches!, loader.length) : batchLimit(t, split, loader.length);
   const wasTraining = module.training;
+  // Data-parallel: each rank's last training forward updated its own BatchNorm running
+  // statistics; evaluate every shard with rank 0's (the weights the checkpoint holds), as DDP does.
+  t.ddp?.syncBuffers(module);
   module.eval();
   try {
     await hooks.call(onStart, t);
@@ -86,8 +92,13 @@ export async function runEvaluation(
       for (const e of module.takeLogs()) if (typeof e.value !== 'number') e.value.dispose();
       t.collector.reduceEpoch(split);
     } else {
-      if (batchIdx > 0 && split === 'val') module.onValidationEpochEnd();
-      else if (batchIdx > 0) module.onTestEpochEnd();
+      // Data-parallel: each rank evaluated its own shard; the metric states are summed over
+      // ranks first (every rank takes part, even one whose shard was empty).
+      if (anyRank(t, batchIdx > 0)) {
+        syncMetrics(t, split);
+        if (split === 'val') module.onValidationEpochEnd();
+        else module.onTestEpochEnd();
+      }
       collectModuleLogs(t, 1, split);
       metrics = t.collector.reduceEpoch(split);
       await writeMetrics(t, metrics);

@@ -12,7 +12,9 @@
  */
 import path from 'node:path';
 import { ConfigError, TrainingError } from '../../errors.js';
+import type { LoaderOverrides } from '../../data/datamodule.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
+import type { Split } from '../../models/split-metrics.js';
 import * as torch from '../../torch/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from '../checkpoint/checkpoint-connector.js';
 import type { Trainer } from '../trainer.js';
@@ -75,9 +77,35 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   }
 }
 
-/** Joins the process group described by torchrun's variables. */
+/** Joins the process group described by torchrun's variables; the module's train metrics get synced at each epoch end. */
 export function joinRun(t: Trainer): DdpStrategy {
-  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
+  const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
+  if (t.module !== null) syncTrainMetricsAtEpochEnd(t, t.module);
+  return ddp;
+}
+
+const trainSyncInstalled = Symbol('ddp train metric sync');
+
+/**
+ * The training loop computes the train metrics in `module.onTrainEpochEnd()`;
+ * in a data-parallel run every rank syncs them there first (while `t.ddp` is
+ * set: the same module used later in one process is unaffected). Installed
+ * once per module instance, as Lightning's strategy wraps the module.
+ */
+function syncTrainMetricsAtEpochEnd(t: Trainer, module: ClassificationModule): void {
+  const target = module as ClassificationModule & { [trainSyncInstalled]?: { trainer: Trainer } };
+  const installed = target[trainSyncInstalled];
+  if (installed !== undefined) {
+    installed.trainer = t;
+    return;
+  }
+  const state = { trainer: t };
+  const original = module.onTrainEpochEnd.bind(module);
+  Object.defineProperty(target, trainSyncInstalled, { value: state, enumerable: false });
+  module.onTrainEpochEnd = (): Record<string, number> => {
+    syncMetrics(state.trainer, 'train');
+    return original();
+  };
 }
 
 /**
@@ -95,6 +123,42 @@ export function agreeToStop(t: Trainer, stop: boolean): boolean {
     ddp.allReduceSum([flag]);
     return flag.item() > 0;
   });
+}
+
+/**
+ * The loader options of a val / test split: a data-parallel worker reads its
+ * unpadded, strided share, so the ranks' synced metrics cover each sample once.
+ *
+ * @example
+ * dm.valLoader(evalLoaderOverrides(trainer));
+ */
+export function evalLoaderOverrides(t: Trainer): LoaderOverrides {
+  const ddp = t.ddp;
+  return { channelsLast: t.channelsLast, ...(ddp !== null ? { sampler: (_base, length) => ddp.evalSampler(length) } : {}) };
+}
+
+/**
+ * Syncs `split`'s metric states over the ranks (every rank calls it, with or
+ * without batches of its own) right before the split's epoch end computes them.
+ *
+ * @example
+ * syncMetrics(trainer, 'val'); module.onValidationEpochEnd();
+ */
+export function syncMetrics(t: Trainer, split: Split): void {
+  const ddp = t.ddp;
+  if (ddp === null || ddp.worldSize === 1 || t.module === null) return;
+  t.module.syncMetrics(split, ddp.metricReducer);
+}
+
+/**
+ * Whether any rank ran a batch: an evaluation shard can be empty on some ranks
+ * (a split smaller than the world), yet all must compute the epoch together.
+ *
+ * @example
+ * if (anyRank(trainer, batchIdx > 0)) module.onValidationEpochEnd();
+ */
+export function anyRank(t: Trainer, value: boolean): boolean {
+  return agreeToStop(t, value);
 }
 
 /** A failed rank's error, named. */

@@ -3,8 +3,9 @@
  * Lightning's `strategy="ddp"` does on torch.distributed. Each worker joins a
  * Gloo process group (rendezvous on rank 0's TCPStore), starts from rank 0's
  * weights, reads its own shard of every epoch, and averages gradients in
- * buckets during backward (c10d's Reducer). Metrics are summed over ranks
- * before compute; only rank 0 writes files.
+ * buckets during backward (c10d's Reducer). Evaluation splits are sharded
+ * without padding and metric states summed (or gathered) over ranks before
+ * compute; only rank 0 writes files.
  *
  * @example
  * const ddp = DdpStrategy.fromEnv();            // torchrun's MASTER_ADDR, RANK, ... variables
@@ -27,6 +28,8 @@ import type { GlooDevice } from '../../torch/distributed/index.js';
 import type { Module } from '../../torch/nn/module.js';
 import type { Tensor } from '../../torch/tensor.js';
 import { noGrad } from '../../torch/index.js';
+import type { MetricReducer } from '../../metrics/metric.js';
+import { EvalShardSampler } from './eval-shard-sampler.js';
 import { readTorchrunEnv } from './torchrun-env.js';
 import type { TorchrunEnv } from './torchrun-env.js';
 
@@ -117,6 +120,21 @@ export class DdpStrategy implements Disposable {
   /** Sums each tensor over ranks, in place (metric states, counters). */
   allReduceSum(tensors: readonly Tensor[]): void {
     this.group.allReduce(tensors);
+  }
+
+  /** The ranks' tensors (same shape) concatenated along dim 0, rank 0 first; the caller owns the result. */
+  allGather(tensor: Tensor): Tensor {
+    return this.group.allGather(tensor);
+  }
+
+  /** The collectives a metric's `syncStates` needs, on this run's group. */
+  get metricReducer(): MetricReducer {
+    return { sum: (tensors) => this.allReduceSum(tensors), gather: (t) => this.allGather(t) };
+  }
+
+  /** This rank's unpadded, strided share of an evaluation split: together the ranks visit each sample once. */
+  evalSampler(length: number): EvalShardSampler {
+    return new EvalShardSampler({ length, numReplicas: this.worldSize, rank: this.rank });
   }
 
   /** This rank's shard of a data set of `length` samples, for `trainer` loaders. */

@@ -7,6 +7,8 @@
  */
 export { DdpStrategy } from './ddp-strategy.js';
 export type { DdpStrategyOptions } from './ddp-strategy.js';
+export { EvalShardSampler } from './eval-shard-sampler.js';
+export type { EvalShardSamplerOptions } from './eval-shard-sampler.js';
 export { launchProcesses, freePort } from './launcher.js';
 export type { LaunchOptions, LaunchResult } from './launcher.js';
 export { readTorchrunEnv, hasTorchrunEnv } from './torchrun-env.js';
