@@ -1,7 +1,8 @@
 /**
  * Two Gloo ranks on localhost: allreduce (each tensor summed on its own),
  * broadcast, allgather and barrier give the known values (the worker exits 1
- * on a mismatch, which fails the launch).
+ * on a mismatch, which fails the launch); metrics synced with `syncStates`
+ * (sum and list states, uneven and empty shards) equal one process's.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -17,6 +18,18 @@ test('allreduce, broadcast, allgather and barrier across 2 processes', async () 
     nprocs: 2,
     command: process.execPath,
     args: workerArgs('collectives', outDir),
+    env: { OMP_NUM_THREADS: '1' },
+    timeoutMs: 60_000,
+  });
+  assert.deepEqual(result.exitCodes, [0, 0]);
+});
+
+test('metric states synced over 2 processes with uneven (and empty) shards equal one process over the whole set', async () => {
+  const outDir = await mkdtemp(path.join(tmpdir(), 'ct-ddp-'));
+  const result = await launchProcesses({
+    nprocs: 2,
+    command: process.execPath,
+    args: workerArgs('metrics', outDir),
     env: { OMP_NUM_THREADS: '1' },
     timeoutMs: 60_000,
   });

@@ -3,6 +3,8 @@
  * variables. Modes: `collectives` (checks allreduce, broadcast, allgather,
  * barrier against known sums and exits 1 on a mismatch), `train` (several
  * AdamW steps on this rank's half of each batch; writes rank<r>.safetensors),
+ * `metrics` (metrics updated on uneven shards, synced with `syncStates`,
+ * equal the same metrics over the whole set; exits 1 on a mismatch),
  * `die` (rank 1 kills itself after one allreduce; rank 0 keeps calling
  * allreduce until the group's timeout throws).
  *
@@ -12,6 +14,7 @@
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { AdamW } from '../../src/torch/optim/adamw.js';
+import { MeanMetric, MulticlassAccuracy, MulticlassAUROC } from '../../src/metrics/index.js';
 import { saveSafetensors } from '../../src/torch/serialization/safetensors.js';
 import { DdpStrategy } from '../../src/training/strategies/ddp-strategy.js';
 import { perRankBatch, stepBatch, steps, tinyConvNet } from './ddp-fixtures.js';
@@ -57,12 +60,37 @@ if (mode === 'collectives') {
     });
   }
   saveSafetensors(model.stateDict(), path.join(outDir, `rank${rank}.safetensors`));
+} else if (mode === 'metrics') {
+  // Uneven shards (rank r takes r, r + 2, ...), in batches of 2; a 1-sample set leaves rank 1 empty.
+  for (const n of [7, 1]) {
+    torch.manualSeed(77 + n);
+    const scores = torch.softmax(torch.randn([n, 4]), 1);
+    const labels = torch.randint(0, 4, [n]);
+    const mine = Array.from({ length: n }, (_, i) => i).filter((i) => i % worldSize === rank);
+    const synced = [new MulticlassAUROC({ numClasses: 4 }), new MulticlassAccuracy({ numClasses: 4 }), new MeanMetric()] as const;
+    const single = [new MulticlassAUROC({ numClasses: 4 }), new MulticlassAccuracy({ numClasses: 4 }), new MeanMetric()] as const;
+    for (let b = 0; b < mine.length; b += 2) {
+      const idx = torch.tensor(mine.slice(b, b + 2), { dtype: 'int64' });
+      const s = torch.indexSelect(scores, 0, idx);
+      const y = torch.indexSelect(labels, 0, idx);
+      synced[0].update(s, y);
+      synced[1].update(s, y);
+      synced[2].update(s.narrow(1, 0, 1).flatten());
+    }
+    single[0].update(scores, labels);
+    single[1].update(scores, labels);
+    single[2].update(scores.narrow(1, 0, 1).flatten());
+    for (const [i, metric] of synced.entries()) {
+      metric.syncStates(ddp.metricReducer);
+      expectValues(`n=${n} ${metric.constructor.name}`, metric.compute().data(), Array.from(single[i].compute().data(), Number));
+    }
+  }
 } else if (mode === 'die') {
   const t = torch.tensor([1]);
   ddp.group.allReduce([t]);
   if (rank === 1) process.kill(process.pid, 'SIGKILL');
   for (;;) ddp.group.allReduce([t]); // throws once rank 1 is gone
 } else {
-  throw new Error(`ddp-worker: expected a mode of collectives, train or die, but got ${mode}`);
+  throw new Error(`ddp-worker: expected a mode of collectives, train, metrics or die, but got ${mode}`);
 }
 ddp.dispose();
