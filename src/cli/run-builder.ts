@@ -39,11 +39,24 @@ export async function loadComponents(plugins: readonly string[] = []): Promise<v
 }
 
 /** A validated config: defaults filled in by each component's schema. */
-export type RunOptions = Record<string, Record<string, unknown>> & { ckptPath: string | null };
+export interface RunOptions {
+  model: Section;
+  data: Section;
+  transforms?: Section;
+  loss: Section;
+  optimizer: Section;
+  scheduler: Section;
+  trainer: Section;
+  callbacks?: Section;
+  logging?: Section;
+  run: Section;
+  ckptPath: string | null;
+}
+type Section = Record<string, unknown>;
 
 /** Validates the whole config against the registry's schemas of the components it names (every issue at once). */
 export function validateRunConfig(config: ConfigObject, sources: SourceMap): RunOptions {
-  return validateConfig(config, configSchemaFor(config, { registry, trainer: trainerOptionsSchema }), sources) as RunOptions;
+  return validateConfig(config, configSchemaFor(config, { registry, trainer: trainerOptionsSchema }), sources) as unknown as RunOptions;
 }
 
 /** The JSON-Schema-able schema of every config the registry can build. */
