@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { register } from '../registry.js';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { composeRunConfig } from './compose-run-config.js';
+import { buildDataModule, buildModule, loadComponents, validateRunConfig } from './run-builder.js';
+
+await loadComponents();
+
+const build = (overrides: string[]) => {
+  const run = composeRunConfig({ overrides });
+  const options = validateRunConfig(run.config, run.sources);
+  const dm = buildDataModule(options);
+  return { options, dm, module: buildModule(options, dm) };
+};
+
+void test('the default config: a torchvision ResNet18 on Fashion-MNIST, AdamW, warmup then cosine, smoothing 0.1, crop + flip', () => {
+  const { options, dm, module } = build([]);
+  try {
+    assert.equal(options.model.name, 'resnet18');
+    assert.equal((module.backbone as unknown as { modelInfo: { name: string } }).modelInfo.name, 'resnet18');
+    const conv1 = module.backbone.namedParameters().find(([n]) => n === 'conv1.weight')![1];
+    assert.deepEqual(conv1.shape, [64, 1, 7, 7], 'inChannels 1 from the data; the ImageNet stem');
+    const fc = module.backbone.namedParameters().find(([n]) => n === 'fc.weight')![1];
+    assert.deepEqual(fc.shape, [10, 512], 'numClasses 10 from the data');
+    assert.equal(module.hparams.loss.name, 'cross_entropy');
+    assert.equal(module.hparams.loss.labelSmoothing, 0.1);
+    assert.equal(module.hparams.optimizer.name, 'adamw');
+    assert.equal(module.hparams.scheduler.name, 'warmup_cosine');
+    assert.equal(dm.options.format, 'idx');
+    assert.deepEqual(dm.options.trainTransforms?.slice(0, 2), [
+      { name: 'RandomCrop', size: 28, padding: 2, padIfNeeded: false, fill: 0 },
+      { name: 'RandomHorizontalFlip', p: 0.5 },
+    ]);
+  } finally {
+    module.dispose();
+  }
+});
+
+void test('data.imageSize drives the crop sizes; image_folder brings the ImageNet recipe and pretrained weights', () => {
+  const small = composeRunConfig({ overrides: ['data.imageSize=24'] });
+  assert.equal((small.config.transforms as { train: { size: number }[] }).train[0].size, 24);
+  const folder = composeRunConfig({ overrides: ['data=image_folder', 'data.root=/data/pets', 'model=resnet50'] });
+  const options = validateRunConfig(folder.config, folder.sources);
+  assert.deepEqual(options.model.pretrained, 'resnet50.imagenet1k_v1');
+  assert.equal(options.model.inChannels, 3);
+  assert.deepEqual(
+    (options.transforms as { eval: { name: string; size: number }[] }).eval.slice(0, 2).map((t) => [t.name, t.size]),
+    [
+      ['Resize', 256],
+      ['CenterCrop', 224],
+    ],
+  );
+  assert.throws(
+    () => composeRunConfig({ overrides: ['data=image_folder'] }),
+    (e: Error) => e instanceof ConfigError && /data\.root: expected a value.*image_folder\.yaml:\d+/.test(e.message),
+  );
+});
+
+void test("a user's own loss registers like ours and is chosen from the config", () => {
+  const schema = z.strictObject({ scale: z.number().positive().default(1) });
+  register({
+    group: 'loss',
+    name: 'scaled_cross_entropy',
+    schema,
+    build:
+      (o: z.output<typeof schema>) =>
+      (logits: Tensor, target: Tensor): Tensor =>
+        torch.tidy(() => torch.crossEntropy(logits, target).mul(o.scale)),
+  });
+  const { module } = build(['loss.name=scaled_cross_entropy', '~loss.labelSmoothing', '+loss.scale=3']);
+  try {
+    assert.deepEqual(module.hparams.loss, { name: 'scaled_cross_entropy', useClassWeights: false, scale: 3 });
+    const logits = torch.tensor([0.5, -1, 2, 0, 1, 0.25, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 1], { shape: [2, 10] });
+    const labels = torch.tensor([2, 9], { dtype: 'int64' });
+    const ours = module.computeLoss(logits, labels).item();
+    const reference = torch.crossEntropy(logits, labels).item();
+    assert.ok(Math.abs(ours - 3 * reference) < 1e-6, `${ours} vs 3 × ${reference}`);
+    const bad = composeRunConfig({ overrides: ['loss.name=scaled_cross_entropy', '+loss.scale=-1'] });
+    assert.throws(
+      () => validateRunConfig(bad.config, bad.sources),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.issues
+          .map((i) => i.path)
+          .sort()
+          .join() === 'loss.labelSmoothing,loss.scale' &&
+        /conf\/loss\/cross_entropy\.yaml:3/.test(e.issues.find((i) => i.path === 'loss.labelSmoothing')!.location ?? ''),
+    );
+  } finally {
+    module.dispose();
+  }
+});
