@@ -1,7 +1,8 @@
 /**
  * `classifier-training doctor`: what a user needs to know before training —
  * libtorch version and path, threads, BLAS and a measured matmul GFLOP/s,
- * the JPEG decoder, CPU features, CUDA — with a fix for each thing that is wrong.
+ * the JPEG decoder, CPU features, CUDA, the distributed backends (Gloo,
+ * NCCL) — with a fix for each thing that is wrong.
  *
  * @example
  * classifier-training doctor --json
@@ -88,14 +89,65 @@ function threadsCheck(threads: number, cores: number): DoctorCheck {
   return { name: 'threads', value, ok: false, fix: `call torch.setNumThreads(${cores}) or unset OMP_NUM_THREADS` };
 }
 
+/**
+ * Whether c10d's Gloo backend works here: a one-rank group on a loopback
+ * TCPStore runs one all-reduce (what `strategy: 'ddp'` needs on CPU).
+ *
+ * @example
+ * probeGloo(); // { ok: true, detail: 'ProcessGroupGloo: one-rank allreduce ok' }
+ */
+export async function probeGloo(): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const { ProcessGroupGloo, TcpStore } = await import('../../torch/distributed/index.js');
+    using store = TcpStore.create({ host: '127.0.0.1', port: 0, worldSize: 1, isServer: true, timeoutMs: 5000 });
+    using group = ProcessGroupGloo.create(store, {
+      rank: 0,
+      worldSize: 1,
+      timeoutMs: 5000,
+      device: { kind: 'hostname', value: '127.0.0.1' },
+    });
+    const sum = torch.tidy(() => {
+      const t = torch.tensor([2]);
+      group.allReduce([t]);
+      return t.item();
+    });
+    return sum === 2 ? { ok: true, detail: 'ProcessGroupGloo: one-rank allreduce ok' } : { ok: false, detail: `allreduce gave ${sum}` };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message.split('\n')[0] };
+  }
+}
+
+/**
+ * The distributed line of the report from the Gloo probe, libtorch's build settings and the GPU count.
+ *
+ * @example
+ * distributedCheck(await probeGloo(), torch.showConfig(), torch.cuda.deviceCount());
+ */
+export function distributedCheck(gloo: { ok: boolean; detail: string }, config: string, cudaCount: number): DoctorCheck {
+  // libtorch records whether it was built with NCCL in its build settings (USE_NCCL=ON / 1).
+  const nccl = /USE_NCCL=(ON|1)\b/.test(config);
+  const value = `Gloo: ${gloo.ok ? 'yes' : `no (${gloo.detail})`}; NCCL: ${nccl ? (cudaCount > 0 ? 'yes' : 'built in, no GPU') : 'no (not in this libtorch build)'}`;
+  return {
+    name: 'distributed',
+    value,
+    ok: gloo.ok,
+    fix: gloo.ok
+      ? nccl
+        ? undefined
+        : "strategy 'ddp' runs on Gloo (CPU); NCCL for GPUs needs an official CUDA libtorch: LIBTORCH=/path/to/libtorch-cuda npm rebuild"
+      : "strategy 'ddp' needs c10d's Gloo: apt-get install -y libgloo-dev (scripts/setup.sh), then npm rebuild",
+  };
+}
+
 /** Runs every check. */
-export function runDoctor(): DoctorCheck[] {
+export async function runDoctor(): Promise<DoctorCheck[]> {
   const libraries = loadedLibraries();
   const libtorch = libraries.find((p) => p.includes('libtorch_cpu')) ?? 'unknown';
   const threads = torch.getNumThreads();
   const cores = availableParallelism();
   const flags = cpuFlags();
   const cudaCount = torch.cuda.deviceCount();
+  const gloo = await probeGloo();
   const features = ['avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'].map((f) => `${f}:${flags.has(f) ? 'yes' : 'no'}`).join(' ');
   return [
     { name: 'libtorch', value: `${torch.version()} at ${libtorch}`, ok: libtorch !== 'unknown' },
@@ -119,6 +171,7 @@ export function runDoctor(): DoctorCheck[] {
       ok: true,
       fix: cudaCount > 0 ? undefined : 'for a GPU: LIBTORCH=/path/to/libtorch-cuda npm rebuild (an official CUDA build of libtorch)',
     },
+    distributedCheck(gloo, torch.showConfig(), cudaCount),
   ];
 }
 
@@ -135,10 +188,10 @@ export function formatDoctor(checks: DoctorCheck[]): string {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check libtorch, threads, BLAS speed, CPU features and CUDA before training')
+    .description('check libtorch, threads, BLAS speed, CPU features, CUDA and the distributed backends before training')
     .option('--json', 'print the checks as JSON')
-    .action((options: { json?: boolean }) => {
-      const checks = runDoctor();
+    .action(async (options: { json?: boolean }) => {
+      const checks = await runDoctor();
       console.log(options.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks));
       if (checks.some((c) => !c.ok)) process.exitCode = 1;
     });
