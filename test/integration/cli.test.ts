@@ -30,7 +30,7 @@ test('doctor reports libtorch, threads, BLAS speed, the JPEG decoder, CPU featur
   const checks = JSON.parse(out.stdout) as { name: string; value: string; ok: boolean }[];
   assert.deepEqual(
     checks.map((c) => c.name),
-    ['libtorch', 'threads', 'BLAS', 'JPEG decoder', 'CPU features', 'bfloat16 autocast', 'CUDA'],
+    ['libtorch', 'threads', 'BLAS', 'JPEG decoder', 'CPU features', 'bfloat16 autocast', 'CUDA', 'distributed'],
   );
   assert.match(checks[3].value, /^libjpeg/);
   assert.match(checks[0].value, /^1\.13\.\d+ at \/.*libtorch_cpu\.so/);
