@@ -1,8 +1,11 @@
 /**
  * Between the Trainer and `DdpStrategy`: with `strategy: 'ddp'` a process
  * started by a user (no torchrun variables) becomes the launcher — it starts
- * `devices` workers running the same command, forwards SIGINT / SIGTERM to
- * them, waits, and loads the run's final weights into its own module — while
+ * `devices` workers running the same command (the Trainer's options were
+ * validated in its constructor, before any worker starts; the workers'
+ * stderr is forwarded with lines repeated by several ranks printed once),
+ * forwards SIGINT / SIGTERM to them, waits, and loads the run's final
+ * weights into its own module — while
  * a worker joins the process group, shards the training data, keeps every
  * rank's weights equal, and agrees with the other ranks on when to stop.
  *
@@ -11,7 +14,7 @@
  * trainer.ddp = joinRun(trainer);
  */
 import path from 'node:path';
-import { ConfigError, TrainingError } from '../../errors.js';
+import { ConfigError, DataError, TrainingError } from '../../errors.js';
 import type { LoaderOverrides } from '../../data/datamodule.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
 import type { Split } from '../../models/split-metrics.js';
@@ -61,6 +64,13 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
       env: { [RUN_DIR_ENV]: path.resolve(t.runDir) },
       masterPort: await freePort(),
       stdio: 'inherit',
+      // The same config or data error from every rank reads once.
+      dedupeStderr: true,
+      // After a rank fails, the others get SIGTERM; their collectives fail within the
+      // distributed timeout, and whatever still runs after it is killed.
+      killGraceMs: t.options.distributedTimeout,
+      // After SIGINT / SIGTERM every rank stops at the same step on its own; rank 0 saves the checkpoint.
+      stopping: () => received !== null,
       onSpawn: (child) => children.push(child),
     });
   } catch (error) {
@@ -161,8 +171,11 @@ export function anyRank(t: Trainer, value: boolean): boolean {
   return agreeToStop(t, value);
 }
 
-/** A failed rank's error, named. */
+/**
+ * A failed rank's error, named. Config and data errors are left as they are:
+ * every rank hits the same one, and the launcher prints identical lines once.
+ */
 export function rankError(t: Trainer, error: unknown): unknown {
-  if (t.ddp === null || error instanceof ConfigError) return error;
+  if (t.ddp === null || error instanceof ConfigError || error instanceof DataError) return error;
   return new TrainingError(`rank ${t.ddp.rank}: ${(error as Error).message}`, { cause: error });
 }

@@ -30,8 +30,20 @@ export interface LaunchOptions {
   /** Time between SIGTERM and SIGKILL when stopping ranks (default 5 s). */
   killGraceMs?: number;
   stdio?: StdioOptions;
+  /**
+   * Forward the workers' stderr line by line, printing a line that another rank
+   * already printed only once (the same config error from N ranks reads once).
+   * Overrides `stdio`'s stderr; stdin and stdout stay as `stdio` says (default 'inherit').
+   */
+  dedupeStderr?: boolean;
   /** Called with each worker as it starts (the Trainer forwards signals to them). */
   onSpawn?: (child: ChildProcess) => void;
+  /**
+   * While this returns true (the launcher forwarded SIGINT / SIGTERM), a rank that exits
+   * with a non-zero code does not stop the others: they are stopping on their own, and
+   * rank 0 may still be writing the checkpoint.
+   */
+  stopping?: () => boolean;
 }
 
 /** How the workers ended. */
@@ -51,6 +63,32 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Prints each line of the workers' stderr; a line some other rank printed before is left out. */
+class StderrDeduper {
+  readonly #firstRank = new Map<string, number>();
+  readonly #partial = new Map<number, string>();
+
+  add(rank: number, chunk: string): void {
+    const lines = ((this.#partial.get(rank) ?? '') + chunk).split('\n');
+    this.#partial.set(rank, lines.pop() ?? '');
+    for (const line of lines) this.#line(rank, line);
+  }
+
+  end(rank: number): void {
+    const rest = this.#partial.get(rank);
+    this.#partial.delete(rank);
+    if (rest) this.#line(rank, rest);
+  }
+
+  #line(rank: number, line: string): void {
+    const first = this.#firstRank.get(line);
+    if (first !== undefined && first !== rank && line.trim() !== '') return;
+    // Bounded: a long run's distinct lines must not grow the map forever.
+    if (first === undefined && this.#firstRank.size < 100_000) this.#firstRank.set(line, rank);
+    process.stderr.write(`${line}\n`);
+  }
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -74,9 +112,13 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }, options.killGraceMs ?? 5000);
   };
+  const deduper = options.dedupeStderr ? new StderrDeduper() : null;
+  const baseStdio = options.stdio ?? 'inherit';
+  const stdio: StdioOptions =
+    deduper === null ? baseStdio : typeof baseStdio === 'string' ? [baseStdio, baseStdio, 'pipe'] : [baseStdio[0], baseStdio[1], 'pipe'];
   const exits = Array.from({ length: nprocs }, (_, rank) => {
     const child = spawn(options.command, [...(options.args ?? [])], {
-      stdio: options.stdio ?? 'inherit',
+      stdio,
       env: {
         ...process.env,
         ...options.env,
@@ -91,7 +133,18 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
     });
     children.push(child);
     options.onSpawn?.(child);
-    return new Promise<void>((resolve) => {
+    const stderrDone =
+      deduper !== null && child.stderr !== null
+        ? new Promise<void>((resolve) => {
+            child.stderr!.setEncoding('utf8');
+            child.stderr!.on('data', (chunk: string) => deduper.add(rank, chunk));
+            child.stderr!.once('close', () => {
+              deduper.end(rank);
+              resolve();
+            });
+          })
+        : Promise.resolve();
+    const exited = new Promise<void>((resolve) => {
       child.once('error', (error) => {
         exitCodes[rank] = 127;
         stopOthers(`rank ${rank} could not start (${error.message})`);
@@ -99,10 +152,15 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
       });
       child.once('exit', (code, signal) => {
         exitCodes[rank] = code ?? 128;
-        if (code !== 0 && failure === null) stopOthers(`rank ${rank} ${describeExit(code, signal)}`);
+        if (code !== 0 && failure === null) {
+          const reason = `rank ${rank} ${describeExit(code, signal)}`;
+          if (options.stopping?.() === true) failure = reason;
+          else stopOthers(reason);
+        }
         resolve();
       });
     });
+    return Promise.all([exited, stderrDone]).then(() => undefined);
   });
   const deadline =
     options.timeoutMs === undefined
