@@ -103,6 +103,8 @@ export class Trainer implements TrainerView {
   readonly collector = new LogCollector();
   signals: SignalGuard | null = null;
   #printer: (message: string) => void = (m) => console.log(m);
+  /** Loggers append after the first stage of this Trainer (fit, then test, say). */
+  #loggersUsed = false;
 
   constructor(input: TrainerInput = {}) {
     const { callbacks, logger, config, ...options } = input;
@@ -144,6 +146,10 @@ export class Trainer implements TrainerView {
   get maxSteps(): number | null {
     const fast = this.options.fastDevRun;
     return fast === false ? this.options.maxSteps : fast === true ? 1 : fast;
+  }
+  /** Names logged with `progBar: true`, for the progress bar. */
+  get progressBarMetrics(): readonly string[] {
+    return [...this.collector.progBarNames];
   }
   get shouldStop(): boolean {
     return this.stopReason !== null;
@@ -319,7 +325,8 @@ export class Trainer implements TrainerView {
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
     let status: RunStatus = 'success';
     try {
-      for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming });
+      for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming || this.#loggersUsed });
+      this.#loggersUsed = true;
       await this.hooks.call('setup', this, stage);
       await body();
       if (this.signals?.received) status = 'interrupted';

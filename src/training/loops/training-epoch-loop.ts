@@ -10,7 +10,7 @@
  * const outcome = await runTrainingEpoch(trainer); // 'completed' or 'stopped'
  */
 import * as torch from '../../torch/index.js';
-import { agreeToStop } from '../strategies/ddp-connector.js';
+import { agreeToStop, syncMetrics } from '../strategies/ddp-connector.js';
 import type { Trainer } from '../trainer.js';
 import { toDevice } from './batch.js';
 import { runEvaluation } from './evaluation-loop.js';
@@ -81,6 +81,7 @@ async function endTrainEpoch(t: Trainer): Promise<void> {
   const module = t.module!;
   const epoch = t.currentEpoch;
   const val = valDueThisEpoch(t) ? await runEvaluation(t, 'val', t.valLoader!) : {};
+  syncMetrics(t, 'train');
   module.onTrainEpochEnd();
   collectModuleLogs(t, 1);
   await flushStepLogs(t);

@@ -87,35 +87,9 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   }
 }
 
-/** Joins the process group described by torchrun's variables; the module's train metrics get synced at each epoch end. */
+/** Joins the process group described by torchrun's variables. */
 export function joinRun(t: Trainer): DdpStrategy {
-  const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
-  if (t.module !== null) syncTrainMetricsAtEpochEnd(t, t.module);
-  return ddp;
-}
-
-const trainSyncInstalled = Symbol('ddp train metric sync');
-
-/**
- * The training loop computes the train metrics in `module.onTrainEpochEnd()`;
- * in a data-parallel run every rank syncs them there first (while `t.ddp` is
- * set: the same module used later in one process is unaffected). Installed
- * once per module instance, as Lightning's strategy wraps the module.
- */
-function syncTrainMetricsAtEpochEnd(t: Trainer, module: ClassificationModule): void {
-  const target = module as ClassificationModule & { [trainSyncInstalled]?: { trainer: Trainer } };
-  const installed = target[trainSyncInstalled];
-  if (installed !== undefined) {
-    installed.trainer = t;
-    return;
-  }
-  const state = { trainer: t };
-  const original = module.onTrainEpochEnd.bind(module);
-  Object.defineProperty(target, trainSyncInstalled, { value: state, enumerable: false });
-  module.onTrainEpochEnd = (): Record<string, number> => {
-    syncMetrics(state.trainer, 'train');
-    return original();
-  };
+  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
 }
 
 /**
