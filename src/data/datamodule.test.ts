@@ -147,7 +147,7 @@ void test("setup('test') before setup('fit') still gives fit its validation spli
   await writeSolidImage(path.join(root, 'test/bee/t.png'), { color: [0, 0, 0] });
   const dm = new ImageClassificationDataModule({ root, batchSize: 2, valFraction: 0.25, trainTransforms: small, evalTransforms: small });
   await dm.setup('test');
-  assert.equal(dm.val as unknown, null);
+  assert.equal(dm.val, null);
   await dm.setup('fit');
   assert.equal(dm.val?.length, 2);
   assert.equal(dm.train?.length, 6);
