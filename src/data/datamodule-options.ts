@@ -20,15 +20,19 @@ export const dataModuleSchema = z.strictObject({
   batchSize: z.int().positive().default(64),
   /** Batch size of the val/test/predict loaders (default: batchSize). */
   evalBatchSize: z.int().positive().optional(),
-  /** Images decoded and transformed at once (JPEGs on libuv's thread pool: keep it well above the core count). */
-  concurrency: z.int().positive().default(16),
+  /**
+   * Images decoded and transformed at once (JPEGs on libuv's thread pool: keep it well above the core count);
+   * 'auto': max(16, 4 x cores, 4 x workers).
+   */
+  concurrency: z.union([z.literal('auto'), z.int().positive()]).default('auto'),
   prefetch: z.int().nonnegative().default(2),
   /**
-   * Worker threads for the train transforms (0: the main thread drives them; JPEG decoding and the
-   * standard crop/flip/jitter run on libuv's thread pool anyway, so workers help only pipelines
-   * with transforms that run in JavaScript, such as RandAugment or RandomAffine).
+   * Worker threads for the train transforms. 'auto' (default): one per core (at most 16) when the train
+   * pipeline has per-sample work on the JavaScript thread (RandAugment, RandomAffine, ...), else none:
+   * JPEG decoding and a leading crop/flip/jitter run on libuv's thread pool anyway. 0: the main thread
+   * drives every transform. Results are the same either way.
    */
-  workers: z.int().nonnegative().default(0),
+  workers: z.union([z.literal('auto'), z.int().nonnegative()]).default('auto'),
   /** Share of train held out (stratified) when there is no val split. */
   valFraction: z.number().min(0).lt(1).default(0.1),
   seed: z.int().nonnegative().default(42),

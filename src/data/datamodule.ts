@@ -12,6 +12,7 @@
  * for await (const batch of dm.trainLoader().epoch(0)) { ... }
  */
 import { readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DataError } from '../errors.js';
 import { classCounts, classWeights } from './class-stats.js';
@@ -27,6 +28,8 @@ import { ANNOTATIONS_FILE, JsonlDataset } from './datasets/jsonl-dataset.js';
 import { walkImages } from './datasets/walk-images.js';
 import type { LabelsMappingOptions } from './labels-mapping.js';
 import { writeLabelsMapping } from './labels-mapping.js';
+import { resolveParallelism } from './parallelism.js';
+import type { Parallelism } from './parallelism.js';
 import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
 import type { Sampler } from './samplers/sampler.js';
 import { stratifiedSplit } from './stratified-split.js';
@@ -82,6 +85,7 @@ export class ImageClassificationDataModule {
   #fullTrain: ImageDataset | null = null;
   readonly #stagesDone = new Set<Stage>();
   #pipelines: { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } | null = null;
+  #parallelism: Parallelism | null = null;
   readonly #onWarning: (message: string) => void;
 
   /**
@@ -119,6 +123,17 @@ export class ImageClassificationDataModule {
   /** The train and eval pipelines (built by setup). */
   get pipelines(): { train: ImagePipeline | WorkerPipeline; eval: ImagePipeline } {
     return this.#need(this.#pipelines, 'pipelines');
+  }
+
+  /**
+   * The worker threads and samples in flight the loaders use (built by setup): the options' numbers,
+   * or what `'auto'` chose for this pipeline and machine.
+   *
+   * @example
+   * await dm.setup('fit'); dm.parallelism; // { workers: 8, concurrency: 32 } with TrivialAugmentWide on 8 cores
+   */
+  get parallelism(): Parallelism {
+    return this.#need(this.#parallelism, 'parallelism');
   }
 
   /** Ends the train pipeline's worker threads, if any. */
@@ -193,7 +208,7 @@ export class ImageClassificationDataModule {
 
   async #verified(dataset: ImageDataset, split: string): Promise<ImageDataset> {
     if (!this.options.verify || this.format === 'idx') return dataset;
-    const bad = await verifyImages(dataset, { decode: { channels: this.channels }, concurrency: this.options.concurrency });
+    const bad = await verifyImages(dataset, { decode: { channels: this.channels }, concurrency: this.parallelism.concurrency });
     if (bad.length > 0) this.#onWarning(`data: ${bad.length} unreadable file(s) in ${split}`);
     return applyBadFilePolicy(dataset, bad, {
       policy: this.options.badFiles,
@@ -206,12 +221,16 @@ export class ImageClassificationDataModule {
     const defaults = defaultTransforms(this.format, this.channels);
     const decode = { channels: this.channels };
     const trainEntries = this.options.trainTransforms ?? defaults.train;
-    const workers = this.options.workers;
+    const local = new ImagePipeline({ transforms: buildTransforms(trainEntries), decode });
+    this.#parallelism = resolveParallelism({
+      workers: this.options.workers,
+      concurrency: this.options.concurrency,
+      jsThreadSteps: local.jsThreadSteps(this.format === 'idx' ? 'pixels' : 'file'),
+      cores: availableParallelism(),
+    });
+    const { workers } = this.#parallelism;
     return {
-      train:
-        workers > 0
-          ? new WorkerPipeline({ transforms: trainEntries, decode, workers })
-          : new ImagePipeline({ transforms: buildTransforms(trainEntries), decode }),
+      train: workers > 0 ? new WorkerPipeline({ transforms: trainEntries, decode, workers }) : local,
       eval: new ImagePipeline({ transforms: buildTransforms(this.options.evalTransforms ?? defaults.eval), decode }),
     };
   }
@@ -275,7 +294,7 @@ export class ImageClassificationDataModule {
     return new DataLoader({
       dataset,
       seed: overrides.seed ?? o.seed,
-      concurrency: o.concurrency,
+      concurrency: this.parallelism.concurrency,
       prefetch: o.prefetch,
       channelsLast: overrides.channelsLast ?? o.channelsLast,
       badFiles: o.badFiles,

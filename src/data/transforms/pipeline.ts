@@ -36,6 +36,7 @@ import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
+import { ToTensor } from './to-tensor.js';
 
 /** The callback `readFile`, promisified: fewer round trips through the event loop than `fs/promises`. */
 const readFileAsync = promisify(readFile);
@@ -79,6 +80,33 @@ export class ImagePipeline {
       );
     }
     this.erasing = this.transforms.find((t): t is RandomErasing => t instanceof RandomErasing) ?? null;
+  }
+
+  /**
+   * The names of the transforms that run on the JavaScript thread, per sample:
+   * neither fused into the native decode (for `'file'` sources: a leading
+   * crop/resize, a flip right after it and a ColorJitter next, as `run` fuses
+   * them for JPEGs) nor batch-level (Normalize, RandomErasing, ToTensor). For
+   * `'pixels'` sources (IDX data sets) nothing is fused. The data module starts
+   * worker threads when this is not empty.
+   *
+   * @example
+   * pipeline.jsThreadSteps('file'); // ['TrivialAugmentWide']
+   */
+  jsThreadSteps(source: 'file' | 'pixels'): string[] {
+    let fused = 0;
+    const at = (i: number): Transform | undefined => this.transforms[i];
+    if (source === 'file' && at(0)?.planDecode !== undefined) {
+      fused = 1;
+      if (at(fused) instanceof RandomHorizontalFlip) fused++;
+      const jitter = at(fused);
+      if (jitter instanceof ColorJitter && jitter.ranges[3] === null) fused++;
+    }
+    const batchLevel = (t: Transform): boolean => t instanceof Normalize || t instanceof RandomErasing || t instanceof ToTensor;
+    return this.transforms
+      .slice(fused)
+      .filter((t) => !batchLevel(t))
+      .map((t) => t.name);
   }
 
   /** Decodes (unless given pixels) and applies every transform in order. */
