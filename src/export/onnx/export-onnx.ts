@@ -4,7 +4,7 @@
  * initializers (external data past 2 GB), class names and preprocessing in
  * `metadata_props` — checks it against the module in onnxruntime-node at
  * batch sizes 1 and 3 (removing the files and failing when logits differ by
- * more than 1e-4), then writes `labels_mapping.json` beside it.
+ * more than 1e-4 x max(1, max |logit|)), then writes `labels_mapping.json` beside it.
  *
  * @example
  * await exportOnnx(module, {
