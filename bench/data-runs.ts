@@ -11,11 +11,13 @@
  * result.imagesPerSecond;
  */
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DataLoader } from '../src/data/data-loader.js';
 import { ImageFolder } from '../src/data/datasets/image-folder.js';
 import { ImageCache } from '../src/data/image-cache.js';
+import { resolveParallelism } from '../src/data/parallelism.js';
 import { buildTransforms, ImagePipeline } from '../src/data/transforms/pipeline.js';
 import { WorkerPipeline } from '../src/data/worker-pipeline.js';
 import { dispose } from '../src/torch/memory.js';
@@ -35,11 +37,17 @@ export interface RunResult {
   epochs: number[];
   /** CPU time of the whole process (every thread; for torchvision, its worker processes too) per image, over the counted epochs. */
   cpuMsPerImage: number;
+  /** Worker threads (ours) or processes (torchvision) used. */
+  workers?: number;
   cache?: { entries: number; bytes: number };
 }
 
-/** How our loader runs: transforms on the main thread, in worker threads, or either with the RAM cache. */
-export type OursMode = 'main' | 'workers' | 'cached-main' | 'cached-workers';
+/**
+ * How our loader runs: with the data module's default settings (`auto`: worker threads and
+ * concurrency as `resolveParallelism` chooses them), transforms on the main thread, in worker
+ * threads, or either with the RAM cache.
+ */
+export type OursMode = 'auto' | 'main' | 'workers' | 'cached-main' | 'cached-workers';
 
 /** Options for `runOurs`. */
 export interface RunOursOptions {
@@ -47,6 +55,11 @@ export interface RunOursOptions {
   mode: OursMode;
   workers: number;
   epochs: number;
+  /** Transform entries (default TRAIN_TRANSFORMS) and whether batches are shuffled (default true). */
+  transforms?: readonly unknown[];
+  shuffle?: boolean;
+  /** 'eval': `auto` starts no workers (the data module's eval loaders run on the main thread). Default 'train'. */
+  stage?: 'train' | 'eval';
   /** Cache bound for the cached modes (default 8 GiB: every benchmark folder fits). */
   cacheBytes?: number;
 }
@@ -73,21 +86,29 @@ async function timeEpoch(loader: DataLoader, epoch: number): Promise<{ rate: num
  * await runOurs({ root: '.bench/fmnist-jpeg-2000', mode: 'main', workers: 2, epochs: 2 });
  */
 export async function runOurs(options: RunOursOptions): Promise<RunResult> {
-  const { mode, workers } = options;
+  const { mode } = options;
+  const entries = [...(options.transforms ?? TRAIN_TRANSFORMS)];
   const dataset = await ImageFolder.load({ root: options.root, split: 'train' });
   const decode = { channels: 3 as const };
-  const threaded = mode === 'workers' || mode === 'cached-workers';
+  const local = new ImagePipeline({ transforms: buildTransforms(entries), decode });
+  // 'auto' is what ImageClassificationDataModule does with its default options.
+  const auto = resolveParallelism({
+    workers: 'auto',
+    concurrency: 'auto',
+    jsThreadSteps: local.jsThreadSteps('file'),
+    cores: availableParallelism(),
+  });
+  const workers = mode !== 'auto' ? options.workers : options.stage === 'eval' ? 0 : auto.workers;
+  const threaded = mode === 'workers' || mode === 'cached-workers' || (mode === 'auto' && workers > 0);
   const cached = mode === 'cached-main' || mode === 'cached-workers';
-  const pipeline = threaded
-    ? new WorkerPipeline({ transforms: [...TRAIN_TRANSFORMS], decode, workers })
-    : new ImagePipeline({ transforms: buildTransforms([...TRAIN_TRANSFORMS]), decode });
+  const pipeline = threaded ? new WorkerPipeline({ transforms: entries, decode, workers }) : local;
   const cache = cached ? new ImageCache({ maxBytes: options.cacheBytes ?? 8 * 2 ** 30 }) : null;
   const loader = new DataLoader({
     dataset,
     batchSize: 64,
-    shuffle: true,
+    shuffle: options.shuffle ?? true,
     seed: 0,
-    concurrency: 32,
+    concurrency: mode === 'auto' ? auto.concurrency : 32,
     prefetch: 2,
     pipeline,
     cache,
@@ -100,6 +121,7 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
     const cpuMsPerImage = counted.reduce((a, x) => a + x.cpuMs, 0) / counted.reduce((a, x) => a + x.images, 0);
     const stats = cache?.stats();
     const result: RunResult = {
+      workers: threaded ? workers : 0,
       imagesPerSecond: Math.max(...counted.map((x) => x.rate)),
       epochs: epochs.map((x) => x.rate),
       cpuMsPerImage,
@@ -123,13 +145,14 @@ export async function runTorchvision(options: {
   root: string;
   workers: number;
   epochs: number;
+  /** A name from bench/data-recipes.ts (default 'basic'). */
+  recipe?: string;
 }): Promise<RunResult & { versions: Record<string, string> }> {
   const script = path.resolve('bench', 'data_torchvision.py');
-  const { stdout } = await execFileAsync(
-    '/usr/bin/python3',
-    [script, '--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)],
-    { encoding: 'utf8' },
-  );
+  const args = ['--root', options.root, '--workers', String(options.workers), '--epochs', String(options.epochs)];
+  const { stdout } = await execFileAsync('/usr/bin/python3', [script, ...args, '--recipe', options.recipe ?? 'basic'], {
+    encoding: 'utf8',
+  });
   const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
     imagesPerSecond: number;
     epochs: number[];
@@ -137,6 +160,7 @@ export async function runTorchvision(options: {
     versions?: Record<string, string>;
   };
   return {
+    workers: options.workers,
     imagesPerSecond: result.imagesPerSecond,
     epochs: result.epochs,
     cpuMsPerImage: result.cpuMsPerImage,
