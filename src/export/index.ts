@@ -19,5 +19,6 @@ export { registerOnnxEmitter, onnxEmitters } from './onnx/emitters/index.js';
 export type { OnnxEmitter, EmitContext, ModuleClass } from './onnx/emit-context.js';
 export { exportTorchvisionWeights, pytorchAdaptation } from './torchvision-weights.js';
 export { Predictor } from './predictor.js';
+export { moduleFromOnnx } from './module-from-onnx.js';
 export type { PredictorOptions, ImagePrediction, PredictionFailure, ClassScore } from './predictor.js';
 export type { TorchvisionWeightsResult } from './torchvision-weights.js';

@@ -99,7 +99,13 @@ void test('Predictor: libtorch and onnxruntime give the module top-k softmax; a 
     const strict = await Predictor.open(onnx, { onError: 'fail' });
     await assert.rejects(strict.predict(paths), /broken\.png/);
     await strict.close();
-    await assert.rejects(Predictor.open(onnx, { backend: 'libtorch' }), /expected a module for backend 'libtorch'/);
+    // libtorch without a module: rebuilt from the file's metadata and initializers, the same answers.
+    const withModule = await Predictor.open(onnx, { backend: 'libtorch', module: model, topK: 4 });
+    const rebuilt = await Predictor.open(onnx, { backend: 'libtorch', topK: 4 });
+    assert.deepEqual((await rebuilt.predict(good)).predictions, (await withModule.predict(good)).predictions);
+    await rebuilt.close();
+    await withModule.close();
+    await assert.rejects(Predictor.open(onnx, { threads: 0 }), /expected a positive integer threads, but got 0/);
     model.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });

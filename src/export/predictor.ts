@@ -6,7 +6,8 @@
  * own transforms and collate), never from a data module's setup, so it is
  * evaluation's. Images go in batches; an image that cannot be read or has
  * the wrong size is reported by name and skipped (or fails the call with
- * `onError: 'fail'`), never taking its batch down.
+ * `onError: 'fail'`), never taking its batch down. The libtorch backend runs
+ * the caller's module, or the one `moduleFromOnnx` rebuilds from the file.
  *
  * @example
  * const predictor = await Predictor.open('export/model.onnx', { topK: 3 });
@@ -26,6 +27,7 @@ import { Resize } from '../data/transforms/resize.js';
 import { ConfigError, DataError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
+import { moduleFromOnnx } from './module-from-onnx.js';
 import { INPUT_NAME, OUTPUT_NAME } from './onnx/build-onnx-model.js';
 import { moduleLogits } from './onnx/check-onnx-parity.js';
 import { parseOnnxMetadata } from './onnx/metadata.js';
@@ -36,8 +38,10 @@ import { decodeOnnxModel } from './onnx/onnx-proto.js';
 export interface PredictorOptions {
   /** 'onnxruntime' (default) runs the .onnx file; 'libtorch' runs `module`. */
   backend?: 'onnxruntime' | 'libtorch';
-  /** The trained module (required for the libtorch backend). */
+  /** The trained module for the libtorch backend (default: rebuilt from the .onnx file, and disposed by `close`). */
   module?: Module;
+  /** onnxruntime's intra-op threads (default: its own choice); libtorch's are process-wide: `torch.setNumThreads`. */
+  threads?: number;
   /** Images per forward pass (default 32). */
   batchSize?: number;
   /** Classes reported per image (default 5, at most the number of classes). */
@@ -117,21 +121,42 @@ export class Predictor {
   static async open(onnxPath: string, options: PredictorOptions = {}): Promise<Predictor> {
     const metadata = parseOnnxMetadata(decodeOnnxModel(readFileSync(onnxPath)).metadataProps, onnxPath);
     const backend = options.backend ?? 'onnxruntime';
-    if (backend === 'libtorch') {
-      const module = options.module;
-      if (module === undefined)
-        throw new ConfigError("Predictor: expected a module for backend 'libtorch', but got none (pass { module })");
-      const run: RunLogits = (pixels, shape) => Promise.resolve(moduleLogits(module, pixels, shape).data);
-      return new Predictor(metadata, run, () => Promise.resolve(), options);
-    }
-    if (backend !== 'onnxruntime')
+    if (backend !== 'onnxruntime' && backend !== 'libtorch')
       throw new ConfigError(`Predictor: expected backend 'onnxruntime' or 'libtorch', but got '${String(backend)}'`);
-    const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 });
+    const threads = options.threads;
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+      throw new ConfigError(`Predictor: expected a positive integer threads, but got ${threads}`);
+    if (backend === 'libtorch') {
+      const owned = options.module === undefined;
+      const module = options.module ?? moduleFromOnnx(onnxPath);
+      const run: RunLogits = (pixels, shape) => Promise.resolve(moduleLogits(module, pixels, shape).data);
+      const close = (): Promise<void> => Promise.resolve(owned ? module.dispose() : undefined);
+      try {
+        return new Predictor(metadata, run, close, options);
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    }
+    const session = await ort.InferenceSession.create(onnxPath, {
+      logSeverityLevel: 3,
+      ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+    });
     const run: RunLogits = async (pixels, shape) => {
       const result = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', pixels, shape) });
       return result[OUTPUT_NAME].data as Float32Array;
     };
     return new Predictor(metadata, run, () => session.release(), options);
+  }
+
+  /**
+   * The model's logits for preprocessed pixels [N, C, H, W] (row-major), as `predict` runs them.
+   *
+   * @example
+   * const logits = await predictor.logits(pixels, [32, 3, 224, 224]); // Float32Array of 32 x classes
+   */
+  logits(pixels: Float32Array, shape: readonly number[]): Promise<Float32Array> {
+    return this.#run(pixels, [...shape]);
   }
 
   /** Decodes and preprocesses one image, checking it has the model's input size. */
@@ -183,7 +208,7 @@ export class Predictor {
     return { predictions, failures };
   }
 
-  /** Releases the onnxruntime session (nothing for libtorch: the module stays the caller's). */
+  /** Releases the onnxruntime session, or the module `open` rebuilt (a caller's module stays the caller's). */
   async close(): Promise<void> {
     await this.#close();
   }
