@@ -13,7 +13,18 @@ export { dtypes, isFloatingPoint } from './dtype.js';
 export { tidy, keep, dispose, memory } from './memory.js';
 export type { MemoryInfo } from './memory.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
-export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, version, showConfig, parallelInfo, cuda, autocast } from './runtime.js';
+export {
+  manualSeed,
+  getRngState,
+  setRngState,
+  setNumThreads,
+  getNumThreads,
+  version,
+  showConfig,
+  parallelInfo,
+  cuda,
+  autocast,
+} from './runtime.js';
 export type { AutocastOptions } from './runtime.js';
 export * from './ops/creation.js';
 export * from './ops/math.js';
