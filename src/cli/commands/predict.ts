@@ -1,48 +1,166 @@
 /**
- * `classifier-training predict <images or folders...> --model model.onnx`:
- * the top k classes of each image from an exported model, through the
- * export's `Predictor` (onnxruntime by default; the preprocessing comes from
- * the model's own metadata). One JSON line per image on stdout; unreadable
- * images are reported on stderr and skipped.
+ * `classifier-training predict <inputs...> --model <model.onnx | ckpt>`: the
+ * top k classes (softmax probabilities) of each image, through the export's
+ * `Predictor` — onnxruntime (default) or libtorch (`--backend`), with the
+ * preprocessing from the model's own metadata. Inputs are image files,
+ * folders (walked recursively) and `-` (paths read from stdin, one a line).
+ * A checkpoint is exported to a temporary .onnx first (its parity check
+ * included). Predictions go to stdout as a table, JSON Lines or CSV
+ * (`--format`); an unreadable image is reported on stderr by name and skipped
+ * (exit 1 at the end), or stops the run with `--on-error fail`. `--bench`
+ * prints images/s instead: end to end (decode + preprocess + forward) and the
+ * forward alone.
  *
  * @example
- * registerPredict(program); // classifier-training predict photos/ --model outputs/run/export/model.onnx --top-k 3
+ * registerPredict(program); // classifier-training predict photos/ --model outputs/run/export/model.onnx --top-k 3 --format csv
  */
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
+import type { Predictor } from '../../export/predictor.js';
+
+const BACKENDS = ['onnxruntime', 'libtorch'] as const;
+const FORMATS = ['table', 'json', 'csv'] as const;
+const ON_ERROR = ['skip', 'fail'] as const;
+
+interface PredictFlags {
+  model: string;
+  backend: string;
+  topK: number;
+  batchSize: number;
+  format: string;
+  onError: string;
+  threads?: number;
+  bench?: boolean;
+}
+
+function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value))
+    throw new ConfigError(`predict: expected ${flag} among ${choices.join(', ')}, but got '${value}'`);
+  return value as T;
+}
+
+function positiveInt(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`predict: expected a positive integer for ${flag}, but got '${value}'`);
+    return n;
+  };
+}
+
+async function readStdinLines(): Promise<string[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '');
+}
+
+/** Files as given, folders walked, `-` read from stdin; a path that is not there stays, to be reported. */
+async function imagePaths(inputs: readonly string[]): Promise<string[]> {
+  const { walkImages } = await import('../../data/datasets/walk-images.js');
+  const paths: string[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      paths.push(...(await readStdinLines()));
+      continue;
+    }
+    const isDir = await stat(input).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    paths.push(...(isDir ? await walkImages(input) : [input]));
+  }
+  return paths;
+}
+
+/** Seconds per call of `fn` over `repeats` calls after one warm-up call. */
+async function timed(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  await fn();
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await fn();
+  return (performance.now() - start) / 1000 / repeats;
+}
+
+async function bench(predictor: Predictor, paths: string[], label: string): Promise<void> {
+  if (paths.length === 0) throw new ConfigError('predict: expected images to --bench on, but got none');
+  const [c, h, w] = predictor.metadata.inputSize;
+  const n = predictor.batchSize;
+  const pixels = new Float32Array(n * c * h * w).map((_, i) => Math.sin(i));
+  const forward = await timed(() => predictor.logits(pixels, [n, c, h, w]), Math.max(3, Math.ceil(64 / n)));
+  const endToEnd = await timed(() => predictor.predict(paths), 1);
+  const rate = (images: number, s: number): string => `${(images / s).toFixed(1)} images/s`;
+  console.log(
+    `predict --bench (${label}): end to end (decode + preprocess + forward) ${rate(paths.length, endToEnd)} over ${paths.length} images`,
+  );
+  console.log(`predict --bench (${label}): forward alone ${rate(n, forward)} at [${n}, ${c}, ${h}, ${w}]`);
+}
+
+async function run(inputs: string[], flags: PredictFlags): Promise<void> {
+  const backend = choice('--backend', flags.backend, BACKENDS);
+  const format = choice('--format', flags.format, FORMATS);
+  const onError = choice('--on-error', flags.onError, ON_ERROR);
+  const paths = await imagePaths(inputs);
+  const torch = await import('../../torch/index.js');
+  const { availableParallelism } = await import('node:os');
+  const threads = flags.threads ?? availableParallelism();
+  torch.setNumThreads(threads);
+  let onnxPath = flags.model;
+  let tmp: string | null = null;
+  try {
+    if (!flags.model.endsWith('.onnx')) {
+      tmp = await mkdtemp(path.join(tmpdir(), 'ct-predict-'));
+      onnxPath = path.join(tmp, 'model.onnx');
+      const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
+      await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
+    }
+    const { Predictor } = await import('../../export/predictor.js');
+    const predictor = await Predictor.open(onnxPath, { backend, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
+    try {
+      if (flags.bench === true) {
+        await bench(predictor, paths, `${backend}, batch ${flags.batchSize}, ${threads} thread${threads === 1 ? '' : 's'}`);
+        return;
+      }
+      const { predictions, failures } = await predictor.predict(paths);
+      const { formatPredictions } = await import('../../export/format-predictions.js');
+      process.stdout.write(formatPredictions(predictions, format));
+      for (const f of failures) console.error(`predict: skipped ${f.path}: ${f.message}`);
+      if (failures.length > 0) process.exitCode = 1;
+    } finally {
+      await predictor.close();
+    }
+  } finally {
+    if (tmp !== null) await rm(tmp, { recursive: true, force: true });
+  }
+}
 
 /** Adds `predict` to the program. @example registerPredict(program); */
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('class probabilities for images from an exported model (see `export`)')
-    .argument('<images...>', 'image files or folders of images')
-    .requiredOption('-m, --model <file>', 'the exported model (.onnx, as `classifier-training export` writes it)')
-    .option('-k, --top-k <k>', 'classes per image', (v) => Number.parseInt(v, 10), 5)
-    .option('--batch-size <n>', 'images per forward pass', (v) => Number.parseInt(v, 10), 32)
+    .description('top-k class probabilities for images from an exported model or a checkpoint')
+    .argument('<inputs...>', 'image files, folders of images, or - to read image paths from stdin (one a line)')
+    .requiredOption('-m, --model <file>', 'an exported .onnx model, or a checkpoint (exported to a temporary .onnx first)')
+    .option('--backend <backend>', `${BACKENDS.join(' or ')}`, 'onnxruntime')
+    .option('-k, --top-k <k>', 'classes per image', positiveInt('--top-k'), 5)
+    .option('--batch-size <n>', 'images per forward pass', positiveInt('--batch-size'), 32)
+    .option('--format <format>', 'table, json (JSON Lines: one object per image) or csv (one row per image and rank)', 'table')
+    .option('--on-error <mode>', 'skip: report an unreadable image on stderr, go on, exit 1 at the end; fail: stop at the first', 'skip')
+    .option('--threads <n>', 'CPU threads of the backend (default: every core)', positiveInt('--threads'))
+    .option('--bench', 'print images/s (end to end, and the forward alone) instead of the predictions')
     .addHelpText(
       'after',
-      '\nExamples:\n  classifier-training predict photos/ --model outputs/2026-11-26/17-40-00/export/model.onnx --top-k 3',
+      [
+        '\nExamples:',
+        '  classifier-training predict photos/ --model outputs/2026-11-26/17-40-00/export/model.onnx --top-k 3',
+        '  find photos -name "*.jpg" | classifier-training predict - -m model.onnx --format csv > predictions.csv',
+        '  classifier-training predict a.jpg b.png -m outputs/r1/checkpoints/best.ckpt --backend libtorch --format json',
+        '  classifier-training predict photos/ -m model.onnx --backend libtorch --bench --threads 2',
+      ].join('\n'),
     )
-    .action(async (inputs: string[], opts: { model: string; topK: number; batchSize: number }) => {
-      if (!opts.model.endsWith('.onnx')) {
-        throw new ConfigError(
-          `predict: expected an .onnx model, but got '${opts.model}'; export a checkpoint first: classifier-training export <ckpt>`,
-        );
-      }
-      const { walkImages } = await import('../../data/datasets/walk-images.js');
-      const paths: string[] = [];
-      for (const input of inputs) paths.push(...((await stat(input)).isDirectory() ? await walkImages(input) : [input]));
-      const { Predictor } = await import('../../export/predictor.js');
-      const predictor = await Predictor.open(opts.model, { topK: opts.topK, batchSize: opts.batchSize });
-      try {
-        const { predictions, failures } = await predictor.predict(paths);
-        for (const p of predictions) console.log(JSON.stringify(p));
-        for (const f of failures) console.error(`${f.path}: ${f.message}`);
-        if (failures.length > 0) process.exitCode = 1;
-      } finally {
-        await predictor.close();
-      }
-    });
+    .action(run);
 }

@@ -1,0 +1,143 @@
+/**
+ * `export` and `predict` as a user runs them, on a small-stem ResNet18
+ * trained by the CLI on 10x10 images with bf16-mixed and channels-last (the
+ * run that once failed export's parity check: lr 0.05 diverges to logits of
+ * ~1e4, which fp32 runtimes agree on only relative to their size). Then
+ * predict: table / JSON Lines / CSV, a folder, a list of files, paths on
+ * stdin, an unreadable image skipped by name or failing the run, both
+ * backends from the .onnx file and from the checkpoint, usage errors, --bench.
+ */
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeColourFolder } from './trainer-fixtures.js';
+
+const bin = new URL('../../bin/classifier-training.js', import.meta.url).pathname;
+const userConf = new URL('./cli-user-conf', import.meta.url).pathname;
+const cli = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input });
+
+let root = '';
+let ckpt = '';
+let onnx = '';
+let broken = '';
+const testImages = (): string[] =>
+  ['blue', 'green', 'red'].flatMap((c) => readdirSync(join(root, 'test', c)).map((f) => join(root, 'test', c, f))).sort();
+
+interface Prediction {
+  path: string;
+  topK: { index: number; className: string; probability: number }[];
+}
+const jsonLines = (stdout: string): Prediction[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Prediction);
+
+before(async () => {
+  root = await makeColourFolder(6);
+  const trained = cli([
+    'train',
+    '--config-dir',
+    userConf,
+    '--config-name',
+    'tiny',
+    'model=resnet18',
+    'model.stem=small',
+    'trainer.precision=bf16-mixed',
+    'trainer.memoryFormat=channelsLast',
+    'optimizer.lr=0.05',
+    `data.root=${root}`,
+    `run.dir=${join(root, 'run')}`,
+  ]);
+  assert.equal(trained.status, 0, trained.stderr);
+  ckpt = join(root, 'run', 'checkpoints', 'last.ckpt');
+  onnx = join(root, 'run', 'export', 'model.onnx');
+  broken = join(root, 'broken.png');
+  writeFileSync(broken, 'not an image');
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+test('export of the CLI-trained small-stem ResNet18 passes parity within 1e-4 of the logits scale', () => {
+  const out = cli(['export', ckpt]);
+  assert.equal(out.status, 0, out.stderr);
+  const result = JSON.parse(out.stdout) as { out: string; parity: { maxRelDiff: number; batches: { scale: number }[] } };
+  assert.equal(result.out, onnx);
+  assert.ok(result.parity.maxRelDiff <= 1e-4, JSON.stringify(result.parity));
+});
+
+test('predict: JSON Lines from a folder; the same from the checkpoint with libtorch and from the .onnx with libtorch', () => {
+  const images = testImages();
+  const runs = [
+    ['predict', join(root, 'test'), '-m', onnx, '-k', '2', '--format', 'json'],
+    ['predict', join(root, 'test'), '-m', ckpt, '-k', '2', '--format', 'json', '--backend', 'libtorch'],
+    ['predict', join(root, 'test'), '-m', onnx, '-k', '2', '--format', 'json', '--backend', 'libtorch', '--batch-size', '4'],
+  ].map((args) => {
+    const out = cli(args);
+    assert.equal(out.status, 0, out.stderr);
+    return jsonLines(out.stdout);
+  });
+  for (const predictions of runs) {
+    assert.deepEqual(
+      predictions.map((p) => p.path),
+      images,
+    );
+    for (const p of predictions) {
+      assert.equal(p.topK.length, 2);
+      assert.ok(p.topK[0].probability >= p.topK[1].probability);
+      assert.ok(['blue', 'green', 'red'].includes(p.topK[0].className));
+    }
+  }
+  runs[0].forEach((p, i) => {
+    for (const other of runs.slice(1)) {
+      assert.deepEqual(
+        other[i].topK.map((s) => s.index),
+        p.topK.map((s) => s.index),
+      );
+      other[i].topK.forEach((s, r) => assert.ok(Math.abs(s.probability - p.topK[r].probability) < 1e-5));
+    }
+  });
+});
+
+test('predict: a table for files given and read from stdin; an unreadable image is skipped by name (exit 1) or fails the run', () => {
+  const [a, b] = testImages();
+  const table = cli(['predict', a, broken, b, '-m', onnx, '-k', '3']);
+  assert.equal(table.status, 1, 'an image was skipped');
+  const lines = table.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^image +top-1 +top-2 +top-3$/);
+  assert.equal(lines.length, 3);
+  assert.match(lines[1], new RegExp(`^${a} +(blue|green|red) [01]\\.\\d{4} +`));
+  assert.ok(lines[2].startsWith(b));
+  assert.match(table.stderr, /predict: skipped .*broken\.png: /);
+
+  const stdin = cli(['predict', '-', '-m', onnx, '--format', 'csv', '-k', '3'], `${b}\n${a}\r\n\n`);
+  assert.equal(stdin.status, 0, stdin.stderr);
+  const rows = stdin.stdout.trimEnd().split('\n');
+  assert.equal(rows[0], 'path,rank,class_index,class_name,probability');
+  assert.deepEqual(
+    rows.slice(1).map((r) => r.split(',').slice(0, 2).join(',')),
+    [`${b},1`, `${b},2`, `${b},3`, `${a},1`, `${a},2`, `${a},3`],
+  );
+  const probabilities = rows.slice(1, 4).map((r) => Number(r.split(',')[4]));
+  assert.ok(Math.abs(probabilities.reduce((x, y) => x + y) - 1) < 1e-5, 'top 3 of 3 classes sum to 1');
+
+  const strict = cli(['predict', a, broken, '-m', onnx, '--on-error', 'fail', '--backend', 'libtorch']);
+  assert.equal(strict.status, 1);
+  assert.equal(strict.stdout, '');
+  assert.match(strict.stderr, /^error: .*broken\.png/m);
+});
+
+test('predict: usage errors exit 2 listing the choices; --bench prints images/s', () => {
+  const format = cli(['predict', root, '-m', onnx, '--format', 'xml']);
+  assert.equal(format.status, 2);
+  assert.match(format.stderr, /expected --format among table, json, csv, but got 'xml'/);
+  const backend = cli(['predict', root, '-m', onnx, '--backend', 'tensorflow']);
+  assert.equal(backend.status, 2);
+  assert.match(backend.stderr, /expected --backend among onnxruntime, libtorch, but got 'tensorflow'/);
+  assert.equal(cli(['predict', root, '-m', onnx, '--top-k', '0']).status, 2);
+  const bench = cli(['predict', join(root, 'test'), '-m', onnx, '--bench', '--backend', 'libtorch', '--threads', '1', '--batch-size', '4']);
+  assert.equal(bench.status, 0, bench.stderr);
+  assert.match(bench.stdout, /end to end \(decode \+ preprocess \+ forward\) [\d.]+ images\/s over 6 images/);
+  assert.match(bench.stdout, /forward alone [\d.]+ images\/s at \[4, 3, 10, 10\]/);
+});
