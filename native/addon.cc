@@ -25,7 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"retainGrad", RetainGrad},     {"isLeaf", IsLeaf},
       {"gradFn", GradFn},             {"setGradEnabled", SetGradEnabled},
       {"isGradEnabled", IsGradEnabled}, {"manualSeed", ManualSeed}, {"getRngState", GetRngState}, {"setRngState", SetRngState},
-      {"setNumThreads", SetNumThreads}, {"getNumThreads", GetNumThreads},
+      {"setNumThreads", SetNumThreads}, {"getNumThreads", GetNumThreads}, {"setDeterministic", SetDeterministic}, {"isDeterministic", IsDeterministic},
       {"version", Version},           {"showConfig", ShowConfig},
       {"parallelInfo", ParallelInfo}, {"cudaDeviceCount", CudaDeviceCount},
       {"autocastGet", AutocastGet},   {"autocastSet", AutocastSet},

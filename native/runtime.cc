@@ -8,11 +8,13 @@
 // autocastNesting(delta) -> number; clears the autocast cache when it returns to 0
 // getRngState() -> Tensor (uint8, the CPU generator's state, a copy)
 // setRngState(tensor) -> undefined; throws on a state of the wrong size or dtype
+// setDeterministic(bool) -> undefined (torch.use_deterministic_algorithms)   isDeterministic() -> bool
 #include "runtime.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <mutex>
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
@@ -68,6 +70,14 @@ CT_ENTRY(SetNumThreads) {
 }
 
 CT_ENTRY(GetNumThreads) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+
+CT_ENTRY(SetDeterministic) {
+  if (!info[0].IsBoolean()) ThrowType(info.Env(), "setDeterministic: expected a boolean but got " + DescribeJs(info[0]));
+  at::globalContext().setDeterministicAlgorithms(info[0].As<Napi::Boolean>().Value(), /*warn_only=*/false);
+  return info.Env().Undefined();
+}
+
+CT_ENTRY(IsDeterministic) { return Napi::Boolean::New(info.Env(), at::globalContext().deterministicAlgorithms()); }
 
 CT_ENTRY(Version) {
   return Napi::String::New(info.Env(), std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +

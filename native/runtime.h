@@ -7,6 +7,8 @@ Napi::Value GetRngState(const Napi::CallbackInfo& info);
 Napi::Value SetRngState(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value SetDeterministic(const Napi::CallbackInfo& info);
+Napi::Value IsDeterministic(const Napi::CallbackInfo& info);
 Napi::Value Version(const Napi::CallbackInfo& info);
 Napi::Value ShowConfig(const Napi::CallbackInfo& info);
 Napi::Value ParallelInfo(const Napi::CallbackInfo& info);

@@ -58,6 +58,8 @@ export interface NativeBinding {
   setRngState(state: TensorHandle): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  setDeterministic(enabled: boolean): void;
+  isDeterministic(): boolean;
   version(): string;
   showConfig(): string;
   parallelInfo(): string;

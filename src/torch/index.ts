@@ -17,6 +17,8 @@ export {
   manualSeed,
   getRngState,
   setRngState,
+  useDeterministicAlgorithms,
+  areDeterministicAlgorithmsEnabled,
   setNumThreads,
   getNumThreads,
   version,

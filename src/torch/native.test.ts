@@ -4,7 +4,10 @@
 // process never aborts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { native } from './binding.js';
+import type { DistributedNative } from './distributed/native-distributed.js';
 import type { MemoryLease, OpArg, OpResult, TensorHandle } from './binding.js';
 
 const F32 = 6;
@@ -344,6 +347,29 @@ entry('manualSeed', () => {
   assert.throws(() => native.manualSeed(-5), typeError(/manualSeed: expected a non-negative safe integer/));
 });
 
+entry('getRngState', () => {
+  native.manualSeed(0);
+  const state = native.getRngState();
+  assert.deepEqual(native.meta(state)[2], [5056]); // torch.get_rng_state().shape in PyTorch 1.13
+  assert.deepEqual(values(call('aten::randn', '', [[3]])), [1.5409960746765137, -0.293428897857666, -2.1787893772125244]);
+  native.setRngState(state);
+  assert.deepEqual(values(call('aten::randn', '', [[3]])), [1.5409960746765137, -0.293428897857666, -2.1787893772125244]);
+});
+
+entry('setRngState', () => {
+  assert.throws(() => native.setRngState(f32([1, 2])), libtorchError(/RNG state|ByteTensor|uint8|Byte/i));
+  assert.throws(() => native.setRngState(bad(3)), typeError(/setRngState/));
+});
+
+entry('setDeterministic', () => {
+  native.setDeterministic(true);
+  assert.equal(native.isDeterministic(), true);
+  native.setDeterministic(false);
+  assert.throws(() => native.setDeterministic(bad(1)), typeError(/setDeterministic: expected a boolean but got number/));
+});
+
+entry('isDeterministic', () => assert.equal(native.isDeterministic(), false));
+
 entry('setNumThreads', () => {
   const before = native.getNumThreads();
   native.setNumThreads(1);
@@ -387,6 +413,63 @@ entry('autocastNesting', () => {
   assert.equal(native.autocastNesting(-1), 1);
   assert.equal(native.autocastNesting(-1), 0);
   assert.throws(() => native.autocastNesting(bad('+1')), typeError(/autocastNesting: expected \+1 or -1/));
+});
+
+// c10d entry points, in a one-rank group (two-rank behaviour is tested in test/distributed/).
+const port = await new Promise<number>((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port: p } = server.address() as AddressInfo;
+    server.close(() => resolve(p));
+  });
+});
+const dist = native as unknown as DistributedNative;
+const store = dist.tcpStoreCreate('127.0.0.1', port, 1, true, 10_000);
+const group = dist.processGroupGlooCreate(store, 'native-test', 0, 1, 10_000, 'hostname', '127.0.0.1');
+
+entry('tcpStoreCreate' as keyof typeof native, () => {
+  assert.throws(() => dist.tcpStoreCreate(bad(1), port, 1, false, 100), typeError(/tcpStoreCreate/));
+});
+entry('storeSet' as keyof typeof native, () => dist.storeSet(store, 'k', new Uint8Array([1, 2, 3])));
+entry('storeGet' as keyof typeof native, () => {
+  dist.storeSet(store, 'g', new Uint8Array([7, 8]));
+  assert.deepEqual([...new Uint8Array(dist.storeGet(store, 'g'))], [7, 8]);
+});
+entry('storeAdd' as keyof typeof native, () => {
+  assert.equal(dist.storeAdd(store, 'n', 2), 2);
+  assert.equal(dist.storeAdd(store, 'n', 3), 5);
+});
+entry('processGroupGlooCreate' as keyof typeof native, () => {
+  assert.throws(() => dist.processGroupGlooCreate(store, 'x', 3, 1, 100, 'hostname', '127.0.0.1'), /rank/);
+});
+entry('groupAllreduce' as keyof typeof native, () => {
+  const t = f32([1, 2]);
+  dist.groupAllreduce(group, [t]);
+  assert.deepEqual(values(t), [1, 2]);
+});
+entry('groupBroadcast' as keyof typeof native, () => {
+  const t = f32([4]);
+  dist.groupBroadcast(group, [t], 0);
+  assert.deepEqual(values(t), [4]);
+});
+entry('groupBarrier' as keyof typeof native, () => dist.groupBarrier(group));
+entry('groupAllgather' as keyof typeof native, () => assert.deepEqual(values(dist.groupAllgather(group, f32([5, 6]))), [5, 6]));
+entry('reducerCreate' as keyof typeof native, () => {
+  const w = f32([1, 2]);
+  native.setRequiresGrad(w, true);
+  const reducer = dist.reducerCreate(group, [w], 25 * 2 ** 20, 2 ** 20);
+  assert.equal(dist.distributedRelease(reducer), true);
+});
+entry('reducerPrepareForBackward' as keyof typeof native, () => {
+  const w = f32([1, 2]);
+  native.setRequiresGrad(w, true);
+  const reducer = dist.reducerCreate(group, [w], 25 * 2 ** 20, 2 ** 20);
+  dist.reducerPrepareForBackward(reducer);
+  dist.distributedRelease(reducer);
+});
+entry('distributedRelease' as keyof typeof native, () => {
+  const s2 = dist.tcpStoreCreate('127.0.0.1', port, 1, false, 10_000);
+  assert.equal(dist.distributedRelease(s2), true);
+  assert.equal(dist.distributedRelease(s2), false);
 });
 
 void test('every native entry point has a test', () => {

@@ -38,6 +38,21 @@ export function setRngState(state: Tensor): void {
 }
 
 /**
+ * `torch.use_deterministic_algorithms`: ops without a deterministic
+ * implementation then throw instead of running nondeterministically.
+ *
+ * @example
+ * useDeterministicAlgorithms(true); areDeterministicAlgorithmsEnabled(); // true
+ */
+export function useDeterministicAlgorithms(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new TypeError(`useDeterministicAlgorithms: expected a boolean, but got ${typeof enabled}`);
+  native.setDeterministic(enabled);
+}
+
+/** Whether deterministic algorithms are required (`torch.are_deterministic_algorithms_enabled`). */
+export const areDeterministicAlgorithmsEnabled = (): boolean => native.isDeterministic();
+
+/**
  * Sets libtorch's intra-op thread count, at most `maxThreads` (4 × the cores):
  * past the process's thread limit OpenMP would wait forever for threads it cannot create.
  *

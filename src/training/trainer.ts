@@ -323,6 +323,7 @@ export class Trainer implements TrainerView {
       this.options.numThreads ?? (Number.isInteger(env) && env > 0 ? Math.min(env, 4 * availableParallelism()) : availableParallelism()),
     );
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
+    torch.useDeterministicAlgorithms(this.options.deterministic);
     let status: RunStatus = 'success';
     try {
       for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming || this.#loggersUsed });
