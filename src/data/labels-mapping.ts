@@ -9,8 +9,9 @@
  *   inputSize: [1, 28, 28], resize: null, crop: null,
  * });
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../torch/serialization/atomic-write.js';
 import type { Normalization } from './collate.js';
 
 /** The file name written by `writeLabelsMapping`. */
@@ -59,7 +60,7 @@ export function labelsMapping(options: LabelsMappingOptions): LabelsMapping {
 }
 
 /**
- * Writes `<dir>/labels_mapping.json` atomically (temp file + rename) and returns its path.
+ * Writes `<dir>/labels_mapping.json` atomically (temp file, fsync, rename; see `writeFileAtomic`) and returns its path.
  *
  * @example
  * const file = await writeLabelsMapping(exportDir, dm.labelsMappingOptions());
@@ -67,8 +68,6 @@ export function labelsMapping(options: LabelsMappingOptions): LabelsMapping {
 export async function writeLabelsMapping(dir: string, options: LabelsMappingOptions): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, LABELS_MAPPING_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, JSON.stringify(labelsMapping(options), null, 2) + '\n');
-  await rename(temp, file);
+  writeFileAtomic(file, Buffer.from(JSON.stringify(labelsMapping(options), null, 2) + '\n'), { what: 'labels mapping' });
   return file;
 }
