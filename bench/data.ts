@@ -218,7 +218,7 @@ async function recipeTable(options: BenchOptions, root: string, versions: { torc
       med((r) => r.auto?.imagesPerSecond, 1, 11),
       String(runs[0].auto?.workers ?? '-').padStart(8),
       med((r) => r.torchvision?.imagesPerSecond, 1, 12),
-      `${med(ratioOf, 2, 6)}x`,
+      `${med(ratioOf, 2, 6)}x`.replace('n/ax', 'n/a '),
       ' ' + med((r) => r.auto?.cpuMsPerImage, 2, 15),
       med((r) => r.torchvision?.cpuMsPerImage, 2, 13),
     ].join(' ');

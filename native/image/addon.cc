@@ -69,8 +69,11 @@ std::vector<ColorStep> ParseSteps(Napi::Env env, const Napi::TypedArray& array, 
   for (size_t i = 0; i < steps.ElementLength(); i += 2) {
     const double op = steps[i];
     const double factor = steps[i + 1];
-    if (!(op == 0 || op == 1 || op == 2)) ThrowType(env, std::string(fn) + ": expected colour op 0, 1 or 2, but got " + std::to_string(op));
-    if (!(factor >= 0 && std::isfinite(factor)))
+    if (!(op == 0 || op == 1 || op == 2 || op == 3))
+      ThrowType(env, std::string(fn) + ": expected colour op 0, 1, 2 or 3, but got " + std::to_string(op));
+    if (op == 3 && !(factor >= -0.5 && factor <= 0.5))
+      ThrowType(env, std::string(fn) + ": expected a hue factor in [-0.5, 0.5], but got " + std::to_string(factor));
+    if (op != 3 && !(factor >= 0 && std::isfinite(factor)))
       ThrowType(env, std::string(fn) + ": expected a finite colour factor >= 0, but got " + std::to_string(factor));
     out.push_back({static_cast<ColorOp>(static_cast<int>(op)), factor});
   }

@@ -330,6 +330,92 @@ void ResampleBilinear(const uint8_t* src, int width, int height, int channels, u
   Vertical(temp.data(), outRow, dst, outHeight, ky, first);
 }
 
+namespace {
+
+inline uint8_t Clip8Int(int v) { return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+// std::round for y >= 0 (half away from zero), without the libm call: y - trunc(y) is exact.
+inline int RoundHalfUp(double y) {
+  const int k = static_cast<int>(y);
+  return y - k >= 0.5 ? k + 1 : k;
+}
+
+// Pillow's rgb2hsv_row: H and S in float, with double intermediates where its C promotes.
+// fmod(x, 1.0) for x in [5/6, 2) is x - 1 when x >= 1, exactly.
+inline void RgbToHsvPil(int r, int g, int b, int maxc, int* h, int* s) {
+  const int minc = std::min(r, std::min(g, b));
+  if (minc == maxc) {
+    *h = 0;
+    *s = 0;
+    return;
+  }
+  const float cr = static_cast<float>(maxc - minc);
+  const float sf = cr / static_cast<float>(maxc);
+  const float rc = static_cast<float>(maxc - r) / cr;
+  const float gc = static_cast<float>(maxc - g) / cr;
+  const float bc = static_cast<float>(maxc - b) / cr;
+  float hf;
+  if (r == maxc) {
+    hf = bc - gc;
+  } else if (g == maxc) {
+    hf = static_cast<float>(2.0 + rc - bc);
+  } else {
+    hf = static_cast<float>(4.0 + gc - rc);
+  }
+  const double x = hf / 6.0 + 1.0;
+  hf = static_cast<float>(x >= 1.0 ? x - 1.0 : x);
+  *h = Clip8Int(static_cast<int>(hf * 255.0));
+  *s = Clip8Int(static_cast<int>(sf * 255.0));
+}
+
+// Pillow's hsv2rgb's per-H and per-S values: the sector i = floor(h * 6 / 255), its remainder f,
+// and fs = s / 255, each computed as Pillow computes it.
+struct HsvTables {
+  int sector[256];
+  float rest[256], fs[256];
+  HsvTables() {
+    for (int v = 0; v < 256; v++) {
+      sector[v] = static_cast<int>(std::floor(static_cast<float>(v) * 6.0 / 255.0));
+      rest[v] = static_cast<float>(static_cast<float>(v) * 6.0 / 255.0 - static_cast<float>(sector[v]));
+      fs[v] = static_cast<float>(static_cast<float>(v) / 255.0);
+    }
+  }
+};
+const HsvTables kHsv;
+
+// Pillow's hsv2rgb for one pixel (s > 0).
+inline void HsvToRgbPil(int h, int s, int v, uint8_t* out) {
+  const float f = kHsv.rest[h];
+  const float fs = kHsv.fs[s];
+  const double vd = static_cast<float>(v);
+  const uint8_t p = Clip8Int(RoundHalfUp(vd * (1.0 - fs)));
+  const uint8_t q = Clip8Int(RoundHalfUp(vd * (1.0 - fs * f)));
+  const uint8_t t = Clip8Int(RoundHalfUp(vd * (1.0 - fs * (1.0 - f))));
+  const uint8_t vv = static_cast<uint8_t>(v);
+  switch (kHsv.sector[h]) {
+    case 0: case 6: out[0] = vv, out[1] = t, out[2] = p; break;
+    case 1: out[0] = q, out[1] = vv, out[2] = p; break;
+    case 2: out[0] = p, out[1] = vv, out[2] = t; break;
+    case 3: out[0] = p, out[1] = q, out[2] = vv; break;
+    case 4: out[0] = t, out[1] = p, out[2] = vv; break;
+    default: out[0] = vv, out[1] = p, out[2] = q; break;
+  }
+}
+
+}  // namespace
+
+void ShiftHue(uint8_t* rgb, size_t pixels, double factor) {
+  // numpy's np.uint8(factor * 255): truncated toward zero, then wrapped.
+  const int shift = ((static_cast<int>(factor * 255.0) % 256) + 256) % 256;
+  for (size_t j = 0; j < pixels * 3; j += 3) {
+    int h, s;
+    const int maxc = std::max(rgb[j], std::max(rgb[j + 1], rgb[j + 2]));
+    RgbToHsvPil(rgb[j], rgb[j + 1], rgb[j + 2], maxc, &h, &s);
+    if (s == 0) continue;  // grey: V in every channel, which it already is
+    HsvToRgbPil((h + shift) & 255, s, maxc, rgb + j);
+  }
+}
+
 // Brightness and contrast are tables (their blend partner is a constant), so a run of them
 // composes into one table, applied while the next pass reads; saturation needs each pixel's
 // grey value and runs per pixel, with the pending table applied on read and the brightness
@@ -353,6 +439,13 @@ void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<
       BlendTable(s.factor, mean, step);
       Compose(pending, step);
       hasPending = true;
+    } else if (s.op == ColorOp::kHue) {
+      if (channels != 3) continue;
+      if (hasPending) MapBytes(data, pixels * channels, pending);
+      for (int a = 0; a < 256; a++) pending[a] = static_cast<uint8_t>(a);
+      hasPending = false;
+      knownMean = -1;
+      ShiftHue(data, pixels, s.factor);
     } else if (channels == 3) {
       for (int a = 0; a < 256; a++) post[a] = static_cast<uint8_t>(a);
       size_t next = k + 1;

@@ -18,15 +18,23 @@ namespace cti {
 void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
                       bool mirror, std::vector<uint8_t>* scratch = nullptr);
 
-// One colour step of torchvision's tensor ColorJitter: each blends in
-// float32, clamps to [0, 255] and truncates to uint8 before the next reads.
-enum class ColorOp : int { kBrightness = 0, kContrast = 1, kSaturation = 2 };
+// One colour step of ColorJitter. Brightness, contrast and saturation are
+// torchvision's tensor formulas: each blends in float32, clamps to [0, 255]
+// and truncates to uint8 before the next reads. Hue is torchvision's
+// adjust_hue on a PIL image (see ShiftHue); its factor is in [-0.5, 0.5].
+enum class ColorOp : int { kBrightness = 0, kContrast = 1, kSaturation = 2, kHue = 3 };
 struct ColorStep {
   ColorOp op;
   double factor;
 };
 
-// Runs the steps in order, in place. Saturation leaves one channel as it is.
+// torchvision's F.adjust_hue(pil_image, factor) on interleaved RGB, in place:
+// Pillow's convert('HSV') (Convert.c rgb2hsv_row, its float and double steps
+// kept), H += uint8(factor * 255) wrapping as numpy does, convert('RGB')
+// (Convert.c hsv2rgb).
+void ShiftHue(uint8_t* rgb, size_t pixels, double factor);
+
+// Runs the steps in order, in place. Saturation and hue leave one channel as it is.
 void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps);
 
 // out[...] = table[c * 256 + v] for every value v of channel c, written

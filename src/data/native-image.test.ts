@@ -156,6 +156,41 @@ void test('writeThroughTable (and its thread-pool twin) writes planar or interle
   assert.deepEqual([...grey], [0, 1, 2]);
 });
 
+// Written by scripts/fixtures/hue.py: torchvision's F.adjust_hue on a PIL image (Pillow's HSV round trip).
+const hueFixture = loadSafetensors(fileURLToPath(new URL('../../test/fixtures/jpeg/pillow-hue.safetensors', import.meta.url))).tensors;
+const HUE_FACTORS = [-0.5, -0.37, -0.1, -0.003, 0, 0.003, 0.1, 0.25, 0.4999, 0.5];
+
+void test("hue gives torchvision's adjust_hue on PIL images byte for byte: every grid colour, noise, negative and edge factors", () => {
+  const image = Buffer.from(hueFixture.image.data() as Uint8Array);
+  for (const factor of HUE_FACTORS) {
+    const expected = Buffer.from(hueFixture[`hue_${factor}`].data() as Uint8Array);
+    const out = adjustColorsNative(image, 3, [{ op: 'hue', factor }]);
+    let wrong = 0;
+    for (let i = 0; i < out.length; i++) if (out[i] !== expected[i]) wrong++;
+    assert.equal(wrong, 0, `hue ${factor}: ${wrong} of ${out.length} values differ`);
+  }
+  // Not the identity for a non-zero factor (the comparison above could not pass by doing nothing).
+  assert.notDeepEqual(adjustColorsNative(image, 3, [{ op: 'hue', factor: 0.1 }]), image);
+  const grey = Buffer.from([0, 90, 255, 17]);
+  assert.deepEqual(adjustColorsNative(grey, 1, [{ op: 'hue', factor: 0.3 }]), grey);
+});
+
+void test('decodeJpeg runs hue among the other colour steps: the bytes of adjustColors, and of the steps one call each', async () => {
+  const jpeg = bytesOf('s444.jpeg');
+  const colors = [
+    { op: 'contrast', factor: 0.8 },
+    { op: 'hue', factor: -0.21 },
+    { op: 'saturation', factor: 1.3 },
+    { op: 'brightness', factor: 1.1 },
+    { op: 'hue', factor: 0.07 },
+  ] as const;
+  const plain = await ok(jpeg, { channels: 3, ...BOXES[1] });
+  const jittered = await ok(jpeg, { channels: 3, ...BOXES[1], colors });
+  assert.deepEqual(jittered.data, adjustColorsNative(plain.data, 3, colors));
+  const oneByOne = colors.reduce((data, step) => adjustColorsNative(data, 3, [step]), plain.data);
+  assert.deepEqual(jittered.data, oneByOne);
+});
+
 void test('bad arguments are TypeErrors that name the function and the argument, never a crash', async () => {
   const jpeg = bytesOf('s420.jpeg');
   assert.throws(
@@ -163,7 +198,8 @@ void test('bad arguments are TypeErrors that name the function and the argument,
     /resampleBilinear: expected width \* height/,
   );
   assert.throws(() => resampleBilinear(Buffer.alloc(12), 2, 2, 3, { width: 0, height: 4 }, false), /outWidth/);
-  assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'hue' as 'contrast', factor: 1 }]), /adjustColors/);
+  assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'sharpness' as 'contrast', factor: 1 }]), /adjustColors/);
+  assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'hue', factor: 0.6 }]), /hue factor in \[-0.5, 0.5\]/);
   assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'contrast', factor: -1 }]), /factor >= 0/);
   assert.throws(() => writeThroughTable(new Float32Array(5), 0, Buffer.alloc(12), 4, 3, new Float32Array(768), true), /large enough/);
   assert.throws(() => writeThroughTable(new Float32Array(12), 0, Buffer.alloc(12), 4, 3, new Float32Array(10), true), /large enough/);

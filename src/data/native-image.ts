@@ -20,9 +20,14 @@ import type { MemoryLease } from '../torch/binding.js';
 import { loadAddon } from '../torch/load-addon.js';
 import type { Box } from './transforms/functional/geometry.js';
 
-/** One step of a colour adjustment (torchvision's uint8 tensor formulas). */
+/**
+ * One step of a colour adjustment: brightness, contrast and saturation with
+ * torchvision's uint8 tensor formulas (factor >= 0); hue as torchvision's
+ * `adjust_hue` on a PIL image does it (Pillow's HSV conversion, a uint8 shift
+ * of H; factor in [-0.5, 0.5]).
+ */
 export interface ColorStep {
-  op: 'brightness' | 'contrast' | 'saturation';
+  op: 'brightness' | 'contrast' | 'saturation' | 'hue';
   factor: number;
 }
 
@@ -67,7 +72,7 @@ const binding = loadAddon<ImageBinding>('classifier_training_image.node', 'the i
   'apt-get install -y libjpeg62-turbo-dev, then npm run build:native',
 ]);
 
-const OPS = { brightness: 0, contrast: 1, saturation: 2 } as const;
+const OPS = { brightness: 0, contrast: 1, saturation: 2, hue: 3 } as const;
 
 function encodeSteps(steps: readonly ColorStep[]): Float64Array {
   const out = new Float64Array(steps.length * 2);
@@ -118,7 +123,7 @@ export function resampleBilinear(
 }
 
 /**
- * The colour steps in order on a copy of `src` (torchvision's uint8 tensor formulas).
+ * The colour steps in order on a copy of `src` (see `ColorStep` for each step's reference).
  *
  * @example
  * const out = adjustColorsNative(pixels, 3, [{ op: 'contrast', factor: 1.2 }]);

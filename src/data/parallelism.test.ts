@@ -23,6 +23,8 @@ void test('jsThreadSteps: what the JPEG decode fuses and batch-level steps are l
     { name: 'RandomErasing' },
   ];
   assert.deepEqual(pipeline(fused).jsThreadSteps('file'), []);
+  const hue = [{ name: 'RandomResizedCrop', size: 8 }, { name: 'ColorJitter', hue: 0.1 }, { name: 'Normalize' }];
+  assert.deepEqual(pipeline(hue).jsThreadSteps('file'), []);
   assert.deepEqual(pipeline(fused).jsThreadSteps('pixels'), ['RandomResizedCrop', 'RandomHorizontalFlip', 'ColorJitter']);
   assert.deepEqual(pipeline([{ name: 'ToTensor' }, { name: 'Normalize' }]).jsThreadSteps('pixels'), []);
   const trivial = [{ name: 'RandomResizedCrop', size: 8 }, { name: 'RandomHorizontalFlip' }, { name: 'TrivialAugmentWide' }];

@@ -1,12 +1,15 @@
 /**
  * `ColorJitter`: brightness, contrast, saturation and hue in a random order,
  * each factor uniform in its range — torchvision 0.14's `get_params` (a
- * permutation of the four, then the four factors) and its tensor formulas:
- * brightness blends with black, contrast with the mean of the grayscale
- * image, saturation with the grayscale image, hue rotates H in HSV.
- * Brightness, contrast and saturation run natively (`adjustColors`, or
- * inside the JPEG decode call when the pipeline fuses them); hue, when
- * asked for, runs as its own pass between them.
+ * permutation of the four, then the four factors). Brightness, contrast and
+ * saturation follow its tensor formulas: brightness blends with black,
+ * contrast with the mean of the grayscale image, saturation with the
+ * grayscale image. Hue follows its PIL path (`F.adjust_hue` on a PIL image,
+ * what torchvision users with `ImageFolder` run): Pillow's HSV conversion,
+ * H shifted by `uint8(factor * 255)`, back to RGB; before this hue ran
+ * torchvision's float tensor formula, which differs by a level here and
+ * there. Every step runs natively (`adjustColors`, or inside the JPEG decode
+ * call when the pipeline fuses them).
  *
  * @example
  * new ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }).apply(image, rng);
@@ -14,7 +17,6 @@
 import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
-import { adjustHue } from './functional/color.js';
 import { adjustColors } from './functional/fused-color.js';
 import type { ColorStep } from './functional/fused-color.js';
 import { parseOptions } from './options.js';
@@ -39,10 +41,7 @@ function range(value: number | readonly [number, number], center: number, clip: 
 const STEP_NAMES = ['brightness', 'contrast', 'saturation'] as const;
 
 /** One drawn step of a ColorJitter. */
-export interface JitterStep {
-  op: 'brightness' | 'contrast' | 'saturation' | 'hue';
-  factor: number;
-}
+export type JitterStep = ColorStep;
 
 export class ColorJitter implements Transform {
   readonly name = 'ColorJitter';
@@ -68,20 +67,9 @@ export class ColorJitter implements Transform {
     return steps;
   }
 
-  /** Runs drawn steps: runs of brightness/contrast/saturation in one native call, hue (rare) on its own. */
+  /** Runs drawn steps, all in one native call. */
   applySteps(image: RawImage, steps: readonly JitterStep[]): RawImage {
-    let out = image;
-    let run: ColorStep[] = [];
-    for (const step of steps) {
-      if (step.op !== 'hue') {
-        run.push({ op: step.op, factor: step.factor });
-        continue;
-      }
-      if (run.length > 0) out = adjustColors(out, run);
-      run = [];
-      out = adjustHue(out, step.factor);
-    }
-    return run.length > 0 ? adjustColors(out, run) : out;
+    return steps.length > 0 ? adjustColors(image, steps) : image;
   }
 
   apply(image: RawImage, rng: Rng): RawImage {

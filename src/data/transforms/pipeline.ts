@@ -31,7 +31,6 @@ import { resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { transformRegistry } from './registry.js';
 import { decodeJpeg } from '../native-image.js';
-import type { ColorStep } from '../native-image.js';
 import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
@@ -99,8 +98,7 @@ export class ImagePipeline {
     if (source === 'file' && at(0)?.planDecode !== undefined) {
       fused = 1;
       if (at(fused) instanceof RandomHorizontalFlip) fused++;
-      const jitter = at(fused);
-      if (jitter instanceof ColorJitter && jitter.ranges[3] === null) fused++;
+      if (at(fused) instanceof ColorJitter) fused++;
     }
     const batchLevel = (t: Transform): boolean => t instanceof Normalize || t instanceof RandomErasing || t instanceof ToTensor;
     return this.transforms
@@ -153,20 +151,19 @@ export class ImagePipeline {
     const jitter = candidate instanceof ColorJitter ? candidate : null;
     const steps = jitter?.draw(rng) ?? [];
     if (jitter !== null) next++;
-    const fused = steps.every((s) => s.op !== 'hue');
     const out = await decodeJpeg(bytes, {
       channels: this.decode.channels,
       crop: plan.crop,
       resize: plan.resize,
       mirror,
-      colors: fused ? (steps as ColorStep[]) : undefined,
+      colors: steps,
       maxPixels: this.decode.maxPixels ?? defaultMaxPixels,
     });
     const ok = out.status === 'ok';
     let image = ok
       ? { data: out.data, width: out.width, height: out.height, channels: this.decode.channels }
       : await this.#sharpGeometry(bytes, source, plan, mirror);
-    if (jitter !== null && !(ok && fused)) image = jitter.applySteps(image, steps);
+    if (jitter !== null && !ok) image = jitter.applySteps(image, steps);
     return { image, next };
   }
 
