@@ -11,6 +11,8 @@
 //     mirror, colour steps. status: 'ok' | 'unsupported' | 'failed'.
 //   resampleBilinear(src, width, height, channels, outWidth, outHeight, mirror) -> Buffer
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
+//   adjustSharpness(src, width, height, channels, factor) -> Buffer
+//   affineNearest(src, width, height, channels, matrix: Float64Array(6), fill: Float64Array | null) -> Buffer
 //   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
 //   writeThroughTableAsync(...the same) -> Promise<void>: on the thread pool
 //     out may also be a memory lease from the libtorch addon (native/memory-lease.h)
@@ -249,6 +251,49 @@ Napi::Value ResampleEntry(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value AdjustSharpnessEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "adjustSharpness";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int width = IntArg(info, 1, fn, "width", 1, kMaxSide);
+    const int height = IntArg(info, 2, fn, "height", 1, kMaxSide);
+    const int channels = IntArg(info, 3, fn, "channels", 1, 3);
+    const double factor = info[4].ToNumber().DoubleValue();
+    if (channels == 2) ThrowType(info.Env(), "adjustSharpness: expected 1 or 3 channels");
+    if (src.ByteLength() != static_cast<size_t>(width) * height * channels)
+      ThrowType(info.Env(), "adjustSharpness: expected width * height * channels bytes in src");
+    if (!(factor >= 0 && std::isfinite(factor)))
+      ThrowType(info.Env(), "adjustSharpness: expected a finite factor >= 0, but got " + std::to_string(factor));
+    auto out = Napi::Buffer<uint8_t>::New(info.Env(), src.ByteLength());
+    AdjustSharpness(src.Data(), width, height, channels, factor, out.Data());
+    return out;
+  });
+}
+
+Napi::Value AffineNearestEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "affineNearest";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int width = IntArg(info, 1, fn, "width", 1, kMaxSide);
+    const int height = IntArg(info, 2, fn, "height", 1, kMaxSide);
+    const int channels = IntArg(info, 3, fn, "channels", 1, 3);
+    const auto matrix = TypedArg(info, 4, fn, "matrix", napi_float64_array, "Float64Array").As<Napi::Float64Array>();
+    if (channels == 2) ThrowType(info.Env(), "affineNearest: expected 1 or 3 channels");
+    if (src.ByteLength() != static_cast<size_t>(width) * height * channels)
+      ThrowType(info.Env(), "affineNearest: expected width * height * channels bytes in src");
+    if (matrix.ElementLength() != 6) ThrowType(info.Env(), "affineNearest: expected 6 matrix values");
+    const double* fill = nullptr;
+    if (!info[5].IsNull() && !info[5].IsUndefined()) {
+      const auto f = TypedArg(info, 5, fn, "fill", napi_float64_array, "Float64Array").As<Napi::Float64Array>();
+      if (f.ElementLength() != static_cast<size_t>(channels)) ThrowType(info.Env(), "affineNearest: expected one fill value per channel");
+      fill = f.Data();
+    }
+    auto out = Napi::Buffer<uint8_t>::New(info.Env(), src.ByteLength());
+    AffineNearest(src.Data(), width, height, channels, matrix.Data(), fill, out.Data());
+    return out;
+  });
+}
+
 Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const char* fn = "adjustColors";
@@ -372,6 +417,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeJpeg", Napi::Function::New(env, DecodeJpegEntry, "decodeJpeg"));
   exports.Set("resampleBilinear", Napi::Function::New(env, ResampleEntry, "resampleBilinear"));
   exports.Set("adjustColors", Napi::Function::New(env, AdjustColorsEntry, "adjustColors"));
+  exports.Set("adjustSharpness", Napi::Function::New(env, AdjustSharpnessEntry, "adjustSharpness"));
+  exports.Set("affineNearest", Napi::Function::New(env, AffineNearestEntry, "affineNearest"));
   exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));
   exports.Set("writeThroughTableAsync", Napi::Function::New(env, WriteThroughTableAsyncEntry, "writeThroughTableAsync"));
   exports.Set("jpegLibraryVersion", Napi::Function::New(env, JpegLibraryVersionEntry, "jpegLibraryVersion"));

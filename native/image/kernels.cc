@@ -416,6 +416,75 @@ void ShiftHue(uint8_t* rgb, size_t pixels, double factor) {
   }
 }
 
+void AdjustSharpness(const uint8_t* src, int width, int height, int channels, double factor, uint8_t* dst) {
+  const size_t row = static_cast<size_t>(width) * channels;
+  if (width <= 2 || height <= 2) {
+    std::memcpy(dst, src, row * height);
+    return;
+  }
+  // The blend's products as tables of the same float32 values: f32(f32(r * a) + f32(q * b)).
+  const float r = static_cast<float>(factor);
+  const float q = static_cast<float>(1.0 - factor);
+  float scaled[256], partner[256];
+  for (int x = 0; x < 256; x++) {
+    scaled[x] = r * static_cast<float>(x);
+    partner[x] = q * static_cast<float>(x);
+  }
+  const double k1 = static_cast<float>(1.0 / 13.0);
+  const double k5 = static_cast<float>(5.0 / 13.0);
+  const double kRound = 4503599627370496.0;  // 2^52: (v + 2^52) - 2^52 rounds v >= 0 half to even
+  for (int y = 0; y < height; y++) {
+    const uint8_t* s = src + y * row;
+    uint8_t* d = dst + y * row;
+    const bool edgeRow = y == 0 || y == height - 1;
+    for (size_t i = 0; i < row; i++) {
+      const size_t x = i / channels;
+      int blurred = s[i];
+      if (!edgeRow && x > 0 && x < static_cast<size_t>(width) - 1) {
+        const uint8_t* up = s - row + i;
+        const uint8_t* down = s + row + i;
+        const int ring = up[-channels] + up[0] + up[channels] + s[i - channels] + s[i + channels] + down[-channels] + down[0] +
+                         down[channels];
+        const double v = ring * k1 + s[i] * k5;
+        blurred = static_cast<int>((v + kRound) - kRound);
+        blurred = blurred > 255 ? 255 : blurred;
+      }
+      d[i] = Clamp255(scaled[s[i]] + partner[blurred]);
+    }
+  }
+}
+
+void AffineNearest(const uint8_t* src, int width, int height, int channels, const double* m, const double* fill, uint8_t* dst) {
+  uint8_t outside[3] = {0, 0, 0};
+  if (fill != nullptr) {
+    for (int c = 0; c < channels; c++) {
+      const double v = std::nearbyint(fill[c]);
+      outside[c] = static_cast<uint8_t>(v <= 0 ? 0 : v >= 255 ? 255 : v);
+    }
+  }
+  const double halfW = width * 0.5, halfH = height * 0.5;
+  const double limit = 1e9;  // past this (a degenerate matrix) a coordinate is outside any image
+  for (int i = 0; i < height; i++) {
+    const double y = i - halfH + 0.5;
+    const double ry = m[1] * y, sy0 = m[4] * y;
+    for (int j = 0; j < width; j++) {
+      const double x = j - halfW + 0.5;
+      const double sx = static_cast<double>(static_cast<float>(m[0] * x + ry + m[2])) + halfW - 0.5;
+      const double sy = static_cast<double>(static_cast<float>(m[3] * x + sy0 + m[5])) + halfH - 0.5;
+      uint8_t* d = dst + (static_cast<size_t>(i) * width + j) * channels;
+      const bool finite = sx > -limit && sx < limit && sy > -limit && sy < limit;
+      const double xx = finite ? std::nearbyint(sx) : -1;
+      const double yy = finite ? std::nearbyint(sy) : -1;
+      if (xx >= 0 && yy >= 0 && xx < width && yy < height) {
+        const uint8_t* s = src + (static_cast<size_t>(yy) * width + static_cast<size_t>(xx)) * channels;
+        for (int c = 0; c < channels; c++) d[c] = s[c];
+      } else {
+        for (int c = 0; c < channels; c++) d[c] = outside[c];
+      }
+    }
+  }
+}
+
 // Brightness and contrast are tables (their blend partner is a constant), so a run of them
 // composes into one table, applied while the next pass reads; saturation needs each pixel's
 // grey value and runs per pixel, with the pending table applied on read and the brightness

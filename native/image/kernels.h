@@ -34,6 +34,20 @@ struct ColorStep {
 // (Convert.c hsv2rgb).
 void ShiftHue(uint8_t* rgb, size_t pixels, double factor);
 
+// torchvision's F.adjust_sharpness on a uint8 tensor (src and dst of
+// width * height * channels bytes, not overlapping): the 3x3 [1 1 1; 1 5 1;
+// 1 1 1] / 13 smoothing of the interior (float32 kernel weights, rounded half
+// to even), the border kept, then the float32 blend of src with it.
+void AdjustSharpness(const uint8_t* src, int width, int height, int channels, double factor, uint8_t* dst);
+
+// The nearest-neighbour warp of torchvision's F.affine on a uint8 tensor, as
+// src/data/transforms/functional/geometry.ts defines it: output pixel (j, i)
+// reads source (nearbyint(sx), nearbyint(sy)) with sx = f32(m0 x + m1 y + m2)
+// + w/2 - 1/2 (x = j - w/2 + 1/2, y likewise, in double) and sy from m3..m5;
+// outside the image it writes `fill` (per channel, rounded half to even and
+// clamped) or 0 when fill is null. dst holds width * height * channels bytes.
+void AffineNearest(const uint8_t* src, int width, int height, int channels, const double* m, const double* fill, uint8_t* dst);
+
 // Runs the steps in order, in place. Saturation and hue leave one channel as it is.
 void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps);
 

@@ -63,6 +63,8 @@ interface ImageBinding {
     mirror: boolean,
   ): Buffer;
   adjustColors(src: Uint8Array, channels: number, steps: Float64Array): Buffer;
+  adjustSharpness(src: Uint8Array, width: number, height: number, channels: number, factor: number): Buffer;
+  affineNearest(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
   writeThroughTable(...args: TableWrite<Float32Array>): void;
   writeThroughTableAsync(...args: TableWrite<Float32Array | MemoryLease>): Promise<void>;
   jpegLibraryVersion(): string;
@@ -130,6 +132,38 @@ export function resampleBilinear(
  */
 export function adjustColorsNative(src: Uint8Array, channels: 1 | 3, steps: readonly ColorStep[]): Buffer {
   return binding.adjustColors(src, channels, encodeSteps(steps));
+}
+
+/**
+ * torchvision's `F.adjust_sharpness` on uint8 HWC pixels (a new buffer;
+ * synchronous, on the calling thread): the 3x3 smoothing of the interior,
+ * then the float32 blend with it. Throws a TypeError on a factor < 0.
+ *
+ * @example
+ * const sharper = adjustSharpnessNative(pixels, 224, 224, 3, 1.8);
+ */
+export function adjustSharpnessNative(src: Uint8Array, width: number, height: number, channels: 1 | 3, factor: number): Buffer {
+  return binding.adjustSharpness(src, width, height, channels, factor);
+}
+
+/**
+ * The nearest-neighbour affine warp of `affine` in
+ * transforms/functional/geometry.ts (torchvision's `F.affine` on tensors)
+ * on uint8 HWC pixels: `matrix` is the inverse matrix in float32 values,
+ * `fill` one value per channel or null (zeros). Synchronous; a new buffer.
+ *
+ * @example
+ * const rotated = affineNearestNative(pixels, 32, 32, 3, Float64Array.from(m.map(Math.fround)), null);
+ */
+export function affineNearestNative(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  matrix: Float64Array,
+  fill: Float64Array | null,
+): Buffer {
+  return binding.affineNearest(src, width, height, channels, matrix, fill);
 }
 
 /**

@@ -6,18 +6,10 @@
  * applyAugmentOp(image, { op: 'Rotate', magnitude: 9, interpolation: 'nearest', fill: null });
  */
 import type { RawImage } from '../../image.js';
-import {
-  adjustBrightness,
-  adjustContrast,
-  adjustSaturation,
-  adjustSharpness,
-  autocontrast,
-  equalize,
-  posterize,
-  roundHalfEven,
-  solarize,
-} from './color.js';
+import { autocontrast, equalize, posterize, roundHalfEven, solarize } from './color.js';
+import { adjustColors } from './fused-color.js';
 import { affine } from './geometry.js';
+import { adjustSharpnessFast } from './native-augment.js';
 
 /** Operation names, in torchvision's order (the order matters: ops are drawn by index). */
 export const augmentOps = [
@@ -110,14 +102,15 @@ export function applyAugmentOp(
       return affine(image, { angle: 0, translate: [0, Math.trunc(m)], scale: 1, shear: [0, 0] }, warp);
     case 'Rotate':
       return affine(image, { angle: -m, translate: [0, 0], scale: 1, shear: [0, 0] }, warp);
+    // The colour ops run in the image addon, with the bytes of color.ts's functionals.
     case 'Brightness':
-      return adjustBrightness(image, 1 + m);
+      return adjustColors(image, [{ op: 'brightness', factor: 1 + m }]);
     case 'Color':
-      return adjustSaturation(image, 1 + m);
+      return adjustColors(image, [{ op: 'saturation', factor: 1 + m }]);
     case 'Contrast':
-      return adjustContrast(image, 1 + m);
+      return adjustColors(image, [{ op: 'contrast', factor: 1 + m }]);
     case 'Sharpness':
-      return adjustSharpness(image, 1 + m);
+      return adjustSharpnessFast(image, 1 + m);
     case 'Posterize':
       return posterize(image, Math.trunc(m));
     case 'Solarize':
