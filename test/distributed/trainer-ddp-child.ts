@@ -24,7 +24,6 @@ const trainer = new Trainer({
   distributedTimeout: 30_000,
 });
 await trainer.fit(module, dm);
-await dm.close();
 if (process.env.RANK !== undefined) {
   // Every rank's own view of the last epoch: synced metrics are the same on all ranks.
   console.log(`RANK ${process.env.RANK} ${JSON.stringify(trainer.history.at(-1)?.metrics ?? {})}`);
@@ -40,3 +39,4 @@ if (process.env.RANK !== undefined) {
   const [metrics] = await single.validate(module, dm);
   console.log(`RESULT ${JSON.stringify(metrics)}`);
 }
+await dm.close();
