@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -152,6 +152,12 @@ try {
   console.log(
     `bench:predict  resnet18 fp32, batch ${batch}, ${threads} threads, ${rounds} rounds, fresh processes; end to end over ${imageCount} JPEGs`,
   );
+  // OpenMP's threads spin at barriers: on a loaded machine 2-thread figures swing 5x, so say how loaded it was.
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(`load average at start: ${load()}`);
   const rows: string[] = [];
   for (const c of cases) {
     const dir = join(root, c.name);
@@ -186,7 +192,7 @@ try {
       `${c.name} top-1 agreement with PyTorch (end to end): libtorch ${agree(samples.libtorch[0].top1, samples.pytorch[0].top1)}, onnxruntime ${agree(samples.onnxruntime[0].top1, samples.pytorch[0].top1)}`,
     );
   }
-  console.log(`\nmedians\n${rows.join('\n')}`);
+  console.log(`\nmedians (load average at end: ${load()})\n${rows.join('\n')}`);
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
