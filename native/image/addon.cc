@@ -13,6 +13,9 @@
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
 //   adjustSharpness(src, width, height, channels, factor) -> Buffer
 //   affineNearest(src, width, height, channels, matrix: Float64Array(6), fill: Float64Array | null) -> Buffer
+//   channelHistograms(src, channels) -> Uint32Array(256 * channels)
+//   mapChannels(src, channels, luts: Uint8Array(256 * channels)) -> Buffer
+//   (every entry but decodeJpeg and writeThroughTableAsync is synchronous)
 //   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
 //   writeThroughTableAsync(...the same) -> Promise<void>: on the thread pool
 //     out may also be a memory lease from the libtorch addon (native/memory-lease.h)
@@ -294,6 +297,40 @@ Napi::Value AffineNearestEntry(const Napi::CallbackInfo& info) {
   });
 }
 
+// Checks (src, channels) and returns the pixel count.
+size_t PixelsOf(const Napi::CallbackInfo& info, const char* fn, const Napi::Uint8Array& src, int channels) {
+  if (channels == 2 || src.ByteLength() % channels != 0)
+    ThrowType(info.Env(), std::string(fn) + ": expected 1 or 3 channels and a whole number of pixels");
+  return src.ByteLength() / channels;
+}
+
+Napi::Value ChannelHistogramsEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "channelHistograms";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int channels = IntArg(info, 1, fn, "channels", 1, 3);
+    const size_t pixels = PixelsOf(info, fn, src, channels);
+    auto out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(256) * channels);
+    ChannelHistograms(src.Data(), pixels, channels, out.Data());
+    return out;
+  });
+}
+
+Napi::Value MapChannelsEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "mapChannels";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const int channels = IntArg(info, 1, fn, "channels", 1, 3);
+    const auto luts = TypedArg(info, 2, fn, "luts", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    const size_t pixels = PixelsOf(info, fn, src, channels);
+    if (luts.ByteLength() != static_cast<size_t>(256) * channels)
+      ThrowType(info.Env(), "mapChannels: expected 256 table entries per channel in luts");
+    auto out = Napi::Buffer<uint8_t>::New(info.Env(), src.ByteLength());
+    MapChannels(src.Data(), pixels, channels, luts.Data(), out.Data());
+    return out;
+  });
+}
+
 Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const char* fn = "adjustColors";
@@ -419,6 +456,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adjustColors", Napi::Function::New(env, AdjustColorsEntry, "adjustColors"));
   exports.Set("adjustSharpness", Napi::Function::New(env, AdjustSharpnessEntry, "adjustSharpness"));
   exports.Set("affineNearest", Napi::Function::New(env, AffineNearestEntry, "affineNearest"));
+  exports.Set("channelHistograms", Napi::Function::New(env, ChannelHistogramsEntry, "channelHistograms"));
+  exports.Set("mapChannels", Napi::Function::New(env, MapChannelsEntry, "mapChannels"));
   exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));
   exports.Set("writeThroughTableAsync", Napi::Function::New(env, WriteThroughTableAsyncEntry, "writeThroughTableAsync"));
   exports.Set("jpegLibraryVersion", Napi::Function::New(env, JpegLibraryVersionEntry, "jpegLibraryVersion"));

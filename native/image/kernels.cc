@@ -485,6 +485,31 @@ void AffineNearest(const uint8_t* src, int width, int height, int channels, cons
   }
 }
 
+void ChannelHistograms(const uint8_t* src, size_t pixels, int channels, uint32_t* hist) {
+  std::memset(hist, 0, sizeof(uint32_t) * 256 * channels);
+  if (channels == 1) {
+    for (size_t i = 0; i < pixels; i++) hist[src[i]]++;
+    return;
+  }
+  for (size_t i = 0, j = 0; i < pixels; i++, j += 3) {
+    hist[src[j]]++;
+    hist[256 + src[j + 1]]++;
+    hist[512 + src[j + 2]]++;
+  }
+}
+
+void MapChannels(const uint8_t* src, size_t pixels, int channels, const uint8_t* luts, uint8_t* dst) {
+  if (channels == 1) {
+    for (size_t i = 0; i < pixels; i++) dst[i] = luts[src[i]];
+    return;
+  }
+  for (size_t j = 0; j < pixels * 3; j += 3) {
+    dst[j] = luts[src[j]];
+    dst[j + 1] = luts[256 + src[j + 1]];
+    dst[j + 2] = luts[512 + src[j + 2]];
+  }
+}
+
 // Brightness and contrast are tables (their blend partner is a constant), so a run of them
 // composes into one table, applied while the next pass reads; saturation needs each pixel's
 // grey value and runs per pixel, with the pending table applied on read and the brightness

@@ -48,6 +48,12 @@ void AdjustSharpness(const uint8_t* src, int width, int height, int channels, do
 // clamped) or 0 when fill is null. dst holds width * height * channels bytes.
 void AffineNearest(const uint8_t* src, int width, int height, int channels, const double* m, const double* fill, uint8_t* dst);
 
+// hist[c * 256 + v] = how many values of channel c are v (hist zeroed here).
+void ChannelHistograms(const uint8_t* src, size_t pixels, int channels, uint32_t* hist);
+
+// dst[i] = luts[c * 256 + src[i]] for channel c of each value.
+void MapChannels(const uint8_t* src, size_t pixels, int channels, const uint8_t* luts, uint8_t* dst);
+
 // Runs the steps in order, in place. Saturation and hue leave one channel as it is.
 void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps);
 

@@ -64,6 +64,8 @@ interface ImageBinding {
   ): Buffer;
   adjustColors(src: Uint8Array, channels: number, steps: Float64Array): Buffer;
   adjustSharpness(src: Uint8Array, width: number, height: number, channels: number, factor: number): Buffer;
+  channelHistograms(src: Uint8Array, channels: number): Uint32Array;
+  mapChannels(src: Uint8Array, channels: number, luts: Uint8Array): Buffer;
   affineNearest(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
   writeThroughTable(...args: TableWrite<Float32Array>): void;
   writeThroughTableAsync(...args: TableWrite<Float32Array | MemoryLease>): Promise<void>;
@@ -164,6 +166,28 @@ export function affineNearestNative(
   fill: Float64Array | null,
 ): Buffer {
   return binding.affineNearest(src, width, height, channels, matrix, fill);
+}
+
+/**
+ * Per-channel histograms of interleaved uint8 pixels: entry `c * 256 + v`
+ * counts the values v of channel c. Synchronous.
+ *
+ * @example
+ * const hist = channelHistograms(pixels, 3); // Uint32Array(768)
+ */
+export function channelHistograms(src: Uint8Array, channels: 1 | 3): Uint32Array {
+  return binding.channelHistograms(src, channels);
+}
+
+/**
+ * Each value of interleaved uint8 pixels through its channel's 256-entry
+ * table (`luts[c * 256 + v]`), into a new buffer. Synchronous.
+ *
+ * @example
+ * const inverted = mapChannels(pixels, 1, Uint8Array.from({ length: 256 }, (_, v) => 255 - v));
+ */
+export function mapChannels(src: Uint8Array, channels: 1 | 3, luts: Uint8Array): Buffer {
+  return binding.mapChannels(src, channels, luts);
 }
 
 /**

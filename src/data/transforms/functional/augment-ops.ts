@@ -6,10 +6,10 @@
  * applyAugmentOp(image, { op: 'Rotate', magnitude: 9, interpolation: 'nearest', fill: null });
  */
 import type { RawImage } from '../../image.js';
-import { autocontrast, equalize, posterize, roundHalfEven, solarize } from './color.js';
+import { roundHalfEven } from './color.js';
 import { adjustColors } from './fused-color.js';
 import { affine } from './geometry.js';
-import { adjustSharpnessFast } from './native-augment.js';
+import { adjustSharpnessFast, autocontrastFast, equalizeFast, posterizeFast, solarizeFast } from './native-augment.js';
 
 /** Operation names, in torchvision's order (the order matters: ops are drawn by index). */
 export const augmentOps = [
@@ -102,7 +102,7 @@ export function applyAugmentOp(
       return affine(image, { angle: 0, translate: [0, Math.trunc(m)], scale: 1, shear: [0, 0] }, warp);
     case 'Rotate':
       return affine(image, { angle: -m, translate: [0, 0], scale: 1, shear: [0, 0] }, warp);
-    // The colour ops run in the image addon, with the bytes of color.ts's functionals.
+    // The pixel ops run in the image addon (native-augment.ts), with the bytes of color.ts's functionals.
     case 'Brightness':
       return adjustColors(image, [{ op: 'brightness', factor: 1 + m }]);
     case 'Color':
@@ -112,12 +112,12 @@ export function applyAugmentOp(
     case 'Sharpness':
       return adjustSharpnessFast(image, 1 + m);
     case 'Posterize':
-      return posterize(image, Math.trunc(m));
+      return posterizeFast(image, Math.trunc(m));
     case 'Solarize':
-      return solarize(image, m);
+      return solarizeFast(image, m);
     case 'AutoContrast':
-      return autocontrast(image);
+      return autocontrastFast(image);
     case 'Equalize':
-      return equalize(image);
+      return equalizeFast(image);
   }
 }

@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { loadSafetensors } from '../../../torch/serialization/safetensors.js';
 import type { RawImage } from '../../image.js';
 import { Rng } from '../../random.js';
-import { adjustSharpness, roundHalfEven } from './color.js';
+import { adjustSharpness, autocontrast, equalize, posterize, roundHalfEven, solarize } from './color.js';
 import { affine, inverseAffineMatrix } from './geometry.js';
 import type { AffineParams } from './geometry.js';
-import { adjustSharpnessFast } from './native-augment.js';
+import { adjustSharpnessFast, autocontrastFast, equalizeFast, posterizeFast, solarizeFast } from './native-augment.js';
+import { difference, referenceImage } from './reference.test-util.js';
 
 // Written by scripts/fixtures/augment_native.py: torchvision's tensor functionals.
 const fixture = loadSafetensors(
@@ -108,4 +109,35 @@ void test("affine (nearest, in the addon) keeps the JavaScript warp's bytes: ran
     const out = affine(image, params, { interpolation: 'nearest', fill });
     assert.deepEqual(out.data, affineNearestJs(image, m, fill), `trial ${trial}: ${JSON.stringify({ params, fill })}`);
   }
+});
+
+void test("posterize, solarize, autocontrast and equalize through native tables give the JavaScript functionals' bytes", () => {
+  const rng = new Rng(23);
+  for (let trial = 0; trial < 60; trial++) {
+    const width = rng.int(1, 30);
+    const height = rng.int(1, 20);
+    const channels = trial % 3 === 0 ? 1 : 3;
+    // Narrow value ranges too: autocontrast and equalize have their special cases there.
+    const [lo, hi] = trial % 4 === 0 ? [100, 103] : trial % 4 === 1 ? [7, 8] : [0, 256];
+    const data = Buffer.from(Array.from({ length: width * height * channels }, () => rng.int(lo, hi)));
+    const image: RawImage = { data, width, height, channels };
+    const bits = rng.int(0, 9);
+    const threshold = rng.uniform(0, 256);
+    const label = `${width}x${height}x${channels} [${lo}, ${hi})`;
+    assert.deepEqual(posterizeFast(image, bits).data, posterize(image, bits).data, `posterize ${bits} ${label}`);
+    assert.deepEqual(solarizeFast(image, threshold).data, solarize(image, threshold).data, `solarize ${threshold} ${label}`);
+    assert.deepEqual(autocontrastFast(image).data, autocontrast(image).data, `autocontrast ${label}`);
+    assert.deepEqual(equalizeFast(image).data, equalize(image).data, `equalize ${label}`);
+  }
+});
+
+void test("the table ops give torchvision's tensor functionals byte for byte on the reference image", () => {
+  const img = referenceImage('img');
+  const cases: [string, RawImage][] = [
+    ['posterize_3', posterizeFast(img, 3)],
+    ['solarize_128', solarizeFast(img, 128)],
+    ['autocontrast', autocontrastFast(img)],
+    ['equalize', equalizeFast(img)],
+  ];
+  for (const [name, out] of cases) assert.equal(difference(out, referenceImage(name)).fractionDifferent, 0, name);
 });
