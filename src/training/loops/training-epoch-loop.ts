@@ -66,6 +66,9 @@ export async function runTrainingEpoch(t: Trainer): Promise<'completed' | 'stopp
       torch.dispose([batch.images, batch.labels]);
     }
     batchIdx++;
+    // Prefetched batches resolve as microtasks: without a turn of the event loop per step, a
+    // signal (or a timer) could wait many steps to be handled.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (batchIdx >= total || mustStop(t)) break;
     if (valEvery !== null && batchIdx % valEvery === 0 && valDueThisEpoch(t)) await runEvaluation(t, 'val', t.valLoader!);
   }
