@@ -8,7 +8,7 @@
  * @example
  * writeFileAtomic('outputs/run/checkpoints/last.ckpt', bytes);
  */
-import { closeSync, copyFileSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SerializationError } from '../../errors.js';
 
@@ -60,31 +60,22 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | readonly Uint
 }
 
 /**
- * Copies `source` to `path` atomically (a temporary copy, fsynced, then a rename).
+ * Copies `source` to `path` atomically (the same temporary file, fsync and rename as `writeFileAtomic`).
  *
  * @example
  * copyFileAtomic('checkpoints/epoch=3-step=1200.ckpt', 'checkpoints/last.ckpt', { what: 'checkpoint' });
  */
 export function copyFileAtomic(source: string, path: string, options: { what?: string } = {}): void {
-  const temporary = `${path}.tmp-${process.pid}-${counter++}`;
-  let fd: number | null = null;
+  let bytes: Buffer;
   try {
-    copyFileSync(source, temporary);
-    fd = openSync(temporary, 'r+');
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(temporary, path);
+    bytes = readFileSync(source);
   } catch (error) {
-    if (fd !== null) closeSync(fd);
-    rmSync(temporary, { force: true });
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new SerializationError(
-      `${options.what ?? 'copy'}: expected to copy ${source} to ${path}, but got ${reason}; the previous file (if any) is unchanged`,
+      `${options.what ?? 'copy'}: expected to read ${source}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       {
         cause: error,
       },
     );
   }
-  fsyncDir(dirname(path));
+  writeFileAtomic(path, bytes, options);
 }
