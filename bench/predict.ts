@@ -7,8 +7,8 @@
  * model's forward alone on a preprocessed batch, and end to end (decode + preprocess +
  * forward + softmax top-5) over a folder of generated JPEGs — ours through
  * `Predictor.predict`, PyTorch's as a user's PIL + torchvision loop. Each round starts every
- * side as a fresh process, in rotating order; medians are printed with the ratio
- * (libtorch / PyTorch; target >= 0.97x). The top-1 classes of the two sides are compared too.
+ * side as a fresh process, in rotating order; medians are printed with the median of the
+ * rounds' ratios (libtorch / PyTorch; target >= 0.97x). The top-1 classes of the two sides are compared too.
  *
  *   npm run bench:predict                   # -- --rounds 3 --threads 2 --batch 32 --images 64
  */
@@ -179,14 +179,18 @@ try {
       const y = b.split(',');
       return `${x.filter((v, i) => v === y[i]).length}/${x.length}`;
     };
-    const fw = (s: string): number => (batch / median(samples[s].map((x) => x.forwardMs))) * 1000;
-    const e2e = (s: string): number => median(samples[s].map((x) => x.e2e));
-    for (const [series, f] of [
-      ['forward', fw],
-      ['end to end', e2e],
-    ] as const) {
-      const row = `${c.name} ${series}: libtorch ${f('libtorch').toFixed(1)} images/s, PyTorch ${f('pytorch').toFixed(1)}, ratio ${(f('libtorch') / f('pytorch')).toFixed(3)}x (target >= 0.97); onnxruntime ${f('onnxruntime').toFixed(1)} (${(f('onnxruntime') / f('pytorch')).toFixed(3)}x)`;
-      rows.push(row);
+    // Ratios are taken per round (the sides of one round ran back to back under the same load)
+    // and their median reported: on a shared machine a round can run 10x slower than the next.
+    const perRound = {
+      forward: (s: string): number[] => samples[s].map((x) => (batch / x.forwardMs) * 1000),
+      'end to end': (s: string): number[] => samples[s].map((x) => x.e2e),
+    };
+    for (const [series, of] of Object.entries(perRound)) {
+      const ratio = (s: string): number => median(of(s).map((v, r) => v / of('pytorch')[r]));
+      const fig = (s: string): string => `${median(of(s)).toFixed(1)}`;
+      rows.push(
+        `${c.name} ${series}: libtorch ${fig('libtorch')} images/s, PyTorch ${fig('pytorch')}, ratio ${ratio('libtorch').toFixed(3)}x (target >= 0.97); onnxruntime ${fig('onnxruntime')} (${ratio('onnxruntime').toFixed(3)}x)`,
+      );
     }
     rows.push(
       `${c.name} top-1 agreement with PyTorch (end to end): libtorch ${agree(samples.libtorch[0].top1, samples.pytorch[0].top1)}, onnxruntime ${agree(samples.onnxruntime[0].top1, samples.pytorch[0].top1)}`,
