@@ -85,16 +85,36 @@ if (Number.isInteger(requestedThreads) && requestedThreads > maxThreads) {
   process.env.OMP_NUM_THREADS = String(maxThreads);
 }
 
-export const native: NativeBinding = loadAddon<NativeBinding>('classifier_training.node', 'the native addon', [
-  'build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
-  'with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
-  'if libtorch moved, rebuild so the addon links against the new place',
-]);
+let loaded: NativeBinding | null = null;
 
 /**
- * The loaded addon. libtorch starts with one intra-op thread: give it the
- * machine's cores, unless OMP_NUM_THREADS asks for a number (as PyTorch honours it).
+ * The addon, loaded on first use: importing the library (to validate a
+ * config against the components' schemas, say) does not load libtorch.
+ * libtorch starts with one intra-op thread: give it the machine's cores,
+ * unless OMP_NUM_THREADS asks for a number (as PyTorch honours it).
  */
-native.setNumThreads(
-  Number.isInteger(requestedThreads) && requestedThreads > 0 ? Math.min(requestedThreads, maxThreads) : availableParallelism(),
-);
+function load(): NativeBinding {
+  if (loaded !== null) return loaded;
+  loaded = loadAddon<NativeBinding>('classifier_training.node', 'the native addon', [
+    'build it: npm run build:native (needs libtorch: apt-get install -y libtorch-dev libopenblas0-openmp)',
+    'with an official libtorch: LIBTORCH=/path/to/libtorch npm rebuild classifier-training',
+    'if libtorch moved, rebuild so the addon links against the new place',
+  ]);
+  loaded.setNumThreads(
+    Number.isInteger(requestedThreads) && requestedThreads > 0 ? Math.min(requestedThreads, maxThreads) : availableParallelism(),
+  );
+  return loaded;
+}
+
+/** True once something has used the addon (libtorch is loaded). @example isNativeLoaded(); */
+export const isNativeLoaded = (): boolean => loaded !== null;
+
+export const native: NativeBinding = new Proxy({} as NativeBinding, {
+  get: (_target, key) => Reflect.get(load(), key) as unknown,
+  has: (_target, key) => Reflect.has(load(), key),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_target, key) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+  },
+});

@@ -79,7 +79,7 @@ const runTraced = (...args: string[]) => spawnSync(process.execPath, ['--import'
 const userConf = new URL('./cli-user-conf', import.meta.url).pathname;
 const plugin = new URL('./cli-plugin.ts', import.meta.url).pathname;
 
-test('train model=nope exits 2 naming the options, before the libtorch addon loads', () => {
+test("config errors, in the composition or in a component's options, exit 2 before the libtorch addon loads", () => {
   const out = runTraced('train', 'model=nope');
   assert.equal(out.status, 2, out.stderr);
   assert.match(
@@ -88,10 +88,14 @@ test('train model=nope exits 2 naming the options, before the libtorch addon loa
   );
   assert.doesNotMatch(out.stderr, /classifier_training\.node/);
   assert.equal(out.stdout, '');
-  // The tracer does see the addon when a command gets as far as the components.
+  // Errors inside a component's options are found by the components' own schemas, still before libtorch loads.
   const deeper = runTraced('config', 'show', '--validate', 'model.stem=smal');
   assert.equal(deeper.status, 2, deeper.stderr);
-  assert.match(deeper.stderr, /dlopen .*classifier_training\.node/);
+  assert.match(deeper.stderr, /model\.stem: expected one of imagenet, small/);
+  assert.doesNotMatch(deeper.stderr, /classifier_training\.node/);
+  // The tracer does see the addon when a command runs libtorch.
+  const doctor = runTraced('doctor');
+  assert.match(doctor.stderr, /dlopen .*classifier_training\.node/);
 });
 
 test('every config error is reported at once, one per line with its origin, exit 2, and nothing runs', () => {

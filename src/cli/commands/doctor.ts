@@ -141,9 +141,9 @@ export function distributedCheck(gloo: { ok: boolean; detail: string }, config: 
 
 /** Runs every check. */
 export async function runDoctor(): Promise<DoctorCheck[]> {
+  const threads = torch.getNumThreads(); // loads libtorch (the addon loads on first use), so the maps list it
   const libraries = loadedLibraries();
   const libtorch = libraries.find((p) => p.includes('libtorch_cpu')) ?? 'unknown';
-  const threads = torch.getNumThreads();
   const cores = availableParallelism();
   const flags = cpuFlags();
   const cudaCount = torch.cuda.deviceCount();
