@@ -96,6 +96,7 @@ export async function runOurs(options: RunOursOptions): Promise<RunResult> {
     workers: 'auto',
     concurrency: 'auto',
     jsThreadSteps: local.jsThreadSteps('file'),
+    source: 'file',
     cores: availableParallelism(),
   });
   const workers = mode !== 'auto' ? options.workers : options.stage === 'eval' ? 0 : auto.workers;

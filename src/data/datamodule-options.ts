@@ -28,9 +28,10 @@ export const dataModuleSchema = z.strictObject({
   prefetch: z.int().nonnegative().default(2),
   /**
    * Worker threads for the train transforms. 'auto' (default): one per core (at most 16) when the train
-   * pipeline has per-sample work on the JavaScript thread (RandAugment, RandomAffine, ...), else none:
-   * JPEG decoding and a leading crop/flip/jitter run on libuv's thread pool anyway. 0: the main thread
-   * drives every transform. Results are the same either way.
+   * pipeline reads image files and has per-sample work on the JavaScript thread (RandAugment,
+   * RandomAffine, ...), else none: JPEG decoding and a leading crop/flip/jitter run on libuv's thread
+   * pool anyway, and in-memory IDX images cost less to transform than to post to a worker. 0: the
+   * main thread drives every transform. Results are the same either way.
    */
   workers: z.union([z.literal('auto'), z.int().nonnegative()]).default('auto'),
   /** Share of train held out (stratified) when there is no val split. */

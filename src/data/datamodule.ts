@@ -222,10 +222,12 @@ export class ImageClassificationDataModule {
     const decode = { channels: this.channels };
     const trainEntries = this.options.trainTransforms ?? defaults.train;
     const local = new ImagePipeline({ transforms: buildTransforms(trainEntries), decode });
+    const source = this.format === 'idx' ? 'pixels' : 'file';
     this.#parallelism = resolveParallelism({
       workers: this.options.workers,
       concurrency: this.options.concurrency,
-      jsThreadSteps: local.jsThreadSteps(this.format === 'idx' ? 'pixels' : 'file'),
+      jsThreadSteps: local.jsThreadSteps(source),
+      source,
       cores: availableParallelism(),
     });
     const { workers } = this.#parallelism;

@@ -36,17 +36,33 @@ void test('jsThreadSteps: what the JPEG decode fuses and batch-level steps are l
   ]);
 });
 
-void test("resolveParallelism: 'auto' starts workers only for JavaScript work and scales with cores; numbers win", () => {
+void test("resolveParallelism: 'auto' starts workers only for JavaScript work on files and scales with cores; numbers win", () => {
   const auto = { workers: 'auto', concurrency: 'auto' } as const;
-  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: [], cores: 2 }), { workers: 0, concurrency: 16 });
-  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], cores: 2 }), { workers: 2, concurrency: 16 });
-  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], cores: 12 }), { workers: 12, concurrency: 48 });
-  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], cores: 64 }), { workers: 16, concurrency: 256 });
-  assert.deepEqual(resolveParallelism({ workers: 0, concurrency: 5, jsThreadSteps: ['RandAugment'], cores: 8 }), {
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: [], source: 'file', cores: 2 }), { workers: 0, concurrency: 16 });
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], source: 'file', cores: 2 }), {
+    workers: 2,
+    concurrency: 16,
+  });
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], source: 'file', cores: 12 }), {
+    workers: 12,
+    concurrency: 48,
+  });
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandAugment'], source: 'file', cores: 64 }), {
+    workers: 16,
+    concurrency: 256,
+  });
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: ['RandomCrop'], source: 'pixels', cores: 8 }), {
+    workers: 0,
+    concurrency: 32,
+  });
+  assert.deepEqual(resolveParallelism({ workers: 0, concurrency: 5, jsThreadSteps: ['RandAugment'], source: 'file', cores: 8 }), {
     workers: 0,
     concurrency: 5,
   });
-  assert.deepEqual(resolveParallelism({ workers: 3, concurrency: 'auto', jsThreadSteps: [], cores: 2 }), { workers: 3, concurrency: 16 });
+  assert.deepEqual(resolveParallelism({ workers: 3, concurrency: 'auto', jsThreadSteps: [], source: 'file', cores: 2 }), {
+    workers: 3,
+    concurrency: 16,
+  });
 });
 
 /** Noisy JPEGs (solid colours would hide a wrong crop or a skipped op). */
