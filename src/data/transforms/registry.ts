@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import { register, registry } from '../../registry.js';
 import type { Transform } from './pipeline.js';
+import { AutoAugment, autoAugmentSchema } from './auto-augment.js';
 import { CenterCrop, centerCropSchema } from './center-crop.js';
 import { ColorJitter, colorJitterSchema } from './color-jitter.js';
 import { GaussianBlur, gaussianBlurSchema } from './gaussian-blur.js';
@@ -46,6 +47,7 @@ const transforms: [z.ZodType, new (options: never) => Transform, string][] = [
   [randomGrayscaleSchema, RandomGrayscale, 'grey with probability p'],
   [randAugmentSchema, RandAugment, 'RandAugment (Cubuk et al. 2019)'],
   [trivialAugmentWideSchema, TrivialAugmentWide, 'TrivialAugment (Müller and Hutter 2021)'],
+  [autoAugmentSchema, AutoAugment, 'AutoAugment (Cubuk et al. 2019): ImageNet, CIFAR10 or SVHN policy'],
   [randomErasingSchema, RandomErasing, 'erase a random rectangle (on the normalized batch)'],
   [normalizeSchema, Normalize, 'subtract the mean and divide by the std (on the batch)'],
   [toTensorSchema, ToTensor, 'no-op: batches are always float tensors'],

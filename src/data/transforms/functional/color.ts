@@ -185,7 +185,8 @@ export function autocontrast(image: RawImage): RawImage {
       lo = Math.min(lo, data[i]);
       hi = Math.max(hi, data[i]);
     }
-    const scale = hi === lo ? 1 : f32(255 / (hi - lo));
+    // torchvision computes `255.0 / (max - min)` as a Python float over a tensor: reciprocal, then product.
+    const scale = hi === lo ? 1 : f32(f32(1 / (hi - lo)) * 255);
     const min = hi === lo ? 0 : lo;
     for (let i = c; i < data.length; i += channels) {
       const v = f32((data[i] - min) * scale);

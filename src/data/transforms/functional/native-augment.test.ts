@@ -141,3 +141,14 @@ void test("the table ops give torchvision's tensor functionals byte for byte on 
   ];
   for (const [name, out] of cases) assert.equal(difference(out, referenceImage(name)).fractionDifferent, 0, name);
 });
+
+void test("autocontrastFast gives torchvision's F.autocontrast for every range width (its scale is 1 / range, times 255)", () => {
+  const expected = fixture.autocontrast_rows.data() as Uint8Array;
+  for (let d = 1; d <= 255; d++) {
+    const data = Buffer.from(Array.from({ length: 256 }, (_, x) => Math.min(255, 3 + (x % (d + 1)))));
+    const out = autocontrastFast({ data, width: 256, height: 1, channels: 1 }).data;
+    const row = expected.subarray((d - 1) * 256, d * 256);
+    assert.equal(differing(out, row), 0, `range width ${d}`);
+    assert.deepEqual(autocontrast({ data, width: 256, height: 1, channels: 1 }).data, out, `JavaScript functional, range width ${d}`);
+  }
+});

@@ -83,7 +83,8 @@ export function autocontrastFast(image: RawImage): RawImage {
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
-    const scale = hi === lo ? 1 : f32(255 / (hi - lo));
+    // torchvision computes `255.0 / (max - min)` as a Python float over a tensor: reciprocal, then product.
+    const scale = hi === lo ? 1 : f32(f32(1 / (hi - lo)) * 255);
     const min = hi === lo ? 0 : lo;
     for (let v = 0; v < 256; v++) luts[c * 256 + v] = toByte(f32((v - min) * scale));
   }
@@ -115,4 +116,17 @@ export function equalizeFast(image: RawImage): RawImage {
     }
   }
   return mapped(image, luts);
+}
+
+/**
+ * `F.invert` on uint8: 255 - v, through a table in the addon.
+ *
+ * @example
+ * invertFast(image);
+ */
+export function invertFast(image: RawImage): RawImage {
+  return mapped(
+    image,
+    everyChannel(image.channels, (v) => 255 - v),
+  );
 }
