@@ -37,3 +37,10 @@ fi
 # onnxruntime-node's postinstall would try to download CUDA parts.
 export ONNXRUNTIME_NODE_INSTALL=skip
 npm ci --no-audit --no-fund
+
+# The `classifier-training` command on PATH, pointing at this checkout (`npx` would reinstall the
+# package into npm's cache and rebuild the addon). Without root, run node bin/classifier-training.js.
+if [[ $(id -u) -eq 0 ]]; then
+  ln -sf "$PWD/bin/classifier-training.js" /usr/local/bin/classifier-training
+  echo "setup: classifier-training is on PATH (/usr/local/bin/classifier-training -> $PWD/bin/classifier-training.js)"
+fi

@@ -67,7 +67,8 @@ Examples:
       const module = builder.buildModule(options, dm);
       const trainer = builder.buildTrainer(options, runDir, run.config);
       await trainer.fit(module, dm, { ckptPath: options.ckptPath });
-      if (opts.test && (await hasTestSplit(dm))) {
+      // An interrupted run (SIGINT / SIGTERM: exit code 130 / 143 is set) ends here, with its checkpoint saved.
+      if (opts.test && !process.exitCode && (await hasTestSplit(dm))) {
         // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
         const quiet = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
         const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, run.config);
