@@ -26,6 +26,7 @@ import argparse
 import gzip
 import json
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -33,6 +34,9 @@ import torch.nn.functional as F
 import torchvision
 import torchvision.transforms as T
 from PIL import Image
+
+# SequentialLR in torch 1.13 steps its schedulers with an epoch argument and warns about it on every milestone.
+warnings.filterwarnings("ignore", message="The epoch parameter in `scheduler.step\\(\\)`")
 
 ROOT = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.286, 0.353
