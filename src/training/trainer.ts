@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
 import type { DataLoader } from '../data/data-loader.js';
 import type { ClassificationModule, LogOptions } from '../models/classification-module.js';
+import { TrainingError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
@@ -31,7 +32,6 @@ import type { Logger, LogStep, RunStatus } from './logger.js';
 import { runEvaluation } from './loops/evaluation-loop.js';
 import { runFitLoop } from './loops/fit-loop.js';
 import { runPredict } from './loops/predict-loop.js';
-import type { Prediction } from '../models/classification-module.js';
 import { Precision } from './precision.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
@@ -394,9 +394,7 @@ export class Trainer implements TrainerView {
   }
 
   #need<T>(value: T | null, what: string): T {
-    if (value === null) throw new Error(`Trainer: expected ${what} to run inside fit/validate/test/predict, but no run is active`);
+    if (value === null) throw new TrainingError(`Trainer: expected ${what} to run inside fit/validate/test/predict, but no run is active`);
     return value;
   }
 }
-
-export type { Prediction };
