@@ -103,6 +103,8 @@ export interface DataLoaderOptions {
   badFiles?: BadFilePolicy;
   /** With 'skip': abort when more than this fraction of an epoch is unreadable (default 0.01). */
   maxSkipFraction?: number;
+  /** MixUp / CutMix on each whole batch (labels become soft targets [B, C]), seeded by (seed, epoch, batch). */
+  batchMix?: { apply(batch: { images: Tensor; labels: Tensor }, rng: Rng): { images: Tensor; labels: Tensor } } | null;
   /** Warnings (skipped files, counts); default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -224,17 +226,20 @@ export class DataLoader {
       this.#pool ?? undefined,
     );
     const erasing = this.#options.pipeline?.erasing ?? null;
-    if (erasing === null) return { images, labels, indices: kept };
-    const rngs = keep.map((k) => new Rng(this.seed, state.epoch + 1, start + k + 1, 1));
-    let erased: Tensor;
+    let batch: Batch = { images, labels, indices: kept };
     try {
-      erased = erasing.applyToBatch(images, rngs);
+      if (erasing !== null) {
+        const rngs = keep.map((k) => new Rng(this.seed, state.epoch + 1, start + k + 1, 1));
+        batch = replaceImages(batch, erasing.applyToBatch(images, rngs));
+      }
+      const mix = this.#options.batchMix ?? null;
+      // One stream per batch from (seed, epoch, first position): the same mix whatever the concurrency.
+      if (mix !== null) batch = mixBatch(batch, mix.apply(batch, new Rng(this.seed, state.epoch + 1, start + 1, 2)));
     } catch (error) {
-      dispose([images, labels]);
+      dispose([batch.images, batch.labels]);
       throw error;
     }
-    if (erased !== images) images.dispose();
-    return { images: erased, labels, indices: kept };
+    return batch;
   }
 
   async #loadSample(state: EpochState, position: number, index: number): Promise<RawImage | null> {
@@ -293,6 +298,18 @@ export class DataLoader {
   #warn(message: string): void {
     (this.#options.onWarning ?? console.warn)(message);
   }
+}
+
+/** The batch with new images (the old ones freed unless the same tensor). */
+function replaceImages(batch: Batch, images: Tensor): Batch {
+  if (images !== batch.images) batch.images.dispose();
+  return { ...batch, images };
+}
+
+/** The batch with mixed images and labels (the originals freed). */
+function mixBatch(batch: Batch, mixed: { images: Tensor; labels: Tensor }): Batch {
+  dispose([batch.images, batch.labels]);
+  return { images: mixed.images, labels: mixed.labels, indices: batch.indices };
 }
 
 /** In-memory images (IDX) in the channel count the decode options ask for. */

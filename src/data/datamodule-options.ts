@@ -52,6 +52,23 @@ export const dataModuleSchema = z.strictObject({
   verify: z.boolean().default(false),
   sampler: z.enum(['random', 'weighted']).default('random'),
   dropLast: z.boolean().default(false),
+  /**
+   * MixUp or CutMix on training batches (timm's: with both, one of them per batch), drawn from
+   * the loader's seed (the Trainer's): { mixup: { alpha }, cutmix: { alpha } }; null: none.
+   */
+  batchMix: z
+    .strictObject({
+      mixup: z
+        .strictObject({ alpha: z.number().positive().default(0.2) })
+        .nullable()
+        .default(null),
+      cutmix: z
+        .strictObject({ alpha: z.number().positive().default(1) })
+        .nullable()
+        .default(null),
+    })
+    .nullable()
+    .default(null),
 });
 
 /** Options as written by the user (every key optional). */

@@ -175,3 +175,35 @@ void test('a loader epoch resumed at startBatch yields exactly the remaining bat
   await assert.rejects(loader.epoch(2, { startBatch: 99 }).next(), DataError);
   dispose([full, tail]);
 });
+
+void test('batchMix: MixUp / CutMix give soft targets, drawn from the loader seed (the Trainer sets it)', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  for (let i = 0; i < 8; i++) await writeSolidImage(path.join(root, `train/${i % 2 ? 'ant' : 'bee'}/${i}.png`), { color: [i * 30, 9, 0] });
+  const dm = new ImageClassificationDataModule({
+    root,
+    batchSize: 4,
+    valFraction: 0,
+    trainTransforms: small,
+    evalTransforms: small,
+    batchMix: { mixup: { alpha: 0.4 }, cutmix: { alpha: 1 } },
+  });
+  await dm.setup('fit');
+  const read = async (seed: number) => {
+    const batches = await dm.trainLoader({ seed }).toArray(1);
+    const out = batches.map((b) => ({ labels: b.labels.toArray() as number[][], images: b.images.toArray() }));
+    dispose(batches);
+    return out;
+  };
+  const [a, b, c] = [await read(3), await read(3), await read(4)];
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  for (const batch of a) {
+    assert.equal(batch.labels[0].length, 2);
+    for (const row of batch.labels) assert.ok(Math.abs(row[0] + row[1] - 1) < 1e-6, `soft targets sum to 1: ${row.join(', ')}`);
+  }
+  assert.ok(
+    a.some((batch) => batch.labels.some((row) => row[0] > 0 && row[0] < 1)),
+    'some labels are mixed',
+  );
+});

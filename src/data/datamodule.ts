@@ -17,6 +17,9 @@ import path from 'node:path';
 import { DataError } from '../errors.js';
 import { classCounts, classWeights } from './class-stats.js';
 import { DataLoader } from './data-loader.js';
+import type { DataLoaderOptions } from './data-loader.js';
+import { CutMix } from './transforms/cutmix.js';
+import { MixUp } from './transforms/mixup.js';
 import { classToIdxOf, PathListDataset, Subset } from './dataset.js';
 import type { ImageDataset } from './dataset.js';
 import { defaultTransforms, parseDataModuleOptions } from './datamodule-options.js';
@@ -252,8 +255,24 @@ export class ImageClassificationDataModule {
       dropLast: this.options.dropLast,
       shuffle: true,
       sampler: this.#trainSampler(train, seed, overrides),
+      batchMix: this.#batchMix(),
       cache: this.options.cache === false ? null : this.options.cache.maxBytes,
     });
+  }
+
+  /** MixUp / CutMix as the options ask (with both, a fair choice per batch from the batch's stream). */
+  #batchMix(): DataLoaderOptions['batchMix'] {
+    const o = this.options.batchMix;
+    if (o === null || (o.mixup === null && o.cutmix === null)) return null;
+    const numClasses = this.numClasses;
+    const mixup = o.mixup === null ? null : new MixUp({ alpha: o.mixup.alpha, numClasses });
+    const cutmix = o.cutmix === null ? null : new CutMix({ alpha: o.cutmix.alpha, numClasses });
+    return {
+      apply: (batch, rng) => {
+        const chosen = mixup !== null && cutmix !== null ? (rng.random() < 0.5 ? mixup : cutmix) : (mixup ?? cutmix)!;
+        return chosen.apply(batch, rng);
+      },
+    };
   }
 
   #trainSampler(train: ImageDataset, seed: number, overrides: LoaderOverrides): Sampler | undefined {
