@@ -14,7 +14,6 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { crc32c } from '@node-rs/crc32';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import * as torch from '../../src/torch/index.js';
 import { Callback } from '../../src/training/callback.js';
@@ -22,9 +21,8 @@ import * as cb from '../../src/training/callbacks/index.js';
 import { CSVLogger, JSONLLogger, TensorBoardLogger } from '../../src/training/loggers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import type { TrainerInput } from '../../src/training/trainer.js';
+import { launchChromium } from '../browser.js';
 import { colourDataModule, makeColourFolder, tinyCnn } from './trainer-fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 function everyCallback(): Callback[] {
   return [
@@ -117,21 +115,8 @@ void test('fit 2 epochs with every callback and logger, resume for a third: ever
   for (const file of events) assert.ok(checkTfRecords(path.join(dir, file)) > 5);
   assert.ok(existsSync(path.join(dir, 'dataset_stats.json')) && existsSync(path.join(dir, 'sampler_distribution.json')));
 
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === undefined) return t.skip(`${CHROMIUM} is missing: scripts/setup.sh --test installs it`);
-    assert.fail(`${CHROMIUM} is missing under CI`);
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium(t);
+  if (browser === null) return;
   try {
     const page = await (await browser.newContext({ offline: true })).newPage();
     await page.goto(pathToFileURL(path.join(dir, 'report.html')).href, { waitUntil: 'load' });

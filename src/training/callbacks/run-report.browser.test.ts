@@ -8,12 +8,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../../test/browser.js';
 import * as torch from '../../torch/index.js';
 import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
@@ -25,8 +24,6 @@ import { ConfusionMatrix } from './confusion-matrix.js';
 import { RunReport } from './run-report.js';
 import { SampleVisualization } from './sample-visualization.js';
 import { TrainingHistory } from './training-history.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Two validation epochs of a tiny module on 2×2 images, through every plot callback and the report. */
 async function writeRun(runDir: string): Promise<void> {
@@ -71,25 +68,9 @@ async function writeRun(runDir: string): Promise<void> {
 }
 
 test('report.html opens in chromium: every image decodes, the metrics equal metrics.csv', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI === undefined) {
-      t.skip(`${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh --test) to run the report's browser test`);
-      return;
-    }
-    assert.fail(`${CHROMIUM} is missing under CI: scripts/setup.sh --test installs Debian's chromium`);
-  }
+  const browser = await launchChromium(t);
+  if (browser === null) return;
   const runDir = await mkdtemp(join(tmpdir(), 'report-browser-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
   try {
     await writeRun(runDir);
     const [header, ...rows] = parseCsv(await readFile(join(runDir, 'metrics.csv'), 'utf8'));
