@@ -14,6 +14,7 @@
  */
 import type { ClassificationModule } from '../models/classification-module.js';
 import type { Callback, HookName, Hooks } from './callback.js';
+import { profile, type SimpleProfiler } from './profiler.js';
 import type { TrainerView } from './trainer-view.js';
 
 const loopOwned = new Set<HookName>(['onTrainEpochEnd', 'onValidationEpochEnd', 'onTestEpochEnd']);
@@ -27,10 +28,13 @@ type Rest<H extends HookName> = Hooks[H] extends
 export class HookDispatcher {
   readonly #module: ClassificationModule;
   readonly #callbacks: readonly Callback[];
+  readonly #profiler: SimpleProfiler | null;
 
-  constructor(module: ClassificationModule, callbacks: readonly Callback[]) {
+  /** With a profiler, each hook of each callback is timed as `[Callback]<class>.<hook>`. */
+  constructor(module: ClassificationModule, callbacks: readonly Callback[], profiler: SimpleProfiler | null = null) {
     this.#module = module;
     this.#callbacks = callbacks;
+    this.#profiler = profiler;
   }
 
   /** True when some callback (or the module) implements `name`: lets hot loops skip empty dispatches. */
@@ -45,10 +49,17 @@ export class HookDispatcher {
   async call<H extends HookName>(name: H, trainer: TrainerView, ...rest: Rest<H>): Promise<void> {
     for (const callback of this.#callbacks) {
       const fn = callback[name] as ((...args: unknown[]) => unknown) | undefined;
-      if (typeof fn === 'function') await fn.call(callback, trainer, this.#module, ...rest);
+      if (typeof fn !== 'function') continue;
+      if (this.#profiler === null) await fn.call(callback, trainer, this.#module, ...rest);
+      else
+        await profile(this.#profiler, `[Callback]${callback.constructor.name}.${name}`, () =>
+          fn.call(callback, trainer, this.#module, ...rest),
+        );
     }
     if (loopOwned.has(name)) return;
     const own = (this.#module as unknown as Hooks)[name] as ((...args: unknown[]) => unknown) | undefined;
-    if (typeof own === 'function') await own.call(this.#module, trainer, this.#module, ...rest);
+    if (typeof own !== 'function') return;
+    if (this.#profiler === null) await own.call(this.#module, trainer, this.#module, ...rest);
+    else await profile(this.#profiler, `[Module].${name}`, () => own.call(this.#module, trainer, this.#module, ...rest));
   }
 }

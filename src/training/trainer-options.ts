@@ -82,6 +82,8 @@ export const trainerOptionsSchema = z
     enableProgressBar: z.boolean().default(true),
     enableCheckpointing: z.boolean().default(true),
     enableModelSummary: z.boolean().default(true),
+    /** 'simple': time every hook, batch fetch, step, evaluation and checkpoint; report at each stage's end. */
+    profiler: z.enum(['simple']).nullable().default(null),
     /** The run directory; default outputs/<YYYY-MM-DD>/<HH-MM-SS>. */
     defaultRootDir: z.string().min(1).nullable().default(null),
     /** Save a checkpoint and stop cleanly on SIGINT / SIGTERM. */

@@ -11,6 +11,7 @@
  * await trainer.fit(module, dm, { ckptPath: 'last' });   // resume where it stopped
  * const [metrics] = await trainer.test(module, dm, { ckptPath: 'best' });
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
@@ -33,6 +34,7 @@ import { runEvaluation } from './loops/evaluation-loop.js';
 import { runFitLoop } from './loops/fit-loop.js';
 import { runPredict } from './loops/predict-loop.js';
 import { Precision } from './precision.js';
+import { profile, SimpleProfiler } from './profiler.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
 import type { DdpStrategy } from './strategies/ddp-strategy.js';
@@ -101,6 +103,8 @@ export class Trainer implements TrainerView {
   trainLoader: DataLoader | null = null;
   valLoader: DataLoader | null = null;
   readonly collector = new LogCollector();
+  /** Times the run's actions with `profiler: 'simple'` (null: nothing is timed). */
+  readonly profiler: SimpleProfiler | null;
   signals: SignalGuard | null = null;
   #printer: (message: string) => void = (m) => console.log(m);
   /** Loggers append after the first stage of this Trainer (fit, then test, say). */
@@ -130,6 +134,7 @@ export class Trainer implements TrainerView {
     if (bar !== undefined) this.#printer = (m) => bar.print(m);
     this.device = o.device === 'auto' ? (torch.cuda.isAvailable() ? 'cuda' : 'cpu') : o.device;
     this.precision = new Precision(o.precision, this.device);
+    this.profiler = o.profiler === 'simple' ? new SimpleProfiler() : null;
     this.channelsLast =
       o.memoryFormat === 'channelsLast' || (o.memoryFormat === 'auto' && (this.device === 'cuda' || o.precision !== '32'));
   }
@@ -189,7 +194,7 @@ export class Trainer implements TrainerView {
     const checkpoint = buildCheckpoint(this, module);
     try {
       await this.hooks?.call('onSaveCheckpoint', this, checkpoint);
-      if (this.isGlobalZero) writeCheckpoint(checkpoint, file);
+      if (this.isGlobalZero) await profile(this.profiler, 'save_checkpoint', () => writeCheckpoint(checkpoint, file));
     } finally {
       checkpoint.rngState?.dispose();
     }
@@ -317,7 +322,8 @@ export class Trainer implements TrainerView {
     this.dataModule = dm;
     this.stopReason = null;
     if (stage === 'fit' && this.options.strategy === 'ddp') this.#joinRun();
-    this.hooks = new HookDispatcher(module, this.callbacks);
+    this.profiler?.reset();
+    this.hooks = new HookDispatcher(module, this.callbacks, this.profiler);
     const env = Number(process.env.OMP_NUM_THREADS);
     torch.setNumThreads(
       this.options.numThreads ?? (Number.isInteger(env) && env > 0 ? Math.min(env, 4 * availableParallelism()) : availableParallelism()),
@@ -343,6 +349,20 @@ export class Trainer implements TrainerView {
       this.ddp = null;
       await this.hooks.call('teardown', this, stage).catch(() => undefined);
       for (const logger of this.loggers) await logger.finalize(status);
+      this.#reportProfile(stage);
+    }
+  }
+
+  /** Prints the profiler's report and writes it to `<runDir>/profile-<stage>.txt` (rank 0). */
+  #reportProfile(stage: TrainerStage): void {
+    if (this.profiler === null || !this.isGlobalZero) return;
+    const report = this.profiler.summary(stage.toUpperCase());
+    process.stderr.write(`${report}\n`);
+    try {
+      mkdirSync(this.runDir, { recursive: true });
+      writeFileSync(path.join(this.runDir, `profile-${stage}.txt`), `${report}\n`);
+    } catch (error) {
+      this.print(`Trainer: could not write the profiler report to ${this.runDir}: ${(error as Error).message}`);
     }
   }
 

@@ -6,6 +6,7 @@
  * @example
  * await runFitLoop(trainer);
  */
+import { profile } from '../profiler.js';
 import type { Trainer } from '../trainer.js';
 import { runEvaluation } from './evaluation-loop.js';
 import { mustStop, runTrainingEpoch } from './training-epoch-loop.js';
@@ -23,7 +24,7 @@ export async function runFitLoop(t: Trainer): Promise<void> {
     t.sanityChecking = true;
     try {
       await hooks.call('onSanityCheckStart', t);
-      await runEvaluation(t, 'val', t.valLoader, { sanityBatches });
+      await profile(t.profiler, 'run_sanity_check', () => runEvaluation(t, 'val', t.valLoader!, { sanityBatches }));
       await hooks.call('onSanityCheckEnd', t);
     } finally {
       t.sanityChecking = false;

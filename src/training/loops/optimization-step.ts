@@ -12,6 +12,7 @@ import type { ClassificationBatch } from '../../models/classification-module.js'
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { clipGradNorm_, clipGradValue_ } from '../../torch/optim/index.js';
+import { profile } from '../profiler.js';
 import type { Trainer } from '../trainer.js';
 import { collectModuleLogs, flushStepLogs } from './logging.js';
 
@@ -47,7 +48,8 @@ async function optimizerStep(t: Trainer): Promise<void> {
     else clipGradValue_(params, gradientClipVal);
   }
   if (t.hooks!.has('onBeforeOptimizerStep')) await t.hooks!.call('onBeforeOptimizerStep', t);
-  t.precision.step(optimizer);
+  if (t.profiler === null) t.precision.step(optimizer);
+  else await profile(t.profiler, 'optimizer_step', () => t.precision.step(optimizer));
   optimizer.zeroGrad();
   t.globalStep++;
   t.stepper?.afterOptimizerStep(t.callbackMetrics);

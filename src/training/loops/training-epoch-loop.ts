@@ -11,6 +11,7 @@
  */
 import * as torch from '../../torch/index.js';
 import { agreeToStop, syncMetrics } from '../strategies/ddp-connector.js';
+import { iterate, profile } from '../profiler.js';
 import type { Trainer } from '../trainer.js';
 import { toDevice } from './batch.js';
 import { runEvaluation } from './evaluation-loop.js';
@@ -49,13 +50,13 @@ export async function runTrainingEpoch(t: Trainer): Promise<'completed' | 'stopp
   let batchIdx = t.progress.batchInEpoch;
   module.train();
   await hooks.call('onTrainEpochStart', t);
-  for await (const raw of t.trainLoader!.epoch(t.currentEpoch, { startBatch: batchIdx })) {
+  for await (const raw of iterate(t.profiler, 'get_train_batch', t.trainLoader!.epoch(t.currentEpoch, { startBatch: batchIdx }))) {
     const batch = toDevice(raw, t.device);
     t.batchIdx = batchIdx;
     try {
       await hooks.call('onTrainBatchStart', t, { batch, batchIdx });
       const boundary = (batchIdx + 1) % accumulate === 0 || batchIdx + 1 === total;
-      const loss = await optimizationStep(t, batch, batchIdx, boundary);
+      const loss = await profile(t.profiler, 'run_training_batch', () => optimizationStep(t, batch, batchIdx, boundary));
       t.progress.batchInEpoch = batchIdx + 1;
       try {
         await hooks.call('onTrainBatchEnd', t, { batch, batchIdx, loss });
@@ -70,7 +71,8 @@ export async function runTrainingEpoch(t: Trainer): Promise<'completed' | 'stopp
     // signal (or a timer) could wait many steps to be handled.
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (batchIdx >= total || mustStop(t)) break;
-    if (valEvery !== null && batchIdx % valEvery === 0 && valDueThisEpoch(t)) await runEvaluation(t, 'val', t.valLoader!);
+    if (valEvery !== null && batchIdx % valEvery === 0 && valDueThisEpoch(t))
+      await profile(t.profiler, 'run_validation', () => runEvaluation(t, 'val', t.valLoader!));
   }
   if (batchIdx < total) {
     await flushStepLogs(t);
@@ -83,7 +85,7 @@ export async function runTrainingEpoch(t: Trainer): Promise<'completed' | 'stopp
 async function endTrainEpoch(t: Trainer): Promise<void> {
   const module = t.module!;
   const epoch = t.currentEpoch;
-  const val = valDueThisEpoch(t) ? await runEvaluation(t, 'val', t.valLoader!) : {};
+  const val = valDueThisEpoch(t) ? await profile(t.profiler, 'run_validation', () => runEvaluation(t, 'val', t.valLoader!)) : {};
   syncMetrics(t, 'train');
   module.onTrainEpochEnd();
   collectModuleLogs(t, 1);
