@@ -1,7 +1,8 @@
 /**
  * The config system: Hydra-style composition of YAML config groups along a
  * search path, Hydra's override grammar, OmegaConf-style interpolation, zod
- * validation with file:line for every issue, and the config's fingerprint.
+ * validation with file:line for every issue, the config's fingerprint, and
+ * the expansion of a multirun's sweeps into its runs.
  * It imports nothing from src/torch or src/training, so config errors are
  * reported before libtorch loads.
  *
@@ -35,4 +36,6 @@ export { describeValue, formatConfigError, validateConfig } from './validate.js'
 export { configSchemaFor, fullConfigSchema, shellConfigSchema } from './config-schema.js';
 export type { ConfigSchemaOptions } from './config-schema.js';
 export { createRunDir, runConfigOf } from './run-dir.js';
+export { expandSweep } from './sweep.js';
+export type { ExpandedSweep, SweepRun } from './sweep.js';
 export type { RunDirContents } from './run-dir.js';

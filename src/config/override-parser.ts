@@ -29,13 +29,18 @@ export interface Override {
   valueText?: string;
   /** The values of a sweep (`a,b`, `range(...)`, `choice(...)`), for multirun. */
   sweep?: unknown[];
+  /** Each sweep value as typed (`'a b'`, `[1,2]`; a range's numbers written out), so `key=<text>` sets exactly that value. */
+  sweepTexts?: string[];
 }
 
 const KEY = /^[A-Za-z_$][\w$-]*(?:[./][A-Za-z0-9_$-]+|\[\d+\])*/;
 const STOP = new Set([',', '[', ']', '{', '}', '(', ')', "'", '"', '=']);
 
 class Sweep {
-  constructor(readonly values: unknown[]) {}
+  constructor(
+    readonly values: unknown[],
+    readonly texts: string[],
+  ) {}
 }
 
 class Parser {
@@ -62,24 +67,35 @@ class Parser {
     return this.s[this.i];
   }
 
-  top(): { value?: unknown; sweep?: unknown[] } {
+  top(): { value?: unknown; sweep?: unknown[]; sweepTexts?: string[] } {
     this.ws();
     if (this.i >= this.s.length) return { value: '' };
-    const first = this.element(true);
+    const [first, firstText] = this.typed(true);
     this.ws();
     if (this.peek() !== ',') {
       if (this.i < this.s.length) this.fail('the end of the value (quote it if it holds special characters)');
-      return first instanceof Sweep ? { sweep: first.values } : { value: first };
+      return first instanceof Sweep ? { sweep: first.values, sweepTexts: first.texts } : { value: first };
     }
     if (first instanceof Sweep) this.fail('a single sweep');
     const values = [first];
+    const texts = [firstText];
     while (this.peek() === ',') {
       this.i++;
-      values.push(this.element(false));
+      const [value, text] = this.typed(false);
+      values.push(value);
+      texts.push(text);
       this.ws();
     }
     if (this.i < this.s.length) this.fail("',' or the end of the sweep");
-    return { sweep: values };
+    return { sweep: values, sweepTexts: texts };
+  }
+
+  /** An element and its text as typed (trimmed). */
+  typed(allowSweep: boolean): [unknown, string] {
+    this.ws();
+    const start = this.i;
+    const value = this.element(allowSweep);
+    return [value, this.s.slice(start, this.i).trim()];
   }
 
   element(allowSweep: boolean): unknown {
@@ -161,14 +177,17 @@ class Parser {
     if (!allowSweep) this.fail('a plain value (a sweep only stands alone)');
     this.i += name.length + 1;
     const args: unknown[] = [];
+    const texts: string[] = [];
     this.ws();
     while (this.peek() !== ')') {
-      args.push(this.element(false));
+      const [arg, text] = this.typed(false);
+      args.push(arg);
+      texts.push(text);
       if (this.peek() === ',') this.i++;
       else if (this.peek() !== ')') this.fail(`',' or ')' in ${name}(...)`);
     }
     this.i++;
-    if (name === 'choice') return new Sweep(args);
+    if (name === 'choice') return new Sweep(args, texts);
     if (args.length < 1 || args.length > 3 || !args.every((a) => typeof a === 'number')) {
       this.fail('range(stop), range(start, stop) or range(start, stop, step) with numbers', -1);
     }
@@ -176,7 +195,7 @@ class Parser {
     if (step === 0) this.fail('a step other than 0 in range(...)', -1);
     const values: number[] = [];
     for (let k = 0, v = start; step > 0 ? v < stop : v > stop; k++, v = start + k * step) values.push(v);
-    return new Sweep(values);
+    return new Sweep(values, values.map(String));
   }
 
   primitive(): unknown {
