@@ -93,7 +93,7 @@ export class Rng {
     return out;
   }
 
-  /** A Gamma(alpha, 1) sample (Marsaglia-Tsang), for Beta draws in MixUp. */
+  /** A Gamma(alpha, 1) sample (Marsaglia-Tsang), for Beta draws in MixUp and AugMix's Dirichlet weights. */
   gamma(alpha: number): number {
     if (alpha < 1) return this.gamma(alpha + 1) * Math.pow(this.random(), 1 / alpha);
     const d = alpha - 1 / 3;
@@ -111,5 +111,21 @@ export class Rng {
   beta(alpha: number, beta: number): number {
     const x = this.gamma(alpha);
     return x / (x + this.gamma(beta));
+  }
+
+  /**
+   * A Dirichlet(alphas) sample: one Gamma(alpha_i, 1) draw per entry, in
+   * order, normalized. When every draw underflows to 0 (alphas far below
+   * 1), the mass goes to one entry drawn uniformly: the limit of that case.
+   *
+   * @example
+   * rng.dirichlet([1, 1, 1]); // e.g. [0.21, 0.63, 0.16]
+   */
+  dirichlet(alphas: readonly number[]): number[] {
+    const g = alphas.map((a) => this.gamma(a));
+    const sum = g.reduce((s, x) => s + x, 0);
+    if (sum > 0) return g.map((x) => x / sum);
+    const k = this.int(0, alphas.length);
+    return alphas.map((_, i) => (i === k ? 1 : 0));
   }
 }

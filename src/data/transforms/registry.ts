@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import { register, registry } from '../../registry.js';
 import type { Transform } from './pipeline.js';
+import { AugMix, augMixSchema } from './aug-mix.js';
 import { AutoAugment, autoAugmentSchema } from './auto-augment.js';
 import { CenterCrop, centerCropSchema } from './center-crop.js';
 import { ColorJitter, colorJitterSchema } from './color-jitter.js';
@@ -48,6 +49,7 @@ const transforms: [z.ZodType, new (options: never) => Transform, string][] = [
   [randAugmentSchema, RandAugment, 'RandAugment (Cubuk et al. 2019)'],
   [trivialAugmentWideSchema, TrivialAugmentWide, 'TrivialAugment (Müller and Hutter 2021)'],
   [autoAugmentSchema, AutoAugment, 'AutoAugment (Cubuk et al. 2019): ImageNet, CIFAR10 or SVHN policy'],
+  [augMixSchema, AugMix, 'AugMix (Hendrycks et al. 2020): chains of random ops, mixed with the original'],
   [randomErasingSchema, RandomErasing, 'erase a random rectangle (on the normalized batch)'],
   [normalizeSchema, Normalize, 'subtract the mean and divide by the std (on the batch)'],
   [toTensorSchema, ToTensor, 'no-op: batches are always float tensors'],

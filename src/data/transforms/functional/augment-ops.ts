@@ -1,6 +1,6 @@
 /**
  * The operations of torchvision's AutoAugment family (`_apply_op`) and the
- * magnitude tables of RandAugment and TrivialAugmentWide, on uint8 images.
+ * magnitude tables of RandAugment, TrivialAugmentWide and AugMix, on uint8 images.
  *
  * @example
  * applyAugmentOp(image, { op: 'Rotate', magnitude: 9, interpolation: 'nearest', fill: null });
@@ -79,6 +79,31 @@ export function trivialAugmentWideSpace(numBins: number): Record<AugmentOp, OpSp
     AutoContrast: { magnitudes: null, signed: false },
     Equalize: { magnitudes: null, signed: false },
   };
+}
+
+/**
+ * AugMix's `_augmentation_space(num_bins, (height, width))`, in its order
+ * (ops are drawn by index; there is no Identity): the geometric and
+ * histogram ops, then, with `allOps`, Brightness, Color, Contrast and Sharpness.
+ *
+ * @example
+ * augMixSpace(10, 224, 224, true).length; // 13
+ */
+export function augMixSpace(numBins: number, height: number, width: number, allOps: boolean): [AugmentOp, OpSpace][] {
+  const signed = (b: number): OpSpace => ({ magnitudes: linspace(0, b, numBins), signed: true });
+  const space: [AugmentOp, OpSpace][] = [
+    ['ShearX', signed(0.3)],
+    ['ShearY', signed(0.3)],
+    ['TranslateX', signed(width / 3)],
+    ['TranslateY', signed(height / 3)],
+    ['Rotate', signed(30)],
+    ['Posterize', { magnitudes: posterizeBins(4, numBins, 4), signed: false }],
+    ['Solarize', { magnitudes: linspace(255, 0, numBins), signed: false }],
+    ['AutoContrast', { magnitudes: null, signed: false }],
+    ['Equalize', { magnitudes: null, signed: false }],
+  ];
+  if (allOps) space.push(['Brightness', signed(0.9)], ['Color', signed(0.9)], ['Contrast', signed(0.9)], ['Sharpness', signed(0.9)]);
+  return space;
 }
 
 /** One op with a signed magnitude: torchvision's `_apply_op`. `fill` null is zero padding. */
