@@ -20,6 +20,7 @@ import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/ind
 import type { ImageClassificationDataModule } from '../data/index.js';
 import { ClassificationModule } from '../models/index.js';
 import { registry } from '../registry.js';
+import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { callbacks as trainingCallbacks, Trainer, trainerOptionsSchema } from '../training/index.js';
 import type { Callback, Logger } from '../training/index.js';
@@ -80,8 +81,14 @@ export function buildDataModule(options: RunOptions): ImageClassificationDataMod
   });
 }
 
-/** The backbone and its ClassificationModule; null class counts come from the data module (set up for `fit` first). */
+/**
+ * The backbone and its ClassificationModule; null class counts come from the data module (set up for `fit` first).
+ * With `trainer.seed` set the initial weights come from that seed (as `seed_everything` before building the model
+ * does), so two runs of one config start alike, whichever machines and processes they run on.
+ */
 export function buildModule(options: RunOptions, dm: ImageClassificationDataModule): ClassificationModule {
+  const seed = options.trainer.seed;
+  if (typeof seed === 'number') manualSeed(seed);
   const classNames = dm.stagesDone.size > 0 ? [...dm.idxToClass] : undefined;
   const numClasses = (options.model.numClasses as number | null) ?? (options.data.numClasses as number | null) ?? classNames?.length;
   const { name, ...modelOptions } = withoutNulls(options.model);

@@ -31,7 +31,7 @@ import { ANNOTATIONS_FILE, JsonlDataset } from './datasets/jsonl-dataset.js';
 import { walkImages } from './datasets/walk-images.js';
 import type { LabelsMappingOptions } from './labels-mapping.js';
 import { writeLabelsMapping } from './labels-mapping.js';
-import { resolveParallelism } from './parallelism.js';
+import { localWorldSize, resolveParallelism } from './parallelism.js';
 import type { Parallelism } from './parallelism.js';
 import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
 import type { Sampler } from './samplers/sampler.js';
@@ -232,6 +232,8 @@ export class ImageClassificationDataModule {
       jsThreadSteps: local.jsThreadSteps(source),
       source,
       cores: availableParallelism(),
+      // Ranks of a data-parallel run on this machine split its cores.
+      localWorldSize: localWorldSize(),
     });
     const { workers } = this.#parallelism;
     return {

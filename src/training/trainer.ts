@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
+import { coresPerRank, localWorldSize } from '../data/parallelism.js';
 import type { DataLoader } from '../data/data-loader.js';
 import type { ClassificationModule, LogOptions } from '../models/classification-module.js';
 import { TrainingError } from '../errors.js';
@@ -325,8 +326,12 @@ export class Trainer implements TrainerView {
     this.profiler?.reset();
     this.hooks = new HookDispatcher(module, this.callbacks, this.profiler);
     const env = Number(process.env.OMP_NUM_THREADS);
+    // Without a number: OMP_NUM_THREADS, else this rank's share of the cores (ranks on one machine split them).
     torch.setNumThreads(
-      this.options.numThreads ?? (Number.isInteger(env) && env > 0 ? Math.min(env, 4 * availableParallelism()) : availableParallelism()),
+      this.options.numThreads ??
+        (Number.isInteger(env) && env > 0
+          ? Math.min(env, 4 * availableParallelism())
+          : coresPerRank(availableParallelism(), localWorldSize())),
     );
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
     torch.useDeterministicAlgorithms(this.options.deterministic);

@@ -4,7 +4,11 @@
  * the run directory with `.config/config.yaml` and `.config/overrides.yaml`,
  * builds everything through the registry and calls `trainer.fit`, then
  * tests the best checkpoint when the data has a test split. Config errors
- * are reported before libtorch loads where composition finds them.
+ * are reported before libtorch loads where composition finds them. With
+ * `trainer.strategy=ddp` the same command runs on every node (torchrun's
+ * MASTER_ADDR, MASTER_PORT, NODE_RANK) or in every rank an outside launcher
+ * starts (WORLD_SIZE, RANK); the variables are checked first (exit 2), and
+ * one process reports the run: node 0's, or rank 0 under an outside launcher.
  *
  * @example
  * registerTrain(program); // classifier-training train model=resnet50 trainer.maxEpochs=30
@@ -14,6 +18,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createRunDir } from '../../config/index.js';
 import { DataError } from '../../errors.js';
+import { reportsRun, resolveDdpRole, RUN_DIR_ENV } from '../../training/strategies/ddp-env.js';
 import { composeRunConfig } from '../compose-run-config.js';
 
 /** Options shared by the commands that compose a config. */
@@ -60,13 +65,26 @@ Examples:
       const builder = await import('../run-builder.js');
       await builder.loadComponents(opts.plugin);
       const options = builder.validateRunConfig(run.config, run.sources);
-      const runDir = createRunDir(String(options.run.dir), { config: run.config, overrides: all });
-      console.error(`run dir: ${runDir}`);
+      const { strategy, devices, numNodes } = options.trainer as { strategy: string; devices: number; numNodes: number };
+      // A wrong torchrun variable exits 2 here, before a run dir, a worker or a process group exists.
+      if (strategy === 'ddp') resolveDdpRole(process.env, { devices, numNodes });
+      const reports = reportsRun(process.env, strategy);
+      // Our launcher's workers write into its run dir (theirs would differ by a clock tick);
+      // other ranks and nodes only name theirs: rank 0 on node 0 writes every file.
+      const spawnedDir = strategy === 'ddp' ? process.env[RUN_DIR_ENV] : undefined;
+      const runDir =
+        spawnedDir ??
+        (reports ? createRunDir(String(options.run.dir), { config: run.config, overrides: all }) : path.resolve(String(options.run.dir)));
+      if (reports) console.error(`run dir: ${runDir}`);
       const dm = builder.buildDataModule(options);
       await dm.setup('fit');
       const module = builder.buildModule(options, dm);
       const trainer = builder.buildTrainer(options, runDir, run.config);
       await trainer.fit(module, dm, { ckptPath: options.ckptPath });
+      if (!reports) {
+        module.dispose();
+        return;
+      }
       // An interrupted run (SIGINT / SIGTERM: exit code 130 / 143 is set) ends here, with its checkpoint saved.
       if (opts.test && !process.exitCode && (await hasTestSplit(dm))) {
         // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.

@@ -1,11 +1,14 @@
 /**
  * Between the Trainer and `DdpStrategy`: with `strategy: 'ddp'` a process
- * started by a user (no torchrun variables) becomes the launcher — it starts
- * `devices` workers running the same command (the Trainer's options were
- * validated in its constructor, before any worker starts; the workers'
- * stderr is forwarded with lines repeated by several ranks printed once),
- * forwards SIGINT / SIGTERM to them, waits, and loads the run's final
- * weights into its own module — while
+ * started by a user (no WORLD_SIZE) becomes the launcher of its node — it
+ * starts `devices` workers running the same command (the Trainer's options
+ * were validated in its constructor and torchrun's variables checked against
+ * them, before any worker starts; the workers' stderr is forwarded with lines
+ * repeated by several ranks printed once), forwards SIGINT / SIGTERM to them,
+ * waits, and on node 0 loads the run's final weights into its own module.
+ * On several machines each node's launcher runs the same command with
+ * MASTER_ADDR, MASTER_PORT and NODE_RANK set; an outside launcher (torchrun,
+ * Slurm) may instead start every rank itself with WORLD_SIZE and RANK set —
  * a worker joins the process group, shards the training data, keeps every
  * rank's weights equal, and agrees with the other ranks on when to stop.
  *
@@ -23,10 +26,10 @@ import { disposeCheckpoint, resolveCheckpoint } from '../checkpoint/checkpoint-c
 import type { Trainer } from '../trainer.js';
 import { DdpStrategy } from './ddp-strategy.js';
 import { freePort, launchProcesses } from './launcher.js';
+import { resolveDdpRole, RUN_DIR_ENV } from './ddp-env.js';
 import { hasTorchrunEnv } from './torchrun-env.js';
 
-/** The variable that gives every worker the launcher's run directory. */
-export const RUN_DIR_ENV = 'CLASSIFIER_TRAINING_RUN_DIR';
+export { RUN_DIR_ENV };
 
 /** True when this process must start the workers instead of training. */
 export function needsLaunch(t: Trainer): boolean {
@@ -34,20 +37,17 @@ export function needsLaunch(t: Trainer): boolean {
 }
 
 /**
- * Starts the workers of a one-machine run and waits for them; the launcher's
- * module then holds the run's last weights.
+ * Starts the workers of this node and waits for them; on node 0 the
+ * launcher's module then holds the run's last weights (rank 0 wrote them on
+ * this machine; other nodes' modules are left as they were).
  *
  * @example
  * await launchWorkers(trainer, module);
  */
 export async function launchWorkers(t: Trainer, module: ClassificationModule): Promise<void> {
   const { devices, numNodes } = t.options;
-  if (numNodes > 1) {
-    throw new ConfigError(
-      `Trainer: expected torchrun's variables (MASTER_ADDR, MASTER_PORT, WORLD_SIZE, NODE_RANK) on each of ${numNodes} nodes, but got none; start the same command on every node with them set`,
-      [{ path: 'trainer.numNodes', message: 'needs a cluster launcher' }],
-    );
-  }
+  const role = resolveDdpRole(process.env, { devices, numNodes });
+  if (role.kind !== 'launcher') throw new TrainingError('Trainer: expected to launch the workers of a node, but WORLD_SIZE is set');
   let received: NodeJS.Signals | null = null;
   const forward = (signal: NodeJS.Signals) => () => {
     received ??= signal;
@@ -59,10 +59,13 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   try {
     await launchProcesses({
       nprocs: devices,
+      nodeRank: role.nodeRank,
+      numNodes,
       command: process.execPath,
       args: [...process.execArgv, ...process.argv.slice(1)],
       env: { [RUN_DIR_ENV]: path.resolve(t.runDir) },
-      masterPort: await freePort(),
+      masterAddr: role.masterAddr,
+      masterPort: role.masterPort ?? (await freePort()),
       stdio: 'inherit',
       // The same config or data error from every rank reads once.
       dedupeStderr: true,
@@ -79,6 +82,7 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
     for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
   }
   if (received !== null) process.exitCode = received === 'SIGINT' ? 130 : 143;
+  if (role.nodeRank !== 0) return;
   const { checkpoint } = resolveCheckpoint('last', path.join(t.runDir, 'checkpoints'), (m) => t.print(m));
   try {
     module.loadStateDict(checkpoint.model);
@@ -87,9 +91,10 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   }
 }
 
-/** Joins the process group described by torchrun's variables. */
+/** Joins the process group described by torchrun's variables, once they are checked against the Trainer's devices and numNodes. */
 export function joinRun(t: Trainer): DdpStrategy {
-  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout });
+  resolveDdpRole(process.env, t.options);
+  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout, syncBatchnorm: t.options.syncBatchnorm });
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The subprocess launcher: starts `nprocs` copies of one command on this
  * machine with torchrun's environment variables set (as Lightning's
- * subprocess launcher and `torchrun --nproc-per-node` do), waits for all,
- * and when one rank fails (or the time limit passes) stops the others and
- * rejects with an error naming the rank.
+ * subprocess launcher and `torchrun --nproc-per-node` do; node `nodeRank` of
+ * `numNodes` runs ranks `nodeRank * nprocs` to `nodeRank * nprocs + nprocs - 1`),
+ * waits for all, and when one rank fails (or the time limit passes) stops
+ * the others and rejects with an error naming the rank.
  *
  * @example
  * const { exitCodes } = await launchProcesses({ nprocs: 2, command: process.execPath, args: ['train.js'] });
@@ -17,6 +18,9 @@ import { ConfigError, TrainingError } from '../../errors.js';
 export interface LaunchOptions {
   /** Worker processes on this machine (`trainer.devices`). */
   nprocs: number;
+  /** This machine's place among `numNodes` (default 0 of 1): the ranks it runs and WORLD_SIZE follow. */
+  nodeRank?: number;
+  numNodes?: number;
   command: string;
   args?: readonly string[];
   /** Extra environment for every worker (on top of this process's). */
@@ -48,7 +52,7 @@ export interface LaunchOptions {
 
 /** How the workers ended. */
 export interface LaunchResult {
-  /** Exit code per rank. */
+  /** Exit code per rank of this node, in rank order. */
   exitCodes: number[];
 }
 
@@ -97,8 +101,12 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 
 /** Runs the workers; resolves when all exit with 0, rejects with a TrainingError naming the first rank that failed. */
 export async function launchProcesses(options: LaunchOptions): Promise<LaunchResult> {
-  const { nprocs } = options;
+  const { nprocs, nodeRank = 0, numNodes = 1 } = options;
   if (!Number.isInteger(nprocs) || nprocs < 1) throw new ConfigError(`launcher: expected nprocs >= 1, but got ${nprocs}`);
+  if (!Number.isInteger(numNodes) || numNodes < 1) throw new ConfigError(`launcher: expected numNodes >= 1, but got ${numNodes}`);
+  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= numNodes)
+    throw new ConfigError(`launcher: expected a nodeRank in [0, ${numNodes - 1}], but got ${nodeRank}`);
+  const firstRank = nodeRank * nprocs;
   const masterAddr = options.masterAddr ?? '127.0.0.1';
   const masterPort = options.masterPort ?? (await freePort(masterAddr));
   const children: ChildProcess[] = [];
@@ -116,7 +124,8 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
   const baseStdio = options.stdio ?? 'inherit';
   const stdio: StdioOptions =
     deduper === null ? baseStdio : typeof baseStdio === 'string' ? [baseStdio, baseStdio, 'pipe'] : [baseStdio[0], baseStdio[1], 'pipe'];
-  const exits = Array.from({ length: nprocs }, (_, rank) => {
+  const exits = Array.from({ length: nprocs }, (_, localRank) => {
+    const rank = firstRank + localRank;
     const child = spawn(options.command, [...(options.args ?? [])], {
       stdio,
       env: {
@@ -124,11 +133,11 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
         ...options.env,
         MASTER_ADDR: masterAddr,
         MASTER_PORT: String(masterPort),
-        WORLD_SIZE: String(nprocs),
+        WORLD_SIZE: String(nprocs * numNodes),
         RANK: String(rank),
-        LOCAL_RANK: String(rank),
+        LOCAL_RANK: String(localRank),
         LOCAL_WORLD_SIZE: String(nprocs),
-        NODE_RANK: '0',
+        NODE_RANK: String(nodeRank),
       },
     });
     children.push(child);
@@ -146,12 +155,12 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
         : Promise.resolve();
     const exited = new Promise<void>((resolve) => {
       child.once('error', (error) => {
-        exitCodes[rank] = 127;
+        exitCodes[localRank] = 127;
         stopOthers(`rank ${rank} could not start (${error.message})`);
         resolve();
       });
       child.once('exit', (code, signal) => {
-        exitCodes[rank] = code ?? 128;
+        exitCodes[localRank] = code ?? 128;
         if (code !== 0 && failure === null) {
           const reason = `rank ${rank} ${describeExit(code, signal)}`;
           if (options.stopping?.() === true) failure = reason;
@@ -166,14 +175,14 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
     options.timeoutMs === undefined
       ? undefined
       : setTimeout(() => {
-          const running = children.flatMap((c, rank) => (c.exitCode === null && c.signalCode === null ? [rank] : []));
+          const running = children.flatMap((c, i) => (c.exitCode === null && c.signalCode === null ? [firstRank + i] : []));
           stopOthers(`rank${running.length > 1 ? 's' : ''} ${running.join(', ')} still running after ${options.timeoutMs} ms`);
         }, options.timeoutMs);
   await Promise.all(exits);
   clearTimeout(deadline);
   clearTimeout(killTimer);
   if (failure !== null) {
-    const codes = exitCodes.map((c, rank) => `rank ${rank}: ${c}`).join(', ');
+    const codes = exitCodes.map((c, i) => `rank ${firstRank + i}: ${c}`).join(', ');
     throw new TrainingError(
       `launcher: expected all ${nprocs} ranks to exit with 0, but ${failure}; the others were stopped (exit codes ${codes})`,
     );
