@@ -36,7 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"groupAllreduce", GroupAllreduce}, {"groupBroadcast", GroupBroadcast},
       {"groupBarrier", GroupBarrier}, {"groupAllgather", GroupAllgather},
       {"reducerCreate", ReducerCreate}, {"reducerPrepareForBackward", ReducerPrepareForBackward},
-      {"distributedRelease", DistributedRelease},
+      {"syncBatchNorm", SyncBatchNorm}, {"distributedRelease", DistributedRelease},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

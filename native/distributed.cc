@@ -17,8 +17,12 @@
 // reducerCreate(group, [params], bucketCapBytes, firstBucketCapBytes) -> reducer
 //     c10d::Reducer: averages gradients in buckets all-reduced during backward
 // reducerPrepareForBackward(reducer) -> undefined  call once before each backward that syncs
+// syncBatchNorm(group, input, weight, bias, eps) -> [output, mean, unbiasedVar]
+//     training-mode batch norm over every rank's batch (see sync-batch-norm.h): one
+//     all-gather now, one all-reduce in the backward of `output`
 // distributedRelease(store | group | reducer) -> boolean (false when already released)
 #include "distributed.h"
+#include "sync-batch-norm.h"
 
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
@@ -247,6 +251,19 @@ CT_ENTRY(ReducerPrepareForBackward) {
   box->reducer->prepare_for_forward();
   box->reducer->prepare_for_backward({});
   return info.Env().Undefined();
+}
+
+CT_ENTRY(SyncBatchNorm) {
+  GroupBox& box = GroupOf(info[0]);
+  const at::Tensor& input = UnwrapTensor(info[1], "syncBatchNorm input");
+  const at::Tensor& weight = UnwrapTensor(info[2], "syncBatchNorm weight");
+  const at::Tensor& bias = UnwrapTensor(info[3], "syncBatchNorm bias");
+  if (!info[4].IsNumber()) ThrowType(info.Env(), "syncBatchNorm: expected a number for eps but got " + DescribeJs(info[4]));
+  double eps = info[4].As<Napi::Number>().DoubleValue();
+  auto outputs = SyncBatchNormFunction::apply(input, weight, bias, box.group, eps, static_cast<int64_t>(box.timeout.count()));
+  auto result = Napi::Array::New(info.Env(), outputs.size());
+  for (uint32_t i = 0; i < outputs.size(); ++i) result.Set(i, WrapTensor(info.Env(), outputs[i]));
+  return result;
 }
 
 CT_ENTRY(DistributedRelease) {

@@ -13,5 +13,6 @@ Napi::Value GroupBarrier(const Napi::CallbackInfo& info);
 Napi::Value GroupAllgather(const Napi::CallbackInfo& info);
 Napi::Value ReducerCreate(const Napi::CallbackInfo& info);
 Napi::Value ReducerPrepareForBackward(const Napi::CallbackInfo& info);
+Napi::Value SyncBatchNorm(const Napi::CallbackInfo& info);
 Napi::Value DistributedRelease(const Napi::CallbackInfo& info);
 }  // namespace ct

@@ -40,6 +40,8 @@ export interface DistributedNative {
   groupAllgather(group: GroupHandle, tensor: TensorHandle): TensorHandle;
   reducerCreate(group: GroupHandle, params: readonly TensorHandle[], bucketCapBytes: number, firstBucketCapBytes: number): ReducerHandle;
   reducerPrepareForBackward(reducer: ReducerHandle): void;
+  /** Training-mode batch norm over every rank's batch: [output, mean, unbiased var] (float64 stats). */
+  syncBatchNorm(group: GroupHandle, input: TensorHandle, weight: TensorHandle, bias: TensorHandle, eps: number): TensorHandle[];
   distributedRelease(handle: StoreHandle | GroupHandle | ReducerHandle): boolean;
 }
 

@@ -13,6 +13,8 @@ export { Conv2d } from './conv2d.js';
 export type { Conv2dLayerOptions } from './conv2d.js';
 export { BatchNorm2d } from './batch-norm2d.js';
 export type { BatchNorm2dOptions } from './batch-norm2d.js';
+export { SyncBatchNorm } from './sync-batch-norm.js';
+export type { SyncBatchNormOptions } from './sync-batch-norm.js';
 export { Linear } from './linear.js';
 export { ReLU } from './relu.js';
 export { MaxPool2d } from './max-pool2d.js';

@@ -10,6 +10,7 @@
  * @example
  * const ddp = DdpStrategy.fromEnv();            // torchrun's MASTER_ADDR, RANK, ... variables
  * ddp.setupModule(model);                        // rank 0's weights everywhere, gradient hooks armed
+ *                                                // (and SyncBatchNorm layers with `syncBatchnorm: true`)
  * const sampler = ddp.sampler(dataset.length, { seed: 42 });
  * for (const batch of batches) {
  *   ddp.syncBuffers(model);                      // BatchNorm statistics from rank 0
@@ -18,7 +19,7 @@
  *   loss.backward();                             // grads are now the mean over ranks
  *   optimizer.step();
  * }
- * ddp.dispose();
+ * ddp.dispose();                                 // SyncBatchNorm layers become BatchNorm2d again
  */
 import { ConfigError } from '../../errors.js';
 import { DistributedSampler } from '../../data/samplers/distributed-sampler.js';
@@ -26,6 +27,7 @@ import type { Sampler } from '../../data/samplers/sampler.js';
 import { ProcessGroupGloo, Reducer, TcpStore } from '../../torch/distributed/index.js';
 import type { GlooDevice } from '../../torch/distributed/index.js';
 import type { Module } from '../../torch/nn/module.js';
+import { SyncBatchNorm } from '../../torch/nn/sync-batch-norm.js';
 import type { Tensor } from '../../torch/tensor.js';
 import { noGrad } from '../../torch/index.js';
 import type { MetricReducer } from '../../metrics/metric.js';
@@ -41,6 +43,8 @@ export interface DdpStrategyOptions {
   bucketCapMb?: number;
   /** Gloo's network device; default: `GLOO_SOCKET_IFNAME`'s interface, loopback when MASTER_ADDR is local, else Gloo's choice. */
   device?: GlooDevice;
+  /** Lightning's `sync_batchnorm`: every BatchNorm2d of the module computes its batch statistics over all ranks (default false). */
+  syncBatchnorm?: boolean;
 }
 
 function defaultDevice(masterAddr: string, env: NodeJS.ProcessEnv): GlooDevice {
@@ -58,6 +62,8 @@ export class DdpStrategy implements Disposable {
   readonly #store: TcpStore;
   readonly #options: DdpStrategyOptions;
   #reducer: Reducer | null = null;
+  /** The module whose BatchNorm2d layers were converted to SyncBatchNorm (reverted by `dispose`). */
+  #synced: Module | null = null;
 
   private constructor(env: TorchrunEnv, store: TcpStore, group: ProcessGroupGloo, options: DdpStrategyOptions) {
     this.rank = env.rank;
@@ -98,9 +104,21 @@ export class DdpStrategy implements Disposable {
     return this.rank === 0;
   }
 
-  /** Copies rank 0's parameters and buffers into every rank's module, then hooks gradient averaging into backward. */
+  /**
+   * With `syncBatchnorm`, first turns the BatchNorm2d layers inside `module` into SyncBatchNorm on this
+   * group (the same tensors); then copies rank 0's parameters and buffers into every rank's module and
+   * hooks gradient averaging into backward.
+   */
   setupModule(module: Module): void {
     if (this.#reducer !== null) throw new ConfigError('DdpStrategy.setupModule: expected one module per strategy, but got a second call');
+    if (this.#options.syncBatchnorm) {
+      if (SyncBatchNorm.convertSyncBatchnorm(module, this.group) !== module) {
+        throw new ConfigError(
+          'DdpStrategy.setupModule: expected a module that contains its BatchNorm2d layers, but got a BatchNorm2d itself',
+        );
+      }
+      this.#synced = module;
+    }
     noGrad(() => this.group.broadcast([...module.parameters(), ...module.buffers()], { src: 0 }));
     this.#reducer = new Reducer(this.group, module.parameters(), { bucketCapMb: this.#options.bucketCapMb });
   }
@@ -147,8 +165,10 @@ export class DdpStrategy implements Disposable {
     this.group.barrier();
   }
 
-  /** Leaves the run: hooks, group and store are released. */
+  /** Leaves the run: SyncBatchNorm layers revert to BatchNorm2d (Lightning's teardown); hooks, group and store are released. */
   dispose(): void {
+    if (this.#synced !== null) SyncBatchNorm.revertSyncBatchnorm(this.#synced);
+    this.#synced = null;
     this.#reducer?.dispose();
     this.#reducer = null;
     this.group.dispose();
