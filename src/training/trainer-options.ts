@@ -68,6 +68,8 @@ export const trainerOptionsSchema = z
     /** Worker processes per node with strategy 'ddp'. */
     devices: z.number().int().min(1).default(1),
     numNodes: z.number().int().min(1).default(1),
+    /** Lightning's `sync_batchnorm`: with strategy 'ddp', BatchNorm statistics over every rank's batch (no effect otherwise). */
+    syncBatchnorm: z.boolean().default(false),
     /** How long a rank waits for the others in a collective before failing, ms. */
     distributedTimeout: z.number().int().positive().default(120_000),
     /** libtorch intra-op threads (null: every core, or OMP_NUM_THREADS). */

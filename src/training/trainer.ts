@@ -138,6 +138,9 @@ export class Trainer implements TrainerView {
     this.profiler = o.profiler === 'simple' ? new SimpleProfiler() : null;
     this.channelsLast =
       o.memoryFormat === 'channelsLast' || (o.memoryFormat === 'auto' && (this.device === 'cuda' || o.precision !== '32'));
+    // As Lightning: sync_batchnorm only acts through a data-parallel strategy (a one-process run has nothing to sync).
+    if (o.syncBatchnorm && o.strategy !== 'ddp')
+      this.print(`Trainer: syncBatchnorm has no effect with strategy '${o.strategy}'; use strategy ddp`);
   }
 
   // ---- TrainerView ----
