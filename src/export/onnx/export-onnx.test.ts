@@ -9,7 +9,7 @@ import { labelsMapping } from '../../data/labels-mapping.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { resnet18, resnet50, resnetFactories } from '../../models/resnet.js';
 import * as torch from '../../torch/index.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Module, ReLU, Sequential } from '../../torch/nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Module, ReLU, Sequential, SyncBatchNorm } from '../../torch/nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { checkOnnxFile, pythonHas, randomizeBatchNorm, tinyMetadata } from '../testing.js';
 import { registerOnnxEmitter } from './emitters/index.js';
@@ -109,6 +109,17 @@ void test('a BN after a ReLU stays a BatchNormalization node; a conv bias folds 
   const names = decodeOnnxModel(readFileSync(path)).graph.initializer.map((t) => t.name);
   assert.deepEqual(names, ['0.weight', '0.bias', '3.weight', '3.bias', '3.running_mean', '3.running_var']);
   assertChecked(path);
+  model.dispose();
+});
+
+void test('a SyncBatchNorm (still converted, mid-run) exports as the BatchNormalization of its BatchNorm2d', async () => {
+  torch.manualSeed(5);
+  const model = new Sequential(new Conv2d(2, 4, 3), new ReLU(), new SyncBatchNorm(4), new AdaptiveAvgPool2d(1), new Flatten());
+  randomizeBatchNorm(model);
+  const path = join(dir, 'sync-bn.onnx');
+  const result = await exportOnnx(model, { path, metadata: tinyMetadata(4, [2, 5, 5]) });
+  assert.ok(result.parity!.maxAbsDiff <= 1e-4);
+  assert.deepEqual(opTypes(path), ['Conv', 'Relu', 'BatchNormalization', 'GlobalAveragePool', 'Flatten']);
   model.dispose();
 });
 

@@ -1,7 +1,8 @@
 /**
  * ONNX emitters for the layers of `torch/nn`, each following the layer's
- * `forward` in evaluation mode: Conv2d → Conv, BatchNorm2d →
- * BatchNormalization (or folded into the Conv before it), ReLU → Relu,
+ * `forward` in evaluation mode: Conv2d → Conv, BatchNorm2d (and
+ * SyncBatchNorm, the same layer in evaluation) → BatchNormalization (or
+ * folded into the Conv before it), ReLU → Relu,
  * MaxPool2d → MaxPool, AvgPool2d → AveragePool, AdaptiveAvgPool2d(1) →
  * GlobalAveragePool, Flatten(1) → Flatten, Linear → Gemm, Sequential → its
  * children in order; Identity and Dropout (an identity in eval) emit nothing.
@@ -21,6 +22,7 @@ import {
   MaxPool2d,
   ReLU,
   Sequential,
+  SyncBatchNorm,
 } from '../../../torch/nn/index.js';
 import type { Module } from '../../../torch/nn/index.js';
 import { EmitContext } from '../emit-context.js';
@@ -146,6 +148,7 @@ const passThrough: OnnxEmitter = (module, input, ctx) => {
 export const layerEmitters: [ModuleClass, OnnxEmitter<Module>][] = [
   [Conv2d, conv2dEmitter as OnnxEmitter<Module>],
   [BatchNorm2d, batchNorm2dEmitter as OnnxEmitter<Module>],
+  [SyncBatchNorm, batchNorm2dEmitter as OnnxEmitter<Module>],
   [ReLU, reluEmitter as OnnxEmitter<Module>],
   [MaxPool2d, maxPool2dEmitter as OnnxEmitter<Module>],
   [AvgPool2d, avgPool2dEmitter as OnnxEmitter<Module>],
