@@ -113,7 +113,11 @@ function common(options: ConfigSchemaOptions): Shape {
     trainer: options.trainer,
     callbacks: namedMap(options.registry, 'callback'),
     logging: namedMap(options.registry, 'logger'),
-    run: z.strictObject({ dir: z.string().min(1) }),
+    run: z.strictObject({
+      dir: z.string().min(1),
+      /** Where `train -m` puts its runs (`<sweepDir>/<n>/`) and its summary; run again with it to finish a sweep. */
+      sweepDir: z.string().min(1).optional(),
+    }),
     /** Resume: 'last', 'best' or a checkpoint file. */
     ckptPath: z.string().min(1).nullable().default(null),
   };

@@ -9,6 +9,7 @@
  * MASTER_ADDR, MASTER_PORT, NODE_RANK) or in every rank an outside launcher
  * starts (WORLD_SIZE, RANK); the variables are checked first (exit 2), and
  * one process reports the run: node 0's, or rank 0 under an outside launcher.
+ * With `-m` it runs a sweep (multirun/multirun.ts), each run a `train` of its own.
  *
  * @example
  * registerTrain(program); // classifier-training train model=resnet50 trainer.maxEpochs=30
@@ -17,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createRunDir } from '../../config/index.js';
-import { DataError } from '../../errors.js';
+import { ConfigError, DataError } from '../../errors.js';
 import { reportsRun, resolveDdpRole, RUN_DIR_ENV } from '../../training/strategies/ddp-env.js';
 import { composeRunConfig } from '../compose-run-config.js';
 
@@ -49,6 +50,11 @@ export function registerTrain(program: Command): void {
     .argument('[overrides...]', 'config overrides, e.g. model=resnet50 data.batchSize=64 trainer.maxEpochs=30')
     .option('--resume <ckpt>', 'resume from a checkpoint: last, best or a file (same as ckptPath=...)')
     .option('--no-test', 'skip testing the best checkpoint after training')
+    .option(
+      '-m, --multirun',
+      'run every combination of the sweeps (a,b  range(1,10,2)  choice(x,y), on any key or group) in turn, ' +
+        'run n in <run.sweepDir>/<n>/, a summary in <run.sweepDir>/multirun.csv and on stdout',
+    )
     .addHelpText(
       'after',
       `
@@ -57,9 +63,27 @@ Examples:
   classifier-training train model=resnet50 data.batchSize=64 trainer.maxEpochs=30
   classifier-training train data=image_folder data.root=data/pets trainer=local
   classifier-training train run.dir=outputs/r1 ckptPath=last
-  classifier-training train --config-dir my-conf --config-name experiment`,
+  classifier-training train --config-dir my-conf --config-name experiment
+  classifier-training train -m model=resnet18,resnet34 optimizer.lr=0.01,0.001
+  classifier-training train -m 'optimizer.lr=choice(0.1,0.01)' 'trainer.maxEpochs=range(5,20,5)'
+
+Sweeps (-m): every run's config is checked before the first run starts. A run
+that fails is recorded and the sweep goes on (exit 1 at the end). Ctrl-C stops
+the sweep once the current run has saved its checkpoint (exit 130). The sweep
+dir is run.sweepDir (default multirun/<date>/<time>); to finish an interrupted
+sweep, run the same command with run.sweepDir=<that dir>: finished runs are
+skipped and an interrupted one resumes from its last checkpoint.`,
     )
-    .action(async (overrides: string[], opts: ConfigFlags & { resume?: string; test: boolean }) => {
+    .action(async (overrides: string[], opts: ConfigFlags & { resume?: string; test: boolean; multirun?: boolean }) => {
+      if (opts.multirun === true) {
+        if (opts.resume !== undefined) {
+          throw new ConfigError('train: expected no --resume with -m/--multirun, but got one; run the sweep again with run.sweepDir=<dir>');
+        }
+        const { runMultirun } = await import('../multirun/multirun.js');
+        const { configDir, configName, plugin = [], test } = opts;
+        process.exitCode = await runMultirun({ configDir, configName, plugin, test, overrides });
+        return;
+      }
       const all = opts.resume === undefined ? overrides : [...overrides, `ckptPath=${opts.resume}`];
       const run = composeRunConfig({ configDir: opts.configDir, configName: opts.configName, overrides: all });
       const builder = await import('../run-builder.js');
@@ -79,7 +103,9 @@ Examples:
       const dm = builder.buildDataModule(options);
       await dm.setup('fit');
       const module = builder.buildModule(options, dm);
-      const trainer = builder.buildTrainer(options, runDir, run.config);
+      // How a run starts (ckptPath) is no part of what it trains: a resume must not read as a changed config.
+      const identity = { ...run.config, ckptPath: null };
+      const trainer = builder.buildTrainer(options, runDir, identity);
       await trainer.fit(module, dm, { ckptPath: options.ckptPath });
       if (!reports) {
         module.dispose();
@@ -89,11 +115,11 @@ Examples:
       if (opts.test && !process.exitCode && (await hasTestSplit(dm))) {
         // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
         const quiet = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
-        const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, run.config);
+        const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, identity);
         const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? 'best' : null;
         const [metrics] = await tester.test(module, dm, { ckptPath });
         writeFileSync(path.join(runDir, 'test_metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-        console.log(JSON.stringify({ runDir, test: metrics }, null, 2));
+        console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics, test: metrics }, null, 2));
       } else {
         console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics }, null, 2));
       }
