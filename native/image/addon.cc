@@ -5,10 +5,12 @@
 // safety, and every C++ exception becomes a JS Error.
 //
 //   decodeJpeg(bytes, request) -> Promise<{ status, message, data, width, height }>
-//     request: { channels, crop?: [left, top, width, height], resize?: [width, height],
-//                mirror?, colors?: Float64Array [op, factor, ...], maxPixels? }
-//     Runs on libuv's thread pool: decode (+ crop), resize (Pillow bilinear),
-//     mirror, colour steps. status: 'ok' | 'unsupported' | 'failed'.
+//     request: { channels, crop?: [left, top, width, height], minSize?: [width, height],
+//                resize?: [width, height], mirror?, colors?: Float64Array [op, factor, ...], maxPixels? }
+//     Runs on libuv's thread pool: decode (+ crop, or at the smallest M/8 scale
+//     covering minSize), resize (Pillow bilinear), mirror, colour steps.
+//     status: 'ok' | 'unsupported' | 'failed'; scale: M/8 the JPEG was decoded at.
+//     Throws a TypeError on a malformed request (crop and minSize together included).
 //   resampleBilinear(src, width, height, channels, outWidth, outHeight, mirror) -> Buffer
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
 //   adjustSharpness(src, width, height, channels, factor) -> Buffer
@@ -126,6 +128,12 @@ Plan ParsePlan(Napi::Env env, const Napi::Object& request) {
     plan.jpeg.width = crop[2];
     plan.jpeg.height = crop[3];
   }
+  int minSize[2];
+  if (box("minSize", 2, minSize)) {
+    if (plan.jpeg.crop) ThrowType(env, "decodeJpeg: expected minSize or crop, but got both");
+    plan.jpeg.minWidth = minSize[0];
+    plan.jpeg.minHeight = minSize[1];
+  }
   int size[2];
   if (box("resize", 2, size)) {
     plan.resize = true;
@@ -183,7 +191,13 @@ class DecodeWorker : public Napi::AsyncWorker {
       target = own_.data();
       out_ = nullptr;
     }
-    if (width != result_.width || height != result_.height || plan_.mirror) {
+    if (plan_.resize && result_.scaleNum != 8) {
+      // A scaled decode spans side * M / 8 source pixels (ceil(side * M / 8) columns): resample that span, as Pillow's
+      // resize(box=...) after draft(), so the image does not shift by up to a pixel.
+      const float box[2] = {static_cast<float>(result_.fullWidth * result_.scaleNum / 8.0),
+                            static_cast<float>(result_.fullHeight * result_.scaleNum / 8.0)};
+      ResampleBilinear(decoded.data(), result_.width, result_.height, channels, target, width, height, plan_.mirror, &scratch, box);
+    } else if (width != result_.width || height != result_.height || plan_.mirror) {
       ResampleBilinear(decoded.data(), result_.width, result_.height, channels, target, width, height, plan_.mirror, &scratch);
     } else {
       std::memcpy(target, decoded.data(), bytes);
@@ -203,6 +217,7 @@ class DecodeWorker : public Napi::AsyncWorker {
       out.Set("data", out_ != nullptr ? outRef_.Value() : Napi::Buffer<uint8_t>::Copy(env, own_.data(), own_.size()));
       out.Set("width", result_.width);
       out.Set("height", result_.height);
+      out.Set("scale", result_.scaleNum / 8.0);
     }
     deferred_.Resolve(out);
   }

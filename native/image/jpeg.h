@@ -2,6 +2,10 @@
 // the same library with the same settings gives Pillow's bytes. Only a crop
 // of the image is decoded when one is asked for (columns by iMCU, rows by
 // skipping), which is what makes RandomResizedCrop cheap on large photos.
+// A whole image can instead be decoded smaller with the library's DCT
+// scaling (M/8, M = 1..4 here: the inverse DCT of each block is computed at
+// M x M), which is what makes a Resize of a large photo cheap; those
+// pixels are no longer Pillow's full decode.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +20,9 @@ struct JpegRequest {
   bool crop = false;
   int left = 0, top = 0, width = 0, height = 0;
   double maxPixels = 0;  // 0: no limit
+  // Scale on load (only without crop): the smallest M/8 of 1/8..4/8 whose output is at least
+  // minWidth x minHeight; 0, or a size 4/8 does not reach: full size.
+  int minWidth = 0, minHeight = 0;
 };
 
 // kUnsupported: a valid file this decoder leaves to the general one (CMYK,
@@ -26,6 +33,8 @@ struct JpegResult {
   JpegStatus status = JpegStatus::kFailed;
   std::string message;
   int width = 0, height = 0;
+  int scaleNum = 8;  // decoded at scaleNum/8 of the stored size
+  int fullWidth = 0, fullHeight = 0;  // the stored size
 };
 
 // Decodes into *pixels (interleaved, request.channels per pixel; resized to

@@ -28,10 +28,11 @@ double Triangle(double x) {
   return x < 1.0 ? 1.0 - x : 0.0;
 }
 
-// Pillow's precompute_coeffs (bilinear filter, box = the whole axis) and normalize_coeffs_8bpc.
-Coefficients BilinearCoefficients(int inSize, int outSize) {
+// Pillow's precompute_coeffs (bilinear filter, box = [0, extent) of the axis; Pillow's box is in float)
+// and normalize_coeffs_8bpc.
+Coefficients BilinearCoefficients(int inSize, int outSize, float extent) {
   Coefficients k;
-  const double scale = static_cast<double>(static_cast<float>(inSize)) / outSize;
+  const double scale = static_cast<double>(extent) / outSize;
   const double filterScale = scale < 1.0 ? 1.0 : scale;
   const double support = 1.0 * filterScale;
   k.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
@@ -302,25 +303,27 @@ void Compose(uint8_t* lut, const uint8_t* outer) {
 }  // namespace
 
 void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
-                      bool mirror, std::vector<uint8_t>* scratch) {
+                      bool mirror, std::vector<uint8_t>* scratch, const float* box) {
   const size_t outRow = static_cast<size_t>(outWidth) * channels;
-  const bool horizontal = outWidth != width || mirror;
-  const bool vertical = outHeight != height;
+  const float boxWidth = box != nullptr ? box[0] : static_cast<float>(width);
+  const float boxHeight = box != nullptr ? box[1] : static_cast<float>(height);
+  const bool horizontal = outWidth != width || boxWidth != static_cast<float>(width) || mirror;
+  const bool vertical = outHeight != height || boxHeight != static_cast<float>(height);
   if (!horizontal && !vertical) {
     std::memcpy(dst, src, outRow * outHeight);
     return;
   }
   if (!horizontal) {
-    Vertical(src, outRow, dst, outHeight, BilinearCoefficients(height, outHeight), 0);
+    Vertical(src, outRow, dst, outHeight, BilinearCoefficients(height, outHeight, boxHeight), 0);
     return;
   }
-  const Coefficients kx = BilinearCoefficients(width, outWidth);
+  const Coefficients kx = BilinearCoefficients(width, outWidth, boxWidth);
   if (!vertical) {
     Horizontal(src, width, channels, 0, height, dst, outWidth, kx, mirror);
     return;
   }
   // As Pillow: the horizontal pass covers only the source rows the vertical pass reads.
-  const Coefficients ky = BilinearCoefficients(height, outHeight);
+  const Coefficients ky = BilinearCoefficients(height, outHeight, boxHeight);
   const int first = ky.start[0];
   const int last = ky.start[outHeight - 1] + ky.count[outHeight - 1];
   std::vector<uint8_t> local;

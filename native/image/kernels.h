@@ -15,8 +15,12 @@ namespace cti {
 // writes the horizontal pass right to left: exactly hflip(resize(src)).
 // dst holds outWidth * outHeight * channels bytes; `scratch` (optional)
 // holds the intermediate image, so a caller can reuse one per thread.
+// `box` (optional, {width, height}): resample the source region [0, width) x
+// [0, height) in source pixels, fractional allowed: Pillow's
+// resize(size, BILINEAR, box=(0, 0, width, height)), as Pillow's thumbnail()
+// runs after a JPEG draft (a scaled decode's pixels span side * M / 8).
 void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
-                      bool mirror, std::vector<uint8_t>* scratch = nullptr);
+                      bool mirror, std::vector<uint8_t>* scratch = nullptr, const float* box = nullptr);
 
 // One colour step of ColorJitter. Brightness, contrast and saturation are
 // torchvision's tensor formulas: each blends in float32, clamps to [0, 255]

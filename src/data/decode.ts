@@ -51,6 +51,11 @@ export interface DecodeOptions {
   formats?: readonly ImageFormat[];
   /** Longest decode of one image, in whole seconds, before it is refused naming the file; default 30. */
   timeoutSeconds?: number;
+  /**
+   * JPEG scale on load before a Resize (see `scaleOnLoadSize`): default true, within
+   * about a level of torchvision's result; false decodes every JPEG at full size (Pillow's bytes).
+   */
+  scaleOnLoad?: boolean;
 }
 
 /** The formats decoded unless `formats` says otherwise: no SVG, HEIF or anything else libvips could load. */

@@ -31,10 +31,20 @@ export interface ColorStep {
   factor: number;
 }
 
-/** What `decodeJpeg` runs, in order: decode (of `crop` only), resize, mirror, colour steps. */
+/** What `decodeJpeg` runs, in order: decode (of `crop` only, or scaled on load to `minSize`), resize, mirror, colour steps. */
 export interface JpegRequest {
   channels: 1 | 3;
   crop?: Box;
+  /**
+   * Scale on load (not with `crop`): decode at the smallest of libjpeg-turbo's
+   * DCT scales M/8 (M = 1..8; each side ceil(side * M / 8)) that is still at
+   * least this size on both sides. Much cheaper than a full decode of a large
+   * photo, but the pixels are no longer Pillow's full decode: a resize that
+   * follows lands within about a level of the full-size one on average
+   * (see `scaleOnLoadSize` in transforms/pipeline.ts). Absent, or no scale
+   * below 8/8 large enough: full size, Pillow's bytes.
+   */
+  minSize?: { width: number; height: number };
   resize?: { width: number; height: number };
   mirror?: boolean;
   colors?: readonly ColorStep[];
@@ -43,7 +53,15 @@ export interface JpegRequest {
 
 /** 'unsupported': a valid file to hand to sharp; 'failed': not a readable JPEG (message from libjpeg). */
 export type JpegResult =
-  { status: 'ok'; data: Buffer; width: number; height: number } | { status: 'unsupported' | 'failed'; message: string };
+  | {
+      status: 'ok';
+      data: Buffer;
+      width: number;
+      height: number;
+      /** The DCT scale the JPEG was decoded at: M/8, 1 for a full-size decode. */
+      scale: number;
+    }
+  | { status: 'unsupported' | 'failed'; message: string };
 
 /** writeThroughTable's arguments: out, offset, src, pixels, channels, table, planar. */
 type TableWrite<Out> = [out: Out, offset: number, src: Uint8Array, pixels: number, channels: 1 | 3, table: Float32Array, planar: boolean];
@@ -52,7 +70,7 @@ interface ImageBinding {
   decodeJpeg(
     bytes: Uint8Array,
     request: object,
-  ): Promise<{ status: string; message: string; data?: Buffer; width?: number; height?: number }>;
+  ): Promise<{ status: string; message: string; data?: Buffer; width?: number; height?: number; scale?: number }>;
   resampleBilinear(
     src: Uint8Array,
     width: number,
@@ -95,16 +113,18 @@ function encodeSteps(steps: readonly ColorStep[]): Float64Array {
  * const r = await decodeJpeg(readFileSync('a.jpg'), { channels: 3, mirror: true });
  */
 export async function decodeJpeg(bytes: Uint8Array, request: JpegRequest): Promise<JpegResult> {
-  const { crop, resize } = request;
+  const { crop, minSize, resize } = request;
   const out = await binding.decodeJpeg(bytes, {
     channels: request.channels,
     crop: crop === undefined ? undefined : [crop.left, crop.top, crop.width, crop.height],
+    minSize: minSize === undefined ? undefined : [minSize.width, minSize.height],
     resize: resize === undefined ? undefined : [resize.width, resize.height],
     mirror: request.mirror ?? false,
     colors: request.colors === undefined || request.colors.length === 0 ? undefined : encodeSteps(request.colors),
     maxPixels: request.maxPixels,
   });
-  if (out.status === 'ok') return { status: 'ok', data: out.data as Buffer, width: out.width as number, height: out.height as number };
+  if (out.status === 'ok')
+    return { status: 'ok', data: out.data as Buffer, width: out.width as number, height: out.height as number, scale: out.scale as number };
   return { status: out.status as 'unsupported' | 'failed', message: out.message };
 }
 

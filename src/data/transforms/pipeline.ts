@@ -6,7 +6,8 @@
  * them is folded into that resize. JPEGs (the common case) go to the native
  * decoder (`native-image.ts`: libjpeg-turbo, only the crop's rows and
  * columns decoded, Pillow's exact bilinear, and a ColorJitter that follows
- * run in the same call on libuv's thread pool); other formats, EXIF-rotated
+ * run in the same call on libuv's thread pool; a Resize of a JPEG much bigger
+ * than its target decodes it smaller first, see `scale-on-load.ts`); other formats, EXIF-rotated
  * and damaged JPEGs go to sharp (extract in libvips, then the same
  * Pillow bilinear resize). The file is read
  * once: the size comes from the JPEG/PNG header bytes. Normalize and
@@ -31,6 +32,7 @@ import { resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { transformRegistry } from './registry.js';
 import { decodeJpeg } from '../native-image.js';
+import { scaleOnLoadSize } from '../scale-on-load.js';
 import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
@@ -154,6 +156,7 @@ export class ImagePipeline {
     const out = await decodeJpeg(bytes, {
       channels: this.decode.channels,
       crop: plan.crop,
+      minSize: scaleOnLoadSize(plan, this.decode),
       resize: plan.resize,
       mirror,
       colors: steps,
