@@ -60,7 +60,7 @@ void test('a 2x2 sweep: SIGINT in run 2 exits 130; run again, it skips 0-1, resu
   const sweepDir = join(root, 'sweep');
   // Runs 2 and 3 train long enough to be interrupted; callbacks=none keeps an epoch short.
   const args = ['train', '-m', ...tiny, `data.root=${root}`, `run.sweepDir=${sweepDir}`, 'callbacks=none'];
-  const swept = ['trainer.maxEpochs=1,60', 'optimizer.lr=0.05,0.1'];
+  const swept = ['trainer.maxEpochs=1,40', 'optimizer.lr=0.05,0.1'];
 
   const first = spawn(process.execPath, [bin, ...args, ...swept], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -81,7 +81,7 @@ void test('a 2x2 sweep: SIGINT in run 2 exits 130; run again, it skips 0-1, resu
     readCsv(join(sweepDir, 'multirun.csv')).map((r) => r.status),
     ['success', 'success', 'interrupted', 'pending'],
   );
-  assert.match(stdout, /^2 +60 +0\.05 +interrupted *$/m, stdout);
+  assert.match(stdout, /^2 +40 +0\.05 +interrupted *$/m, stdout);
   assert.ok(existsSync(join(checkpoints, 'last.ckpt')) && !existsSync(join(sweepDir, '2', 'done.json')));
   assert.equal(existsSync(join(sweepDir, '3')), false, 'run 3 never started');
   const finished = [0, 1].map((n) => statSync(join(sweepDir, String(n), 'checkpoints', 'last.ckpt')).mtimeMs);
@@ -90,7 +90,7 @@ void test('a 2x2 sweep: SIGINT in run 2 exits 130; run again, it skips 0-1, resu
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /run 0 \(trainer\.maxEpochs=1 optimizer\.lr=0\.05\) finished earlier: skipped/);
   assert.match(again.stderr, /run 1 \(trainer\.maxEpochs=1 optimizer\.lr=0\.1\) finished earlier: skipped/);
-  assert.match(again.stderr, /run 2 \(trainer\.maxEpochs=60 optimizer\.lr=0\.05\) of 4, resumed from its last checkpoint/);
+  assert.match(again.stderr, /run 2 \(trainer\.maxEpochs=40 optimizer\.lr=0\.05\) of 4, resumed from its last checkpoint/);
   assert.match(again.stderr, /Trainer: restored .*\/sweep\/2\/checkpoints\/last\.ckpt \(epoch [1-9]/);
   assert.deepEqual(
     [0, 1].map((n) => statSync(join(sweepDir, String(n), 'checkpoints', 'last.ckpt')).mtimeMs),
@@ -103,7 +103,7 @@ void test('a 2x2 sweep: SIGINT in run 2 exits 130; run again, it skips 0-1, resu
   assert.deepEqual(overrides, [
     `data.root=${root}`,
     'callbacks=none',
-    'trainer.maxEpochs=60',
+    'trainer.maxEpochs=40',
     'optimizer.lr=0.1',
     `run.sweepDir='${sweepDir}'`,
     `run.dir='${join(sweepDir, '3')}'`,
@@ -119,8 +119,8 @@ void test('a 2x2 sweep: SIGINT in run 2 exits 130; run again, it skips 0-1, resu
     [
       ['0', '1', '0.05', 'success'],
       ['1', '1', '0.1', 'success'],
-      ['2', '60', '0.05', 'success'],
-      ['3', '60', '0.1', 'success'],
+      ['2', '40', '0.05', 'success'],
+      ['3', '40', '0.1', 'success'],
     ],
   );
   for (const row of rows) {
