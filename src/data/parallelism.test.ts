@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { dispose } from '../torch/memory.js';
 import { ImageClassificationDataModule } from './datamodule.js';
-import { resolveParallelism } from './parallelism.js';
+import { coresPerRank, localWorldSize, resolveParallelism } from './parallelism.js';
 import { makeTempDir } from './test-images.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { WorkerPipeline } from './worker-pipeline.js';
@@ -62,6 +62,28 @@ void test("resolveParallelism: 'auto' starts workers only for JavaScript work on
   assert.deepEqual(resolveParallelism({ workers: 3, concurrency: 'auto', jsThreadSteps: [], source: 'file', cores: 2 }), {
     workers: 3,
     concurrency: 16,
+  });
+});
+
+void test("ranks sharing a machine split its cores: 'auto' counts each rank's share, at least 1", () => {
+  assert.equal(localWorldSize({}), 1);
+  assert.equal(localWorldSize({ LOCAL_WORLD_SIZE: '4' }), 4);
+  for (const bad of ['0', '-2', '1.5', 'x', '']) assert.equal(localWorldSize({ LOCAL_WORLD_SIZE: bad }), 1, bad);
+  assert.equal(coresPerRank(16, 1), 16);
+  assert.equal(coresPerRank(16, 3), 5);
+  assert.equal(coresPerRank(2, 2), 1);
+  assert.equal(coresPerRank(2, 8), 1, 'never 0');
+  const auto = { workers: 'auto', concurrency: 'auto', jsThreadSteps: ['RandAugment'], source: 'file' } as const;
+  // 12 cores: one process takes 12 workers; 4 ranks take 3 each, 24 ranks 1 each.
+  assert.deepEqual(resolveParallelism({ ...auto, cores: 12, localWorldSize: 1 }), { workers: 12, concurrency: 48 });
+  assert.deepEqual(resolveParallelism({ ...auto, cores: 12, localWorldSize: 4 }), { workers: 3, concurrency: 16 });
+  assert.deepEqual(resolveParallelism({ ...auto, cores: 12, localWorldSize: 24 }), { workers: 1, concurrency: 16 });
+  assert.deepEqual(resolveParallelism({ ...auto, cores: 64, localWorldSize: 2 }), { workers: 16, concurrency: 128 });
+  assert.deepEqual(resolveParallelism({ ...auto, jsThreadSteps: [], cores: 64, localWorldSize: 2 }), { workers: 0, concurrency: 128 });
+  // Numbers in the options are taken as they are.
+  assert.deepEqual(resolveParallelism({ ...auto, workers: 6, concurrency: 7, cores: 12, localWorldSize: 4 }), {
+    workers: 6,
+    concurrency: 7,
   });
 });
 

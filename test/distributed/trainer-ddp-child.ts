@@ -3,9 +3,11 @@
  * 2 devices starts two workers running this same file, waits for them and
  * loads the run's last weights; it then validates in one process and prints
  * the result as JSON for the test to compare with what rank 0 logged. Each
- * worker prints the last epoch's metrics it computed (`RANK <r> {...}`).
+ * worker prints the last epoch's metrics it computed (`RANK <r> {...}`) and
+ * its libtorch threads and data parallelism, left at 'auto' (`SHARE <r> {...}`).
  * Arguments: data root, run dir, and optionally the val fraction.
  */
+import * as torch from '../../src/torch/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { colourDataModule, tinyCnn } from '../integration/trainer-fixtures.js';
 
@@ -17,7 +19,7 @@ const trainer = new Trainer({
   devices: 2,
   maxEpochs: 2,
   seed: 4,
-  numThreads: 1,
+  // numThreads left at null: each rank takes its share of the cores.
   defaultRootDir: dir,
   enableProgressBar: false,
   enableModelSummary: false,
@@ -27,6 +29,7 @@ await trainer.fit(module, dm);
 if (process.env.RANK !== undefined) {
   // Every rank's own view of the last epoch: synced metrics are the same on all ranks.
   console.log(`RANK ${process.env.RANK} ${JSON.stringify(trainer.history.at(-1)?.metrics ?? {})}`);
+  console.log(`SHARE ${process.env.RANK} ${JSON.stringify({ threads: torch.getNumThreads(), ...dm.parallelism })}`);
 } else {
   const single = new Trainer({
     numThreads: 1,

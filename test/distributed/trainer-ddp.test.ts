@@ -5,15 +5,18 @@
  * writes metrics.csv and checkpoints; the validation metrics (synced over
  * ranks) equal a single-process validation of the final weights — also when
  * the val split's size is not a multiple of the world size — and the train
- * epoch metrics are the same on both ranks.
+ * epoch metrics are the same on both ranks. Each rank's 'auto' threads and
+ * data parallelism count half the machine's cores.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { coresPerRank, resolveParallelism } from '../../src/data/parallelism.js';
 import { readCheckpointHeader } from '../../src/training/checkpoint/checkpoint-io.js';
 import { makeColourFolder } from '../integration/trainer-fixtures.js';
 
@@ -23,6 +26,7 @@ interface DdpRun {
   dir: string;
   single: Record<string, number>;
   ranks: Record<string, number>[];
+  shares: { threads: number; workers: number; concurrency: number }[];
 }
 
 async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: number, valFraction?: number): Promise<DdpRun> {
@@ -30,7 +34,10 @@ async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: num
   t.after(() => rm(root, { recursive: true, force: true }));
   const dir = path.join(root, 'run');
   const args = ['--import', 'tsx', child, root, dir, ...(valFraction !== undefined ? [String(valFraction)] : [])];
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000 });
+  // OMP_NUM_THREADS would set the threads itself, past the 'auto' share the test checks.
+  const env = { ...process.env };
+  delete env.OMP_NUM_THREADS;
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000, env });
   assert.equal(run.status, 0, run.stdout + run.stderr);
   const result = /RESULT (.*)/.exec(run.stdout);
   assert.ok(result, run.stdout + run.stderr);
@@ -39,7 +46,12 @@ async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: num
     assert.ok(line, `rank ${r} printed its metrics: ${run.stdout}`);
     return JSON.parse(line[1]) as Record<string, number>;
   });
-  return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks };
+  const shares = [0, 1].map((r) => {
+    const line = new RegExp(`SHARE ${r} (.*)`).exec(run.stdout);
+    assert.ok(line, `rank ${r} printed its threads: ${run.stdout}`);
+    return JSON.parse(line[1]) as DdpRun['shares'][number];
+  });
+  return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks, shares };
 }
 
 function assertSameVal(logged: Record<string, number>, single: Record<string, number>): void {
@@ -50,7 +62,7 @@ function assertSameVal(logged: Record<string, number>, single: Record<string, nu
 }
 
 void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val metrics equal a single-process validation', async (t) => {
-  const { dir, single, ranks } = await runDdp(t, 8);
+  const { dir, single, ranks, shares } = await runDdp(t, 8);
   const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
   // 18 train images over 2 ranks at batch 4: 9 each, 3 steps per epoch.
   assert.equal(header.globalStep, 6);
@@ -61,6 +73,20 @@ void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val m
     assert.equal(ranks[1][name], ranks[0][name], `${name} differs between ranks`);
   }
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('events.out')).length, 1, 'only rank 0 writes event files');
+  // 2 ranks on this machine: each takes half the cores (at least 1) for libtorch and for 'auto' data parallelism
+  // (the colour pipeline's RandomCrop runs on the JavaScript thread for PNGs, so 'auto' starts worker threads).
+  const cores = availableParallelism();
+  const share = resolveParallelism({
+    workers: 'auto',
+    concurrency: 'auto',
+    jsThreadSteps: ['RandomCrop'],
+    source: 'file',
+    cores,
+    localWorldSize: 2,
+  });
+  for (const rank of [0, 1]) assert.deepEqual(shares[rank], { threads: coresPerRank(cores, 2), ...share }, `rank ${rank}`);
+  assert.equal(shares[0].workers, coresPerRank(cores, 2));
+  if (cores >= 2) assert.ok(shares[0].threads < cores && shares[0].workers < cores, `${JSON.stringify(shares[0])} of ${cores} cores`);
 });
 
 void test('an odd-sized val split over 2 ranks: the synced metrics equal one process on the whole split', async (t) => {
