@@ -72,7 +72,7 @@ export const trainerOptionsSchema = z
     syncBatchnorm: z.boolean().default(false),
     /** How long a rank waits for the others in a collective before failing, ms. */
     distributedTimeout: z.number().int().positive().default(120_000),
-    /** libtorch intra-op threads (null: every core, or OMP_NUM_THREADS). */
+    /** libtorch intra-op threads (null: OMP_NUM_THREADS, else the cores, split among the ranks on this machine: LOCAL_WORLD_SIZE). */
     numThreads: z
       .number()
       .int()
