@@ -1,10 +1,13 @@
 import { test } from 'node:test';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import { makeTempDir, writeSolidImage, writeText } from '../data/test-images.js';
 import { composeRunConfig } from './compose-run-config.js';
 import { buildDataModule, buildModule, loadComponents, validateRunConfig } from './run-builder.js';
 
@@ -58,6 +61,44 @@ void test('data.imageSize drives the crop sizes; image_folder brings the ImageNe
     () => composeRunConfig({ overrides: ['data=image_folder'] }),
     (e: Error) => e instanceof ConfigError && /data\.root: expected a value.*image_folder\.yaml:\d+/.test(e.message),
   );
+});
+
+void test('data=jsonl reads JSONL annotations with the image-folder recipe', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const rows: string[] = [];
+  for (const [i, label] of ['cat', 'dog', 'cat', 'dog', 'owl', 'owl'].entries()) {
+    await writeSolidImage(path.join(root, 'train', `${i}.jpg`), { color: [i * 40, 0, 255 - i * 40], width: 40, height: 36 });
+    rows.push(JSON.stringify({ image: `${i}.jpg`, suffix: label }));
+  }
+  await writeText(path.join(root, 'train', 'annotations.jsonl'), rows.join('\n'));
+  const run = composeRunConfig({
+    overrides: ['data=jsonl', `data.root=${root}`, 'model.pretrained=null', 'data.imageSize=32', 'data.resizeSize=36'],
+  });
+  const options = validateRunConfig(run.config, run.sources);
+  const dm = buildDataModule(options);
+  await dm.setup('fit');
+  // numClasses: null takes the annotations' labels.
+  const module = buildModule(options, dm);
+  try {
+    assert.equal(module.hparams.numClasses, 3);
+    assert.equal(dm.options.format, 'jsonl');
+    assert.equal(options.model.inChannels, 3);
+    assert.deepEqual(
+      (options.transforms as { eval: { name: string; size: number }[] }).eval.slice(0, 2).map((e) => [e.name, e.size]),
+      [
+        ['Resize', 36],
+        ['CenterCrop', 32],
+      ],
+    );
+    assert.deepEqual(dm.idxToClass, ['cat', 'dog', 'owl']);
+    for await (const batch of dm.valLoader().epoch(0)) {
+      assert.deepEqual(batch.images.shape.slice(1), [3, 32, 32]);
+      torch.dispose([batch.images, batch.labels]);
+    }
+  } finally {
+    module.dispose();
+  }
 });
 
 void test("a user's own loss registers like ours and is chosen from the config", () => {
