@@ -3,7 +3,8 @@
  * under commands/ and registers itself on the program. Nothing here loads
  * libtorch: commands import what they run when they run, so a config or
  * usage error exits 2 at once. Exit codes: 0 ok, 1 failure, 2 usage or
- * config error. Logs go to stderr, results to stdout.
+ * config error, 130 / 143 interrupted (SIGINT / SIGTERM, checkpoint saved).
+ * Logs go to stderr, results to stdout.
  *
  * @example
  * classifier-training train model=resnet50 trainer.maxEpochs=30

@@ -41,7 +41,7 @@ void test('a config error in some combinations exits 2 naming them, before libto
     assert.match(out.stderr, /no run started: 2 of 4 runs have an invalid config/);
     assert.match(
       out.stderr,
-      /optimizer\.lr: expected number, but got string "oops" \(override 'optimizer\.lr=oops'\) \(in run 1 \(trainer\.maxEpochs=1 optimizer\.lr=oops\), run 3 \(trainer\.maxEpochs=2 optimizer\.lr=oops\)\)/,
+      /optimizer\.lr: expected number, but got string "oops" \(override 'optimizer\.lr=oops'\) \(in run 1: trainer\.maxEpochs=1 optimizer\.lr=oops; run 3: trainer\.maxEpochs=2 optimizer\.lr=oops\)$/m,
     );
     assert.doesNotMatch(out.stderr, /classifier_training\.node/);
     assert.equal(out.stdout, '');

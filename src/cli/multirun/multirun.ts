@@ -189,7 +189,12 @@ async function validateRuns(options: MultirunOptions, runs: readonly SweepRun[])
     }
   }
   if (found.size > 0) {
-    const where = (bad: SweepRun[]): string => (bad.length === runs.length ? 'every run' : bad.map(describeRun).join(', '));
+    const values = (r: SweepRun): string =>
+      Object.entries(r.swept)
+        .map(([k, v]) => ` ${k}=${v}`)
+        .join('');
+    const where = (bad: SweepRun[]): string =>
+      bad.length === runs.length ? 'every run' : bad.map((r) => `run ${r.n}:${values(r)}`).join('; ');
     const issues = [...found.values()].map(({ issue, runs: bad }) => ({
       path: issue.path,
       message:
