@@ -9,7 +9,8 @@
         "native/tensor.cc",
         "native/autograd.cc",
         "native/runtime.cc",
-        "native/distributed.cc"
+        "native/distributed.cc",
+        "native/optim.cc"
       ],
       "include_dirs": [
         "native/shim",

@@ -3,6 +3,7 @@
 #include "autograd.h"
 #include "distributed.h"
 #include "ops.h"
+#include "optim.h"
 #include "runtime.h"
 #include "tensor.h"
 
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"groupAllreduce", GroupAllreduce}, {"groupBroadcast", GroupBroadcast},
       {"groupBarrier", GroupBarrier}, {"groupAllgather", GroupAllgather},
       {"reducerCreate", ReducerCreate}, {"reducerPrepareForBackward", ReducerPrepareForBackward},
+      {"adamStep", AdamStep},
       {"syncBatchNorm", SyncBatchNorm}, {"distributedRelease", DistributedRelease},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));

@@ -67,6 +67,20 @@ export interface NativeBinding {
   autocastGet(device: 'cpu' | 'cuda'): [enabled: boolean, dtype: number];
   autocastSet(device: 'cpu' | 'cuda', enabled: boolean, dtype: number): void;
   autocastNesting(delta: 1 | -1): number;
+  /** Fused Adam/AdamW update (native/optim.cc); false when the tensors are not contiguous float32 CPU tensors. */
+  adamStep(
+    param: TensorHandle,
+    grad: TensorHandle,
+    expAvg: TensorHandle,
+    expAvgSq: TensorHandle,
+    maxExpAvgSq: TensorHandle | null,
+    decay: number,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    eps: number,
+  ): boolean;
 }
 
 /**

@@ -5,6 +5,7 @@
  * @example
  * adamUpdate(param, grad, state, group); // inside Optimizer.step's tidy + noGrad
  */
+import { native } from '../binding.js';
 import { keep } from '../memory.js';
 import { zerosLike } from '../ops/creation.js';
 import { run } from '../ops/dispatch.js';
@@ -39,8 +40,13 @@ export function adamDefaults(component: string, options: Partial<AdamOptions> & 
   return o;
 }
 
-/** One Adam moment update and parameter step; `grad` already has maximize / L2 applied. */
-export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: AdamOptions): void {
+/**
+ * One Adam moment update and parameter step; `grad` already has maximize / L2 applied. `decay`: AdamW's
+ * decoupled factor 1 - lr * wd, applied to the parameter first (1: none). Contiguous float32 CPU tensors
+ * take the fused native kernel (one pass over memory, the same float32 arithmetic per element); others the
+ * per-op path below.
+ */
+export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: AdamOptions, decay = 1): void {
   const [beta1, beta2] = group.betas;
   if (state.step === undefined) {
     state.step = 0;
@@ -52,16 +58,32 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group
   state.step = step;
   const expAvg = state.expAvg as Tensor;
   const expAvgSq = state.expAvgSq as Tensor;
-  expAvg.mul_(beta1).add_(grad, 1 - beta1);
-  expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
   const stepSize = group.lr / biasCorrection1;
   const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  const max = group.amsgrad ? ((state.maxExpAvgSq as Tensor | undefined) ?? (state.maxExpAvgSq = keep(zerosLike(param)))) : null;
+  const fused = native.adamStep(
+    param.handle,
+    grad.handle,
+    expAvg.handle,
+    expAvgSq.handle,
+    max?.handle ?? null,
+    decay,
+    beta1,
+    beta2,
+    stepSize,
+    biasCorrection2Sqrt,
+    group.eps,
+  );
+  if (fused) return;
+  // PyTorch multiplies by 1 - lr * wd unconditionally; x * 1 is exact, so skip it.
+  if (decay !== 1) param.mul_(decay);
   let second = expAvgSq;
-  if (group.amsgrad) {
+  expAvg.mul_(beta1).add_(grad, 1 - beta1);
+  expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+  if (max !== null) {
     // PyTorch creates max_exp_avg_sq only at init; an amsgrad switched on later starts from zeros here.
-    const max = (state.maxExpAvgSq as Tensor | undefined) ?? (state.maxExpAvgSq = keep(zerosLike(param)));
     run('aten::maximum', 'out', [max, expAvgSq, max]);
     second = max;
   }

@@ -30,9 +30,6 @@ export class AdamW extends Optimizer<AdamOptions> {
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
     const g: Tensor = group.maximize ? grad.neg() : grad;
     const state = this.stateOf(p);
-    const decay = 1 - group.lr * group.weightDecay;
-    // PyTorch multiplies by 1 - lr * wd unconditionally; x * 1 is exact, so skip it.
-    if (decay !== 1) p.mul_(decay);
-    adamUpdate(p, g, state, group);
+    adamUpdate(p, g, state, group, 1 - group.lr * group.weightDecay);
   }
 }

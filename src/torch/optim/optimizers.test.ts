@@ -4,7 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STEPS, assertClose, fixture, initialParams, optimizerConfigs, setGrads } from '../../../test/fixtures/optim/load.js';
+import { native } from '../binding.js';
+import * as torch from '../index.js';
 import { memory } from '../memory.js';
+import type { Tensor } from '../tensor.js';
+import { AdamW } from './adamw.js';
 
 const fx = fixture('optimizers');
 
@@ -32,3 +36,45 @@ void test('a step leaks no tensors', () => {
   opt.zeroGrad();
   assert.equal(params[0].grad, null);
 });
+
+// Contiguous and channels-last float32 CPU parameters take the fused native update (native/optim.cc); the
+// per-op path stays for everything else. Both must give PyTorch's numbers.
+void test('Adam/AdamW: the fused update and the per-op path both match PyTorch; channels-last takes the fused one too', () => {
+  assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3]))), true, 'contiguous float32: fused');
+  assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3, 4, 5]).contiguous('channelsLast'))), true, 'channels-last: fused');
+  assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3], { dtype: 'float64' }))), false, 'float64: per-op');
+  assert.equal(native.adamStep(...fusedArgs(torch.zeros([3, 4, 2]).select(2, 0))), false, 'a strided view: per-op');
+  for (const name of ['adam_default', 'adam_amsgrad_wd', 'adam_wd_maximize', 'adamw_default', 'adamw_amsgrad']) {
+    // Each parameter as a strided view (every other element of a wider tensor): not dense, so per-op.
+    const params = initialParams().map((p) =>
+      torch.noGrad(() => torch.stack([p.detach(), p.detach()], -1).select(-1, 0).requiresGrad_(true)),
+    );
+    assert.equal(params[0].isContiguous(), false);
+    const opt = optimizerConfigs[name]([params.slice(0, 2), params.slice(2)]);
+    for (let k = 0; k < STEPS; k++) {
+      setGrads(params, k);
+      opt.step();
+      params.forEach((p, i) => assertClose(p, fx[`${name}.${k}.p${i}`], 1e-6, `${name} (per-op) step ${k} p${i}`));
+    }
+    opt.dispose();
+  }
+  // A channels-last 4-D parameter steps exactly as its contiguous twin.
+  const init = torch.randn([4, 3, 5, 5]);
+  const grads = Array.from({ length: 4 }, () => torch.randn([4, 3, 5, 5]));
+  const run = (format: 'contiguous' | 'channelsLast') => {
+    const p = init.contiguous(format).requiresGrad_(true);
+    const opt = new AdamW([p], { lr: 0.01, weightDecay: 0.1, amsgrad: true });
+    for (const g of grads) {
+      p.grad = g.contiguous(format);
+      opt.step();
+    }
+    opt.dispose();
+    return p.contiguous().data() as Float32Array;
+  };
+  assert.deepEqual(run('channelsLast'), run('contiguous'));
+});
+
+function fusedArgs(p: Tensor): Parameters<typeof native.adamStep> {
+  const like = () => p.clone().handle;
+  return [p.handle, like(), like(), like(), null, 0.99, 0.9, 0.999, 1e-3, 0.5, 1e-8];
+}

@@ -1,0 +1,7 @@
+// Fused optimizer updates (see optim.cc).
+#pragma once
+#include "common.h"
+
+namespace ct {
+Napi::Value AdamStep(const Napi::CallbackInfo& info);
+}  // namespace ct
