@@ -37,7 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"groupAllreduce", GroupAllreduce}, {"groupBroadcast", GroupBroadcast},
       {"groupBarrier", GroupBarrier}, {"groupAllgather", GroupAllgather},
       {"reducerCreate", ReducerCreate}, {"reducerPrepareForBackward", ReducerPrepareForBackward},
-      {"adamStep", AdamStep},
+      {"adamStep", AdamStep}, {"sgdStep", SgdStep},
       {"syncBatchNorm", SyncBatchNorm}, {"distributedRelease", DistributedRelease},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));

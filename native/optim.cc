@@ -81,4 +81,43 @@ CT_ENTRY(AdamStep) {
   return Napi::Boolean::New(info.Env(), true);
 }
 
+// SGD (PyTorch 1.13's single-tensor path, momentum buffer already made; ATen's add with alpha is an FMA):
+//   d = maximize ? -g : g;  d = fma(p, weightDecay, d)            (when weightDecay != 0)
+//   b = fma(d, 1 - dampening, b * momentum);  d = nesterov ? fma(b, momentum, d) : b   (with a buffer)
+//   p = fma(d, -lr, p)
+// sgdStep(param, grad, momentumBuffer | null, lr, momentum, dampening, weightDecay, nesterov, maximize) -> boolean
+CT_ENTRY(SgdStep) {
+  const at::Tensor& param = UnwrapTensor(info[0], "sgdStep: param");
+  const at::Tensor& grad = UnwrapTensor(info[1], "sgdStep: grad");
+  const bool hasBuffer = !info[2].IsNull() && !info[2].IsUndefined();
+  const at::Tensor none;
+  const at::Tensor& buffer = hasBuffer ? UnwrapTensor(info[2], "sgdStep: momentumBuffer") : none;
+  const float negLr = -Scalar(info[3], "lr");
+  const float momentum = Scalar(info[4], "momentum");
+  const float oneMinusDampening = static_cast<float>(1.0 - static_cast<double>(Scalar(info[5], "dampening")));
+  const float weightDecay = Scalar(info[6], "weightDecay");
+  if (!info[7].IsBoolean() || !info[8].IsBoolean()) ThrowType(info.Env(), "sgdStep: expected booleans for nesterov and maximize");
+  const bool nesterov = info[7].As<Napi::Boolean>().Value();
+  const bool maximize = info[8].As<Napi::Boolean>().Value();
+  if (!(Fusable(param, param) && Fusable(grad, param) && (!hasBuffer || Fusable(buffer, param)))) {
+    return Napi::Boolean::New(info.Env(), false);
+  }
+  float* p = param.data_ptr<float>();
+  const float* g = grad.data_ptr<float>();
+  float* b = hasBuffer ? buffer.data_ptr<float>() : nullptr;
+  at::parallel_for(0, param.numel(), 32768, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      float d = maximize ? -g[i] : g[i];
+      if (weightDecay != 0.0f) d = std::fma(p[i], weightDecay, d);
+      if (b != nullptr) {
+        const float bi = std::fma(d, oneMinusDampening, b[i] * momentum);
+        b[i] = bi;
+        d = nesterov ? std::fma(bi, momentum, d) : bi;
+      }
+      p[i] = std::fma(d, negLr, p[i]);
+    }
+  });
+  return Napi::Boolean::New(info.Env(), true);
+}
+
 }  // namespace ct

@@ -4,4 +4,5 @@
 
 namespace ct {
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
+Napi::Value SgdStep(const Napi::CallbackInfo& info);
 }  // namespace ct

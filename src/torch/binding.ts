@@ -81,6 +81,18 @@ export interface NativeBinding {
     bc2Sqrt: number,
     eps: number,
   ): boolean;
+  /** Fused SGD update with an existing momentum buffer or none (native/optim.cc); false as adamStep. */
+  sgdStep(
+    param: TensorHandle,
+    grad: TensorHandle,
+    momentumBuffer: TensorHandle | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+  ): boolean;
 }
 
 /**

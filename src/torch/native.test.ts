@@ -415,6 +415,37 @@ entry('autocastNesting', () => {
   assert.throws(() => native.autocastNesting(bad('+1')), typeError(/autocastNesting: expected \+1 or -1/));
 });
 
+// Fused optimizer updates: numbers against PyTorch in src/torch/optim/optimizers.test.ts.
+entry('adamStep', () => {
+  const p = f32([1, -2]);
+  const bad = { decay: 1, beta1: 0.9, beta2: 0.999, stepSize: 0.1, bc2Sqrt: 1, eps: 1e-8 };
+  const args = (x: unknown) => [
+    p,
+    f32([0.5, 0.5]),
+    f32([0, 0]),
+    f32([0, 0]),
+    null,
+    bad.decay,
+    x,
+    bad.beta2,
+    bad.stepSize,
+    bad.bc2Sqrt,
+    bad.eps,
+  ];
+  assert.throws(() => (native.adamStep as (...a: unknown[]) => boolean)(...args('0.9')), { name: 'TypeError', message: /beta1/ });
+  assert.throws(() => (native.adamStep as (...a: unknown[]) => boolean)({}, ...args(0.9).slice(1)), TypeError);
+  assert.equal((native.adamStep as (...a: unknown[]) => boolean)(...args(0.9)), true);
+  // m = 0.05, v = 0.00025 -> p - 0.1 * 0.05 / (sqrt(0.00025) + 1e-8)
+  assert.ok(Math.abs(values(p)[0] - (1 - (0.1 * 0.05) / (Math.sqrt(0.00025) + 1e-8))) < 1e-6);
+  assert.equal(native.adamStep(p, f32([1, 2, 3]), f32([0, 0]), f32([0, 0]), null, 1, 0.9, 0.999, 0.1, 1, 1e-8), false, 'sizes differ');
+});
+entry('sgdStep', () => {
+  const p = f32([1, -2]);
+  assert.equal(native.sgdStep(p, f32([0.5, -1]), null, 0.1, 0, 0, 0, false, false), true);
+  assert.deepEqual(values(p), [Math.fround(1 - 0.05), Math.fround(-1.9)]);
+  assert.throws(() => (native.sgdStep as (...a: unknown[]) => boolean)(p, f32([0, 0]), null, 0.1, 0, 0, 0, 'yes', false), TypeError);
+});
+
 // c10d entry points, in a one-rank group (two-rank behaviour is tested in test/distributed/).
 const port = await new Promise<number>((resolve) => {
   const server = createServer().listen(0, '127.0.0.1', () => {

@@ -9,6 +9,8 @@ import * as torch from '../index.js';
 import { memory } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { AdamW } from './adamw.js';
+import type { Optimizer } from './optimizer.js';
+import { SGD } from './sgd.js';
 
 const fx = fixture('optimizers');
 
@@ -39,12 +41,14 @@ void test('a step leaks no tensors', () => {
 
 // Contiguous and channels-last float32 CPU parameters take the fused native update (native/optim.cc); the
 // per-op path stays for everything else. Both must give PyTorch's numbers.
-void test('Adam/AdamW: the fused update and the per-op path both match PyTorch; channels-last takes the fused one too', () => {
+void test('SGD/Adam/AdamW: the fused update and the per-op path both match PyTorch; channels-last takes the fused one too', () => {
   assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3]))), true, 'contiguous float32: fused');
   assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3, 4, 5]).contiguous('channelsLast'))), true, 'channels-last: fused');
   assert.equal(native.adamStep(...fusedArgs(torch.zeros([2, 3], { dtype: 'float64' }))), false, 'float64: per-op');
   assert.equal(native.adamStep(...fusedArgs(torch.zeros([3, 4, 2]).select(2, 0))), false, 'a strided view: per-op');
-  for (const name of ['adam_default', 'adam_amsgrad_wd', 'adam_wd_maximize', 'adamw_default', 'adamw_amsgrad']) {
+  assert.equal(native.sgdStep(...sgdArgs(torch.zeros([2, 3, 4, 5]).contiguous('channelsLast'))), true, 'SGD channels-last: fused');
+  assert.equal(native.sgdStep(...sgdArgs(torch.zeros([3, 4, 2]).select(2, 0))), false, 'SGD strided view: per-op');
+  for (const name of Object.keys(optimizerConfigs)) {
     // Each parameter as a strided view (every other element of a wider tensor): not dense, so per-op.
     const params = initialParams().map((p) =>
       torch.noGrad(() => torch.stack([p.detach(), p.detach()], -1).select(-1, 0).requiresGrad_(true)),
@@ -61,9 +65,9 @@ void test('Adam/AdamW: the fused update and the per-op path both match PyTorch; 
   // A channels-last 4-D parameter steps exactly as its contiguous twin.
   const init = torch.randn([4, 3, 5, 5]);
   const grads = Array.from({ length: 4 }, () => torch.randn([4, 3, 5, 5]));
-  const run = (format: 'contiguous' | 'channelsLast') => {
-    const p = init.contiguous(format).requiresGrad_(true);
-    const opt = new AdamW([p], { lr: 0.01, weightDecay: 0.1, amsgrad: true });
+  const run = (format: 'contiguous' | 'channelsLast', make: (p: Tensor) => Optimizer) => {
+    const p = init.detach().contiguous(format).clone().requiresGrad_(true);
+    const opt = make(p);
     for (const g of grads) {
       p.grad = g.contiguous(format);
       opt.step();
@@ -71,8 +75,15 @@ void test('Adam/AdamW: the fused update and the per-op path both match PyTorch; 
     opt.dispose();
     return p.contiguous().data() as Float32Array;
   };
-  assert.deepEqual(run('channelsLast'), run('contiguous'));
+  const adamw = (p: Tensor) => new AdamW([p], { lr: 0.01, weightDecay: 0.1, amsgrad: true });
+  assert.deepEqual(run('channelsLast', adamw), run('contiguous', adamw));
+  const sgd = (p: Tensor) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  assert.deepEqual(run('channelsLast', sgd), run('contiguous', sgd));
 });
+
+function sgdArgs(p: Tensor): Parameters<typeof native.sgdStep> {
+  return [p.handle, p.clone().handle, p.clone().handle, 0.1, 0.9, 0, 1e-4, true, false];
+}
 
 function fusedArgs(p: Tensor): Parameters<typeof native.adamStep> {
   const like = () => p.clone().handle;

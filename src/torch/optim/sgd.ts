@@ -7,6 +7,7 @@
  * @example
  * const opt = new SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
  */
+import { native } from '../binding.js';
 import { keep } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, checkOption } from './optimizer.js';
@@ -52,6 +53,16 @@ export class SGD extends Optimizer<SGDOptions> {
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
     const state = this.stateOf(p);
+    const buffer = momentum !== 0 ? ((state.momentumBuffer as Tensor | null | undefined) ?? undefined) : null;
+    // Contiguous / channels-last float32 on CPU, once a momentum buffer exists: the fused native update
+    // (the same float32 arithmetic, one pass over memory). The first momentum step makes the buffer here.
+    if (buffer !== undefined) {
+      const fused = native.sgdStep(p.handle, grad.handle, buffer?.handle ?? null, lr, momentum, dampening, weightDecay, nesterov, maximize);
+      if (fused) {
+        if (momentum === 0) state.momentumBuffer = null;
+        return;
+      }
+    }
     let dp: Tensor = maximize ? grad.neg() : grad;
     if (weightDecay !== 0) dp = dp.add(p, weightDecay);
     if (momentum !== 0) {
