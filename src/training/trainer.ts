@@ -351,19 +351,21 @@ export class Trainer implements TrainerView {
       await this.hooks.call('onException', this, error).catch(() => undefined);
       throw rankError(this, error);
     } finally {
+      // Rank 0 alone reports the profile; the rank is gone once the process group is released below.
+      const reportsProfile = this.isGlobalZero;
       this.signals?.uninstall();
       this.signals = null;
       this.ddp?.dispose();
       this.ddp = null;
       await this.hooks.call('teardown', this, stage).catch(() => undefined);
       for (const logger of this.loggers) await logger.finalize(status);
-      this.#reportProfile(stage);
+      if (reportsProfile) this.#reportProfile(stage);
     }
   }
 
-  /** Prints the profiler's report and writes it to `<runDir>/profile-<stage>.txt` (rank 0). */
+  /** Prints the profiler's report and writes it to `<runDir>/profile-<stage>.txt`. */
   #reportProfile(stage: TrainerStage): void {
-    if (this.profiler === null || !this.isGlobalZero) return;
+    if (this.profiler === null) return;
     const report = this.profiler.summary(stage.toUpperCase());
     process.stderr.write(`${report}\n`);
     try {

@@ -24,6 +24,8 @@ const trainer = new Trainer({
   enableProgressBar: false,
   enableModelSummary: false,
   distributedTimeout: 30_000,
+  // Rank 0 alone prints (and writes) the profiler's report.
+  profiler: 'simple',
 });
 await trainer.fit(module, dm);
 if (process.env.RANK !== undefined) {

@@ -51,6 +51,7 @@ async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: num
     assert.ok(line, `rank ${r} printed its threads: ${run.stdout}`);
     return JSON.parse(line[1]) as DdpRun['shares'][number];
   });
+  assert.equal(run.stderr.split('FIT profiler report').length - 1, 1, `one profiler report, from rank 0:\n${run.stderr}`);
   return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks, shares };
 }
 
