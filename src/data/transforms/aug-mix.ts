@@ -69,9 +69,9 @@ export function augMixWeights(beta: readonly [number, number], dirichlet: readon
 /**
  * `original * w0 + sum_i chain_i * w_i` in float32, in torchvision's order
  * (each product rounded to float32, then added), converted to uint8 as
- * `Tensor.to(torch.uint8)` does: truncated, not rounded. A Float32Array
- * store rounds each double sum to float32, which equals the float32 sum
- * (a double carries more than twice float32's bits, so rounding twice is exact).
+ * `Tensor.to(torch.uint8)` does: truncated, not rounded. `Math.fround` of
+ * a double sum or product of float32 values is the float32 result (a
+ * double carries more than twice float32's bits, so rounding twice is exact).
  *
  * @example
  * augMixBlend(image, [chain0, chain1], { original: 0.5, chains: [0.25, 0.25] });
@@ -82,20 +82,21 @@ export function augMixBlend(
   weights: { original: number; chains: readonly number[] },
 ): RawImage {
   const n = original.data.length;
-  const acc = new Float32Array(n);
-  const src = original.data;
-  const w0 = Math.fround(weights.original);
-  for (let i = 0; i < n; i++) acc[i] = w0 * src[i];
   augmented.forEach((image, k) => {
     if (image.data.length !== n)
       throw new RangeError(`AugMix: expected chain ${k} to keep the image size ${n}, but got ${image.data.length}`);
-    const w = Math.fround(weights.chains[k]);
-    const data = image.data;
-    for (let i = 0; i < n; i++) acc[i] += Math.fround(w * data[i]);
   });
-  // Uint8Array stores truncate toward zero; the weights sum to 1 within float32 error, so values stay below 256.
+  const src = original.data;
+  const chains = augmented.map((image) => image.data);
+  const w = Float64Array.from(weights.chains.slice(0, chains.length), Math.fround);
+  const w0 = Math.fround(weights.original);
   const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = acc[i];
+  for (let i = 0; i < n; i++) {
+    let v = Math.fround(w0 * src[i]);
+    for (let k = 0; k < chains.length; k++) v = Math.fround(v + Math.fround(w[k] * chains[k][i]));
+    // A Uint8Array store truncates toward zero; the weights sum to 1 within float32 error, so v stays below 256.
+    out[i] = v;
+  }
   return { ...original, data: out };
 }
 

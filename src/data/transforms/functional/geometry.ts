@@ -12,6 +12,7 @@ import type { RawImage } from '../../image.js';
 import { roundHalfEven } from './color.js';
 import { resamplePil } from './resample.js';
 import { affineNearestNative } from '../../native-image.js';
+import { affineBilinear } from './affine-bilinear.js';
 
 export { resamplePil } from './resample.js';
 
@@ -154,8 +155,8 @@ export function inverseAffineMatrix(center: [number, number], p: AffineParams): 
  * `F.affine` on a uint8 tensor. `fill` null means plain zero padding (what
  * RandAugment passes); a fill list goes through torchvision's mask channel.
  * Nearest (the AutoAugment family's default) runs in the image addon
- * (`affineNearestNative`: the source coordinates computed as the loop below
- * computes them, rounded half to even); bilinear runs here.
+ * (`affineNearestNative`: the source coordinates computed as `affineBilinear`
+ * computes them, rounded half to even); bilinear in `affineBilinear`.
  */
 export function affine(
   image: RawImage,
@@ -171,41 +172,7 @@ export function affine(
     const fills = fill === null ? null : Float64Array.from({ length: channels }, (_, c) => fill[fill.length === 1 ? 0 : c]);
     return { ...image, data: affineNearestNative(data, w, h, channels, Float64Array.from(m), fills) };
   }
-  const out = Buffer.allocUnsafe(data.length);
-  const acc = new Float64Array(channels);
-  for (let i = 0; i < h; i++) {
-    const y = i - h * 0.5 + 0.5;
-    for (let j = 0; j < w; j++) {
-      const x = j - w * 0.5 + 0.5;
-      const sx = Math.fround(m[0] * x + m[1] * y + m[2]) + w * 0.5 - 0.5;
-      const sy = Math.fround(m[3] * x + m[4] * y + m[5]) + h * 0.5 - 0.5;
-      let mask = 0;
-      acc.fill(0);
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      for (let k = 0; k < 4; k++) {
-        const xx = x0 + (k & 1);
-        const yy = y0 + (k >> 1);
-        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-        const wgt = (k & 1 ? fx : 1 - fx) * (k >> 1 ? fy : 1 - fy);
-        mask += wgt;
-        const s = (yy * w + xx) * channels;
-        for (let c = 0; c < channels; c++) acc[c] += wgt * data[s + c];
-      }
-      const d = (i * w + j) * channels;
-      for (let c = 0; c < channels; c++) {
-        let v = acc[c];
-        if (fill !== null) {
-          const fv = fill[fill.length === 1 ? 0 : c];
-          v = v * mask + (1 - mask) * fv;
-        }
-        out[d + c] = Math.min(255, Math.max(0, roundHalfEven(v)));
-      }
-    }
-  }
-  return { ...image, data: out };
+  return { ...image, data: affineBilinear(image, m, fill) };
 }
 
 /** `_get_gaussian_kernel1d`. */
