@@ -11,7 +11,7 @@
  */
 
 /** The recipe names, in the order `--recipe all` runs them. */
-export const RECIPE_NAMES = ['basic', 'hue', 'trivialaugment', 'randaugment', 'autoaugment', 'erasing', 'eval'] as const;
+export const RECIPE_NAMES = ['basic', 'hue', 'trivialaugment', 'randaugment', 'autoaugment', 'augmix', 'erasing', 'eval'] as const;
 export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 /** One recipe: its transform entries, whether batches are shuffled, and a one-line description. */
@@ -42,6 +42,7 @@ export const RECIPES: Record<RecipeName, Recipe> = {
   trivialaugment: train([{ name: 'TrivialAugmentWide' }], 'TrivialAugmentWide → normalize'),
   randaugment: train([{ name: 'RandAugment', numOps: 2, magnitude: 9 }], 'RandAugment(2, 9) → normalize'),
   autoaugment: train([{ name: 'AutoAugment' }], 'AutoAugment (ImageNet policy) → normalize'),
+  augmix: train([{ name: 'AugMix' }], 'AugMix (severity 3, width 3, depth 1-3, bilinear) → normalize'),
   erasing: train([], 'normalize → RandomErasing(p 0.5)', [{ name: 'RandomErasing', p: 0.5 }]),
   eval: {
     transforms: [{ name: 'Resize', size: 256 }, { name: 'CenterCrop', size: 224 }, normalize],

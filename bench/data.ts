@@ -24,7 +24,7 @@
  * shared machine it moves less than images/s, and it shows whether a loader
  * is slow because it does more work or because it leaves cores idle.
  *
- * Options: --dataset fmnist|photos, --recipe basic|hue|trivialaugment|randaugment|autoaugment|erasing|eval|all,
+ * Options: --dataset fmnist|photos, --recipe basic|hue|trivialaugment|randaugment|autoaugment|augmix|erasing|eval|all,
  * --workers N (torchvision's worker processes and our explicit-workers run; default: available cores),
  * --images N (default 2000), --epochs N (default 2; the best epoch counts),
  * --repeat N (default 1), --cache-pipeline main|workers (default workers),

@@ -39,6 +39,7 @@ def recipe_transforms(name: str) -> transforms.Compose:
         "trivialaugment": [transforms.TrivialAugmentWide()],
         "randaugment": [transforms.RandAugment(num_ops=2, magnitude=9)],
         "autoaugment": [transforms.AutoAugment(transforms.AutoAugmentPolicy.IMAGENET)],
+        "augmix": [transforms.AugMix()],
         "erasing": [],
     }[name]
     erasing = [transforms.RandomErasing(p=0.5)] if name == "erasing" else []
@@ -52,7 +53,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--recipe", default="basic",
-                        choices=["basic", "hue", "trivialaugment", "randaugment", "autoaugment", "erasing", "eval"])
+                        choices=["basic", "hue", "trivialaugment", "randaugment", "autoaugment", "augmix", "erasing", "eval"])
     args = parser.parse_args()
     torch.manual_seed(0)
     dataset = datasets.ImageFolder(f"{args.root}/train", transform=recipe_transforms(args.recipe))
