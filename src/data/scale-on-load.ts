@@ -1,31 +1,33 @@
 /**
  * JPEG scale on load: when a pipeline's first step resizes a whole image
- * (`Resize`, the eval recipe's Resize 256 → CenterCrop 224), a JPEG much
+ * (`Resize`; the eval recipe's Resize 256 → CenterCrop 224), a JPEG much
  * bigger than the target is decoded smaller by libjpeg-turbo's DCT scaling
- * (M/8 of each side, M = 1..8, the inverse DCT of each 8x8 block computed at
- * M x M), then resized to the target with the usual antialiased bilinear. A
- * 1024x768 photo decodes at 5/8 (640x480) instead of 1024x768.
+ * (each 8x8 block's inverse DCT computed at M x M, so each side is
+ * ceil(side * M / 8)), then resized to the target with the usual antialiased
+ * bilinear over the span the scaled pixels cover: Pillow's `draft()` +
+ * `resize(box=...)`, which is what its `Image.thumbnail` runs, byte for byte
+ * (tested). A 1024x768 photo decodes at 4/8, 512x384, for Resize(256)'s 341x256.
  *
- * The decoded size is the smallest M/8 that is still `scaleOnLoadGap` times
- * the resize target on both sides, so the antialiased resize that follows
- * still reduces by at least that much (Pillow's `reducing_gap`, which its
- * `thumbnail` runs on JPEG `draft`, is the same idea). Images that no scale
- * below 8/8 fits (up to about 2x the target) keep the full decode and give
- * torchvision's bytes exactly; scaled ones land within a level of them on
- * average (measured in scale-on-load.test.ts against torchvision's
- * Resize(256) + CenterCrop(224) of PIL decodes). RandomResizedCrop (a crop,
- * then a resize) always decodes at full size.
+ * The scale is the smallest of 1/8..4/8 still `scaleOnLoadGap` times the
+ * target on both sides, so the resize that follows still reduces by 1.5x or
+ * more. 5/8..7/8 are never used: they decode no faster than 8/8 (measured).
+ * A JPEG no scale fits (for Resize 256: a shorter side under 768 pixels), a
+ * crop (CenterCrop first, RandomResizedCrop) or `scaleOnLoad: false` keeps the
+ * full decode: torchvision's bytes exactly. Scaled results are within a
+ * level of torchvision's Resize on average (scale-on-load.test.ts).
  *
  * @example
- * scaleOnLoadSize({ resize: { width: 341, height: 256 } }, { channels: 3 }); // { width: 427, height: 320 }
+ * scaleOnLoadSize({ resize: { width: 341, height: 256 } }, { channels: 3 }); // { width: 512, height: 384 }
  */
 import type { DecodeOptions } from './decode.js';
 
 /**
- * How much bigger than the resize target the scaled decode must stay, per side.
- * Measured on photo-like JPEGs (scale-on-load.test.ts): at 1.25 the mean
- * difference from torchvision is ~0.6 level and the decode of a 1024x768
- * photo costs about half of a full one; a larger gap leaves fewer photos scaled.
+ * How much bigger than the resize target a scaled decode must stay, per side.
+ * Measured against torchvision's Resize(256) + CenterCrop(224) of Pillow's full
+ * decode: at 1.5x the mean difference is 0.61 to 0.86 level on generated photos
+ * with thin lines over noise (largest 23) and 0.63 to 0.69 on bench:data's
+ * photos (largest 9); at 1.1 to 1.17x it is 1.0 to 1.34 and 0.9. A 1024x768
+ * JPEG then decodes in ~0.63 of the time of a full decode + resize.
  */
 export const scaleOnLoadGap = 1.5;
 
