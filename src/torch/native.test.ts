@@ -497,6 +497,23 @@ entry('reducerPrepareForBackward' as keyof typeof native, () => {
   dist.reducerPrepareForBackward(reducer);
   dist.distributedRelease(reducer);
 });
+entry('syncBatchNorm' as keyof typeof native, () => {
+  // One rank: plain batch norm of [1, 2, 3, 4] (one channel); backward through the all-reduce.
+  const x = f32([1, 2, 3, 4], [4, 1]);
+  native.setRequiresGrad(x, true);
+  const [y, mean, unbiasedVar] = dist.syncBatchNorm(group, x, f32([2]), f32([1]), 0);
+  const f64 = (h: TensorHandle): number[] => Array.from(new Float64Array(native.toBuffer(h)));
+  assert.deepEqual(f64(mean), [2.5]);
+  assert.ok(Math.abs(f64(unbiasedVar)[0] - 5 / 3) < 1e-12);
+  const invstd = 1 / Math.sqrt(1.25);
+  const xhat = [-1.5, -0.5, 0.5, 1.5].map((d) => d * invstd);
+  values(y).forEach((v, i) => assert.ok(Math.abs(v - (2 * xhat[i] + 1)) < 1e-6, `y[${i}] = ${v}`));
+  native.backward(y, f32([1, 0, 0, 0], [4, 1]), undefined, false);
+  // dx = weight * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+  const dx = xhat.map((h, i) => 2 * invstd * ((i === 0 ? 1 : 0) - 0.25 - (h * xhat[0]) / 4));
+  values(native.grad(x)).forEach((v, i) => assert.ok(Math.abs(v - dx[i]) < 1e-6, `dx[${i}] = ${v}, expected ${dx[i]}`));
+  assert.throws(() => dist.syncBatchNorm(group, x, f32([1]), f32([0]), bad('1e-5')), typeError(/syncBatchNorm: expected a number for eps/));
+});
 entry('distributedRelease' as keyof typeof native, () => {
   const s2 = dist.tcpStoreCreate('127.0.0.1', port, 1, false, 10_000);
   assert.equal(dist.distributedRelease(s2), true);

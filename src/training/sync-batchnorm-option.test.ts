@@ -90,7 +90,7 @@ test('with strategy ddp, fit trains SyncBatchNorm layers and leaves plain BatchN
   });
   const seen = new Set<string>();
   class Probe extends Callback {
-    onTrainBatchEnd(_t: unknown, module: ClassificationModule): void {
+    override onTrainBatchEnd(_t: unknown, module: ClassificationModule): void {
       for (const c of bnClasses(module)) seen.add(c);
     }
   }
