@@ -8,7 +8,7 @@ import * as torch from '../../torch/index.js';
 import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { registry } from '../../registry.js';
-import { fakeTrainerView, ImageRecorder } from '../../../test/training/fake-trainer-view.js';
+import { fakeTrainer, ImageRecorder } from './fake-trainer.test-helper.js';
 import { parseCsv } from '../loggers/csv.js';
 import { ConfusionMatrix } from './confusion-matrix.js';
 
@@ -39,7 +39,7 @@ test('ConfusionMatrix writes the PNG and a CSV of the counts, and logs the image
   const { module, expected } = validatedModule();
   try {
     const logger = new ImageRecorder();
-    const trainer = fakeTrainerView({ runDir, currentEpoch: 4, globalStep: 40, loggers: [logger] });
+    const trainer = fakeTrainer({ runDir, currentEpoch: 4, globalStep: 40, loggers: [logger] });
     await new ConfusionMatrix({ keepEpochs: true }).onValidationEnd(trainer, module);
 
     const csv = parseCsv(await readFile(join(runDir, 'plots', 'confusion_matrix.csv'), 'utf8'));
@@ -78,9 +78,9 @@ test('ConfusionMatrix writes nothing during the sanity check, off global zero, o
   const fresh = new ClassificationModule(new Sequential(new Linear(4, 3)), { numClasses: 3 });
   try {
     const callback = new ConfusionMatrix();
-    await callback.onValidationEnd(fakeTrainerView({ runDir, sanityChecking: true }), module);
-    await callback.onValidationEnd(fakeTrainerView({ runDir, isGlobalZero: false }), module);
-    await callback.onValidationEnd(fakeTrainerView({ runDir }), fresh);
+    await callback.onValidationEnd(fakeTrainer({ runDir, sanityChecking: true }), module);
+    await callback.onValidationEnd(fakeTrainer({ runDir, isGlobalZero: false }), module);
+    await callback.onValidationEnd(fakeTrainer({ runDir }), fresh);
     await assert.rejects(stat(join(runDir, 'plots')), { code: 'ENOENT' });
   } finally {
     module.dispose();

@@ -1,6 +1,7 @@
 /**
  * Test helpers for the callbacks: a fake `TrainerView` (a plain object that
- * records what callbacks log, print and stop) and a tiny ClassificationModule,
+ * records what callbacks log, print and stop), a logger that records the
+ * images it is given, and a tiny ClassificationModule,
  * so each callback's hooks can be called directly without a Trainer.
  *
  * @example
@@ -13,6 +14,7 @@ import type { Tensor } from '../../torch/index.js';
 import { Conv2d, Flatten, Linear, ReLU, Sequential, AdaptiveAvgPool2d } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import type { LogOptions } from '../../models/classification-module.js';
+import type { LogStep, Logger } from '../logger.js';
 import type { TrainerView } from '../trainer-view.js';
 import type { TrainerStage } from '../callback.js';
 
@@ -83,4 +85,17 @@ export function tinyModule(numClasses = 3, inChannels = 1, seed = 0): Classifica
     new Linear(4, numClasses),
   );
   return new ClassificationModule(backbone, { numClasses });
+}
+
+/** A logger that keeps what `logImage` receives. @example const logger = new ImageRecorder(); */
+export class ImageRecorder implements Logger {
+  readonly name = 'images';
+  readonly images: { tag: string; png: Buffer; at: LogStep }[] = [];
+  logMetrics(): void {}
+  logHyperparams(): void {}
+  logImage(tag: string, png: Buffer, at: LogStep): void {
+    this.images.push({ tag, png, at });
+  }
+  async flush(): Promise<void> {}
+  async finalize(): Promise<void> {}
 }

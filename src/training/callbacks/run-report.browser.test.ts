@@ -19,7 +19,7 @@ import { ClassificationModule } from '../../models/classification-module.js';
 import { CSVLogger } from '../loggers/csv-logger.js';
 import { parseCsv } from '../loggers/csv.js';
 import type { EpochRecord } from '../trainer-view.js';
-import { fakeTrainerView } from '../../../test/training/fake-trainer-view.js';
+import { fakeTrainer } from './fake-trainer.test-helper.js';
 import { ConfusionMatrix } from './confusion-matrix.js';
 import { RunReport } from './run-report.js';
 import { SampleVisualization } from './sample-visualization.js';
@@ -32,7 +32,7 @@ async function writeRun(runDir: string): Promise<void> {
   const csv = new CSVLogger();
   await csv.setup(runDir, { resumed: false });
   const history: EpochRecord[] = [];
-  const trainer = fakeTrainerView({ runDir, history });
+  const trainer = fakeTrainer({ runDir, history });
   const callbacks = [
     new ConfusionMatrix(),
     new TrainingHistory(),

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { registry } from '../../registry.js';
-import { fakeTrainerView } from '../../../test/training/fake-trainer-view.js';
+import { fakeTrainer } from './fake-trainer.test-helper.js';
 import type { EpochRecord } from '../trainer-view.js';
 import { RunReport } from './run-report.js';
 
@@ -36,7 +36,7 @@ test('RunReport writes a self-contained report.html with the hparams, config, me
     optimizer: { lr: 0.0123 },
   });
   try {
-    const trainer = fakeTrainerView({
+    const trainer = fakeTrainer({
       runDir,
       currentEpoch: 1,
       history,
@@ -69,7 +69,7 @@ test('RunReport embeds the PNGs the plot callbacks wrote during this validation,
   const runDir = await mkdtemp(join(tmpdir(), 'report-'));
   const module = new ClassificationModule(new Sequential(new Linear(2, 2)), { numClasses: 2 });
   try {
-    const trainer = fakeTrainerView({ runDir, currentEpoch: 1, history, callbackMetrics: history[1].metrics });
+    const trainer = fakeTrainer({ runDir, currentEpoch: 1, history, callbackMetrics: history[1].metrics });
     const report = new RunReport();
     await mkdir(join(runDir, 'plots'));
     const png = (w: number) =>
@@ -98,8 +98,8 @@ test('RunReport writes nothing off global zero or during the sanity check', asyn
   const runDir = await mkdtemp(join(tmpdir(), 'report-'));
   const module = new ClassificationModule(new Sequential(new Linear(2, 2)), { numClasses: 2 });
   try {
-    await new RunReport().onFitEnd(fakeTrainerView({ runDir, isGlobalZero: false }), module);
-    await new RunReport().onValidationEnd(fakeTrainerView({ runDir, sanityChecking: true }), module);
+    await new RunReport().onFitEnd(fakeTrainer({ runDir, isGlobalZero: false }), module);
+    await new RunReport().onValidationEnd(fakeTrainer({ runDir, sanityChecking: true }), module);
     await assert.rejects(stat(join(runDir, 'report.html')), { code: 'ENOENT' });
   } finally {
     module.dispose();

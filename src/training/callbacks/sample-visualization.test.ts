@@ -8,7 +8,7 @@ import * as torch from '../../torch/index.js';
 import { Linear, Sequential } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
 import { registry } from '../../registry.js';
-import { fakeTrainerView, ImageRecorder } from '../../../test/training/fake-trainer-view.js';
+import { fakeTrainer, ImageRecorder } from './fake-trainer.test-helper.js';
 import { SampleVisualization } from './sample-visualization.js';
 
 const NORMALIZE = { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] };
@@ -34,7 +34,7 @@ test('SampleVisualization keeps the first N images, un-normalized, and draws the
   const module = new ClassificationModule(new Sequential(new Linear(2, 3)), { numClasses: 3, classNames: ['a', 'b', 'c'] });
   try {
     const logger = new ImageRecorder();
-    const trainer = fakeTrainerView({ runDir, loggers: [logger] });
+    const trainer = fakeTrainer({ runDir, loggers: [logger] });
     const callback = new SampleVisualization({ numSamples: 5, columns: 5, tileSize: 40, normalize: NORMALIZE });
     callback.onValidationEpochStart();
     const before = torch.memory().liveTensors;
@@ -81,7 +81,7 @@ test('SampleVisualization collects nothing during the sanity check', async () =>
   const runDir = await mkdtemp(join(tmpdir(), 'samples-'));
   const module = new ClassificationModule(new Sequential(new Linear(2, 3)), { numClasses: 3 });
   try {
-    const trainer = fakeTrainerView({ runDir, sanityChecking: true });
+    const trainer = fakeTrainer({ runDir, sanityChecking: true });
     const callback = new SampleVisualization();
     const data = batch(0, 2);
     callback.onValidationBatchEnd(trainer, module, {
@@ -90,7 +90,7 @@ test('SampleVisualization collects nothing during the sanity check', async () =>
       logits: data.logits,
     });
     for (const t of [data.images, data.labels, data.logits]) t.dispose();
-    await callback.onValidationEnd(fakeTrainerView({ runDir }), module);
+    await callback.onValidationEnd(fakeTrainer({ runDir }), module);
     await assert.rejects(stat(join(runDir, 'plots')), { code: 'ENOENT' });
   } finally {
     module.dispose();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { EpochRecord } from '../trainer-view.js';
 import { registry } from '../../registry.js';
-import { fakeTrainerView } from '../../../test/training/fake-trainer-view.js';
+import { fakeTrainer } from './fake-trainer.test-helper.js';
 import { TrainingHistory } from './training-history.js';
 
 function record(epoch: number): EpochRecord {
@@ -26,7 +26,7 @@ test('TrainingHistory draws curves_loss.png and curves_accuracy.png, and redraws
   const runDir = await mkdtemp(join(tmpdir(), 'history-'));
   try {
     const history: EpochRecord[] = [];
-    const trainer = fakeTrainerView({ runDir, history });
+    const trainer = fakeTrainer({ runDir, history });
     const callback = new TrainingHistory();
     await callback.onTrainEpochEnd(trainer);
     await assert.rejects(stat(join(runDir, 'plots')), { code: 'ENOENT' }, 'no history: no plot');
@@ -56,7 +56,7 @@ test('TrainingHistory draws curves_loss.png and curves_accuracy.png, and redraws
 test('TrainingHistory writes nothing off global zero', async () => {
   const runDir = await mkdtemp(join(tmpdir(), 'history-'));
   try {
-    await new TrainingHistory().onFitEnd(fakeTrainerView({ runDir, history: [record(0)], isGlobalZero: false }));
+    await new TrainingHistory().onFitEnd(fakeTrainer({ runDir, history: [record(0)], isGlobalZero: false }));
     await assert.rejects(stat(join(runDir, 'plots')), { code: 'ENOENT' });
   } finally {
     await rm(runDir, { recursive: true, force: true });
