@@ -11,6 +11,10 @@ import { registry } from '../../registry.js';
 import { fakeTrainer, ImageRecorder } from './fake-trainer.test-helper.js';
 import { parseCsv } from '../loggers/csv.js';
 import { ConfusionMatrix } from './confusion-matrix.js';
+import { RunReport } from './run-report.js';
+import { SampleVisualization } from './sample-visualization.js';
+import { TrainingHistory } from './training-history.js';
+import { ConfigError } from '../../errors.js';
 
 const CLASSES = ['cat', 'dog, big', 'bird "b"'];
 
@@ -94,4 +98,15 @@ test('ConfusionMatrix is registered with its options schema', () => {
   assert.ok(built instanceof ConfusionMatrix);
   assert.equal(built.options.normalize, 'true');
   assert.throws(() => registry.build('callback', 'confusion_matrix', { normalize: 'rows' }), /callback\.confusion_matrix\.normalize/);
+});
+
+void test('plot callbacks built directly report a bad option as a ConfigError naming the key', () => {
+  const cases: [() => unknown, string][] = [
+    [() => new ConfusionMatrix({ normalize: 'rows' } as never), 'normalize'],
+    [() => new SampleVisualization({ numSamples: 0 }), 'numSamples'],
+    [() => new TrainingHistory({ x: 'time' } as never), 'x'],
+    [() => new RunReport({ fileName: 3 } as never), 'fileName'],
+  ];
+  for (const [build, key] of cases)
+    assert.throws(build, (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === key) && e.message.includes(key), key);
 });

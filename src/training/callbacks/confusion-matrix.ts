@@ -21,6 +21,7 @@ import { formatCsvRow } from '../loggers/csv.js';
 import { classNamesOf } from '../plots/class-names.js';
 import { renderConfusionMatrix } from '../plots/render-confusion-matrix.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
+import { parseOptions } from '../../data/transforms/options.js';
 
 /** Options of `ConfusionMatrix` (registry name `confusion_matrix`). @example confusionMatrixOptionsSchema.parse({ normalize: 'true' }); */
 export const confusionMatrixOptionsSchema = z
@@ -52,7 +53,7 @@ export class ConfusionMatrix extends Callback {
 
   constructor(options: ConfusionMatrixOptions = {}) {
     super();
-    this.options = confusionMatrixOptionsSchema.parse(options);
+    this.options = parseOptions('ConfusionMatrix', confusionMatrixOptionsSchema, options);
   }
 
   override async onValidationEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {

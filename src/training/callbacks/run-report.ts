@@ -27,6 +27,7 @@ import { defaultCurveCharts, renderCurves } from '../plots/render-curves.js';
 import { reportHtml } from '../plots/report-html.js';
 import type { ReportImage } from '../plots/report-html.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
+import { parseOptions } from '../../data/transforms/options.js';
 
 /** Options of `RunReport` (registry name `run_report`). @example runReportOptionsSchema.parse({ title: 'resnet18 on pets' }); */
 export const runReportOptionsSchema = z
@@ -80,7 +81,7 @@ export class RunReport extends Callback {
 
   constructor(options: RunReportOptions = {}) {
     super();
-    this.options = runReportOptionsSchema.parse(options);
+    this.options = parseOptions('RunReport', runReportOptionsSchema, options);
   }
 
   override onValidationStart(trainer: TrainerView): void {

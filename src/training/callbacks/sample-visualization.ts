@@ -24,6 +24,7 @@ import type { TrainerView } from '../trainer-view.js';
 import { classNamesOf } from '../plots/class-names.js';
 import { renderSampleGrid } from '../plots/render-sample-grid.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
+import { parseOptions } from '../../data/transforms/options.js';
 
 /** Options of `SampleVisualization` (registry name `sample_visualization`). @example sampleVisualizationOptionsSchema.parse({ numSamples: 9 }); */
 export const sampleVisualizationOptionsSchema = z
@@ -86,7 +87,7 @@ export class SampleVisualization extends Callback {
 
   constructor(options: SampleVisualizationOptions = {}) {
     super();
-    this.options = sampleVisualizationOptionsSchema.parse(options);
+    this.options = parseOptions('SampleVisualization', sampleVisualizationOptionsSchema, options);
   }
 
   override onValidationEpochStart(): void {

@@ -16,6 +16,7 @@ import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
 import { renderCurves } from '../plots/render-curves.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
+import { parseOptions } from '../../data/transforms/options.js';
 
 /** Options of `TrainingHistory` (registry name `training_history`). @example trainingHistoryOptionsSchema.parse({ x: 'step' }); */
 export const trainingHistoryOptionsSchema = z
@@ -47,7 +48,7 @@ export class TrainingHistory extends Callback {
 
   constructor(options: TrainingHistoryOptions = {}) {
     super();
-    this.options = trainingHistoryOptionsSchema.parse(options);
+    this.options = parseOptions('TrainingHistory', trainingHistoryOptionsSchema, options);
   }
 
   override async onValidationEnd(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
