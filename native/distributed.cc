@@ -12,8 +12,10 @@
 //     'default' (Gloo's own choice: the host name, else loopback)
 // groupAllreduce(group, [tensors]) -> undefined    sum, in place, one collective per tensor
 // groupBroadcast(group, [tensors], rootRank) -> undefined   in place
+//     both take dense tensors (contiguous, channels-last: no gaps, no overlap) and move
+//     their memory as it lies, without a copy: every rank must hold the same strides
 // groupBarrier(group) -> undefined
-// groupAllgather(group, tensor) -> handle          the ranks' tensors concatenated along dim 0
+// groupAllgather(group, tensor) -> handle          the ranks' tensors concatenated along dim 0 (contiguous)
 // reducerCreate(group, [params], bucketCapBytes, firstBucketCapBytes) -> reducer
 //     c10d::Reducer: averages gradients in buckets all-reduced during backward
 // reducerPrepareForBackward(reducer) -> undefined  call once before each backward that syncs
@@ -106,6 +108,17 @@ std::vector<at::Tensor> TensorList(const Napi::Value& value, const char* what) {
   return tensors;
 }
 
+// A dense tensor's memory as a contiguous 1-D tensor on the same storage. Gloo
+// moves a tensor's bytes in memory order, so a channels-last weight (or any
+// permuted dense layout) travels in place, without a contiguous copy; throws on
+// a tensor with gaps or overlaps (TypeScript checks first).
+at::Tensor MemoryView(const at::Tensor& tensor, const char* what) {
+  if (tensor.is_contiguous()) return tensor;
+  TORCH_CHECK(tensor.is_non_overlapping_and_dense(), what, ": expected a dense tensor (no gaps, no overlap), but got sizes ",
+              tensor.sizes(), " and strides ", tensor.strides());
+  return tensor.detach().as_strided({tensor.numel()}, {1}, tensor.storage_offset());
+}
+
 // Starts every collective first, then waits for all: Gloo runs them on its own threads.
 void WaitAll(const std::vector<c10::intrusive_ptr<c10d::Work>>& works, std::chrono::milliseconds timeout) {
   for (const auto& work : works) work->wait(timeout);
@@ -181,7 +194,7 @@ CT_ENTRY(GroupAllreduce) {
   options.timeout = box.timeout;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& tensor : tensors) {
-    std::vector<at::Tensor> one{tensor};
+    std::vector<at::Tensor> one{MemoryView(tensor, "groupAllreduce")};
     works.push_back(box.group->allreduce(one, options));
   }
   WaitAll(works, box.timeout);
@@ -196,7 +209,7 @@ CT_ENTRY(GroupBroadcast) {
   options.timeout = box.timeout;
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (auto& tensor : tensors) {
-    std::vector<at::Tensor> one{tensor};
+    std::vector<at::Tensor> one{MemoryView(tensor, "groupBroadcast")};
     works.push_back(box.group->broadcast(one, options));
   }
   WaitAll(works, box.timeout);
@@ -213,7 +226,8 @@ CT_ENTRY(GroupBarrier) {
 
 CT_ENTRY(GroupAllgather) {
   GroupBox& box = GroupOf(info[0]);
-  std::vector<at::Tensor> input{UnwrapTensor(info[1], "groupAllgather")};
+  // In logical order, so a channels-last tensor gathers like its contiguous copy (a no-op for a contiguous one).
+  std::vector<at::Tensor> input{UnwrapTensor(info[1], "groupAllgather").contiguous()};
   std::vector<std::vector<at::Tensor>> outputs(1);
   for (int r = 0; r < box.group->getSize(); ++r) outputs[0].push_back(at::empty_like(input[0]));
   c10d::AllgatherOptions options;

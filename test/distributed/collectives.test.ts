@@ -1,6 +1,7 @@
 /**
  * Two Gloo ranks on localhost: allreduce (each tensor summed on its own),
- * broadcast, allgather and barrier give the known values (the worker exits 1
+ * broadcast, allgather and barrier give the known values, also on
+ * channels-last tensors, and a tensor with gaps is refused (the worker exits 1
  * on a mismatch, which fails the launch); metrics synced with `syncStates`
  * (sum and list states, uneven and empty shards) equal one process's.
  */

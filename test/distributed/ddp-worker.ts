@@ -1,8 +1,10 @@
 /**
  * One rank of the distributed tests, started by the launcher with torchrun's
  * variables. Modes: `collectives` (checks allreduce, broadcast, allgather,
- * barrier against known sums and exits 1 on a mismatch), `train` (several
- * AdamW steps on this rank's half of each batch; writes rank<r>.safetensors),
+ * barrier against known sums and exits 1 on a mismatch), `train`,
+ * `train-channels-last`, `train-bf16` (several AdamW steps on this rank's half
+ * of each batch, fp32 or bf16 autocast, contiguous or channels-last weights;
+ * exits 1 when a weight or grad lost its layout; writes rank<r>.safetensors),
  * `metrics` (metrics updated on uneven shards, synced with `syncStates`,
  * equal the same metrics over the whole set; exits 1 on a mismatch),
  * `die` (rank 1 kills itself after one allreduce; rank 0 keeps calling
@@ -17,7 +19,7 @@ import { AdamW } from '../../src/torch/optim/adamw.js';
 import { MeanMetric, MulticlassAccuracy, MulticlassAUROC } from '../../src/metrics/index.js';
 import { saveSafetensors } from '../../src/torch/serialization/safetensors.js';
 import { DdpStrategy } from '../../src/training/strategies/ddp-strategy.js';
-import { perRankBatch, stepBatch, steps, tinyConvNet } from './ddp-fixtures.js';
+import { perRankBatch, stepBatch, stepLoss, steps, trainModel, trainVariants } from './ddp-fixtures.js';
 
 const [mode, outDir] = process.argv.slice(2);
 const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: Number(process.env.DDP_TEST_TIMEOUT_MS ?? 20_000) });
@@ -39,25 +41,53 @@ if (mode === 'collectives') {
   const w = torch.tensor([rank === 0 ? 7 : -1, rank === 0 ? 8 : -1]);
   ddp.group.broadcast([w], { src: 0 });
   expectValues('broadcast', w.data(), [7, 8]);
+  // Channels-last tensors travel as their memory (the same strides on both ranks) and read back in logical order.
+  const logical = Array.from({ length: 8 }, (_, i) => i);
+  const channelsLast = (values: number[]) => torch.tensor(values, { shape: [1, 2, 2, 2] }).contiguous('channelsLast');
+  const c = channelsLast(logical.map((v) => (rank === 0 ? v : -1)));
+  const s = channelsLast(logical.map((v) => v * (rank + 1)));
+  ddp.group.broadcast([c], { src: 0 });
+  ddp.group.allReduce([s]);
+  expectValues('broadcast channels-last', c.contiguous().data(), logical);
+  expectValues(
+    'allReduce channels-last',
+    s.contiguous().data(),
+    logical.map((v) => 3 * v),
+  );
+  if (c.isContiguous() || !c.isContiguous('channelsLast')) throw new Error(`rank ${rank}: broadcast changed the layout: ${c.strides()}`);
+  expectValues('allGather channels-last', ddp.group.allGather(c).data(), [...logical, ...logical]);
+  let refused = '';
+  try {
+    ddp.group.broadcast([torch.zeros([4, 4]).narrow(1, 0, 2)]); // every row has a gap
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+  if (!/expected dense tensors/.test(refused)) throw new Error(`rank ${rank}: a tensor with gaps was not refused: ${refused}`);
   const gathered = ddp.group.allGather(torch.tensor([rank, rank + 0.5]));
   expectValues('allGather', gathered.data(), [0, 0.5, 1, 1.5]);
   ddp.barrier();
-} else if (mode === 'train') {
-  const model = tinyConvNet(rank); // different seeds: setupModule must broadcast rank 0's weights
+} else if (mode in trainVariants) {
+  const variant = trainVariants[mode as keyof typeof trainVariants];
+  const model = trainModel(rank, variant); // different seeds: setupModule must broadcast rank 0's weights
+  const layouts = model.parameters().map((p) => String(p.strides()));
   ddp.setupModule(model);
   const optimizer = new AdamW(model.parameters(), { lr: 0.01, weightDecay: 0.05 });
   for (let step = 0; step < steps; step++) {
     torch.tidy(() => {
       const { x, y } = stepBatch(step, perRankBatch * worldSize);
-      const loss = torch.crossEntropy(
-        model.forward(x.narrow(0, rank * perRankBatch, perRankBatch)),
-        y.narrow(0, rank * perRankBatch, perRankBatch),
-      );
+      const mine = (t: torch.Tensor) => t.narrow(0, rank * perRankBatch, perRankBatch);
+      const loss = stepLoss(model, mine(x), mine(y), variant);
       optimizer.zeroGrad();
       ddp.beforeBackward();
       loss.backward();
       optimizer.step();
     });
+  }
+  // The weights kept their layout, and the averaged grads have it too (the Reducer's bucket views take the params' strides).
+  for (const [name, p] of model.namedParameters()) {
+    const [before, now, grad] = [layouts.shift(), String(p.strides()), String(p.grad?.strides())];
+    if (before !== now || grad !== now)
+      throw new Error(`rank ${rank}: ${name}: strides [${before}] at setup, [${now}] now, grad [${grad}]`);
   }
   saveSafetensors(model.stateDict(), path.join(outDir, `rank${rank}.safetensors`));
 } else if (mode === 'metrics') {
@@ -91,6 +121,6 @@ if (mode === 'collectives') {
   if (rank === 1) process.kill(process.pid, 'SIGKILL');
   for (;;) ddp.group.allReduce([t]); // throws once rank 1 is gone
 } else {
-  throw new Error(`ddp-worker: expected a mode of collectives, train, metrics or die, but got ${mode}`);
+  throw new Error(`ddp-worker: expected a mode of collectives, ${Object.keys(trainVariants).join(', ')}, metrics or die, but got ${mode}`);
 }
 ddp.dispose();

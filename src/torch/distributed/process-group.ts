@@ -9,6 +9,10 @@
  * group.allReduce([t]);          // t now holds the sum over ranks
  * group.broadcast([w], { src: 0 });
  * group.dispose();
+ *
+ * A dense tensor that is not contiguous (a channels-last conv weight) travels
+ * as its memory lies, with no copy, as c10d's Gloo moves it: such a tensor
+ * must have the same strides on every rank (`DdpStrategy` checks its module's).
  */
 import { ConfigError, ShapeError, TrainingError } from '../../errors.js';
 import { Tensor } from '../tensor.js';
@@ -28,7 +32,24 @@ export interface ProcessGroupOptions {
   prefix?: string;
 }
 
-/** A Gloo process group; collectives act in place on contiguous CPU tensors. */
+/**
+ * True when the tensor's elements fill one block of memory with no gaps and no
+ * overlap in some order of its dims (contiguous, channels-last, a transpose):
+ * c10's `is_non_overlapping_and_dense`. Dims of size 1 may have any stride.
+ */
+function isDense(shape: readonly number[], strides: readonly number[]): boolean {
+  if (shape.includes(0)) return true;
+  const dims = shape.map((_, d) => d).filter((d) => shape[d] > 1);
+  dims.sort((a, b) => strides[a] - strides[b]);
+  let expected = 1;
+  for (const d of dims) {
+    if (strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/** A Gloo process group; collectives act in place on dense CPU tensors (contiguous or channels-last). */
 export class ProcessGroupGloo implements Disposable {
   readonly rank: number;
   readonly worldSize: number;
@@ -80,7 +101,7 @@ export class ProcessGroupGloo implements Disposable {
     return this.#handle;
   }
 
-  /** Sums each tensor over all ranks, in place. */
+  /** Sums each tensor over all ranks, in place (a non-contiguous dense tensor: the same strides on every rank). */
   allReduce(tensors: readonly Tensor[]): void {
     this.#run('allReduce', tensors, () =>
       distributedNative.groupAllreduce(
@@ -90,7 +111,7 @@ export class ProcessGroupGloo implements Disposable {
     );
   }
 
-  /** Copies each tensor of rank `src` into the same tensor on every other rank, in place. */
+  /** Copies each tensor of rank `src` into the same tensor on every other rank, in place (a non-contiguous dense tensor: the same strides on every rank). */
   broadcast(tensors: readonly Tensor[], options: { src?: number } = {}): void {
     const src = options.src ?? 0;
     if (!Number.isInteger(src) || src < 0 || src >= this.worldSize) {
@@ -121,9 +142,12 @@ export class ProcessGroupGloo implements Disposable {
 
   #run(op: string, tensors: readonly Tensor[], call: () => void): void {
     for (const [i, t] of tensors.entries()) {
-      if (t.device !== 'cpu' || !t.isContiguous()) {
+      if (t.device !== 'cpu') throw new ShapeError(`ProcessGroupGloo.${op}: expected CPU tensors, but got tensor ${i} on ${t.device}`);
+      if (t.isContiguous()) continue;
+      const strides = t.strides();
+      if (!isDense(t.shape, strides)) {
         throw new ShapeError(
-          `ProcessGroupGloo.${op}: expected contiguous CPU tensors, but got tensor ${i} on ${t.device}${t.isContiguous() ? '' : ', not contiguous'}`,
+          `ProcessGroupGloo.${op}: expected dense tensors (contiguous or channels-last: no gaps, no overlap), but got tensor ${i} with shape [${t.shape.join(', ')}] and strides [${strides.join(', ')}]; pass t.contiguous()`,
         );
       }
     }

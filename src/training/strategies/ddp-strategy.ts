@@ -32,6 +32,7 @@ import type { Tensor } from '../../torch/tensor.js';
 import { noGrad } from '../../torch/index.js';
 import type { MetricReducer } from '../../metrics/metric.js';
 import { EvalShardSampler } from './eval-shard-sampler.js';
+import { assertSameLayouts } from './same-layouts.js';
 import { readTorchrunEnv } from './torchrun-env.js';
 import type { TorchrunEnv } from './torchrun-env.js';
 
@@ -106,8 +107,10 @@ export class DdpStrategy implements Disposable {
 
   /**
    * With `syncBatchnorm`, first turns the BatchNorm2d layers inside `module` into SyncBatchNorm on this
-   * group (the same tensors); then copies rank 0's parameters and buffers into every rank's module and
-   * hooks gradient averaging into backward.
+   * group (the same tensors); then checks that every rank lays out each tensor as rank 0 does, copies
+   * rank 0's parameters and buffers into every rank's module and hooks gradient averaging into backward.
+   * Give the module its final memory format first (the Trainer does): the gradient buckets take each
+   * parameter's strides, as c10d's Reducer lays them out, so gradients land in them without a strided copy.
    */
   setupModule(module: Module): void {
     if (this.#reducer !== null) throw new ConfigError('DdpStrategy.setupModule: expected one module per strategy, but got a second call');
@@ -119,7 +122,15 @@ export class DdpStrategy implements Disposable {
       }
       this.#synced = module;
     }
-    noGrad(() => this.group.broadcast([...module.parameters(), ...module.buffers()], { src: 0 }));
+    // Tensors travel as their memory lies (a channels-last weight without a copy): same layout on every rank first.
+    const named = [...module.namedParameters(), ...module.namedBuffers()];
+    assertSameLayouts(this.group, named);
+    noGrad(() =>
+      this.group.broadcast(
+        named.map(([, t]) => t),
+        { src: 0 },
+      ),
+    );
     this.#reducer = new Reducer(this.group, module.parameters(), { bucketCapMb: this.#options.bucketCapMb });
   }
 
