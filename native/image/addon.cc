@@ -6,9 +6,12 @@
 //
 //   decodeJpeg(bytes, request) -> Promise<{ status, message, data, width, height }>
 //     request: { channels, crop?: [left, top, width, height], minSize?: [width, height],
-//                resize?: [width, height], mirror?, colors?: Float64Array [op, factor, ...], maxPixels? }
+//                resize?: [width, height], cropAfterResize?: [left, top, width, height],
+//                mirror?, colors?: Float64Array [op, factor, ...], maxPixels? }
 //     Runs on libuv's thread pool: decode (+ crop, or at the smallest M/8 scale
 //     covering minSize), resize (Pillow bilinear), mirror, colour steps.
+//     cropAfterResize (with resize, without crop): only that crop of the resize
+//     is computed, and only the source pixels it reads are decoded.
 //     status: 'ok' | 'unsupported' | 'failed'; scale: M/8 the JPEG was decoded at.
 //     Throws a TypeError on a malformed request (crop and minSize together included).
 //   resampleBilinear(src, width, height, channels, outWidth, outHeight, mirror) -> Buffer
@@ -93,6 +96,8 @@ struct Plan {
   JpegRequest jpeg;
   bool resize = false;
   int width = 0, height = 0;
+  bool keepCrop = false;  // cropAfterResize
+  Window keep;
   bool mirror = false;
   std::vector<ColorStep> colors;
 };
@@ -140,6 +145,15 @@ Plan ParsePlan(Napi::Env env, const Napi::Object& request) {
     plan.width = size[0];
     plan.height = size[1];
   }
+  int keep[4];
+  if (box("cropAfterResize", 4, keep)) {
+    if (!plan.resize || plan.jpeg.crop) ThrowType(env, "decodeJpeg: expected cropAfterResize with resize and without crop");
+    if (keep[0] + keep[2] > plan.width || keep[1] + keep[3] > plan.height)
+      ThrowType(env, "decodeJpeg: expected cropAfterResize inside the resize's " + std::to_string(plan.width) + "x" +
+                         std::to_string(plan.height));
+    plan.keepCrop = true;
+    plan.keep = {keep[0], keep[1], keep[2], keep[3]};
+  }
   plan.mirror = request.Get("mirror").ToBoolean().Value();
   const Napi::Value maxPixels = request.Get("maxPixels");
   if (maxPixels.IsNumber()) plan.jpeg.maxPixels = maxPixels.As<Napi::Number>().DoubleValue();
@@ -164,7 +178,8 @@ class DecodeWorker : public Napi::AsyncWorker {
     size_ = bytes.ByteLength();
     const int channels = plan_.jpeg.channels;
     size_t expected = 0;
-    if (plan_.resize) expected = static_cast<size_t>(plan_.width) * plan_.height * channels;
+    if (plan_.keepCrop) expected = static_cast<size_t>(plan_.keep.width) * plan_.keep.height * channels;
+    else if (plan_.resize) expected = static_cast<size_t>(plan_.width) * plan_.height * channels;
     else if (plan_.jpeg.crop) expected = static_cast<size_t>(plan_.jpeg.width) * plan_.jpeg.height * channels;
     if (expected > 0) {
       auto out = Napi::Buffer<uint8_t>::New(env, expected);
@@ -179,6 +194,7 @@ class DecodeWorker : public Napi::AsyncWorker {
   void Execute() override {
     thread_local std::vector<uint8_t> decoded;
     thread_local std::vector<uint8_t> scratch;
+    if (plan_.keepCrop) return DecodeKept(&decoded, &scratch);
     result_ = DecodeJpeg(data_, size_, plan_.jpeg, &decoded);
     if (result_.status != JpegStatus::kOk) return;
     const int channels = plan_.jpeg.channels;
@@ -205,6 +221,37 @@ class DecodeWorker : public Napi::AsyncWorker {
     result_.width = width;
     result_.height = height;
     AdjustColors(target, static_cast<size_t>(width) * height, channels, plan_.colors);
+  }
+
+  // cropAfterResize: decodes only the source window the kept pixels read (known once the scale is),
+  // resamples only those pixels, straight into the output.
+  void DecodeKept(std::vector<uint8_t>* decoded, std::vector<uint8_t>* scratch) {
+    BilinearCrop job;
+    job.outWidth = plan_.width;
+    job.outHeight = plan_.height;
+    job.keep = plan_.keep;
+    job.mirror = plan_.mirror;
+    float box[2];
+    JpegRequest request = plan_.jpeg;
+    request.regionFor = [&](int width, int height, int scaleNum, int fullWidth, int fullHeight) {
+      job.fullWidth = width;
+      job.fullHeight = height;
+      if (scaleNum != 8) {
+        // A scaled decode spans side * M / 8 source pixels: resample that span (see Execute).
+        box[0] = static_cast<float>(fullWidth * scaleNum / 8.0);
+        box[1] = static_cast<float>(fullHeight * scaleNum / 8.0);
+        job.box = box;
+      }
+      return BilinearSourceWindow(job);
+    };
+    result_ = DecodeJpeg(data_, size_, request, decoded);
+    if (result_.status != JpegStatus::kOk) return;
+    const int channels = plan_.jpeg.channels;
+    const Window window{result_.left, result_.top, result_.width, result_.height};
+    ResampleBilinearCrop(decoded->data(), window, channels, job, out_, scratch);
+    result_.width = plan_.keep.width;
+    result_.height = plan_.keep.height;
+    AdjustColors(out_, static_cast<size_t>(result_.width) * result_.height, channels, plan_.colors);
   }
 
   void OnOK() override {

@@ -1,7 +1,8 @@
 // JPEG decoding with the system's libjpeg(-turbo), the library Pillow uses:
 // the same library with the same settings gives Pillow's bytes. Only a crop
 // of the image is decoded when one is asked for (columns by iMCU, rows by
-// skipping), which is what makes RandomResizedCrop cheap on large photos.
+// skipping, and no row below it), which is what makes RandomResizedCrop cheap
+// on large photos, and Resize + CenterCrop cheaper on any.
 // A whole image can instead be decoded smaller with the library's DCT
 // scaling (M/8, M = 1..4 here: the inverse DCT of each block is computed at
 // M x M), which is what makes a Resize of a large photo cheap; those
@@ -10,8 +11,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "kernels.h"
 
 namespace cti {
 
@@ -23,6 +27,9 @@ struct JpegRequest {
   // Scale on load (only without crop): the smallest M/8 of 1/8..4/8 whose output is at least
   // minWidth x minHeight; 0, or a size 4/8 does not reach: full size.
   int minWidth = 0, minHeight = 0;
+  // Optional, without crop: the region to decode, asked for once the decoded size (after any
+  // scaling: scaleNum/8 of fullWidth x fullHeight) is known; it must lie inside that size.
+  std::function<Window(int width, int height, int scaleNum, int fullWidth, int fullHeight)> regionFor;
 };
 
 // kUnsupported: a valid file this decoder leaves to the general one (CMYK,
@@ -33,6 +40,7 @@ struct JpegResult {
   JpegStatus status = JpegStatus::kFailed;
   std::string message;
   int width = 0, height = 0;
+  int left = 0, top = 0;  // where the decoded pixels lie in the (scaled) image
   int scaleNum = 8;  // decoded at scaleNum/8 of the stored size
   int fullWidth = 0, fullHeight = 0;  // the stored size
 };

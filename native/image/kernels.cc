@@ -29,18 +29,20 @@ double Triangle(double x) {
 }
 
 // Pillow's precompute_coeffs (bilinear filter, box = [0, extent) of the axis; Pillow's box is in float)
-// and normalize_coeffs_8bpc.
-Coefficients BilinearCoefficients(int inSize, int outSize, float extent) {
+// and normalize_coeffs_8bpc, for the `count` output indices from `first` (entry i is output first + i),
+// with each start index less `origin` (the first source index the caller holds).
+Coefficients BilinearCoefficients(int inSize, int outSize, float extent, int first, int count, int origin) {
   Coefficients k;
   const double scale = static_cast<double>(extent) / outSize;
   const double filterScale = scale < 1.0 ? 1.0 : scale;
   const double support = 1.0 * filterScale;
   k.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
-  k.start.resize(outSize);
-  k.count.resize(outSize);
-  k.weights.assign(static_cast<size_t>(outSize) * k.taps, 0);
+  k.start.resize(count);
+  k.count.resize(count);
+  k.weights.assign(static_cast<size_t>(count) * k.taps, 0);
   std::vector<double> w(k.taps);
-  for (int xx = 0; xx < outSize; xx++) {
+  for (int i = 0; i < count; i++) {
+    const int xx = first + i;
     const double center = (xx + 0.5) * scale;
     const double ss = 1.0 / filterScale;
     int xmin = static_cast<int>(center - support + 0.5);
@@ -55,11 +57,11 @@ Coefficients BilinearCoefficients(int inSize, int outSize, float extent) {
     }
     for (int x = 0; x < xmax; x++) {
       const double v = total != 0.0 ? w[x] / total : w[x];
-      k.weights[static_cast<size_t>(xx) * k.taps + x] =
+      k.weights[static_cast<size_t>(i) * k.taps + x] =
           v < 0 ? static_cast<int>(-0.5 + v * (1 << kPrecisionBits)) : static_cast<int>(0.5 + v * (1 << kPrecisionBits));
     }
-    k.start[xx] = xmin;
-    k.count[xx] = xmax;
+    k.start[i] = xmin - origin;
+    k.count[i] = xmax;
   }
   return k;
 }
@@ -168,24 +170,24 @@ void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int r
   }
 }
 
-// Every output row blends whole rows of src (rowBytes values each); k.start is relative to src's
-// first row. Sums run row by row over an int32 accumulator row, so the inner loops are contiguous.
-void Vertical(const uint8_t* src, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
+// Every output row blends rows of src (rowBytes values each, srcStride apart); k.start is relative
+// to src's first row. Sums run row by row over an int32 accumulator row, so the inner loops are contiguous.
+void Vertical(const uint8_t* src, size_t srcStride, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
   std::vector<int32_t> acc;  // made on the first row with more than two taps (enlargements have none)
   for (int o = 0; o < outHeight; o++) {
     const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
-    const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * rowBytes;
+    const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * srcStride;
     const int n = k.count[o];
     uint8_t* d = dst + static_cast<size_t>(o) * rowBytes;
     if (n == 2) {
       const int w0 = w[0], w1 = w[1];
-      const uint8_t* second = first + rowBytes;
+      const uint8_t* second = first + srcStride;
       for (size_t l = 0; l < rowBytes; l++) d[l] = Clip8((1 << (kPrecisionBits - 1)) + first[l] * w0 + second[l] * w1);
       continue;
     }
     acc.assign(rowBytes, 1 << (kPrecisionBits - 1));
     for (int t = 0; t < n; t++) {
-      const uint8_t* row = first + static_cast<size_t>(t) * rowBytes;
+      const uint8_t* row = first + static_cast<size_t>(t) * srcStride;
       const int32_t wt = w[t];
       int32_t* a = acc.data();
       for (size_t l = 0; l < rowBytes; l++) a[l] += row[l] * wt;
@@ -302,35 +304,91 @@ void Compose(uint8_t* lut, const uint8_t* outer) {
 
 }  // namespace
 
-void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
-                      bool mirror, std::vector<uint8_t>* scratch, const float* box) {
-  const size_t outRow = static_cast<size_t>(outWidth) * channels;
-  const float boxWidth = box != nullptr ? box[0] : static_cast<float>(width);
-  const float boxHeight = box != nullptr ? box[1] : static_cast<float>(height);
-  const bool horizontal = outWidth != width || boxWidth != static_cast<float>(width) || mirror;
-  const bool vertical = outHeight != height || boxHeight != static_cast<float>(height);
-  if (!horizontal && !vertical) {
-    std::memcpy(dst, src, outRow * outHeight);
+namespace {
+
+// Which passes a resize runs: none is an identity (a copy); a mirror always runs the horizontal one.
+struct Passes {
+  float boxWidth, boxHeight;
+  bool horizontal, vertical;
+};
+
+Passes PassesOf(const BilinearCrop& job) {
+  Passes p;
+  p.boxWidth = job.box != nullptr ? job.box[0] : static_cast<float>(job.fullWidth);
+  p.boxHeight = job.box != nullptr ? job.box[1] : static_cast<float>(job.fullHeight);
+  p.horizontal = job.outWidth != job.fullWidth || p.boxWidth != static_cast<float>(job.fullWidth) || job.mirror;
+  p.vertical = job.outHeight != job.fullHeight || p.boxHeight != static_cast<float>(job.fullHeight);
+  return p;
+}
+
+// The source span [first, last) the outputs [from, from + count) of one axis read (Pillow's windows
+// only move forward), or the same span when the axis is not resampled.
+void SourceSpan(bool resampled, int inSize, int outSize, float extent, int from, int count, int* first, int* last) {
+  if (!resampled) {
+    *first = from;
+    *last = from + count;
     return;
   }
-  if (!horizontal) {
-    Vertical(src, outRow, dst, outHeight, BilinearCoefficients(height, outHeight, boxHeight), 0);
+  const Coefficients k = BilinearCoefficients(inSize, outSize, extent, from, count, 0);
+  *first = k.start[0];
+  *last = k.start[count - 1] + k.count[count - 1];
+}
+
+}  // namespace
+
+Window BilinearSourceWindow(const BilinearCrop& job) {
+  const Passes p = PassesOf(job);
+  const Window& keep = job.keep;
+  int x0, x1, y0, y1;
+  SourceSpan(p.horizontal, job.fullWidth, job.outWidth, p.boxWidth, keep.left, keep.width, &x0, &x1);
+  SourceSpan(p.vertical, job.fullHeight, job.outHeight, p.boxHeight, keep.top, keep.height, &y0, &y1);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+void ResampleBilinearCrop(const uint8_t* src, const Window& window, int channels, const BilinearCrop& job, uint8_t* dst,
+                          std::vector<uint8_t>* scratch) {
+  const Passes p = PassesOf(job);
+  const Window& keep = job.keep;
+  const size_t outRow = static_cast<size_t>(keep.width) * channels;
+  const size_t srcStride = static_cast<size_t>(window.width) * channels;
+  const uint8_t* keptColumns = src + static_cast<size_t>(keep.left - window.left) * channels;
+  if (!p.horizontal && !p.vertical) {
+    for (int y = 0; y < keep.height; y++)
+      std::memcpy(dst + y * outRow, keptColumns + static_cast<size_t>(keep.top + y - window.top) * srcStride, outRow);
     return;
   }
-  const Coefficients kx = BilinearCoefficients(width, outWidth, boxWidth);
-  if (!vertical) {
-    Horizontal(src, width, channels, 0, height, dst, outWidth, kx, mirror);
+  if (!p.horizontal) {
+    const Coefficients ky = BilinearCoefficients(job.fullHeight, job.outHeight, p.boxHeight, keep.top, keep.height, 0);
+    Vertical(keptColumns, srcStride, outRow, dst, keep.height, ky, window.top);
+    return;
+  }
+  const Coefficients kx = BilinearCoefficients(job.fullWidth, job.outWidth, p.boxWidth, keep.left, keep.width, window.left);
+  if (!p.vertical) {
+    Horizontal(src, window.width, channels, keep.top - window.top, keep.height, dst, keep.width, kx, job.mirror);
     return;
   }
   // As Pillow: the horizontal pass covers only the source rows the vertical pass reads.
-  const Coefficients ky = BilinearCoefficients(height, outHeight, boxHeight);
+  const Coefficients ky = BilinearCoefficients(job.fullHeight, job.outHeight, p.boxHeight, keep.top, keep.height, 0);
   const int first = ky.start[0];
-  const int last = ky.start[outHeight - 1] + ky.count[outHeight - 1];
+  const int last = ky.start[keep.height - 1] + ky.count[keep.height - 1];
   std::vector<uint8_t> local;
   std::vector<uint8_t>& temp = scratch != nullptr ? *scratch : local;
   temp.resize(outRow * (last - first));
-  Horizontal(src, width, channels, first, last - first, temp.data(), outWidth, kx, mirror);
-  Vertical(temp.data(), outRow, dst, outHeight, ky, first);
+  Horizontal(src, window.width, channels, first - window.top, last - first, temp.data(), keep.width, kx, job.mirror);
+  Vertical(temp.data(), outRow, outRow, dst, keep.height, ky, first);
+}
+
+void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
+                      bool mirror, std::vector<uint8_t>* scratch, const float* box) {
+  BilinearCrop job;
+  job.fullWidth = width;
+  job.fullHeight = height;
+  job.box = box;
+  job.outWidth = outWidth;
+  job.outHeight = outHeight;
+  job.keep = {0, 0, outWidth, outHeight};
+  job.mirror = mirror;
+  ResampleBilinearCrop(src, {0, 0, width, height}, channels, job, dst, scratch);
 }
 
 namespace {

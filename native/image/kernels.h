@@ -22,6 +22,32 @@ namespace cti {
 void ResampleBilinear(const uint8_t* src, int width, int height, int channels, uint8_t* dst, int outWidth, int outHeight,
                       bool mirror, std::vector<uint8_t>* scratch = nullptr, const float* box = nullptr);
 
+// A rectangle of pixels: [left, left + width) x [top, top + height).
+struct Window {
+  int left = 0, top = 0, width = 0, height = 0;
+};
+
+// A crop of ResampleBilinear's result, computed alone: output pixels `keep` of the outWidth x
+// outHeight resize of a fullWidth x fullHeight source (box, mirror as ResampleBilinear's; a mirror
+// flips the kept pixels: hflip(crop(resize))). Each output pixel of the separable resize reads
+// only its own filter window, so these are the bytes the whole resize gives there.
+struct BilinearCrop {
+  int fullWidth = 0, fullHeight = 0;
+  const float* box = nullptr;
+  int outWidth = 0, outHeight = 0;
+  Window keep;
+  bool mirror = false;
+};
+
+// The source pixels a BilinearCrop reads (within the source image).
+Window BilinearSourceWindow(const BilinearCrop& job);
+
+// Runs `job` on `src`, which holds only the source pixels of `window` (rows of window.width
+// pixels), a window that covers BilinearSourceWindow(job); dst holds keep.width * keep.height *
+// channels bytes; scratch as ResampleBilinear's.
+void ResampleBilinearCrop(const uint8_t* src, const Window& window, int channels, const BilinearCrop& job, uint8_t* dst,
+                          std::vector<uint8_t>* scratch = nullptr);
+
 // One colour step of ColorJitter. Brightness, contrast and saturation are
 // torchvision's tensor formulas: each blends in float32, clamps to [0, 255]
 // and truncates to uint8 before the next reads. Hue is torchvision's

@@ -74,6 +74,94 @@ void test('decodeJpeg crops (only the box decoded) and resizes as Pillow crop().
   }
 });
 
+void test("a crop equals the full decode's region at every column offset: chroma upsampling context at the crop's edges", async () => {
+  for (const name of NAMES) {
+    const jpeg = bytesOf(`${name}.jpeg`);
+    const full = bytesOf(`${name}.rgb`);
+    for (let left = 0; left < 45; left++) {
+      for (const [width, top, height] of [
+        [1, 1, 2],
+        [2, 7, 2],
+        [5, 8, 9],
+        [16, 9, 1],
+        [17, 17, 2],
+      ]) {
+        const out = await ok(jpeg, { channels: 3, crop: { left, top, width, height } });
+        const expected = Buffer.alloc(width * height * 3);
+        for (let y = 0; y < height; y++)
+          full.copy(expected, y * width * 3, ((top + y) * 61 + left) * 3, ((top + y) * 61 + left + width) * 3);
+        assert.deepEqual(out.data, expected, `${name} crop ${left},${top} ${width}x${height}`);
+      }
+    }
+  }
+});
+
+void test('decodeJpeg cropAfterResize gives that crop of the whole resize (Pillow bytes): every subsampling, RGB and L, mirror, colours', async () => {
+  const cropOf = (data: Buffer, width: number, channels: number, box: { left: number; top: number; width: number; height: number }) => {
+    const out = Buffer.alloc(box.width * box.height * channels);
+    for (let y = 0; y < box.height; y++)
+      data.copy(
+        out,
+        y * box.width * channels,
+        ((box.top + y) * width + box.left) * channels,
+        ((box.top + y) * width + box.left + box.width) * channels,
+      );
+    return out;
+  };
+  // Shrinking and enlarging, one axis kept at its size; boxes at the corners, the centre and one pixel.
+  const cases = [
+    {
+      resize: { width: 40, height: 30 },
+      keep: [
+        { left: 8, top: 3, width: 24, height: 24 },
+        { left: 0, top: 0, width: 40, height: 30 },
+      ],
+    },
+    {
+      resize: { width: 61, height: 20 },
+      keep: [
+        { left: 0, top: 5, width: 13, height: 15 },
+        { left: 60, top: 19, width: 1, height: 1 },
+      ],
+    },
+    {
+      resize: { width: 97, height: 47 },
+      keep: [
+        { left: 30, top: 0, width: 41, height: 47 },
+        { left: 90, top: 40, width: 7, height: 7 },
+      ],
+    },
+    { resize: { width: 9, height: 100 }, keep: [{ left: 1, top: 45, width: 7, height: 10 }] },
+  ];
+  const colors = [{ op: 'contrast', factor: 0.7 }] as const;
+  for (const name of NAMES) {
+    const jpeg = bytesOf(`${name}.jpeg`);
+    for (const channels of [3, 1] as const) {
+      for (const { resize, keep: boxes } of cases) {
+        const whole = await ok(jpeg, { channels, resize });
+        for (const keep of boxes) {
+          const what = `${name} ${channels} channel(s) ${resize.width}x${resize.height} keep ${JSON.stringify(keep)}`;
+          const expected = cropOf(whole.data, resize.width, channels, keep);
+          const out = await ok(jpeg, { channels, resize, cropAfterResize: keep });
+          assert.deepEqual([out.width, out.height], [keep.width, keep.height], what);
+          assert.deepEqual(out.data, expected, what);
+          const flipped = await ok(jpeg, { channels, resize, cropAfterResize: keep, mirror: true });
+          assert.deepEqual(flipped.data, mirrored(expected, keep.width, channels), `${what} mirrored`);
+          const jittered = await ok(jpeg, { channels, resize, cropAfterResize: keep, colors });
+          assert.deepEqual(jittered.data, adjustColorsNative(expected, channels, colors), `${what} with colours`);
+        }
+      }
+    }
+  }
+  const jpeg = bytesOf('s420.jpeg');
+  const keep = { left: 0, top: 0, width: 8, height: 8 };
+  await assert.rejects(decodeJpeg(jpeg, { channels: 3, cropAfterResize: keep }), /expected cropAfterResize with resize and without crop/);
+  await assert.rejects(
+    decodeJpeg(jpeg, { channels: 3, resize: { width: 8, height: 7 }, cropAfterResize: keep }),
+    /expected cropAfterResize inside the resize's 8x7/,
+  );
+});
+
 void test('resampleBilinear gives Pillow BILINEAR bytes on noise, RGB and L, shrinking and growing', () => {
   const sizes = [
     [7, 5],

@@ -31,7 +31,10 @@ export interface ColorStep {
   factor: number;
 }
 
-/** What `decodeJpeg` runs, in order: decode (of `crop` only, or scaled on load to `minSize`), resize, mirror, colour steps. */
+/**
+ * What `decodeJpeg` runs, in order: decode (of `crop` only, or scaled on load
+ * to `minSize`), resize (or only `cropAfterResize` of it), mirror, colour steps.
+ */
 export interface JpegRequest {
   channels: 1 | 3;
   crop?: Box;
@@ -46,6 +49,13 @@ export interface JpegRequest {
    */
   minSize?: { width: number; height: number };
   resize?: { width: number; height: number };
+  /**
+   * With `resize`, not with `crop`: keep only this crop of the resized image
+   * (Resize then CenterCrop). Only its pixels are computed and only the source
+   * rows and columns they read are decoded: the same bytes as cropping the
+   * whole resize. A `mirror` flips the crop.
+   */
+  cropAfterResize?: Box;
   mirror?: boolean;
   colors?: readonly ColorStep[];
   maxPixels?: number;
@@ -85,6 +95,7 @@ interface ImageBinding {
   channelHistograms(src: Uint8Array, channels: number): Uint32Array;
   mapChannels(src: Uint8Array, channels: number, luts: Uint8Array): Buffer;
   affineNearest(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
+  affineBilinear(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
   writeThroughTable(...args: TableWrite<Float32Array>): void;
   writeThroughTableAsync(...args: TableWrite<Float32Array | MemoryLease>): Promise<void>;
   jpegLibraryVersion(): string;
@@ -113,12 +124,13 @@ function encodeSteps(steps: readonly ColorStep[]): Float64Array {
  * const r = await decodeJpeg(readFileSync('a.jpg'), { channels: 3, mirror: true });
  */
 export async function decodeJpeg(bytes: Uint8Array, request: JpegRequest): Promise<JpegResult> {
-  const { crop, minSize, resize } = request;
+  const { crop, minSize, resize, cropAfterResize: keep } = request;
   const out = await binding.decodeJpeg(bytes, {
     channels: request.channels,
     crop: crop === undefined ? undefined : [crop.left, crop.top, crop.width, crop.height],
     minSize: minSize === undefined ? undefined : [minSize.width, minSize.height],
     resize: resize === undefined ? undefined : [resize.width, resize.height],
+    cropAfterResize: keep === undefined ? undefined : [keep.left, keep.top, keep.width, keep.height],
     mirror: request.mirror ?? false,
     colors: request.colors === undefined || request.colors.length === 0 ? undefined : encodeSteps(request.colors),
     maxPixels: request.maxPixels,
@@ -186,6 +198,27 @@ export function affineNearestNative(
   fill: Float64Array | null,
 ): Buffer {
   return binding.affineNearest(src, width, height, channels, matrix, fill);
+}
+
+/**
+ * The bilinear affine warp of `affine` in transforms/functional/geometry.ts
+ * (torchvision's `F.affine` on tensors: `grid_sample`, zero padding, a fill
+ * through the mask channel) on uint8 HWC pixels, with the arguments of
+ * `affineNearestNative`. Synchronous; a new buffer. Throws a TypeError on
+ * sizes that disagree or on non-finite matrix or fill values.
+ *
+ * @example
+ * const rotated = affineBilinearNative(pixels, 32, 32, 3, Float64Array.from(m.map(Math.fround)), Float64Array.of(0, 0, 0));
+ */
+export function affineBilinearNative(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  matrix: Float64Array,
+  fill: Float64Array | null,
+): Buffer {
+  return binding.affineBilinear(src, width, height, channels, matrix, fill);
 }
 
 /**

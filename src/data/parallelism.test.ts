@@ -29,6 +29,13 @@ void test('jsThreadSteps: what the JPEG decode fuses and batch-level steps are l
   assert.deepEqual(pipeline([{ name: 'ToTensor' }, { name: 'Normalize' }]).jsThreadSteps('pixels'), []);
   const trivial = [{ name: 'RandomResizedCrop', size: 8 }, { name: 'RandomHorizontalFlip' }, { name: 'TrivialAugmentWide' }];
   assert.deepEqual(pipeline(trivial).jsThreadSteps('file'), ['TrivialAugmentWide']);
+  const evalRecipe = [
+    { name: 'Resize', size: 8 },
+    { name: 'CenterCrop', size: 6 },
+    { name: 'RandomHorizontalFlip' },
+    { name: 'Normalize' },
+  ];
+  assert.deepEqual(pipeline(evalRecipe).jsThreadSteps('file'), []);
   // A flip first is not fused: only a leading crop/resize opens the fused run.
   assert.deepEqual(pipeline([{ name: 'RandomHorizontalFlip' }, { name: 'Resize', size: 8 }]).jsThreadSteps('file'), [
     'RandomHorizontalFlip',

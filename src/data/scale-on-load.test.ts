@@ -9,6 +9,8 @@ import { loadSafetensors } from '../torch/serialization/safetensors.js';
 import { decodeJpeg } from './native-image.js';
 import { Rng } from './random.js';
 import { scaleOnLoadSize } from './scale-on-load.js';
+import { centerCropBox } from './transforms/center-crop.js';
+import { crop } from './transforms/functional/geometry.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { Resize } from './transforms/resize.js';
 
@@ -36,6 +38,17 @@ const SCALES: Record<string, number> = {
 // DCT-scaled decode (each block's detail cut at M/8 of its frequencies) and a triangle filter over
 // the full decode keep different amounts of the line; 32 leaves room for other libjpeg-turbo builds.
 // Share of values within one level: measured 85% to 92%.
+// scale_on_load.py's EXACT files: they decode at full size, so the fused Resize + CenterCrop must give torchvision's bytes.
+const EXACT = [
+  's444-500x375',
+  's422-641x479',
+  'grey-481x359',
+  'progressive-599x449',
+  's420-333x517',
+  's420-150x113',
+  's444-97x61',
+  's420-257x256',
+];
 const MEAN_BOUND = 1;
 const MAX_BOUND = 32;
 const WITHIN_ONE_BOUND = 0.8;
@@ -72,13 +85,13 @@ function differences(a: Uint8Array, b: Uint8Array): { mean: number; max: number;
   return { mean: sum / a.length, max, withinOne: close / a.length };
 }
 
-const evalPipeline = (scaleOnLoad?: boolean): ImagePipeline =>
+const evalPipeline = (scaleOnLoad?: boolean, channels: 1 | 3 = 3, cropSize = 224): ImagePipeline =>
   new ImagePipeline({
     transforms: buildTransforms([
       { name: 'Resize', size: 256 },
-      { name: 'CenterCrop', size: 224 },
+      { name: 'CenterCrop', size: cropSize },
     ]),
-    decode: { channels: 3, scaleOnLoad },
+    decode: { channels, scaleOnLoad },
   });
 
 void test(
@@ -115,6 +128,38 @@ void test(
   },
 );
 
+void test(
+  "eval Resize(256) + CenterCrop(224) decoding only the crop's window: torchvision's bytes on 4:4:4, 4:2:2, grey, progressive, odd and small images, RGB and L",
+  { skip },
+  async () => {
+    const { dir, expected } = generate();
+    const resize = new Resize({ size: 256 });
+    for (const channels of [3, 1] as const) {
+      const pipeline = evalPipeline(undefined, channels);
+      for (const name of EXACT) {
+        const file = join(dir, `${name}.jpg`);
+        const reference = Buffer.from(expected[channels === 3 ? name : `${name}.L`]);
+        const [width, height] = name.split('-')[1].split('x').map(Number);
+        const to = resize.outputSize(width, height);
+        const keep = centerCropBox(to.width, to.height, 224, 224);
+        // The native call the pipeline makes, then the pipeline itself.
+        const out = await decodeJpeg(readFileSync(file), { channels, resize: to, cropAfterResize: keep });
+        assert.ok(out.status === 'ok' && out.scale === 1, `${name}: decoded at full scale`);
+        assert.deepEqual([out.width, out.height], [224, 224]);
+        assert.deepEqual(out.data, reference, `${name} (${channels} channels): decodeJpeg cropAfterResize`);
+        assert.deepEqual((await pipeline.run(file, Rng.forSample(0, 0, 0))).data, reference, `${name} (${channels} channels): pipeline`);
+      }
+    }
+  },
+);
+
+void test('a CenterCrop larger than the resize is not fused: zero padding as torchvision', { skip }, async () => {
+  const { dir, expected } = generate();
+  const ours = await evalPipeline(undefined, 3, 288).run(join(dir, '500x375.jpg'), Rng.forSample(0, 0, 0));
+  assert.deepEqual([ours.width, ours.height], [288, 288]);
+  assert.deepEqual(ours.data, Buffer.from(expected['500x375.crop288']));
+});
+
 void test("a scaled decode + resize is Pillow's draft() + resize(box=...) exactly (what Image.thumbnail runs)", { skip }, async () => {
   const { dir, expected } = generate();
   const resize = new Resize({ size: 256 });
@@ -130,6 +175,12 @@ void test("a scaled decode + resize is Pillow's draft() + resize(box=...) exactl
     assert.ok(out.status === 'ok' && out.scale === 1 / s, `${key}: decoded at 1/${s}`);
     assert.deepEqual([out.width, out.height], [to.width, to.height]);
     assert.deepEqual(out.data, Buffer.from(expected[key]), `${key}: Pillow's bytes`);
+    // Only the centre crop's pixels, and the source window they read, decoded: that crop of Pillow's bytes.
+    const keep = centerCropBox(to.width, to.height, 224, 224);
+    const kept = await decodeJpeg(readFileSync(join(dir, `${name}.jpg`)), { channels: 3, minSize, resize: to, cropAfterResize: keep });
+    assert.ok(kept.status === 'ok' && kept.scale === 1 / s, `${key}: cropAfterResize decoded at 1/${s}`);
+    const pillowCrop = crop({ data: Buffer.from(expected[key]), width: to.width, height: to.height, channels: 3 }, keep).data;
+    assert.deepEqual(kept.data, pillowCrop, `${key}: the crop of Pillow's bytes`);
   }
 });
 

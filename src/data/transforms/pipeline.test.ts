@@ -138,7 +138,7 @@ void test('RandomErasing erases boxes in a float batch, per image, deterministic
   });
 });
 
-void test('a flip fused into the decode gives the bytes of the separate flip (enlarging and shrinking)', async () => {
+void test('a flip (and a CenterCrop after a Resize) fused into the decode gives the bytes of the separate steps (enlarging and shrinking)', async () => {
   const jpeg = await jpegOf(60, 44);
   const decoded = await decodeImage(jpeg, { channels: 3 });
   const cases = [
@@ -147,6 +147,15 @@ void test('a flip fused into the decode gives the bytes of the separate flip (en
       entries: [
         { name: 'RandomResizedCrop', size: 16 },
         { name: 'RandomHorizontalFlip', p: 1 },
+      ],
+      tolerance: 0,
+    },
+    {
+      entries: [
+        { name: 'Resize', size: 30 },
+        { name: 'CenterCrop', size: [20, 24] },
+        { name: 'RandomHorizontalFlip' },
+        { name: 'ColorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 },
       ],
       tolerance: 0,
     },

@@ -2,8 +2,10 @@
  * The per-sample image pipeline: decode, then the transform list, driven by
  * the sample's `Rng`. When the list starts with Resize / RandomResizedCrop /
  * CenterCrop, the pipeline reads the header size first, draws the crop, and
- * runs crop + resize while decoding. A RandomHorizontalFlip right after
- * them is folded into that resize. JPEGs (the common case) go to the native
+ * runs crop + resize while decoding. A CenterCrop right after a Resize
+ * joins it (only the kept pixels are resized, and only the source rows and
+ * columns they read decoded: the same bytes). A RandomHorizontalFlip right
+ * after them is folded into that resize. JPEGs (the common case) go to the native
  * decoder (`native-image.ts`: libjpeg-turbo, only the crop's rows and
  * columns decoded, Pillow's exact bilinear, and a ColorJitter that follows
  * run in the same call on libuv's thread pool; a Resize of a JPEG much bigger
@@ -28,15 +30,17 @@ import type { DecodeOptions } from '../decode.js';
 import { readImageSize } from '../image-header.js';
 import type { RawImage } from '../image.js';
 import type { Rng } from '../random.js';
-import { resize } from './functional/geometry.js';
+import { crop, hflip, resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { transformRegistry } from './registry.js';
+import { CenterCrop } from './center-crop.js';
 import { decodeJpeg } from '../native-image.js';
 import { scaleOnLoadSize } from '../scale-on-load.js';
 import { ColorJitter } from './color-jitter.js';
 import { Normalize } from './normalize.js';
 import { RandomErasing } from './random-erasing.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
+import { Resize } from './resize.js';
 import { ToTensor } from './to-tensor.js';
 
 /** The callback `readFile`, promisified: fewer round trips through the event loop than `fs/promises`. */
@@ -58,6 +62,8 @@ export interface Transform {
 export interface DecodePlan {
   crop?: Box;
   resize?: { width: number; height: number };
+  /** A crop of the resized image (a CenterCrop after a Resize): only these pixels are made. */
+  cropAfterResize?: Box;
   interpolation?: 'nearest' | 'bilinear';
 }
 
@@ -86,8 +92,8 @@ export class ImagePipeline {
   /**
    * The names of the transforms that run on the JavaScript thread, per sample:
    * neither fused into the native decode (for `'file'` sources: a leading
-   * crop/resize, a flip right after it and a ColorJitter next, as `run` fuses
-   * them for JPEGs) nor batch-level (Normalize, RandomErasing, ToTensor). For
+   * crop/resize, a CenterCrop after a Resize, a flip right after them and a
+   * ColorJitter next, as `run` fuses them for JPEGs) nor batch-level (Normalize, RandomErasing, ToTensor). For
    * `'pixels'` sources (IDX data sets) nothing is fused. The data module starts
    * worker threads when this is not empty.
    *
@@ -99,6 +105,7 @@ export class ImagePipeline {
     const at = (i: number): Transform | undefined => this.transforms[i];
     if (source === 'file' && at(0)?.planDecode !== undefined) {
       fused = 1;
+      if (at(0) instanceof Resize && at(1) instanceof CenterCrop) fused++;
       if (at(fused) instanceof RandomHorizontalFlip) fused++;
       if (at(fused) instanceof ColorJitter) fused++;
     }
@@ -136,16 +143,23 @@ export class ImagePipeline {
     const bytes = await this.#read(source);
     const header = readImageSize(bytes);
     const size = header ?? (await this.#sharpSize(bytes, source));
-    const plan = first.planDecode(size, rng);
+    let plan = first.planDecode(size, rng);
     if (plan === null)
       return { image: await decodeImage(bytes, { ...this.decode, name: typeof source === 'string' ? source : this.decode.name }), next: 0 };
+    let next = 1;
+    // A CenterCrop after a Resize (it draws nothing) keeps a crop of the resize: when it lies inside.
+    const centerCrop = this.transforms[1] instanceof CenterCrop ? this.transforms[1] : null;
+    const keep = plan.resize !== undefined && plan.crop === undefined ? centerCrop?.planDecode(plan.resize)?.crop : undefined;
+    if (keep !== undefined) {
+      plan = { ...plan, cropAfterResize: keep };
+      next = 2;
+    }
     // A RandomHorizontalFlip right after the crop/resize draws now (its turn in the stream) and mirrors
     // inside the resize, which gives the bytes of a separate flip without its pass.
-    let next = 1;
-    const second = this.transforms[1];
-    const flip = second instanceof RandomHorizontalFlip ? second : null;
+    const following = this.transforms[next];
+    const flip = following instanceof RandomHorizontalFlip ? following : null;
     const mirror = flip !== null && flip.draw(rng);
-    if (flip !== null) next = 2;
+    if (flip !== null) next++;
     if (!decodesNatively(header) || plan.interpolation === 'nearest') {
       return { image: await this.#sharpGeometry(bytes, source, plan, mirror), next };
     }
@@ -158,6 +172,7 @@ export class ImagePipeline {
       crop: plan.crop,
       minSize: scaleOnLoadSize(plan, this.decode),
       resize: plan.resize,
+      cropAfterResize: plan.cropAfterResize,
       mirror,
       colors: steps,
       maxPixels: this.decode.maxPixels ?? defaultMaxPixels,
@@ -170,13 +185,16 @@ export class ImagePipeline {
     return { image, next };
   }
 
-  /** sharp's decode of `plan`: crop in libvips, then PIL's exact bilinear (or libvips' nearest) resize, mirrored when asked. */
+  /** sharp's decode of `plan`: crop in libvips, then PIL's exact bilinear (or libvips' nearest) resize and crop, mirrored when asked. */
   async #sharpGeometry(bytes: Buffer, source: string | Buffer, plan: DecodePlan, mirror: boolean): Promise<RawImage> {
     let pipeline = openImage(bytes, { ...this.decode, name: typeof source === 'string' ? source : this.decode.name });
     if (plan.crop !== undefined) pipeline = pipeline.extract(plan.crop);
     const to = plan.resize;
     if (to === undefined) return finishDecode(mirror ? pipeline.flop() : pipeline, source, this.decode);
-    return resize(await finishDecode(pipeline, source, this.decode), to, plan.interpolation, { mirror });
+    const decoded = await finishDecode(pipeline, source, this.decode);
+    if (plan.cropAfterResize === undefined) return resize(decoded, to, plan.interpolation, { mirror });
+    const kept = crop(await resize(decoded, to, plan.interpolation), plan.cropAfterResize);
+    return mirror ? hflip(kept) : kept;
   }
 
   async #read(source: string | Buffer): Promise<Buffer> {
