@@ -6,7 +6,9 @@
  * ranks) equal a single-process validation of the final weights — also when
  * the val split's size is not a multiple of the world size — and the train
  * epoch metrics are the same on both ranks. Each rank's 'auto' threads and
- * data parallelism count half the machine's cores.
+ * data parallelism count half the machine's cores. The same holds with
+ * bf16-mixed, whose 'auto' memory format makes the weights channels-last,
+ * and no rank warns that a gradient's strides differ from its bucket's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,15 +29,21 @@ interface DdpRun {
   single: Record<string, number>;
   ranks: Record<string, number>[];
   shares: { threads: number; workers: number; concurrency: number }[];
+  /** Per rank, parameter name -> whether it is channels-last (and not also contiguous). */
+  layouts: Record<string, boolean>[];
 }
 
-async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: number, valFraction?: number): Promise<DdpRun> {
+async function runDdp(
+  t: { after(fn: () => Promise<void>): void },
+  perClass: number,
+  options: { valFraction?: number; precision?: '32' | 'bf16-mixed' } = {},
+): Promise<DdpRun> {
   const root = await makeColourFolder(perClass);
   t.after(() => rm(root, { recursive: true, force: true }));
   const dir = path.join(root, 'run');
-  const args = ['--import', 'tsx', child, root, dir, ...(valFraction !== undefined ? [String(valFraction)] : [])];
+  const args = ['--import', 'tsx', child, root, dir, ...(options.valFraction !== undefined ? [String(options.valFraction)] : [])];
   // OMP_NUM_THREADS would set the threads itself, past the 'auto' share the test checks.
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, DDP_TEST_PRECISION: options.precision ?? '32' };
   delete env.OMP_NUM_THREADS;
   const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000, env });
   assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -51,8 +59,14 @@ async function runDdp(t: { after(fn: () => Promise<void>): void }, perClass: num
     assert.ok(line, `rank ${r} printed its threads: ${run.stdout}`);
     return JSON.parse(line[1]) as DdpRun['shares'][number];
   });
+  const layouts = [0, 1].map((r) => {
+    const line = new RegExp(`LAYOUT ${r} (.*)`).exec(run.stdout);
+    assert.ok(line, `rank ${r} printed its layouts: ${run.stdout}`);
+    return JSON.parse(line[1]) as Record<string, boolean>;
+  });
   assert.equal(run.stderr.split('FIT profiler report').length - 1, 1, `one profiler report, from rank 0:\n${run.stderr}`);
-  return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks, shares };
+  assert.doesNotMatch(run.stderr, /strides do not match/i, 'gradients land in bucket views of their own strides');
+  return { dir, single: JSON.parse(result[1]) as Record<string, number>, ranks, shares, layouts };
 }
 
 function assertSameVal(logged: Record<string, number>, single: Record<string, number>): void {
@@ -63,7 +77,8 @@ function assertSameVal(logged: Record<string, number>, single: Record<string, nu
 }
 
 void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val metrics equal a single-process validation', async (t) => {
-  const { dir, single, ranks, shares } = await runDdp(t, 8);
+  const { dir, single, ranks, shares, layouts } = await runDdp(t, 8);
+  assert.equal(layouts[0]['backbone.0.weight'], false, 'fp32: contiguous weights');
   const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
   // 18 train images over 2 ranks at batch 4: 9 each, 3 steps per epoch.
   assert.equal(header.globalStep, 6);
@@ -92,8 +107,18 @@ void test('fit with strategy ddp on 2 processes: rank 0 writes, the logged val m
 
 void test('an odd-sized val split over 2 ranks: the synced metrics equal one process on the whole split', async (t) => {
   // 3 classes x 7 = 21 images, 3 of them val (one per class): rank 0 validates 2, rank 1 validates 1, none twice.
-  const { dir, single, ranks } = await runDdp(t, 7, 0.2);
+  const { dir, single, ranks } = await runDdp(t, 7, { valFraction: 0.2 });
   const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
   assertSameVal(header.history.at(-1)!.metrics, single);
   assertSameVal(ranks[1], single);
+});
+
+void test("bf16-mixed over 2 ranks trains the Trainer's default channels-last weights; the logged val metrics equal one process's", async (t) => {
+  const { dir, single, ranks, layouts } = await runDdp(t, 8, { precision: 'bf16-mixed' });
+  // tinyCnn's one conv weight; memoryFormat 'auto' with bf16 on CPU.
+  for (const rank of [0, 1]) assert.equal(layouts[rank]['backbone.0.weight'], true, `rank ${rank}: ${JSON.stringify(layouts[rank])}`);
+  const header = readCheckpointHeader(path.join(dir, 'checkpoints', 'last.ckpt'));
+  assert.equal(header.globalStep, 6);
+  assertSameVal(header.history.at(-1)!.metrics, single);
+  for (const name of ['train/loss', 'train/acc_top1']) assert.equal(ranks[1][name], ranks[0][name], `${name} differs between ranks`);
 });
