@@ -18,6 +18,7 @@
 //   adjustColors(src, channels, steps: Float64Array) -> Buffer
 //   adjustSharpness(src, width, height, channels, factor) -> Buffer
 //   affineNearest(src, width, height, channels, matrix: Float64Array(6), fill: Float64Array | null) -> Buffer
+//   affineBilinear(the same arguments) -> Buffer (warp.h)
 //   channelHistograms(src, channels) -> Uint32Array(256 * channels)
 //   mapChannels(src, channels, luts: Uint8Array(256 * channels)) -> Buffer
 //   (every entry but decodeJpeg and writeThroughTableAsync is synchronous)
@@ -36,6 +37,7 @@
 #include "../memory-lease.h"
 #include "jpeg.h"
 #include "kernels.h"
+#include "warp.h"
 
 namespace cti {
 
@@ -518,6 +520,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adjustColors", Napi::Function::New(env, AdjustColorsEntry, "adjustColors"));
   exports.Set("adjustSharpness", Napi::Function::New(env, AdjustSharpnessEntry, "adjustSharpness"));
   exports.Set("affineNearest", Napi::Function::New(env, AffineNearestEntry, "affineNearest"));
+  exports.Set("affineBilinear",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Guarded(info, AffineBilinearEntry); }, "affineBilinear"));
   exports.Set("channelHistograms", Napi::Function::New(env, ChannelHistogramsEntry, "channelHistograms"));
   exports.Set("mapChannels", Napi::Function::New(env, MapChannelsEntry, "mapChannels"));
   exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));

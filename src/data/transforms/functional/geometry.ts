@@ -154,9 +154,10 @@ export function inverseAffineMatrix(center: [number, number], p: AffineParams): 
 /**
  * `F.affine` on a uint8 tensor. `fill` null means plain zero padding (what
  * RandAugment passes); a fill list goes through torchvision's mask channel.
- * Nearest (the AutoAugment family's default) runs in the image addon
- * (`affineNearestNative`: the source coordinates computed as `affineBilinear`
- * computes them, rounded half to even); bilinear in `affineBilinear`.
+ * Both warps run in the image addon: nearest (the AutoAugment family's
+ * default) in `affineNearestNative` (the source coordinates computed as
+ * `affineBilinear` computes them, rounded half to even), bilinear in
+ * `affineBilinear` (native/image/warp.cc).
  */
 export function affine(
   image: RawImage,
