@@ -102,11 +102,29 @@ void DecodeInto(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t*
   JDIMENSION xwidth = static_cast<JDIMENSION>(to - from);
   if (to - from < width) jpeg_crop_scanline(cinfo, &xoffset, &xwidth);
   const int components = cinfo->output_components;
-  const size_t skip = static_cast<size_t>(left - static_cast<int>(xoffset)) * components;
-  *rowBuffer = static_cast<JSAMPLE*>(std::malloc(static_cast<size_t>(cinfo->output_width) * components));
-  if (*rowBuffer == nullptr) return Fill(out, JpegStatus::kFailed, "out of memory");
-  if (top > 0) jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(top));
   const int channels = request->channels;
+  if (top > 0) jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(top));
+  // Rows go straight into pixels when no column is dropped, or when regionFor's caller takes the
+  // decoded columns as they come (whole iMCUs: their outer columns may differ from a full decode's).
+  const int decodedWidth = static_cast<int>(cinfo->output_width);
+  if (components == channels && (decodedWidth == cropWidth || (!request->crop && request->regionFor))) {
+    const size_t rowBytes = static_cast<size_t>(decodedWidth) * channels;
+    pixels->resize(rowBytes * cropHeight);
+    for (int y = 0; y < cropHeight; y++) {
+      JSAMPROW row = pixels->data() + static_cast<size_t>(y) * rowBytes;
+      jpeg_read_scanlines(cinfo, &row, 1);
+    }
+    if (err->warned) return Fill(out, JpegStatus::kUnsupported, err->message);
+    out->width = decodedWidth;
+    out->height = cropHeight;
+    out->left = static_cast<int>(xoffset);
+    out->top = top;
+    out->status = JpegStatus::kOk;
+    return;
+  }
+  const size_t skip = static_cast<size_t>(left - static_cast<int>(xoffset)) * components;
+  *rowBuffer = static_cast<JSAMPLE*>(std::malloc(static_cast<size_t>(decodedWidth) * components));
+  if (*rowBuffer == nullptr) return Fill(out, JpegStatus::kFailed, "out of memory");
   pixels->resize(static_cast<size_t>(cropWidth) * cropHeight * channels);
   const size_t rowPixels = static_cast<size_t>(cropWidth);
   for (int y = 0; y < cropHeight; y++) {

@@ -28,7 +28,9 @@ struct JpegRequest {
   // minWidth x minHeight; 0, or a size 4/8 does not reach: full size.
   int minWidth = 0, minHeight = 0;
   // Optional, without crop: the region to decode, asked for once the decoded size (after any
-  // scaling: scaleNum/8 of fullWidth x fullHeight) is known; it must lie inside that size.
+  // scaling: scaleNum/8 of fullWidth x fullHeight) is known; it must lie inside that size. The
+  // result may hold more columns (whole iMCUs; see JpegResult's left) than the region, and those
+  // outside it need not be a full decode's.
   std::function<Window(int width, int height, int scaleNum, int fullWidth, int fullHeight)> regionFor;
 };
 

@@ -137,12 +137,89 @@ __attribute__((target("sse4.1"))) void HorizontalRow3Sse41(const uint8_t* row, c
 }
 
 const bool kHaveSse41 = __builtin_cpu_supports("sse4.1");
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+
+// The taps of every output of a 3-channel row, two at a time for AVX2: each output's taps are
+// zero-padded to 2 * pairs, and each pair's weights spread as {w0 x4, w1 x4}, one per int32 lane
+// of the two pixels it multiplies. A zero weight adds nothing, so the sums stay the scalar ones.
+struct PairedTaps {
+  int pairs = 0;
+  std::vector<int32_t> weights;  // outputs * pairs * 8
+};
+
+PairedTaps PairTaps(const Coefficients& k, int outWidth) {
+  PairedTaps p;
+  for (int o = 0; o < outWidth; o++) p.pairs = std::max(p.pairs, (k.count[o] + 1) / 2);
+  p.weights.assign(static_cast<size_t>(outWidth) * p.pairs * 8, 0);
+  for (int o = 0; o < outWidth; o++) {
+    int32_t* w = &p.weights[static_cast<size_t>(o) * p.pairs * 8];
+    for (int t = 0; t < k.count[o]; t++)
+      for (int c = 0; c < 3; c++) w[(t / 2) * 8 + (t % 2) * 4 + c] = k.weights[static_cast<size_t>(o) * k.taps + t];
+  }
+  return p;
+}
+
+// One 3-channel row with AVX2, P pairs of taps per output: each pair loads 8 bytes (two pixels and
+// two more), spreads the two pixels to four int32 lanes each (R, G, B, 0), multiplies by the
+// pair's weights and adds; the two halves then add into one pixel's sums, and the shift and clamp
+// are SSE4.1's. An output whose 8-byte loads would reach `end` takes the scalar path.
+template <int P>
+__attribute__((target("avx2"))) void HorizontalRow3Avx2(const uint8_t* row, const uint8_t* end, uint8_t* out, int outWidth,
+                                                        const Coefficients& k, const PairedTaps& paired, bool mirror) {
+  const __m128i half = _mm_set1_epi32(1 << (kPrecisionBits - 1));
+  const __m128i spread = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  for (int o = 0; o < outWidth; o++) {
+    const uint8_t* s = row + static_cast<size_t>(k.start[o]) * 3;
+    uint8_t* d = out + static_cast<size_t>(mirror ? outWidth - 1 - o : o) * 3;
+    if (s + 6 * P + 2 > end) {
+      TapsN3(s, &k.weights[static_cast<size_t>(o) * k.taps], k.count[o], d);
+      continue;
+    }
+    const int32_t* w = &paired.weights[static_cast<size_t>(o) * P * 8];
+    __m256i acc = _mm256_setzero_si256();
+    for (int p = 0; p < P; p++) {
+      const __m128i px = _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + 6 * p)), spread);
+      const __m256i wt = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 8 * p));
+      acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(px), wt));
+    }
+    const __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1)), half);
+    const __m128i shifted = _mm_srai_epi32(sum, kPrecisionBits);
+    const __m128i words = _mm_packs_epi32(shifted, shifted);
+    const uint32_t bytes = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(words, words)));
+    d[0] = static_cast<uint8_t>(bytes);
+    d[1] = static_cast<uint8_t>(bytes >> 8);
+    d[2] = static_cast<uint8_t>(bytes >> 16);
+  }
+}
+
+using Row3Avx2 = void (*)(const uint8_t*, const uint8_t*, uint8_t*, int, const Coefficients&, const PairedTaps&, bool);
+
+// The AVX2 row for `pairs`, or null past 4 pairs (8 taps: reductions beyond 3.5x take SSE4.1).
+Row3Avx2 Avx2RowFor(int pairs) {
+  switch (pairs) {
+    case 1: return HorizontalRow3Avx2<1>;
+    case 2: return HorizontalRow3Avx2<2>;
+    case 3: return HorizontalRow3Avx2<3>;
+    case 4: return HorizontalRow3Avx2<4>;
+    default: return nullptr;
+  }
+}
 #endif
 
 // Rows [firstRow, firstRow + rows) of src, resampled horizontally into dst (rows x outWidth).
 void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int rows, uint8_t* dst, int outWidth,
                 const Coefficients& k, bool mirror) {
 #if defined(__x86_64__)
+  if (channels == 3 && kHaveAvx2) {
+    const PairedTaps paired = PairTaps(k, outWidth);
+    if (Row3Avx2 run = Avx2RowFor(paired.pairs)) {
+      const uint8_t* end = src + static_cast<size_t>(firstRow + rows) * width * 3;
+      for (int y = 0; y < rows; y++)
+        run(src + static_cast<size_t>(firstRow + y) * width * 3, end, dst + static_cast<size_t>(y) * outWidth * 3, outWidth, k, paired,
+            mirror);
+      return;
+    }
+  }
   if (channels == 3 && kHaveSse41) {
     const uint8_t* end = src + static_cast<size_t>(firstRow + rows) * width * 3;
     for (int y = 0; y < rows; y++)
@@ -170,9 +247,53 @@ void Horizontal(const uint8_t* src, int width, int channels, int firstRow, int r
   }
 }
 
+#if defined(__x86_64__)
+// The vertical pass with AVX2: 32 values of an output row at a time, their sums kept in four
+// registers over every tap (the scalar code's integer sums), then the same shift and clamp
+// (saturating packs; the permute undoes the packs' per-lane order). The last rowBytes % 32
+// values are the scalar code's.
+__attribute__((target("avx2"))) void VerticalAvx2(const uint8_t* src, size_t srcStride, size_t rowBytes, uint8_t* dst, int outHeight,
+                                                  const Coefficients& k, int rowShift) {
+  const __m256i half = _mm256_set1_epi32(1 << (kPrecisionBits - 1));
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int o = 0; o < outHeight; o++) {
+    const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
+    const uint8_t* first = src + static_cast<size_t>(k.start[o] - rowShift) * srcStride;
+    const int n = k.count[o];
+    uint8_t* d = dst + static_cast<size_t>(o) * rowBytes;
+    size_t l = 0;
+    for (; l + 32 <= rowBytes; l += 32) {
+      __m256i a0 = half, a1 = half, a2 = half, a3 = half;
+      for (int t = 0; t < n; t++) {
+        const uint8_t* r = first + static_cast<size_t>(t) * srcStride + l;
+        const __m256i wt = _mm256_set1_epi32(w[t]);
+        const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r));
+        const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + 16));
+        a0 = _mm256_add_epi32(a0, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(lo), wt));
+        a1 = _mm256_add_epi32(a1, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)), wt));
+        a2 = _mm256_add_epi32(a2, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(hi), wt));
+        a3 = _mm256_add_epi32(a3, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)), wt));
+      }
+      const __m256i w01 = _mm256_packs_epi32(_mm256_srai_epi32(a0, kPrecisionBits), _mm256_srai_epi32(a1, kPrecisionBits));
+      const __m256i w23 = _mm256_packs_epi32(_mm256_srai_epi32(a2, kPrecisionBits), _mm256_srai_epi32(a3, kPrecisionBits));
+      const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), order);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + l), bytes);
+    }
+    for (; l < rowBytes; l++) {
+      int sum = 1 << (kPrecisionBits - 1);
+      for (int t = 0; t < n; t++) sum += first[static_cast<size_t>(t) * srcStride + l] * w[t];
+      d[l] = Clip8(sum);
+    }
+  }
+}
+#endif
+
 // Every output row blends rows of src (rowBytes values each, srcStride apart); k.start is relative
 // to src's first row. Sums run row by row over an int32 accumulator row, so the inner loops are contiguous.
 void Vertical(const uint8_t* src, size_t srcStride, size_t rowBytes, uint8_t* dst, int outHeight, const Coefficients& k, int rowShift) {
+#if defined(__x86_64__)
+  if (kHaveAvx2) return VerticalAvx2(src, srcStride, rowBytes, dst, outHeight, k, rowShift);
+#endif
   std::vector<int32_t> acc;  // made on the first row with more than two taps (enlargements have none)
   for (int o = 0; o < outHeight; o++) {
     const int32_t* w = &k.weights[static_cast<size_t>(o) * k.taps];
