@@ -7,7 +7,8 @@
  * channels-last weights (fp32), and under the Trainer's CPU default, bf16
  * autocast with channels-last weights, up to bf16's rounding of gradients
  * computed on B instead of 2B samples; no rank warns that a gradient's
- * strides differ from its bucket's.
+ * strides differ from its bucket's. A module converted after setupModule
+ * (the buckets took the old strides) is refused at the first backward.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,8 +49,8 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 }
 
-/** Both ranks' final weights and the ranks' stderr. */
-async function ddpWeights(mode: keyof typeof trainVariants): Promise<{ ranks: Weights[]; stderr: string }> {
+/** Runs the worker's `mode` on 2 ranks in a fresh folder; `read` gets the folder; resolves with its result and the ranks' stderr. */
+async function runWorkers<T>(mode: string, read: (outDir: string) => T): Promise<{ result: T; stderr: string }> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'ct-ddp-'));
   let stderr = '';
   try {
@@ -62,16 +63,23 @@ async function ddpWeights(mode: keyof typeof trainVariants): Promise<{ ranks: We
       stdio: ['ignore', 'inherit', 'pipe'],
       onSpawn: (child) => child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString())),
     });
-    const ranks = [0, 1].map((r) => {
-      const { tensors } = loadSafetensors(path.join(outDir, `rank${r}.safetensors`));
-      return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, v.data() as Float32Array]));
-    });
-    return { ranks, stderr };
+    return { result: read(outDir), stderr };
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
+}
+
+/** Both ranks' final weights and the ranks' stderr. */
+async function ddpWeights(mode: keyof typeof trainVariants): Promise<{ ranks: Weights[]; stderr: string }> {
+  const { result, stderr } = await runWorkers(mode, (outDir) =>
+    [0, 1].map((r) => {
+      const { tensors } = loadSafetensors(path.join(outDir, `rank${r}.safetensors`));
+      return Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, v.data() as Float32Array]));
+    }),
+  );
+  return { ranks: result, stderr };
 }
 
 const initial = Object.fromEntries(Object.entries(tinyConvNet(0).stateDict()).map(([k, v]) => [k, v.data() as Float32Array]));
@@ -112,4 +120,9 @@ test('bf16 autocast, channels-last: 2 ranks x batch B match 1 process x 2B up to
   const halves = assertMatches(ranks, singleProcessWeights(variant, 2), 1e-5);
   const whole = assertMatches(ranks, singleProcessWeights(variant), 5e-3);
   console.log(`bf16 max |ddp - single|: ${halves} (two halves), ${whole} (2B)`);
+});
+
+test('a memory format changed after setupModule is refused at the first backward, naming the parameter', async () => {
+  // Each worker exits 1 unless beforeBackward threw the expected message.
+  await runWorkers('convert-late', () => undefined);
 });

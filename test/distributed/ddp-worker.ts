@@ -5,6 +5,8 @@
  * `train-channels-last`, `train-bf16` (several AdamW steps on this rank's half
  * of each batch, fp32 or bf16 autocast, contiguous or channels-last weights;
  * exits 1 when a weight or grad lost its layout; writes rank<r>.safetensors),
+ * `convert-late` (a module converted to channels-last after setupModule is
+ * refused at the first backward; exits 1 otherwise),
  * `metrics` (metrics updated on uneven shards, synced with `syncStates`,
  * equal the same metrics over the whole set; exits 1 on a mismatch),
  * `die` (rank 1 kills itself after one allreduce; rank 0 keeps calling
@@ -19,7 +21,7 @@ import { AdamW } from '../../src/torch/optim/adamw.js';
 import { MeanMetric, MulticlassAccuracy, MulticlassAUROC } from '../../src/metrics/index.js';
 import { saveSafetensors } from '../../src/torch/serialization/safetensors.js';
 import { DdpStrategy } from '../../src/training/strategies/ddp-strategy.js';
-import { perRankBatch, stepBatch, stepLoss, steps, trainModel, trainVariants } from './ddp-fixtures.js';
+import { perRankBatch, stepBatch, stepLoss, steps, tinyConvNet, trainModel, trainVariants } from './ddp-fixtures.js';
 
 const [mode, outDir] = process.argv.slice(2);
 const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: Number(process.env.DDP_TEST_TIMEOUT_MS ?? 20_000) });
@@ -90,6 +92,19 @@ if (mode === 'collectives') {
       throw new Error(`rank ${rank}: ${name}: strides [${before}] at setup, [${now}] now, grad [${grad}]`);
   }
   saveSafetensors(model.stateDict(), path.join(outDir, `rank${rank}.safetensors`));
+} else if (mode === 'convert-late') {
+  // The Reducer's buckets took the contiguous strides at setup: a later channels-last conversion is refused.
+  const model = tinyConvNet(rank);
+  ddp.setupModule(model);
+  model.to({ memoryFormat: 'channelsLast' });
+  let refused = '';
+  try {
+    ddp.beforeBackward();
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+  if (!/expected 0\.weight to keep the strides \[27, 9, 3, 1\] it had at setupModule, but got \[27, 1, 9, 3\]/.test(refused))
+    throw new Error(`rank ${rank}: a conversion after setupModule was not refused: ${refused}`);
 } else if (mode === 'metrics') {
   // Uneven shards (rank r takes r, r + 2, ...), in batches of 2; a 1-sample set leaves rank 1 empty.
   for (const n of [7, 1]) {
@@ -121,6 +136,8 @@ if (mode === 'collectives') {
   if (rank === 1) process.kill(process.pid, 'SIGKILL');
   for (;;) ddp.group.allReduce([t]); // throws once rank 1 is gone
 } else {
-  throw new Error(`ddp-worker: expected a mode of collectives, ${Object.keys(trainVariants).join(', ')}, metrics or die, but got ${mode}`);
+  throw new Error(
+    `ddp-worker: expected a mode of collectives, ${Object.keys(trainVariants).join(', ')}, convert-late, metrics or die, but got ${mode}`,
+  );
 }
 ddp.dispose();

@@ -65,6 +65,8 @@ export class DdpStrategy implements Disposable {
   #reducer: Reducer | null = null;
   /** The module whose BatchNorm2d layers were converted to SyncBatchNorm (reverted by `dispose`). */
   #synced: Module | null = null;
+  /** Each trainable parameter's name, tensor and strides at setup, until the first backward checked them. */
+  #layouts: [string, Tensor, string][] | null = null;
 
   private constructor(env: TorchrunEnv, store: TcpStore, group: ProcessGroupGloo, options: DdpStrategyOptions) {
     this.rank = env.rank;
@@ -132,6 +134,7 @@ export class DdpStrategy implements Disposable {
       ),
     );
     this.#reducer = new Reducer(this.group, module.parameters(), { bucketCapMb: this.#options.bucketCapMb });
+    this.#layouts = named.flatMap(([name, t]) => (t.requiresGrad ? [[name, t, t.strides().join(', ')] as [string, Tensor, string]] : []));
   }
 
   /** DDP's `broadcast_buffers`: rank 0's buffers (BatchNorm running statistics) before each training forward. */
@@ -143,7 +146,22 @@ export class DdpStrategy implements Disposable {
   /** Arms the gradient hooks; call right before each `loss.backward()` of a training step. */
   beforeBackward(): void {
     if (this.#reducer === null) throw new ConfigError('DdpStrategy.beforeBackward: expected setupModule(module) first, but got no module');
+    if (this.#layouts !== null) this.#checkLayouts(this.#layouts);
     this.#reducer.prepareForBackward();
+  }
+
+  /**
+   * Once, before the first backward: the Reducer's bucket views took each parameter's strides at setup, so a
+   * module converted since (a memory format changed) would copy every gradient through mismatched strides.
+   */
+  #checkLayouts(layouts: readonly [string, Tensor, string][]): void {
+    this.#layouts = null;
+    for (const [name, t, strides] of layouts) {
+      if (t.strides().join(', ') === strides) continue;
+      throw new ConfigError(
+        `DdpStrategy.beforeBackward: expected ${name} to keep the strides [${strides}] it had at setupModule, but got [${t.strides().join(', ')}]; convert the module (module.to({ memoryFormat })) before DdpStrategy.setupModule`,
+      );
+    }
   }
 
   /** Sums each tensor over ranks, in place (metric states, counters). */
