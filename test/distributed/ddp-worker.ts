@@ -6,7 +6,8 @@
  * of each batch, fp32 or bf16 autocast, contiguous or channels-last weights;
  * exits 1 when a weight or grad lost its layout; writes rank<r>.safetensors),
  * `convert-late` (a module converted to channels-last after setupModule is
- * refused at the first backward; exits 1 otherwise),
+ * refused at the first backward; exits 1 otherwise), `layout-mismatch` (rank 1
+ * alone channels-last: setupModule throws on both ranks, naming the weight),
  * `metrics` (metrics updated on uneven shards, synced with `syncStates`,
  * equal the same metrics over the whole set; exits 1 on a mismatch),
  * `die` (rank 1 kills itself after one allreduce; rank 0 keeps calling
@@ -105,6 +106,22 @@ if (mode === 'collectives') {
   }
   if (!/expected 0\.weight to keep the strides \[27, 9, 3, 1\] it had at setupModule, but got \[27, 1, 9, 3\]/.test(refused))
     throw new Error(`rank ${rank}: a conversion after setupModule was not refused: ${refused}`);
+} else if (mode === 'layout-mismatch') {
+  // Only rank 1 converts: broadcasting memory between the two layouts would scramble rank 0's weights.
+  const model = tinyConvNet(rank);
+  if (rank === 1) model.to({ memoryFormat: 'channelsLast' });
+  let refused = '';
+  try {
+    ddp.setupModule(model);
+  } catch (error) {
+    refused = (error as Error).message;
+  }
+  if (
+    !/expected every rank to lay out 0\.weight as rank 0 does \(shape \[6, 3, 3, 3\], strides \[27, 9, 3, 1\]\), but rank 1 differs/.test(
+      refused,
+    )
+  )
+    throw new Error(`rank ${rank}: mismatched layouts were not refused: ${refused}`);
 } else if (mode === 'metrics') {
   // Uneven shards (rank r takes r, r + 2, ...), in batches of 2; a 1-sample set leaves rank 1 empty.
   for (const n of [7, 1]) {
@@ -137,7 +154,7 @@ if (mode === 'collectives') {
   for (;;) ddp.group.allReduce([t]); // throws once rank 1 is gone
 } else {
   throw new Error(
-    `ddp-worker: expected a mode of collectives, ${Object.keys(trainVariants).join(', ')}, convert-late, metrics or die, but got ${mode}`,
+    `ddp-worker: expected a mode of collectives, ${Object.keys(trainVariants).join(', ')}, convert-late, layout-mismatch, metrics or die, but got ${mode}`,
   );
 }
 ddp.dispose();
