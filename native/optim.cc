@@ -15,12 +15,18 @@
 // Returns false (and touches nothing) unless every tensor is a dense float32
 // CPU tensor with the parameter's sizes and strides (contiguous or
 // channels-last), so the caller can take the per-op path (CUDA, other
-// dtypes, views). Runs on libtorch's intra-op thread pool.
+// dtypes, views). Runs on libtorch's intra-op thread pool, eight lanes at a
+// time with AVX2 + FMA where the CPU has them (checked at run time; the
+// per-element results do not depend on it), one at a time otherwise.
 #include "optim.h"
 
 #include <ATen/Parallel.h>
 
 #include <cmath>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace ct {
 
@@ -36,6 +42,114 @@ float Scalar(const Napi::Value& v, const char* name) {
   if (!v.IsNumber()) ThrowType(v.Env(), std::string("adamStep: expected a number for ") + name + " but got " + DescribeJs(v));
   return static_cast<float>(v.As<Napi::Number>().DoubleValue());
 }
+
+struct Adam {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  float* vmax;  // null without amsgrad
+  float decay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, negStep, bc2Sqrt, eps;
+};
+
+struct Sgd {
+  float* p;
+  const float* g;
+  float* b;  // null without momentum
+  float negLr, momentum, oneMinusDampening, weightDecay;
+  bool nesterov, maximize;
+};
+
+// aten::maximum: NaN if either is NaN.
+inline float Maximum(float a, float b) { return std::isnan(a) || std::isnan(b) ? NAN : (a > b ? a : b); }
+
+void AdamScalar(const Adam& k, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; i++) {
+    const float gi = k.g[i];
+    const float pi = k.decay != 1.0f ? k.p[i] * k.decay : k.p[i];
+    const float mi = std::fma(gi, k.oneMinusBeta1, k.m[i] * k.beta1);
+    const float vi = std::fma(k.oneMinusBeta2 * gi, gi, k.v[i] * k.beta2);
+    k.m[i] = mi;
+    k.v[i] = vi;
+    float second = vi;
+    if (k.vmax != nullptr) second = k.vmax[i] = Maximum(k.vmax[i], vi);
+    const float denom = std::sqrt(second) / k.bc2Sqrt + k.eps;
+    k.p[i] = pi + k.negStep * mi / denom;
+  }
+}
+
+void SgdScalar(const Sgd& k, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; i++) {
+    float d = k.maximize ? -k.g[i] : k.g[i];
+    if (k.weightDecay != 0.0f) d = std::fma(k.p[i], k.weightDecay, d);
+    if (k.b != nullptr) {
+      const float bi = std::fma(d, k.oneMinusDampening, k.b[i] * k.momentum);
+      k.b[i] = bi;
+      d = k.nesterov ? std::fma(bi, k.momentum, d) : bi;
+    }
+    k.p[i] = std::fma(d, k.negLr, k.p[i]);
+  }
+}
+
+#if defined(__x86_64__)
+// The same operations eight lanes at a time (the per-element results do not depend on the width).
+__attribute__((target("avx2,fma"))) __m256 MaximumAvx2(__m256 a, __m256 b) {
+  const __m256 nan = _mm256_set1_ps(NAN);
+  const __m256 greater = _mm256_max_ps(b, a);  // a when a > b, else b
+  return _mm256_blendv_ps(greater, nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
+
+__attribute__((target("avx2,fma"))) void AdamAvx2(const Adam& k, int64_t begin, int64_t end) {
+  const __m256 decay = _mm256_set1_ps(k.decay), beta1 = _mm256_set1_ps(k.beta1), beta2 = _mm256_set1_ps(k.beta2);
+  const __m256 omb1 = _mm256_set1_ps(k.oneMinusBeta1), omb2 = _mm256_set1_ps(k.oneMinusBeta2);
+  const __m256 negStep = _mm256_set1_ps(k.negStep), bc2 = _mm256_set1_ps(k.bc2Sqrt), eps = _mm256_set1_ps(k.eps);
+  const bool decays = k.decay != 1.0f;
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const __m256 g = _mm256_loadu_ps(k.g + i);
+    __m256 p = _mm256_loadu_ps(k.p + i);
+    if (decays) p = _mm256_mul_ps(p, decay);
+    const __m256 m = _mm256_fmadd_ps(g, omb1, _mm256_mul_ps(_mm256_loadu_ps(k.m + i), beta1));
+    const __m256 v = _mm256_fmadd_ps(_mm256_mul_ps(omb2, g), g, _mm256_mul_ps(_mm256_loadu_ps(k.v + i), beta2));
+    _mm256_storeu_ps(k.m + i, m);
+    _mm256_storeu_ps(k.v + i, v);
+    __m256 second = v;
+    if (k.vmax != nullptr) {
+      second = MaximumAvx2(_mm256_loadu_ps(k.vmax + i), v);
+      _mm256_storeu_ps(k.vmax + i, second);
+    }
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(second), bc2), eps);
+    _mm256_storeu_ps(k.p + i, _mm256_add_ps(p, _mm256_div_ps(_mm256_mul_ps(negStep, m), denom)));
+  }
+  AdamScalar(k, i, end);
+}
+
+__attribute__((target("avx2,fma"))) void SgdAvx2(const Sgd& k, int64_t begin, int64_t end) {
+  const __m256 negLr = _mm256_set1_ps(k.negLr), momentum = _mm256_set1_ps(k.momentum);
+  const __m256 omd = _mm256_set1_ps(k.oneMinusDampening), wd = _mm256_set1_ps(k.weightDecay);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const __m256 p = _mm256_loadu_ps(k.p + i);
+    __m256 d = _mm256_loadu_ps(k.g + i);
+    if (k.maximize) d = _mm256_xor_ps(d, sign);
+    if (k.weightDecay != 0.0f) d = _mm256_fmadd_ps(p, wd, d);
+    if (k.b != nullptr) {
+      const __m256 b = _mm256_fmadd_ps(d, omd, _mm256_mul_ps(_mm256_loadu_ps(k.b + i), momentum));
+      _mm256_storeu_ps(k.b + i, b);
+      d = k.nesterov ? _mm256_fmadd_ps(b, momentum, d) : b;
+    }
+    _mm256_storeu_ps(k.p + i, _mm256_fmadd_ps(d, negLr, p));
+  }
+  SgdScalar(k, i, end);
+}
+
+const bool kAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+constexpr bool kAvx2 = false;
+void AdamAvx2(const Adam& k, int64_t begin, int64_t end) { AdamScalar(k, begin, end); }
+void SgdAvx2(const Sgd& k, int64_t begin, int64_t end) { SgdScalar(k, begin, end); }
+#endif
 }  // namespace
 
 CT_ENTRY(AdamStep) {
@@ -58,25 +172,12 @@ CT_ENTRY(AdamStep) {
   // The scalars as ATen's float kernels see them: cast to float once.
   const float oneMinusBeta1 = static_cast<float>(1.0 - static_cast<double>(info[6].As<Napi::Number>().DoubleValue()));
   const float oneMinusBeta2 = static_cast<float>(1.0 - static_cast<double>(info[7].As<Napi::Number>().DoubleValue()));
-  float* p = param.data_ptr<float>();
-  const float* g = grad.data_ptr<float>();
-  float* m = expAvg.data_ptr<float>();
-  float* v = expAvgSq.data_ptr<float>();
-  float* vmax = amsgrad ? maxSq.data_ptr<float>() : nullptr;
-  const bool decays = decay != 1.0f;
+  const Adam k{param.data_ptr<float>(), grad.data_ptr<float>(), expAvg.data_ptr<float>(), expAvgSq.data_ptr<float>(),
+               amsgrad ? maxSq.data_ptr<float>() : nullptr, decay, beta1, beta2, oneMinusBeta1, oneMinusBeta2,
+               negStep, bc2Sqrt, eps};
   at::parallel_for(0, param.numel(), 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i++) {
-      const float gi = g[i];
-      float pi = decays ? p[i] * decay : p[i];
-      const float mi = std::fma(gi, oneMinusBeta1, m[i] * beta1);
-      const float vi = std::fma(oneMinusBeta2 * gi, gi, v[i] * beta2);
-      m[i] = mi;
-      v[i] = vi;
-      float second = vi;
-      if (vmax != nullptr) second = vmax[i] = std::fmax(vmax[i], vi);
-      const float denom = std::sqrt(second) / bc2Sqrt + eps;
-      p[i] = pi + negStep * mi / denom;
-    }
+    if (kAvx2) AdamAvx2(k, begin, end);
+    else AdamScalar(k, begin, end);
   });
   return Napi::Boolean::New(info.Env(), true);
 }
@@ -102,20 +203,11 @@ CT_ENTRY(SgdStep) {
   if (!(Fusable(param, param) && Fusable(grad, param) && (!hasBuffer || Fusable(buffer, param)))) {
     return Napi::Boolean::New(info.Env(), false);
   }
-  float* p = param.data_ptr<float>();
-  const float* g = grad.data_ptr<float>();
-  float* b = hasBuffer ? buffer.data_ptr<float>() : nullptr;
+  const Sgd k{param.data_ptr<float>(), grad.data_ptr<float>(), hasBuffer ? buffer.data_ptr<float>() : nullptr,
+              negLr, momentum, oneMinusDampening, weightDecay, nesterov, maximize};
   at::parallel_for(0, param.numel(), 32768, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i++) {
-      float d = maximize ? -g[i] : g[i];
-      if (weightDecay != 0.0f) d = std::fma(p[i], weightDecay, d);
-      if (b != nullptr) {
-        const float bi = std::fma(d, oneMinusDampening, b[i] * momentum);
-        b[i] = bi;
-        d = nesterov ? std::fma(bi, momentum, d) : bi;
-      }
-      p[i] = std::fma(d, negLr, p[i]);
-    }
+    if (kAvx2) SgdAvx2(k, begin, end);
+    else SgdScalar(k, begin, end);
   });
   return Napi::Boolean::New(info.Env(), true);
 }

@@ -158,6 +158,17 @@ void test('zeros, ones, full and the *Like functions take dtype and requiresGrad
     assert.equal(c.zerosLike(base).dtype, 'float64');
     assert.deepEqual(c.fullLike(base, 2).shape, [2, 3]);
     assert.equal(c.onesLike(base, { dtype: 'int64' }).dtype, 'int64');
+    assert.deepEqual(c.fullLike(base, 2.5).toArray(), [
+      [2.5, 2.5, 2.5],
+      [2.5, 2.5, 2.5],
+    ]);
+    // As torch.*_like: the memory format is preserved (optimizer state of channels-last weights).
+    const nhwc = c.ones([2, 3, 4, 5]).contiguous('channelsLast');
+    for (const like of [c.zerosLike(nhwc), c.onesLike(nhwc), c.fullLike(nhwc, 3), c.randLike(nhwc), c.randnLike(nhwc)]) {
+      assert.equal(like.isContiguous('channelsLast'), true);
+      assert.equal(like.isContiguous(), false);
+    }
+    assert.equal(c.zerosLike(nhwc, { requiresGrad: true }).requiresGrad, true);
     assert.equal(c.arange(3).dtype, 'int64');
     assert.equal(c.arange(0, 1, 0.5).dtype, 'float32');
   }));

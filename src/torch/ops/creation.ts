@@ -7,7 +7,7 @@
  * const i = tensor(new BigInt64Array([1n, 2n])); // int64 [2]
  */
 import { native } from '../binding.js';
-import { checkDevice, dtypeCode, dtypeOfTypedArray, isFloatingPoint } from '../dtype.js';
+import { checkDevice, dtypeCode, dtypeOfTypedArray, isFloatingPoint, memoryFormatCodes } from '../dtype.js';
 import type { DType, Device } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { runT } from './dispatch.js';
@@ -215,22 +215,30 @@ export function bernoulli(probs: Tensor, p?: number): Tensor {
   return p === undefined ? runT('aten::bernoulli', '', [probs, null]) : runT('aten::bernoulli', 'p', [probs, p, null]);
 }
 
+/** `*_like` factory arguments: the tensor's dtype and device unless given, and its memory format (PyTorch's `preserve`). */
+function likeArgs(t: Tensor, options: CreateOptions): [number, null, string, null, number] {
+  return [dtypeCode(options.dtype ?? t.dtype), null, checkDevice(options.device ?? t.device), null, memoryFormatCodes.preserve];
+}
+
+/** Zeros shaped, typed and laid out (contiguous or channels-last) like `t`, as torch.zeros_like. */
 export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return zeros(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+  return finish(runT('aten::zeros_like', '', [t, ...likeArgs(t, options)]), { requiresGrad: options.requiresGrad });
 }
 
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return ones(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+  return finish(runT('aten::ones_like', '', [t, ...likeArgs(t, options)]), { requiresGrad: options.requiresGrad });
 }
 
 export function fullLike(t: Tensor, value: number | boolean, options: CreateOptions = {}): Tensor {
-  return full(t.shape, value, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device, requiresGrad: options.requiresGrad });
+  const dtype = options.dtype ?? t.dtype;
+  const fill = typeof value === 'number' && isFloatingPoint(dtype) ? { float: value } : value;
+  return finish(runT('aten::full_like', '', [t, fill, ...likeArgs(t, { ...options, dtype })]), { requiresGrad: options.requiresGrad });
 }
 
 export function randLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return rand(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device });
+  return runT('aten::rand_like', '', [t, ...likeArgs(t, options)]);
 }
 
 export function randnLike(t: Tensor, options: CreateOptions = {}): Tensor {
-  return randn(t.shape, { dtype: options.dtype ?? t.dtype, device: options.device ?? t.device });
+  return runT('aten::randn_like', '', [t, ...likeArgs(t, options)]);
 }

@@ -76,6 +76,13 @@ void test('SGD/Adam/AdamW: the fused update and the per-op path both match PyTor
     return p.contiguous().data() as Float32Array;
   };
   const adamw = (p: Tensor) => new AdamW([p], { lr: 0.01, weightDecay: 0.1, amsgrad: true });
+  // The moments of a channels-last weight are channels-last too, so its steps are fused.
+  const weight = init.detach().contiguous('channelsLast').clone().requiresGrad_(true);
+  const probe = adamw(weight);
+  weight.grad = grads[0].contiguous('channelsLast');
+  probe.step();
+  assert.equal((probe.stateDict().state[0].expAvg as Tensor).isContiguous('channelsLast'), true);
+  probe.dispose();
   assert.deepEqual(run('channelsLast', adamw), run('contiguous', adamw));
   const sgd = (p: Tensor) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
   assert.deepEqual(run('channelsLast', sgd), run('contiguous', sgd));
