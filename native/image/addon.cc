@@ -21,6 +21,7 @@
 //   affineBilinear(the same arguments) -> Buffer (warp.h)
 //   channelHistograms(src, channels) -> Uint32Array(256 * channels)
 //   mapChannels(src, channels, luts: Uint8Array(256 * channels)) -> Buffer
+//   weightedBlend(src, chains: Uint8Array[], weights: Float32Array(1 + chains)) -> Buffer (AugMix's mix)
 //   (every entry but decodeJpeg and writeThroughTableAsync is synchronous)
 //   writeThroughTable(out: Float32Array, offset, src, pixels, channels, table: Float32Array, planar)
 //   writeThroughTableAsync(...the same) -> Promise<void>: on the thread pool
@@ -395,6 +396,31 @@ Napi::Value MapChannelsEntry(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value WeightedBlendEntry(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    const char* fn = "weightedBlend";
+    const auto src = TypedArg(info, 0, fn, "src", napi_uint8_array, "Uint8Array").As<Napi::Uint8Array>();
+    if (!info[1].IsArray()) ThrowType(info.Env(), "weightedBlend: expected an array of Uint8Arrays for chains");
+    const auto list = info[1].As<Napi::Array>();
+    const auto weights = TypedArg(info, 2, fn, "weights", napi_float32_array, "Float32Array").As<Napi::Float32Array>();
+    if (weights.ElementLength() != list.Length() + 1)
+      ThrowType(info.Env(), "weightedBlend: expected one weight for src and one per chain");
+    std::vector<Napi::Uint8Array> keep;  // holds the chains' handles while their bytes are read
+    std::vector<const uint8_t*> chains;
+    for (uint32_t k = 0; k < list.Length(); k++) {
+      const Napi::Value v = list.Get(k);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+          v.As<Napi::Uint8Array>().ByteLength() != src.ByteLength())
+        ThrowType(info.Env(), "weightedBlend: expected every chain to be a Uint8Array of src's length");
+      keep.push_back(v.As<Napi::Uint8Array>());
+      chains.push_back(keep.back().Data());
+    }
+    auto out = Napi::Buffer<uint8_t>::New(info.Env(), src.ByteLength());
+    WeightedBlend(src.Data(), chains.data(), chains.size(), weights.Data(), src.ByteLength(), out.Data());
+    return out;
+  });
+}
+
 Napi::Value AdjustColorsEntry(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     const char* fn = "adjustColors";
@@ -523,6 +549,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("affineBilinear",
               Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Guarded(info, AffineBilinearEntry); }, "affineBilinear"));
   exports.Set("channelHistograms", Napi::Function::New(env, ChannelHistogramsEntry, "channelHistograms"));
+  exports.Set("weightedBlend", Napi::Function::New(env, WeightedBlendEntry, "weightedBlend"));
   exports.Set("mapChannels", Napi::Function::New(env, MapChannelsEntry, "mapChannels"));
   exports.Set("writeThroughTable", Napi::Function::New(env, WriteThroughTableEntry, "writeThroughTable"));
   exports.Set("writeThroughTableAsync", Napi::Function::New(env, WriteThroughTableAsyncEntry, "writeThroughTableAsync"));

@@ -680,6 +680,19 @@ void ChannelHistograms(const uint8_t* src, size_t pixels, int channels, uint32_t
   }
 }
 
+void WeightedBlend(const uint8_t* src, const uint8_t* const* chains, size_t count, const float* w, size_t n, uint8_t* dst) {
+  std::vector<float> acc(n);
+  for (size_t i = 0; i < n; i++) acc[i] = w[0] * static_cast<float>(src[i]);
+  // One chain at a time over the whole image: the same sums in the same order, in cache-friendly passes.
+  for (size_t k = 0; k < count; k++) {
+    const uint8_t* c = chains[k];
+    const float wk = w[1 + k];
+    for (size_t i = 0; i < n; i++) acc[i] = acc[i] + wk * static_cast<float>(c[i]);
+  }
+  // Truncated toward zero, then taken modulo 256 as a Uint8Array store does (the sums stay below 256).
+  for (size_t i = 0; i < n; i++) dst[i] = static_cast<uint8_t>(static_cast<int32_t>(acc[i]));
+}
+
 void MapChannels(const uint8_t* src, size_t pixels, int channels, const uint8_t* luts, uint8_t* dst) {
   if (channels == 1) {
     for (size_t i = 0; i < pixels; i++) dst[i] = luts[src[i]];

@@ -84,6 +84,11 @@ void ChannelHistograms(const uint8_t* src, size_t pixels, int channels, uint32_t
 // dst[i] = luts[c * 256 + src[i]] for channel c of each value.
 void MapChannels(const uint8_t* src, size_t pixels, int channels, const uint8_t* luts, uint8_t* dst);
 
+// AugMix's float32 blend: v = w[0] * src[i], then v += w[1 + k] * chains[k][i]
+// for each chain in order (each product and sum rounded to float32), stored as
+// uint8 by truncation (torch's .to(uint8); JavaScript's Uint8Array store).
+void WeightedBlend(const uint8_t* src, const uint8_t* const* chains, size_t count, const float* w, size_t n, uint8_t* dst);
+
 // Runs the steps in order, in place. Saturation and hue leave one channel as it is.
 void AdjustColors(uint8_t* data, size_t pixels, int channels, const std::vector<ColorStep>& steps);
 

@@ -9,6 +9,7 @@ import {
   decodeJpeg,
   jpegLibraryVersion,
   resampleBilinear,
+  weightedBlend,
   writeThroughTable,
   writeThroughTableAsync,
 } from './native-image.js';
@@ -289,6 +290,8 @@ void test('bad arguments are TypeErrors that name the function and the argument,
   assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'sharpness' as 'contrast', factor: 1 }]), /adjustColors/);
   assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'hue', factor: 0.6 }]), /hue factor in \[-0.5, 0.5\]/);
   assert.throws(() => adjustColorsNative(Buffer.alloc(6), 3, [{ op: 'contrast', factor: -1 }]), /factor >= 0/);
+  assert.throws(() => weightedBlend(Buffer.alloc(6), [Buffer.alloc(5)], Float32Array.of(0.5, 0.5)), /weightedBlend: expected every chain/);
+  assert.throws(() => weightedBlend(Buffer.alloc(6), [Buffer.alloc(6)], Float32Array.of(1)), /weightedBlend: expected one weight/);
   assert.throws(() => writeThroughTable(new Float32Array(5), 0, Buffer.alloc(12), 4, 3, new Float32Array(768), true), /large enough/);
   assert.throws(() => writeThroughTable(new Float32Array(12), 0, Buffer.alloc(12), 4, 3, new Float32Array(10), true), /large enough/);
   await assert.rejects(

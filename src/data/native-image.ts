@@ -94,6 +94,7 @@ interface ImageBinding {
   adjustSharpness(src: Uint8Array, width: number, height: number, channels: number, factor: number): Buffer;
   channelHistograms(src: Uint8Array, channels: number): Uint32Array;
   mapChannels(src: Uint8Array, channels: number, luts: Uint8Array): Buffer;
+  weightedBlend(src: Uint8Array, chains: Uint8Array[], weights: Float32Array): Buffer;
   affineNearest(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
   affineBilinear(src: Uint8Array, width: number, height: number, channels: number, matrix: Float64Array, fill: Float64Array | null): Buffer;
   writeThroughTable(...args: TableWrite<Float32Array>): void;
@@ -241,6 +242,18 @@ export function channelHistograms(src: Uint8Array, channels: 1 | 3): Uint32Array
  */
 export function mapChannels(src: Uint8Array, channels: 1 | 3, luts: Uint8Array): Buffer {
   return binding.mapChannels(src, channels, luts);
+}
+
+/**
+ * AugMix's float32 mix, into a new buffer: `weights[0] * src` plus
+ * `weights[1 + k] * chains[k]` for each chain in order (every product and sum
+ * rounded to float32), truncated to uint8. Every chain has `src`'s length. Synchronous.
+ *
+ * @example
+ * const mixed = weightedBlend(image.data, [a.data, b.data], Float32Array.of(0.5, 0.25, 0.25));
+ */
+export function weightedBlend(src: Uint8Array, chains: Uint8Array[], weights: Float32Array): Buffer {
+  return binding.weightedBlend(src, chains, weights);
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { applyAugmentOp, augMixSpace } from './functional/augment-ops.js';
 import type { AugmentOp, OpSpace } from './functional/augment-ops.js';
+import { weightedBlend } from '../native-image.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
 import type { Transform } from './pipeline.js';
 
@@ -69,9 +70,8 @@ export function augMixWeights(beta: readonly [number, number], dirichlet: readon
 /**
  * `original * w0 + sum_i chain_i * w_i` in float32, in torchvision's order
  * (each product rounded to float32, then added), converted to uint8 as
- * `Tensor.to(torch.uint8)` does: truncated, not rounded. `Math.fround` of
- * a double sum or product of float32 values is the float32 result (a
- * double carries more than twice float32's bits, so rounding twice is exact).
+ * `Tensor.to(torch.uint8)` does: truncated, not rounded. Computed in the
+ * image addon (`weightedBlend`) in float32 arithmetic.
  *
  * @example
  * augMixBlend(image, [chain0, chain1], { original: 0.5, chains: [0.25, 0.25] });
@@ -86,17 +86,13 @@ export function augMixBlend(
     if (image.data.length !== n)
       throw new RangeError(`AugMix: expected chain ${k} to keep the image size ${n}, but got ${image.data.length}`);
   });
-  const src = original.data;
-  const chains = augmented.map((image) => image.data);
-  const w = Float64Array.from(weights.chains.slice(0, chains.length), Math.fround);
-  const w0 = Math.fround(weights.original);
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) {
-    let v = Math.fround(w0 * src[i]);
-    for (let k = 0; k < chains.length; k++) v = Math.fround(v + Math.fround(w[k] * chains[k][i]));
-    // A Uint8Array store truncates toward zero; the weights sum to 1 within float32 error, so v stays below 256.
-    out[i] = v;
-  }
+  // In the image addon: the same float32 products and sums, in the same order.
+  const w = Float32Array.from([weights.original, ...weights.chains.slice(0, augmented.length)]);
+  const out = weightedBlend(
+    original.data,
+    augmented.map((image) => image.data),
+    w,
+  );
   return { ...original, data: out };
 }
 
