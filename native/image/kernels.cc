@@ -1,6 +1,7 @@
 // See kernels.h. Floating-point code here must round exactly as the
 // reference does: the build passes -ffp-contract=off (no fused multiply-add).
 #include "kernels.h"
+#include "warp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -644,6 +645,8 @@ void AffineNearest(const uint8_t* src, int width, int height, int channels, cons
       outside[c] = static_cast<uint8_t>(v <= 0 ? 0 : v >= 255 ? 255 : v);
     }
   }
+  // A whole-pixel translation samples pixel centres only: nearbyint changes nothing, a shifted copy.
+  if (ShiftedWarp(src, width, height, channels, m, outside, dst)) return;
   const double halfW = width * 0.5, halfH = height * 0.5;
   const double limit = 1e9;  // past this (a degenerate matrix) a coordinate is outside any image
   for (int i = 0; i < height; i++) {

@@ -110,19 +110,23 @@ void WarpRows(const uint8_t* src, int width, int height, const double* matrix, c
 
 }  // namespace
 
+bool ShiftedWarp(const uint8_t* src, int width, int height, int channels, const double* m, const uint8_t* outside, uint8_t* dst) {
+  // Whole-pixel offsets below 2^20 keep every sampling coordinate exact in float32.
+  const double kShiftLimit = 1048576.0;
+  if (!(m[0] == 1 && m[1] == 0 && m[3] == 0 && m[4] == 1 && std::floor(m[2]) == m[2] && std::floor(m[5]) == m[5] &&
+        std::fabs(m[2]) < kShiftLimit && std::fabs(m[5]) < kShiftLimit))
+    return false;
+  // An offset past the image leaves nothing to copy; clamped, it still fits an int.
+  const double dx = std::fmax(-width, std::fmin(width, m[2])), dy = std::fmax(-height, std::fmin(height, m[5]));
+  Shifted(src, width, height, channels, static_cast<int>(dx), static_cast<int>(dy), outside, dst);
+  return true;
+}
+
 void AffineBilinear(const uint8_t* src, int width, int height, int channels, const double* m, const double* fill, uint8_t* dst) {
   uint8_t outside[3] = {0, 0, 0};
   if (fill != nullptr)
     for (int c = 0; c < channels; c++) outside[c] = ToByte(fill[c]);
-  // Whole-pixel offsets below 2^20 keep every sampling coordinate exact in float32.
-  const double kShiftLimit = 1048576.0;
-  if (m[0] == 1 && m[1] == 0 && m[3] == 0 && m[4] == 1 && std::floor(m[2]) == m[2] && std::floor(m[5]) == m[5] &&
-      std::fabs(m[2]) < kShiftLimit && std::fabs(m[5]) < kShiftLimit) {
-    // An offset past the image leaves nothing to copy; clamped, it still fits an int.
-    const double dx = std::fmax(-width, std::fmin(width, m[2])), dy = std::fmax(-height, std::fmin(height, m[5]));
-    Shifted(src, width, height, channels, static_cast<int>(dx), static_cast<int>(dy), outside, dst);
-    return;
-  }
+  if (ShiftedWarp(src, width, height, channels, m, outside, dst)) return;
   const auto rows = channels == 3 ? (fill == nullptr ? WarpRows<3, false> : WarpRows<3, true>)
                                    : (fill == nullptr ? WarpRows<1, false> : WarpRows<1, true>);
   rows(src, width, height, m, fill, outside, dst);

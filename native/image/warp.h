@@ -21,6 +21,13 @@ namespace cti {
 // channels bytes (channels 1 or 3), not overlapping. Runs on any thread.
 void AffineBilinear(const uint8_t* src, int width, int height, int channels, const double* m, const double* fill, uint8_t* dst);
 
+// The warp of a whole-pixel translation (m = [1, 0, dx, 0, 1, dy], |dx|, |dy|
+// < 2^20), where every sampling point is a pixel centre, for the bilinear and
+// the nearest warp alike: dst(j, i) = src(j + dx, i + dy), or `outside` (one
+// byte per channel) where that lies off the image. False (nothing written) for
+// any other matrix.
+bool ShiftedWarp(const uint8_t* src, int width, int height, int channels, const double* m, const uint8_t* outside, uint8_t* dst);
+
 // affineBilinear(src: Uint8Array, width, height, channels, matrix: Float64Array(6),
 //                fill: Float64Array(channels) | null) -> Buffer
 // Synchronous, on the calling thread; a new buffer. Throws a TypeError on a
