@@ -599,6 +599,25 @@ void ShiftHue(uint8_t* rgb, size_t pixels, double factor) {
   }
 }
 
+// AdjustSharpness's interior values [lo, hi) of one row `s` (C channels, rows of `row` bytes):
+// the smoothing rounded half to even, then f32(r * v) + f32(q * blurred), the tables' values
+// computed in place (a loop without lookups, which the compiler vectorizes).
+template <int C>
+void SharpenInterior(const uint8_t* s, size_t row, size_t lo, size_t hi, float r, float q, uint8_t* d) {
+  const double k1 = static_cast<float>(1.0 / 13.0);
+  const double k5 = static_cast<float>(5.0 / 13.0);
+  const double kRound = 4503599627370496.0;  // 2^52: (v + 2^52) - 2^52 rounds v >= 0 half to even
+  const uint8_t* up = s - row;
+  const uint8_t* down = s + row;
+  for (size_t i = lo; i < hi; i++) {
+    const int ring = up[i - C] + up[i] + up[i + C] + s[i - C] + s[i + C] + down[i - C] + down[i] + down[i + C];
+    const double v = ring * k1 + s[i] * k5;
+    int blurred = static_cast<int>((v + kRound) - kRound);
+    blurred = blurred > 255 ? 255 : blurred;
+    d[i] = Clamp255(r * static_cast<float>(s[i]) + q * static_cast<float>(blurred));
+  }
+}
+
 void AdjustSharpness(const uint8_t* src, int width, int height, int channels, double factor, uint8_t* dst) {
   const size_t row = static_cast<size_t>(width) * channels;
   if (width <= 2 || height <= 2) {
@@ -613,27 +632,18 @@ void AdjustSharpness(const uint8_t* src, int width, int height, int channels, do
     scaled[x] = r * static_cast<float>(x);
     partner[x] = q * static_cast<float>(x);
   }
-  const double k1 = static_cast<float>(1.0 / 13.0);
-  const double k5 = static_cast<float>(5.0 / 13.0);
-  const double kRound = 4503599627370496.0;  // 2^52: (v + 2^52) - 2^52 rounds v >= 0 half to even
   for (int y = 0; y < height; y++) {
     const uint8_t* s = src + y * row;
     uint8_t* d = dst + y * row;
+    // The border (first and last rows, first and last pixels) keeps its values: the interior is [lo, hi).
     const bool edgeRow = y == 0 || y == height - 1;
-    for (size_t i = 0; i < row; i++) {
-      const size_t x = i / channels;
-      int blurred = s[i];
-      if (!edgeRow && x > 0 && x < static_cast<size_t>(width) - 1) {
-        const uint8_t* up = s - row + i;
-        const uint8_t* down = s + row + i;
-        const int ring = up[-channels] + up[0] + up[channels] + s[i - channels] + s[i + channels] + down[-channels] + down[0] +
-                         down[channels];
-        const double v = ring * k1 + s[i] * k5;
-        blurred = static_cast<int>((v + kRound) - kRound);
-        blurred = blurred > 255 ? 255 : blurred;
-      }
-      d[i] = Clamp255(scaled[s[i]] + partner[blurred]);
-    }
+    const size_t lo = edgeRow ? row : channels, hi = edgeRow ? row : row - channels;
+    for (size_t i = 0; i < lo; i++) d[i] = Clamp255(scaled[s[i]] + partner[s[i]]);
+    if (channels == 3)
+      SharpenInterior<3>(s, row, lo, hi, r, q, d);
+    else
+      SharpenInterior<1>(s, row, lo, hi, r, q, d);
+    for (size_t i = hi; i < row; i++) d[i] = Clamp255(scaled[s[i]] + partner[s[i]]);
   }
 }
 
