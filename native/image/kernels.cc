@@ -659,6 +659,7 @@ void AffineNearest(const uint8_t* src, int width, int height, int channels, cons
   if (ShiftedWarp(src, width, height, channels, m, outside, dst)) return;
   const double halfW = width * 0.5, halfH = height * 0.5;
   const double limit = 1e9;  // past this (a degenerate matrix) a coordinate is outside any image
+  const double kRoundMagic = 6755399441055744.0;
   for (int i = 0; i < height; i++) {
     const double y = i - halfH + 0.5;
     const double ry = m[1] * y, sy0 = m[4] * y;
@@ -668,8 +669,9 @@ void AffineNearest(const uint8_t* src, int width, int height, int channels, cons
       const double sy = static_cast<double>(static_cast<float>(m[3] * x + sy0 + m[5])) + halfH - 0.5;
       uint8_t* d = dst + (static_cast<size_t>(i) * width + j) * channels;
       const bool finite = sx > -limit && sx < limit && sy > -limit && sy < limit;
-      const double xx = finite ? std::nearbyint(sx) : -1;
-      const double yy = finite ? std::nearbyint(sy) : -1;
+      // nearbyint (round half to even) as (v + M) - M, M = 1.5 * 2^52: exact for |v| < 2^51, no libm call.
+      const double xx = finite ? (sx + kRoundMagic) - kRoundMagic : -1;
+      const double yy = finite ? (sy + kRoundMagic) - kRoundMagic : -1;
       if (xx >= 0 && yy >= 0 && xx < width && yy < height) {
         const uint8_t* s = src + (static_cast<size_t>(yy) * width + static_cast<size_t>(xx)) * channels;
         for (int c = 0; c < channels; c++) d[c] = s[c];
