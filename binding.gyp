@@ -27,7 +27,7 @@
     },
     {
       "target_name": "classifier_training_image",
-      "sources": ["native/image/addon.cc", "native/image/jpeg.cc", "native/image/kernels.cc", "native/image/resize.cc", "native/image/warp.cc"],
+      "sources": ["native/image/addon.cc", "native/image/augment-entries.cc", "native/image/jpeg.cc", "native/image/kernels.cc", "native/image/resize.cc", "native/image/warp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "libraries": ["-ljpeg"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
