@@ -53,11 +53,22 @@ export class SGD extends Optimizer<SGDOptions> {
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
     const state = this.stateOf(p);
-    const buffer = momentum !== 0 ? ((state.momentumBuffer as Tensor | null | undefined) ?? undefined) : null;
-    // Contiguous / channels-last float32 on CPU, once a momentum buffer exists: the fused native update
-    // (the same float32 arithmetic, one pass over memory). The first momentum step makes the buffer here.
-    if (buffer !== undefined) {
-      const fused = native.sgdStep(p.handle, grad.handle, buffer?.handle ?? null, lr, momentum, dampening, weightDecay, nesterov, maximize);
+    const buffer = (state.momentumBuffer as Tensor | null | undefined) ?? null;
+    // Plain SGD, or momentum with the buffer an earlier step made: the fused native update for contiguous /
+    // channels-last float32 on CPU (the same float32 arithmetic, one pass over memory). The first momentum
+    // step makes the buffer below.
+    if (momentum === 0 || buffer !== null) {
+      const fused = native.sgdStep(
+        p.handle,
+        grad.handle,
+        momentum === 0 ? null : buffer!.handle,
+        lr,
+        momentum,
+        dampening,
+        weightDecay,
+        nesterov,
+        maximize,
+      );
       if (fused) {
         if (momentum === 0) state.momentumBuffer = null;
         return;
@@ -66,8 +77,8 @@ export class SGD extends Optimizer<SGDOptions> {
     let dp: Tensor = maximize ? grad.neg() : grad;
     if (weightDecay !== 0) dp = dp.add(p, weightDecay);
     if (momentum !== 0) {
-      let buf = state.momentumBuffer as Tensor | null | undefined;
-      if (buf == null) {
+      let buf = buffer;
+      if (buf === null) {
         buf = keep(dp.clone());
         state.momentumBuffer = buf;
       } else {
