@@ -40,3 +40,29 @@ export class ShapeError extends ClassifierTrainingError {}
 
 /** A training run cannot go on (a non-finite loss, a metric a callback needs is never logged at run time). */
 export class TrainingError extends ClassifierTrainingError {}
+
+const fsReasons: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'a read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a file where a folder was expected',
+  EISDIR: 'a folder where a file was expected',
+  EEXIST: 'it already exists',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * The reason of a file-system error in words, with its code:
+ * "EACCES (permission denied)". Errors that carry no code give their message.
+ *
+ * @example
+ * `run: expected to create ${dir}, but got ${fsReason(error)}`;
+ */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string') return fsReasons[code] === undefined ? code : `${code} (${fsReasons[code]})`;
+  return error instanceof Error ? error.message : String(error);
+}
