@@ -24,6 +24,11 @@ export interface ResolveOptions {
   env?: Record<string, string | undefined>;
   /** The time every `${now:...}` formats; defaults to one `new Date()` per call. */
   now?: Date;
+  /**
+   * Leave `${env:...}` as written (Hydra saves configs so): the form that goes
+   * into files, so secrets passed through the environment never land there.
+   */
+  keepEnv?: boolean;
 }
 
 type Part = { text: string } | { body: string };
@@ -124,6 +129,7 @@ class Resolver {
   call(name: string, arg: string, owner: KeySegment[]): unknown {
     if (name === 'now') return formatDate(this.now, arg);
     if (name === 'env' || name === 'oc.env') {
+      if (this.options.keepEnv === true) return `\${${name}:${arg}}`;
       const comma = arg.indexOf(',');
       const variable = (comma < 0 ? arg : arg.slice(0, comma)).trim();
       const value = this.env[variable];

@@ -42,6 +42,20 @@ export class SignalGuard {
     }
   }
 
+  /**
+   * Lets a signal that arrived during synchronous work (a checkpoint write)
+   * reach its handler before the handlers go: libuv reads signals in its poll
+   * phase, and removing the last listener first would drop it (the run would
+   * end as a success, and a caller would go on to test). Two turns of the
+   * check phase always contain one poll phase between them.
+   *
+   * @example
+   * await guard.settle(); if (guard.received) status = 'interrupted';
+   */
+  async settle(): Promise<void> {
+    for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   /** Removes the handlers and sets the exit code of the signal received, if any. */
   uninstall(): void {
     for (const [signal, handler] of this.#handlers) process.off(signal, handler);

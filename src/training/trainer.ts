@@ -344,6 +344,7 @@ export class Trainer implements TrainerView {
       this.#loggersUsed = true;
       await this.hooks.call('setup', this, stage);
       await body();
+      await this.signals?.settle();
       if (this.signals?.received) status = 'interrupted';
     } catch (error) {
       status = 'failed';

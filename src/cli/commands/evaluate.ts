@@ -10,30 +10,17 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  applyOverrides,
-  isConfigObject,
-  parseOverride,
-  resolveInterpolations,
-  runConfigOf,
-  shellConfigSchema,
-  validateConfig,
-} from '../../config/index.js';
-import type { ConfigObject, SourceMap } from '../../config/index.js';
-import { composeRunConfig } from '../compose-run-config.js';
+import { runDirOf, savedRunConfig } from '../../config/index.js';
+import { fsReason, SerializationError } from '../../errors.js';
+import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
+import type { RunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './train.js';
 import type { ConfigFlags } from './train.js';
 
 /** The run's saved config with `overrides` applied, or the composed one. */
-function evaluationConfig(ckpt: string, overrides: string[], flags: ConfigFlags): { config: ConfigObject; sources: SourceMap } {
-  const saved = runConfigOf(ckpt);
-  if (saved === null || !isConfigObject(saved.config)) return composeRunConfig({ ...flags, overrides });
-  const sources: SourceMap = new Map();
-  const config = structuredClone(saved.config);
-  applyOverrides(config, sources, overrides.map(parseOverride));
-  const resolved = resolveInterpolations(config, { sources });
-  validateConfig(resolved, shellConfigSchema(), sources);
-  return { config: resolved, sources };
+function evaluationConfig(runDir: string, overrides: string[], flags: ConfigFlags): RunConfig {
+  const saved = savedRunConfig(runDir);
+  return saved === null ? composeRunConfig({ ...flags, overrides }) : composeFromSaved(saved, overrides);
 }
 
 function registerOne(program: Command, split: 'validate' | 'test'): void {
@@ -47,25 +34,36 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
       `\nExamples:\n  classifier-training ${split} outputs/2026-11-26/17-40-00/checkpoints/last.ckpt\n  classifier-training ${split} run/checkpoints/best.ckpt data.root=other-data`,
     )
     .action(async (ckpt: string, overrides: string[], flags: ConfigFlags) => {
-      const { config, sources } = evaluationConfig(ckpt, overrides, flags);
+      // The metrics go beside the run the checkpoint belongs to, wherever the checkpoint file sits in it.
+      const runDir = runDirOf(ckpt);
+      const { saved, config, sources } = evaluationConfig(runDir, overrides, flags);
       const builder = await import('../run-builder.js');
       await builder.loadComponents(flags.plugin);
       const options = builder.validateRunConfig(config, sources);
-      const runDir = path.dirname(path.dirname(path.resolve(ckpt)));
       options.trainer = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false };
       options.callbacks = {};
       options.logging = {};
       const dm = builder.buildDataModule(options);
       await dm.setup(split === 'validate' ? 'fit' : 'test');
       const module = builder.buildModule(options, dm);
-      const trainer = builder.buildTrainer(options, runDir, config);
+      const trainer = builder.buildTrainer(options, runDir, saved);
       const [metrics] =
         split === 'validate' ? await trainer.validate(module, dm, { ckptPath: ckpt }) : await trainer.test(module, dm, { ckptPath: ckpt });
-      const file = path.join(runDir, `${what}_metrics.json`);
-      writeFileSync(file, `${JSON.stringify(metrics, null, 2)}\n`);
-      console.error(`wrote ${file}`);
-      console.log(JSON.stringify(metrics, null, 2));
       module.dispose();
+      // Printed first: a run dir that refuses the file must not cost the user the figures.
+      console.log(JSON.stringify(metrics, null, 2));
+      const file = path.join(runDir, `${what}_metrics.json`);
+      try {
+        writeFileSync(file, `${JSON.stringify(metrics, null, 2)}\n`);
+      } catch (error) {
+        throw new SerializationError(
+          `${split}: expected to write the metrics to ${file}, but got ${fsReason(error)}; they are printed above`,
+          {
+            cause: error,
+          },
+        );
+      }
+      console.error(`wrote ${file}`);
     });
 }
 

@@ -14,13 +14,8 @@
  * @example
  * registerTrain(program); // classifier-training train model=resnet50 trainer.maxEpochs=30
  */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { createRunDir } from '../../config/index.js';
-import { ConfigError, DataError } from '../../errors.js';
-import { reportsRun, resolveDdpRole, RUN_DIR_ENV } from '../../training/strategies/ddp-env.js';
-import { composeRunConfig } from '../compose-run-config.js';
+import { ConfigError } from '../../errors.js';
 
 /** Options shared by the commands that compose a config. */
 export interface ConfigFlags {
@@ -48,7 +43,10 @@ export function registerTrain(program: Command): void {
   withConfigFlags(program.command('train'))
     .description('train a classifier from the composed config (Hydra-style overrides: key=value, group=option, +key=value, ~key)')
     .argument('[overrides...]', 'config overrides, e.g. model=resnet50 data.batchSize=64 trainer.maxEpochs=30')
-    .option('--resume <ckpt>', 'resume from a checkpoint: last, best or a file (same as ckptPath=...)')
+    .option(
+      '--resume <run dir | checkpoint>',
+      "resume a run with its own saved config: a run dir (from its last checkpoint) or a checkpoint file; overrides apply on top. 'last' / 'best' mean ckptPath=last / best",
+    )
     .option('--no-test', 'skip testing the best checkpoint after training')
     .option(
       '-m, --multirun',
@@ -63,6 +61,8 @@ Examples:
   classifier-training train model=resnet50 data.batchSize=64 trainer.maxEpochs=30
   classifier-training train data=image_folder data.root=data/pets trainer=local
   classifier-training train run.dir=outputs/r1 ckptPath=last
+  classifier-training train --resume outputs/r1
+  classifier-training train --resume outputs/r1/checkpoints/epoch=2-step=300.ckpt
   classifier-training train --config-dir my-conf --config-name experiment
   classifier-training train -m model=resnet18,resnet34 optimizer.lr=0.01,0.001
   classifier-training train -m 'optimizer.lr=choice(0.1,0.01)' 'trainer.maxEpochs=range(5,20,5)'
@@ -84,56 +84,7 @@ skipped and an interrupted one resumes from its last checkpoint.`,
         process.exitCode = await runMultirun({ configDir, configName, plugin, test, overrides });
         return;
       }
-      const all = opts.resume === undefined ? overrides : [...overrides, `ckptPath=${opts.resume}`];
-      const run = composeRunConfig({ configDir: opts.configDir, configName: opts.configName, overrides: all });
-      const builder = await import('../run-builder.js');
-      await builder.loadComponents(opts.plugin);
-      const options = builder.validateRunConfig(run.config, run.sources);
-      const { strategy, devices, numNodes } = options.trainer as { strategy: string; devices: number; numNodes: number };
-      // A wrong torchrun variable exits 2 here, before a run dir, a worker or a process group exists.
-      if (strategy === 'ddp') resolveDdpRole(process.env, { devices, numNodes });
-      const reports = reportsRun(process.env, strategy);
-      // Our launcher's workers write into its run dir (theirs would differ by a clock tick);
-      // other ranks and nodes only name theirs: rank 0 on node 0 writes every file.
-      const spawnedDir = strategy === 'ddp' ? process.env[RUN_DIR_ENV] : undefined;
-      const runDir =
-        spawnedDir ??
-        (reports ? createRunDir(String(options.run.dir), { config: run.config, overrides: all }) : path.resolve(String(options.run.dir)));
-      if (reports) console.error(`run dir: ${runDir}`);
-      const dm = builder.buildDataModule(options);
-      await dm.setup('fit');
-      const module = builder.buildModule(options, dm);
-      // How a run starts (ckptPath) is no part of what it trains: a resume must not read as a changed config.
-      const identity = { ...run.config, ckptPath: null };
-      const trainer = builder.buildTrainer(options, runDir, identity);
-      await trainer.fit(module, dm, { ckptPath: options.ckptPath });
-      if (!reports) {
-        module.dispose();
-        return;
-      }
-      // An interrupted run (SIGINT / SIGTERM: exit code 130 / 143 is set) ends here, with its checkpoint saved.
-      if (opts.test && !process.exitCode && (await hasTestSplit(dm))) {
-        // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
-        const quiet = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
-        const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, identity);
-        const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? 'best' : null;
-        const [metrics] = await tester.test(module, dm, { ckptPath });
-        writeFileSync(path.join(runDir, 'test_metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-        console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics, test: metrics }, null, 2));
-      } else {
-        console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics }, null, 2));
-      }
-      module.dispose();
+      const { runTrain } = await import('./train-run.js');
+      await runTrain(overrides, opts);
     });
-}
-
-/** Whether the data module can set up a test split (IDX always has one; folders and JSONL may not). */
-async function hasTestSplit(dm: { setup(stage: 'test'): Promise<void> }): Promise<boolean> {
-  try {
-    await dm.setup('test');
-    return true;
-  } catch (error) {
-    if (error instanceof DataError) return false;
-    throw error;
-  }
 }

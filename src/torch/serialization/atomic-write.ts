@@ -8,11 +8,46 @@
  * @example
  * writeFileAtomic('outputs/run/checkpoints/last.ckpt', bytes);
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SerializationError } from '../../errors.js';
 
 let counter = 0;
+const TEMPORARY_INFIX = '.tmp-';
+const temporaryName = /\.tmp-(\d+)-\d+$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files `writeFileAtomic` left in `dir` when its
+ * process was killed mid-write (`<name>.tmp-<pid>-<n>`): only those whose
+ * writing process is gone, so a write in progress elsewhere is left alone.
+ * Returns the names removed; a missing folder removes nothing.
+ *
+ * @example
+ * removeStaleTemporaries('outputs/run/checkpoints'); // ['last.ckpt.tmp-4242-0']
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((name) => {
+    const match = temporaryName.exec(name);
+    return match !== null && Number(match[1]) !== process.pid && !processAlive(Number(match[1]));
+  });
+  for (const name of stale) rmSync(join(dir, name), { force: true });
+  return stale;
+}
 
 function fsyncDir(dir: string): void {
   let fd: number | null = null;
@@ -33,7 +68,7 @@ function fsyncDir(dir: string): void {
  * writeFileAtomic('model.safetensors', [header, body], { what: 'safetensors' });
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array | readonly Uint8Array[], options: { what?: string } = {}): void {
-  const temporary = `${path}.tmp-${process.pid}-${counter++}`;
+  const temporary = `${path}${TEMPORARY_INFIX}${process.pid}-${counter++}`;
   let fd: number | null = null;
   try {
     fd = openSync(temporary, 'w');

@@ -6,6 +6,11 @@
  * (so a corrupt one leaves a file to fall back on). A run that stops mid-epoch
  * (maxSteps, a signal) gets a `last.ckpt` that resumes at the next batch.
  *
+ * Its saved state names files relative to its folder, and it only ever
+ * deletes files inside that folder: a run resumed from another run's
+ * checkpoint, or a run dir copied elsewhere, never touches the original's
+ * files. Temporary files left by a killed write are removed when fit starts.
+ *
  * `filename` is a template: `{epoch}` → `epoch=3`, `{val/acc_top1:.4f}` →
  * `val_acc_top1=0.9312`. Metric names never create folders: '/' and other
  * path characters become '_'.
@@ -13,8 +18,8 @@
  * @example
  * new ModelCheckpoint({ monitor: 'val/acc_top1', mode: 'max', saveTopK: 3 });
  */
-import { rmSync } from 'node:fs';
-import { copyFileAtomic } from '../../torch/serialization/atomic-write.js';
+import { existsSync, rmSync } from 'node:fs';
+import { copyFileAtomic, removeStaleTemporaries } from '../../torch/serialization/atomic-write.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -71,6 +76,8 @@ export class ModelCheckpoint extends Callback {
   bestModelScore: number | null = null;
   lastModelPath = '';
   #lastSavedStep = -1;
+  /** The folder of this run's checkpoints, known from `setup` on (saved paths are relative to it). */
+  #folder: string | null = null;
 
   constructor(options: ModelCheckpointOptions = {}) {
     super();
@@ -78,7 +85,19 @@ export class ModelCheckpoint extends Callback {
   }
 
   #dir(trainer: TrainerView): string {
-    return this.options.dirpath ?? path.join(trainer.runDir, 'checkpoints');
+    return path.resolve(this.options.dirpath ?? path.join(trainer.runDir, 'checkpoints'));
+  }
+
+  override setup(trainer: TrainerView): void {
+    this.#folder = this.#dir(trainer);
+    if (trainer.stage === 'fit' && trainer.isGlobalZero) removeStaleTemporaries(this.#folder);
+  }
+
+  /** Whether `file` lies inside this run's checkpoint folder (the only files it may delete or rank). */
+  #owns(file: string): boolean {
+    if (this.#folder === null) return false;
+    const relative = path.relative(this.#folder, path.resolve(file));
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
   }
 
   override async onTrainBatchEnd(trainer: TrainerView): Promise<void> {
@@ -140,7 +159,7 @@ export class ModelCheckpoint extends Callback {
     if (keep) await trainer.saveCheckpoint(file);
     if (this.options.saveLast) await this.#saveLast(trainer, keep ? file : null);
     // Evicted files go only once the new ones are complete.
-    for (const old of evicted) rmSync(old, { force: true });
+    for (const old of evicted) if (this.#owns(old)) rmSync(old, { force: true });
   }
 
   async #saveLast(trainer: TrainerView, written: string | null): Promise<void> {
@@ -153,16 +172,23 @@ export class ModelCheckpoint extends Callback {
   }
 
   override stateDict(): StateTree {
+    const relative = (file: string): string => (file === '' || this.#folder === null ? file : path.relative(this.#folder, file));
     return {
-      bestKModels: this.bestKModels,
-      bestModelPath: this.bestModelPath,
+      bestKModels: this.bestKModels.map(([p, v]) => [relative(p), v]),
+      bestModelPath: relative(this.bestModelPath),
       bestModelScore: this.bestModelScore,
-      lastModelPath: this.lastModelPath,
+      lastModelPath: relative(this.lastModelPath),
       monitor: this.options.monitor,
       mode: this.options.mode,
     };
   }
 
+  /**
+   * Restores the ranking into this run's folder: relative paths are resolved
+   * there; an absolute path (a checkpoint from before paths were relative)
+   * keeps its file name inside this folder; entries whose file is not there
+   * drop out, so a resumed run ranks, and later deletes, only its own files.
+   */
   override loadStateDict(state: StateTree): void {
     const s = state as {
       bestKModels: [string, number][];
@@ -172,10 +198,13 @@ export class ModelCheckpoint extends Callback {
       monitor: string | null;
     };
     if (s.monitor !== this.options.monitor) return; // another metric: its ranking does not apply
-    this.bestKModels = s.bestKModels.map(([p, v]) => [p, v]);
-    this.bestModelPath = s.bestModelPath;
-    this.bestModelScore = s.bestModelScore;
-    this.lastModelPath = s.lastModelPath;
+    const folder = this.#folder;
+    const mine = (file: string): string => (folder === null || file === '' ? '' : path.join(folder, path.basename(file)));
+    this.bestKModels = s.bestKModels.map(([p, v]): [string, number] => [mine(p), v]).filter(([p]) => p !== '' && existsSync(p));
+    const best = this.bestKModels[0];
+    this.bestModelPath = best?.[0] ?? '';
+    this.bestModelScore = best === undefined || this.options.monitor === null ? null : best[1];
+    this.lastModelPath = mine(s.lastModelPath);
   }
 }
 

@@ -17,7 +17,7 @@ import type { OptimizerStateDict, SchedulerStateDict, StateTree } from '../../to
 import type { Trainer } from '../trainer.js';
 import type { Checkpoint } from './checkpoint.js';
 import { readCheckpoint, readCheckpointHeader } from './checkpoint-io.js';
-import { diffConfigs, fingerprintConfig } from './config-fingerprint.js';
+import { diffConfigs, fingerprintConfig, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
 
 const frameworkVersion = '0.1.0';
 
@@ -58,7 +58,7 @@ export function buildCheckpoint(trainer: Trainer, module: ClassificationModule):
     rngState: torch.getRngState(),
     history: trainer.history,
     callbackMetrics: trainer.callbackMetrics,
-    configFingerprint: trainer.config === null ? null : fingerprintConfig(trainer.config),
+    configFingerprint: trainer.config === null ? null : fingerprintConfig(trainer.config, { exclude: RESUME_IGNORED_KEYS }),
     config: trainer.config,
     extra: { precision: trainer.precision.scaler?.stateDict() ?? null },
     version: frameworkVersion,
@@ -71,18 +71,35 @@ export function disposeCheckpoint(checkpoint: Checkpoint): void {
   torch.dispose([checkpoint.rngState, checkpoint.optimizer, checkpoint.callbacks, checkpoint.extra]);
 }
 
-function refuseChangedConfig(trainer: Trainer, checkpoint: Checkpoint, file: string): void {
-  if (trainer.config === null || checkpoint.configFingerprint === null) return;
-  if (fingerprintConfig(trainer.config) === checkpoint.configFingerprint) return;
-  const diff = diffConfigs(checkpoint.config, trainer.config);
-  if (trainer.options.resume.allowConfigChange) {
-    trainer.print(`Trainer: resuming ${file} with a changed config (${diff.map((d) => d.key).join(', ')}), as allowed`);
+/**
+ * Refuses to resume `file` (saved with `saved`) under a config that trains
+ * differently; the keys of `RESUME_IGNORED_KEYS` (run dir, loggers, ckptPath,
+ * progress switches) may differ. With `allowConfigChange` it only prints the
+ * changed keys. The comparison is by key, not by fingerprint, so checkpoints
+ * fingerprinted before a key joined the ignored list still resume.
+ *
+ * @example
+ * checkResumeConfig({ saved: header.config, current: config, file, allowConfigChange: false, print: console.error });
+ */
+export function checkResumeConfig(options: {
+  saved: unknown;
+  current: unknown;
+  file: string;
+  allowConfigChange: boolean;
+  print: (message: string) => void;
+}): void {
+  const { saved, current, file } = options;
+  if (saved === null || saved === undefined || current === null || current === undefined) return;
+  const diff = diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS });
+  if (diff.length === 0) return;
+  if (options.allowConfigChange) {
+    options.print(`Trainer: resuming ${file} with a changed config (${diff.map((d) => d.key).join(', ')}), as allowed`);
     return;
   }
-  const lines = diff.map((d) => `${d.key}: ${JSON.stringify(d.before)} -> ${JSON.stringify(d.after)}`);
+  const lines = diff.map((d) => `${d.key}: ${JSON.stringify(d.a)} -> ${JSON.stringify(d.b)}`);
   throw new ConfigError(
-    `Trainer: expected the config ${file} was saved with, but got changes in ${lines.join('; ')} (set resume.allowConfigChange=true to resume anyway)`,
-    diff.map((d) => ({ path: d.key, message: `changed from ${JSON.stringify(d.before)} to ${JSON.stringify(d.after)}` })),
+    `Trainer: expected the config ${file} was saved with, but got changes in ${lines.join('; ')} (set trainer.resume.allowConfigChange=true to resume anyway)`,
+    diff.map((d) => ({ path: d.key, message: `changed from ${JSON.stringify(d.a)} to ${JSON.stringify(d.b)}` })),
   );
 }
 
@@ -99,7 +116,14 @@ export function restoreCheckpoint(
   checkpoint: Checkpoint,
   options: { training: boolean; file: string },
 ): void {
-  if (options.training) refuseChangedConfig(trainer, checkpoint, options.file);
+  if (options.training && trainer.config !== null && checkpoint.configFingerprint !== null)
+    checkResumeConfig({
+      saved: checkpoint.config,
+      current: trainer.config,
+      file: options.file,
+      allowConfigChange: trainer.options.resume.allowConfigChange,
+      print: (m) => trainer.print(m),
+    });
   module.loadStateDict(checkpoint.model);
   for (const c of trainer.callbacks) {
     const state = checkpoint.callbacks[c.stateKey];
@@ -127,10 +151,44 @@ function checkpointsByAge(dir: string): string[] {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
 }
 
-function bestFrom(file: string): string | null {
+/** The best checkpoint a checkpoint's ModelCheckpoint state names, inside `dir` (never a path into another run). */
+function bestFrom(file: string, dir: string): string | null {
   const header = readCheckpointHeader(file);
   const state = header.callbacks.ModelCheckpoint as { bestModelPath?: string } | undefined;
-  return state?.bestModelPath ? state.bestModelPath : null;
+  if (!state?.bestModelPath) return null;
+  const best = path.join(dir, path.basename(state.bestModelPath));
+  return existsSync(best) ? best : null;
+}
+
+/**
+ * The files `ckptPath` may mean, best guess first: a path is itself; 'last'
+ * is `last.ckpt` then every checkpoint of `checkpointDir` newest first;
+ * 'best' puts the best one the newest readable state names in front.
+ * Throws when 'last' / 'best' find no checkpoint at all.
+ *
+ * @example
+ * checkpointCandidates('last', 'outputs/r1/checkpoints'); // ['/abs/outputs/r1/checkpoints/last.ckpt', ...]
+ */
+export function checkpointCandidates(ckptPath: string, checkpointDir: string): string[] {
+  if (ckptPath !== 'last' && ckptPath !== 'best') return [ckptPath];
+  const byAge = checkpointsByAge(checkpointDir);
+  const last = path.join(checkpointDir, 'last.ckpt');
+  let candidates = [...(byAge.includes(last) ? [last] : []), ...byAge.filter((f) => f !== last)];
+  if (ckptPath === 'best') {
+    const best = candidates
+      .map((f) => {
+        try {
+          return bestFrom(f, checkpointDir);
+        } catch {
+          return null;
+        }
+      })
+      .find((b) => b !== null);
+    if (best) candidates = [best, ...candidates.filter((f) => f !== best)];
+  }
+  if (candidates.length === 0)
+    throw new SerializationError(`Trainer: expected a checkpoint in ${checkpointDir} for ckptPath '${ckptPath}', but found none`);
+  return candidates;
 }
 
 /**
@@ -145,28 +203,7 @@ export function resolveCheckpoint(
   checkpointDir: string,
   warn: (message: string) => void,
 ): { path: string; checkpoint: Checkpoint } {
-  let candidates: string[];
-  if (ckptPath === 'last' || ckptPath === 'best') {
-    const byAge = checkpointsByAge(checkpointDir);
-    const last = path.join(checkpointDir, 'last.ckpt');
-    candidates = [...(byAge.includes(last) ? [last] : []), ...byAge.filter((f) => f !== last)];
-    if (ckptPath === 'best') {
-      const best = candidates
-        .map((f) => {
-          try {
-            return bestFrom(f);
-          } catch {
-            return null;
-          }
-        })
-        .find((b) => b !== null);
-      if (best) candidates = [best, ...candidates.filter((f) => f !== best)];
-    }
-    if (candidates.length === 0)
-      throw new SerializationError(`Trainer: expected a checkpoint in ${checkpointDir} for ckptPath '${ckptPath}', but found none`);
-  } else {
-    candidates = [ckptPath];
-  }
+  const candidates = checkpointCandidates(ckptPath, checkpointDir);
   const failures: string[] = [];
   for (const file of candidates) {
     try {

@@ -2,15 +2,40 @@
  * A config's identity: the sha256 of its canonical JSON (keys sorted at every
  * level), leaving out keys a caller names (the run directory, say), and the
  * keys where two configs differ. The Trainer compares them to refuse a resume
- * whose config changed.
+ * whose config changed; `RESUME_IGNORED_KEYS` is the one list of the keys
+ * that change where files go, when, or what is shown, never what is trained,
+ * so they are left out of that comparison.
  *
  * @example
  * fingerprintConfig({ b: 1, a: 2 }) === fingerprintConfig({ a: 2, b: 1 }); // true
  * diffConfigs({ optimizer: { lr: 0.1 } }, { optimizer: { lr: 0.01 } }); // [{ key: 'optimizer.lr', a: 0.1, b: 0.01 }]
  */
 import { createHash } from 'node:crypto';
-import { deleteKey, isConfigObject, isUnderKey, joinKey, splitKey } from './key-path.js';
-import type { KeySegment } from './key-path.js';
+import { deleteKey, isConfigObject, isUnderKey, joinKey, splitKey } from './config/key-path.js';
+import type { KeySegment } from './config/key-path.js';
+
+/**
+ * The config keys that never make a resume a different run: where files go
+ * (`run.*`, the loggers), how the run starts (`ckptPath`), what is printed
+ * (progress bar, model summary, profiler, log interval) and how a stop or a
+ * resume is handled. Everything else is the run's identity.
+ *
+ * @example
+ * diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS }); // [] for a resume into another run.dir
+ */
+export const RESUME_IGNORED_KEYS: readonly string[] = Object.freeze([
+  'run',
+  'ckptPath',
+  'logging',
+  'callbacks.progress_bar',
+  'trainer.enableProgressBar',
+  'trainer.enableModelSummary',
+  'trainer.logEveryNSteps',
+  'trainer.profiler',
+  'trainer.handleSignals',
+  'trainer.resume',
+  'trainer.defaultRootDir',
+]);
 
 /** Keys to leave out, as dotted keys (everything below them goes too). */
 export interface FingerprintOptions {
