@@ -22,7 +22,7 @@ function countsOf(dataset: Labelled): number[] {
  *
  * @example
  * warnClassesWithoutSamples(val, { split: 'val', all: train, onWarning: console.warn });
- * // "data: the val split has no image of class 'solo' (1 image in all): it is left out of the per-class val figures"
+ * // "data: the val split has no image of class 'solo' (1 image(s) in the train data): it is left out of the per-class val figures"
  */
 export function warnClassesWithoutSamples(
   split: Labelled,
@@ -30,11 +30,11 @@ export function warnClassesWithoutSamples(
 ): void {
   const inSplit = countsOf(split);
   const inAll = countsOf(options.all);
-  const missing = split.classes.flatMap((name, i) => (inSplit[i] === 0 ? [`'${name}' (${inAll[i] ?? 0} image(s) in all)`] : []));
+  const missing = split.classes.flatMap((name, i) => (inSplit[i] === 0 ? [`'${name}' (${inAll[i] ?? 0} image(s) in the train data)`] : []));
   if (missing.length === 0) return;
   const shown = missing.length > 10 ? [...missing.slice(0, 10), `and ${missing.length - 10} more`] : missing;
   const what = missing.length === 1 ? 'class' : `${missing.length} classes`;
   options.onWarning(
-    `data: the ${options.split} split has no image of ${what} ${shown.join(', ')}: left out of the per-class ${options.split} figures`,
+    `data: the ${options.split} split has no image of ${what} ${shown.join(', ')}: ${missing.length === 1 ? 'it is' : 'they are'} left out of the per-class ${options.split} figures`,
   );
 }
