@@ -89,7 +89,14 @@ void test('11/13. a fit on classes v1.0, St.Bernard, constructor, __proto__, toS
     defaultRootDir: dir,
     enableProgressBar: false,
     enableModelSummary: false,
-    callbacks: [new cb.ConfusionMatrix(), new cb.SampleVisualization({ numSamples: 4 }), new cb.TrainingHistory(), new cb.RunReport()],
+    callbacks: [
+      new cb.ConfusionMatrix(),
+      new cb.SampleVisualization({ numSamples: 4 }),
+      new cb.TrainingHistory(),
+      new cb.RunReport(),
+      new cb.DatasetStatistics(),
+      new cb.SamplerDistribution(),
+    ],
     logger: [],
   });
   await trainer.fit(module, dm);
@@ -114,6 +121,10 @@ void test('11/13. a fit on classes v1.0, St.Bernard, constructor, __proto__, toS
   const csv = readFileSync(path.join(dir, 'plots', 'confusion_matrix.csv'), 'utf8');
   for (const name of hostileNames) assert.ok(csv.includes(name), `confusion_matrix.csv names ${name}`);
   assert.ok(existsSync(path.join(dir, 'report.html')));
+  const stats = JSON.parse(readFileSync(path.join(dir, 'dataset_stats.json'), 'utf8')) as { splits: { train: { counts: object } } };
+  const sampled = JSON.parse(readFileSync(path.join(dir, 'sampler_distribution.json'), 'utf8')) as { epochs: { counts: object }[] };
+  for (const counts of [stats.splits.train.counts, sampled.epochs[0].counts])
+    assert.deepEqual(Object.keys(counts).sort(), [...hostileNames].sort(), 'counts name every class');
   module.dispose();
 });
 
