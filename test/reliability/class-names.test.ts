@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { ImageClassificationDataModule } from '../../src/data/datamodule.js';
+import { DataError } from '../../src/errors.js';
 import { ImageFolder } from '../../src/data/datasets/image-folder.js';
 import { JsonlDataset } from '../../src/data/datasets/jsonl-dataset.js';
 import { ClassificationModule } from '../../src/models/classification-module.js';
@@ -185,6 +186,14 @@ void test('14. class folders equal after Unicode normalization are warned about,
   assert.ok(clash[0].includes(`'${nfc}'`) && clash[0].includes(`'${nfd}'`), clash[0]);
   assert.match(clash[0], /NFC.*NFD|NFD.*NFC/);
   assert.ok(clash[0].includes(path.join(root, 'train')), clash[0]);
+
+  // A val/ folder spelling a train class the other way is refused with a hint.
+  await mkdir(path.join(root, 'val', nfd), { recursive: true });
+  await copyFile(path.join(root, 'train', nfd, '0.png'), path.join(root, 'val', nfd, '0.png'));
+  await assert.rejects(
+    ImageFolder.load({ root, split: 'val', classes: [nfc, 'tea'] }),
+    (e: unknown) => e instanceof DataError && e.message.includes(`the train class '${nfc}' in another Unicode form`),
+  );
 
   // JSONL labels are class names too.
   const rows = [nfc, nfd].map((suffix, i) => JSON.stringify({ image: `${i}.jpg`, prefix: 'class', suffix }));
