@@ -24,6 +24,7 @@ import { classToIdxOf, PathListDataset, Subset } from './dataset.js';
 import type { ImageDataset } from './dataset.js';
 import { defaultTransforms, parseDataModuleOptions } from './datamodule-options.js';
 import type { DataModuleInput, DataModuleOptions } from './datamodule-options.js';
+import { warnClassesWithoutSamples } from './datasets/classes-without-samples.js';
 import { FASHION_MNIST_DIR, IdxDataset } from './datasets/idx-dataset.js';
 import { findSplitDir, ImageFolder } from './datasets/image-folder.js';
 import type { SplitName } from './datasets/image-folder.js';
@@ -191,6 +192,7 @@ export class ImageClassificationDataModule {
     } else {
       this.train = await this.#verified(full, 'train');
     }
+    if (this.val !== null) warnClassesWithoutSamples(this.val, { split: 'val', all: full, onWarning: this.#onWarning });
   }
 
   async #load(split: SplitName, classes?: readonly string[]): Promise<ImageDataset> {

@@ -1,9 +1,10 @@
 /**
  * The metrics one split keeps over an epoch (Pattern A: `update` every step,
  * `compute` + log + `reset` at the epoch's end). Train: loss, top-1. Val and
- * test: loss, top-1, top-k (k = min(5, C)), per-class accuracy, macro F1 and
- * the confusion matrix (kept for callbacks). Top-1/top-k are micro averages
- * (the fraction of samples right), as "top-1 accuracy" is usually reported.
+ * test: loss, top-1, top-k (k = min(5, C)), per-class accuracy (of the
+ * classes the split has samples of), macro F1 and the confusion matrix (kept
+ * for callbacks). Top-1/top-k are micro averages (the fraction of samples
+ * right), as "top-1 accuracy" is usually reported.
  *
  * @example
  * const m = new SplitMetrics('val', { numClasses: 10 });
@@ -76,10 +77,12 @@ export class SplitMetrics {
       values[`${s}/acc_top1`] = this.#top1.compute().item();
       if (this.#topK !== null) values[`${s}/acc_top${this.topK}`] = this.#topK.compute().item();
       if (this.#f1 !== null) values[`${s}/f1_macro`] = this.#f1.compute().item();
-      if (this.#perClass !== null) {
+      if (this.#perClass !== null && confusionMatrix !== null) {
         const perClass = this.#perClass.compute().toArray() as number[];
+        const support = confusionMatrix.sum({ dim: 1 }).toArray() as number[];
         perClass.forEach((v, i) => {
-          values[`${s}/acc_class/${this.#classNames[i].replaceAll('/', '_')}`] = v;
+          // A class without a sample in this split has no accuracy: a 0 would read as a class never recognised.
+          if (support[i] > 0) values[`${s}/acc_class/${this.#classNames[i].replaceAll('/', '_')}`] = v;
         });
       }
     });

@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
 import { FileListDataset } from '../dataset.js';
+import { classNameClashes } from './class-name-clashes.js';
 import { IMAGE_EXTENSIONS, isHiddenName, isImageFile, listSubfolders, readFolder, walkImages } from './walk-images.js';
 
 /** The three split names; `val` is also found as `valid/`. */
@@ -97,6 +98,7 @@ export class ImageFolder extends FileListDataset {
     const onStray = (file: string): void => options.onWarning?.(`ImageFolder: ${file} is not inside a class folder and is ignored`);
     const byClass = await scanSplitFolder(splitDir, { onLoop, onStray });
     const classes = options.classes ?? (await trainClasses(root, split === 'train' ? byClass : null));
+    if (split === 'train') for (const message of classNameClashes(classes, 'ImageFolder', splitDir)) options.onWarning?.(message);
     const index = new Map(classes.map((c, i) => [c, i]));
     const paths: string[] = [];
     const targets: number[] = [];
@@ -104,8 +106,10 @@ export class ImageFolder extends FileListDataset {
       const idx = index.get(name);
       if (idx === undefined) {
         if (files.length === 0) continue;
+        const twin = classes.find((c) => c.normalize('NFC') === name.normalize('NFC'));
+        const hint = twin === undefined ? '' : ` (the train class '${twin}' in another Unicode form: rename one)`;
         throw new DataError(
-          `ImageFolder: expected the classes of ${split}/ to be among the train classes (${classes.join(', ')}), but got '${name}' in ${splitDir}`,
+          `ImageFolder: expected the classes of ${split}/ to be among the train classes (${classes.join(', ')}), but got '${name}' in ${splitDir}${hint}`,
         );
       }
       if (files.length === 0 && split === 'train') {

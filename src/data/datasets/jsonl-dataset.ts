@@ -15,6 +15,7 @@ import path from 'node:path';
 import { DataError } from '../../errors.js';
 import { mapLimit } from '../async-limiter.js';
 import { FileListDataset } from '../dataset.js';
+import { classNameClashes } from './class-name-clashes.js';
 import { findSplitDir, SPLIT_FOLDERS } from './image-folder.js';
 import type { SplitName } from './image-folder.js';
 import { walkImages } from './walk-images.js';
@@ -158,6 +159,8 @@ export class JsonlDataset extends FileListDataset {
     const classes =
       options.classes ??
       (options.split === 'train' ? uniqueSorted(rows) : uniqueSorted(await readJsonlSplit(await requireSplit(options.root, 'train'))));
+    if (options.split === 'train' && options.classes === undefined)
+      for (const message of classNameClashes(classes, 'JsonlDataset', splitDir)) options.onWarning?.(message);
     const index = new Map(classes.map((c, i) => [c, i]));
     const paths: string[] = [];
     const targets: number[] = [];

@@ -6,7 +6,9 @@
  * Layout a checkpoint writer can rely on:
  * - a tensor at path `state → 0 → expAvg` is stored under
  *   `<prefix>state.0.expAvg`, and the JSON holds `{"$tensor": "<that key>"}`
- *   in its place;
+ *   in its place; a key's own `.` and `%` are written `%2E` and `%25` there,
+ *   so keys are free text (a metric named after class `v1.0`) and two
+ *   paths never share a name. Readers only follow the JSON's names;
  * - numbers JSON cannot hold (Infinity, -Infinity, NaN: ReduceLROnPlateau's
  *   `best` starts at Infinity) are written as `{"$number": "Infinity"}`;
  * - everything else (numbers, strings, booleans, null, arrays, plain
@@ -31,6 +33,11 @@ export interface FlatStateDict {
   json: string;
 }
 
+/** A key as one segment of a tensor's name. */
+function segment(key: string): string {
+  return key.replace(/[%.]/g, (c) => (c === '.' ? '%2E' : '%25'));
+}
+
 function encodeLeaf(value: unknown, path: string, tensors: Record<string, Tensor>): unknown {
   if (value instanceof Tensor) {
     tensors[path] = value;
@@ -52,15 +59,10 @@ export function flattenStateDict(stateDict: StateTree | object, options: { prefi
   const prefix = options.prefix ?? '';
   const walk = (value: unknown, path: string): unknown => {
     if (value !== null && typeof value === 'object' && !(value instanceof Tensor)) {
-      const entries = Array.isArray(value)
-        ? value.map((v, i) => [String(i), v] as const)
-        : Object.entries(value as Record<string, unknown>);
-      const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
-      for (const [k, v] of entries) {
-        if (k.includes('.')) throw new SerializationError(`flattenStateDict: expected keys without '.', but got '${k}'`);
-        (out as Record<string, unknown>)[k] = walk(v, path === '' ? k : `${path}.${k}`);
-      }
-      return out;
+      const child = (k: string, v: unknown): unknown => walk(v, path === '' ? segment(k) : `${path}.${segment(k)}`);
+      if (Array.isArray(value)) return value.map((v, i) => child(String(i), v));
+      // fromEntries defines own properties: a '__proto__' key stays a key instead of setting the prototype.
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, child(k, v)]));
     }
     return encodeLeaf(value, `${prefix}${path}`, tensors);
   };
@@ -78,9 +80,7 @@ function decode(value: unknown, tensors: Readonly<Record<string, Tensor>>): unkn
     return t;
   }
   if (keys.length === 1 && typeof record.$number === 'string') return Number(record.$number);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) out[k] = decode(v, tensors);
-  return out;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, decode(v, tensors)]));
 }
 
 /**

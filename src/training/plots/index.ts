@@ -9,8 +9,8 @@ export { renderVegaLite, vegaLiteToSvg, svgToPng, plotFont } from './render-vega
 export type { RenderOptions } from './render-vega-lite.js';
 export { renderCurves, defaultCurveCharts } from './render-curves.js';
 export type { CurveChart, CurvesOptions, RenderedPlot } from './render-curves.js';
-export { renderConfusionMatrix, normalizeConfusion } from './render-confusion-matrix.js';
-export type { ConfusionMatrixPlotOptions, ConfusionNormalization } from './render-confusion-matrix.js';
+export { renderConfusionMatrix, normalizeConfusion, confusionMatrixSpec, mostConfusedClasses } from './render-confusion-matrix.js';
+export type { ConfusionMatrixPlotOptions, ConfusionMatrixSpec, ConfusionNormalization } from './render-confusion-matrix.js';
 export { renderSampleGrid, floatToRawImage } from './render-sample-grid.js';
 export type { FloatImage, GridSample, SampleGridOptions } from './render-sample-grid.js';
 export { writeFileReplacing } from './write-file-replacing.js';
