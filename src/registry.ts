@@ -13,7 +13,17 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /** The kinds of component the registry holds. */
-export const registryGroups = ['model', 'loss', 'optimizer', 'scheduler', 'callback', 'logger', 'transform', 'data_format'] as const;
+export const registryGroups = [
+  'model',
+  'module',
+  'loss',
+  'optimizer',
+  'scheduler',
+  'callback',
+  'logger',
+  'transform',
+  'data_format',
+] as const;
 export type RegistryGroup = (typeof registryGroups)[number];
 
 /** One registered component. */

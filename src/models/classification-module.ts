@@ -4,7 +4,8 @@
  * cross-entropy or focal, label smoothing, soft targets), the metrics of each
  * split, the optimizer and scheduler configuration, and its hyperparameters
  * (saved into every checkpoint). The Trainer drives it only through the hooks
- * below and collects what `log` records.
+ * below and collects what `log` records: it fits the Trainer's
+ * `TrainableModule` interface structurally, without importing training/.
  *
  * @example
  * const module = new ClassificationModule(models.resnet18({ numClasses: 10, stem: 'small' }), { numClasses: 10 });
@@ -19,31 +20,16 @@ import { parseClassificationOptions } from './classification-options.js';
 import type { ClassificationOptions, ClassificationOptionsInput } from './classification-options.js';
 import { configureOptimizers } from './configure-optimizers.js';
 import type { OptimizerConfig } from './configure-optimizers.js';
-import { registry } from '../registry.js';
+import { register, registry } from '../registry.js';
 import type { LossFunction } from './components.js';
 import { SplitMetrics } from './split-metrics.js';
 import type { Split } from './split-metrics.js';
 import type { MetricReducer } from '../metrics/metric.js';
+import type { LogEntry, LogOptions } from '../metrics/log-entry.js';
+import type { ClassificationBatch } from '../data/classification-batch.js';
 
-/** A batch as the data loader yields it; `labels` are int64 [B] or soft targets float [B, C]. */
-export interface ClassificationBatch {
-  images: Tensor;
-  labels: Tensor;
-  indices?: number[];
-}
-
-/** Where a logged value goes, as in Lightning's `self.log`. */
-export interface LogOptions {
-  onStep?: boolean;
-  onEpoch?: boolean;
-  progBar?: boolean;
-}
-
-/** One logged value; tensor values are detached copies the collector disposes. */
-export interface LogEntry extends Required<LogOptions> {
-  name: string;
-  value: Tensor | number;
-}
+export type { ClassificationBatch } from '../data/classification-batch.js';
+export type { LogEntry, LogOptions } from '../metrics/log-entry.js';
 
 /** What an evaluation step returns: the batch's mean loss and its logits [B, C]. */
 export interface StepOutput {
@@ -92,6 +78,26 @@ export class ClassificationModule extends Module {
 
   get numClasses(): number {
     return this.hparams.numClasses;
+  }
+
+  /** Class names from the hyperparameters, when given. */
+  get classNames(): readonly string[] | undefined {
+    return this.hparams.classNames;
+  }
+
+  /** True when the loss is weighted by class frequencies the Trainer computes from the train split. */
+  get useClassWeights(): boolean {
+    return this.hparams.loss.useClassWeights;
+  }
+
+  /** The backbone's registry name and options, when it was built by name. */
+  get modelInfo(): { name: string; options: Record<string, unknown> } | null {
+    return (this.backbone as { modelInfo?: { name: string; options: Record<string, unknown> } | null }).modelInfo ?? null;
+  }
+
+  /** A summary describes the backbone: the module adds no layers of its own. */
+  get summaryModule(): Module {
+    return this.backbone;
   }
 
   forward(images: Tensor): Tensor {
@@ -240,3 +246,11 @@ export class ClassificationModule extends Module {
     super.dispose();
   }
 }
+
+register({
+  group: 'module',
+  name: 'classification',
+  runtime: ['backbone'],
+  build: ({ backbone, ...options }: ClassificationOptionsInput & { backbone: Module }) => new ClassificationModule(backbone, options),
+  description: 'a backbone with its loss, metrics and optimizer configuration (hparams as in checkpoints)',
+});

@@ -11,21 +11,12 @@
  */
 import type { Tensor } from '../torch/index.js';
 import { CosineAnnealingLR, LinearLR, SequentialLR } from '../torch/optim/index.js';
-import type { LRScheduler, Optimizer, ReduceLROnPlateau } from '../torch/optim/index.js';
+import type { Optimizer, OptimizerConfig, Scheduler } from '../torch/optim/index.js';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import type { ClassificationOptions } from './classification-options.js';
 
-/** Any LR scheduler: the epoch-indexed ones, SequentialLR and ReduceLROnPlateau (`step(metric)`). */
-export type Scheduler = LRScheduler | SequentialLR | ReduceLROnPlateau;
-
-/** What `configureOptimizers` returns (Lightning's optimizer + lr_scheduler dict). */
-export interface OptimizerConfig {
-  optimizer: Optimizer;
-  scheduler: Scheduler | null;
-  /** Step the scheduler after every epoch or after every optimizer step. */
-  interval: 'epoch' | 'step';
-}
+export type { OptimizerConfig, Scheduler } from '../torch/optim/index.js';
 
 /**
  * Splits parameters into those that get weight decay (ndim > 1) and those

@@ -20,7 +20,8 @@
  */
 import type { Tensor } from '../torch/index.js';
 import type { StateTree } from '../torch/optim/index.js';
-import type { ClassificationBatch, ClassificationModule } from '../models/classification-module.js';
+import type { ClassificationBatch } from '../data/classification-batch.js';
+import type { TrainableModule } from './trainable-module.js';
 import type { TrainerView } from './trainer-view.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 
@@ -42,43 +43,43 @@ export type TrainerStage = 'fit' | 'validate' | 'test' | 'predict';
 
 /** Every hook a callback (or the module) may implement. All optional. */
 export interface Hooks {
-  setup?(trainer: TrainerView, module: ClassificationModule, stage: TrainerStage): HookResult;
-  teardown?(trainer: TrainerView, module: ClassificationModule, stage: TrainerStage): HookResult;
-  onFitStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onFitEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onSanityCheckStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onSanityCheckEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTrainStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTrainEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTrainEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTrainEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTrainBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onTrainBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onBeforeBackward?(trainer: TrainerView, module: ClassificationModule, loss: Tensor): HookResult;
-  onAfterBackward?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onBeforeOptimizerStep?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onAfterOptimizerStep?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onValidationStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onValidationEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onValidationEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onValidationEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onValidationBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onValidationBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onTestStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTestEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTestEpochStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTestEpochEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onTestBatchStart?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onTestBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
-  onPredictStart?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onPredictEnd?(trainer: TrainerView, module: ClassificationModule): HookResult;
-  onPredictBatchEnd?(trainer: TrainerView, module: ClassificationModule, context: BatchContext): HookResult;
+  setup?(trainer: TrainerView, module: TrainableModule, stage: TrainerStage): HookResult;
+  teardown?(trainer: TrainerView, module: TrainableModule, stage: TrainerStage): HookResult;
+  onFitStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onFitEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onSanityCheckStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onSanityCheckEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTrainStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTrainEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTrainEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTrainEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTrainBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onTrainBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onBeforeBackward?(trainer: TrainerView, module: TrainableModule, loss: Tensor): HookResult;
+  onAfterBackward?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onBeforeOptimizerStep?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onAfterOptimizerStep?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onValidationStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onValidationEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onValidationEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onValidationEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onValidationBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onValidationBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onTestStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTestEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTestEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTestEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onTestBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onTestBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  onPredictStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onPredictEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  onPredictBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
   /** Before a checkpoint is written: add to `checkpoint.extra` if needed. */
-  onSaveCheckpoint?(trainer: TrainerView, module: ClassificationModule, checkpoint: Checkpoint): HookResult;
+  onSaveCheckpoint?(trainer: TrainerView, module: TrainableModule, checkpoint: Checkpoint): HookResult;
   /** After a checkpoint was read, before training resumes. */
-  onLoadCheckpoint?(trainer: TrainerView, module: ClassificationModule, checkpoint: Checkpoint): HookResult;
+  onLoadCheckpoint?(trainer: TrainerView, module: TrainableModule, checkpoint: Checkpoint): HookResult;
   /** The run failed or was interrupted; the error is rethrown afterwards. */
-  onException?(trainer: TrainerView, module: ClassificationModule, error: unknown): HookResult;
+  onException?(trainer: TrainerView, module: TrainableModule, error: unknown): HookResult;
 }
 
 /** The hook names, for dispatch and for listings. */

@@ -14,13 +14,12 @@ import path from 'node:path';
 import { ConfigError, SerializationError } from '../errors.js';
 import { exportOnnx, exportTorchvisionWeights } from '../export/index.js';
 import type { ExportOnnxResult } from '../export/index.js';
-import { ClassificationModule } from '../models/classification-module.js';
-import type { ClassificationOptionsInput } from '../models/classification-options.js';
 import { registry } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { TrainableModule } from './trainable-module.js';
 
 /** Options of `exportCheckpoint`. */
 export interface ExportCheckpointOptions {
@@ -40,7 +39,7 @@ export interface ExportCheckpointOptions {
 export function moduleFromCheckpoint(
   checkpoint: Checkpoint,
   options: { ignoreEma?: boolean } = {},
-): { module: ClassificationModule; usedEma: boolean } {
+): { module: TrainableModule; usedEma: boolean } {
   const info = checkpoint.modelInfo;
   if (info === null) {
     throw new SerializationError(
@@ -48,7 +47,8 @@ export function moduleFromCheckpoint(
     );
   }
   const backbone = registry.build<Module>('model', info.name, info.options);
-  const module = new ClassificationModule(backbone, checkpoint.hparams as ClassificationOptionsInput);
+  // The module wrapping the backbone is built by name too, so this file knows no module class.
+  const module = registry.build<TrainableModule>('module', 'classification', { ...checkpoint.hparams, backbone });
   const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
   const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
   const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
@@ -70,7 +70,7 @@ export async function exportCheckpoint(
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const dir = options.checkpointDir ?? (ckptPath === 'best' || ckptPath === 'last' ? '.' : path.dirname(ckptPath));
   const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
-  let module: ClassificationModule | null = null;
+  let module: TrainableModule | null = null;
   try {
     const built = moduleFromCheckpoint(checkpoint, options);
     module = built.module;

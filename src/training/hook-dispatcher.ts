@@ -12,26 +12,25 @@
  * const hooks = new HookDispatcher(module, callbacks);
  * await hooks.call('onTrainEpochStart', trainer);
  */
-import type { ClassificationModule } from '../models/classification-module.js';
+import type { TrainableModule } from './trainable-module.js';
 import type { Callback, HookName, Hooks } from './callback.js';
 import { profile, type SimpleProfiler } from './profiler.js';
 import type { TrainerView } from './trainer-view.js';
 
 const loopOwned = new Set<HookName>(['onTrainEpochEnd', 'onValidationEpochEnd', 'onTestEpochEnd']);
 
-type Rest<H extends HookName> = Hooks[H] extends
-  ((trainer: TrainerView, module: ClassificationModule, ...rest: infer R) => unknown) | undefined
+type Rest<H extends HookName> = Hooks[H] extends ((trainer: TrainerView, module: TrainableModule, ...rest: infer R) => unknown) | undefined
   ? R
   : never;
 
 /** Calls hooks on callbacks and the module. */
 export class HookDispatcher {
-  readonly #module: ClassificationModule;
+  readonly #module: TrainableModule;
   readonly #callbacks: readonly Callback[];
   readonly #profiler: SimpleProfiler | null;
 
   /** With a profiler, each hook of each callback is timed as `[Callback]<class>.<hook>`. */
-  constructor(module: ClassificationModule, callbacks: readonly Callback[], profiler: SimpleProfiler | null = null) {
+  constructor(module: TrainableModule, callbacks: readonly Callback[], profiler: SimpleProfiler | null = null) {
     this.#module = module;
     this.#callbacks = callbacks;
     this.#profiler = profiler;

@@ -17,7 +17,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { ShapeError } from '../errors.js';
-import type { LogEntry } from '../models/classification-module.js';
+import type { LogEntry } from '../metrics/log-entry.js';
 import type { LogStep } from './logger.js';
 
 interface StepValue {

@@ -11,7 +11,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { ReduceLROnPlateau } from '../torch/optim/index.js';
-import type { Scheduler } from '../models/configure-optimizers.js';
+import type { Scheduler } from '../torch/optim/index.js';
 import type { SchedulerStateDict } from '../torch/optim/index.js';
 
 /** How a scheduler is stepped (Lightning's lr_scheduler config). */

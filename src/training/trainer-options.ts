@@ -133,3 +133,55 @@ export function limitBatches(limit: number | null, available: number): number {
   if (limit > 0 && limit < 1) return Math.max(1, Math.floor(limit * available));
   return Math.min(limit, available);
 }
+
+/**
+ * Options with the debug flags settled once (Lightning's
+ * `_init_debugging_flags`): `fastDevRun` is a batch count or false, and the
+ * epoch, step, sanity and evaluation limits already hold what it implies, so
+ * nothing past here asks `fastDevRun` again.
+ */
+export interface ResolvedTrainerOptions extends Readonly<Omit<TrainerOptions, 'fastDevRun'>> {
+  /** Batches of train, val and test a dev run takes (false: a normal run). */
+  readonly fastDevRun: number | false;
+}
+
+/**
+ * Settles the debug flags: a dev run of n batches takes one epoch of at
+ * most n optimizer steps, no sanity check, validation once at the epoch's
+ * end and n batches of val and test; the epoch limit falls back to 1000
+ * when neither steps nor time bound the run.
+ *
+ * @example
+ * resolveTrainerOptions(parseTrainerOptions({ fastDevRun: true })).maxSteps; // 1
+ */
+export function resolveTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
+  const fast = options.fastDevRun === false ? false : options.fastDevRun === true ? 1 : options.fastDevRun;
+  const bounded = options.maxSteps !== null || options.maxTime !== null;
+  const settled: ResolvedTrainerOptions =
+    fast === false
+      ? { ...options, fastDevRun: false, maxEpochs: options.maxEpochs ?? (bounded ? null : 1000) }
+      : {
+          ...options,
+          fastDevRun: fast,
+          maxEpochs: 1,
+          maxSteps: fast,
+          numSanityValSteps: 0,
+          valCheckInterval: null,
+          limitValBatches: fast,
+          limitTestBatches: fast,
+          limitPredictBatches: fast,
+        };
+  return Object.freeze(settled);
+}
+
+/**
+ * Train batches per epoch of a loader of `available` batches: the train
+ * limit, and in a dev run no more than its step count.
+ *
+ * @example
+ * trainBatches(resolveTrainerOptions(parseTrainerOptions({ limitTrainBatches: 0.5 })), 10); // 5
+ */
+export function trainBatches(options: ResolvedTrainerOptions, available: number): number {
+  const limited = limitBatches(options.limitTrainBatches, available);
+  return options.fastDevRun === false ? limited : Math.min(limited, options.fastDevRun);
+}

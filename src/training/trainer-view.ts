@@ -11,7 +11,7 @@
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
 import type { Tensor } from '../torch/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
-import type { LogOptions } from '../models/classification-module.js';
+import type { LogOptions } from '../metrics/log-entry.js';
 import type { Logger } from './logger.js';
 import type { TrainerStage } from './callback.js';
 

@@ -1,9 +1,11 @@
 /**
- * `Trainer`: Lightning's Trainer in TypeScript. It drives a
- * `ClassificationModule` through fit, validate, test and predict, handing the
- * work to small loops (fit → epoch → batch → optimization step, see
- * `loops/`), calling every hook from one place, collecting what is logged,
- * writing loggers and checkpoints, and resuming exactly.
+ * `Trainer`: Lightning's Trainer in TypeScript. It drives any
+ * `TrainableModule` (a `ClassificationModule`, or a module of your own)
+ * through fit, validate, test and predict, handing the work to small loops
+ * (fit → epoch → batch → optimization step, see `loops/`) that own the run's
+ * progress, calling every hook from one place, collecting what is logged,
+ * writing loggers and checkpoints, and resuming exactly. The Trainer only
+ * reads the progress (`currentEpoch`, `globalStep`, ...).
  *
  * @example
  * const trainer = new Trainer({ maxEpochs: 10, precision: 'bf16-mixed', seed: 42, callbacks: [new EarlyStopping({ monitor: 'val/loss' })] });
@@ -17,7 +19,7 @@ import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
 import { coresPerRank, localWorldSize } from '../data/parallelism.js';
 import type { DataLoader } from '../data/data-loader.js';
-import type { ClassificationModule, LogOptions } from '../models/classification-module.js';
+import type { LogOptions } from '../metrics/log-entry.js';
 import { TrainingError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
@@ -33,6 +35,9 @@ import { LogCollector } from './log-collector.js';
 import type { Logger, LogStep, RunStatus } from './logger.js';
 import { runEvaluation } from './loops/evaluation-loop.js';
 import { runFitLoop } from './loops/fit-loop.js';
+import { FitProgress } from './loops/fit-progress.js';
+import type { Progress } from './loops/fit-progress.js';
+import type { StageContext } from './loops/loop-context.js';
 import { runPredict } from './loops/predict-loop.js';
 import { Precision } from './precision.js';
 import { profile, SimpleProfiler } from './profiler.js';
@@ -40,8 +45,9 @@ import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
 import type { DdpStrategy } from './strategies/ddp-strategy.js';
 import { evalLoaderOverrides, joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
-import { parseTrainerOptions } from './trainer-options.js';
-import type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
+import type { TrainableModule } from './trainable-module.js';
+import { parseTrainerOptions, resolveTrainerOptions, trainBatches } from './trainer-options.js';
+import type { ResolvedTrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 import type { EpochRecord, TrainerView } from './trainer-view.js';
 
 /** What the Trainer's constructor takes: its options plus callbacks, loggers and the run's config. */
@@ -53,11 +59,7 @@ export interface TrainerInput extends TrainerOptionsInput {
   config?: unknown;
 }
 
-/** Where a run is: the epoch to run and the train batches of it already done. */
-export interface Progress {
-  epoch: number;
-  batchInEpoch: number;
-}
+export type { Progress } from './loops/fit-progress.js';
 
 function timestampDir(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -68,9 +70,10 @@ function timestampDir(now = new Date()): string {
   );
 }
 
-/** Drives a ClassificationModule; see the module doc. */
+/** Drives a TrainableModule; see the module doc. */
 export class Trainer implements TrainerView {
-  readonly options: TrainerOptions;
+  /** The options with the debug flags settled (`fastDevRun`, limits, epochs and steps). */
+  readonly options: ResolvedTrainerOptions;
   callbacks: Callback[];
   loggers: Logger[];
   readonly config: unknown;
@@ -78,42 +81,32 @@ export class Trainer implements TrainerView {
   /** The data-parallel strategy of a worker (null: one process). */
   ddp: DdpStrategy | null = null;
 
-  // ---- run state, read by hooks through TrainerView and written by the loops ----
   stage: TrainerStage = 'fit';
-  currentEpoch = 0;
-  globalStep = 0;
-  batchIdx = 0;
-  progress: Progress = { epoch: 0, batchInEpoch: 0 };
-  numTrainBatches = 0;
-  sanityChecking = false;
-  callbackMetrics: Record<string, number> = {};
-  history: EpochRecord[] = [];
   stopReason: string | null = null;
   /** The seed this run uses (options.seed, or the resumed run's, or a random one). */
   seed = 0;
   device: 'cpu' | 'cuda' = 'cpu';
   channelsLast = false;
-
-  // ---- what the loops use ----
-  module: ClassificationModule | null = null;
-  dataModule: ImageClassificationDataModule | null = null;
-  optimizer: Optimizer | null = null;
-  stepper: SchedulerStepper | null = null;
   precision: Precision;
-  hooks: HookDispatcher | null = null;
-  trainLoader: DataLoader | null = null;
-  valLoader: DataLoader | null = null;
   readonly collector = new LogCollector();
   /** Times the run's actions with `profiler: 'simple'` (null: nothing is timed). */
   readonly profiler: SimpleProfiler | null;
-  signals: SignalGuard | null = null;
+
+  /** Owned by the loops, which advance it; saved into and restored from checkpoints. */
+  readonly #progress = new FitProgress();
+  #stageContext: StageContext | null = null;
+  #dataModule: ImageClassificationDataModule | null = null;
+  #optimizer: Optimizer | null = null;
+  #stepper: SchedulerStepper | null = null;
+  #numTrainBatches = 0;
+  #signals: SignalGuard | null = null;
   #printer: (message: string) => void = (m) => console.log(m);
   /** Loggers append after the first stage of this Trainer (fit, then test, say). */
   #loggersUsed = false;
 
   constructor(input: TrainerInput = {}) {
     const { callbacks, logger, config, ...options } = input;
-    this.options = parseTrainerOptions(options);
+    this.options = resolveTrainerOptions(parseTrainerOptions(options));
     const o = this.options;
     this.config = config ?? null;
     this.runDir = o.defaultRootDir ?? process.env[RUN_DIR_ENV] ?? timestampDir();
@@ -143,18 +136,52 @@ export class Trainer implements TrainerView {
       this.print(`Trainer: syncBatchnorm has no effect with strategy '${o.strategy}'; use strategy ddp`);
   }
 
-  // ---- TrainerView ----
+  // ---- TrainerView: the progress, read from the loops' progress ----
+  get currentEpoch(): number {
+    return this.#progress.currentEpoch;
+  }
+  get globalStep(): number {
+    return this.#progress.globalStep;
+  }
+  get batchIdx(): number {
+    return this.#progress.batchIdx;
+  }
+  get sanityChecking(): boolean {
+    return this.#progress.sanityChecking;
+  }
+  /** Where a resume would continue: the epoch to run and the train batches of it already done. */
+  get progress(): Progress {
+    return this.#progress.position;
+  }
+  get history(): readonly EpochRecord[] {
+    return this.#progress.history;
+  }
+  get callbackMetrics(): Record<string, number> {
+    return this.#progress.callbackMetrics;
+  }
+  get numTrainBatches(): number {
+    return this.#numTrainBatches;
+  }
+  get module(): TrainableModule | null {
+    return this.#stageContext?.module ?? null;
+  }
+  get dataModule(): ImageClassificationDataModule | null {
+    return this.#dataModule;
+  }
+  get optimizer(): Optimizer | null {
+    return this.#optimizer;
+  }
+  get stepper(): SchedulerStepper | null {
+    return this.#stepper;
+  }
   get isGlobalZero(): boolean {
     return this.ddp?.isGlobalZero ?? true;
   }
   get maxEpochs(): number | null {
-    const o = this.options;
-    if (o.fastDevRun !== false) return 1;
-    return o.maxEpochs ?? (o.maxSteps === null && o.maxTime === null ? 1000 : null);
+    return this.options.maxEpochs;
   }
   get maxSteps(): number | null {
-    const fast = this.options.fastDevRun;
-    return fast === false ? this.options.maxSteps : fast === true ? 1 : fast;
+    return this.options.maxSteps;
   }
   /** Names logged with `progBar: true`, for the progress bar. */
   get progressBarMetrics(): readonly string[] {
@@ -194,10 +221,10 @@ export class Trainer implements TrainerView {
   }
 
   async saveCheckpoint(file: string): Promise<void> {
-    const module = this.#need(this.module, 'saveCheckpoint');
-    const checkpoint = buildCheckpoint(this, module);
+    const context = this.#need(this.#stageContext, 'saveCheckpoint');
+    const checkpoint = buildCheckpoint(this, context.module, this.#progress);
     try {
-      await this.hooks?.call('onSaveCheckpoint', this, checkpoint);
+      await context.hooks.call('onSaveCheckpoint', this, checkpoint);
       if (this.isGlobalZero) await profile(this.profiler, 'save_checkpoint', () => writeCheckpoint(checkpoint, file));
     } finally {
       checkpoint.rngState?.dispose();
@@ -213,55 +240,49 @@ export class Trainer implements TrainerView {
    * @example
    * await trainer.fit(module, dm, { ckptPath: 'last' });
    */
-  async fit(
-    module: ClassificationModule,
-    dataModule: ImageClassificationDataModule,
-    options: { ckptPath?: string | null } = {},
-  ): Promise<void> {
+  async fit(module: TrainableModule, dataModule: ImageClassificationDataModule, options: { ckptPath?: string | null } = {}): Promise<void> {
     if (needsLaunch(this)) return launchWorkers(this, module);
     const resuming = Boolean(options.ckptPath);
-    await this.#run('fit', module, dataModule, { resuming }, async () => {
+    await this.#run('fit', module, dataModule, { resuming }, async (context) => {
       await dataModule.setup('fit');
       const resumed = options.ckptPath
         ? resolveCheckpoint(options.ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m))
         : null;
+      let loaders: { trainLoader: DataLoader; valLoader: DataLoader | null };
       try {
         this.seed = resumed?.checkpoint.seed ?? this.options.seed ?? (this.ddp !== null ? 0 : Math.floor(Math.random() * 2 ** 32));
         torch.manualSeed(this.seed);
-        // Loaders are built once per fit, with the run's seed and the model's memory format. Each rank
-        // reads its own shard, with its own augmentation stream.
-        const ddp = this.ddp;
-        this.trainLoader = dataModule.trainLoader({
-          seed: this.seed + (ddp?.rank ?? 0) * 7919,
-          channelsLast: this.channelsLast,
-          ...(ddp !== null
-            ? { sampler: (base, length) => ddp.sampler(length, { seed: this.seed, shuffle: true, ...(base !== null ? { base } : {}) }) }
-            : {}),
-        });
-        this.valLoader = dataModule.val !== null ? dataModule.valLoader(evalLoaderOverrides(this)) : null;
-        if (module.hparams.loss.useClassWeights) module.setClassWeights(dataModule.classWeights());
-        this.#configureOptimizers(module);
-        if (resumed !== null) await this.#restore(resumed, module, { training: true });
+        loaders = this.#fitLoaders(dataModule);
+        if (module.useClassWeights === true) module.setClassWeights?.(dataModule.classWeights());
+        this.#configureOptimizers(module, loaders.trainLoader);
+        if (resumed !== null) await this.#restore(context, resumed, { training: true });
         this.ddp?.setupModule(module);
       } finally {
         if (resumed !== null) disposeCheckpoint(resumed.checkpoint);
       }
-      this.signals = this.options.handleSignals
+      this.#signals = this.options.handleSignals
         ? new SignalGuard(
             (s) => this.stop(`received ${s}`),
             (m) => this.print(m),
           )
         : null;
-      this.signals?.install();
-      await this.hooks?.call('onFitStart', this);
-      await runFitLoop(this);
-      await this.hooks?.call('onFitEnd', this);
+      this.#signals?.install();
+      await context.hooks.call('onFitStart', this);
+      await runFitLoop({
+        ...context,
+        ...loaders,
+        optimizer: this.#need(this.#optimizer, 'fit'),
+        stepper: this.#need(this.#stepper, 'fit'),
+        numTrainBatches: this.#numTrainBatches,
+        signals: this.#signals,
+      });
+      await context.hooks.call('onFitEnd', this);
     });
   }
 
   /** Runs the val split once; returns the epoch metrics. @example const [m] = await trainer.validate(module, dm); */
   async validate(
-    module: ClassificationModule,
+    module: TrainableModule,
     dataModule: ImageClassificationDataModule,
     options: { ckptPath?: string | null } = {},
   ): Promise<Record<string, number>[]> {
@@ -270,7 +291,7 @@ export class Trainer implements TrainerView {
 
   /** Runs the test split once; returns the epoch metrics. @example const [m] = await trainer.test(module, dm, { ckptPath: 'best' }); */
   async test(
-    module: ClassificationModule,
+    module: TrainableModule,
     dataModule: ImageClassificationDataModule,
     options: { ckptPath?: string | null } = {},
   ): Promise<Record<string, number>[]> {
@@ -284,31 +305,31 @@ export class Trainer implements TrainerView {
    * const out = await trainer.predict(module, dm, { paths: ['a.jpg'] }); out[0].probs;
    */
   async predict(
-    module: ClassificationModule,
+    module: TrainableModule,
     dataModule: ImageClassificationDataModule,
     options: { paths: readonly string[]; ckptPath?: string | null },
   ): Promise<{ path: string; probs: number[]; pred: number }[]> {
     let out: { path: string; probs: number[]; pred: number }[] = [];
-    await this.#run('predict', module, dataModule, { resuming: false }, async () => {
+    await this.#run('predict', module, dataModule, { resuming: false }, async (context) => {
       await dataModule.setup('predict');
-      if (options.ckptPath) await this.#restoreWeights(options.ckptPath, module);
-      out = await runPredict(this, dataModule.predictLoader(options.paths, { channelsLast: this.channelsLast }), options.paths);
+      if (options.ckptPath) await this.#restoreWeights(context, options.ckptPath);
+      out = await runPredict(context, dataModule.predictLoader(options.paths, { channelsLast: this.channelsLast }), options.paths);
     });
     return out;
   }
 
   async #evaluate(
     stage: 'validate' | 'test',
-    module: ClassificationModule,
+    module: TrainableModule,
     dm: ImageClassificationDataModule,
     ckptPath: string | null,
   ): Promise<Record<string, number>[]> {
     let metrics: Record<string, number> = {};
-    await this.#run(stage, module, dm, { resuming: false }, async () => {
+    await this.#run(stage, module, dm, { resuming: false }, async (context) => {
       await dm.setup(stage);
-      if (ckptPath) await this.#restoreWeights(ckptPath, module);
+      if (ckptPath) await this.#restoreWeights(context, ckptPath);
       const loader = stage === 'test' ? dm.testLoader(evalLoaderOverrides(this)) : dm.valLoader(evalLoaderOverrides(this));
-      metrics = await runEvaluation(this, stage === 'test' ? 'test' : 'val', loader);
+      metrics = await runEvaluation(context, stage === 'test' ? 'test' : 'val', loader);
     });
     return [metrics];
   }
@@ -316,18 +337,19 @@ export class Trainer implements TrainerView {
   /** Shared set-up and tear-down of every stage: threads, device, loggers, hooks, failure handling. */
   async #run(
     stage: TrainerStage,
-    module: ClassificationModule,
+    module: TrainableModule,
     dm: ImageClassificationDataModule,
     run: { resuming: boolean },
-    body: () => Promise<void>,
+    body: (context: StageContext) => Promise<void>,
   ): Promise<void> {
     this.stage = stage;
-    this.module = module;
-    this.dataModule = dm;
+    this.#dataModule = dm;
     this.stopReason = null;
     if (stage === 'fit' && this.options.strategy === 'ddp') this.#joinRun();
     this.profiler?.reset();
-    this.hooks = new HookDispatcher(module, this.callbacks, this.profiler);
+    const hooks = new HookDispatcher(module, this.callbacks, this.profiler);
+    const context: StageContext = { trainer: this, module, hooks, progress: this.#progress };
+    this.#stageContext = context;
     const env = Number(process.env.OMP_NUM_THREADS);
     // Without a number: OMP_NUM_THREADS, else this rank's share of the cores (ranks on one machine split them).
     torch.setNumThreads(
@@ -342,23 +364,23 @@ export class Trainer implements TrainerView {
     try {
       for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming || this.#loggersUsed });
       this.#loggersUsed = true;
-      await this.hooks.call('setup', this, stage);
-      await body();
-      await this.signals?.settle();
-      if (this.signals?.received) status = 'interrupted';
+      await hooks.call('setup', this, stage);
+      await body(context);
+      await this.#signals?.settle();
+      if (this.#signals?.received) status = 'interrupted';
     } catch (error) {
       status = 'failed';
       this.collector.clear();
-      await this.hooks.call('onException', this, error).catch(() => undefined);
+      await hooks.call('onException', this, error).catch(() => undefined);
       throw rankError(this, error);
     } finally {
       // Rank 0 alone reports the profile; the rank is gone once the process group is released below.
       const reportsProfile = this.isGlobalZero;
-      this.signals?.uninstall();
-      this.signals = null;
+      this.#signals?.uninstall();
+      this.#signals = null;
       this.ddp?.dispose();
       this.ddp = null;
-      await this.hooks.call('teardown', this, stage).catch(() => undefined);
+      await hooks.call('teardown', this, stage).catch(() => undefined);
       for (const logger of this.loggers) await logger.finalize(status);
       if (reportsProfile) this.#reportProfile(stage);
     }
@@ -386,39 +408,43 @@ export class Trainer implements TrainerView {
     }
   }
 
-  #configureOptimizers(module: ClassificationModule): void {
-    const limit = this.options.limitTrainBatches;
-    const loaderBatches = this.#need(this.trainLoader, 'fit').length;
-    this.numTrainBatches =
-      limit === null
-        ? loaderBatches
-        : limit > 0 && limit < 1
-          ? Math.max(1, Math.floor(limit * loaderBatches))
-          : Math.min(limit, loaderBatches);
-    if (this.options.fastDevRun !== false) this.numTrainBatches = Math.min(this.numTrainBatches, this.maxSteps ?? 1);
-    const stepsPerEpoch = Math.max(1, Math.ceil(this.numTrainBatches / this.options.accumulateGradBatches));
-    const maxEpochs = this.maxEpochs ?? Math.max(1, Math.ceil((this.maxSteps ?? stepsPerEpoch) / stepsPerEpoch));
-    this.optimizer?.dispose();
-    const config = module.configureOptimizers({ maxEpochs, stepsPerEpoch });
-    this.optimizer = config.optimizer;
-    this.stepper = new SchedulerStepper({ scheduler: config.scheduler, interval: config.interval });
+  /**
+   * Loaders are built once per fit, with the run's seed and the model's memory format. Each rank
+   * reads its own shard, with its own augmentation stream.
+   */
+  #fitLoaders(dataModule: ImageClassificationDataModule): { trainLoader: DataLoader; valLoader: DataLoader | null } {
+    const ddp = this.ddp;
+    const trainLoader = dataModule.trainLoader({
+      seed: this.seed + (ddp?.rank ?? 0) * 7919,
+      channelsLast: this.channelsLast,
+      ...(ddp !== null
+        ? { sampler: (base, length) => ddp.sampler(length, { seed: this.seed, shuffle: true, ...(base !== null ? { base } : {}) }) }
+        : {}),
+    });
+    return { trainLoader, valLoader: dataModule.val !== null ? dataModule.valLoader(evalLoaderOverrides(this)) : null };
   }
 
-  async #restore(
-    resolved: { path: string; checkpoint: Checkpoint },
-    module: ClassificationModule,
-    options: { training: boolean },
-  ): Promise<void> {
+  #configureOptimizers(module: TrainableModule, trainLoader: DataLoader): void {
+    this.#numTrainBatches = trainBatches(this.options, trainLoader.length);
+    const stepsPerEpoch = Math.max(1, Math.ceil(this.#numTrainBatches / this.options.accumulateGradBatches));
+    const maxEpochs = this.maxEpochs ?? Math.max(1, Math.ceil((this.maxSteps ?? stepsPerEpoch) / stepsPerEpoch));
+    this.#optimizer?.dispose();
+    const config = module.configureOptimizers({ maxEpochs, stepsPerEpoch });
+    this.#optimizer = config.optimizer;
+    this.#stepper = new SchedulerStepper({ scheduler: config.scheduler, interval: config.interval });
+  }
+
+  async #restore(context: StageContext, resolved: { path: string; checkpoint: Checkpoint }, options: { training: boolean }): Promise<void> {
     const { path: file, checkpoint } = resolved;
-    restoreCheckpoint(this, module, checkpoint, { training: options.training, file });
-    await this.hooks?.call('onLoadCheckpoint', this, checkpoint);
+    restoreCheckpoint(this, context.module, context.progress, checkpoint, { training: options.training, file });
+    await context.hooks.call('onLoadCheckpoint', this, checkpoint);
     this.print(`Trainer: restored ${file} (epoch ${checkpoint.epoch}, batch ${checkpoint.batchInEpoch}, step ${checkpoint.globalStep})`);
   }
 
-  async #restoreWeights(ckptPath: string, module: ClassificationModule): Promise<void> {
+  async #restoreWeights(context: StageContext, ckptPath: string): Promise<void> {
     const resolved = resolveCheckpoint(ckptPath, path.join(this.runDir, 'checkpoints'), (m) => this.print(m));
     try {
-      await this.#restore(resolved, module, { training: false });
+      await this.#restore(context, resolved, { training: false });
     } finally {
       disposeCheckpoint(resolved.checkpoint);
     }

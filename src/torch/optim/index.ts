@@ -25,6 +25,7 @@ export type { SGDOptions } from './sgd.js';
 export { Adam } from './adam.js';
 export type { AdamOptions } from './adam-update.js';
 export { AdamW } from './adamw.js';
+export type { OptimizerConfig, Scheduler } from './optimizer-config.js';
 export { clipGradNorm_, clipGradValue_ } from './clip-grad.js';
 export type { ClipGradNormOptions } from './clip-grad.js';
 export { flattenStateDict, unflattenStateDict } from './flatten-state-dict.js';

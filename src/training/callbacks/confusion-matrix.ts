@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { register } from '../../registry.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
 import { formatCsvRow } from '../loggers/csv.js';
@@ -56,17 +56,17 @@ export class ConfusionMatrix extends Callback {
     this.options = parseOptions('ConfusionMatrix', confusionMatrixOptionsSchema, options);
   }
 
-  override async onValidationEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {
+  override async onValidationEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (trainer.sanityChecking) return;
     await this.#write(trainer, module, 'val');
   }
 
-  override async onTestEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {
+  override async onTestEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     await this.#write(trainer, module, 'test');
   }
 
-  async #write(trainer: TrainerView, module: ClassificationModule, split: 'val' | 'test'): Promise<void> {
-    const tensor = module.confusionMatrices[split];
+  async #write(trainer: TrainerView, module: TrainableModule, split: 'val' | 'test'): Promise<void> {
+    const tensor = module.confusionMatrices?.[split];
     if (!trainer.isGlobalZero || tensor === undefined || tensor.isDisposed) return;
     const matrix = tensor.toArray() as number[][];
     const names = classNamesOf(module, trainer.dataModule);

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { classCounts } from '../../data/class-stats.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import { parseOptions } from '../../data/transforms/options.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
@@ -139,7 +139,7 @@ export class DatasetStatistics extends Callback {
     this.maxImbalanceRatio = parseOptions('DatasetStatistics', datasetStatisticsSchema, options).maxImbalanceRatio;
   }
 
-  override async onFitStart(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
+  override async onFitStart(trainer: TrainerView, _module?: TrainableModule): Promise<void> {
     const dm = trainer.dataModule;
     if (dm === null || !trainer.isGlobalZero) return;
     this.stats = datasetStatistics({ train: dm.train, val: dm.val, test: dm.test }, { maxImbalanceRatio: this.maxImbalanceRatio });

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
@@ -63,14 +63,14 @@ export class EMA extends Callback {
     return Object.fromEntries(this.#names.map((n, i) => [n, this.#shadow![i]]));
   }
 
-  override onFitStart(_trainer: TrainerView, module: ClassificationModule): void {
+  override onFitStart(_trainer: TrainerView, module: TrainableModule): void {
     if (this.#shadow !== null) return; // restored from a checkpoint
     const state = module.stateDict({ keepVars: true });
     this.#names = Object.keys(state);
     this.#shadow = torch.tidy(() => this.#names.map((n) => torch.keep(state[n].detach().clone())));
   }
 
-  override onTrainBatchEnd(trainer: TrainerView, module: ClassificationModule): void {
+  override onTrainBatchEnd(trainer: TrainerView, module: TrainableModule): void {
     if (this.#shadow === null || trainer.globalStep === this.#lastStep || trainer.globalStep % this.options.everyNSteps !== 0) return;
     this.#lastStep = trainer.globalStep;
     const d = this.currentDecay;
@@ -88,7 +88,7 @@ export class EMA extends Callback {
     this.updates++;
   }
 
-  #swap(module: ClassificationModule): void {
+  #swap(module: TrainableModule): void {
     if (this.#shadow === null || !this.options.evaluateWithEma) return;
     const state = module.stateDict({ keepVars: true });
     torch.noGrad(() => {
@@ -103,19 +103,19 @@ export class EMA extends Callback {
     });
   }
 
-  override onValidationStart(_t: TrainerView, module: ClassificationModule): void {
+  override onValidationStart(_t: TrainerView, module: TrainableModule): void {
     this.#swap(module);
   }
-  override onValidationEnd(_t: TrainerView, module: ClassificationModule): void {
+  override onValidationEnd(_t: TrainerView, module: TrainableModule): void {
     if (this.#backup !== null) this.#swap(module);
   }
-  override onTestStart(_t: TrainerView, module: ClassificationModule): void {
+  override onTestStart(_t: TrainerView, module: TrainableModule): void {
     this.#swap(module);
   }
-  override onTestEnd(_t: TrainerView, module: ClassificationModule): void {
+  override onTestEnd(_t: TrainerView, module: TrainableModule): void {
     if (this.#backup !== null) this.#swap(module);
   }
-  override onException(_t: TrainerView, module: ClassificationModule): void {
+  override onException(_t: TrainerView, module: TrainableModule): void {
     if (this.#backup !== null) this.#swap(module);
   }
 

@@ -13,7 +13,7 @@ import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { Conv2d, Flatten, Linear, ReLU, Sequential, AdaptiveAvgPool2d } from '../../torch/nn/index.js';
 import { ClassificationModule } from '../../models/classification-module.js';
-import type { LogOptions } from '../../models/classification-module.js';
+import type { LogOptions } from '../../metrics/log-entry.js';
 import type { LogStep, Logger } from '../logger.js';
 import type { TrainerView } from '../trainer-view.js';
 import type { TrainerStage } from '../callback.js';

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
 import { register } from '../../registry.js';
 import type { ParamGroup } from '../../torch/optim/index.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { Callback } from '../callback.js';
 import type { BatchContext } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
@@ -66,17 +66,17 @@ export class LearningRateMonitor extends Callback {
     this.logMomentum = parsed.logMomentum;
   }
 
-  override onTrainStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainStart(trainer: TrainerView, _module?: TrainableModule): void {
     if (trainer.loggers.length === 0) {
       trainer.print('LearningRateMonitor: expected at least one logger, but got none; learning rates go to callbackMetrics only');
     }
   }
 
-  override onTrainBatchStart(trainer: TrainerView, _module?: ClassificationModule, _context?: BatchContext): void {
+  override onTrainBatchStart(trainer: TrainerView, _module?: TrainableModule, _context?: BatchContext): void {
     if (this.loggingInterval === 'step') this.#logAll(trainer);
   }
 
-  override onTrainEpochStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEpochStart(trainer: TrainerView, _module?: TrainableModule): void {
     if (this.loggingInterval === 'epoch') this.#logAll(trainer);
   }
 

@@ -21,7 +21,7 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
-import { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
@@ -74,9 +74,9 @@ export interface ModelSummaryData {
   inputShape: number[] | null;
 }
 
-/** The module a summary describes: a ClassificationModule's backbone, else the module itself. */
+/** The module a summary describes: the one a trainable module names (a classifier's backbone), else the module itself. */
 function rootOf(module: Module): Module {
-  return module instanceof ClassificationModule ? module.backbone : module;
+  return (module as { summaryModule?: Module }).summaryModule ?? module;
 }
 
 function countParams(module: Module): { params: number; trainable: number } {
@@ -302,7 +302,7 @@ export class ModelSummary extends Callback {
     return this.inputSize;
   }
 
-  override onFitStart(trainer: TrainerView, module: ClassificationModule): void {
+  override onFitStart(trainer: TrainerView, module: TrainableModule): void {
     if (this.maxDepth === 0 || !trainer.isGlobalZero) return;
     const inputShape = this.#inputShape(trainer);
     this.summary = summarize(module, inputShape, { maxDepth: this.maxDepth });

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { TrainingError } from '../../errors.js';
 import { parseOptions } from '../../data/transforms/options.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
@@ -40,7 +40,7 @@ export class NanGuard extends Callback {
     this.options = parseOptions('NanGuard', nanGuardSchema, options);
   }
 
-  override onTrainBatchEnd(trainer: TrainerView, _module: ClassificationModule, context: BatchContext): void {
+  override onTrainBatchEnd(trainer: TrainerView, _module: TrainableModule, context: BatchContext): void {
     if (context.loss === undefined) return;
     this.#flags.push(torch.tidy(() => torch.keep(torch.isfinite(context.loss!).all())));
     this.#where.push({ epoch: trainer.currentEpoch, step: trainer.globalStep, batchIdx: context.batchIdx });
@@ -68,7 +68,7 @@ export class NanGuard extends Callback {
     this.check();
   }
 
-  override onSaveCheckpoint(trainer: TrainerView, module: ClassificationModule): void {
+  override onSaveCheckpoint(trainer: TrainerView, module: TrainableModule): void {
     this.check();
     const params = module.parameters();
     const bad = torch.noGrad(() =>

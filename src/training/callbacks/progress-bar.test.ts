@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import type { ClassificationBatch } from '../../models/classification-module.js';
+import type { ClassificationBatch } from '../../data/classification-batch.js';
 import { registry } from '../../registry.js';
 import { fakeTrainer, tinyModule } from './fake-trainer.test-helper.js';
 import type { FakeTrainer } from './fake-trainer.test-helper.js';

@@ -33,7 +33,7 @@ import { clearLine, cursorTo } from 'node:readline';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import { Callback } from '../callback.js';
 import type { BatchContext, TrainerStage } from '../callback.js';
@@ -229,7 +229,7 @@ export class ProgressBar extends Callback {
 
   // ---- train ----
 
-  override onTrainEpochStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEpochStart(trainer: TrainerView, _module?: TrainableModule): void {
     if (!trainer.isGlobalZero) return;
     this.#flushSummary(trainer);
     const startStep = trainer.globalStep;
@@ -245,7 +245,7 @@ export class ProgressBar extends Callback {
     this.#startBar(format, trainer.numTrainBatches, e.done, this.#payload);
   }
 
-  override onTrainBatchEnd(trainer: TrainerView, _module: ClassificationModule | undefined, context: BatchContext): void {
+  override onTrainBatchEnd(trainer: TrainerView, _module: TrainableModule | undefined, context: BatchContext): void {
     const e = this.#epoch;
     if (e === null || !trainer.isGlobalZero) return;
     e.done = context.batchIdx + 1;
@@ -281,7 +281,7 @@ export class ProgressBar extends Callback {
     };
   }
 
-  override onTrainEpochEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEpochEnd(trainer: TrainerView, _module?: TrainableModule): void {
     const e = this.#epoch;
     if (e === null) return;
     e.ended = true;
@@ -303,7 +303,7 @@ export class ProgressBar extends Callback {
     this.print(`${this.#epochLabel(trainer, e.epoch)} done in ${formatEta(seconds)}${rate}${metrics === '' ? '' : ` | ${metrics}`}${more}`);
   }
 
-  override onTrainEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEnd(trainer: TrainerView, _module?: TrainableModule): void {
     this.#stopBar();
     this.#flushSummary(trainer);
   }
@@ -349,39 +349,39 @@ export class ProgressBar extends Callback {
     else if (this.isTTY) this.#startTrainBar(trainer);
   }
 
-  override onValidationStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onValidationStart(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalStart(trainer);
   }
-  override onValidationBatchEnd(_trainer?: TrainerView, _module?: ClassificationModule, _context?: BatchContext): void {
+  override onValidationBatchEnd(_trainer?: TrainerView, _module?: TrainableModule, _context?: BatchContext): void {
     this.#evalBatchEnd();
   }
-  override onValidationEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onValidationEnd(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalEnd(trainer);
   }
-  override onTestStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTestStart(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalStart(trainer);
   }
-  override onTestBatchEnd(_trainer?: TrainerView, _module?: ClassificationModule, _context?: BatchContext): void {
+  override onTestBatchEnd(_trainer?: TrainerView, _module?: TrainableModule, _context?: BatchContext): void {
     this.#evalBatchEnd();
   }
-  override onTestEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTestEnd(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalEnd(trainer);
   }
-  override onPredictStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onPredictStart(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalStart(trainer);
   }
-  override onPredictBatchEnd(_trainer?: TrainerView, _module?: ClassificationModule, _context?: BatchContext): void {
+  override onPredictBatchEnd(_trainer?: TrainerView, _module?: TrainableModule, _context?: BatchContext): void {
     this.#evalBatchEnd();
   }
-  override onPredictEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onPredictEnd(trainer: TrainerView, _module?: TrainableModule): void {
     this.#evalEnd(trainer);
   }
 
   /** A failed run must not leave a bar's redraw timer running (it keeps the process alive). */
-  override onException(_trainer?: TrainerView, _module?: ClassificationModule, _error?: unknown): void {
+  override onException(_trainer?: TrainerView, _module?: TrainableModule, _error?: unknown): void {
     this.#stopBar();
   }
-  override teardown(_trainer?: TrainerView, _module?: ClassificationModule, _stage?: TrainerStage): void {
+  override teardown(_trainer?: TrainerView, _module?: TrainableModule, _stage?: TrainerStage): void {
     this.#stopBar();
   }
 }

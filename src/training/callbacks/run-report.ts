@@ -18,7 +18,7 @@ import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { register } from '../../registry.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
 import { classNamesOf } from '../plots/class-names.js';
@@ -88,14 +88,14 @@ export class RunReport extends Callback {
     if (!trainer.sanityChecking) this.#validationStartMs = Date.now();
   }
 
-  override async onValidationEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {
+  override async onValidationEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (trainer.sanityChecking) return;
     const status =
       trainer.stage === 'fit' ? `running, epoch ${trainer.currentEpoch} validated` : `validated, epoch ${trainer.currentEpoch}`;
     await this.write(trainer, module, status);
   }
 
-  override async onFitEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {
+  override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     await this.write(trainer, module, trainer.shouldStop ? 'finished (stopped early)' : 'finished');
   }
 
@@ -105,7 +105,7 @@ export class RunReport extends Callback {
    * @example
    * await report.write(trainer, module, 'interrupted');
    */
-  async write(trainer: TrainerView, module: ClassificationModule, status: string): Promise<void> {
+  async write(trainer: TrainerView, module: TrainableModule, status: string): Promise<void> {
     if (!trainer.isGlobalZero) return;
     const metrics = { ...trainer.history.at(-1)?.metrics, ...trainer.callbackMetrics };
     const config: Record<string, unknown> = { hparams: module.hparams };
@@ -121,7 +121,7 @@ export class RunReport extends Callback {
     await writeFileReplacing(join(trainer.runDir, this.options.fileName), html);
   }
 
-  async #images(trainer: TrainerView, module: ClassificationModule): Promise<ReportImage[]> {
+  async #images(trainer: TrainerView, module: TrainableModule): Promise<ReportImage[]> {
     const plots = join(trainer.runDir, 'plots');
     const since = this.#validationStartMs;
     const images: ReportImage[] = [];
@@ -141,10 +141,10 @@ export class RunReport extends Callback {
     return images;
   }
 
-  async #confusion(trainer: TrainerView, module: ClassificationModule, path: string): Promise<Buffer | null> {
+  async #confusion(trainer: TrainerView, module: TrainableModule, path: string): Promise<Buffer | null> {
     const written = await readIfNewer(path, this.#validationStartMs);
     if (written !== null) return written;
-    const tensor = module.confusionMatrices.val;
+    const tensor = module.confusionMatrices?.val;
     if (tensor === undefined || tensor.isDisposed) return readIfNewer(path, 0);
     return renderConfusionMatrix(tensor.toArray() as number[][], classNamesOf(module, trainer.dataModule), {
       title: `validation confusion matrix, epoch ${trainer.currentEpoch}`,

@@ -17,7 +17,7 @@ import * as torch from '../../torch/index.js';
 import { register } from '../../registry.js';
 import type { RawImage } from '../../data/image.js';
 import type { Normalization } from '../../data/collate.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { Callback } from '../callback.js';
 import type { BatchContext } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
@@ -94,7 +94,7 @@ export class SampleVisualization extends Callback {
     this.#samples = [];
   }
 
-  override onValidationBatchEnd(trainer: TrainerView, _module: ClassificationModule, context: BatchContext): void {
+  override onValidationBatchEnd(trainer: TrainerView, _module: TrainableModule, context: BatchContext): void {
     const wanted = this.options.numSamples - this.#samples.length;
     const { images, labels } = context.batch;
     if (trainer.sanityChecking || !trainer.isGlobalZero || wanted <= 0 || context.logits === undefined) return;
@@ -126,7 +126,7 @@ export class SampleVisualization extends Callback {
     }
   }
 
-  override async onValidationEnd(trainer: TrainerView, module: ClassificationModule): Promise<void> {
+  override async onValidationEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (trainer.sanityChecking || !trainer.isGlobalZero || this.#samples.length === 0) return;
     const names = classNamesOf(module, trainer.dataModule);
     const name = (i: number): string => names[i] ?? (i < 0 ? '?' : String(i));

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImageClassificationDataModule } from '../../data/datamodule.js';
-import type { ClassificationBatch } from '../../models/classification-module.js';
+import type { ClassificationBatch } from '../../data/classification-batch.js';
 import { registry } from '../../registry.js';
 import { fakeTrainer, tinyModule } from './fake-trainer.test-helper.js';
 import { SAMPLER_DISTRIBUTION_FILE, SamplerDistribution } from './sampler-distribution.js';

@@ -18,7 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { register } from '../../registry.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import type { StateTree } from '../../torch/optim/index.js';
 import { Callback } from '../callback.js';
 import type { BatchContext } from '../callback.js';
@@ -75,14 +75,14 @@ export class SamplerDistribution extends Callback {
     else this.epochs.push(entry);
   }
 
-  override onTrainEpochStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEpochStart(trainer: TrainerView, _module?: TrainableModule): void {
     if (this.current !== null && this.current.epoch === trainer.currentEpoch) return; // resumed mid-epoch
     if (this.current !== null) this.#finish(this.current); // saved before its epoch end ran
     const classes = this.#classes(trainer);
     this.current = { epoch: trainer.currentEpoch, counts: new Array<number>(classes?.length ?? 0).fill(0) };
   }
 
-  override onTrainBatchEnd(trainer: TrainerView, _module: ClassificationModule | undefined, context: BatchContext): void {
+  override onTrainBatchEnd(trainer: TrainerView, _module: TrainableModule | undefined, context: BatchContext): void {
     const targets = trainer.dataModule?.train?.targets;
     if (targets === undefined) {
       this.#warnOnce(trainer, 'SamplerDistribution: expected a data module with a train split, but got none; nothing is counted');
@@ -101,7 +101,7 @@ export class SamplerDistribution extends Callback {
     }
   }
 
-  override async onTrainEpochEnd(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
+  override async onTrainEpochEnd(trainer: TrainerView, _module?: TrainableModule): Promise<void> {
     const current = this.current;
     const classes = this.#classes(trainer);
     if (current === null || classes === null) return;

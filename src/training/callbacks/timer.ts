@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import type { StateTree } from '../../torch/optim/index.js';
 import { Callback } from '../callback.js';
@@ -164,38 +164,38 @@ export class Timer extends Callback {
     trainer.stop(reason);
   }
 
-  override onFitStart(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onFitStart(trainer: TrainerView, _module?: TrainableModule): void {
     this.#stopped = false;
     this.#check(trainer); // a restored state may already be past the budget
   }
-  override onTrainStart(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onTrainStart(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#begin('train');
   }
-  override onTrainEnd(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEnd(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#finish('train');
   }
-  override onValidationStart(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onValidationStart(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#begin('validate');
   }
-  override onValidationEnd(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onValidationEnd(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#finish('validate');
   }
-  override onTestStart(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onTestStart(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#begin('test');
   }
-  override onTestEnd(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onTestEnd(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#finish('test');
   }
-  override onPredictStart(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onPredictStart(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#begin('predict');
   }
-  override onPredictEnd(_trainer?: TrainerView, _module?: ClassificationModule): void {
+  override onPredictEnd(_trainer?: TrainerView, _module?: TrainableModule): void {
     this.#finish('predict');
   }
-  override onTrainBatchEnd(trainer: TrainerView, _module?: ClassificationModule, _context?: BatchContext): void {
+  override onTrainBatchEnd(trainer: TrainerView, _module?: TrainableModule, _context?: BatchContext): void {
     if (this.interval === 'step') this.#check(trainer);
   }
-  override onTrainEpochEnd(trainer: TrainerView, _module?: ClassificationModule): void {
+  override onTrainEpochEnd(trainer: TrainerView, _module?: TrainableModule): void {
     if (this.interval === 'epoch') this.#check(trainer);
   }
 

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { register } from '../../registry.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
 import { renderCurves } from '../plots/render-curves.js';
@@ -51,15 +51,15 @@ export class TrainingHistory extends Callback {
     this.options = parseOptions('TrainingHistory', trainingHistoryOptionsSchema, options);
   }
 
-  override async onValidationEnd(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
+  override async onValidationEnd(trainer: TrainerView, _module?: TrainableModule): Promise<void> {
     if (!trainer.sanityChecking) await this.#draw(trainer);
   }
 
-  override async onTrainEpochEnd(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
+  override async onTrainEpochEnd(trainer: TrainerView, _module?: TrainableModule): Promise<void> {
     await this.#draw(trainer);
   }
 
-  override async onFitEnd(trainer: TrainerView, _module?: ClassificationModule): Promise<void> {
+  override async onFitEnd(trainer: TrainerView, _module?: TrainableModule): Promise<void> {
     await this.#draw(trainer);
   }
 

@@ -11,9 +11,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, SerializationError } from '../../errors.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
 import * as torch from '../../torch/index.js';
 import type { OptimizerStateDict, SchedulerStateDict, StateTree } from '../../torch/optim/index.js';
+import type { FitProgress } from '../loops/fit-progress.js';
+import type { TrainableModule } from '../trainable-module.js';
 import type { Trainer } from '../trainer.js';
 import type { Checkpoint } from './checkpoint.js';
 import { readCheckpoint, readCheckpointHeader } from './checkpoint-io.js';
@@ -22,13 +23,15 @@ import { diffConfigs, fingerprintConfig, RESUME_IGNORED_KEYS } from '../../finge
 const frameworkVersion = '0.1.0';
 
 /**
- * The run's state as a checkpoint. Its tensors are the module's and the
- * optimizer's own, except `rngState` (a copy the caller disposes).
+ * The run's state as a checkpoint: the loops' progress saves itself
+ * (`epoch`, `batchInEpoch`, `globalStep`, history, callback metrics). Its
+ * tensors are the module's and the optimizer's own, except `rngState` (a
+ * copy the caller disposes).
  *
  * @example
- * const ckpt = buildCheckpoint(trainer, module); writeCheckpoint(ckpt, file); ckpt.rngState?.dispose();
+ * const ckpt = buildCheckpoint(trainer, module, progress); writeCheckpoint(ckpt, file); ckpt.rngState?.dispose();
  */
-export function buildCheckpoint(trainer: Trainer, module: ClassificationModule): Checkpoint {
+export function buildCheckpoint(trainer: Trainer, module: TrainableModule, progress: FitProgress): Checkpoint {
   const callbacks: Record<string, StateTree> = {};
   for (const c of trainer.callbacks) {
     const state = c.stateDict();
@@ -42,22 +45,24 @@ export function buildCheckpoint(trainer: Trainer, module: ClassificationModule):
     labelsMapping = null; // a data set without a known input size: export asks for one then
   }
   const stepper = trainer.stepper?.stateDict() ?? null;
+  // The progress saves itself; its keys keep their old places so files stay alike.
+  const { epoch, batchInEpoch, globalStep, history, callbackMetrics } = progress.stateDict();
   return {
-    epoch: trainer.progress.epoch,
-    batchInEpoch: trainer.progress.batchInEpoch,
+    epoch,
+    batchInEpoch,
     seed: trainer.seed,
-    globalStep: trainer.globalStep,
+    globalStep,
     model: module.stateDict({ keepVars: true }),
-    modelInfo: (module.backbone as { modelInfo?: Checkpoint['modelInfo'] }).modelInfo ?? null,
-    hparams: module.hparams as unknown as Record<string, unknown>,
-    classes: module.hparams.classNames ?? (dm !== null && dm.stagesDone.size > 0 ? [...dm.idxToClass] : null),
+    modelInfo: module.modelInfo ?? null,
+    hparams: (module.hparams ?? {}) as Record<string, unknown>,
+    classes: module.classNames !== undefined ? [...module.classNames] : dm !== null && dm.stagesDone.size > 0 ? [...dm.idxToClass] : null,
     labelsMapping,
     optimizer: (trainer.optimizer?.stateDict() as unknown as StateTree) ?? null,
     scheduler: stepper as unknown as StateTree,
     callbacks,
     rngState: torch.getRngState(),
-    history: trainer.history,
-    callbackMetrics: trainer.callbackMetrics,
+    history,
+    callbackMetrics,
     configFingerprint: trainer.config === null ? null : fingerprintConfig(trainer.config, { exclude: RESUME_IGNORED_KEYS }),
     config: trainer.config,
     extra: { precision: trainer.precision.scaler?.stateDict() ?? null },
@@ -104,15 +109,17 @@ export function checkResumeConfig(options: {
 }
 
 /**
- * Puts a checkpoint's state back into the trainer and module. With
- * `training: false` only the weights (and EMA, through its callback) are restored.
+ * Puts a checkpoint's state back into the module, the callbacks, the loops'
+ * progress and the optimizer. With `training: false` only the weights (and
+ * EMA, through its callback) are restored.
  *
  * @example
- * restoreCheckpoint(trainer, module, readCheckpoint(file), { training: true, file });
+ * restoreCheckpoint(trainer, module, progress, readCheckpoint(file), { training: true, file });
  */
 export function restoreCheckpoint(
   trainer: Trainer,
-  module: ClassificationModule,
+  module: TrainableModule,
+  progress: FitProgress,
   checkpoint: Checkpoint,
   options: { training: boolean; file: string },
 ): void {
@@ -130,11 +137,7 @@ export function restoreCheckpoint(
     if (state !== undefined) c.loadStateDict(state);
   }
   if (!options.training) return;
-  trainer.progress = { epoch: checkpoint.epoch, batchInEpoch: checkpoint.batchInEpoch };
-  trainer.currentEpoch = checkpoint.epoch;
-  trainer.globalStep = checkpoint.globalStep;
-  trainer.history = [...checkpoint.history];
-  trainer.callbackMetrics = { ...checkpoint.callbackMetrics };
+  progress.loadStateDict(checkpoint);
   if (checkpoint.optimizer !== null) trainer.optimizer?.loadStateDict(checkpoint.optimizer as unknown as OptimizerStateDict<never>);
   if (checkpoint.scheduler !== null)
     trainer.stepper?.loadStateDict(checkpoint.scheduler as unknown as { scheduler: SchedulerStateDict | null; count: number });

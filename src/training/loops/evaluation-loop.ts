@@ -7,16 +7,19 @@
  * the metric states are synced over ranks before the epoch end computes them.
  *
  * @example
- * const metrics = await runEvaluation(trainer, 'val', trainer.valLoader);
+ * const metrics = await runEvaluation(context, 'val', valLoader);
  */
+import type { ClassificationBatch } from '../../data/classification-batch.js';
 import type { DataLoader } from '../../data/data-loader.js';
+import { TrainingError } from '../../errors.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { HookName } from '../callback.js';
 import { anyRank, syncMetrics } from '../strategies/ddp-connector.js';
+import type { StepOutput } from '../trainable-module.js';
 import { limitBatches } from '../trainer-options.js';
-import type { Trainer } from '../trainer.js';
 import { toDevice } from './batch.js';
+import type { StageContext } from './loop-context.js';
 import { collectModuleLogs, writeMetrics } from './logging.js';
 
 const hookNames = {
@@ -31,30 +34,36 @@ const hookNames = {
   test: ['onTestStart', 'onTestEpochStart', 'onTestBatchStart', 'onTestBatchEnd', 'onTestEpochEnd', 'onTestEnd'],
 } as const satisfies Record<string, readonly HookName[]>;
 
-/** Batches to evaluate under the Trainer's limits. */
-function batchLimit(t: Trainer, split: 'val' | 'test', available: number): number {
-  const fast = t.options.fastDevRun;
-  if (fast !== false) return Math.min(available, fast === true ? 1 : fast);
-  return limitBatches(split === 'val' ? t.options.limitValBatches : t.options.limitTestBatches, available);
+/** The module's step for `split` (a module without `testStep` cannot be tested). */
+function stepOf(c: StageContext, split: 'val' | 'test'): (batch: ClassificationBatch, i: number) => StepOutput {
+  const module = c.module;
+  if (split === 'val') return (batch, i) => module.validationStep(batch, i);
+  const testStep = module.testStep?.bind(module);
+  if (testStep === undefined)
+    throw new TrainingError(`Trainer.test: expected a module with testStep, but got ${module.constructor.name} without one`);
+  return testStep;
 }
 
 /**
  * Runs one pass over `loader`; returns the split's epoch metrics ({} for a sanity check).
  *
  * @example
- * await runEvaluation(trainer, 'val', loader, { sanityBatches: 2 });
+ * await runEvaluation(context, 'val', loader, { sanityBatches: 2 });
  */
 export async function runEvaluation(
-  t: Trainer,
+  c: StageContext,
   split: 'val' | 'test',
   loader: DataLoader,
   options: { sanityBatches?: number } = {},
 ): Promise<Record<string, number>> {
-  const module = t.module!;
-  const hooks = t.hooks!;
+  const { trainer: t, module, hooks } = c;
   const [onStart, onEpochStart, onBatchStart, onBatchEnd, onEpochEnd, onEnd] = hookNames[split];
   const sanity = options.sanityBatches !== undefined;
-  const limit = sanity ? Math.min(options.sanityBatches!, loader.length) : batchLimit(t, split, loader.length);
+  const limit = limitBatches(
+    options.sanityBatches ?? (split === 'val' ? t.options.limitValBatches : t.options.limitTestBatches),
+    loader.length,
+  );
+  const step = stepOf(c, split);
   const wasTraining = module.training;
   // Data-parallel: each rank's last training forward updated its own BatchNorm running
   // statistics; evaluate every shard with rank 0's (the weights the checkpoint holds), as DDP does.
@@ -65,20 +74,16 @@ export async function runEvaluation(
     await hooks.call(onEpochStart, t);
     let batchIdx = 0;
     if (limit > 0) {
-      for await (const raw of loader.epoch(t.currentEpoch)) {
+      for await (const raw of loader.epoch(c.progress.currentEpoch)) {
         const batch = toDevice(raw, t.device);
         try {
           await hooks.call(onBatchStart, t, { batch, batchIdx });
-          const out = torch.noGrad(() =>
-            torch.tidy(() =>
-              t.precision.forward(() => (split === 'val' ? module.validationStep(batch, batchIdx) : module.testStep(batch, batchIdx))),
-            ),
-          );
+          const out = torch.noGrad(() => torch.tidy(() => t.precision.forward(() => step(batch, batchIdx))));
           try {
-            collectModuleLogs(t, batch.images.size(0), split);
+            collectModuleLogs(c, batch.images.size(0), split);
             await hooks.call(onBatchEnd, t, { batch, batchIdx, loss: out.loss, logits: out.logits });
           } finally {
-            torch.dispose([out.loss, out.logits] as Tensor[]);
+            torch.dispose([out.loss, out.logits].filter((x): x is Tensor => x !== undefined));
           }
         } finally {
           torch.dispose([batch.images, batch.labels]);
@@ -86,27 +91,34 @@ export async function runEvaluation(
         if (++batchIdx >= limit) break;
       }
     }
-    let metrics: Record<string, number> = {};
-    if (sanity) {
-      module.resetMetrics(split);
-      for (const e of module.takeLogs()) if (typeof e.value !== 'number') e.value.dispose();
-      t.collector.reduceEpoch(split);
-    } else {
-      // Data-parallel: each rank evaluated its own shard; the metric states are summed over
-      // ranks first (every rank takes part, even one whose shard was empty).
-      if (anyRank(t, batchIdx > 0)) {
-        syncMetrics(t, split);
-        if (split === 'val') module.onValidationEpochEnd();
-        else module.onTestEpochEnd();
-      }
-      collectModuleLogs(t, 1, split);
-      metrics = t.collector.reduceEpoch(split);
-      await writeMetrics(t, metrics);
-    }
+    const metrics = sanity ? dropSanityValues(c, split) : await epochMetrics(c, split, batchIdx > 0);
     await hooks.call(onEpochEnd, t);
     await hooks.call(onEnd, t);
     return metrics;
   } finally {
     if (wasTraining) module.train();
   }
+}
+
+/** A sanity check's values reach neither the metrics nor the loggers. */
+function dropSanityValues(c: StageContext, split: 'val' | 'test'): Record<string, number> {
+  c.module.resetMetrics?.(split);
+  for (const e of c.module.takeLogs?.() ?? []) if (typeof e.value !== 'number') e.value.dispose();
+  c.trainer.collector.reduceEpoch(split);
+  return {};
+}
+
+async function epochMetrics(c: StageContext, split: 'val' | 'test', ranBatches: boolean): Promise<Record<string, number>> {
+  const t = c.trainer;
+  // Data-parallel: each rank evaluated its own shard; the metric states are summed over
+  // ranks first (every rank takes part, even one whose shard was empty).
+  if (anyRank(t, ranBatches)) {
+    syncMetrics(t, split);
+    if (split === 'val') c.module.onValidationEpochEnd?.();
+    else c.module.onTestEpochEnd?.();
+  }
+  collectModuleLogs(c, 1, split);
+  const metrics = t.collector.reduceEpoch(split);
+  await writeMetrics(c, metrics);
+  return metrics;
 }

@@ -4,35 +4,35 @@
  * `minEpochs`, or a signal.
  *
  * @example
- * await runFitLoop(trainer);
+ * await runFitLoop(context);
  */
 import { profile } from '../profiler.js';
-import type { Trainer } from '../trainer.js';
 import { runEvaluation } from './evaluation-loop.js';
+import type { FitContext } from './loop-context.js';
 import { mustStop, runTrainingEpoch } from './training-epoch-loop.js';
 
-function fitDone(t: Trainer): boolean {
-  const maxEpochs = t.maxEpochs;
-  return (maxEpochs !== null && t.progress.epoch >= maxEpochs) || mustStop(t);
+function fitDone(c: FitContext): boolean {
+  const maxEpochs = c.trainer.options.maxEpochs;
+  return (maxEpochs !== null && c.progress.position.epoch >= maxEpochs) || mustStop(c);
 }
 
 /** Runs the whole fit. */
-export async function runFitLoop(t: Trainer): Promise<void> {
-  const hooks = t.hooks!;
-  const sanityBatches = t.options.fastDevRun !== false ? 0 : t.options.numSanityValSteps;
-  if (sanityBatches > 0 && t.valLoader !== null && !fitDone(t)) {
-    t.sanityChecking = true;
+export async function runFitLoop(c: FitContext): Promise<void> {
+  const { trainer: t, hooks, progress, valLoader } = c;
+  const sanityBatches = t.options.numSanityValSteps;
+  if (sanityBatches > 0 && valLoader !== null && !fitDone(c)) {
+    progress.setSanityChecking(true);
     try {
       await hooks.call('onSanityCheckStart', t);
-      await profile(t.profiler, 'run_sanity_check', () => runEvaluation(t, 'val', t.valLoader!, { sanityBatches }));
+      await profile(t.profiler, 'run_sanity_check', () => runEvaluation(c, 'val', valLoader, { sanityBatches }));
       await hooks.call('onSanityCheckEnd', t);
     } finally {
-      t.sanityChecking = false;
+      progress.setSanityChecking(false);
     }
   }
   await hooks.call('onTrainStart', t);
-  while (!fitDone(t)) {
-    if ((await runTrainingEpoch(t)) === 'stopped') break;
+  while (!fitDone(c)) {
+    if ((await runTrainingEpoch(c)) === 'stopped') break;
   }
   await hooks.call('onTrainEnd', t);
 }

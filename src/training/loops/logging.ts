@@ -3,31 +3,32 @@
  * and write reduced values to `callbackMetrics` and every logger.
  *
  * @example
- * collectModuleLogs(trainer, batch.images.size(0));
- * await flushStepLogs(trainer);
+ * collectModuleLogs(context, batch.images.size(0));
+ * await flushStepLogs(context);
  */
-import type { Trainer } from '../trainer.js';
+import type { StageContext } from './loop-context.js';
 
 /** Moves everything the module logged since the last call into the collector. */
-export function collectModuleLogs(t: Trainer, batchSize: number, bucket = 'train'): void {
-  const module = t.module;
-  if (module !== null) t.collector.add(module.takeLogs(), t.logStep(), batchSize, bucket);
+export function collectModuleLogs(c: StageContext, batchSize: number, bucket = 'train'): void {
+  const logs = c.module.takeLogs?.() ?? [];
+  if (logs.length > 0) c.trainer.collector.add(logs, c.trainer.logStep(), batchSize, bucket);
 }
 
 /** Writes values to callbackMetrics and, unless sanity checking, to every logger. */
-export async function writeMetrics(t: Trainer, metrics: Record<string, number>, at = t.logStep()): Promise<void> {
-  Object.assign(t.callbackMetrics, metrics);
-  if (t.sanityChecking || !t.isGlobalZero || Object.keys(metrics).length === 0) return;
+export async function writeMetrics(c: StageContext, metrics: Record<string, number>, at = c.trainer.logStep()): Promise<void> {
+  Object.assign(c.progress.callbackMetrics, metrics);
+  const t = c.trainer;
+  if (c.progress.sanityChecking || !t.isGlobalZero || Object.keys(metrics).length === 0) return;
   for (const logger of t.loggers) await logger.logMetrics(metrics, at);
 }
 
 /** Reads pending step values (one host transfer) and writes them. */
-export async function flushStepLogs(t: Trainer): Promise<void> {
-  if (!t.collector.hasPendingSteps) return;
-  for (const row of t.collector.flushSteps()) await writeMetrics(t, row.metrics, row.at);
+export async function flushStepLogs(c: StageContext): Promise<void> {
+  if (!c.trainer.collector.hasPendingSteps) return;
+  for (const row of c.trainer.collector.flushSteps()) await writeMetrics(c, row.metrics, row.at);
 }
 
 /** Flushes every logger's buffer. */
-export async function flushLoggers(t: Trainer): Promise<void> {
-  if (t.isGlobalZero) for (const logger of t.loggers) await logger.flush();
+export async function flushLoggers(c: StageContext): Promise<void> {
+  if (c.trainer.isGlobalZero) for (const logger of c.trainer.loggers) await logger.flush();
 }

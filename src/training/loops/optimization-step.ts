@@ -6,20 +6,19 @@
  * `await`).
  *
  * @example
- * const loss = await optimizationStep(trainer, batch, batchIdx, true); // a detached loss the caller disposes
+ * const loss = await optimizationStep(context, batch, batchIdx, true); // a detached loss the caller disposes
  */
-import type { ClassificationBatch } from '../../models/classification-module.js';
+import type { ClassificationBatch } from '../../data/classification-batch.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { clipGradNorm_, clipGradValue_ } from '../../torch/optim/index.js';
 import { profile } from '../profiler.js';
-import type { Trainer } from '../trainer.js';
+import type { FitContext } from './loop-context.js';
 import { collectModuleLogs, flushStepLogs } from './logging.js';
 
 /** Runs forward and backward; steps the optimizer when `boundary`. Returns the detached loss. */
-export async function optimizationStep(t: Trainer, batch: ClassificationBatch, batchIdx: number, boundary: boolean): Promise<Tensor> {
-  const module = t.module!;
-  const hooks = t.hooks!;
+export async function optimizationStep(c: FitContext, batch: ClassificationBatch, batchIdx: number, boundary: boolean): Promise<Tensor> {
+  const { trainer: t, module, hooks } = c;
   const accumulate = t.options.accumulateGradBatches;
   t.ddp?.syncBuffers(module);
   const loss = torch.tidy(() => t.precision.forward(() => module.trainingStep(batch, batchIdx)));
@@ -29,17 +28,17 @@ export async function optimizationStep(t: Trainer, batch: ClassificationBatch, b
     // accumulation boundary only, as DDP's no_sync does for the micro-batches before it).
     if (boundary) t.ddp?.beforeBackward();
     torch.tidy(() => t.precision.backward(accumulate > 1 ? loss.div(accumulate) : loss));
-    collectModuleLogs(t, batch.images.size(0));
+    collectModuleLogs(c, batch.images.size(0));
     if (hooks.has('onAfterBackward')) await hooks.call('onAfterBackward', t);
-    if (boundary) await optimizerStep(t);
+    if (boundary) await optimizerStep(c);
     return loss.detach();
   } finally {
     loss.dispose();
   }
 }
 
-async function optimizerStep(t: Trainer): Promise<void> {
-  const optimizer = t.optimizer!;
+async function optimizerStep(c: FitContext): Promise<void> {
+  const { trainer: t, optimizer, hooks } = c;
   const { gradientClipVal, gradientClipAlgorithm, logEveryNSteps } = t.options;
   if (gradientClipVal !== null) {
     t.precision.unscale(optimizer);
@@ -47,12 +46,12 @@ async function optimizerStep(t: Trainer): Promise<void> {
     if (gradientClipAlgorithm === 'norm') torch.tidy(() => clipGradNorm_(params, gradientClipVal));
     else clipGradValue_(params, gradientClipVal);
   }
-  if (t.hooks!.has('onBeforeOptimizerStep')) await t.hooks!.call('onBeforeOptimizerStep', t);
+  if (hooks.has('onBeforeOptimizerStep')) await hooks.call('onBeforeOptimizerStep', t);
   if (t.profiler === null) t.precision.step(optimizer);
   else await profile(t.profiler, 'optimizer_step', () => t.precision.step(optimizer));
   optimizer.zeroGrad();
-  t.globalStep++;
-  t.stepper?.afterOptimizerStep(t.callbackMetrics);
-  if (t.hooks!.has('onAfterOptimizerStep')) await t.hooks!.call('onAfterOptimizerStep', t);
-  if (t.globalStep % logEveryNSteps === 0) await flushStepLogs(t);
+  c.progress.stepTaken();
+  c.stepper.afterOptimizerStep(c.progress.callbackMetrics);
+  if (hooks.has('onAfterOptimizerStep')) await hooks.call('onAfterOptimizerStep', t);
+  if (c.progress.globalStep % logEveryNSteps === 0) await flushStepLogs(c);
 }

@@ -3,11 +3,12 @@
  * (eval pipeline, no gradients), with class probabilities read per batch.
  *
  * @example
- * const rows = await runPredict(trainer, dm.predictLoader(paths), paths);
+ * const rows = await runPredict(context, dm.predictLoader(paths), paths);
  */
 import type { DataLoader } from '../../data/data-loader.js';
 import * as torch from '../../torch/index.js';
-import type { Trainer } from '../trainer.js';
+import { TrainingError } from '../../errors.js';
+import type { StageContext } from './loop-context.js';
 import { toDevice } from './batch.js';
 
 /** One prediction: the file, the class probabilities and the predicted class. */
@@ -18,9 +19,11 @@ export interface PredictRow {
 }
 
 /** Runs `predictStep` over every batch; rows in the order of `paths` (unreadable files skipped by the loader). */
-export async function runPredict(t: Trainer, loader: DataLoader, paths: readonly string[]): Promise<PredictRow[]> {
-  const module = t.module!;
-  const hooks = t.hooks!;
+export async function runPredict(c: StageContext, loader: DataLoader, paths: readonly string[]): Promise<PredictRow[]> {
+  const { trainer: t, module, hooks } = c;
+  const predictStep = module.predictStep?.bind(module);
+  if (predictStep === undefined)
+    throw new TrainingError(`Trainer.predict: expected a module with predictStep, but got ${module.constructor.name} without one`);
   const rows: PredictRow[] = [];
   module.eval();
   await hooks.call('onPredictStart', t);
@@ -29,7 +32,7 @@ export async function runPredict(t: Trainer, loader: DataLoader, paths: readonly
     const batch = toDevice(raw, t.device);
     try {
       const probs = torch.noGrad(() =>
-        torch.tidy(() => t.precision.forward(() => module.predictStep(batch, batchIdx).probs.to({ dtype: 'float32', device: 'cpu' }))),
+        torch.tidy(() => t.precision.forward(() => predictStep(batch, batchIdx).probs.to({ dtype: 'float32', device: 'cpu' }))),
       );
       const values = probs.toArray() as number[][];
       probs.dispose();

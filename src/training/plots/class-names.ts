@@ -6,7 +6,7 @@
  * @example
  * const names = classNamesOf(module, trainer.dataModule); // ['cat', 'dog'] or ['0', '1']
  */
-import type { ClassificationModule } from '../../models/classification-module.js';
+import type { TrainableModule } from '../trainable-module.js';
 import type { ImageClassificationDataModule } from '../../data/datamodule.js';
 
 /**
@@ -15,10 +15,10 @@ import type { ImageClassificationDataModule } from '../../data/datamodule.js';
  * @example
  * classNamesOf(module, null);
  */
-export function classNamesOf(module: ClassificationModule, dataModule: ImageClassificationDataModule | null): string[] {
-  const n = module.numClasses;
-  const fromHparams = module.hparams.classNames;
-  if (fromHparams !== undefined && fromHparams.length === n) return [...fromHparams];
+export function classNamesOf(module: TrainableModule, dataModule: ImageClassificationDataModule | null): string[] {
+  const fromModule = module.classNames;
+  const n = module.numClasses ?? fromModule?.length ?? 0;
+  if (fromModule !== undefined && fromModule.length === n) return [...fromModule];
   try {
     const fromData = dataModule?.idxToClass;
     if (fromData !== undefined && fromData.length === n) return [...fromData];

@@ -19,8 +19,7 @@
 import path from 'node:path';
 import { ConfigError, DataError, TrainingError } from '../../errors.js';
 import type { LoaderOverrides } from '../../data/datamodule.js';
-import type { ClassificationModule } from '../../models/classification-module.js';
-import type { Split } from '../../models/split-metrics.js';
+import type { Split, TrainableModule } from '../trainable-module.js';
 import * as torch from '../../torch/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from '../checkpoint/checkpoint-connector.js';
 import type { Trainer } from '../trainer.js';
@@ -44,7 +43,7 @@ export function needsLaunch(t: Trainer): boolean {
  * @example
  * await launchWorkers(trainer, module);
  */
-export async function launchWorkers(t: Trainer, module: ClassificationModule): Promise<void> {
+export async function launchWorkers(t: Trainer, module: TrainableModule): Promise<void> {
   const { devices, numNodes } = t.options;
   const role = resolveDdpRole(process.env, { devices, numNodes });
   if (role.kind !== 'launcher') throw new TrainingError('Trainer: expected to launch the workers of a node, but WORLD_SIZE is set');
@@ -136,7 +135,7 @@ export function evalLoaderOverrides(t: Trainer): LoaderOverrides {
 export function syncMetrics(t: Trainer, split: Split): void {
   const ddp = t.ddp;
   if (ddp === null || ddp.worldSize === 1 || t.module === null) return;
-  t.module.syncMetrics(split, ddp.metricReducer);
+  t.module.syncMetrics?.(split, ddp.metricReducer);
 }
 
 /**
