@@ -7,8 +7,9 @@
  */
 export { Trainer } from './trainer.js';
 export type { TrainerInput, Progress } from './trainer.js';
-export { parseTrainerOptions, trainerOptionsSchema } from './trainer-options.js';
-export type { TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
+export { parseTrainerOptions, resolveTrainerOptions, trainerOptionsSchema } from './trainer-options.js';
+export type { ResolvedTrainerOptions, TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
+export type { OptimizerRun, Split, StepOutput, TrainableModule } from './trainable-module.js';
 export { Callback } from './callback.js';
 export type { BatchContext, HookName, Hooks, TrainerStage } from './callback.js';
 export type { Logger, LogStep, RunStatus } from './logger.js';

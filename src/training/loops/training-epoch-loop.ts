@@ -7,7 +7,7 @@
  * starts from.
  *
  * @example
- * const outcome = await runTrainingEpoch(trainer); // 'completed' or 'stopped'
+ * const outcome = await runTrainingEpoch(context); // 'completed' or 'stopped'
  */
 import * as torch from '../../torch/index.js';
 import { agreeToStop, syncMetrics } from '../strategies/ddp-connector.js';
