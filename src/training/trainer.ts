@@ -13,11 +13,8 @@
  * await trainer.fit(module, dm, { ckptPath: 'last' });   // resume where it stopped
  * const [metrics] = await trainer.test(module, dm, { ckptPath: 'best' });
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
-import { coresPerRank, localWorldSize } from '../data/parallelism.js';
 import type { DataLoader } from '../data/data-loader.js';
 import type { LogOptions } from '../metrics/log-entry.js';
 import { TrainingError } from '../errors.js';
@@ -43,6 +40,7 @@ import { Precision } from './precision.js';
 import { profile, SimpleProfiler } from './profiler.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
+import { reportProfile, setStageThreads } from './stage-environment.js';
 import type { DdpStrategy } from './strategies/ddp-strategy.js';
 import { evalLoaderOverrides, joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
 import type { TrainableModule } from './trainable-module.js';
@@ -350,14 +348,7 @@ export class Trainer implements TrainerView {
     const hooks = new HookDispatcher(module, this.callbacks, this.profiler);
     const context: StageContext = { trainer: this, module, hooks, progress: this.#progress };
     this.#stageContext = context;
-    const env = Number(process.env.OMP_NUM_THREADS);
-    // Without a number: OMP_NUM_THREADS, else this rank's share of the cores (ranks on one machine split them).
-    torch.setNumThreads(
-      this.options.numThreads ??
-        (Number.isInteger(env) && env > 0
-          ? Math.min(env, 4 * availableParallelism())
-          : coresPerRank(availableParallelism(), localWorldSize())),
-    );
+    setStageThreads(this.options.numThreads);
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
     torch.useDeterministicAlgorithms(this.options.deterministic);
     let status: RunStatus = 'success';
@@ -382,20 +373,7 @@ export class Trainer implements TrainerView {
       this.ddp = null;
       await hooks.call('teardown', this, stage).catch(() => undefined);
       for (const logger of this.loggers) await logger.finalize(status);
-      if (reportsProfile) this.#reportProfile(stage);
-    }
-  }
-
-  /** Prints the profiler's report and writes it to `<runDir>/profile-<stage>.txt`. */
-  #reportProfile(stage: TrainerStage): void {
-    if (this.profiler === null) return;
-    const report = this.profiler.summary(stage.toUpperCase());
-    process.stderr.write(`${report}\n`);
-    try {
-      mkdirSync(this.runDir, { recursive: true });
-      writeFileSync(path.join(this.runDir, `profile-${stage}.txt`), `${report}\n`);
-    } catch (error) {
-      this.print(`Trainer: could not write the profiler report to ${this.runDir}: ${(error as Error).message}`);
+      if (reportsProfile) reportProfile(this.profiler, stage, this.runDir, (m) => this.print(m));
     }
   }
 

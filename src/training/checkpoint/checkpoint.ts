@@ -33,7 +33,7 @@ export interface Checkpoint {
   model: Record<string, Tensor>;
   /** The backbone's registry name and options, when known. */
   modelInfo: ModelInfo | null;
-  /** The ClassificationModule's hyperparameters. */
+  /** The module's hyperparameters (a ClassificationModule's options, as export rebuilds it). */
   hparams: Record<string, unknown>;
   /** Class names in index order (null when unknown). */
   classes: string[] | null;
