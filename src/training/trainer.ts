@@ -79,19 +79,18 @@ export class Trainer implements TrainerView {
   /** The data-parallel strategy of a worker (null: one process). */
   ddp: DdpStrategy | null = null;
 
-  stage: TrainerStage = 'fit';
-  stopReason: string | null = null;
-  /** The seed this run uses (options.seed, or the resumed run's, or a random one). */
-  seed = 0;
-  device: 'cpu' | 'cuda' = 'cpu';
-  channelsLast = false;
-  precision: Precision;
+  readonly device: 'cpu' | 'cuda';
+  readonly channelsLast: boolean;
+  readonly precision: Precision;
   readonly collector = new LogCollector();
   /** Times the run's actions with `profiler: 'simple'` (null: nothing is timed). */
   readonly profiler: SimpleProfiler | null;
 
   /** Owned by the loops, which advance it; saved into and restored from checkpoints. */
   readonly #progress = new FitProgress();
+  #stage: TrainerStage = 'fit';
+  #stopReason: string | null = null;
+  #seed = 0;
   #stageContext: StageContext | null = null;
   #dataModule: ImageClassificationDataModule | null = null;
   #optimizer: Optimizer | null = null;
@@ -132,6 +131,18 @@ export class Trainer implements TrainerView {
     // As Lightning: sync_batchnorm only acts through a data-parallel strategy (a one-process run has nothing to sync).
     if (o.syncBatchnorm && o.strategy !== 'ddp')
       this.print(`Trainer: syncBatchnorm has no effect with strategy '${o.strategy}'; use strategy ddp`);
+  }
+
+  get stage(): TrainerStage {
+    return this.#stage;
+  }
+  /** Why the run was asked to stop (null: it was not). */
+  get stopReason(): string | null {
+    return this.#stopReason;
+  }
+  /** The seed this run uses (options.seed, or the resumed run's, or a random one). */
+  get seed(): number {
+    return this.#seed;
   }
 
   // ---- TrainerView: the progress, read from the loops' progress ----
@@ -186,11 +197,11 @@ export class Trainer implements TrainerView {
     return [...this.collector.progBarNames];
   }
   get shouldStop(): boolean {
-    return this.stopReason !== null;
+    return this.#stopReason !== null;
   }
   stop(reason: string): void {
-    if (this.stopReason === null) this.print(`Trainer: stopping: ${reason}`);
-    this.stopReason ??= reason;
+    if (this.#stopReason === null) this.print(`Trainer: stopping: ${reason}`);
+    this.#stopReason ??= reason;
   }
   log(name: string, value: Tensor | number, options: LogOptions = {}): void {
     const stored = typeof value === 'number' ? value : torch.keep(value.detach());
@@ -248,8 +259,8 @@ export class Trainer implements TrainerView {
         : null;
       let loaders: { trainLoader: DataLoader; valLoader: DataLoader | null };
       try {
-        this.seed = resumed?.checkpoint.seed ?? this.options.seed ?? (this.ddp !== null ? 0 : Math.floor(Math.random() * 2 ** 32));
-        torch.manualSeed(this.seed);
+        this.#seed = resumed?.checkpoint.seed ?? this.options.seed ?? (this.ddp !== null ? 0 : Math.floor(Math.random() * 2 ** 32));
+        torch.manualSeed(this.#seed);
         loaders = this.#fitLoaders(dataModule);
         if (module.useClassWeights === true) module.setClassWeights?.(dataModule.classWeights());
         this.#configureOptimizers(module, loaders.trainLoader);
@@ -340,9 +351,9 @@ export class Trainer implements TrainerView {
     run: { resuming: boolean },
     body: (context: StageContext) => Promise<void>,
   ): Promise<void> {
-    this.stage = stage;
+    this.#stage = stage;
     this.#dataModule = dm;
-    this.stopReason = null;
+    this.#stopReason = null;
     if (stage === 'fit' && this.options.strategy === 'ddp') this.#joinRun();
     this.profiler?.reset();
     const hooks = new HookDispatcher(module, this.callbacks, this.profiler);
