@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { composeConfig } from '../config/compose.js';
 import { validateConfig } from '../config/validate.js';
 import { ConfigError } from '../errors.js';
-import type { ClassificationModule } from '../models/classification-module.js';
+import type { TrainableModule } from './trainable-module.js';
 import { BatchNorm2d } from '../torch/nn/index.js';
 import { colourDataModule, makeColourFolder, tinyCnn } from '../../test/integration/trainer-fixtures.js';
 import { Callback } from './callback.js';
@@ -25,7 +25,7 @@ import { parseTrainerOptions, trainerOptionsSchema } from './trainer-options.js'
 import { Trainer } from './trainer.js';
 
 const confDir = path.join(import.meta.dirname, '..', '..', 'conf');
-const bnClasses = (module: ClassificationModule): string[] =>
+const bnClasses = (module: TrainableModule): string[] =>
   [...module.modules()].filter((m) => m instanceof BatchNorm2d).map((m) => m.constructor.name);
 
 function isSyncBatchnormError(value: unknown): (e: unknown) => boolean {
@@ -90,7 +90,7 @@ test('with strategy ddp, fit trains SyncBatchNorm layers and leaves plain BatchN
   });
   const seen = new Set<string>();
   class Probe extends Callback {
-    override onTrainBatchEnd(_t: unknown, module: ClassificationModule): void {
+    override onTrainBatchEnd(_t: unknown, module: TrainableModule): void {
       for (const c of bnClasses(module)) seen.add(c);
     }
   }
