@@ -35,7 +35,7 @@ export interface Override {
 
 const KEY = /^[A-Za-z_$][\w$-]*(?:[./][A-Za-z0-9_$-]+|\[\d+\])*/;
 
-/** Lists and dicts nest at most this deep in one value: the parser recurses per level, and no config needs more. */
+/** Lists and dicts nest at most this deep in one value, and a key has at most this many parts: every step after parsing recurses per level, and no config needs more. */
 export const MAX_OVERRIDE_NESTING = 100;
 
 /** The override as messages show it: a pathological one (thousands of brackets) is cut short. */
@@ -60,9 +60,9 @@ class Parser {
     readonly offset: number,
   ) {}
 
-  fail(expected: string, back = 0): never {
+  fail(expected: string, back = 0, found?: string): never {
     this.i += back;
-    const got = this.i >= this.s.length ? 'the end' : `'${this.s[this.i]}'`;
+    const got = found ?? (this.i >= this.s.length ? 'the end' : `'${this.s[this.i]}'`);
     const text = shown(this.text);
     throw new ConfigError(`override '${text}': expected ${expected} at column ${this.offset + this.i + 1}, but got ${got}`, [
       { path: '', message: `expected ${expected}, but got ${got}`, location: `override '${text}'` },
@@ -273,6 +273,8 @@ export function parseOverride(text: string): Override {
   const rest = text.slice(prefix.length);
   const head = new Parser(text, rest, prefix.length);
   const key = KEY.exec(rest)?.[0] ?? head.fail('a key (`key=value`, `+key=value`, `++key=value` or `~key`)');
+  const parts = key.split(/[./[]/).length;
+  if (parts > MAX_OVERRIDE_NESTING) head.fail(`a key of at most ${MAX_OVERRIDE_NESTING} parts`, 0, String(parts));
   head.i = key.length;
   if (head.i === rest.length) {
     if (type === 'delete') return { text, type, key };

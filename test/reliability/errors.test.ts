@@ -225,6 +225,10 @@ void test('27. a 5,000-deep override is refused at the nesting limit with a shor
   const limit = `a=${'['.repeat(MAX_OVERRIDE_NESTING)}${']'.repeat(MAX_OVERRIDE_NESTING)}`;
   assert.equal(JSON.stringify(parseOverride(limit).value), '['.repeat(MAX_OVERRIDE_NESTING) + ']'.repeat(MAX_OVERRIDE_NESTING));
   oneLineError(await cli('config', 'show', deep), 2, /expected at most 100 nested lists and dicts/);
+  // A key of thousands of parts nests the config as deep, which printing and saving it cannot follow.
+  const longKey = `+${Array.from({ length: 5000 }, () => 'a').join('.')}=1`;
+  assert.throws(() => parseOverride(longKey), /expected a key of at most 100 parts at column 2, but got 5000$/);
+  oneLineError(await cli('config', 'show', longKey), 2, /expected a key of at most 100 parts/);
 });
 
 void test(
