@@ -112,8 +112,15 @@ export function formatConfigError(error: ConfigError): string {
   return error.issues
     .map((i) => {
       const key = i.path !== '' ? `${i.path}: ` : '';
-      const location = i.location !== undefined && !i.message.includes(i.location) ? ` (${i.location})` : '';
+      const location = i.location !== undefined && !i.message.includes(i.location) ? ` (${shortLocation(i.location)})` : '';
       return `${key}${i.message}${location}`;
     })
     .join('\n');
+}
+
+/** An override thousands of characters long (`+x=${${${...}}}`) is shown by its start: the line has to stay readable. */
+function shortLocation(location: string): string {
+  const m = /^override '([\s\S]*)'$/.exec(location);
+  if (m === null || location.length <= 120) return location;
+  return `override '${m[1].slice(0, 60)}…' (${m[1].length} characters)`;
 }

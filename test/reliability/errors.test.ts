@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { applyOverrides, parseOverride, shellConfigSchema, validateConfig } from '../../src/config/index.js';
+import { applyOverrides, formatConfigError, parseOverride, shellConfigSchema, validateConfig } from '../../src/config/index.js';
 import { loadYamlText } from '../../src/config/load-yaml.js';
 import { MAX_OVERRIDE_NESTING } from '../../src/config/override-parser.js';
 import { ConfigError, SerializationError } from '../../src/errors.js';
@@ -229,6 +229,20 @@ void test('27. a 5,000-deep override is refused at the nesting limit with a shor
   const longKey = `+${Array.from({ length: 5000 }, () => 'a').join('.')}=1`;
   assert.throws(() => parseOverride(longKey), /expected a key of at most 100 parts at column 2, but got 5000$/);
   oneLineError(await cli('config', 'show', longKey), 2, /expected a key of at most 100 parts/);
+});
+
+void test('27. an override thousands of characters long is shown by its start in the config error', () => {
+  const nested = `+x=${'${'.repeat(3000)}x${'}'.repeat(3000)}`;
+  assert.throws(
+    () => composeRunConfig({ overrides: [nested] }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      const text = formatConfigError(error);
+      assert.match(text, /^x: interpolation: expected no cycle, but got x -> x \(override '\+x=\$\{\$\{.*…' \(9004 characters\)\)$/);
+      assert.ok(text.length < 300, `${text.length} characters`);
+      return true;
+    },
+  );
 });
 
 void test(

@@ -19,7 +19,12 @@ export function fsFailure(component: string, operation: string, path: string, er
   return new SerializationError(`${component}: expected to ${operation} ${path}, but got ${fsReason(error)}`, { cause: error });
 }
 
-/** Awaits `call`; its failure becomes `fsFailure(component, operation, path, error)`. */
+/**
+ * Awaits `call`; its failure becomes `fsFailure(component, operation, path, error)`.
+ *
+ * @example
+ * await fsAttempt('JSONLLogger', 'create the folder of', path, () => mkdir(dirname(path), { recursive: true }));
+ */
 export async function fsAttempt<T>(component: string, operation: string, path: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
