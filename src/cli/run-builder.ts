@@ -44,11 +44,26 @@ export async function loadComponents(plugins: readonly string[] = []): Promise<v
       if (stat === undefined) throw refuse(`no such file (${path.resolve(plugin)})`);
       if (stat.isDirectory()) throw refuse('a folder (name the module file inside it)');
     }
+    if (/\.[mc]?tsx?$/.test(plugin)) await loadTypeScript(refuse);
     try {
       await import(local ? pathToFileURL(path.resolve(plugin)).href : plugin);
     } catch (error) {
       throw refuse(pluginFailure(plugin, error), error);
     }
+  }
+}
+
+let typeScriptLoader: Promise<void> | null = null;
+
+/** A TypeScript plugin needs a loader: tsx's, registered once, when the user's project has it. */
+async function loadTypeScript(refuse: (reason: string, cause?: unknown) => ConfigError): Promise<void> {
+  if (import.meta.url.endsWith('.ts')) return; // already running through tsx
+  typeScriptLoader ??= import('tsx/esm/api').then((tsx) => void tsx.register());
+  try {
+    await typeScriptLoader;
+  } catch (error) {
+    typeScriptLoader = null;
+    throw refuse('a TypeScript file and no tsx to load it (npm install --save-dev tsx, or compile the plugin to .js)', error);
   }
 }
 
