@@ -1,0 +1,199 @@
+/**
+ * Export and predict under hostile conditions: a failed or killed export
+ * keeps the good model already there, hostile ONNX files (external data
+ * outside the model's folder, malformed protobuf, metadata that does not fit
+ * the model) and checkpoint headers are refused by name, BMP images decode,
+ * and an interrupted `predict -m <checkpoint>` leaves no temporary folder.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { SerializationError } from '../../src/errors.js';
+import { moduleFromOnnx } from '../../src/export/module-from-onnx.js';
+import { exportOnnx } from '../../src/export/onnx/export-onnx.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnx-proto.js';
+import type { OnnxModel } from '../../src/export/onnx/onnx-proto.js';
+import { Predictor } from '../../src/export/predictor.js';
+import { randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
+import { resnet18 } from '../../src/models/resnet.js';
+import * as torch from '../../src/torch/index.js';
+
+torch.setNumThreads(1);
+
+const root = mkdtempSync(join(tmpdir(), 'ct-export-predict-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let folders = 0;
+const folder = (): string => {
+  const dir = join(root, `case-${folders++}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+function tinyModel(seed = 3): ReturnType<typeof resnet18> {
+  torch.manualSeed(seed);
+  const model = resnet18({ numClasses: 2, stem: 'small' });
+  randomizeBatchNorm(model);
+  model.eval();
+  return model;
+}
+const metadata = tinyMetadata(2, [3, 8, 8]);
+
+/** The error is a SerializationError whose message matches every pattern. */
+function refusedWith(...patterns: (RegExp | string)[]): (error: unknown) => boolean {
+  return (error: unknown) => {
+    assert.ok(error instanceof SerializationError, String(error));
+    for (const p of patterns) {
+      if (typeof p === 'string') assert.ok(error.message.includes(p), `names ${p}: ${error.message}`);
+      else assert.match(error.message, p);
+    }
+    return true;
+  };
+}
+
+const digest = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+const hidden = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('.'));
+
+void test('15. a failed export (parity) keeps the model and labels already at that path, and leaves no staging folder', async () => {
+  const dir = folder();
+  const path = join(dir, 'model.onnx');
+  using model = tinyModel();
+  await exportOnnx(model, { path, metadata });
+  const before = [digest(path), digest(join(dir, 'labels_mapping.json'))];
+  const other = { ...metadata, classNames: ['x', 'y'] };
+  await assert.rejects(exportOnnx(model, { path, metadata: other, parity: { tolerance: -1 } }), /checkOnnxParity/);
+  assert.deepEqual([digest(path), digest(join(dir, 'labels_mapping.json'))], before);
+  assert.deepEqual(hidden(dir), []);
+});
+
+void test('15. when labels_mapping.json cannot be renamed into place, model.onnx is put back as it was', async () => {
+  const dir = folder();
+  const path = join(dir, 'model.onnx');
+  using model = tinyModel();
+  await exportOnnx(model, { path, metadata, labelsMapping: false });
+  const before = digest(path);
+  // A non-empty folder under the labels file's name: renaming a file over it fails.
+  mkdirSync(join(dir, 'labels_mapping.json', 'blocker'), { recursive: true });
+  using other = tinyModel(9);
+  await assert.rejects(exportOnnx(other, { path, metadata }), refusedWith('labels_mapping.json', 'rename', /previous export/));
+  assert.equal(digest(path), before);
+  assert.deepEqual(hidden(dir), []);
+});
+
+void test('15. kill -9 during an export leaves no model.onnx, and the next export removes its staging folder', async () => {
+  const dir = folder();
+  const path = join(dir, 'model.onnx');
+  const script = [
+    `import { exportOnnx } from ${JSON.stringify(new URL('../../src/export/onnx/export-onnx.ts', import.meta.url).pathname)};`,
+    `import { resnet18 } from ${JSON.stringify(new URL('../../src/models/resnet.ts', import.meta.url).pathname)};`,
+    `import { tinyMetadata } from ${JSON.stringify(new URL('../../src/export/testing.ts', import.meta.url).pathname)};`,
+    'const model = resnet18({ numClasses: 2, stem: "small" }); model.eval();',
+    // Many parity batches: the export stays in its checked-but-not-renamed phase long enough to be killed.
+    `await exportOnnx(model, { path: ${JSON.stringify(path)}, metadata: tinyMetadata(2, [3, 32, 32]), parity: { batchSizes: Array(400).fill(8) } });`,
+  ].join('\n');
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + 60_000;
+  const written = (): boolean => existsSync(path) || hidden(dir).some((n) => existsSync(join(dir, n, 'model.onnx')));
+  while (!written()) {
+    assert.ok(Date.now() < deadline, 'the child never staged its model');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  assert.equal(existsSync(path), false, 'no unchecked model.onnx');
+  assert.equal(hidden(dir).length, 1);
+  using model = tinyModel();
+  await exportOnnx(model, { path, metadata });
+  assert.deepEqual(hidden(dir), []);
+  assert.ok(existsSync(path));
+});
+
+void test('26. export into a folder it cannot create names the path, the operation and the reason', async (t) => {
+  if (!existsSync('/sys/kernel')) return t.skip('no /sys to refuse writes');
+  using model = tinyModel();
+  const path = '/sys/kernel/ct-export/model.onnx';
+  await assert.rejects(exportOnnx(model, { path, metadata }), refusedWith('/sys/kernel/ct-export', 'create the folder', /E[A-Z]+ \(/));
+});
+
+/** An export with its weights in model.onnx.data, shared by the ONNX-reading tests below. */
+let shared: Promise<string> | null = null;
+function sharedExport(): Promise<string> {
+  shared ??= (async () => {
+    const dir = folder();
+    using model = tinyModel();
+    await exportOnnx(model, { path: join(dir, 'model.onnx'), metadata, externalDataThresholdBytes: 0 });
+    return dir;
+  })();
+  return shared;
+}
+
+/** A copy of the shared export as `name` beside it, edited by `edit`. */
+async function variant(name: string, edit: (model: OnnxModel) => void): Promise<string> {
+  const dir = await sharedExport();
+  const model = decodeOnnxModel(readFileSync(join(dir, 'model.onnx')));
+  edit(model);
+  writeFileSync(join(dir, name), encodeOnnxModel(model));
+  return join(dir, name);
+}
+
+function setExternal(model: OnnxModel, tensor: string, key: string, value: string): void {
+  const init = model.graph.initializer.find((t) => t.name === tensor)!;
+  const entries = init.externalData!.filter((e) => e.key !== key);
+  init.externalData = [...entries, { key, value }];
+}
+
+function setMetadata(model: OnnxModel, key: string, value: string): void {
+  model.metadataProps = [...model.metadataProps.filter((e) => e.key !== key), { key, value }];
+}
+
+void test('16. moduleFromOnnx refuses external data outside the model folder, naming the file, the tensor and the location', async () => {
+  const dir = await sharedExport();
+  symlinkSync('/etc/passwd', join(dir, 'passwd-link'));
+  const cases: [string, string, string, RegExp][] = [
+    ['up.onnx', 'location', '../../../../etc/passwd', /inside the model's folder/],
+    ['absolute.onnx', 'location', '/etc/passwd', /relative location/],
+    ['link.onnx', 'location', 'passwd-link', /inside the model's folder/],
+    ['negative.onnx', 'offset', '-4', /non-negative integer offset/],
+    ['past-end.onnx', 'length', '1000000000', /within the file's/],
+  ];
+  for (const [name, key, value, pattern] of cases) {
+    const file = await variant(name, (m) => setExternal(m, 'fc.bias', key, value));
+    assert.throws(() => moduleFromOnnx(file), refusedWith(file, 'fc.bias', pattern), name);
+  }
+  moduleFromOnnx(join(dir, 'model.onnx')).dispose(); // the untouched export still loads
+});
+
+void test('17. metadata that does not fit the model is refused at load, naming the file and the key', async () => {
+  const cases: [string, string, string][] = [
+    ['three-names.onnx', 'class_names', '["a","b","c"]'],
+    ['zero-std.onnx', 'std', '[0.2,0,0.2]'],
+    ['negative-std.onnx', 'std', '[0.2,-1,0.2]'],
+    ['short-mean.onnx', 'mean', '[0.5,0.5]'],
+    ['long-std.onnx', 'std', '[0.2,0.2,0.2,0.2]'],
+    ['huge-input.onnx', 'input_size', '[3,100000,100000]'],
+  ];
+  for (const [name, key, value] of cases) {
+    const file = await variant(name, (m) => setMetadata(m, key, value));
+    for (const backend of ['onnxruntime', 'libtorch'] as const) {
+      await assert.rejects(Predictor.open(file, { backend }), refusedWith(file, `'${key}'`, /expected/), `${name} (${backend})`);
+    }
+  }
+});
+
+void test('19. a malformed or truncated ONNX file is refused naming the file, by every reader', async () => {
+  const dir = await sharedExport();
+  const bytes = readFileSync(join(dir, 'model.onnx'));
+  const files = { 'truncated.onnx': bytes.subarray(0, bytes.length >> 1), 'garbage.onnx': Buffer.from('\xff\xff\xff\xff not protobuf') };
+  for (const [name, content] of Object.entries(files)) {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    assert.throws(() => moduleFromOnnx(file), refusedWith(file, /expected an ONNX model/), name);
+    for (const backend of ['onnxruntime', 'libtorch'] as const) {
+      await assert.rejects(Predictor.open(file, { backend }), refusedWith(file, /expected an ONNX model/), `${name} (${backend})`);
+    }
+  }
+});
