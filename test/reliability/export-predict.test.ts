@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { SerializationError } from '../../src/errors.js';
 import { moduleFromOnnx } from '../../src/export/module-from-onnx.js';
 import { exportOnnx } from '../../src/export/onnx/export-onnx.js';
@@ -19,7 +20,10 @@ import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnx-pro
 import type { OnnxModel } from '../../src/export/onnx/onnx-proto.js';
 import { Predictor } from '../../src/export/predictor.js';
 import { randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
+import { ClassificationModule } from '../../src/models/classification-module.js';
 import { resnet18 } from '../../src/models/resnet.js';
+import type { Checkpoint } from '../../src/training/checkpoint/checkpoint.js';
+import { writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
 import * as torch from '../../src/torch/index.js';
 
 torch.setNumThreads(1);
@@ -55,6 +59,37 @@ function refusedWith(...patterns: (RegExp | string)[]): (error: unknown) => bool
 }
 
 const digest = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** A checkpoint of an untrained small-stem ResNet18 (2 classes, 8x8 inputs), as a run writes it; `edit` changes it first. */
+function tinyCheckpoint(file: string, edit: (checkpoint: Checkpoint) => void = () => undefined): string {
+  torch.manualSeed(1);
+  const backbone = resnet18({ numClasses: 2, stem: 'small' });
+  using module = new ClassificationModule(backbone, { numClasses: 2, classNames: ['a', 'b'] });
+  const checkpoint: Checkpoint = {
+    epoch: 1,
+    seed: 0,
+    globalStep: 2,
+    batchInEpoch: 0,
+    model: module.stateDict({ keepVars: true }),
+    modelInfo: backbone.modelInfo,
+    hparams: module.hparams as unknown as Record<string, unknown>,
+    classes: ['a', 'b'],
+    labelsMapping: { classes: ['a', 'b'], normalization: null, inputSize: [3, 8, 8], resize: null, crop: null },
+    optimizer: null,
+    scheduler: null,
+    callbacks: {},
+    rngState: null,
+    history: [],
+    callbackMetrics: {},
+    configFingerprint: null,
+    config: null,
+    extra: {},
+    version: '0.1.0',
+  };
+  edit(checkpoint);
+  writeCheckpoint(checkpoint, file);
+  return file;
+}
+
 const hidden = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('.'));
 
 void test('15. a failed export (parity) keeps the model and labels already at that path, and leaves no staging folder', async () => {
@@ -196,4 +231,35 @@ void test('19. a malformed or truncated ONNX file is refused naming the file, by
       await assert.rejects(Predictor.open(file, { backend }), refusedWith(file, /expected an ONNX model/), `${name} (${backend})`);
     }
   }
+});
+
+void test('21. SIGINT during predict -m <checkpoint> removes its temporary folder', async () => {
+  const dir = folder();
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const ckpt = tinyCheckpoint(join(dir, 'tiny.ckpt'));
+  const image = join(dir, 'a.png');
+  await sharp(Buffer.alloc(8 * 8 * 3, 90), { raw: { width: 8, height: 8, channels: 3 } })
+    .png()
+    .toFile(image);
+  const bin = new URL('../../bin/classifier-training.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'predict', image, '-m', ckpt, '--threads', '1'], {
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  // Once the export is under way in the temporary folder, as a user pressing Ctrl-C would.
+  const working = (): boolean => readdirSync(tmp).some((n) => n.startsWith('ct-predict-') && readdirSync(join(tmp, n)).length > 0);
+  while (!working()) {
+    assert.ok(Date.now() < deadline, 'predict never made its temporary folder');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.deepEqual(
+    readdirSync(tmp).filter((n) => n.startsWith('ct-predict-')),
+    [],
+  );
+  assert.equal(code, 130);
 });
