@@ -23,7 +23,9 @@ import { randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
 import { ClassificationModule } from '../../src/models/classification-module.js';
 import { resnet18 } from '../../src/models/resnet.js';
 import type { Checkpoint } from '../../src/training/checkpoint/checkpoint.js';
-import { writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
+import { readCheckpoint, readCheckpointHeader, writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
+import { disposeCheckpoint } from '../../src/training/checkpoint/checkpoint-connector.js';
+import { exportCheckpoint } from '../../src/training/export-checkpoint.js';
 import * as torch from '../../src/torch/index.js';
 
 torch.setNumThreads(1);
@@ -262,4 +264,51 @@ void test('21. SIGINT during predict -m <checkpoint> removes its temporary folde
     [],
   );
   assert.equal(code, 130);
+});
+
+void test('18. a checkpoint header with values of the wrong kind is refused at read, naming the file and the key', () => {
+  const dir = folder();
+  const cases: [string, string, (c: Checkpoint) => void][] = [
+    ['history', 'history', (c) => Object.assign(c, { history: 5 })],
+    ['callbacks', 'callbacks', (c) => Object.assign(c, { callbacks: null })],
+    ['epoch', 'epoch', (c) => Object.assign(c, { epoch: -5 })],
+    ['input-size', 'labelsMapping.inputSize', (c) => Object.assign(c.labelsMapping!, { inputSize: [3, 1e5, 1e5] })],
+    [
+      'zero-std',
+      'labelsMapping.normalization.std',
+      (c) => Object.assign(c.labelsMapping!, { normalization: { mean: [0, 0, 0], std: [1, 0, 1] } }),
+    ],
+  ];
+  for (const [name, key, edit] of cases) {
+    const file = tinyCheckpoint(join(dir, `${name}.ckpt`), edit);
+    assert.throws(() => disposeCheckpoint(readCheckpoint(file)), refusedWith(file, key), name);
+    assert.throws(() => readCheckpointHeader(file), refusedWith(file, key), `${name} (header)`);
+  }
+  disposeCheckpoint(readCheckpoint(tinyCheckpoint(join(dir, 'good.ckpt'))));
+});
+
+void test('18. export takes the class count and input channels from the tensors, refusing metadata that disagrees', async () => {
+  const dir = folder();
+  const cases: [string, string, (c: Checkpoint) => void][] = [
+    ['classes', 'modelInfo.options.numClasses', (c) => Object.assign(c.modelInfo!.options, { numClasses: 1e9 })],
+    ['hparams', 'hparams.numClasses', (c) => Object.assign(c.hparams, { numClasses: 1e9 })],
+    ['channels', 'modelInfo.options.inChannels', (c) => Object.assign(c.modelInfo!.options, { inChannels: 100_000 })],
+    ['input-channels', 'labelsMapping.inputSize[0]', (c) => Object.assign(c.labelsMapping!, { inputSize: [1, 8, 8] })],
+  ];
+  for (const [name, key, edit] of cases) {
+    const file = tinyCheckpoint(join(dir, `${name}.ckpt`), edit);
+    const out = join(dir, name, 'model.onnx');
+    await assert.rejects(exportCheckpoint(file, { out }), refusedWith(file, key), name);
+    assert.equal(existsSync(out), false);
+  }
+});
+
+void test('26. a safetensors export into a folder it cannot create names the path, the operation and the reason', async (t) => {
+  if (!existsSync('/sys/kernel')) return t.skip('no /sys to refuse writes');
+  const file = tinyCheckpoint(join(folder(), 'tiny.ckpt'));
+  const out = '/sys/kernel/ct-export/model.safetensors';
+  await assert.rejects(
+    exportCheckpoint(file, { out, format: 'safetensors' }),
+    refusedWith('/sys/kernel/ct-export', 'create the folder', /E[A-Z]+ \(/),
+  );
 });
