@@ -7,19 +7,23 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { SerializationError } from '../../src/errors.js';
+import { decodeImage } from '../../src/data/decode.js';
+import { Rng } from '../../src/data/random.js';
+import { RandomResizedCrop } from '../../src/data/transforms/random-resized-crop.js';
+import { ImagePipeline } from '../../src/data/transforms/pipeline.js';
+import { DataError, SerializationError } from '../../src/errors.js';
 import { moduleFromOnnx } from '../../src/export/module-from-onnx.js';
 import { exportOnnx } from '../../src/export/onnx/export-onnx.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnx-proto.js';
 import type { OnnxModel } from '../../src/export/onnx/onnx-proto.js';
 import { Predictor } from '../../src/export/predictor.js';
-import { randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
+import { PYTHON, pythonHas, randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
 import { ClassificationModule } from '../../src/models/classification-module.js';
 import { resnet18 } from '../../src/models/resnet.js';
 import type { Checkpoint } from '../../src/training/checkpoint/checkpoint.js';
@@ -311,4 +315,115 @@ void test('26. a safetensors export into a folder it cannot create names the pat
     exportCheckpoint(file, { out, format: 'safetensors' }),
     refusedWith('/sys/kernel/ct-export', 'create the folder', /E[A-Z]+ \(/),
   );
+});
+
+/** A BMP file: 14-byte file header, a 40-byte info header (or `dib`), `extra` (masks, palette), pixel rows. */
+function bmpBytes(options: {
+  width: number;
+  height: number;
+  bits: number;
+  compression?: number;
+  extra?: number[];
+  rows: number[][];
+}): Buffer {
+  const stride = Math.ceil((options.width * options.bits) / 32) * 4;
+  const pixels = Buffer.alloc(stride * options.rows.length);
+  options.rows.forEach((row, y) => Buffer.from(row).copy(pixels, y * stride));
+  const extra = Buffer.from(options.extra ?? []);
+  const info = Buffer.alloc(40);
+  info.writeUInt32LE(40, 0);
+  info.writeInt32LE(options.width, 4);
+  info.writeInt32LE(options.height, 8);
+  info.writeUInt16LE(1, 12);
+  info.writeUInt16LE(options.bits, 14);
+  info.writeUInt32LE(options.compression ?? 0, 16);
+  const head = Buffer.alloc(14);
+  head.write('BM', 0, 'latin1');
+  head.writeUInt32LE(14 + 40 + extra.length + pixels.length, 2);
+  head.writeUInt32LE(14 + 40 + extra.length, 10);
+  return Buffer.concat([head, info, extra, pixels]);
+}
+
+const le32 = (v: number): number[] => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
+
+void test('20. BMP decodes like Pillow: its own 1/8-bit palette, grey, 24- and 32-bit files, and top-down, 4-bit and bit-field variants', async (t) => {
+  if (!pythonHas('PIL')) return t.skip('no Pillow in /usr/bin/python3');
+  const dir = folder();
+  const write = [
+    'import sys, random',
+    'from PIL import Image',
+    'random.seed(5)',
+    'im = Image.new("RGBA", (7, 5))',
+    'im.putdata([tuple(random.randrange(256) for _ in range(4)) for _ in range(35)])',
+    'for mode in ["RGB", "RGBA", "L", "1", "P"]:',
+    '    (im.convert(mode) if mode != "P" else im.convert("RGB").quantize(6)).save(f"{sys.argv[1]}/pillow-{mode}.bmp")',
+  ].join('\n');
+  assert.equal(spawnSync(PYTHON, ['-c', write, dir], { encoding: 'utf8' }).status, 0);
+  const rng = new Rng(2);
+  const byte = (): number => rng.nextUint32() & 255;
+  const grid = (w: number, h: number, bytesPerRow: number): number[][] =>
+    Array.from({ length: h }, () => Array.from({ length: bytesPerRow }, byte));
+  const palette16 = Array.from({ length: 16 * 4 }, (_, i) => (i % 4 === 3 ? 0 : byte()));
+  const handMade: Record<string, Buffer> = {
+    'top-down.bmp': bmpBytes({ width: 5, height: -3, bits: 24, rows: grid(5, 3, 15) }),
+    'four-bit.bmp': bmpBytes({ width: 5, height: 4, bits: 4, extra: palette16, rows: grid(5, 4, 3) }),
+    'bitfields-565.bmp': bmpBytes({
+      width: 3,
+      height: 2,
+      bits: 16,
+      compression: 3,
+      extra: [0xf800, 0x7e0, 0x1f].flatMap(le32),
+      rows: grid(3, 2, 6),
+    }),
+    'bitfields-32.bmp': bmpBytes({
+      width: 3,
+      height: 2,
+      bits: 32,
+      compression: 3,
+      extra: [0xff0000, 0xff00, 0xff].flatMap(le32),
+      rows: grid(3, 2, 12),
+    }),
+  };
+  for (const [name, bytes] of Object.entries(handMade)) writeFileSync(join(dir, name), bytes);
+  const read = 'import sys\nfrom PIL import Image\nsys.stdout.buffer.write(Image.open(sys.argv[1]).convert("RGB").tobytes())';
+  const files = readdirSync(dir).filter((n) => n.endsWith('.bmp'));
+  assert.equal(files.length, 9);
+  for (const name of files) {
+    const pillow = spawnSync(PYTHON, ['-c', read, join(dir, name)]);
+    assert.equal(pillow.status, 0, `${name}: ${String(pillow.stderr)}`);
+    const ours = await decodeImage(join(dir, name), { channels: 3 });
+    assert.deepEqual(Buffer.from(ours.data), pillow.stdout, name);
+  }
+  // The planned (crop while decoding) path the training pipeline takes reads BMP too.
+  const pipeline = new ImagePipeline({ transforms: [new RandomResizedCrop({ size: 4 })], decode: { channels: 3 } });
+  const cropped = await pipeline.run(join(dir, 'pillow-RGB.bmp'), new Rng(0));
+  assert.deepEqual([cropped.width, cropped.height], [4, 4]);
+});
+
+void test('20. an RLE or truncated BMP is refused naming the file and what is not supported', async () => {
+  const dir = folder();
+  const rle = bmpBytes({
+    width: 2,
+    height: 2,
+    bits: 8,
+    compression: 1,
+    extra: [0, 0, 0, 0],
+    rows: [
+      [0, 0],
+      [0, 0],
+    ],
+  });
+  const cases: [string, Buffer, RegExp][] = [
+    ['rle.bmp', rle, /RLE8/],
+    ['truncated.bmp', bmpBytes({ width: 64, height: 64, bits: 24, rows: [[1, 2, 3]] }).subarray(0, 120), /truncated/],
+  ];
+  for (const [name, bytes, pattern] of cases) {
+    writeFileSync(join(dir, name), bytes);
+    await assert.rejects(decodeImage(join(dir, name), { channels: 3 }), (error: unknown) => {
+      assert.ok(error instanceof DataError, String(error));
+      assert.ok(error.message.includes(join(dir, name)), error.message);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  }
 });
