@@ -66,18 +66,23 @@ function refusedWith(...patterns: (RegExp | string)[]): (error: unknown) => bool
 
 const digest = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** A checkpoint of an untrained small-stem ResNet18 (2 classes, 8x8 inputs), as a run writes it; `edit` changes it first. */
+let tinyModule: ClassificationModule | null = null;
+after(() => tinyModule?.dispose());
 function tinyCheckpoint(file: string, edit: (checkpoint: Checkpoint) => void = () => undefined): string {
-  torch.manualSeed(1);
-  const backbone = resnet18({ numClasses: 2, stem: 'small' });
-  using module = new ClassificationModule(backbone, { numClasses: 2, classNames: ['a', 'b'] });
+  if (tinyModule === null) {
+    torch.manualSeed(1);
+    tinyModule = new ClassificationModule(resnet18({ numClasses: 2, stem: 'small' }), { numClasses: 2, classNames: ['a', 'b'] });
+  }
+  const module = tinyModule;
+  const backbone = module.backbone as ReturnType<typeof resnet18>;
   const checkpoint: Checkpoint = {
     epoch: 1,
     seed: 0,
     globalStep: 2,
     batchInEpoch: 0,
     model: module.stateDict({ keepVars: true }),
-    modelInfo: backbone.modelInfo,
-    hparams: module.hparams as unknown as Record<string, unknown>,
+    modelInfo: structuredClone(backbone.modelInfo),
+    hparams: structuredClone(module.hparams) as unknown as Record<string, unknown>,
     classes: ['a', 'b'],
     labelsMapping: { classes: ['a', 'b'], normalization: null, inputSize: [3, 8, 8], resize: null, crop: null },
     optimizer: null,
@@ -215,6 +220,7 @@ void test('17. metadata that does not fit the model is refused at load, naming t
     ['negative-std.onnx', 'std', '[0.2,-1,0.2]'],
     ['short-mean.onnx', 'mean', '[0.5,0.5]'],
     ['long-std.onnx', 'std', '[0.2,0.2,0.2,0.2]'],
+    ['infinite-std.onnx', 'std', '[0.2,1e999,0.2]'],
     ['huge-input.onnx', 'input_size', '[3,100000,100000]'],
   ];
   for (const [name, key, value] of cases) {
@@ -237,6 +243,9 @@ void test('19. a malformed or truncated ONNX file is refused naming the file, by
       await assert.rejects(Predictor.open(file, { backend }), refusedWith(file, /expected an ONNX model/), `${name} (${backend})`);
     }
   }
+  // Well-formed protobuf that onnxruntime still refuses.
+  const unknownOp = await variant('unknown-op.onnx', (m) => Object.assign(m.graph.node[0], { opType: 'NoSuchOp' }));
+  await assert.rejects(Predictor.open(unknownOp), refusedWith(unknownOp, /expected onnxruntime to load/));
 });
 
 void test('21. SIGINT during predict -m <checkpoint> removes its temporary folder', async () => {

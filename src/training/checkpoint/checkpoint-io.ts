@@ -14,7 +14,7 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { SerializationError } from '../../errors.js';
+import { fsReason, SerializationError } from '../../errors.js';
 import { MAX_INPUT_SIDE } from '../../export/onnx/metadata.js';
 import type { Tensor } from '../../torch/index.js';
 import { flattenStateDict, unflattenStateDict } from '../../torch/optim/index.js';
@@ -41,7 +41,7 @@ const size = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).nullabl
  */
 const stateSchema = z.looseObject({
   epoch: count,
-  seed: z.number().int(),
+  seed: count,
   globalStep: count,
   batchInEpoch: count,
   modelInfo: z.looseObject({ name: z.string().min(1), options: z.record(z.string(), z.unknown()) }).nullable(),
@@ -87,12 +87,9 @@ export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw new SerializationError(
-      `checkpoint: expected to create the folder ${dirname(path)}, but got ${(error as NodeJS.ErrnoException).code}`,
-      {
-        cause: error,
-      },
-    );
+    throw new SerializationError(`checkpoint: expected to create the folder ${dirname(path)}, but got ${fsReason(error)}`, {
+      cause: error,
+    });
   }
   writeFileAtomic(path, bytes, { what: 'checkpoint' });
 }
