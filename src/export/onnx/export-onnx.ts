@@ -20,7 +20,7 @@
 import { rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeLabelsMapping } from '../../data/labels-mapping.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, SerializationError } from '../../errors.js';
 import type { Module } from '../../torch/nn/index.js';
 import { buildOnnxModel, OPSET } from './build-onnx-model.js';
 import { checkOnnxParity } from './check-onnx-parity.js';
@@ -102,7 +102,13 @@ export async function exportOnnx(module: Module, options: ExportOnnxOptions): Pr
     });
     let parity: OnnxParityResult | null = null;
     if (options.parity !== false) {
-      parity = await checkOnnxParity(module, staged.path, { ...(options.parity === true ? {} : options.parity), inputShape });
+      parity = await checkOnnxParity(module, staged.path, { ...(options.parity === true ? {} : options.parity), inputShape }).catch(
+        (error: unknown) => {
+          // The staged file is gone once this returns: name the export the user asked for.
+          if (!(error instanceof SerializationError)) throw error;
+          throw new SerializationError(error.message.replaceAll(staged.path, options.path), { cause: error });
+        },
+      );
     }
     const labels = options.labelsMapping === false ? null : await writeLabelsMapping(staging.dir, labelsMappingOf(metadata));
     staging.commit([staged.dataPath, staged.path, labels].filter((f) => f !== null).map((f) => basename(f)));
