@@ -46,6 +46,19 @@ export interface MultirunOptions {
 /** A sweep of more runs is refused unless `--max-runs` raises the limit. */
 export const DEFAULT_MAX_RUNS = 1000;
 
+/**
+ * `--max-runs` as typed: a positive integer, or undefined when not given.
+ *
+ * @example
+ * parseMaxRuns('5000'); // 5000
+ */
+export function parseMaxRuns(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (/^\s*\d+\s*$/.test(text) && Number.isSafeInteger(n) && n > 0) return n;
+  throw new ConfigError(`train: expected --max-runs to be a positive integer, but got ${JSON.stringify(text)}`);
+}
+
 /** Up to this many runs every run's config is checked before run 0; past it, a sample (`checkedRuns`). */
 const CHECK_EVERY_RUN_UP_TO = 1000;
 
