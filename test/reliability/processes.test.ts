@@ -235,7 +235,7 @@ void test('23. SIGKILL of the DDP launcher: both ranks stop within seconds, rank
 
 // ---- 24, 25. two DDP runs on one MASTER_PORT; the launcher's result ----
 
-void test('24, 25. a rank of another run on a busy MASTER_PORT is refused; the first run finishes and prints rank 0’s metrics', async (t) => {
+void test('24, 25. a rank, then a whole run, on a busy MASTER_PORT are refused; the first run finishes and prints rank 0’s metrics', async (t) => {
   const { root, pids } = await scratch(t);
   const port = String(await freePort());
   const go = join(root, 'go');
@@ -269,6 +269,16 @@ void test('24, 25. a rank of another run on a busy MASTER_PORT is refused; the f
       `expected the store at 127\\.0\\.0\\.1:${port} to belong to run "second", but got run "[^"]+": another run uses MASTER_PORT=${port}`,
     ),
   );
+
+  // A whole second run on the same port: its rank 0 cannot serve the port, its rank 1 is refused; it fails alone.
+  const second = start(['train', ...tiny, `data.root=${root}`, `run.dir=${join(root, 'third')}`, ...ddp], {
+    env: cleanEnv({ MASTER_PORT: port }),
+  });
+  pids.push(second.child.pid!);
+  const failed = await second.exit;
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.match(failed.stderr, /launcher: expected all 2 ranks to exit with 0, but rank [01] exited with code 1/);
+  assert.equal(first.child.exitCode, null, 'the first run still runs');
 
   writeFileSync(go, '');
   const exit = await first.exit;
