@@ -114,6 +114,11 @@ void test('22. train -m over range(0,100000000) exits 2 at once naming --max-run
     );
     assert.ok(Date.now() - started < 30_000, `${Date.now() - started} ms`);
     assert.deepEqual(readdirSync(cwd), [], 'no sweep dir');
+    // Without -m the sweep is a usage error, counted, not written out.
+    const plain = ['--max-old-space-size=256', bin, 'train', ...tiny, 'data.root=/nowhere', 'trainer.seed=range(0,100000000)'];
+    const one = spawnSync(process.execPath, plain, { encoding: 'utf8', cwd, env: cleanEnv() });
+    assert.equal(one.status, 2, one.stderr);
+    assert.match(one.stderr, /expected one value, but got a sweep of 100000000; run sweeps with -m\/--multirun/);
     const bad = spawnSync(process.execPath, [bin, ...args, '--max-runs', '0'], { encoding: 'utf8', cwd, env: cleanEnv() });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /expected --max-runs to be a positive integer, but got "0"/);

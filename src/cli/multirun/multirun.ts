@@ -187,8 +187,8 @@ function refuseRunKeys(overrides: readonly string[]): void {
         message: 'expected no ckptPath with -m/--multirun (an interrupted run resumes by itself when the sweep runs again), but got one',
         location,
       });
-    } else if (o.key === 'run.sweepDir' && o.sweep !== undefined) {
-      issues.push({ path: o.key, message: `expected one sweep dir, but got a sweep of ${o.sweep.length}`, location });
+    } else if (o.key === 'run.sweepDir' && o.sweepValues !== undefined) {
+      issues.push({ path: o.key, message: `expected one sweep dir, but got a sweep of ${o.sweepValues.length}`, location });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues.map((i) => `${i.location}: ${i.message}`).join('\n'), issues);
