@@ -12,8 +12,8 @@ import { crop } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { parseOptions, sizeSchema, toHeightWidth } from './options.js';
-import type { DecodePlan, DecodeRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const centerCropSchema = z.strictObject({ size: sizeSchema });
 /** Options of `CenterCrop`. */

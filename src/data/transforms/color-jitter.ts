@@ -20,8 +20,8 @@ import type { RawImage } from '../image.js';
 import { adjustColors } from './functional/fused-color.js';
 import type { ColorStep } from './functional/fused-color.js';
 import { parseOptions } from './options.js';
-import type { DecodeRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 const factor = z.union([z.number().min(0), z.tuple([z.number().min(0), z.number().min(0)])]);
 export const colorJitterSchema = z.strictObject({

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { parseOptions } from './options.js';
-import type { BatchRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 /** ImageNet's per-channel mean and std (RGB, 0-1 scale). */
 export const imagenetMean = [0.485, 0.456, 0.406];

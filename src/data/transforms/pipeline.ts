@@ -2,7 +2,7 @@
  * The per-sample image pipeline: decode, then the transform list, driven by
  * the sample's `Rng`. What is fused into the decode and what runs on the
  * batch is what each transform declares (`decodeRole`, `batchRole`; see
- * `decode-role.ts`): the pipeline names no transform class. When the list
+ * `transform.ts`): the pipeline names no transform class. When the list
  * starts with a crop/resize (Resize / RandomResizedCrop / CenterCrop), the
  * pipeline reads the header size first, draws the crop, and runs crop +
  * resize while decoding. A CenterCrop right after a Resize
@@ -34,29 +34,15 @@ import { readImageSize } from '../image-header.js';
 import type { RawImage } from '../image.js';
 import type { Rng } from '../random.js';
 import { crop, hflip, resize } from './functional/geometry.js';
-import type { BatchRole, BatchStep, DecodePlan, DecodeRole } from './decode-role.js';
+import type { BatchRole, BatchStep, DecodePlan, DecodeRole, Transform } from './transform.js';
 import { transformRegistry } from './registry.js';
 import { decodeJpeg } from '../native-image.js';
 import { scaleOnLoadSize } from '../scale-on-load.js';
 
-export type { BatchRole, BatchStep, DecodePlan, DecodeRole, ImageSize } from './decode-role.js';
+export type { BatchRole, BatchStep, DecodePlan, DecodeRole, ImageSize, Transform } from './transform.js';
 
 /** The callback `readFile`, promisified: fewer round trips through the event loop than `fs/promises`. */
 const readFileAsync = promisify(readFile);
-
-/**
- * One step on decoded pixels; `rng` is the sample's stream. The pipeline knows
- * a transform only through this interface: the roles it declares decide what
- * is fused into the decode and what runs on the batch (see `decode-role.ts`).
- */
-export interface Transform {
-  readonly name: string;
-  apply(image: RawImage, rng: Rng): RawImage | Promise<RawImage>;
-  /** Optional: its part in the fused decode. */
-  decodeRole?(): DecodeRole;
-  /** Optional: its part on the float batch (the loader runs it; per sample `apply` passes the image through). */
-  batchRole?(): BatchRole;
-}
 
 /** Decode + the transform list, run for one sample with that sample's Rng. */
 export class ImagePipeline {

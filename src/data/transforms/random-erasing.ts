@@ -19,8 +19,8 @@ import type { RawImage } from '../image.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { parseOptions, probabilitySchema, rangeSchema } from './options.js';
-import type { BatchRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomErasingSchema = z.strictObject({
   p: probabilitySchema.default(0.5),

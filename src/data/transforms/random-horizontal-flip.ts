@@ -9,8 +9,8 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { hflip } from './functional/geometry.js';
 import { parseOptions, probabilitySchema } from './options.js';
-import type { DecodeRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomHorizontalFlipSchema = z.strictObject({ p: probabilitySchema.default(0.5) });
 /** Options of `RandomHorizontalFlip`. */

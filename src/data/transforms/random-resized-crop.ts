@@ -19,8 +19,8 @@ import { crop, resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { interpolationSchema, parseOptions, rangeSchema, sizeSchema, toHeightWidth } from './options.js';
-import type { DecodePlan, DecodeRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomResizedCropSchema = z.strictObject({
   size: sizeSchema,

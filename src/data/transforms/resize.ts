@@ -13,8 +13,8 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { resize, shorterSideSize } from './functional/geometry.js';
 import { interpolationSchema, maxImageSide, parseOptions, sizeSchema } from './options.js';
-import type { DecodePlan, DecodeRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const resizeSchema = z.strictObject({
   size: sizeSchema,

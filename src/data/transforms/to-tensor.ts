@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { parseOptions } from './options.js';
-import type { BatchRole } from './decode-role.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const toTensorSchema = z.strictObject({});
 

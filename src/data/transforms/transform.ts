@@ -1,6 +1,7 @@
 /**
- * The contract a transform declares to take part in the fused decode or to
- * run on the float batch. `ImagePipeline` reads only these declarations, never
+ * `Transform`: one step on decoded pixels, and the contract it may declare to
+ * take part in the fused decode (`decodeRole`) or to run on the float batch
+ * (`batchRole`). `ImagePipeline` reads only these declarations, never
  * a transform's class, so a new transform or a user's subclass joins by
  * returning a role: a subclass of `Resize` keeps its parent's role, and a
  * transform of its own that declares what `CenterCrop` declares is fused the
@@ -26,6 +27,20 @@ import type { RawImage } from '../image.js';
 import type { Rng } from '../random.js';
 import type { ColorStep } from './functional/fused-color.js';
 import type { Box } from './functional/geometry.js';
+
+/**
+ * One step on decoded pixels; `rng` is the sample's stream. The pipeline knows
+ * a transform only through this interface: the roles it declares decide what
+ * is fused into the decode and what runs on the batch (see `DecodeRole`, `BatchRole`).
+ */
+export interface Transform {
+  readonly name: string;
+  apply(image: RawImage, rng: Rng): RawImage | Promise<RawImage>;
+  /** Optional: its part in the fused decode. */
+  decodeRole?(): DecodeRole;
+  /** Optional: its part on the float batch (the loader runs it; per sample `apply` passes the image through). */
+  batchRole?(): BatchRole;
+}
 
 /** An image size in pixels. */
 export interface ImageSize {

@@ -5,12 +5,12 @@ import { decodeImage } from '../decode.js';
 import type { RawImage } from '../image.js';
 import { Rng } from '../random.js';
 import { CenterCrop, centerCropBox } from './center-crop.js';
-import type { DecodeRole, ImageSize } from './decode-role.js';
+import type { DecodeRole, ImageSize } from './transform.js';
 import { crop } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { Normalize } from './normalize.js';
 import { ImagePipeline } from './pipeline.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 import { RandomHorizontalFlip } from './random-horizontal-flip.js';
 import { Resize } from './resize.js';
 
