@@ -7,9 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BasicBlock, Bottleneck } from '../../../models/resnet-blocks.js';
+import type { ResidualBlockOptions } from '../../../models/resnet-blocks.js';
+import type { ForwardStep } from '../../../models/forward-steps.js';
 import { ResNet } from '../../../models/resnet.js';
 import * as torch from '../../../torch/index.js';
-import { Conv2d, Flatten, ReLU, Sequential } from '../../../torch/nn/index.js';
+import { Conv2d, Dropout, Flatten, ReLU, Sequential } from '../../../torch/nn/index.js';
 import type { Module } from '../../../torch/nn/index.js';
 import { randomizeBatchNorm, tinyMetadata } from '../../testing.js';
 import { buildOnnxModel } from '../build-onnx-model.js';
@@ -28,6 +30,19 @@ class NamedConv extends Conv2d {
 }
 class TracedBasicBlock extends BasicBlock {}
 class TracedBottleneck extends Bottleneck {}
+/** A block whose branch gains a layer: it declares the new order once, in `branch`, and needs no emitter. */
+class DropBlock extends BasicBlock {
+  declare drop: Dropout;
+
+  constructor(options: ResidualBlockOptions) {
+    super(options);
+    this.registerModule('drop', new Dropout({ p: 0.2 }));
+  }
+
+  override get branch(): readonly ForwardStep[] {
+    return [...super.branch, this.drop, this.relu];
+  }
+}
 /** A ReLU subclass with an emitter of its own (an equivalent graph: Max(x, 0) is not what Relu's emitter writes). */
 class ClampReLU extends ReLU {}
 
@@ -83,6 +98,26 @@ for (const [parent, child] of [
     }
   });
 }
+
+void test('a block subclass that declares a longer branch exports that branch (forward and graph from one list)', async () => {
+  torch.manualSeed(5);
+  const model = new ResNet({ block: DropBlock, layers: [1, 1, 1, 1] }, { numClasses: 3, stem: 'small' });
+  randomizeBatchNorm(model);
+  const path = join(dir, 'drop-block.onnx');
+  try {
+    const block = graphOf(model, [3, 8, 8], 3).nodes.filter((n) => n.includes('->layer1.0.'));
+    // The branch's relu after bn2 (drop emits nothing in eval), then Add and the block's relu.
+    assert.deepEqual(block.slice(-3), [
+      'Relu(layer1.0.bn2)->layer1.0.relu_1',
+      'Add(layer1.0.relu_1,relu)->layer1.0.add',
+      'Relu(layer1.0.add)->layer1.0.relu_2',
+    ]);
+    const result = await exportOnnx(model, { path, metadata: tinyMetadata(3, [3, 8, 8]) });
+    assert.ok(result.parity !== null && result.parity.maxAbsDiff <= 1e-4, JSON.stringify(result.parity));
+  } finally {
+    model.dispose();
+  }
+});
 
 void test("a subclass with an emitter of its own uses it, not its parent's", () => {
   registerOnnxEmitter(ClampReLU, (_relu, input, ctx) => {
