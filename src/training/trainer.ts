@@ -225,6 +225,7 @@ export class Trainer implements TrainerView {
   setPrinter(printer: (message: string) => void): void {
     this.#printer = printer;
   }
+  /** Where values logged now are filed: the global step and the epoch. */
   logStep(): LogStep {
     return { step: this.globalStep, epoch: this.currentEpoch };
   }
