@@ -24,7 +24,8 @@ import type { TrainerOptions } from './trainer-options.js';
 export function defaultCallbacks(user: readonly Callback[], o: TrainerOptions, quiet: boolean): Callback[] {
   const list = [...user];
   const has = (kind: abstract new (...args: never[]) => Callback) => list.some((c) => c instanceof kind);
-  if (o.enableProgressBar && !has(ProgressBar)) list.unshift(new ProgressBar());
+  // A callback of the user's that draws on the console takes the bar's place.
+  if (o.enableProgressBar && !list.some((c) => c.printer !== null)) list.unshift(new ProgressBar());
   if (o.enableModelSummary && !quiet && !has(ModelSummary)) list.push(new ModelSummary());
   if (o.maxTime !== null && !has(Timer)) list.push(new Timer({ duration: o.maxTime, interval: 'step' }));
   if (o.enableCheckpointing && !quiet && !has(ModelCheckpoint)) list.push(new ModelCheckpoint());

@@ -20,6 +20,7 @@ import { registry } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
+import { statesOfKind } from './checkpoint/callback-states.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 
 /** Options of `exportCheckpoint`. */
@@ -49,7 +50,7 @@ export function moduleFromCheckpoint(
   }
   const backbone = registry.build<Module>('model', info.name, info.options);
   const module = new ClassificationModule(backbone, checkpoint.hparams as ClassificationOptionsInput);
-  const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
+  const ema = statesOfKind(checkpoint.callbacks, 'EMA')[0]?.[1] as { names?: string[]; shadow?: Tensor[] } | undefined;
   const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
   const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
   module.loadStateDict(weights);
@@ -68,7 +69,7 @@ export async function exportCheckpoint(
   options: ExportCheckpointOptions,
 ): Promise<{ checkpoint: string; usedEma: boolean; onnx: ExportOnnxResult | null }> {
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const dir = options.checkpointDir ?? (ckptPath === 'best' || ckptPath === 'last' ? '.' : path.dirname(ckptPath));
+  const dir = options.checkpointDir ?? (/^(best|last)$|^best:/.test(ckptPath) ? '.' : path.dirname(ckptPath));
   const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
   let module: ClassificationModule | null = null;
   try {
