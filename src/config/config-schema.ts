@@ -96,7 +96,7 @@ function namedMap(registry: Registry, group: 'callback' | 'logger'): z.ZodType {
   const shape = Object.fromEntries(names.map((name) => [name, registry.configSchema(group, name).nullable().optional()]));
   if (group === 'logger' || names.length === 0) return z.strictObject(shape).default({});
   const [first, ...rest] = names.map((name) => z.strictObject({ ...shapeOf(registry.configSchema(group, name)), name: z.literal(name) }));
-  const error = `expected \`name\` to be a registered callback (a key that is not a callback's name is a label, its options name the callback), one of ${names.join(', ')}`;
+  const error = `expected a registered callback as the key, or as the \`name\` of a label of your own, one of ${names.join(', ')}`;
   return z
     .object(shape)
     .catchall(z.discriminatedUnion('name', [first, ...rest], { error }))
