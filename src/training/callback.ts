@@ -132,6 +132,16 @@ export abstract class Callback {
     return false;
   }
 
+  /**
+   * Where the Trainer places this callback among the others (stable within a
+   * place): 'weights' for callbacks that swap the module's weights around
+   * evaluation (EMA), 'checkpoint' for those that save the run, so a
+   * checkpoint holds what every other callback left and the trained weights.
+   */
+  get place(): 'default' | 'weights' | 'checkpoint' {
+    return 'default';
+  }
+
   /** State to save in the checkpoint (null: none). */
   stateDict(): StateTree | null {
     return null;

@@ -9,7 +9,6 @@
  * const callbacks = defaultCallbacks(userCallbacks, options, false);
  */
 import type { Callback } from './callback.js';
-import { EMA } from './callbacks/ema.js';
 import { ModelCheckpoint } from './callbacks/model-checkpoint.js';
 import { ModelSummary } from './callbacks/model-summary.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
@@ -29,7 +28,8 @@ export function defaultCallbacks(user: readonly Callback[], o: TrainerOptions, q
   if (o.enableModelSummary && !quiet && !has(ModelSummary)) list.push(new ModelSummary());
   if (o.maxTime !== null && !has(Timer)) list.push(new Timer({ duration: o.maxTime, interval: 'step' }));
   if (o.enableCheckpointing && !quiet && !has(ModelCheckpoint)) list.push(new ModelCheckpoint());
-  const rank = (c: Callback) => (c instanceof ModelCheckpoint ? 2 : c instanceof EMA ? 1 : 0);
+  const order = { default: 0, weights: 1, checkpoint: 2 } as const;
+  const rank = (c: Callback) => order[c.place];
   return list
     .map((c, i) => ({ c, i }))
     .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)

@@ -90,6 +90,11 @@ export class ModelCheckpoint extends Callback {
     this.options = parseOptions('ModelCheckpoint', modelCheckpointSchema, options);
   }
 
+  /** Saves the run: placed last, so it saves what the other callbacks left. */
+  override get place(): 'checkpoint' {
+    return 'checkpoint';
+  }
+
   /** Class + the options that tell two checkpoint callbacks apart, as Lightning keys them. */
   override get stateKey(): string {
     const { monitor, mode, everyNEpochs, everyNTrainSteps } = this.options;

@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Callback } from './callback.js';
+import { EMA } from './callbacks/ema.js';
+import { ModelCheckpoint } from './callbacks/model-checkpoint.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
+import { defaultCallbacks } from './defaults.js';
 import { ConsoleLogger } from './loggers/console-logger.js';
 import { Trainer } from './trainer.js';
+import { parseTrainerOptions } from './trainer-options.js';
 
 /** A callback of the user's that draws on the console, as a progress bar does. */
 class Dashboard extends Callback {
@@ -35,4 +39,19 @@ void test('the default progress bar is found through its printer: print writes a
     plain.loggers.some((l) => l instanceof ConsoleLogger),
     'without a drawing callback the console logger prints the epochs',
   );
+});
+
+void test('callbacks are placed by what they declare: weight swappers after the others, checkpointing last, each place in given order', () => {
+  class Plain extends Callback {}
+  class Archive extends Callback {
+    override get place(): 'checkpoint' {
+      return 'checkpoint';
+    }
+  }
+  const plain = new Plain();
+  const archive = new Archive();
+  const ema = new EMA();
+  const checkpoint = new ModelCheckpoint();
+  const options = parseTrainerOptions({ enableProgressBar: false, enableModelSummary: false });
+  assert.deepEqual(defaultCallbacks([checkpoint, archive, ema, plain], options, false), [plain, ema, checkpoint, archive]);
 });
