@@ -3,7 +3,8 @@
  * each keeps its own state under its own key and its own files, both
  * rankings survive a stop and a resume, `ckptPath: 'best'` refuses to guess
  * between them and `best:<monitor>` chooses; two checkpoint callbacks writing
- * the same files are refused before training.
+ * the same files are refused before training; a checkpoint written when the
+ * key was the bare class name still restores into the run's one callback.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,8 +14,8 @@ import path from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { Callback } from '../../src/training/callback.js';
 import { ModelCheckpoint } from '../../src/training/callbacks/model-checkpoint.js';
-import { checkpointCandidates } from '../../src/training/checkpoint/checkpoint-connector.js';
-import { readCheckpointHeader } from '../../src/training/checkpoint/checkpoint-io.js';
+import { checkpointCandidates, disposeCheckpoint } from '../../src/training/checkpoint/checkpoint-connector.js';
+import { readCheckpoint, readCheckpointHeader, writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
 import { Trainer } from '../../src/training/trainer.js';
 import type { TrainerInput } from '../../src/training/trainer.js';
 import { colourDataModule, makeColourFolder, tinyCnn } from './trainer-fixtures.js';
@@ -125,4 +126,31 @@ void test('two checkpoint callbacks writing the same files are refused before tr
       /filename .* or dirpath/.test(e.message),
   );
   assert.equal(trainer.globalStep, 0);
+});
+
+void test('a checkpoint that keeps its ranking under the old key ModelCheckpoint resumes into the one checkpoint callback', async (t) => {
+  const root = await makeColourFolder(2);
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dir = path.join(root, 'run');
+  const ckpts = path.join(dir, 'checkpoints');
+  const dm = colourDataModule(root);
+  t.after(() => dm.close());
+  const before = byAcc();
+  await new Trainer({ ...quiet, maxEpochs: 1, defaultRootDir: dir, callbacks: [before] }).fit(tinyCnn(), dm);
+  // Rewrite last.ckpt as an older version wrote it: the state under the class name.
+  const last = path.join(ckpts, 'last.ckpt');
+  const checkpoint = readCheckpoint(last);
+  try {
+    checkpoint.callbacks = { ModelCheckpoint: checkpoint.callbacks[before.stateKey] };
+    writeCheckpoint(checkpoint, last);
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+  assert.deepEqual(Object.keys(readCheckpointHeader(last).callbacks), ['ModelCheckpoint']);
+  assert.equal(checkpointCandidates('best', ckpts)[0], before.bestModelPath, "'best' reads the old key");
+
+  const after = byAcc();
+  const probe = new RankingProbe([after]);
+  await new Trainer({ ...quiet, maxEpochs: 2, defaultRootDir: dir, callbacks: [probe, after] }).fit(tinyCnn(), dm, { ckptPath: 'last' });
+  assert.deepEqual(probe.restored, [before.bestKModels]);
 });
