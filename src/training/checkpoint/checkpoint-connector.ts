@@ -2,8 +2,8 @@
  * Between a running Trainer and a checkpoint: `buildCheckpoint` collects the
  * run's whole state, `restoreCheckpoint` puts it back (refusing a changed
  * config unless allowed), and `resolveCheckpoint` turns 'last' / 'best' /
- * 'best:<monitor>' / a path into a readable checkpoint, falling back past a corrupt newest file
- * with a warning that names it.
+ * 'best:<monitor>' / a path into a readable checkpoint, falling back past a
+ * corrupt newest file with a warning that names it.
  *
  * @example
  * const { path, checkpoint } = resolveCheckpoint('last', 'outputs/run/checkpoints', console.warn);
@@ -225,8 +225,9 @@ export function checkpointCandidates(ckptPath: string, checkpointDir: string): s
 }
 
 /**
- * Resolves 'last', 'best', 'best:<monitor>' or a path to a checkpoint that reads; a corrupt
- * newest checkpoint is skipped (with a warning naming it) for the previous valid one.
+ * Resolves 'last', 'best', 'best:<monitor>' or a path to a checkpoint that
+ * reads; a corrupt newest checkpoint is skipped (with a warning naming it)
+ * for the previous valid one.
  *
  * @example
  * const { path, checkpoint } = resolveCheckpoint('best', 'outputs/run/checkpoints', console.warn);
