@@ -7,6 +7,7 @@
  * key was the bare class name still restores into the run's one callback.
  */
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -42,13 +43,18 @@ function topK(trainer: Trainer, metric: string, k: number, mode: 'min' | 'max'):
   return values.sort((a, b) => (mode === 'min' ? a - b : b - a)).slice(0, k);
 }
 
-void test('two ModelCheckpoints rank their own files under their own keys; both resume; best refuses to guess, best:<monitor> chooses', async (t) => {
-  const root = await makeColourFolder(4);
+/** A colour folder with `perClass` train images per class, its data module, and the run's folders; removed after the test. */
+async function runSetup(t: TestContext, perClass: number) {
+  const root = await makeColourFolder(perClass);
   t.after(() => rm(root, { recursive: true, force: true }));
-  const dir = path.join(root, 'run');
-  const ckpts = path.join(dir, 'checkpoints');
   const dm = colourDataModule(root);
   t.after(() => dm.close());
+  const dir = path.join(root, 'run');
+  return { dm, dir, ckpts: path.join(dir, 'checkpoints') };
+}
+
+void test('two ModelCheckpoints rank their own files under their own keys; both resume; best refuses to guess, best:<monitor> chooses', async (t) => {
+  const { dm, dir, ckpts } = await runSetup(t, 4);
 
   const first = [byLoss(), byAcc()];
   await new Trainer({ ...quiet, maxEpochs: 2, defaultRootDir: dir, callbacks: first }).fit(tinyCnn(), dm);
@@ -110,12 +116,9 @@ void test('two ModelCheckpoints rank their own files under their own keys; both 
 });
 
 void test('two checkpoint callbacks writing the same files are refused before training, naming both and the way out', async (t) => {
-  const root = await makeColourFolder(2);
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const dm = colourDataModule(root);
-  t.after(() => dm.close());
+  const { dm, dir } = await runSetup(t, 2);
   const callbacks = [new ModelCheckpoint({ monitor: 'val/loss' }), new ModelCheckpoint({ monitor: 'val/acc_top1', mode: 'max' })];
-  const trainer = new Trainer({ ...quiet, maxEpochs: 1, defaultRootDir: path.join(root, 'run'), callbacks });
+  const trainer = new Trainer({ ...quiet, maxEpochs: 1, defaultRootDir: dir, callbacks });
   await assert.rejects(
     trainer.fit(tinyCnn(), dm),
     (e: unknown) =>
@@ -129,12 +132,7 @@ void test('two checkpoint callbacks writing the same files are refused before tr
 });
 
 void test('a checkpoint that keeps its ranking under the old key ModelCheckpoint resumes into the one checkpoint callback', async (t) => {
-  const root = await makeColourFolder(2);
-  t.after(() => rm(root, { recursive: true, force: true }));
-  const dir = path.join(root, 'run');
-  const ckpts = path.join(dir, 'checkpoints');
-  const dm = colourDataModule(root);
-  t.after(() => dm.close());
+  const { dm, dir, ckpts } = await runSetup(t, 2);
   const before = byAcc();
   await new Trainer({ ...quiet, maxEpochs: 1, defaultRootDir: dir, callbacks: [before] }).fit(tinyCnn(), dm);
   // Rewrite last.ckpt as an older version wrote it: the state under the class name.
