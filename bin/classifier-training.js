@@ -3,6 +3,7 @@
 // `npm pack` run). In a checkout without dist/ it runs the TypeScript sources through tsx, a
 // development dependency, and says how to get the fast start.
 import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 let main;
@@ -13,7 +14,9 @@ if (existsSync(compiled)) {
   try {
     tsx = await import('tsx/esm/api');
   } catch {
-    console.error('classifier-training: expected the compiled package in dist/, but got none (and no tsx to run the sources); run `npm run build`');
+    console.error(
+      'classifier-training: expected the compiled package in dist/, but got none (and no tsx to run the sources); run `npm run build`',
+    );
     process.exit(1);
   }
   tsx.register();
