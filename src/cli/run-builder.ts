@@ -23,7 +23,7 @@ import { ClassificationModule } from '../models/index.js';
 import { registry } from '../registry.js';
 import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
-import { callbacks as trainingCallbacks, Trainer, trainerOptionsSchema } from '../training/index.js';
+import { Trainer, trainerOptionsSchema } from '../training/index.js';
 import type { Callback, Logger } from '../training/index.js';
 
 /**
@@ -142,9 +142,12 @@ export function buildModule(options: RunOptions, dm: ImageClassificationDataModu
   });
 }
 
-/** Builds each `{ name: options }` entry of a callbacks / logging section. */
+/** Builds each `{ name: options }` entry of a callbacks / logging section (a labelled entry names its component in `name`). */
 function buildNamed<T>(group: 'callback' | 'logger', section: Record<string, unknown> | undefined): T[] {
-  return Object.entries(section ?? {}).map(([name, o]) => registry.build<T>(group, name, o ?? {}));
+  return Object.entries(section ?? {}).map(([key, o]) => {
+    const { name = key, ...options } = (o ?? {}) as { name?: string };
+    return registry.build<T>(group, name, options);
+  });
 }
 
 /** The Trainer with the config's callbacks and loggers, writing into `runDir`; its log lines go to stderr (results go to stdout). */
@@ -157,6 +160,6 @@ export function buildTrainer(options: RunOptions, runDir: string, config: unknow
     config,
   });
   // The progress bar (on stderr) routes the lines itself.
-  if (!trainer.callbacks.some((c) => c instanceof trainingCallbacks.ProgressBar)) trainer.setPrinter((m) => console.error(m));
+  if (!trainer.callbacks.some((c) => c.printer !== null)) trainer.setPrinter((m) => console.error(m));
   return trainer;
 }

@@ -85,10 +85,22 @@ function sectionSchema(registry: Registry, section: keyof typeof sections, name:
   return typeof name === 'string' && registry.has(group, name) ? component(registry, section, name) : unknownComponent(registry, section);
 }
 
-/** `{ registeredName: options }` for callbacks and loggers; an entry's options may be omitted (`{}` or null). */
+/**
+ * `{ registeredName: options }` for callbacks and loggers; an entry's options
+ * may be omitted (`{}` or null). A callback may also sit under a label of the
+ * user's choosing whose options name it, so one kind can be listed twice:
+ * `best_loss: { name: model_checkpoint, monitor: val/loss }`.
+ */
 function namedMap(registry: Registry, group: 'callback' | 'logger'): z.ZodType {
-  const shape = Object.fromEntries(registry.list(group).map((name) => [name, registry.configSchema(group, name).nullable().optional()]));
-  return z.strictObject(shape).default({});
+  const names = registry.list(group);
+  const shape = Object.fromEntries(names.map((name) => [name, registry.configSchema(group, name).nullable().optional()]));
+  if (group === 'logger' || names.length === 0) return z.strictObject(shape).default({});
+  const [first, ...rest] = names.map((name) => z.strictObject({ ...shapeOf(registry.configSchema(group, name)), name: z.literal(name) }));
+  const error = `expected a registered callback as the key, or as the \`name\` of a label of your own, one of ${names.join(', ')}`;
+  return z
+    .object(shape)
+    .catchall(z.discriminatedUnion('name', [first, ...rest], { error }))
+    .default({});
 }
 
 /** A transform list entry: `{ name, ...options }`, checked by that transform's schema. */

@@ -93,9 +93,35 @@ export type HookName = keyof Hooks;
  */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the hooks are optional members of every callback
 export abstract class Callback {
-  /** The key of this callback's state in a checkpoint; unique among a Trainer's callbacks. */
+  /**
+   * The key of this callback's state in a checkpoint; unique among a
+   * Trainer's callbacks. The class name, unless the callback's options tell
+   * two instances apart (see `generateStateKey`).
+   */
   get stateKey(): string {
     return this.constructor.name;
+  }
+
+  /**
+   * Lightning's `_generate_state_key`: the class name followed by the options
+   * that identify an instance, so two of one kind (checkpoints of `val/loss`
+   * and of `val/acc_top1`) keep their states apart in one checkpoint.
+   *
+   * @example
+   * override get stateKey() { return this.generateStateKey({ monitor: 'val/loss', mode: 'min' }); } // 'ModelCheckpoint{"monitor":"val/loss","mode":"min"}'
+   */
+  protected generateStateKey(options: Readonly<Record<string, unknown>>): string {
+    return `${this.constructor.name}${JSON.stringify(options)}`;
+  }
+
+  /**
+   * A callback that draws on the console (a progress bar) returns how to
+   * print a line without tearing its drawing; the Trainer routes its `print`
+   * through the first such callback, and adds no console logger beside it
+   * (the drawing shows the epoch lines). Null: the callback does not draw.
+   */
+  get printer(): ((message: string) => void) | null {
+    return null;
   }
 
   /**
@@ -105,6 +131,16 @@ export abstract class Callback {
    */
   get rankZeroOnly(): boolean {
     return false;
+  }
+
+  /**
+   * Where the Trainer places this callback among the others (stable within a
+   * place): 'weights' for callbacks that swap the module's weights around
+   * evaluation (EMA), 'checkpoint' for those that save the run, so a
+   * checkpoint holds what every other callback left and the trained weights.
+   */
+  get place(): 'default' | 'weights' | 'checkpoint' {
+    return 'default';
   }
 
   /** State to save in the checkpoint (null: none). */

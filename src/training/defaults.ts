@@ -9,7 +9,6 @@
  * const callbacks = defaultCallbacks(userCallbacks, options, false);
  */
 import type { Callback } from './callback.js';
-import { EMA } from './callbacks/ema.js';
 import { ModelCheckpoint } from './callbacks/model-checkpoint.js';
 import { ModelSummary } from './callbacks/model-summary.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
@@ -24,11 +23,13 @@ import type { TrainerOptions } from './trainer-options.js';
 export function defaultCallbacks(user: readonly Callback[], o: TrainerOptions, quiet: boolean): Callback[] {
   const list = [...user];
   const has = (kind: abstract new (...args: never[]) => Callback) => list.some((c) => c instanceof kind);
-  if (o.enableProgressBar && !has(ProgressBar)) list.unshift(new ProgressBar());
+  // A callback of the user's that draws on the console takes the bar's place.
+  if (o.enableProgressBar && !list.some((c) => c.printer !== null)) list.unshift(new ProgressBar());
   if (o.enableModelSummary && !quiet && !has(ModelSummary)) list.push(new ModelSummary());
   if (o.maxTime !== null && !has(Timer)) list.push(new Timer({ duration: o.maxTime, interval: 'step' }));
   if (o.enableCheckpointing && !quiet && !has(ModelCheckpoint)) list.push(new ModelCheckpoint());
-  const rank = (c: Callback) => (c instanceof ModelCheckpoint ? 2 : c instanceof EMA ? 1 : 0);
+  const order = { default: 0, weights: 1, checkpoint: 2 } as const;
+  const rank = (c: Callback) => order[c.place];
   return list
     .map((c, i) => ({ c, i }))
     .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)

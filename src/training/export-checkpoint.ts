@@ -19,6 +19,7 @@ import { registry } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
+import { statesOfKind } from './checkpoint/callback-states.js';
 import type { Checkpoint, ModelInfo } from './checkpoint/checkpoint.js';
 import type { TrainableModule } from './trainable-module.js';
 
@@ -114,7 +115,7 @@ export function moduleFromCheckpoint(
     throw error;
   }
   try {
-    const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
+    const ema = statesOfKind(checkpoint.callbacks, 'EMA')[0]?.[1] as { names?: string[]; shadow?: Tensor[] } | undefined;
     const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
     const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
     module.loadStateDict(weights);
@@ -137,7 +138,7 @@ export async function exportCheckpoint(
   options: ExportCheckpointOptions,
 ): Promise<{ checkpoint: string; usedEma: boolean; onnx: ExportOnnxResult | null }> {
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const dir = options.checkpointDir ?? (ckptPath === 'best' || ckptPath === 'last' ? '.' : path.dirname(ckptPath));
+  const dir = options.checkpointDir ?? (/^(best|last)$|^best:/.test(ckptPath) ? '.' : path.dirname(ckptPath));
   const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
   let module: TrainableModule | null = null;
   try {

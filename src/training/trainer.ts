@@ -25,7 +25,6 @@ import type { Callback, TrainerStage } from './callback.js';
 import { buildCheckpoint, disposeCheckpoint, resolveCheckpoint, restoreCheckpoint } from './checkpoint/checkpoint-connector.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { writeCheckpoint } from './checkpoint/checkpoint-io.js';
-import { ProgressBar } from './callbacks/progress-bar.js';
 import { defaultCallbacks, defaultLoggers } from './defaults.js';
 import { HookDispatcher } from './hook-dispatcher.js';
 import { LogCollector } from './log-collector.js';
@@ -109,20 +108,21 @@ export class Trainer implements TrainerView {
     this.runDir = o.defaultRootDir ?? process.env[RUN_DIR_ENV] ?? timestampDir();
     const quiet = o.fastDevRun !== false;
     this.callbacks = defaultCallbacks(callbacks ?? [], o, quiet);
+    // A callback that draws on the console (the progress bar) prints the run's lines around its drawing.
+    const printer = this.callbacks.find((c) => c.printer !== null)?.printer ?? null;
     this.loggers =
       quiet || logger === false
         ? []
         : Array.isArray(logger)
           ? logger
-          : defaultLoggers((m) => this.print(m), { progressBar: this.callbacks.some((c) => c instanceof ProgressBar) });
+          : defaultLoggers((m) => this.print(m), { progressBar: printer !== null });
     const keys = new Set<string>();
     for (const c of this.callbacks) {
       if (keys.has(c.stateKey))
         throw new TypeError(`Trainer: expected callbacks with distinct stateKey values, but got '${c.stateKey}' twice`);
       keys.add(c.stateKey);
     }
-    const bar = this.callbacks.find((c): c is ProgressBar => c instanceof ProgressBar);
-    if (bar !== undefined) this.#printer = (m) => bar.print(m);
+    if (printer !== null) this.#printer = printer;
     this.device = o.device === 'auto' ? (torch.cuda.isAvailable() ? 'cuda' : 'cpu') : o.device;
     this.precision = new Precision(o.precision, this.device);
     this.profiler = o.profiler === 'simple' ? new SimpleProfiler() : null;
@@ -221,7 +221,7 @@ export class Trainer implements TrainerView {
   print(message: string): void {
     if (this.isGlobalZero) this.#printer(message);
   }
-  /** Routes `print` (the progress bar installs itself here so lines do not tear the bar). */
+  /** Routes `print` (a callback's `printer`, the progress bar's, is installed at construction so lines do not tear the bar). */
   setPrinter(printer: (message: string) => void): void {
     this.#printer = printer;
   }
@@ -287,7 +287,19 @@ export class Trainer implements TrainerView {
         signals: this.#signals,
       });
       await context.hooks.call('onFitEnd', this);
+      await this.#logHyperparams();
     });
+  }
+
+  /**
+   * Once per fit: the run's config (as saved, `${env:...}` unresolved; without
+   * one, the Trainer's options) with the final metrics, for TensorBoard's
+   * HParams view, `hparams.yaml` and a JSONL line.
+   */
+  async #logHyperparams(): Promise<void> {
+    const config = this.config;
+    const params = typeof config === 'object' && config !== null && !Array.isArray(config) ? config : { trainer: this.options };
+    for (const logger of this.loggers) await logger.logHyperparams(params as Record<string, unknown>, { ...this.callbackMetrics });
   }
 
   /** Runs the val split once; returns the epoch metrics. @example const [m] = await trainer.validate(module, dm); */

@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { diffConfigs, RESUME_IGNORED_KEYS } from '../../src/fingerprint.js';
 import { readCheckpoint, readCheckpointHeader } from '../../src/training/checkpoint/checkpoint-io.js';
 import { checkpointCandidates, disposeCheckpoint } from '../../src/training/checkpoint/checkpoint-connector.js';
+import { statesOfKind } from '../../src/training/checkpoint/callback-states.js';
 import { removeStaleTemporaries } from '../../src/torch/serialization/atomic-write.js';
 import type { ProvenanceEntry } from '../../src/cli/provenance.js';
 import { makeColourFolder } from '../integration/trainer-fixtures.js';
@@ -157,7 +158,9 @@ void test("5, 6. a run resumed from another run's checkpoint never deletes it; b
     cpSync(join(cwd, 'P'), join(cwd, 'P2'), { recursive: true });
     const best = checkpointCandidates('best', join(cwd, 'P2/checkpoints'))[0];
     assert.ok(best.startsWith(join(cwd, 'P2')), `best inside P2: ${best}`);
-    const state = readCheckpointHeader(join(cwd, 'P/checkpoints/last.ckpt')).callbacks.ModelCheckpoint as { bestModelPath: string };
+    const state = statesOfKind(readCheckpointHeader(join(cwd, 'P/checkpoints/last.ckpt')).callbacks, 'ModelCheckpoint')[0][1] as {
+      bestModelPath: string;
+    };
     assert.ok(!state.bestModelPath.startsWith('/'), `saved relative: ${state.bestModelPath}`);
 
     // Q goes on from P's last checkpoint for one more epoch (saveTopK 1: its new best evicts the old one from

@@ -51,6 +51,11 @@ export class EarlyStopping extends Callback {
     this.best = this.options.mode === 'min' ? Infinity : -Infinity;
   }
 
+  /** Class + monitor and mode, as Lightning keys it, so two early stoppings keep their counters apart. */
+  override get stateKey(): string {
+    return this.generateStateKey({ monitor: this.options.monitor, mode: this.options.mode });
+  }
+
   #improved(value: number): boolean {
     const { mode, minDelta } = this.options;
     return mode === 'min' ? value < this.best - minDelta : value > this.best + minDelta;

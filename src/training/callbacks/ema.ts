@@ -51,6 +51,11 @@ export class EMA extends Callback {
     this.options = parseOptions('EMA', emaSchema, options);
   }
 
+  /** Swaps the weights around evaluation: placed after the other callbacks, before checkpointing. */
+  override get place(): 'weights' {
+    return 'weights';
+  }
+
   /** The current decay. */
   get currentDecay(): number {
     const { decay, warmup } = this.options;

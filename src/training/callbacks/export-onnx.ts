@@ -18,7 +18,7 @@ import type { TrainerView } from '../trainer-view.js';
 /** Options of `ExportOnnx`. */
 export const exportOnnxSchema = z
   .object({
-    /** 'best', 'last' or a checkpoint path. */
+    /** 'best', 'last', 'best:<monitor>' (a run with several checkpoint callbacks) or a checkpoint path. */
     weights: z.string().min(1).default('best'),
     /** Output file (default `<runDir>/export/model.onnx`). */
     path: z.string().min(1).nullable().default(null),

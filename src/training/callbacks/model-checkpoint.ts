@@ -67,6 +67,12 @@ export function formatCheckpointName(template: string, values: Readonly<Record<s
   return name.replace(unsafe, '_');
 }
 
+/**
+ * Which checkpoint callback of a Trainer writes each folder + filename
+ * template: two rankings over one set of files would delete each other's best.
+ */
+const claims = new WeakMap<TrainerView, Map<string, ModelCheckpoint>>();
+
 /** Writes checkpoints and keeps the best ones. */
 export class ModelCheckpoint extends Callback {
   readonly options: z.output<typeof modelCheckpointSchema>;
@@ -84,13 +90,41 @@ export class ModelCheckpoint extends Callback {
     this.options = parseOptions('ModelCheckpoint', modelCheckpointSchema, options);
   }
 
+  /** Saves the run: placed last, so it saves what the other callbacks left. */
+  override get place(): 'checkpoint' {
+    return 'checkpoint';
+  }
+
+  /** Class + the options that tell two checkpoint callbacks apart, as Lightning keys them. */
+  override get stateKey(): string {
+    const { monitor, mode, everyNEpochs, everyNTrainSteps } = this.options;
+    return this.generateStateKey({ monitor, mode, everyNEpochs, everyNTrainSteps });
+  }
+
   #dir(trainer: TrainerView): string {
     return path.resolve(this.options.dirpath ?? path.join(trainer.runDir, 'checkpoints'));
   }
 
   override setup(trainer: TrainerView): void {
     this.#folder = this.#dir(trainer);
+    this.#claimFiles(trainer, this.#folder);
     if (trainer.stage === 'fit' && trainer.isGlobalZero) removeStaleTemporaries(this.#folder);
+  }
+
+  /** Refuses a second checkpoint callback of this Trainer writing the same files (`last.ckpt` alone may be shared). */
+  #claimFiles(trainer: TrainerView, folder: string): void {
+    if (this.options.saveTopK === 0) return;
+    const files = path.join(folder, this.options.filename);
+    const mine = claims.get(trainer) ?? new Map<string, ModelCheckpoint>();
+    claims.set(trainer, mine);
+    const other = mine.get(files);
+    if (other !== undefined && other !== this) {
+      throw new ConfigError(
+        `ModelCheckpoint: expected each checkpoint callback to write its own files, but ${other.stateKey} and ${this.stateKey} both write '${this.options.filename}' in ${folder}; give one another filename (e.g. 'loss-{epoch}-{val/loss:.4f}') or dirpath`,
+        [{ path: 'callbacks', message: `two checkpoint callbacks write '${this.options.filename}' in ${folder}` }],
+      );
+    }
+    mine.set(files, this);
   }
 
   /** Whether `file` lies inside this run's checkpoint folder (the only files it may delete or rank). */

@@ -21,8 +21,8 @@
  * logged with `progBar: true`), else the `metrics` option, else every name
  * ending in `loss`, `loss_step` or `acc_top1`.
  *
- * `print(message)` writes a line above the bar without tearing it: the
- * Trainer routes `trainer.print` through the active progress bar's `print`.
+ * `print(message)` writes a line above the bar without tearing it: the bar
+ * offers it as its `printer`, and the Trainer routes `trainer.print` there.
  *
  * @example
  * const bar = new ProgressBar({ refreshRate: 20 });
@@ -144,6 +144,11 @@ export class ProgressBar extends Callback {
   /** True when the bar draws on a terminal. */
   get isTTY(): boolean {
     return this.#stream.isTTY === true;
+  }
+
+  /** The bar draws on the console: the Trainer's `print` goes through `print` below. */
+  override get printer(): (message: string) => void {
+    return (message) => this.print(message);
   }
 
   /**

@@ -1,9 +1,9 @@
 /**
  * Between a running Trainer and a checkpoint: `buildCheckpoint` collects the
  * run's whole state, `restoreCheckpoint` puts it back (refusing a changed
- * config unless allowed), and `resolveCheckpoint` turns 'last' / 'best' / a
- * path into a readable checkpoint, falling back past a corrupt newest file
- * with a warning that names it.
+ * config unless allowed), and `resolveCheckpoint` turns 'last' / 'best' /
+ * 'best:<monitor>' / a path into a readable checkpoint, falling back past a
+ * corrupt newest file with a warning that names it.
  *
  * @example
  * const { path, checkpoint } = resolveCheckpoint('last', 'outputs/run/checkpoints', console.warn);
@@ -18,6 +18,7 @@ import type { TrainableModule } from '../trainable-module.js';
 import type { Trainer } from '../trainer.js';
 import type { Checkpoint } from './checkpoint.js';
 import { readCheckpoint, readCheckpointHeader } from './checkpoint-io.js';
+import { savedStateOf, statesOfKind } from './callback-states.js';
 import { diffConfigs, fingerprintConfig, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
 
 const frameworkVersion = '0.1.0';
@@ -133,7 +134,7 @@ export function restoreCheckpoint(
     });
   module.loadStateDict(checkpoint.model);
   for (const c of trainer.callbacks) {
-    const state = checkpoint.callbacks[c.stateKey];
+    const state = savedStateOf(checkpoint.callbacks, c, trainer.callbacks);
     if (state !== undefined) c.loadStateDict(state);
   }
   if (!options.training) return;
@@ -154,40 +155,72 @@ function checkpointsByAge(dir: string): string[] {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
 }
 
-/** The best checkpoint a checkpoint's ModelCheckpoint state names, inside `dir` (never a path into another run). */
-function bestFrom(file: string, dir: string): string | null {
-  const header = readCheckpointHeader(file);
-  const state = header.callbacks.ModelCheckpoint as { bestModelPath?: string } | undefined;
-  if (!state?.bestModelPath) return null;
-  const best = path.join(dir, path.basename(state.bestModelPath));
+interface RankingState {
+  bestModelPath?: string;
+  monitor?: string | null;
+  mode?: string;
+}
+
+const describeMonitor = (s: RankingState): string => (s.monitor ? `${s.monitor} (${s.mode ?? 'min'})` : '(no monitor: newest)');
+
+/** Refuses 'best' when the rankings name different files: which one is meant cannot be guessed. */
+function ambiguousBest(file: string, rankings: readonly RankingState[]): ConfigError {
+  const listed = rankings.map((s) => `${describeMonitor(s)} -> ${path.basename(s.bestModelPath ?? '')}`).join(', ');
+  const choices = rankings.filter((s) => s.monitor).map((s) => `ckptPath=best:${s.monitor}`);
+  return new ConfigError(
+    `Trainer: expected ckptPath 'best' to name one checkpoint, but ${file} ranks by ${rankings.length} monitors: ${listed}; choose with ${[...choices, 'a checkpoint file'].join(' or ')}`,
+    [{ path: 'ckptPath', message: `'best' is ambiguous between ${rankings.map(describeMonitor).join(', ')}` }],
+  );
+}
+
+/**
+ * The best checkpoint the ModelCheckpoint states of `file` name, inside `dir`
+ * (never a path into another run); `monitor` picks one ranking when a run has
+ * several. Null when `file` does not read or names no best file that exists.
+ */
+function bestFrom(file: string, dir: string, monitor: string | null): string | null {
+  let states: RankingState[];
+  try {
+    states = statesOfKind(readCheckpointHeader(file).callbacks, 'ModelCheckpoint').map(([, s]) => s as RankingState);
+  } catch {
+    return null; // unreadable: the next candidate is tried
+  }
+  const chosen = monitor === null ? states : states.filter((s) => s.monitor === monitor);
+  if (monitor !== null && chosen.length === 0 && states.length > 0) {
+    const known = states.map(describeMonitor).join(', ');
+    throw new ConfigError(`Trainer: expected ckptPath 'best:${monitor}' to name a monitor of ${file}, but got ${known}`, [
+      { path: 'ckptPath', message: `no checkpoint callback monitors '${monitor}'; known: ${known}` },
+    ]);
+  }
+  const ranked = chosen.filter((s) => s.bestModelPath);
+  if (new Set(ranked.map((s) => path.basename(s.bestModelPath!))).size > 1) throw ambiguousBest(file, ranked);
+  if (ranked.length === 0) return null;
+  const best = path.join(dir, path.basename(ranked[0].bestModelPath!));
   return existsSync(best) ? best : null;
 }
 
 /**
  * The files `ckptPath` may mean, best guess first: a path is itself; 'last'
  * is `last.ckpt` then every checkpoint of `checkpointDir` newest first;
- * 'best' puts the best one the newest readable state names in front.
- * Throws when 'last' / 'best' find no checkpoint at all.
+ * 'best' puts the best one the newest readable state names in front, and
+ * 'best:<monitor>' the best of the checkpoint callback monitoring that metric
+ * (needed when a run ranks by several: 'best' alone then throws a ConfigError
+ * listing them). Throws when 'last' / 'best' find no checkpoint at all.
  *
  * @example
  * checkpointCandidates('last', 'outputs/r1/checkpoints'); // ['/abs/outputs/r1/checkpoints/last.ckpt', ...]
+ * checkpointCandidates('best:val/loss', 'outputs/r1/checkpoints')[0]; // the best val/loss checkpoint
  */
 export function checkpointCandidates(ckptPath: string, checkpointDir: string): string[] {
-  if (ckptPath !== 'last' && ckptPath !== 'best') return [ckptPath];
+  const monitor = ckptPath.startsWith('best:') ? ckptPath.slice('best:'.length) : null;
+  if (ckptPath !== 'last' && ckptPath !== 'best' && monitor === null) return [ckptPath];
   const byAge = checkpointsByAge(checkpointDir);
   const last = path.join(checkpointDir, 'last.ckpt');
   let candidates = [...(byAge.includes(last) ? [last] : []), ...byAge.filter((f) => f !== last)];
-  if (ckptPath === 'best') {
-    const best = candidates
-      .map((f) => {
-        try {
-          return bestFrom(f, checkpointDir);
-        } catch {
-          return null;
-        }
-      })
-      .find((b) => b !== null);
-    if (best) candidates = [best, ...candidates.filter((f) => f !== best)];
+  if (ckptPath !== 'last') {
+    let best: string | null = null;
+    for (const file of candidates) if ((best = bestFrom(file, checkpointDir, monitor)) !== null) break;
+    if (best !== null) candidates = [best, ...candidates.filter((f) => f !== best)];
   }
   if (candidates.length === 0)
     throw new SerializationError(`Trainer: expected a checkpoint in ${checkpointDir} for ckptPath '${ckptPath}', but found none`);
@@ -195,8 +228,9 @@ export function checkpointCandidates(ckptPath: string, checkpointDir: string): s
 }
 
 /**
- * Resolves 'last', 'best' or a path to a checkpoint that reads; a corrupt
- * newest checkpoint is skipped (with a warning naming it) for the previous valid one.
+ * Resolves 'last', 'best', 'best:<monitor>' or a path to a checkpoint that
+ * reads; a corrupt newest checkpoint is skipped (with a warning naming it)
+ * for the previous valid one.
  *
  * @example
  * const { path, checkpoint } = resolveCheckpoint('best', 'outputs/run/checkpoints', console.warn);
