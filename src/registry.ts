@@ -5,11 +5,17 @@
  * above src/torch, so any component can register itself without knowing
  * who builds it.
  *
+ * A group may declare keys that every member takes in a config beside its
+ * own options (`loss.useClassWeights`, read by whoever uses the loss, not by
+ * the loss), and a name that chooses no component at all (`scheduler: none`):
+ * declared once here, every schema and every build sees them the same way.
+ *
  * @example
  * register({ group: 'model', name: 'resnet18', schema: z.object({ numClasses: z.number() }), build: (o) => resnet18(o) });
  * const model = registry.build('model', 'resnet18', { numClasses: 10 });
  */
 import { z } from 'zod';
+import { configErrorFromZod } from './config-error-from-zod.js';
 import { ConfigError } from './errors.js';
 
 /** The kinds of component the registry holds. */
@@ -33,6 +39,19 @@ export interface RegistryEntry<Options = unknown, Result = unknown> {
   description?: string;
 }
 
+/** What a group declares for all its members. */
+export interface GroupDefinition {
+  /**
+   * Keys a config sets beside each member's own options, read by the code
+   * that uses the component; a member's own key of the same name is
+   * replaced in the config schema (a model's `numClasses` may be null there:
+   * the data's count) and still reaches its build.
+   */
+  keys?: Record<string, z.ZodType>;
+  /** The name that chooses no component: `build` gives null (a constant lr for 'scheduler'). */
+  none?: string;
+}
+
 function checkGroup(group: string): asserts group is RegistryGroup {
   if (!(registryGroups as readonly string[]).includes(group)) {
     throw new ConfigError(`registry: expected a group among ${registryGroups.join(', ')}, but got '${group}'`);
@@ -42,6 +61,40 @@ function checkGroup(group: string): asserts group is RegistryGroup {
 /** A registry of components by group and name. */
 export class Registry {
   readonly #entries = new Map<RegistryGroup, Map<string, RegistryEntry>>();
+  readonly #groups = new Map<RegistryGroup, GroupDefinition>();
+
+  /**
+   * Declares a group's shared keys and its "no component" name, once per group.
+   *
+   * @example
+   * registry.defineGroup('scheduler', { keys: { interval: z.enum(['epoch', 'step']).default('epoch') }, none: 'none' });
+   */
+  defineGroup(group: RegistryGroup, definition: GroupDefinition): void {
+    checkGroup(group);
+    if (this.#groups.has(group)) throw new ConfigError(`registry: expected a group defined once, but '${group}' is already defined`);
+    this.#groups.set(group, definition);
+  }
+
+  /** The keys every member of `group` takes in a config (none when the group declares none). */
+  groupKeys(group: RegistryGroup): Record<string, z.ZodType> {
+    return this.#groups.get(group)?.keys ?? {};
+  }
+
+  /** The registered names and, last, the group's "no component" name: what a config may choose. */
+  choices(group: RegistryGroup): string[] {
+    const none = this.#groups.get(group)?.none;
+    return [...this.list(group), ...(none === undefined ? [] : [none])];
+  }
+
+  /** True when `name` is the group's "no component" name. */
+  isNone(group: RegistryGroup, name: string): boolean {
+    return this.#groups.get(group)?.none === name;
+  }
+
+  /** The option keys the building code supplies for `name` (none for the "no component" name). */
+  runtimeKeys(group: RegistryGroup, name: string): readonly string[] {
+    return this.isNone(group, name) ? [] : (this.get(group, name).runtime ?? []);
+  }
 
   /** Adds a component; registering the same group and name twice is an error. */
   register<Options, Result>(entry: RegistryEntry<Options, Result>): void {
@@ -81,39 +134,61 @@ export class Registry {
 
   /**
    * The options a config may set for `name`: the entry's schema without its
-   * `runtime` keys (an object schema's refinements stay with `build`). An
-   * entry without a schema takes any mapping.
+   * `runtime` keys, with the group's keys (an object schema's refinements
+   * stay with `build`). An entry without a schema takes any mapping.
    *
    * @example
    * registry.configSchema('optimizer', 'adamw').parse({ lr: 1e-3 }); // no params needed
    */
   configSchema(group: RegistryGroup, name: string): z.ZodType {
+    const keys = this.groupKeys(group);
+    if (this.isNone(group, name)) return z.strictObject(keys);
     const entry = this.get(group, name);
     if (entry.schema === undefined) return z.record(z.string(), z.unknown());
     const runtime = entry.runtime ?? [];
-    if (runtime.length === 0) return entry.schema;
+    if (runtime.length === 0 && Object.keys(keys).length === 0) return entry.schema;
     if (!(entry.schema instanceof z.ZodObject)) {
       throw new ConfigError(
-        `registry: expected an object schema for ${group} '${name}' with runtime keys, but got ${entry.schema.def.type}`,
+        `registry: expected an object schema for ${group} '${name}' with runtime or group keys, but got ${entry.schema.def.type}`,
       );
     }
     const shape = Object.fromEntries(Object.entries(entry.schema.shape as Record<string, z.ZodType>).filter(([k]) => !runtime.includes(k)));
-    return z.strictObject(shape);
+    return z.strictObject({ ...shape, ...keys });
   }
 
-  /** Validates `options` with the entry's schema (every issue reported at once) and builds the component. */
-  build<Result = unknown>(group: RegistryGroup, name: string, options: unknown = {}): Result {
+  /**
+   * Builds `name` (Hydra's `instantiate`): `options` as a config gives them
+   * (group keys the entry does not take are left out: they are its user's),
+   * with `runtimeArgs` the building code supplies (an optimizer's `params`),
+   * validated together by the entry's schema, every issue at once. The
+   * group's "no component" name builds null.
+   *
+   * @example
+   * registry.build<Optimizer>('optimizer', 'adamw', { lr: 1e-3, noDecayOnNormAndBias: true }, { params });
+   */
+  build<Result = unknown>(group: RegistryGroup, name: string, options: unknown = {}, runtimeArgs: Record<string, unknown> = {}): Result {
+    if (this.isNone(group, name)) return null as Result;
     const entry = this.get(group, name);
-    if (entry.schema === undefined) return entry.build(options) as Result;
-    const parsed = entry.schema.safeParse(options);
+    const own = this.#withoutGroupKeys(group, entry, options);
+    const input = Object.keys(runtimeArgs).length === 0 ? own : { ...(own as Record<string, unknown>), ...runtimeArgs };
+    if (entry.schema === undefined) return entry.build(input) as Result;
+    const parsed = entry.schema.safeParse(input);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: [group, name, ...i.path.map(String)].join('.'), message: i.message }));
-      throw new ConfigError(
-        `registry: expected valid options for ${group} '${name}', but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-        issues,
-      );
+      throw configErrorFromZod(parsed.error, {
+        component: 'registry',
+        expected: `valid options for ${group} '${name}'`,
+        prefix: [group, name],
+        unknownKeys: 'object',
+      });
     }
     return entry.build(parsed.data) as Result;
+  }
+
+  #withoutGroupKeys(group: RegistryGroup, entry: RegistryEntry, options: unknown): unknown {
+    const keys = Object.keys(this.groupKeys(group));
+    if (keys.length === 0 || options === null || typeof options !== 'object') return options;
+    const own = entry.schema instanceof z.ZodObject ? Object.keys(entry.schema.shape) : [];
+    return Object.fromEntries(Object.entries(options).filter(([k]) => own.includes(k) || !keys.includes(k)));
   }
 }
 

@@ -10,9 +10,9 @@
  * const dm = registry.build<ImageClassificationDataModule>('data_format', 'folder', { root: 'data/pets', batchSize: 32 });
  */
 import type { z } from 'zod';
-import { register } from '../registry.js';
+import { register, registry } from '../registry.js';
 import { ImageClassificationDataModule } from './datamodule.js';
-import { dataModuleSchema } from './datamodule-options.js';
+import { dataConfigKeys, dataModuleSchema } from './datamodule-options.js';
 
 /** The data module's options a data format takes (all but `format`). @example dataFormatSchema.parse({ root: 'data' }); */
 export const dataFormatSchema = dataModuleSchema.omit({ format: true });
@@ -23,6 +23,8 @@ const formats = {
   jsonl: 'JSONL annotation lines (path, label) per split',
   idx: "IDX files (MNIST / Fashion-MNIST); root 'fashion-mnist' is Debian's package",
 } as const;
+
+registry.defineGroup('data_format', { keys: dataConfigKeys });
 
 for (const [format, description] of Object.entries(formats)) {
   register({

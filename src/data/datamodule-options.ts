@@ -8,7 +8,7 @@
  * const options = parseDataModuleOptions({ root: 'data/pets', batchSize: 32 });
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { configErrorFromZod } from '../config-error-from-zod.js';
 
 /** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
 export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
@@ -71,6 +71,23 @@ export const dataModuleSchema = z.strictObject({
     .default(null),
 });
 
+/**
+ * Keys a config's `data` section sets beside the data module's options
+ * (the registry's 'data_format' group keys): read by the run builder and the
+ * transform lists, never by the data module.
+ *
+ * @example
+ * registry.defineGroup('data_format', { keys: dataConfigKeys });
+ */
+export const dataConfigKeys = {
+  /** null: as many classes as the data has. */
+  numClasses: z.number().int().min(2).nullable().default(null),
+  /** The side the transform lists crop and resize to (through `${data.imageSize}`). */
+  imageSize: z.number().int().positive(),
+  /** The shorter side before an eval centre crop. */
+  resizeSize: z.number().int().positive().optional(),
+};
+
 /** Options as written by the user (every key optional). */
 export type DataModuleInput = z.input<typeof dataModuleSchema>;
 /** Options after defaults. */
@@ -85,11 +102,7 @@ export type DataModuleOptions = z.output<typeof dataModuleSchema>;
 export function parseDataModuleOptions(input: unknown): DataModuleOptions {
   const result = dataModuleSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new ConfigError(
-    `data: expected valid data options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-    issues,
-  );
+  throw configErrorFromZod(result.error, { component: 'data', expected: 'valid data options' });
 }
 
 /**
