@@ -50,6 +50,8 @@ export interface GroupDefinition {
   keys?: Record<string, z.ZodType>;
   /** The name that chooses no component: `build` gives null (a constant lr for 'scheduler'). */
   none?: string;
+  /** The key naming the component in a config section (default 'name'; a data format's is 'format'). */
+  selector?: string;
 }
 
 function checkGroup(group: string): asserts group is RegistryGroup {
@@ -62,6 +64,7 @@ function checkGroup(group: string): asserts group is RegistryGroup {
 export class Registry {
   readonly #entries = new Map<RegistryGroup, Map<string, RegistryEntry>>();
   readonly #groups = new Map<RegistryGroup, GroupDefinition>();
+  readonly #resolved = new WeakSet<object>();
 
   /**
    * Declares a group's shared keys and its "no component" name, once per group.
@@ -157,22 +160,54 @@ export class Registry {
   }
 
   /**
-   * Builds `name` (Hydra's `instantiate`): `options` as a config gives them
-   * (group keys the entry does not take are left out: they are its user's),
-   * with `runtimeArgs` the building code supplies (an optimizer's `params`),
-   * validated together by the entry's schema, every issue at once. The
-   * group's "no component" name builds null.
+   * Marks options that were validated with `configSchema` (the run plan
+   * validates a whole config once, with file:line): they are frozen, and
+   * `build` and the components' own constructors take them as they are.
    *
    * @example
-   * registry.build<Optimizer>('optimizer', 'adamw', { lr: 1e-3, noDecayOnNormAndBias: true }, { params });
+   * const section = registry.resolved(validateConfig(config, schema, sources).optimizer);
    */
-  build<Result = unknown>(group: RegistryGroup, name: string, options: unknown = {}, runtimeArgs: Record<string, unknown> = {}): Result {
+  resolved<T>(options: T): T {
+    if (typeof options !== 'object' || options === null || this.#resolved.has(options)) return options;
+    this.#resolved.add(deepFreeze(options));
+    return options;
+  }
+
+  /** True for options marked with `resolved`. @example registry.isResolved(plan.data); // true */
+  isResolved(options: unknown): boolean {
+    return typeof options === 'object' && options !== null && this.#resolved.has(options);
+  }
+
+  /**
+   * Builds a component (Hydra's `instantiate`, timm's `create_model`): from a
+   * config section that names it (`{ name: 'adamw', lr: 1e-3 }`; a data
+   * format's is `format`) or from a name and options, with `runtimeArgs` the
+   * building code supplies (an optimizer's `params`). Group keys the entry
+   * does not take, or that are null, are left out: they are its user's.
+   * Options are validated by the entry's schema, every issue at once, unless
+   * they are `resolved` (then only the runtime arguments are). The group's
+   * "no component" name builds null.
+   *
+   * @example
+   * registry.build<Optimizer>('optimizer', { name: 'adamw', lr: 1e-3, noDecayOnNormAndBias: true }, { params });
+   * registry.build<Optimizer>('optimizer', 'adamw', { lr: 1e-3 }, { params });
+   */
+  build<Result = unknown>(group: RegistryGroup, section: Record<string, unknown>, runtimeArgs?: Record<string, unknown>): Result;
+  build<Result = unknown>(group: RegistryGroup, name: string, options?: unknown, runtimeArgs?: Record<string, unknown>): Result;
+  build<Result = unknown>(group: RegistryGroup, nameOrSection: string | Record<string, unknown>, ...rest: unknown[]): Result {
+    const fromSection = typeof nameOrSection !== 'string';
+    const selector = this.#groups.get(group)?.selector ?? 'name';
+    const name = fromSection ? String(nameOrSection[selector]) : nameOrSection;
+    const options = fromSection ? nameOrSection : (rest[0] ?? {});
+    const runtimeArgs = ((fromSection ? rest[0] : rest[1]) ?? {}) as Record<string, unknown>;
     if (this.isNone(group, name)) return null as Result;
     const entry = this.get(group, name);
-    const own = this.#withoutGroupKeys(group, entry, options);
+    const own = this.#ownOptions(group, entry, options, fromSection ? selector : null);
     const input = Object.keys(runtimeArgs).length === 0 ? own : { ...(own as Record<string, unknown>), ...runtimeArgs };
     if (entry.schema === undefined) return entry.build(input) as Result;
-    const parsed = entry.schema.safeParse(input);
+    const trusted = this.isResolved(options) && entry.schema instanceof z.ZodObject && !hasChecks(entry.schema);
+    const schema = trusted ? runtimeSchema(entry as RegistryEntry & { schema: z.ZodObject }, runtimeArgs) : entry.schema;
+    const parsed = schema.safeParse(trusted ? runtimeArgs : input);
     if (!parsed.success) {
       throw configErrorFromZod(parsed.error, {
         component: 'registry',
@@ -181,15 +216,37 @@ export class Registry {
         unknownKeys: 'object',
       });
     }
-    return entry.build(parsed.data) as Result;
+    return entry.build(trusted ? { ...(own as object), ...(parsed.data as object) } : parsed.data) as Result;
   }
 
-  #withoutGroupKeys(group: RegistryGroup, entry: RegistryEntry, options: unknown): unknown {
+  /** The options the entry takes: without the section's selector and without group keys it lacks or that are null. */
+  #ownOptions(group: RegistryGroup, entry: RegistryEntry, options: unknown, selector: string | null): unknown {
     const keys = Object.keys(this.groupKeys(group));
-    if (keys.length === 0 || options === null || typeof options !== 'object') return options;
+    if ((keys.length === 0 && selector === null) || options === null || typeof options !== 'object') return options;
     const own = entry.schema instanceof z.ZodObject ? Object.keys(entry.schema.shape) : [];
-    return Object.fromEntries(Object.entries(options).filter(([k]) => own.includes(k) || !keys.includes(k)));
+    const takes = ([k, v]: [string, unknown]) => k !== selector && (!keys.includes(k) || (own.includes(k) && v !== null));
+    return Object.fromEntries(Object.entries(options).filter(takes));
   }
+}
+
+/** Freezes plain objects and arrays all the way down (a tensor or an optimizer given at run time is left alone). */
+function deepFreeze<T extends object>(value: T): T {
+  const plain = Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype;
+  if (!plain || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v as object);
+  return Object.freeze(value);
+}
+
+/** True when an object schema carries refinements across its keys (they need every key to run). */
+function hasChecks(schema: z.ZodType): boolean {
+  return (schema.def.checks?.length ?? 0) > 0;
+}
+
+/** The schema of the arguments the building code supplies: the entry's runtime keys and any of its keys given at build time. */
+function runtimeSchema(entry: RegistryEntry & { schema: z.ZodObject }, runtimeArgs: Record<string, unknown>): z.ZodObject {
+  const shape = entry.schema.shape as Record<string, z.ZodType>;
+  const keys = [...new Set([...(entry.runtime ?? []), ...Object.keys(runtimeArgs)])];
+  return z.strictObject(Object.fromEntries(keys.filter((k) => k in shape).map((k) => [k, shape[k]])));
 }
 
 /** The process-wide registry components register into. */

@@ -24,7 +24,7 @@ const formats = {
   idx: "IDX files (MNIST / Fashion-MNIST); root 'fashion-mnist' is Debian's package",
 } as const;
 
-registry.defineGroup('data_format', { keys: dataConfigKeys });
+registry.defineGroup('data_format', { keys: dataConfigKeys, selector: 'format' });
 
 for (const [format, description] of Object.entries(formats)) {
   register({
@@ -32,7 +32,8 @@ for (const [format, description] of Object.entries(formats)) {
     name: format,
     schema: dataFormatSchema,
     description,
+    // The registry has checked the options: the data module takes them as they are.
     build: (options: z.output<typeof dataFormatSchema>) =>
-      new ImageClassificationDataModule({ ...options, format: format as keyof typeof formats }),
+      new ImageClassificationDataModule(registry.resolved({ ...options, format: format as keyof typeof formats })),
   });
 }

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { configErrorFromZod } from '../config-error-from-zod.js';
+import { registry } from '../registry.js';
 
 /** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
 export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
@@ -100,6 +101,8 @@ export type DataModuleOptions = z.output<typeof dataModuleSchema>;
  * parseDataModuleOptions({ batchSize: 0 }); // throws ConfigError: batchSize: expected ...
  */
 export function parseDataModuleOptions(input: unknown): DataModuleOptions {
+  // Options the registry built from a run plan were checked by this schema already.
+  if (registry.isResolved(input)) return input as DataModuleOptions;
   const result = dataModuleSchema.safeParse(input ?? {});
   if (result.success) return result.data;
   throw configErrorFromZod(result.error, { component: 'data', expected: 'valid data options' });

@@ -88,18 +88,21 @@ function parseComponent(key: 'loss' | 'optimizer' | 'scheduler', input: unknown,
     issues.push({ path: `${key}.name`, message: `expected one of ${registry.list(key).join(', ')}, but got '${String(name)}'` });
     return null;
   }
+  // A run plan's section was checked by this same schema, defaults included.
+  if (registry.isResolved(input)) return ordered(key, name, own);
   const schema = registry.configSchema(key, name);
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const defaults = Object.fromEntries(Object.entries(moduleComponentDefaults[key]).filter(([k]) => known.includes(k)));
   const parsed = schema.safeParse({ ...defaults, ...own });
-  if (parsed.success) {
-    // The name and the group's keys first, as checkpoints have always listed them.
-    const data = parsed.data as Record<string, unknown>;
-    const first = Object.keys(registry.groupKeys(key));
-    return { name, ...Object.fromEntries(first.map((k) => [k, data[k]])), ...data };
-  }
+  if (parsed.success) return ordered(key, name, parsed.data as Record<string, unknown>);
   issues.push(...zodIssues(parsed.error, { component: 'ClassificationModule', prefix: [key] }));
   return null;
+}
+
+/** The name and the group's keys first, as checkpoints have always listed them. */
+function ordered(key: 'loss' | 'optimizer' | 'scheduler', name: string, options: Record<string, unknown>): Record<string, unknown> {
+  const first = Object.keys(registry.groupKeys(key));
+  return { name, ...Object.fromEntries(first.map((k) => [k, options[k]])), ...options };
 }
 
 /**
