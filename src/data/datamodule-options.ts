@@ -18,7 +18,7 @@ export const dataModuleSchema = z.strictObject({
   /** A data folder, a folder of IDX files, or `fashion-mnist` (Debian's package). */
   root: z.string().min(1).default('fashion-mnist'),
   format: z.enum(['auto', 'folder', 'jsonl', 'idx']).default('auto'),
-  batchSize: z.int().positive().default(64),
+  batchSize: z.int().positive().default(128),
   /** Batch size of the val/test/predict loaders (default: batchSize). */
   evalBatchSize: z.int().positive().optional(),
   /**
@@ -88,6 +88,19 @@ export const dataConfigKeys = {
   /** The shorter side before an eval centre crop. */
   resizeSize: z.number().int().positive().optional(),
 };
+
+/**
+ * The defaults a `DataLoader` shares with the data module, from this schema
+ * (their one home): a loader made by hand batches and seeds as the data
+ * module's do.
+ *
+ * @example
+ * new DataLoader({ dataset }).batchSize === loaderDefaults.batchSize; // true
+ */
+export const loaderDefaults = (() => {
+  const { batchSize, seed, dropLast, prefetch, badFiles, maxSkipFraction } = dataModuleSchema.parse({});
+  return Object.freeze({ batchSize, seed, dropLast, prefetch, badFiles, maxSkipFraction });
+})();
 
 /** Options as written by the user (every key optional). */
 export type DataModuleInput = z.input<typeof dataModuleSchema>;
