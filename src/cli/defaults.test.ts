@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import YAML from 'yaml';
 import { DataLoader } from '../data/data-loader.js';
 import { dataModuleSchema } from '../data/datamodule-options.js';
@@ -49,7 +49,11 @@ void test('the default data option restates the data module’s defaults and nev
     if (field === undefined || key === 'format') continue;
     const fallback = defaultOf(field);
     if (fallback === undefined) continue;
-    assert.deepEqual(value, fallback, `data.${key}: conf/data/fashion_mnist.yaml says ${String(value)}, the schema ${String(fallback)}`);
+    assert.deepEqual(
+      value,
+      fallback,
+      `data.${key}: conf/data/fashion_mnist.yaml says ${JSON.stringify(value)}, the schema ${JSON.stringify(fallback)}`,
+    );
     checked.push(key);
   }
   assert.ok(checked.includes('batchSize') && checked.includes('seed'), checked.join());

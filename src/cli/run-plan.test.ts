@@ -17,10 +17,10 @@ await loadComponents();
 function countParses(schema: { safeParse: (...a: never[]) => unknown }, fn: () => void): number {
   const original = schema.safeParse;
   let calls = 0;
-  schema.safeParse = ((...args: never[]) => {
+  schema.safeParse = (...args: never[]) => {
     calls++;
     return original.apply(schema, args);
-  }) as typeof original;
+  };
   try {
     fn();
   } finally {
