@@ -12,11 +12,12 @@
  * await loadComponents();
  * const dm = buildDataModule(resolveRunPlan(run));
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import type { ImageClassificationDataModule } from '../data/index.js';
+import { ConfigError } from '../errors.js';
 import { ClassificationModule } from '../models/index.js';
 import { registry } from '../registry.js';
 import { manualSeed } from '../torch/index.js';
@@ -30,14 +31,53 @@ import type { RunPlan } from './run-plan.js';
  * Imports every module that registers components (models, losses,
  * optimizers, data formats, transforms, callbacks, loggers), then the
  * user's plugin modules (files or package names), which register their own
- * the same way and become selectable from the config.
+ * the same way and become selectable from the config. A plugin that cannot
+ * be imported is a usage error (ConfigError) naming it and why.
  */
 export async function loadComponents(plugins: readonly string[] = []): Promise<void> {
   await Promise.all([import('../models/index.js'), import('../data/index.js'), import('../training/index.js')]);
   for (const plugin of plugins) {
     const local = plugin.startsWith('.') || path.isAbsolute(plugin) || existsSync(plugin);
-    await import(local ? pathToFileURL(path.resolve(plugin)).href : plugin);
+    const refuse = (reason: string, cause?: unknown): ConfigError =>
+      new ConfigError(`--plugin ${plugin}: expected a module that registers components, but got ${reason}`, [], { cause });
+    if (local) {
+      const stat = statSync(plugin, { throwIfNoEntry: false });
+      if (stat === undefined) throw refuse(`no such file (${path.resolve(plugin)})`);
+      if (stat.isDirectory()) throw refuse('a folder (name the module file inside it)');
+    }
+    if (/\.[mc]?tsx?$/.test(plugin)) await loadTypeScript(refuse);
+    try {
+      await import(local ? pathToFileURL(path.resolve(plugin)).href : plugin);
+    } catch (error) {
+      throw refuse(pluginFailure(plugin, error), error);
+    }
   }
+}
+
+let typeScriptLoader: Promise<void> | null = null;
+
+/** A TypeScript plugin needs a loader: tsx's, registered once, when the user's project has it. */
+async function loadTypeScript(refuse: (reason: string, cause?: unknown) => ConfigError): Promise<void> {
+  if (import.meta.url.endsWith('.ts')) return; // already running through tsx
+  typeScriptLoader ??= import('tsx/esm/api').then((tsx) => void tsx.register());
+  try {
+    await typeScriptLoader;
+  } catch (error) {
+    typeScriptLoader = null;
+    throw refuse('a TypeScript file and no tsx to load it (npm install --save-dev tsx, or compile the plugin to .js)', error);
+  }
+}
+
+/** Why a plugin's import failed, in one line (a thrown error's stack stays in `cause`). */
+function pluginFailure(plugin: string, error: unknown): string {
+  const e = error instanceof Error ? (error as NodeJS.ErrnoException) : undefined;
+  // esbuild (through tsx) opens with "Transform failed with 1 error:"; the next line has file:line and the reason.
+  const first = (text: string): string => text.split('\n').find((l) => l.trim() !== '' && !/^Transform failed/.test(l)) ?? text;
+  const message = first(e?.message ?? String(error));
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${plugin}'`)) return 'no such package or file';
+  if (e?.code === 'ERR_UNSUPPORTED_DIR_IMPORT') return 'a folder (name the module file inside it)';
+  if (e instanceof SyntaxError || e?.name === 'TransformError') return `a syntax error: ${message}`;
+  return `an error while importing it: ${e?.name ?? 'a thrown value'}: ${message}`;
 }
 
 /**

@@ -34,6 +34,14 @@ export interface Override {
 }
 
 const KEY = /^[A-Za-z_$][\w$-]*(?:[./][A-Za-z0-9_$-]+|\[\d+\])*/;
+
+/** Lists and dicts nest at most this deep in one value, and a key has at most this many parts: every step after parsing recurses per level, and no config needs more. */
+export const MAX_OVERRIDE_NESTING = 100;
+
+/** The override as messages show it: a pathological one (thousands of brackets) is cut short. */
+function shown(text: string): string {
+  return text.length <= 80 ? text : `${text.slice(0, 60)}… (${text.length} characters)`;
+}
 const STOP = new Set([',', '[', ']', '{', '}', '(', ')', "'", '"', '=']);
 
 class Sweep {
@@ -45,17 +53,19 @@ class Sweep {
 
 class Parser {
   i = 0;
+  depth = 0;
   constructor(
     readonly text: string,
     readonly s: string,
     readonly offset: number,
   ) {}
 
-  fail(expected: string, back = 0): never {
+  fail(expected: string, back = 0, found?: string): never {
     this.i += back;
-    const got = this.i >= this.s.length ? 'the end' : `'${this.s[this.i]}'`;
-    throw new ConfigError(`override '${this.text}': expected ${expected} at column ${this.offset + this.i + 1}, but got ${got}`, [
-      { path: '', message: `expected ${expected}, but got ${got}`, location: `override '${this.text}'` },
+    const got = found ?? (this.i >= this.s.length ? 'the end' : `'${this.s[this.i]}'`);
+    const text = shown(this.text);
+    throw new ConfigError(`override '${text}': expected ${expected} at column ${this.offset + this.i + 1}, but got ${got}`, [
+      { path: '', message: `expected ${expected}, but got ${got}`, location: `override '${text}'` },
     ]);
   }
 
@@ -102,12 +112,22 @@ class Parser {
     this.ws();
     const c = this.peek();
     let value: unknown;
-    if (c === '[') value = this.list();
-    else if (c === '{') value = this.dict();
+    if ((c === '[' || c === '{') && this.depth === MAX_OVERRIDE_NESTING) {
+      this.fail(`at most ${MAX_OVERRIDE_NESTING} nested lists and dicts`);
+    }
+    if (c === '[') value = this.nested(() => this.list());
+    else if (c === '{') value = this.nested(() => this.dict());
     else if (c === "'" || c === '"') value = this.quoted(c);
     else if (/^[A-Za-z_]\w*\(/.test(this.s.slice(this.i))) value = this.call(allowSweep);
     else value = this.primitive();
     this.ws();
+    return value;
+  }
+
+  nested<T>(parse: () => T): T {
+    this.depth++;
+    const value = parse();
+    this.depth--;
     return value;
   }
 
@@ -253,6 +273,8 @@ export function parseOverride(text: string): Override {
   const rest = text.slice(prefix.length);
   const head = new Parser(text, rest, prefix.length);
   const key = KEY.exec(rest)?.[0] ?? head.fail('a key (`key=value`, `+key=value`, `++key=value` or `~key`)');
+  const parts = key.split(/[./[]/).length;
+  if (parts > MAX_OVERRIDE_NESTING) head.fail(`a key of at most ${MAX_OVERRIDE_NESTING} parts`, 0, String(parts));
   head.i = key.length;
   if (head.i === rest.length) {
     if (type === 'delete') return { text, type, key };

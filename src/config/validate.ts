@@ -11,22 +11,16 @@
  */
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { didYouMean, didYouMeanSuffix } from './did-you-mean.js';
+import { didYouMean } from './did-you-mean.js';
+import { wordIssue } from './issue-wording.js';
 import { getKey, isConfigObject, joinKey } from './key-path.js';
 import type { KeySegment } from './key-path.js';
 import { findSource, formatSource } from './source-map.js';
 import type { SourceMap } from './source-map.js';
 
-type Issue = ConfigError['issues'][number];
+export { describeValue } from './issue-wording.js';
 
-/** `string "ten"`, `number 3`, `nothing` — how a received value reads in a message. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list ${JSON.stringify(value)}`;
-  if (typeof value === 'object') return `a mapping with keys ${Object.keys(value).join(', ') || '(none)'}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
+type Issue = ConfigError['issues'][number];
 
 interface SchemaDef {
   type: string;
@@ -75,31 +69,19 @@ function toIssues(issue: z.core.$ZodIssue, config: unknown, schema: z.ZodType, w
   const got = getKey(config, segments);
   if (got.value === '???') return [];
   const at = (key: string, message: string): Issue => ({ path: key, message, location: where(key) });
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const known = knownKeys(schema, issue.path) ?? [];
-      return issue.keys.map((k) => {
-        const key = joinKey([...segments, k]);
-        const near = didYouMean(k, known);
-        const hint =
-          near !== undefined
-            ? ` (did you mean \`${joinKey([...segments, near])}\`?)`
-            : known.length > 0
-              ? ` (known keys: ${known.join(', ')})`
-              : '';
-        return at(key, `expected a known key${path === '' ? '' : ` of \`${path}\``}${hint}, but got unknown key \`${k}\``);
-      });
-    }
-    case 'invalid_type':
-      return [at(path, `expected ${issue.expected}, but got ${got.found ? describeValue(got.value) : 'nothing (the key is missing)'}`)];
-    case 'invalid_value': {
-      const values = issue.values.map((v) => String(v));
-      const near = typeof got.value === 'string' ? didYouMeanSuffix(got.value, values) : '';
-      return [at(path, `expected one of ${values.join(', ')}${near}, but got ${describeValue(got.value)}`)];
-    }
-    default:
-      return [at(path, `${issue.message.replace(/^Invalid input: /, '')}, but got ${describeValue(got.value)}`)];
-  }
+  if (issue.code !== 'unrecognized_keys') return [at(path, wordIssue(issue, got, path))];
+  const known = knownKeys(schema, issue.path) ?? [];
+  return issue.keys.map((k) => {
+    const key = joinKey([...segments, k]);
+    const near = didYouMean(k, known);
+    const hint =
+      near !== undefined
+        ? ` (did you mean \`${joinKey([...segments, near])}\`?)`
+        : known.length > 0
+          ? ` (known keys: ${known.join(', ')})`
+          : '';
+    return at(key, `expected a known key${path === '' ? '' : ` of \`${path}\``}${hint}, but got unknown key \`${k}\``);
+  });
 }
 
 /**
@@ -130,8 +112,15 @@ export function formatConfigError(error: ConfigError): string {
   return error.issues
     .map((i) => {
       const key = i.path !== '' ? `${i.path}: ` : '';
-      const location = i.location !== undefined && !i.message.includes(i.location) ? ` (${i.location})` : '';
+      const location = i.location !== undefined && !i.message.includes(i.location) ? ` (${shortLocation(i.location)})` : '';
       return `${key}${i.message}${location}`;
     })
     .join('\n');
+}
+
+/** An override thousands of characters long (`+x=${${${...}}}`) is shown by its start: the line has to stay readable. */
+function shortLocation(location: string): string {
+  const m = /^override '([\s\S]*)'$/.exec(location);
+  if (m === null || location.length <= 120) return location;
+  return `override '${m[1].slice(0, 60)}…' (${m[1].length} characters)`;
 }

@@ -1,6 +1,6 @@
 /**
  * Class statistics of a data set: counts per class and split, an optional
- * histogram of image sizes (read from file headers with sharp, no decode),
+ * histogram of image sizes (read from file headers, no decode),
  * and inverse-frequency class weights for a weighted loss.
  *
  * @example
@@ -8,8 +8,8 @@
  * classWeights(counts);                          // sums to 3; the rarest class weighs most
  * await imageSizeHistogram(train, { concurrency: 8 }); // Map { '224x224' => 230, '640x480' => 10 }
  */
-import sharp from 'sharp';
 import { mapLimit } from './async-limiter.js';
+import { imageSize } from './decode.js';
 import type { ImageDataset } from './dataset.js';
 
 /**
@@ -69,8 +69,8 @@ export async function imageSizeHistogram(dataset: ImageDataset, options: { concu
     const source = dataset.source(i);
     if (typeof source !== 'string' && !Buffer.isBuffer(source)) return `${source.width}x${source.height}`;
     try {
-      const meta = await sharp(source).metadata();
-      return `${meta.width}x${meta.height}`;
+      const { width, height } = await imageSize(source);
+      return `${width}x${height}`;
     } catch {
       return 'unreadable';
     }

@@ -2,7 +2,8 @@
  * Image decoding: JPEGs stored upright with the native decoder
  * (`native-image.ts`, libjpeg-turbo: the bytes Pillow decodes), and any
  * format sharp (libvips) reads (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF, SVG)
- * with sharp, to 8-bit RGB or grey pixels.
+ * with sharp, and BMP (which libvips does not read) with `decode-bmp.ts`
+ * into the same sharp pipeline, to 8-bit RGB or grey pixels.
  *
  * What it does, and why:
  * - EXIF orientation is applied (as PIL's `ImageOps.exif_transpose` would);
@@ -24,11 +25,12 @@
  * @example
  * const image = await decodeImage('cat.jpg', { channels: 3 }); // RawImage
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { DataError } from '../errors.js';
+import { decodeBmp } from './decode-bmp.js';
 import { fromSharp, toGrayscale } from './image.js';
 import { readImageSize, sniffImageFormat } from './image-header.js';
 import type { ImageFormat, ImageSize } from './image-header.js';
@@ -80,16 +82,44 @@ export function describeSource(source: string | Buffer): string {
  * const pixels = await finishDecode(openImage('a.jpg', options).resize(64), 'a.jpg', options);
  */
 export function openImage(source: string | Buffer, options: DecodeOptions): Sharp {
-  checkFormat(typeof source === 'string' ? readHead(source) : source, source, options);
-  return sharp(source, {
-    limitInputPixels: options.maxPixels ?? defaultMaxPixels,
-    failOn: 'error',
-    pages: 1,
-    page: 0,
-    sequentialRead: true,
-  })
-    .timeout({ seconds: options.timeoutSeconds ?? defaultDecodeTimeoutSeconds })
+  const format = checkFormat(typeof source === 'string' ? readHead(source) : source, source, options);
+  const limits = { limitInputPixels: options.maxPixels ?? defaultMaxPixels, failOn: 'error', sequentialRead: true } as const;
+  const timeout = { seconds: options.timeoutSeconds ?? defaultDecodeTimeoutSeconds };
+  if (format === 'bmp') {
+    // libvips reads no BMP: our decoder's pixels go on through the same sharp pipeline.
+    const name = typeof source === 'string' ? source : (options.name ?? describeSource(source));
+    const bmp = decodeBmp(typeof source === 'string' ? readWhole(source, options) : source, {
+      name,
+      maxPixels: options.maxPixels ?? defaultMaxPixels,
+    });
+    const raw = { width: bmp.width, height: bmp.height, channels: bmp.channels };
+    return sharp(bmp.data, { ...limits, raw }).timeout(timeout);
+  }
+  return sharp(source, { ...limits, pages: 1, page: 0 })
+    .timeout(timeout)
     .autoOrient();
+}
+
+function readWhole(file: string, options: DecodeOptions): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw decodeError(file, options, error);
+  }
+}
+
+/**
+ * The size of an image from its header: the parser's for JPEG, PNG and BMP,
+ * sharp's for the other formats (after EXIF orientation).
+ *
+ * @example
+ * const { width, height } = await imageSize('scan.bmp');
+ */
+export async function imageSize(source: string | Buffer, options: { maxPixels?: number } = {}): Promise<{ width: number; height: number }> {
+  const header = readImageSize(typeof source === 'string' ? readHead(source) : source);
+  if (header !== null) return { width: header.width, height: header.height };
+  const meta = await sharp(source, { limitInputPixels: options.maxPixels ?? defaultMaxPixels }).metadata();
+  return meta.autoOrient ?? { width: meta.width, height: meta.height };
 }
 
 function readHead(file: string): Buffer {
@@ -106,11 +136,11 @@ function readHead(file: string): Buffer {
 }
 
 /** Refuses bytes that are not one of the allowed formats, naming the file and what it really is. */
-function checkFormat(bytes: Uint8Array, source: string | Buffer, options: DecodeOptions): void {
-  if (bytes.length === 0) return;
+function checkFormat(bytes: Uint8Array, source: string | Buffer, options: DecodeOptions): ImageFormat | null {
+  if (bytes.length === 0) return null;
   const allowed = options.formats ?? defaultImageFormats;
   const format = sniffImageFormat(bytes);
-  if (format !== null && allowed.includes(format)) return;
+  if (format !== null && allowed.includes(format)) return format;
   const where = typeof source === 'string' ? source : (options.name ?? describeSource(source));
   const what = format === null ? 'bytes of no known image format' : `${format.toUpperCase()} data`;
   throw new DataError(

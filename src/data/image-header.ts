@@ -1,5 +1,5 @@
 /**
- * Image size from the first bytes of a JPEG or PNG file, in microseconds and
+ * Image size from the first bytes of a JPEG, PNG or BMP file, in microseconds and
  * without a round trip through sharp: the size libvips will decode to after
  * EXIF auto-orientation (`metadata().autoOrient`), which is what random
  * crops are drawn on. Anything this parser is not sure of (other formats, a
@@ -9,6 +9,8 @@
  * @example
  * const size = readImageSize(await readFile('cat.jpg')); // { width: 500, height: 375 } or null
  */
+
+import { bmpSize } from './decode-bmp.js';
 
 /** Width and height in pixels, after EXIF orientation. */
 export interface ImageSize {
@@ -21,7 +23,7 @@ export interface ImageSize {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
- * The decoded size of a JPEG or PNG held in `bytes`, or null when unsure.
+ * The decoded size of a JPEG, PNG or BMP held in `bytes`, or null when unsure.
  *
  * @example
  * readImageSize(jpegBytes); // { width: 256, height: 256 }
@@ -29,6 +31,7 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export function readImageSize(bytes: Uint8Array): ImageSize | null {
   if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return jpegSize(bytes);
   if (bytes.length > 24 && PNG_SIGNATURE.every((v, i) => bytes[i] === v)) return pngSize(bytes);
+  if (bytes.length >= 26 && bytes[0] === 0x42 && bytes[1] === 0x4d) return bmpSize(bytes);
   return null;
 }
 

@@ -4,43 +4,79 @@
  * the weights read back from its initializers (inline or ONNX external
  * data). Initializer names are the module's state-dict names, so an export
  * of a `ClassificationModule` (`backbone.` prefix) or of a bare backbone both
- * load. An export with BatchNorm folded into the convolutions holds other
+ * load. External data is read only from files inside the model's folder
+ * (symlinks resolved) and within their size, as onnxruntime reads it. An export with BatchNorm folded into the convolutions holds other
  * weights than the module has: it is refused with the way out.
  *
  * @example
  * const module = moduleFromOnnx('outputs/run/export/model.onnx');
  * const predictor = await Predictor.open('outputs/run/export/model.onnx', { backend: 'libtorch', module });
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { SerializationError } from '../errors.js';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { fsReason, SerializationError } from '../errors.js';
 import '../models/components.js'; // registers the models by name
 import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
-import { parseOnnxMetadata } from './onnx/metadata.js';
-import { decodeOnnxModel } from './onnx/onnx-proto.js';
 import type { OnnxTensor } from './onnx/onnx-proto.js';
+import { readOnnxModel } from './onnx/read-onnx-model.js';
 
 const FLOAT = 1;
 const EXTERNAL = 1;
 const PREFIX = 'backbone.';
 
-/** The fp32 values of one initializer, from the model or its external data file. */
-function initializerValues(init: OnnxTensor, onnxPath: string, external: Map<string, Buffer>): Float32Array {
+/** The external data files read so far, by resolved path, and the model's own folder (symlinks resolved). */
+interface ExternalFiles {
+  onnxPath: string;
+  folder: string;
+  files: Map<string, Buffer>;
+}
+
+/** The bytes an external-data entry names, refused (as onnxruntime does) outside the model's folder or its file. */
+function externalBytes(init: OnnxTensor, external: ExternalFiles): Uint8Array {
+  const entry = (key: string): string | undefined => init.externalData?.find((e) => e.key === key)?.value;
+  const location = entry('location') ?? '';
+  const refuse = (expected: string, got: string): never => {
+    throw new SerializationError(
+      `moduleFromOnnx: expected external data of tensor ${init.name} in ${external.onnxPath} ${expected}, but got ${got} (location '${location}')`,
+    );
+  };
+  if (location === '' || isAbsolute(location) || /^[a-zA-Z]:|^[\\/]/.test(location))
+    refuse('at a relative location', 'an absolute or empty one');
+  let file: string;
+  try {
+    file = realpathSync(join(external.folder, location));
+  } catch (error) {
+    return refuse('in a readable file', fsReason(error));
+  }
+  const inside = relative(external.folder, file);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) refuse("inside the model's folder", file);
+  if (!external.files.has(file)) external.files.set(file, readFileSync(file));
+  const bytes = external.files.get(file)!;
+  const number = (key: string, fallback: number): number => {
+    const text = entry(key);
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text)) refuse(`a non-negative integer ${key}`, `'${text}'`);
+    return Number(text);
+  };
+  const offset = number('offset', 0);
+  const length = number('length', bytes.byteLength - offset);
+  if (offset + length > bytes.byteLength) refuse(`within the file's ${bytes.byteLength} bytes`, `offset ${offset} + length ${length}`);
+  return bytes.subarray(offset, offset + length);
+}
+
+/** The fp32 values of one initializer, from the model or its external data file, checked against its shape. */
+function initializerValues(init: OnnxTensor, external: ExternalFiles): Float32Array {
   if (init.dataType !== FLOAT)
     throw new SerializationError(`moduleFromOnnx: expected fp32 initializers, but got data type ${init.dataType} for ${init.name}`);
-  let bytes: Uint8Array;
-  if (init.dataLocation === EXTERNAL) {
-    const entry = (key: string): string | undefined => init.externalData?.find((e) => e.key === key)?.value;
-    const location = join(dirname(onnxPath), entry('location') ?? '');
-    if (!external.has(location)) external.set(location, readFileSync(location));
-    const offset = Number(entry('offset') ?? 0);
-    const length = Number(entry('length') ?? external.get(location)!.byteLength - offset);
-    bytes = external.get(location)!.subarray(offset, offset + length);
-  } else {
-    bytes = init.rawData ?? new Uint8Array(0);
+  const bytes = init.dataLocation === EXTERNAL ? externalBytes(init, external) : (init.rawData ?? new Uint8Array(0));
+  const expected = init.dims.reduce((a, d) => a * Number(d), 1) * 4;
+  if (bytes.byteLength !== expected) {
+    throw new SerializationError(
+      `moduleFromOnnx: expected ${expected} bytes for tensor ${init.name} of shape [${init.dims.join(', ')}] in ${external.onnxPath}, but got ${bytes.byteLength}`,
+    );
   }
   // A copy: protobuf's bytes need not be 4-byte aligned.
   const values = new Float32Array(bytes.byteLength / 4);
@@ -55,15 +91,14 @@ function initializerValues(init: OnnxTensor, onnxPath: string, external: Map<str
  * const module = moduleFromOnnx('model.onnx'); // a ResNet, as `metadata.modelName` names it
  */
 export function moduleFromOnnx(onnxPath: string): Module {
-  const onnx = decodeOnnxModel(readFileSync(onnxPath));
-  const metadata = parseOnnxMetadata(onnx.metadataProps, onnxPath);
+  const { model: onnx, metadata } = readOnnxModel(onnxPath, 'moduleFromOnnx');
+  const external: ExternalFiles = { onnxPath, folder: realpathSync(dirname(onnxPath)), files: new Map() };
   const module = registry.build<Module>('model', metadata.modelName, metadata.modelOptions);
-  const external = new Map<string, Buffer>();
   const record: Record<string, Tensor> = {};
   try {
     for (const init of onnx.graph.initializer) {
       const name = init.name.startsWith(PREFIX) ? init.name.slice(PREFIX.length) : init.name;
-      record[name] = torch.tensor(initializerValues(init, onnxPath, external), { shape: init.dims.map(Number) });
+      record[name] = torch.tensor(initializerValues(init, external), { shape: init.dims.map(Number) });
     }
     const { missingKeys, unexpectedKeys } = module.loadStateDict(record, { strict: false });
     const missing = missingKeys.filter((k) => !k.endsWith('num_batches_tracked'));

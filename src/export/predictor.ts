@@ -15,7 +15,6 @@
  * predictions[0].topK[0]; // { index: 1, className: 'dog', probability: 0.93 }
  * await predictor.close();
  */
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { collate } from '../data/collate.js';
 import type { RawImage } from '../data/image.js';
@@ -24,15 +23,14 @@ import { CenterCrop } from '../data/transforms/center-crop.js';
 import { ImagePipeline } from '../data/transforms/pipeline.js';
 import type { Transform } from '../data/transforms/pipeline.js';
 import { Resize } from '../data/transforms/resize.js';
-import { ConfigError, DataError } from '../errors.js';
+import { ConfigError, DataError, SerializationError, ShapeError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { moduleFromOnnx } from './module-from-onnx.js';
 import { INPUT_NAME, OUTPUT_NAME } from './onnx/build-onnx-model.js';
 import { moduleLogits } from './onnx/check-onnx-parity.js';
-import { parseOnnxMetadata } from './onnx/metadata.js';
 import type { OnnxExportMetadata } from './onnx/metadata.js';
-import { decodeOnnxModel } from './onnx/onnx-proto.js';
+import { readOnnxModel } from './onnx/read-onnx-model.js';
 
 /** Options of `Predictor.open`. */
 export interface PredictorOptions {
@@ -119,7 +117,7 @@ export class Predictor {
    * const p = await Predictor.open('model.onnx', { backend: 'libtorch', module });
    */
   static async open(onnxPath: string, options: PredictorOptions = {}): Promise<Predictor> {
-    const metadata = parseOnnxMetadata(decodeOnnxModel(readFileSync(onnxPath)).metadataProps, onnxPath);
+    const { metadata } = readOnnxModel(onnxPath, 'Predictor');
     const backend = options.backend ?? 'onnxruntime';
     if (backend !== 'onnxruntime' && backend !== 'libtorch')
       throw new ConfigError(`Predictor: expected backend 'onnxruntime' or 'libtorch', but got '${String(backend)}'`);
@@ -141,6 +139,10 @@ export class Predictor {
     const session = await ort.InferenceSession.create(onnxPath, {
       logSeverityLevel: 3,
       ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
+    }).catch((error: unknown) => {
+      throw new SerializationError(`Predictor: expected onnxruntime to load ${onnxPath}, but got ${(error as Error).message}`, {
+        cause: error,
+      });
     });
     const run: RunLogits = async (pixels, shape) => {
       const result = await session.run({ [INPUT_NAME]: new ort.Tensor('float32', pixels, shape) });
@@ -198,6 +200,11 @@ export class Predictor {
       const shape = batch.images.shape;
       torch.dispose(batch);
       const logits = await this.#run(pixels, shape);
+      if (logits.length !== ready.length * numClasses) {
+        throw new ShapeError(
+          `Predictor: expected ${numClasses} logits per image (one per class name), but got ${logits.length / ready.length} from the model`,
+        );
+      }
       ready.forEach((r, i) => {
         predictions.push({
           path: r.path,

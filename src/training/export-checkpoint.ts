@@ -10,8 +10,9 @@
  * @example
  * await exportCheckpoint('outputs/run/checkpoints/best.ckpt', { out: 'outputs/run/export/model.onnx' });
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, SerializationError } from '../errors.js';
+import { ConfigError, fsReason, SerializationError } from '../errors.js';
 import { exportOnnx, exportTorchvisionWeights } from '../export/index.js';
 import type { ExportOnnxResult } from '../export/index.js';
 import { ClassificationModule } from '../models/classification-module.js';
@@ -20,7 +21,7 @@ import { registry } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from './checkpoint/checkpoint-connector.js';
-import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { Checkpoint, ModelInfo } from './checkpoint/checkpoint.js';
 
 /** Options of `exportCheckpoint`. */
 export interface ExportCheckpointOptions {
@@ -36,10 +37,67 @@ export interface ExportCheckpointOptions {
   warn?: (message: string) => void;
 }
 
+/** The tensor whose shape gives a count, and where the count is in it. */
+const shapeSources = {
+  numClasses: { names: ['backbone.fc.weight', 'fc.weight'], rank: 2, axis: 0, what: 'the rows of a Linear weight' },
+  inChannels: { names: ['backbone.conv1.weight', 'conv1.weight'], rank: 4, axis: 1, what: 'the input channels of a Conv2d weight' },
+} as const;
+
+/**
+ * The count (`numClasses`, `inChannels`) the checkpoint's own tensors hold: a
+ * metadata number is never trusted to size an allocation (numClasses 1e9
+ * would ask for terabytes), only checked against them. Models whose head and
+ * stem have other names keep the metadata's number when some tensor of the
+ * same kind carries it.
+ */
+function countFromTensors(
+  checkpoint: Checkpoint,
+  file: string,
+  key: keyof typeof shapeSources,
+  claims: [string, unknown][],
+): number | null {
+  const source = shapeSources[key];
+  const named = source.names.map((n) => checkpoint.model[n]).find((t) => t !== undefined && t.ndim === source.rank);
+  const claimed = claims.filter(([, v]) => v !== undefined && v !== null);
+  const fromTensor = named?.shape[source.axis];
+  const possible = new Set(
+    Object.values(checkpoint.model)
+      .filter((t) => t.ndim === source.rank)
+      .map((t) => t.shape[source.axis]),
+  );
+  for (const [where, value] of claimed) {
+    if (fromTensor === undefined ? !possible.has(value as number) : value !== fromTensor) {
+      const expected = fromTensor === undefined ? `one of ${source.what}` : `${fromTensor} (${source.what} ${source.names[0]})`;
+      throw new SerializationError(`export: expected ${where} in ${file} to be ${expected}, but got ${JSON.stringify(value)}`);
+    }
+  }
+  return fromTensor ?? (claimed[0]?.[1] as number | undefined) ?? null;
+}
+
+/** The backbone's options with the class count and input channels its tensors hold. */
+function checkedModelOptions(checkpoint: Checkpoint, info: ModelInfo, file: string): Record<string, unknown> {
+  const mapping = checkpoint.labelsMapping as { classes?: string[]; inputSize?: number[] } | null;
+  const numClasses = countFromTensors(checkpoint, file, 'numClasses', [
+    ['modelInfo.options.numClasses', info.options.numClasses],
+    ['hparams.numClasses', checkpoint.hparams.numClasses],
+    ['the number of classes', checkpoint.classes?.length],
+    ['the number of labelsMapping.classes', mapping?.classes?.length],
+  ]);
+  const inChannels = countFromTensors(checkpoint, file, 'inChannels', [
+    ['modelInfo.options.inChannels', info.options.inChannels],
+    ['labelsMapping.inputSize[0]', mapping?.inputSize?.[0]],
+  ]);
+  return {
+    ...info.options,
+    ...(numClasses === null ? {} : { numClasses }),
+    ...(inChannels === null || info.options.inChannels === undefined ? {} : { inChannels }),
+  };
+}
+
 /** The module a checkpoint describes, with its weights (EMA's when there are any and not ignored). */
 export function moduleFromCheckpoint(
   checkpoint: Checkpoint,
-  options: { ignoreEma?: boolean } = {},
+  options: { ignoreEma?: boolean; file?: string } = {},
 ): { module: ClassificationModule; usedEma: boolean } {
   const info = checkpoint.modelInfo;
   if (info === null) {
@@ -47,14 +105,25 @@ export function moduleFromCheckpoint(
       'export: expected the checkpoint to name its model (modelInfo), but it has none; models built outside the registry export with exportOnnx(module, ...) from code',
     );
   }
-  const backbone = registry.build<Module>('model', info.name, info.options);
-  const module = new ClassificationModule(backbone, checkpoint.hparams as ClassificationOptionsInput);
-  const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
-  const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
-  const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
-  module.loadStateDict(weights);
-  module.eval();
-  return { module, usedEma };
+  const backbone = registry.build<Module>('model', info.name, checkedModelOptions(checkpoint, info, options.file ?? 'the checkpoint'));
+  let module: ClassificationModule;
+  try {
+    module = new ClassificationModule(backbone, checkpoint.hparams as ClassificationOptionsInput);
+  } catch (error) {
+    backbone.dispose();
+    throw error;
+  }
+  try {
+    const ema = checkpoint.callbacks.EMA as { names?: string[]; shadow?: Tensor[] } | undefined;
+    const usedEma = !options.ignoreEma && ema?.names !== undefined && ema.shadow !== undefined;
+    const weights = usedEma ? Object.fromEntries(ema.names!.map((n, i) => [n, ema.shadow![i]])) : checkpoint.model;
+    module.loadStateDict(weights);
+    module.eval();
+    return { module, usedEma };
+  } catch (error) {
+    module.dispose();
+    throw error;
+  }
 }
 
 /**
@@ -72,9 +141,16 @@ export async function exportCheckpoint(
   const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
   let module: ClassificationModule | null = null;
   try {
-    const built = moduleFromCheckpoint(checkpoint, options);
+    const built = moduleFromCheckpoint(checkpoint, { ...options, file });
     module = built.module;
     if ((options.format ?? 'onnx') === 'safetensors') {
+      try {
+        mkdirSync(path.dirname(options.out), { recursive: true });
+      } catch (error) {
+        throw new SerializationError(`export: expected to create the folder ${path.dirname(options.out)}, but got ${fsReason(error)}`, {
+          cause: error,
+        });
+      }
       exportTorchvisionWeights(module, options.out);
       return { checkpoint: file, usedEma: built.usedEma, onnx: null };
     }

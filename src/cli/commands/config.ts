@@ -7,10 +7,11 @@
  * @example
  * registerConfig(program); // classifier-training config show model=resnet50 --resolve
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { configJsonSchema } from '../../config/index.js';
+import { SerializationError, fsReason } from '../../errors.js';
 import { composeRunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './config-flags.js';
 import type { ConfigFlags } from './config-flags.js';
@@ -54,8 +55,28 @@ export function registerConfig(program: Command): void {
       const text = `${JSON.stringify(configJsonSchema(runConfigSchema(), { title: 'classifier-training config' }), null, 2)}\n`;
       if (opts.out === undefined) process.stdout.write(text);
       else {
-        writeFileSync(opts.out, text);
+        writeSchema(opts.out, text);
         console.error(`wrote ${opts.out}`);
       }
     });
+}
+
+/** Writes `text` to `file` through a temporary file beside it, so a failed write leaves neither a partial schema nor the temporary. */
+function writeSchema(file: string, text: string): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
+  } catch (error) {
+    removeQuietly(temporary);
+    throw new SerializationError(`config schema: expected to write ${file}, but got ${fsReason(error)}`, { cause: error });
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing was created where the folder itself is missing or a file: the first error is the one to report.
+  }
 }

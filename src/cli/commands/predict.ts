@@ -14,6 +14,7 @@
  * @example
  * registerPredict(program); // classifier-training predict photos/ --model outputs/run/export/model.onnx --top-k 3 --format csv
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,32 +113,57 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const { availableParallelism } = await import('node:os');
   const threads = flags.threads ?? availableParallelism();
   torch.setNumThreads(threads);
-  let onnxPath = flags.model;
-  let tmp: string | null = null;
+  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, { ...flags, backend, format, onError, threads });
+  await withTemporaryFolder(async (tmp) => {
+    const onnxPath = path.join(tmp, 'model.onnx');
+    const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
+    await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
+    await predictWith(onnxPath, paths, { ...flags, backend, format, onError, threads });
+  });
+}
+
+async function predictWith(
+  onnxPath: string,
+  paths: string[],
+  flags: PredictFlags & { backend: (typeof BACKENDS)[number]; format: (typeof FORMATS)[number]; onError: 'skip' | 'fail'; threads: number },
+): Promise<void> {
+  const { backend, format, onError, threads } = flags;
+  const { Predictor } = await import('../../export/predictor.js');
+  const predictor = await Predictor.open(onnxPath, { backend, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
   try {
-    if (!flags.model.endsWith('.onnx')) {
-      tmp = await mkdtemp(path.join(tmpdir(), 'ct-predict-'));
-      onnxPath = path.join(tmp, 'model.onnx');
-      const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
-      await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
+    if (flags.bench === true) {
+      await bench(predictor, paths, `${backend}, batch ${flags.batchSize}, ${threads} thread${threads === 1 ? '' : 's'}`);
+      return;
     }
-    const { Predictor } = await import('../../export/predictor.js');
-    const predictor = await Predictor.open(onnxPath, { backend, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
-    try {
-      if (flags.bench === true) {
-        await bench(predictor, paths, `${backend}, batch ${flags.batchSize}, ${threads} thread${threads === 1 ? '' : 's'}`);
-        return;
-      }
-      const { predictions, failures } = await predictor.predict(paths);
-      const { formatPredictions } = await import('../../export/format-predictions.js');
-      process.stdout.write(formatPredictions(predictions, format));
-      for (const f of failures) console.error(`predict: skipped ${f.path}: ${f.message}`);
-      if (failures.length > 0) process.exitCode = 1;
-    } finally {
-      await predictor.close();
-    }
+    const { predictions, failures } = await predictor.predict(paths);
+    const { formatPredictions } = await import('../../export/format-predictions.js');
+    process.stdout.write(formatPredictions(predictions, format));
+    for (const f of failures) console.error(`predict: skipped ${f.path}: ${f.message}`);
+    if (failures.length > 0) process.exitCode = 1;
   } finally {
-    if (tmp !== null) await rm(tmp, { recursive: true, force: true });
+    await predictor.close();
+  }
+}
+
+/**
+ * Runs `fn` with a fresh temporary folder, removed afterwards: on success, on
+ * an error, and on SIGINT / SIGTERM (the checkpoint's export can hold tens
+ * of MB there), after which the process exits 130 / 143 as the CLI does.
+ */
+async function withTemporaryFolder(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ct-predict-'));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await fn(dir);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

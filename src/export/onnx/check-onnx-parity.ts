@@ -110,7 +110,11 @@ export function moduleLogits(module: Module, pixels: Float32Array, shape: readon
  */
 export async function checkOnnxParity(module: Module, onnxPath: string, options: OnnxParityOptions): Promise<OnnxParityResult> {
   const tolerance = options.tolerance ?? 1e-4;
-  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 }); // errors only
+  const session = await ort.InferenceSession.create(onnxPath, { logSeverityLevel: 3 }).catch((error: unknown) => {
+    throw new SerializationError(`checkOnnxParity: expected onnxruntime to load ${onnxPath}, but got ${(error as Error).message}`, {
+      cause: error,
+    });
+  }); // errors only
   const batches: OnnxParityResult['batches'] = [];
   try {
     for (const [i, batchSize] of (options.batchSizes ?? [1, 3]).entries()) {

@@ -3,8 +3,10 @@
  * the module tree by the emitter table (no tracing), weights as fp32
  * initializers (external data past 2 GB), class names and preprocessing in
  * `metadata_props` — checks it against the module in onnxruntime-node at
- * batch sizes 1 and 3 (removing the files and failing when logits differ by
- * more than 1e-4 x max(1, max |logit|)), then writes `labels_mapping.json` beside it.
+ * batch sizes 1 and 3 (failing when logits differ by more than
+ * 1e-4 x max(1, max |logit|)) and writes `labels_mapping.json`, all in a
+ * staging folder beside the target (`ExportStaging`): only a checked export
+ * is renamed into place, and a failed one leaves the previous export as it was.
  *
  * @example
  * await exportOnnx(module, {
@@ -15,13 +17,14 @@
  *   foldBatchNorm: true,
  * });
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeLabelsMapping } from '../../data/labels-mapping.js';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, SerializationError } from '../../errors.js';
 import type { Module } from '../../torch/nn/index.js';
 import { buildOnnxModel, OPSET } from './build-onnx-model.js';
 import { checkOnnxParity } from './check-onnx-parity.js';
+import { ExportStaging } from './export-staging.js';
 import type { OnnxParityOptions, OnnxParityResult } from './check-onnx-parity.js';
 import { labelsMappingOf, metadataProps } from './metadata.js';
 import type { OnnxExportMetadata } from './metadata.js';
@@ -92,25 +95,35 @@ export async function exportOnnx(module: Module, options: ExportOnnxOptions): Pr
     producerVersion: metadata.frameworkVersion,
     metadataProps: metadataProps(metadata),
   });
-  mkdirSync(dirname(options.path), { recursive: true });
-  const files = writeOnnxFile(options.path, built, { externalDataThresholdBytes: options.externalDataThresholdBytes });
-  let parity: OnnxParityResult | null = null;
-  if (options.parity !== false) {
-    try {
-      parity = await checkOnnxParity(module, files.path, { ...(options.parity === true ? {} : options.parity), inputShape });
-    } catch (error) {
-      rmSync(files.path, { force: true });
-      if (files.dataPath !== null) rmSync(files.dataPath, { force: true });
-      throw error;
+  const staging = ExportStaging.create(options.path);
+  try {
+    const staged = writeOnnxFile(staging.file(basename(options.path)), built, {
+      externalDataThresholdBytes: options.externalDataThresholdBytes,
+    });
+    let parity: OnnxParityResult | null = null;
+    if (options.parity !== false) {
+      parity = await checkOnnxParity(module, staged.path, { ...(options.parity === true ? {} : options.parity), inputShape }).catch(
+        (error: unknown) => {
+          // The staged file is gone once this returns: name the export the user asked for.
+          if (!(error instanceof SerializationError)) throw error;
+          throw new SerializationError(error.message.replaceAll(staged.path, options.path), { cause: error });
+        },
+      );
     }
+    const labels = options.labelsMapping === false ? null : await writeLabelsMapping(staging.dir, labelsMappingOf(metadata));
+    staging.commit([staged.dataPath, staged.path, labels].filter((f) => f !== null).map((f) => basename(f)));
+    const dataPath = staged.dataPath === null ? null : `${options.path}.data`;
+    // A previous export's external data would otherwise sit beside an inline model.
+    if (dataPath === null) rmSync(`${options.path}.data`, { force: true });
+    return {
+      path: options.path,
+      dataPath,
+      labelsMappingPath: labels === null ? null : join(staging.folder, basename(labels)),
+      parity,
+      nodeCount: built.model.graph.node.length,
+      initializerBytes: built.initializers.reduce((sum, init) => sum + init.data.byteLength, 0),
+    };
+  } finally {
+    staging.remove();
   }
-  const labelsMappingPath =
-    options.labelsMapping === false ? null : await writeLabelsMapping(dirname(options.path), labelsMappingOf(metadata));
-  return {
-    ...files,
-    labelsMappingPath,
-    parity,
-    nodeCount: built.model.graph.node.length,
-    initializerBytes: built.initializers.reduce((sum, init) => sum + init.data.byteLength, 0),
-  };
 }

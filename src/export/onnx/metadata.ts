@@ -9,6 +9,7 @@
  * const meta = parseOnnxMetadata(decodeOnnxModel(readFileSync('model.onnx')).metadataProps);
  * meta.classNames; // ['cat', 'dog']
  */
+import { z } from 'zod';
 import { SerializationError } from '../../errors.js';
 import type { LabelsMappingOptions } from '../../data/labels-mapping.js';
 import type { OnnxStringEntry } from './onnx-proto.js';
@@ -45,6 +46,9 @@ export const metadataKeys = {
   frameworkVersion: 'framework_version',
 } as const satisfies Record<keyof OnnxExportMetadata, string>;
 
+/** The largest input height and width a model may declare (a bound on what one image may allocate). */
+export const MAX_INPUT_SIDE = 4096;
+
 /** The framework that wrote the model (ModelProto.producer_name and metadata key `framework`). */
 export const PRODUCER_NAME = 'classifier-training';
 
@@ -63,8 +67,58 @@ export function metadataProps(metadata: OnnxExportMetadata): OnnxStringEntry[] {
   return entries;
 }
 
+const positiveInt = z.number().int().positive();
+const size = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).nullable();
+
+/** What each value must be, in words for errors, and its check. */
+const fieldChecks: Record<keyof OnnxExportMetadata, { expected: string; schema: z.ZodType }> = {
+  classNames: { expected: 'a non-empty list of class names', schema: z.array(z.string()).min(1) },
+  mean: { expected: 'null or a list of finite numbers', schema: z.array(z.number().finite()).nullable() },
+  std: { expected: 'null or a list of finite numbers > 0', schema: z.array(z.number().finite().positive()).nullable() },
+  inputSize: {
+    expected: `[C, H, W] of positive integers, C at most 4 and H, W at most ${MAX_INPUT_SIDE}`,
+    schema: z.tuple([positiveInt.max(4), positiveInt.max(MAX_INPUT_SIDE), positiveInt.max(MAX_INPUT_SIDE)]),
+  },
+  resize: { expected: 'null, a positive integer or [H, W]', schema: size },
+  crop: { expected: 'null, a positive integer or [H, W]', schema: size },
+  modelName: { expected: 'a model name', schema: z.string().min(1) },
+  modelOptions: { expected: 'an object of options', schema: z.record(z.string(), z.unknown()) },
+  frameworkVersion: { expected: 'a version', schema: z.string() },
+};
+
+function parseValue(field: keyof OnnxExportMetadata, key: string, value: string, source: string): unknown {
+  if (field === 'modelName' || field === 'frameworkVersion') return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new SerializationError(`${source}: expected JSON in metadata_props '${key}', but got ${JSON.stringify(value)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Refuses a normalisation that does not fit the input's channels (or would divide by zero: checked by the schema). */
+function checkNormalization(out: OnnxExportMetadata, source: string): void {
+  const channels = out.inputSize[0];
+  if ((out.mean === null) !== (out.std === null)) {
+    throw new SerializationError(
+      `${source}: expected metadata_props 'mean' and 'std' both null or both lists, but got mean ${JSON.stringify(out.mean)} and std ${JSON.stringify(out.std)}`,
+    );
+  }
+  for (const key of ['mean', 'std'] as const) {
+    const values = out[key];
+    if (values !== null && values.length !== channels) {
+      throw new SerializationError(
+        `${source}: expected metadata_props '${key}' to hold ${channels} values (one per input channel of input_size ${JSON.stringify(out.inputSize)}), but got ${JSON.stringify(values)}`,
+      );
+    }
+  }
+}
+
 /**
- * Reads the metadata back from `metadata_props`, failing on a missing key or malformed JSON.
+ * Reads the metadata back from `metadata_props`, failing by key on a missing
+ * key, malformed JSON or a value of the wrong kind (a `std` with a 0, a
+ * `mean` of the wrong length, ...).
  *
  * @example
  * parseOnnxMetadata(model.metadataProps).inputSize; // [3, 224, 224]
@@ -72,24 +126,22 @@ export function metadataProps(metadata: OnnxExportMetadata): OnnxStringEntry[] {
 export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'ONNX model'): OnnxExportMetadata {
   const byKey = new Map(props.map((e) => [e.key, e.value]));
   const out: Record<string, unknown> = {};
-  for (const [field, key] of Object.entries(metadataKeys)) {
+  for (const [field, key] of Object.entries(metadataKeys) as [keyof OnnxExportMetadata, string][]) {
     const value = byKey.get(key);
     if (value === undefined) {
       throw new SerializationError(
         `${source}: expected metadata_props '${key}' (a model exported by ${PRODUCER_NAME}), but got keys ${JSON.stringify([...byKey.keys()])}`,
       );
     }
-    if (field === 'modelName' || field === 'frameworkVersion') out[field] = value;
-    else {
-      try {
-        out[field] = JSON.parse(value);
-      } catch (error) {
-        throw new SerializationError(`${source}: expected JSON in metadata_props '${key}', but got ${JSON.stringify(value)}`, {
-          cause: error,
-        });
-      }
+    const parsed = parseValue(field, key, value, source);
+    if (!fieldChecks[field].schema.safeParse(parsed).success) {
+      throw new SerializationError(
+        `${source}: expected metadata_props '${key}' to be ${fieldChecks[field].expected}, but got ${value.slice(0, 200)}`,
+      );
     }
+    out[field] = parsed;
   }
+  checkNormalization(out as unknown as OnnxExportMetadata, source);
   return out as unknown as OnnxExportMetadata;
 }
 

@@ -3,7 +3,8 @@
  * `model.<name>`; every other tensor (optimizer moments, EMA weights, the
  * generator state) under `state.<path>`; everything else is JSON in the
  * header's `__metadata__.state` (see `flattenStateDict`), beside
- * `__metadata__.format`. Writes are atomic (`writeFileAtomic`): a failed
+ * `__metadata__.format`. Reads check that JSON state against a schema (every
+ * wrong key named with the file) before anything uses it. Writes are atomic (`writeFileAtomic`): a failed
  * write names the path and the reason and leaves the previous file intact.
  *
  * @example
@@ -12,7 +13,9 @@
  */
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SerializationError } from '../../errors.js';
+import { z } from 'zod';
+import { fsReason, SerializationError } from '../../errors.js';
+import { MAX_INPUT_SIDE } from '../../export/onnx/metadata.js';
 import type { Tensor } from '../../torch/index.js';
 import { flattenStateDict, unflattenStateDict } from '../../torch/optim/index.js';
 import { loadSafetensors, serializeSafetensors } from '../../torch/serialization/index.js';
@@ -23,6 +26,51 @@ import type { Checkpoint } from './checkpoint.js';
 export const CHECKPOINT_FORMAT = 'classifier-training.checkpoint/1';
 
 type State = Omit<Checkpoint, 'model'>;
+
+// Non-finite numbers are legitimate here (a NaN loss, ReduceLROnPlateau's Infinity): zod's number() refuses them.
+const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
+const count = z.number().int().nonnegative();
+const positiveInt = z.number().int().positive();
+const size = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).nullable();
+
+/**
+ * What a checkpoint's JSON state must hold before anything trusts it: counts
+ * are non-negative integers, containers are containers, the input size is
+ * bounded (a model input of 1e5 x 1e5 is a corrupt header, not a model).
+ * Tensors read as null in the header alone, so their places accept anything.
+ */
+const stateSchema = z.looseObject({
+  epoch: count,
+  seed: count,
+  globalStep: count,
+  batchInEpoch: count,
+  modelInfo: z.looseObject({ name: z.string().min(1), options: z.record(z.string(), z.unknown()) }).nullable(),
+  hparams: z.looseObject({ numClasses: positiveInt.optional(), classNames: z.array(z.string()).nullish() }),
+  classes: z.array(z.string()).nullable(),
+  labelsMapping: z
+    .looseObject({
+      classes: z.array(z.string()).optional(),
+      normalization: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).nullish(),
+      inputSize: z.tuple([positiveInt.max(4), positiveInt.max(MAX_INPUT_SIDE), positiveInt.max(MAX_INPUT_SIDE)]).optional(),
+      resize: size.optional(),
+      crop: size.optional(),
+    })
+    .nullable(),
+  callbacks: z.record(z.string(), z.unknown()),
+  history: z.array(z.looseObject({ epoch: count, step: count, metrics: z.record(z.string(), anyNumber) })),
+  callbackMetrics: z.record(z.string(), anyNumber),
+  configFingerprint: z.string().nullable(),
+  extra: z.record(z.string(), z.unknown()),
+  version: z.string(),
+});
+
+/** Refuses a state that does not fit `stateSchema`, naming the file and every key that is wrong. */
+function checkState<T>(state: unknown, path: string): T {
+  const result = stateSchema.safeParse(state);
+  if (result.success) return state as T;
+  const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new SerializationError(`checkpoint: expected a valid checkpoint state in ${path}, but got ${issues.join('; ')}`);
+}
 
 /**
  * Writes a checkpoint atomically, making its folder.
@@ -39,12 +87,9 @@ export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
-    throw new SerializationError(
-      `checkpoint: expected to create the folder ${dirname(path)}, but got ${(error as NodeJS.ErrnoException).code}`,
-      {
-        cause: error,
-      },
-    );
+    throw new SerializationError(`checkpoint: expected to create the folder ${dirname(path)}, but got ${fsReason(error)}`, {
+      cause: error,
+    });
   }
   writeFileAtomic(path, bytes, { what: 'checkpoint' });
 }
@@ -73,7 +118,7 @@ export function readCheckpoint(path: string): Checkpoint {
       if (name.startsWith('model.')) model[name.slice('model.'.length)] = t;
       else stateTensors[name] = t;
     }
-    const state = unflattenStateDict<State>(stateTensors, metadata.state);
+    const state = checkState<State>(unflattenStateDict(stateTensors, metadata.state), path);
     return { ...state, model };
   } catch (error) {
     for (const t of Object.values(tensors)) t.dispose();
@@ -103,11 +148,12 @@ export function readCheckpointHeader(path: string): Omit<State, 'rngState'> {
     const metadata = header.__metadata__ ?? {};
     if (metadata.format !== CHECKPOINT_FORMAT || typeof metadata.state !== 'string') notACheckpoint(path, 'no checkpoint metadata');
     // Tensors are not loaded: their places in the JSON read as null.
-    return JSON.parse(metadata.state, (_key, value: unknown) => {
+    const state: unknown = JSON.parse(metadata.state, (_key, value: unknown) => {
       if (value !== null && typeof value === 'object' && '$tensor' in value) return null;
       if (value !== null && typeof value === 'object' && '$number' in value) return Number((value as { $number: string }).$number);
       return value;
-    }) as Omit<State, 'rngState'>;
+    });
+    return checkState<Omit<State, 'rngState'>>(state, path);
   } catch (error) {
     if (error instanceof SerializationError) throw error;
     throw new SerializationError(`checkpoint: expected a readable checkpoint at ${path}, but got ${(error as Error).message}`, {

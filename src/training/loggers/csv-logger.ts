@@ -15,7 +15,7 @@
  * await csv.finalize('success');
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
@@ -23,6 +23,9 @@ import { SerializationError } from '../../errors.js';
 import { register } from '../../registry.js';
 import type { LogStep, Logger, RunStatus } from '../logger.js';
 import { formatCsvRow, parseCsv } from './csv.js';
+import { fsAttempt } from './fs-attempt.js';
+
+const NAME = 'CSVLogger';
 
 /** Options of `CSVLogger`. */
 export interface CSVLoggerOptions {
@@ -70,14 +73,14 @@ export class CSVLogger implements Logger {
 
   async setup(runDir: string, options: { resumed: boolean }): Promise<void> {
     const path = join(this.#options.dir ?? runDir, this.#options.filename ?? 'metrics.csv');
-    await mkdir(dirname(path), { recursive: true });
+    await fsAttempt(NAME, 'create the folder of', path, () => mkdir(dirname(path), { recursive: true }));
     this.#path = path;
     this.#columns = [];
     this.#known = new Set();
     this.#fileColumns = null;
     this.#pending = [];
     if (!options.resumed || !existsSync(path)) return;
-    const header = parseCsv(await readFile(path, 'utf8'), path)[0] ?? [];
+    const header = parseCsv(await fsAttempt(NAME, 'read', path, () => readFile(path, 'utf8')), path)[0] ?? [];
     if (header.length < 2 || header[0] !== 'epoch' || header[1] !== 'step') {
       throw new SerializationError(
         `CSVLogger: expected ${path} to start with the columns epoch,step, but got ${header.slice(0, 2).join(',') || 'an empty file'}`,
@@ -104,7 +107,8 @@ export class CSVLogger implements Logger {
   async logHyperparams(params: Readonly<Record<string, unknown>>, metrics?: Readonly<Record<string, number>>): Promise<void> {
     if (this.#path === null) throw new SerializationError('CSVLogger: expected setup(runDir) before logHyperparams, but got no file');
     const record = metrics === undefined ? params : { ...params, metrics };
-    await writeFile(join(dirname(this.#path), 'hparams.yaml'), stringify(record));
+    const file = join(dirname(this.#path), 'hparams.yaml');
+    await fsAttempt(NAME, 'write', file, () => writeFile(file, stringify(record)));
   }
 
   flush(): Promise<void> {
@@ -125,20 +129,30 @@ export class CSVLogger implements Logger {
     const header = formatCsvRow([...FIXED, ...columns]);
     if (this.#fileColumns === null) {
       if (rows.length === 0) return;
-      await writeFile(path, header + lines.join(''));
+      await fsAttempt(NAME, 'write', path, () => writeFile(path, header + lines.join('')));
     } else if (this.#fileColumns < columns.length) {
       // A new metric name: rewrite with the widened header; old rows get blanks in the new columns.
-      const old = parseCsv(await readFile(path, 'utf8'), path).slice(1);
+      const old = parseCsv(await fsAttempt(NAME, 'read', path, () => readFile(path, 'utf8')), path).slice(1);
       const padded = old.map((fields) =>
         formatCsvRow([...fields, ...new Array<string>(Math.max(0, FIXED.length + columns.length - fields.length)).fill('')]),
       );
-      const temporary = `${path}.tmp`;
-      await writeFile(temporary, header + padded.join('') + lines.join(''));
-      await rename(temporary, path);
+      await this.#replace(path, header + padded.join('') + lines.join(''));
     } else if (rows.length > 0) {
-      await appendFile(path, lines.join(''));
+      await fsAttempt(NAME, 'append to', path, () => appendFile(path, lines.join('')));
     }
     this.#fileColumns = columns.length;
+  }
+
+  /** Rewrites `path` through a temporary file, removed again when the write fails, so the rows already saved stay whole. */
+  async #replace(path: string, text: string): Promise<void> {
+    const temporary = `${path}.tmp`;
+    try {
+      await fsAttempt(NAME, 'write', path, () => writeFile(temporary, text));
+      await fsAttempt(NAME, 'rename a temporary file over', path, () => rename(temporary, path));
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 
   async finalize(_status: RunStatus): Promise<void> {

@@ -19,6 +19,9 @@ import { z } from 'zod';
 import { SerializationError } from '../../errors.js';
 import { register } from '../../registry.js';
 import type { LogStep, Logger, RunStatus } from '../logger.js';
+import { fsAttempt } from './fs-attempt.js';
+
+const NAME = 'JSONLLogger';
 
 /** Options of `JSONLLogger`. */
 export interface JSONLLoggerOptions {
@@ -53,10 +56,10 @@ export class JSONLLogger implements Logger {
 
   async setup(runDir: string, options: { resumed: boolean }): Promise<void> {
     const path = join(this.#options.dir ?? runDir, this.#options.filename ?? 'metrics.jsonl');
-    await mkdir(dirname(path), { recursive: true });
+    await fsAttempt(NAME, 'create the folder of', path, () => mkdir(dirname(path), { recursive: true }));
     this.#path = path;
     this.#pending = [];
-    await writeFile(path, '', { flag: options.resumed ? 'a' : 'w' });
+    await fsAttempt(NAME, options.resumed ? 'open' : 'create', path, () => writeFile(path, '', { flag: options.resumed ? 'a' : 'w' }));
   }
 
   #push(record: Record<string, unknown>): void {
@@ -80,7 +83,7 @@ export class JSONLLogger implements Logger {
     if (path !== null && this.#pending.length > 0) {
       const text = this.#pending.join('');
       this.#pending = [];
-      this.#writes = this.#writes.then(() => appendFile(path, text));
+      this.#writes = this.#writes.then(() => fsAttempt(NAME, 'append to', path, () => appendFile(path, text)));
     }
     return this.#writes;
   }

@@ -3,6 +3,9 @@
  * `events.out.tfevents.<unix seconds>.<hostname>.<pid>.<n>` file, the name
  * TensorBoard globs for. The first record is the file-version event. Events
  * are encoded at once and written on `flush()`, in order; `close()` fsyncs.
+ * A failed write is reported by every later `flush()` and by `close()`,
+ * which still closes the file and adds its own failure, if any, to that first
+ * error rather than replacing it.
  *
  * @example
  * const writer = await EventFileWriter.create('outputs/run');
@@ -14,7 +17,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { eventType } from './schema.js';
 import { frameRecord } from './tfrecord.js';
-import { SerializationError } from '../../../errors.js';
+import { SerializationError, fsReason } from '../../../errors.js';
+import { fsAttempt, fsFailure } from '../fs-attempt.js';
 
 /** The file version TensorFlow 2 writes; TensorBoard accepts any `brain.Event:` version. */
 export const FILE_VERSION = 'brain.Event:2';
@@ -27,7 +31,11 @@ export interface EventFields {
   summary?: { value: Record<string, unknown>[] };
 }
 
+/** How the writer opens its file; tests pass one whose handle fails. */
+export type OpenFile = (path: string, flags: string) => Promise<FileHandle>;
+
 let fileCounter = 0;
+const NAME = 'EventFileWriter';
 
 /** Writes one event file. */
 export class EventFileWriter {
@@ -44,11 +52,12 @@ export class EventFileWriter {
   }
 
   /** Creates a new event file in `dir` (made if missing) and queues the file-version event. */
-  static async create(dir: string): Promise<EventFileWriter> {
-    await mkdir(dir, { recursive: true });
+  static async create(dir: string, options: { open?: OpenFile } = {}): Promise<EventFileWriter> {
+    await fsAttempt(NAME, 'create the folder', dir, () => mkdir(dir, { recursive: true }));
     const seconds = String(Math.floor(Date.now() / 1000)).padStart(10, '0');
     const path = join(dir, `events.out.tfevents.${seconds}.${hostname()}.${process.pid}.${fileCounter++}`);
-    const writer = new EventFileWriter(path, await open(path, 'ax'));
+    const openFile = options.open ?? open;
+    const writer = new EventFileWriter(path, await fsAttempt(NAME, 'create', path, () => openFile(path, 'ax')));
     writer.addEvent({ fileVersion: FILE_VERSION });
     return writer;
   }
@@ -65,19 +74,29 @@ export class EventFileWriter {
     if (this.#pending.length > 0) {
       const bytes = Buffer.concat(this.#pending);
       this.#pending = [];
-      this.#writes = this.#writes.then(async () => {
-        await this.#handle.appendFile(bytes);
-      });
+      this.#writes = this.#writes.then(() => fsAttempt(NAME, 'append to', this.path, () => this.#handle.appendFile(bytes)));
     }
     return this.#writes;
   }
 
-  /** Flushes, fsyncs and closes the file; later calls do nothing. */
+  /** Flushes, fsyncs and closes the file; later calls do nothing. The file is closed even when a write failed. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.flush();
     this.#closed = true;
-    await this.#handle.sync();
-    await this.#handle.close();
+    let first: Error | undefined;
+    try {
+      await this.flush();
+      await fsAttempt(NAME, 'fsync', this.path, () => this.#handle.sync());
+    } catch (error) {
+      first = error instanceof Error ? error : fsFailure(NAME, 'write', this.path, error);
+    }
+    try {
+      await this.#handle.close();
+    } catch (error) {
+      if (first === undefined) throw fsFailure(NAME, 'close', this.path, error);
+      // The write that failed first is what went wrong; the close failure only adds to it.
+      throw new SerializationError(`${first.message}; closing the file then failed too: ${fsReason(error)}`, { cause: first });
+    }
+    if (first !== undefined) throw first;
   }
 }
