@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'build/', 'dist/', 'outputs/', '.bench/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'build/', 'dist/', 'docs/api/', 'outputs/', '.bench/', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

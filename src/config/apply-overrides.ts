@@ -37,7 +37,8 @@ function applyOne(config: ConfigObject, sources: SourceMap, o: Override): string
   const path = splitKey(o.key);
   const current = getKey(config, path);
   const head = `override '${o.text}'`;
-  if (o.sweep !== undefined) return `${head}: expected one value, but got a sweep of ${o.sweep.length}; run sweeps with -m/--multirun`;
+  if (o.sweepValues !== undefined)
+    return `${head}: expected one value, but got a sweep of ${o.sweepValues.length}; run sweeps with -m/--multirun`;
   if (o.type === 'delete') {
     if (!current.found) return `${head}: expected an existing key${suggestion(config, o.key)}, but got \`${o.key}\``;
     if (o.value !== undefined && JSON.stringify(o.value) !== JSON.stringify(current.value)) {

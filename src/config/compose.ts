@@ -57,9 +57,9 @@ function parseAll(texts: readonly string[]): Override[] {
 }
 
 function toGroupOverride(o: Override): GroupOverride {
-  if (o.sweep !== undefined) {
+  if (o.sweepValues !== undefined) {
     throw new ConfigError(
-      `override '${o.text}': expected one option, but got a sweep of ${o.sweep.length}; run sweeps with -m/--multirun`,
+      `override '${o.text}': expected one option, but got a sweep of ${o.sweepValues.length}; run sweeps with -m/--multirun`,
       [{ path: o.key, message: 'a sweep outside multirun', location: `override '${o.text}'` }],
     );
   }

@@ -27,10 +27,27 @@ export interface Override {
   value?: unknown;
   /** The value's text as typed, trimmed (a group's option name). */
   valueText?: string;
-  /** The values of a sweep (`a,b`, `range(...)`, `choice(...)`), for multirun. */
+  /** The values of a sweep (`a,b`, `range(...)`, `choice(...)`), for multirun; written out when first read. */
   sweep?: unknown[];
   /** Each sweep value as typed (`'a b'`, `[1,2]`; a range's numbers written out), so `key=<text>` sets exactly that value. */
   sweepTexts?: string[];
+  /** The same sweep read one value at a time: a `range(...)` of 10^8 numbers is never written out. */
+  sweepValues?: SweepValues;
+}
+
+/**
+ * A sweep's values by index, without an array of them.
+ *
+ * @example
+ * const values = parseOverride('seed=range(0,100000000)').sweepValues!;
+ * [values.length, values.text(7)]; // [100000000, '7']
+ */
+export interface SweepValues {
+  readonly length: number;
+  /** The k-th value, typed. */
+  value(k: number): unknown;
+  /** The k-th value as typed on the command line (a range's number written out). */
+  text(k: number): string;
 }
 
 const KEY = /^[A-Za-z_$][\w$-]*(?:[./][A-Za-z0-9_$-]+|\[\d+\])*/;
@@ -44,11 +61,45 @@ function shown(text: string): string {
 }
 const STOP = new Set([',', '[', ']', '{', '}', '(', ')', "'", '"', '=']);
 
-class Sweep {
+/** A list of values as typed: `a,b` and `choice(a,b)`. */
+class Sweep implements SweepValues {
   constructor(
     readonly values: unknown[],
     readonly texts: string[],
   ) {}
+  get length(): number {
+    return this.values.length;
+  }
+  value(k: number): unknown {
+    return this.values[k];
+  }
+  text(k: number): string {
+    return this.texts[k];
+  }
+}
+
+/** `range(start, stop, step)`: Python's range, with float steps too; its length is computed, never counted out. */
+class RangeSweep implements SweepValues {
+  readonly length: number;
+  constructor(
+    readonly start: number,
+    readonly stop: number,
+    readonly step: number,
+  ) {
+    const inside = (k: number) => (step > 0 ? this.value(k) < stop : this.value(k) > stop);
+    let n = Math.max(0, Math.ceil((stop - start) / step));
+    if (Number.isNaN(n)) n = 0;
+    // Float rounding can put the estimate one off the values the loop `start + k * step` gives.
+    while (n > 0 && Number.isFinite(n) && !inside(n - 1)) n--;
+    while (Number.isFinite(n) && inside(n)) n++;
+    this.length = n;
+  }
+  value(k: number): number {
+    return this.start + k * this.step;
+  }
+  text(k: number): string {
+    return String(this.value(k));
+  }
 }
 
 class Parser {
@@ -77,16 +128,16 @@ class Parser {
     return this.s[this.i];
   }
 
-  top(): { value?: unknown; sweep?: unknown[]; sweepTexts?: string[] } {
+  top(): { value?: unknown; sweepValues?: SweepValues } {
     this.ws();
     if (this.i >= this.s.length) return { value: '' };
     const [first, firstText] = this.typed(true);
     this.ws();
     if (this.peek() !== ',') {
       if (this.i < this.s.length) this.fail('the end of the value (quote it if it holds special characters)');
-      return first instanceof Sweep ? { sweep: first.values, sweepTexts: first.texts } : { value: first };
+      return first instanceof Sweep || first instanceof RangeSweep ? { sweepValues: first } : { value: first };
     }
-    if (first instanceof Sweep) this.fail('a single sweep');
+    if (first instanceof Sweep || first instanceof RangeSweep) this.fail('a single sweep');
     const values = [first];
     const texts = [firstText];
     while (this.peek() === ',') {
@@ -97,7 +148,7 @@ class Parser {
       this.ws();
     }
     if (this.i < this.s.length) this.fail("',' or the end of the sweep");
-    return { sweep: values, sweepTexts: texts };
+    return { sweepValues: new Sweep(values, texts) };
   }
 
   /** An element and its text as typed (trimmed). */
@@ -191,7 +242,7 @@ class Parser {
     return this.fail(`a closing ${q}`);
   }
 
-  call(allowSweep: boolean): Sweep {
+  call(allowSweep: boolean): Sweep | RangeSweep {
     const name = /^[A-Za-z_]\w*/.exec(this.s.slice(this.i))![0];
     if (name !== 'range' && name !== 'choice') this.fail('a value (the functions are range(...) and choice(...); quote a literal)');
     if (!allowSweep) this.fail('a plain value (a sweep only stands alone)');
@@ -213,9 +264,9 @@ class Parser {
     }
     const [start, stop, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
     if (step === 0) this.fail('a step other than 0 in range(...)', -1);
-    const values: number[] = [];
-    for (let k = 0, v = start; step > 0 ? v < stop : v > stop; k++, v = start + k * step) values.push(v);
-    return new Sweep(values, values.map(String));
+    const range = new RangeSweep(start, stop, step);
+    if (!Number.isSafeInteger(range.length)) this.fail(`a range of at most ${Number.MAX_SAFE_INTEGER} values`, -1);
+    return range;
   }
 
   primitive(): unknown {
@@ -282,6 +333,19 @@ export function parseOverride(text: string): Override {
   }
   if (rest[head.i] !== '=') head.fail(`'=' after the key '${key}'`);
   const valueText = rest.slice(key.length + 1);
-  const parsed = new Parser(text, valueText, prefix.length + key.length + 1).top();
-  return { text, type, key, ...parsed, valueText: valueText.trim() };
+  const { sweepValues, ...parsed } = new Parser(text, valueText, prefix.length + key.length + 1).top();
+  const override: Override = { text, type, key, ...parsed, valueText: valueText.trim() };
+  return sweepValues === undefined ? override : withSweep(override, sweepValues);
+}
+
+/** `sweep` and `sweepTexts` as arrays, written out only when read (a multirun reads `sweepValues`). */
+function withSweep(override: Override, values: SweepValues): Override {
+  let all: unknown[] | undefined;
+  let texts: string[] | undefined;
+  const indices = (): number[] => Array.from({ length: values.length }, (_, k) => k);
+  return Object.defineProperties(override, {
+    sweepValues: { value: values, enumerable: true },
+    sweep: { get: () => (all ??= indices().map((k) => values.value(k))), enumerable: true },
+    sweepTexts: { get: () => (texts ??= indices().map((k) => values.text(k))), enumerable: true },
+  });
 }

@@ -12,8 +12,10 @@
  * block.forward(x); // [N, 256, H, W] -> [N, 256, H, W]
  */
 import { ConfigError } from '../errors.js';
-import { BatchNorm2d, Conv2d, Module, ReLU, chain } from '../torch/nn/index.js';
+import { BatchNorm2d, Conv2d, Module, ReLU } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
+import { runSteps } from './forward-steps.js';
+import type { ForwardStep } from './forward-steps.js';
 
 /** 3x3 convolution with padding = dilation, no bias (torchvision's `conv3x3`). */
 export function conv3x3(
@@ -42,15 +44,34 @@ export interface ResidualBlockOptions {
   dilation?: number;
 }
 
+/**
+ * What both blocks share: a residual branch named once in `branch` (its child
+ * layers in forward order, read by `forward` and by the ONNX writer), then
+ * out += downsample(x) (or x) and the block's ReLU in place.
+ */
+export abstract class ResidualBlock extends Module {
+  declare relu: ReLU;
+  declare downsample: Module | null;
+
+  /** The residual branch's layers in forward order. */
+  abstract get branch(): readonly ForwardStep[];
+
+  forward(x: Tensor): Tensor {
+    const out = runSteps(x, this.branch);
+    const identity = this.downsample === null ? x : this.downsample.forward(x);
+    out.add_(identity);
+    if (identity !== x) identity.dispose();
+    return this.relu.forward(out);
+  }
+}
+
 /** Two 3x3 convolutions with a skip connection (expansion 1). */
-export class BasicBlock extends Module {
+export class BasicBlock extends ResidualBlock {
   static readonly expansion = 1;
   declare conv1: Conv2d;
   declare bn1: BatchNorm2d;
-  declare relu: ReLU;
   declare conv2: Conv2d;
   declare bn2: BatchNorm2d;
-  declare downsample: Module | null;
   readonly stride: number;
 
   constructor(options: ResidualBlockOptions) {
@@ -69,29 +90,13 @@ export class BasicBlock extends Module {
     this.stride = stride;
   }
 
-  forward(x: Tensor): Tensor {
-    const out = chain(
-      x,
-      (t) => this.conv1.forward(t),
-      (t) => this.bn1.forward(t),
-      (t) => this.relu.forward(t),
-      (t) => this.conv2.forward(t),
-      (t) => this.bn2.forward(t),
-    );
-    return addIdentity(out, x, this.downsample, this.relu);
+  get branch(): readonly ForwardStep[] {
+    return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2];
   }
 }
 
-/** The skip connection both blocks end with: out += downsample(x) (or x), then ReLU in place. */
-function addIdentity(out: Tensor, x: Tensor, downsample: Module | null, relu: ReLU): Tensor {
-  const identity = downsample === null ? x : downsample.forward(x);
-  out.add_(identity);
-  if (identity !== x) identity.dispose();
-  return relu.forward(out);
-}
-
 /** 1x1 reduce, 3x3 (strided, grouped), 1x1 expand, with a skip connection (expansion 4). */
-export class Bottleneck extends Module {
+export class Bottleneck extends ResidualBlock {
   static readonly expansion = 4;
   declare conv1: Conv2d;
   declare bn1: BatchNorm2d;
@@ -99,8 +104,6 @@ export class Bottleneck extends Module {
   declare bn2: BatchNorm2d;
   declare conv3: Conv2d;
   declare bn3: BatchNorm2d;
-  declare relu: ReLU;
-  declare downsample: Module | null;
   readonly stride: number;
 
   constructor(options: ResidualBlockOptions) {
@@ -118,18 +121,7 @@ export class Bottleneck extends Module {
     this.stride = stride;
   }
 
-  forward(x: Tensor): Tensor {
-    const out = chain(
-      x,
-      (t) => this.conv1.forward(t),
-      (t) => this.bn1.forward(t),
-      (t) => this.relu.forward(t),
-      (t) => this.conv2.forward(t),
-      (t) => this.bn2.forward(t),
-      (t) => this.relu.forward(t),
-      (t) => this.conv3.forward(t),
-      (t) => this.bn3.forward(t),
-    );
-    return addIdentity(out, x, this.downsample, this.relu);
+  get branch(): readonly ForwardStep[] {
+    return [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3];
   }
 }

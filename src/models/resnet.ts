@@ -18,20 +18,10 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
-import {
-  AdaptiveAvgPool2d,
-  BatchNorm2d,
-  Conv2d,
-  Identity,
-  Linear,
-  MaxPool2d,
-  Module,
-  ReLU,
-  Sequential,
-  chain,
-  init,
-} from '../torch/nn/index.js';
+import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Identity, Linear, MaxPool2d, Module, ReLU, Sequential, init } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
+import { runSteps } from './forward-steps.js';
+import type { ForwardStep } from './forward-steps.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
 import { loadPretrained } from './pretrained.js';
 import { pretrainedWeights, resolvePretrained } from './pretrained-weights.js';
@@ -180,20 +170,18 @@ export class ResNet extends Module {
     }
   }
 
+  /**
+   * The layers before the head in forward order, then the flatten: read by
+   * `forwardFeatures` and by the ONNX writer. The stages run block by block
+   * (`runSteps`), so each activation can be freed during backward.
+   */
+  get featureSteps(): readonly ForwardStep[] {
+    return [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool, 'flatten'];
+  }
+
   /** Features before the head: [N, 512 * expansion]. */
   forwardFeatures(x: Tensor): Tensor {
-    // Blocks are applied one by one through chain() so each activation can be freed during backward.
-    const blocks = [this.layer1, this.layer2, this.layer3, this.layer4].flatMap((layer) => [...layer.children()]);
-    return chain(
-      x,
-      (t) => this.conv1.forward(t),
-      (t) => this.bn1.forward(t),
-      (t) => this.relu.forward(t),
-      (t) => this.maxpool.forward(t),
-      ...blocks.map((block) => (t: Tensor) => block.forward(t)),
-      (t) => this.avgpool.forward(t),
-      (t) => t.flatten(1),
-    );
+    return runSteps(x, this.featureSteps);
   }
 
   /** Logits [N, numClasses] for images [N, inChannels, H, W]. */

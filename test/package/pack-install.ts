@@ -125,6 +125,7 @@ console.log(notAny, fitReturns, model);
     'train',
     ...common,
     'model.stem=small',
+    'model.pretrained=null',
     'trainer=local',
     'trainer.maxEpochs=1',
     'trainer.enableCheckpointing=true',

@@ -16,6 +16,7 @@
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
+import { watchParent } from '../../training/strategies/parent-watch.js';
 import { withConfigFlags } from './config-flags.js';
 import type { ConfigFlags } from './config-flags.js';
 
@@ -34,6 +35,7 @@ export function registerTrain(program: Command): void {
       'run every combination of the sweeps (a,b  range(1,10,2)  choice(x,y), on any key or group) in turn, ' +
         'run n in <run.sweepDir>/<n>/, a summary in <run.sweepDir>/multirun.csv and on stdout',
     )
+    .option('--max-runs <n>', 'with -m: the most runs a sweep may have; a larger one is refused before any run (default 1000)')
     .addHelpText(
       'after',
       `
@@ -48,21 +50,27 @@ Examples:
   classifier-training train -m model=resnet18,resnet34 optimizer.lr=0.01,0.001
   classifier-training train -m 'optimizer.lr=choice(0.1,0.01)' 'trainer.maxEpochs=range(5,20,5)'
 
-Sweeps (-m): every run's config is checked before the first run starts. A run
+Sweeps (-m): every run's config is checked before the first run starts (past
+1000 runs, a sample: the first runs, the last, every value of each swept key);
+a sweep of more than --max-runs runs (default 1000) is refused. A run
 that fails is recorded and the sweep goes on (exit 1 at the end). Ctrl-C stops
 the sweep once the current run has saved its checkpoint (exit 130). The sweep
 dir is run.sweepDir (default multirun/<date>/<time>); to finish an interrupted
 sweep, run the same command with run.sweepDir=<that dir>: finished runs are
 skipped and an interrupted one resumes from its last checkpoint.`,
     )
-    .action(async (overrides: string[], opts: ConfigFlags & { resume?: string; test: boolean; multirun?: boolean }) => {
+    .action(async (overrides: string[], opts: ConfigFlags & { resume?: string; test: boolean; multirun?: boolean; maxRuns?: string }) => {
+      // A run that a sweep or the DDP launcher started stops once that parent is gone.
+      watchParent(process.env);
+      if (opts.maxRuns !== undefined && opts.multirun !== true)
+        throw new ConfigError(`train: expected --max-runs only with -m/--multirun, but got --max-runs ${opts.maxRuns} for one run`);
       if (opts.multirun === true) {
         if (opts.resume !== undefined) {
           throw new ConfigError('train: expected no --resume with -m/--multirun, but got one; run the sweep again with run.sweepDir=<dir>');
         }
-        const { runMultirun } = await import('../multirun/multirun.js');
+        const { parseMaxRuns, runMultirun } = await import('../multirun/multirun.js');
         const { configDir, configName, plugin = [], test } = opts;
-        process.exitCode = await runMultirun({ configDir, configName, plugin, test, overrides });
+        process.exitCode = await runMultirun({ configDir, configName, plugin, test, overrides, maxRuns: parseMaxRuns(opts.maxRuns) });
         return;
       }
       const { runTrain } = await import('./train-run.js');

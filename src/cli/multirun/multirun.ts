@@ -1,8 +1,12 @@
 /**
  * `train -m`: a sweep, as Hydra's multirun with its BasicSweeper runs it.
  * The overrides expand into runs (the cartesian product of every sweep, in
- * override order); every run's config is composed and validated before any
- * run starts, so a config error in run 3 exits 2 with nothing trained. Each
+ * override order), one at a time: a sweep of more than `maxRuns` runs
+ * (1,000 unless `--max-runs` says more) is refused before any run is made.
+ * Every run's config is composed and validated before any run starts, so a
+ * config error in run 3 exits 2 with nothing trained; past 1,000 runs, a
+ * bounded sample is checked instead (the first runs, the last, and every
+ * value of every swept key), and each run still checks its own. Each
  * run then trains in turn in a child process (run-child.ts says why), in
  * `<run.sweepDir>/<n>/` with its own `.config/` as a single run has it. A
  * run that fails is recorded and the sweep goes on (exit 1 at the end); a
@@ -16,8 +20,10 @@
  * process.exitCode = await runMultirun({ configName: 'train', plugin: [], test: true, overrides: ['optimizer.lr=0.1,0.01'] });
  */
 import { composeRunConfig } from '../compose-run-config.js';
-import { expandSweep, formatDate, parseOverride } from '../../config/index.js';
+import { formatDate, parseOverride } from '../../config/index.js';
 import type { SweepRun } from '../../config/index.js';
+import { planSweep } from '../../config/sweep.js';
+import type { SweepPlan } from '../../config/sweep.js';
 import { ConfigError } from '../../errors.js';
 import { startRun } from './run-child.js';
 import type { RunChild, RunExit } from './run-child.js';
@@ -33,7 +39,28 @@ export interface MultirunOptions {
   /** Test each run's best checkpoint after training (train's --no-test turns it off). */
   test: boolean;
   overrides: readonly string[];
+  /** The most runs the sweep may have (default `DEFAULT_MAX_RUNS`; train's --max-runs). */
+  maxRuns?: number;
 }
+
+/** A sweep of more runs is refused unless `--max-runs` raises the limit. */
+export const DEFAULT_MAX_RUNS = 1000;
+
+/**
+ * `--max-runs` as typed: a positive integer, or undefined when not given.
+ *
+ * @example
+ * parseMaxRuns('5000'); // 5000
+ */
+export function parseMaxRuns(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (/^\s*\d+\s*$/.test(text) && Number.isSafeInteger(n) && n > 0) return n;
+  throw new ConfigError(`train: expected --max-runs to be a positive integer, but got ${JSON.stringify(text)}`);
+}
+
+/** Up to this many runs every run's config is checked before run 0; past it, a sample (`checkedRuns`). */
+const CHECK_EVERY_RUN_UP_TO = 1000;
 
 const exitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -48,9 +75,11 @@ const quoted = (text: string): string => `'${text.replaceAll('\\', '\\\\').repla
 
 /** Runs the sweep; returns the exit code (0, 1 when a run failed, 130 / 143 when interrupted). */
 export async function runMultirun(options: MultirunOptions): Promise<number> {
-  const sweep = expandSweep(options.overrides);
+  const plan = planSweep(options.overrides);
   refuseRunKeys(options.overrides);
-  const sweepDir = await validateRuns(options, sweep.runs);
+  refuseSize(plan, options.maxRuns ?? DEFAULT_MAX_RUNS);
+  const sweep = { keys: plan.keys, runs: [...plan.runs()] };
+  const sweepDir = await validateRuns(options, checkedRuns(plan, sweep.runs), sweep.runs.length);
   const dir = new SweepDir(sweepDir);
   dir.claim(sweep.runs);
   console.error(`multirun: ${sweep.runs.length} run${sweep.runs.length === 1 ? '' : 's'} in ${dir.root}`);
@@ -158,19 +187,48 @@ function refuseRunKeys(overrides: readonly string[]): void {
         message: 'expected no ckptPath with -m/--multirun (an interrupted run resumes by itself when the sweep runs again), but got one',
         location,
       });
-    } else if (o.key === 'run.sweepDir' && o.sweep !== undefined) {
-      issues.push({ path: o.key, message: `expected one sweep dir, but got a sweep of ${o.sweep.length}`, location });
+    } else if (o.key === 'run.sweepDir' && o.sweepValues !== undefined) {
+      issues.push({ path: o.key, message: `expected one sweep dir, but got a sweep of ${o.sweepValues.length}`, location });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues.map((i) => `${i.location}: ${i.message}`).join('\n'), issues);
 }
 
+/** A sweep past `maxRuns` is a usage error naming each sweep's size and the escape hatch. */
+function refuseSize(plan: SweepPlan, maxRuns: number): void {
+  if (plan.count <= maxRuns) return;
+  const sizes = plan.keys.map((k, i) => `${plan.sizes[i].toLocaleString('en-US')} values of ${k}`).join(' x ');
+  const count = plan.count.toLocaleString('en-US');
+  const message = `multirun: expected at most ${maxRuns.toLocaleString('en-US')} runs, but got ${count} (${sizes}); sweep fewer values, or raise the limit with --max-runs ${Number.isSafeInteger(plan.count) ? plan.count : '<n>'}`;
+  throw new ConfigError(message);
+}
+
 /**
- * Composes and validates every run (before libtorch loads); returns the
- * sweep dir. The issues of all runs come in one ConfigError, each naming
+ * The runs whose config is checked before run 0: all of them up to
+ * CHECK_EVERY_RUN_UP_TO; past it, the first runs, the last one, and each
+ * value of every swept key (evenly spaced past 64 values) with the other
+ * keys at their first, so every group choice composes once.
+ */
+function checkedRuns(plan: SweepPlan, runs: readonly SweepRun[]): readonly SweepRun[] {
+  if (runs.length <= CHECK_EVERY_RUN_UP_TO) return runs;
+  const picked = new Set<number>([...Array.from({ length: 16 }, (_, n) => n), runs.length - 1]);
+  plan.sizes.forEach((size, s) => {
+    const steps = Math.min(size, 64);
+    for (let j = 0; j < steps; j++) {
+      const choice = plan.sizes.map(() => 0);
+      choice[s] = steps === size ? j : Math.round((j * (size - 1)) / (steps - 1));
+      picked.add(plan.runOf(choice).n);
+    }
+  });
+  return [...picked].sort((a, b) => a - b).map((n) => runs[n]);
+}
+
+/**
+ * Composes and validates the runs to check (before libtorch loads); returns
+ * the sweep dir. The issues of all runs come in one ConfigError, each naming
  * the runs it occurs in.
  */
-async function validateRuns(options: MultirunOptions, runs: readonly SweepRun[]): Promise<string> {
+async function validateRuns(options: MultirunOptions, runs: readonly SweepRun[], total: number): Promise<string> {
   const builder = await import('../run-builder.js');
   await builder.loadComponents(options.plugin);
   const found = new Map<string, { issue: ConfigError['issues'][number]; runs: SweepRun[] }>();
@@ -193,17 +251,16 @@ async function validateRuns(options: MultirunOptions, runs: readonly SweepRun[])
       Object.entries(r.swept)
         .map(([k, v]) => ` ${k}=${v}`)
         .join('');
-    const where = (bad: SweepRun[]): string =>
-      bad.length === runs.length ? 'every run' : bad.map((r) => `run ${r.n}:${values(r)}`).join('; ');
+    const where = (bad: SweepRun[]): string => (bad.length === total ? 'every run' : bad.map((r) => `run ${r.n}:${values(r)}`).join('; '));
     const issues = [...found.values()].map(({ issue, runs: bad }) => ({
       path: issue.path,
       message:
         issue.location === undefined || issue.message.includes(issue.location) ? issue.message : `${issue.message} (${issue.location})`,
       location: `in ${where(bad)}`,
     }));
-    console.error(
-      `multirun: no run started: ${new Set([...found.values()].flatMap((f) => f.runs)).size} of ${runs.length} runs have an invalid config`,
-    );
+    const bad = new Set([...found.values()].flatMap((f) => f.runs)).size;
+    const of = runs.length === total ? `${total} runs` : `${runs.length} runs checked (a sample of ${total})`;
+    console.error(`multirun: no run started: ${bad} of ${of} have an invalid config`);
     throw new ConfigError(issues.map((i) => `${i.path}: ${i.message} (${i.location})`).join('\n'), issues);
   }
   return typeof sweepDir === 'string' ? sweepDir : `multirun/${formatDate(new Date(), 'YYYY-MM-DD/HH-mm-ss')}`;

@@ -5,7 +5,8 @@
  * out-of-memory kill ends that run only. The child is in a process group
  * of its own, so a Ctrl-C reaches it once, through `interrupt`, and it
  * saves its checkpoint before it exits 130. Its stderr (logs, progress bar)
- * goes to ours; its stdout (the run's result as JSON) comes back.
+ * goes to ours; its stdout (the run's result as JSON) comes back. It stops
+ * by itself when the sweep dies (parent-watch.ts): no orphan goes on training.
  *
  * @example
  * const child = startRun(['train', 'model=resnet18', 'run.dir=multirun/x/0']);
@@ -13,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parentEnv } from '../../training/strategies/parent-watch.js';
 
 /** The package's command line entry. */
 const bin = fileURLToPath(new URL('../../../bin/classifier-training.js', import.meta.url));
@@ -33,7 +35,11 @@ export interface RunChild {
 
 /** Starts `classifier-training <args>` in a child process. */
 export function startRun(args: readonly string[]): RunChild {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+    env: { ...process.env, ...parentEnv() },
+  });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   const exited = new Promise<RunExit>((resolve, reject) => {

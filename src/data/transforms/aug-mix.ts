@@ -19,7 +19,7 @@ import { applyAugmentOp, augMixSpace } from './functional/augment-ops.js';
 import type { AugmentOp, OpSpace } from './functional/augment-ops.js';
 import { weightedBlend } from '../native-image.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 /** torchvision's `_PARAMETER_MAX`: the space has this many bins; severity picks the first ones. */
 const MAGNITUDE_BINS = 10;

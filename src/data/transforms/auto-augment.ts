@@ -16,7 +16,7 @@ import { applyAugmentOp, randAugmentSpace } from './functional/augment-ops.js';
 import type { AugmentOp } from './functional/augment-ops.js';
 import { invertFast } from './functional/native-augment.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 /** One operation of a sub-policy: its name, probability and magnitude bin (null: the op takes none). */
 export type PolicyOp = readonly [op: AugmentOp | 'Invert', probability: number, magnitudeBin: number | null];

@@ -12,7 +12,8 @@ import { crop } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { parseOptions, sizeSchema, toHeightWidth } from './options.js';
-import type { DecodePlan, Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const centerCropSchema = z.strictObject({ size: sizeSchema });
 /** Options of `CenterCrop`. */
@@ -49,6 +50,14 @@ export class CenterCrop implements Transform {
     const box = centerCropBox(size.width, size.height, this.#size[0], this.#size[1]);
     if (box.top < 0 || box.left < 0) return null;
     return { crop: box };
+  }
+
+  /** Opens the fused decode with its crop, or keeps a crop of a whole-image resize before it; draws nothing. */
+  decodeRole(): DecodeRole {
+    return {
+      open: { resizesWhole: false, plan: (size) => this.planDecode(size) },
+      cropResized: (resized) => this.planDecode(resized)?.crop ?? null,
+    };
   }
 
   apply(image: RawImage, _rng: Rng): RawImage {

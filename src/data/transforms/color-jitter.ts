@@ -20,7 +20,8 @@ import type { RawImage } from '../image.js';
 import { adjustColors } from './functional/fused-color.js';
 import type { ColorStep } from './functional/fused-color.js';
 import { parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 const factor = z.union([z.number().min(0), z.tuple([z.number().min(0), z.number().min(0)])]);
 export const colorJitterSchema = z.strictObject({
@@ -70,6 +71,11 @@ export class ColorJitter implements Transform {
   /** Runs drawn steps, all in one native call. */
   applySteps(image: RawImage, steps: readonly JitterStep[]): RawImage {
     return steps.length > 0 ? adjustColors(image, steps) : image;
+  }
+
+  /** Runs inside the native JPEG decode after the crop/resize (and a flip). */
+  decodeRole(): DecodeRole {
+    return { colors: { draw: (rng) => this.draw(rng), run: (image, steps) => this.applySteps(image, steps) } };
   }
 
   apply(image: RawImage, rng: Rng): RawImage {

@@ -12,7 +12,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { gaussianBlur } from './functional/geometry.js';
 import { parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 const odd = z
   .number()

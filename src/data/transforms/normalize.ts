@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 /** ImageNet's per-channel mean and std (RGB, 0-1 scale). */
 export const imagenetMean = [0.485, 0.456, 0.406];
@@ -34,6 +35,11 @@ export class Normalize implements Transform {
     const o = parseOptions(this.name, normalizeSchema, options);
     this.mean = o.mean;
     this.std = o.std;
+  }
+
+  /** The loader normalizes the float batch with these statistics. */
+  batchRole(): BatchRole {
+    return { normalize: { mean: this.mean, std: this.std } };
   }
 
   /** Per sample: nothing (the loader normalizes the batch tensor). */

@@ -1,8 +1,11 @@
 /**
  * The per-sample image pipeline: decode, then the transform list, driven by
- * the sample's `Rng`. When the list starts with Resize / RandomResizedCrop /
- * CenterCrop, the pipeline reads the header size first, draws the crop, and
- * runs crop + resize while decoding. A CenterCrop right after a Resize
+ * the sample's `Rng`. What is fused into the decode and what runs on the
+ * batch is what each transform declares (`decodeRole`, `batchRole`; see
+ * `transform.ts`): the pipeline names no transform class. When the list
+ * starts with a crop/resize (Resize / RandomResizedCrop / CenterCrop), the
+ * pipeline reads the header size first, draws the crop, and runs crop +
+ * resize while decoding. A CenterCrop right after a Resize
  * joins it (only the kept pixels are resized, and only the source rows and
  * columns they read decoded: the same bytes). A RandomHorizontalFlip right
  * after them is folded into that resize. JPEGs (the common case) go to the native
@@ -31,69 +34,50 @@ import { readImageSize } from '../image-header.js';
 import type { RawImage } from '../image.js';
 import type { Rng } from '../random.js';
 import { crop, hflip, resize } from './functional/geometry.js';
-import type { Box } from './functional/geometry.js';
+import type { BatchRole, BatchStep, DecodePlan, DecodeRole, Transform } from './transform.js';
 import { transformRegistry } from './registry.js';
-import { CenterCrop } from './center-crop.js';
 import { decodeJpeg } from '../native-image.js';
 import { scaleOnLoadSize } from '../scale-on-load.js';
-import { ColorJitter } from './color-jitter.js';
-import { Normalize } from './normalize.js';
-import { RandomErasing } from './random-erasing.js';
-import { RandomHorizontalFlip } from './random-horizontal-flip.js';
-import { Resize } from './resize.js';
-import { ToTensor } from './to-tensor.js';
+
+export type { BatchRole, BatchStep, DecodePlan, DecodeRole, ImageSize, Transform } from './transform.js';
 
 /** The callback `readFile`, promisified: fewer round trips through the event loop than `fs/promises`. */
 const readFileAsync = promisify(readFile);
-
-/** One step on decoded pixels; `rng` is the sample's stream. */
-export interface Transform {
-  readonly name: string;
-  apply(image: RawImage, rng: Rng): RawImage | Promise<RawImage>;
-  /**
-   * Optional: what this transform would do to an image of `size`, as a crop
-   * and/or resize sharp can run while decoding. It must draw from `rng`
-   * exactly as `apply` would. Null: cannot fuse for this size.
-   */
-  planDecode?(size: { width: number; height: number }, rng: Rng): DecodePlan | null;
-}
-
-/** A crop and/or resize fused into decoding. */
-export interface DecodePlan {
-  crop?: Box;
-  resize?: { width: number; height: number };
-  /** A crop of the resized image (a CenterCrop after a Resize): only these pixels are made. */
-  cropAfterResize?: Box;
-  interpolation?: 'nearest' | 'bilinear';
-}
 
 /** Decode + the transform list, run for one sample with that sample's Rng. */
 export class ImagePipeline {
   readonly transforms: readonly Transform[];
   readonly decode: DecodeOptions;
-  /** The Normalize step's mean/std (0-1 scale) if the list has one; the loader applies it on the batch tensor. */
+  /** The first normalizing step's mean/std (0-1 scale) if the list has one; the loader applies it on the batch tensor. */
   readonly normalize: { mean: number[]; std: number[] } | null;
-  /** Same for RandomErasing, which works on the normalized float batch; null when absent. */
-  readonly erasing: RandomErasing | null;
+  /** The first step that runs on the normalized float batch (RandomErasing); null when absent. */
+  readonly erasing: BatchStep | null;
+  /** Each transform's declared decode role, by position ({} when it declares none). */
+  readonly #roles: readonly DecodeRole[];
+  /** Each transform's declared batch role, by position (null when it works per sample). */
+  readonly #batchRoles: readonly (BatchRole | null)[];
 
   constructor(options: { transforms: Transform[]; decode: DecodeOptions }) {
     this.transforms = [...options.transforms];
     this.decode = options.decode;
-    const norm = this.transforms.find((t): t is Normalize => t instanceof Normalize);
+    this.#roles = this.transforms.map((t) => t.decodeRole?.() ?? {});
+    this.#batchRoles = this.transforms.map((t) => t.batchRole?.() ?? null);
+    const norm = this.#batchRoles.find((r) => r?.normalize !== undefined)?.normalize;
     this.normalize = norm === undefined ? null : { mean: [...norm.mean], std: [...norm.std] };
     if (norm !== undefined && norm.mean.length !== options.decode.channels && norm.mean.length !== 1) {
       throw new ConfigError(
         `ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel), but got ${norm.mean.length}`,
       );
     }
-    this.erasing = this.transforms.find((t): t is RandomErasing => t instanceof RandomErasing) ?? null;
+    this.erasing = this.#batchRoles.find((r) => r?.afterNormalize !== undefined)?.afterNormalize ?? null;
   }
 
   /**
    * The names of the transforms that run on the JavaScript thread, per sample:
-   * neither fused into the native decode (for `'file'` sources: a leading
-   * crop/resize, a CenterCrop after a Resize, a flip right after them and a
-   * ColorJitter next, as `run` fuses them for JPEGs) nor batch-level (Normalize, RandomErasing, ToTensor). For
+   * neither fused into the native decode (for `'file'` sources: the declared
+   * roles in their order, a leading crop/resize, a crop of a whole-image resize,
+   * a mirror and colour steps, as `run` fuses them for JPEGs) nor batch-level
+   * (a `batchRole`: Normalize, RandomErasing, ToTensor). For
    * `'pixels'` sources (IDX data sets) nothing is fused. The data module starts
    * worker threads when this is not empty.
    *
@@ -102,18 +86,15 @@ export class ImagePipeline {
    */
   jsThreadSteps(source: 'file' | 'pixels'): string[] {
     let fused = 0;
-    const at = (i: number): Transform | undefined => this.transforms[i];
-    if (source === 'file' && at(0)?.planDecode !== undefined) {
+    const role = (i: number): DecodeRole => this.#roles[i] ?? {};
+    const open = role(0).open;
+    if (source === 'file' && open !== undefined) {
       fused = 1;
-      if (at(0) instanceof Resize && at(1) instanceof CenterCrop) fused++;
-      if (at(fused) instanceof RandomHorizontalFlip) fused++;
-      if (at(fused) instanceof ColorJitter) fused++;
+      if (open.resizesWhole && role(1).cropResized !== undefined) fused++;
+      if (role(fused).mirror !== undefined) fused++;
+      if (role(fused).colors !== undefined) fused++;
     }
-    const batchLevel = (t: Transform): boolean => t instanceof Normalize || t instanceof RandomErasing || t instanceof ToTensor;
-    return this.transforms
-      .slice(fused)
-      .filter((t) => !batchLevel(t))
-      .map((t) => t.name);
+    return this.transforms.filter((_, i) => i >= fused && this.#batchRoles[i] === null).map((t) => t.name);
   }
 
   /** Decodes (unless given pixels) and applies every transform in order. */
@@ -137,36 +118,34 @@ export class ImagePipeline {
    * the error for those).
    */
   async #decode(source: string | Buffer, rng: Rng): Promise<{ image: RawImage; next: number }> {
-    const first = this.transforms[0];
-    if (first?.planDecode === undefined) return { image: await decodeImage(source, this.decode), next: 0 };
+    const open = this.#roles[0]?.open;
+    if (open === undefined) return { image: await decodeImage(source, this.decode), next: 0 };
     // One read; the size comes from the header bytes (sharp only for formats the parser leaves out).
     const bytes = await this.#read(source);
     const header = readImageSize(bytes);
     const size = header ?? (await this.#sharpSize(bytes, source));
-    let plan = first.planDecode(size, rng);
+    let plan = open.plan(size, rng);
     if (plan === null)
       return { image: await decodeImage(bytes, { ...this.decode, name: typeof source === 'string' ? source : this.decode.name }), next: 0 };
     let next = 1;
-    // A CenterCrop after a Resize (it draws nothing) keeps a crop of the resize: when it lies inside.
-    const centerCrop = this.transforms[1] instanceof CenterCrop ? this.transforms[1] : null;
-    const keep = plan.resize !== undefined && plan.crop === undefined ? centerCrop?.planDecode(plan.resize)?.crop : undefined;
+    // A crop after a whole-image resize (it draws nothing) keeps a crop of the resize: when it lies inside.
+    const cropResized = this.#roles[1]?.cropResized;
+    const keep = plan.resize !== undefined && plan.crop === undefined ? (cropResized?.(plan.resize) ?? undefined) : undefined;
     if (keep !== undefined) {
       plan = { ...plan, cropAfterResize: keep };
       next = 2;
     }
-    // A RandomHorizontalFlip right after the crop/resize draws now (its turn in the stream) and mirrors
+    // A mirror right after the crop/resize draws now (its turn in the stream) and mirrors
     // inside the resize, which gives the bytes of a separate flip without its pass.
-    const following = this.transforms[next];
-    const flip = following instanceof RandomHorizontalFlip ? following : null;
-    const mirror = flip !== null && flip.draw(rng);
-    if (flip !== null) next++;
+    const flip = this.#roles[next]?.mirror;
+    const mirror = flip !== undefined && flip(rng);
+    if (flip !== undefined) next++;
     if (!decodesNatively(header) || plan.interpolation === 'nearest') {
       return { image: await this.#sharpGeometry(bytes, source, plan, mirror), next };
     }
-    const candidate = this.transforms[next];
-    const jitter = candidate instanceof ColorJitter ? candidate : null;
-    const steps = jitter?.draw(rng) ?? [];
-    if (jitter !== null) next++;
+    const colors = this.#roles[next]?.colors;
+    const steps = colors?.draw(rng) ?? [];
+    if (colors !== undefined) next++;
     const out = await decodeJpeg(bytes, {
       channels: this.decode.channels,
       crop: plan.crop,
@@ -181,7 +160,7 @@ export class ImagePipeline {
     let image = ok
       ? { data: out.data, width: out.width, height: out.height, channels: this.decode.channels }
       : await this.#sharpGeometry(bytes, source, plan, mirror);
-    if (jitter !== null && !ok) image = jitter.applySteps(image, steps);
+    if (colors !== undefined && !ok) image = colors.run(image, steps);
     return { image, next };
   }
 

@@ -12,7 +12,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { applyAugmentOp, augmentOps, randAugmentSpace } from './functional/augment-ops.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const randAugmentSchema = z
   .strictObject({

@@ -15,7 +15,7 @@ import { affine } from './functional/geometry.js';
 import type { AffineParams } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions, rangeSchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 const degrees = z.union([z.number().min(0), rangeSchema]);
 export const randomAffineSchema = z.strictObject({

@@ -12,7 +12,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { crop, pad } from './functional/geometry.js';
 import { fillFor, fillSchema, parseOptions, sizeSchema, toHeightWidth } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const randomCropSchema = z.strictObject({
   size: sizeSchema,

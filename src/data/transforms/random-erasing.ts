@@ -19,7 +19,8 @@ import type { RawImage } from '../image.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { parseOptions, probabilitySchema, rangeSchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomErasingSchema = z.strictObject({
   p: probabilitySchema.default(0.5),
@@ -36,6 +37,11 @@ export class RandomErasing implements Transform {
 
   constructor(options: RandomErasingOptions = {}) {
     this.options = parseOptions(this.name, randomErasingSchema, options);
+  }
+
+  /** The loader erases on the normalized float batch (`applyToBatch`). */
+  batchRole(): BatchRole {
+    return { afterNormalize: this };
   }
 
   /** Per sample: nothing (erasing happens on the batch, see `applyToBatch`). */

@@ -11,7 +11,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { rgbToGrayscale } from './functional/color.js';
 import { parseOptions, probabilitySchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const randomGrayscaleSchema = z.strictObject({ p: probabilitySchema.default(0.1) });
 /** Options of `RandomGrayscale`. */

@@ -9,7 +9,8 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { hflip } from './functional/geometry.js';
 import { parseOptions, probabilitySchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomHorizontalFlipSchema = z.strictObject({ p: probabilitySchema.default(0.5) });
 /** Options of `RandomHorizontalFlip`. */
@@ -26,6 +27,11 @@ export class RandomHorizontalFlip implements Transform {
   /** Whether this sample flips: one draw from `rng`, as `apply` makes (the pipeline uses it to fuse the flip into a resize). */
   draw(rng: Rng): boolean {
     return rng.random() < this.p;
+  }
+
+  /** Folds into a crop/resize right before it as a mirror, drawn as `apply` draws. */
+  decodeRole(): DecodeRole {
+    return { mirror: (rng) => this.draw(rng) };
   }
 
   apply(image: RawImage, rng: Rng): RawImage {

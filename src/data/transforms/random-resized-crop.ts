@@ -19,7 +19,8 @@ import { crop, resize } from './functional/geometry.js';
 import type { Box } from './functional/geometry.js';
 import { roundHalfEven } from './functional/color.js';
 import { interpolationSchema, parseOptions, rangeSchema, sizeSchema, toHeightWidth } from './options.js';
-import type { DecodePlan, Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const randomResizedCropSchema = z.strictObject({
   size: sizeSchema,
@@ -72,6 +73,11 @@ export class RandomResizedCrop implements Transform {
   planDecode(size: { width: number; height: number }, rng: Rng): DecodePlan {
     const box = randomResizedCropParams(size.width, size.height, this.options.scale, this.options.ratio, rng);
     return { crop: box, resize: { height: this.#size[0], width: this.#size[1] }, interpolation: this.options.interpolation };
+  }
+
+  /** Opens the fused decode with its crop and resize. */
+  decodeRole(): DecodeRole {
+    return { open: { resizesWhole: false, plan: (size, rng) => this.planDecode(size, rng) } };
   }
 
   async apply(image: RawImage, rng: Rng): Promise<RawImage> {

@@ -11,7 +11,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { affine } from './functional/geometry.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions, rangeSchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const randomRotationSchema = z.strictObject({
   degrees: z.union([z.number().min(0), rangeSchema]),

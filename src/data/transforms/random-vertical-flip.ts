@@ -9,7 +9,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { vflip } from './functional/geometry.js';
 import { parseOptions, probabilitySchema } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const randomVerticalFlipSchema = z.strictObject({ p: probabilitySchema.default(0.5) });
 /** Options of `RandomVerticalFlip`. */

@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { register, registry } from '../../registry.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 import { AugMix, augMixSchema } from './aug-mix.js';
 import { AutoAugment, autoAugmentSchema } from './auto-augment.js';
 import { CenterCrop, centerCropSchema } from './center-crop.js';

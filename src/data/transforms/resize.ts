@@ -13,7 +13,8 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { resize, shorterSideSize } from './functional/geometry.js';
 import { interpolationSchema, maxImageSide, parseOptions, sizeSchema } from './options.js';
-import type { DecodePlan, Transform } from './pipeline.js';
+import type { DecodePlan, DecodeRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const resizeSchema = z.strictObject({
   size: sizeSchema,
@@ -40,6 +41,11 @@ export class Resize implements Transform {
 
   planDecode(size: { width: number; height: number }): DecodePlan {
     return { resize: this.outputSize(size.width, size.height), interpolation: this.options.interpolation };
+  }
+
+  /** Opens the fused decode with a whole-image resize, so a CenterCrop after it keeps only its pixels. */
+  decodeRole(): DecodeRole {
+    return { open: { resizesWhole: true, plan: (size) => this.planDecode(size) } };
   }
 
   async apply(image: RawImage, _rng: Rng): Promise<RawImage> {

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { BatchRole } from './transform.js';
+import type { Transform } from './transform.js';
 
 export const toTensorSchema = z.strictObject({});
 
@@ -18,6 +19,11 @@ export class ToTensor implements Transform {
 
   constructor(options: Record<string, never> = {}) {
     parseOptions(this.name, toTensorSchema, options);
+  }
+
+  /** The loader's collate makes the float tensor: nothing per sample. */
+  batchRole(): BatchRole {
+    return {};
   }
 
   apply(image: RawImage, _rng: Rng): RawImage {

@@ -11,7 +11,7 @@ import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { applyAugmentOp, augmentOps, trivialAugmentWideSpace } from './functional/augment-ops.js';
 import { fillFor, fillSchema, interpolationSchema, parseOptions } from './options.js';
-import type { Transform } from './pipeline.js';
+import type { Transform } from './transform.js';
 
 export const trivialAugmentWideSchema = z.strictObject({
   numMagnitudeBins: z.number().int().min(1).default(31),

@@ -2,7 +2,9 @@
  * `EmitContext`: what a module's ONNX emitter sees — the graph being built,
  * its own dotted path in the module tree, the export options, and `emit` to
  * hand a child module to that child's emitter. The emitters themselves live
- * in a table keyed by module class (`emitters/`), not on the torch classes.
+ * in a table keyed by module class (`emitters/`), not on the torch classes;
+ * a module takes the emitter of its nearest class in the table, so a
+ * subclass uses its parent's unless it registers its own.
  *
  * @example
  * const relu: OnnxEmitter = (_module, input, ctx) => ctx.graph.addNode('Relu', [input], ctx.valueName());
@@ -19,8 +21,34 @@ export type ModuleClass<M extends Module = Module> = abstract new (...args: neve
 /** Emits the nodes `module` becomes, reading value `input`; returns the name of its output value. */
 export type OnnxEmitter<M extends Module = Module> = (module: M, input: string, ctx: EmitContext) => string;
 
-/** Module classes to their emitters. Lookup is by exact class: a subclass may change `forward`. */
+/** Module classes to their emitters; a module's nearest class in its prototype chain wins. */
 export type EmitterTable = ReadonlyMap<ModuleClass, OnnxEmitter>;
+
+/**
+ * A table entry for `moduleClass`, typed by that class: the emitter receives
+ * the module as its own class, checked at run time, so no cast is needed.
+ *
+ * @example
+ * const entries = [onnxEmitterEntry(ReLU, (_relu, x, ctx) => ctx.graph.addNode('Relu', [x], ctx.valueName()))];
+ */
+export function onnxEmitterEntry<M extends Module>(moduleClass: ModuleClass<M>, emitter: OnnxEmitter<M>): [ModuleClass, OnnxEmitter] {
+  const checked: OnnxEmitter = (module, input, ctx) => {
+    if (!(module instanceof moduleClass)) {
+      throw new TypeError(`exportOnnx: expected a ${moduleClass.name} for its emitter, but got ${module.constructor.name}`);
+    }
+    return emitter(module, input, ctx);
+  };
+  return [moduleClass, checked];
+}
+
+/** The emitter of `module`'s nearest class that has one (its own, else a parent's). */
+function emitterOf(module: Module, table: EmitterTable): OnnxEmitter | undefined {
+  for (let proto: unknown = Object.getPrototypeOf(module); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    const emitter = table.get((proto as { constructor: ModuleClass }).constructor);
+    if (emitter !== undefined) return emitter;
+  }
+  return undefined;
+}
 
 /** How the graph is written. */
 export interface EmitOptions {
@@ -59,7 +87,7 @@ export class EmitContext {
 
   /** Emits `module` found at `path` (the root when ''), or fails naming its class and path. */
   emitAt(module: Module, path: string, input: string): string {
-    const emitter = this.#table.get(module.constructor as ModuleClass);
+    const emitter = emitterOf(module, this.#table);
     if (emitter === undefined) throw unknownModule(module, path, this.#table);
     return emitter(module, input, new EmitContext(this.graph, this.#table, this.options, path, this.#initializers));
   }

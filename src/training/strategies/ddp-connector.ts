@@ -16,6 +16,8 @@
  * if (needsLaunch(trainer)) return launchWorkers(trainer, module);
  * trainer.ddp = joinRun(trainer);
  */
+import { randomUUID } from 'node:crypto';
+import { closeSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DataError, TrainingError } from '../../errors.js';
 import type { LoaderOverrides } from '../../data/datamodule.js';
@@ -25,8 +27,9 @@ import * as torch from '../../torch/index.js';
 import { disposeCheckpoint, resolveCheckpoint } from '../checkpoint/checkpoint-connector.js';
 import type { Trainer } from '../trainer.js';
 import { DdpStrategy } from './ddp-strategy.js';
-import { freePort, launchProcesses } from './launcher.js';
-import { resolveDdpRole, RUN_DIR_ENV } from './ddp-env.js';
+import { freePort, launchProcesses, RESULT_FD_ENV } from './launcher.js';
+import { resolveDdpRole, RUN_DIR_ENV, RUN_ID_ENV } from './ddp-env.js';
+import { parentEnv } from './parent-watch.js';
 import { hasTorchrunEnv } from './torchrun-env.js';
 
 export { RUN_DIR_ENV };
@@ -55,15 +58,18 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   };
   const children: { kill(signal: NodeJS.Signals): void }[] = [];
   const handlers = { SIGINT: forward('SIGINT'), SIGTERM: forward('SIGTERM') };
+  // One node: this launcher names the run. Several: every node's launcher must name the same one (the user's RUN_ID_ENV).
+  const runId = process.env[RUN_ID_ENV] || (numNodes === 1 ? randomUUID() : undefined);
+  let result = '';
   for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
   try {
-    await launchProcesses({
+    ({ result } = await launchProcesses({
       nprocs: devices,
       nodeRank: role.nodeRank,
       numNodes,
       command: process.execPath,
       args: [...process.execArgv, ...process.argv.slice(1)],
-      env: { [RUN_DIR_ENV]: path.resolve(t.runDir) },
+      env: { [RUN_DIR_ENV]: path.resolve(t.runDir), ...parentEnv(), ...(runId === undefined ? {} : { [RUN_ID_ENV]: runId }) },
       masterAddr: role.masterAddr,
       masterPort: role.masterPort ?? (await freePort()),
       stdio: 'inherit',
@@ -75,7 +81,8 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
       // After SIGINT / SIGTERM every rank stops at the same step on its own; rank 0 saves the checkpoint.
       stopping: () => received !== null,
       onSpawn: (child) => children.push(child),
-    });
+      resultPipe: true,
+    }));
   } catch (error) {
     if (received === null) throw error;
   } finally {
@@ -83,6 +90,7 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   }
   if (received !== null) process.exitCode = received === 'SIGINT' ? 130 : 143;
   if (role.nodeRank !== 0) return;
+  Object.assign(t.callbackMetrics, readResult(result));
   const { checkpoint } = resolveCheckpoint('last', path.join(t.runDir, 'checkpoints'), (m) => t.print(m));
   try {
     module.loadStateDict(checkpoint.model);
@@ -91,10 +99,37 @@ export async function launchWorkers(t: Trainer, module: ClassificationModule): P
   }
 }
 
-/** Joins the process group described by torchrun's variables, once they are checked against the Trainer's devices and numNodes. */
+/**
+ * Joins the process group described by torchrun's variables, once they are
+ * checked against the Trainer's devices and numNodes. Rank 0 of a run our
+ * launcher started sends it its final metrics when the run ends.
+ */
 export function joinRun(t: Trainer): DdpStrategy {
   resolveDdpRole(process.env, t.options);
-  return DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout, syncBatchnorm: t.options.syncBatchnorm });
+  const ddp = DdpStrategy.fromEnv(process.env, { timeoutMs: t.options.distributedTimeout, syncBatchnorm: t.options.syncBatchnorm });
+  const fd = Number(process.env[RESULT_FD_ENV]);
+  if (ddp.isGlobalZero && Number.isInteger(fd) && fd > 2) ddp.beforeDispose(() => sendResult(fd, t.callbackMetrics));
+  return ddp;
+}
+
+/** Rank 0's final metrics to its launcher, as JSON on the result pipe; a launcher that is gone gets nothing. */
+function sendResult(fd: number, metrics: Record<string, number>): void {
+  try {
+    writeSync(fd, JSON.stringify({ metrics }));
+    closeSync(fd);
+  } catch {
+    // EPIPE: the launcher died, and this rank is stopping (parent-watch.ts).
+  }
+}
+
+/** The metrics rank 0 sent; nothing when it sent nothing readable (it failed before the end). */
+function readResult(text: string): Record<string, number> {
+  try {
+    const { metrics } = JSON.parse(text) as { metrics?: Record<string, number> };
+    return typeof metrics === 'object' && metrics !== null ? metrics : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

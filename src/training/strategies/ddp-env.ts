@@ -20,6 +20,26 @@ import type { TorchrunEnv } from './torchrun-env.js';
 /** The variable that gives every worker its launcher's run directory (set only by our launcher). */
 export const RUN_DIR_ENV = 'CLASSIFIER_TRAINING_RUN_DIR';
 
+/**
+ * The variable that names the run a worker belongs to (torchrun's `rdzv_id`):
+ * our launcher makes one per run and passes it to its workers; an outside
+ * launcher, or the launchers of a run on several nodes, set the same value on
+ * every rank. A rank whose id differs from the one rank 0 put in the store is
+ * refused, so a second run on a busy MASTER_PORT cannot join the first.
+ */
+export const RUN_ID_ENV = 'CLASSIFIER_TRAINING_RUN_ID';
+
+/**
+ * This worker's run id: `CLASSIFIER_TRAINING_RUN_ID`, else torchrun's
+ * `TORCHELASTIC_RUN_ID` (its `--rdzv-id`), else 'none'.
+ *
+ * @example
+ * readRunId({ TORCHELASTIC_RUN_ID: 'job-17' }); // 'job-17'
+ */
+export function readRunId(env: NodeJS.ProcessEnv): string {
+  return env[RUN_ID_ENV] || env.TORCHELASTIC_RUN_ID || 'none';
+}
+
 /** A process that starts the workers of its node. */
 export interface LauncherRole {
   kind: 'launcher';

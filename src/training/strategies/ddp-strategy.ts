@@ -21,7 +21,7 @@
  * }
  * ddp.dispose();                                 // SyncBatchNorm layers become BatchNorm2d again
  */
-import { ConfigError } from '../../errors.js';
+import { ConfigError, TrainingError } from '../../errors.js';
 import { DistributedSampler } from '../../data/samplers/distributed-sampler.js';
 import type { Sampler } from '../../data/samplers/sampler.js';
 import { ProcessGroupGloo, Reducer, TcpStore } from '../../torch/distributed/index.js';
@@ -32,6 +32,7 @@ import type { Tensor } from '../../torch/tensor.js';
 import { noGrad } from '../../torch/index.js';
 import type { MetricReducer } from '../../metrics/metric.js';
 import { EvalShardSampler } from './eval-shard-sampler.js';
+import { readRunId, RUN_ID_ENV } from './ddp-env.js';
 import { assertSameLayouts } from './same-layouts.js';
 import { readTorchrunEnv } from './torchrun-env.js';
 import type { TorchrunEnv } from './torchrun-env.js';
@@ -46,6 +47,30 @@ export interface DdpStrategyOptions {
   device?: GlooDevice;
   /** Lightning's `sync_batchnorm`: every BatchNorm2d of the module computes its batch statistics over all ranks (default false). */
   syncBatchnorm?: boolean;
+  /** The run this rank belongs to (torchrun's `rdzv_id`; default 'none'): a rank of another run is refused. */
+  runId?: string;
+}
+
+/** The store key under which rank 0 leaves its run id, beside c10d's own keys. */
+const RUN_ID_KEY = 'classifier_training/run_id';
+
+/**
+ * Rank 0 puts its run id in the store; every other rank reads it before it
+ * writes anything there, and leaves when it differs: a rank of a second run
+ * that found the first run's store on a shared MASTER_PORT must not join it.
+ */
+function checkRunId(store: TcpStore, env: TorchrunEnv, runId: string): void {
+  if (env.rank === 0) {
+    store.set(RUN_ID_KEY, runId);
+    return;
+  }
+  const theirs = store.get(RUN_ID_KEY);
+  if (theirs === runId) return;
+  throw new TrainingError(
+    `DdpStrategy: expected the store at ${env.masterAddr}:${env.masterPort} to belong to run ${JSON.stringify(runId)}, ` +
+      `but got run ${JSON.stringify(theirs)}: another run uses MASTER_PORT=${env.masterPort}; ` +
+      `give each run its own MASTER_PORT (or leave it unset for a free one) and one ${RUN_ID_ENV} on all its ranks`,
+  );
 }
 
 function defaultDevice(masterAddr: string, env: NodeJS.ProcessEnv): GlooDevice {
@@ -67,6 +92,8 @@ export class DdpStrategy implements Disposable {
   #synced: Module | null = null;
   /** Each trainable parameter's name, tensor and strides at setup, until the first backward checked them. */
   #layouts: [string, Tensor, string][] | null = null;
+  /** Run by `dispose` before the group is released. */
+  readonly #beforeDispose: (() => void)[] = [];
 
   private constructor(env: TorchrunEnv, store: TcpStore, group: ProcessGroupGloo, options: DdpStrategyOptions) {
     this.rank = env.rank;
@@ -77,9 +104,13 @@ export class DdpStrategy implements Disposable {
     this.#options = options;
   }
 
-  /** Joins the run described by torchrun's environment variables (blocks until every rank joined or the timeout). */
+  /**
+   * Joins the run described by torchrun's environment variables (blocks until every rank joined or the
+   * timeout); the run id comes from CLASSIFIER_TRAINING_RUN_ID or TORCHELASTIC_RUN_ID (`readRunId`).
+   */
   static fromEnv(env: NodeJS.ProcessEnv = process.env, options: DdpStrategyOptions = {}): DdpStrategy {
-    return DdpStrategy.connect(readTorchrunEnv(env), { device: defaultDevice(env.MASTER_ADDR ?? '', env), ...options });
+    const defaults = { device: defaultDevice(env.MASTER_ADDR ?? '', env), runId: readRunId(env) };
+    return DdpStrategy.connect(readTorchrunEnv(env), { ...defaults, ...options });
   }
 
   /** Joins the run at `env.masterAddr:env.masterPort` as `env.rank` of `env.worldSize`. */
@@ -93,6 +124,7 @@ export class DdpStrategy implements Disposable {
       timeoutMs,
     });
     try {
+      checkRunId(store, env, options.runId ?? 'none');
       const device = options.device ?? defaultDevice(env.masterAddr, {});
       const group = ProcessGroupGloo.create(store, { rank: env.rank, worldSize: env.worldSize, timeoutMs, device });
       return new DdpStrategy(env, store, group, { ...options, timeoutMs });
@@ -194,8 +226,14 @@ export class DdpStrategy implements Disposable {
     this.group.barrier();
   }
 
+  /** Runs `fn` when the run ends (`dispose`), before the group is released: rank 0 reports to its launcher then. */
+  beforeDispose(fn: () => void): void {
+    this.#beforeDispose.push(fn);
+  }
+
   /** Leaves the run: SyncBatchNorm layers revert to BatchNorm2d (Lightning's teardown); hooks, group and store are released. */
   dispose(): void {
+    for (const fn of this.#beforeDispose.splice(0)) fn();
     if (this.#synced !== null) SyncBatchNorm.revertSyncBatchnorm(this.#synced);
     this.#synced = null;
     this.#reducer?.dispose();

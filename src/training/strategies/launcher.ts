@@ -48,13 +48,24 @@ export interface LaunchOptions {
    * rank 0 may still be writing the checkpoint.
    */
   stopping?: () => boolean;
+  /**
+   * Give rank 0 (when it runs on this node) a pipe at fd 3, named in
+   * `RESULT_FD_ENV`, for what it reports back (its final metrics): the
+   * launcher's `result`.
+   */
+  resultPipe?: boolean;
 }
 
 /** How the workers ended. */
 export interface LaunchResult {
   /** Exit code per rank of this node, in rank order. */
   exitCodes: number[];
+  /** What rank 0 wrote to its result pipe (`resultPipe`), or '' when it wrote nothing. */
+  result: string;
 }
+
+/** The variable that tells rank 0 the fd of its result pipe. */
+export const RESULT_FD_ENV = 'CLASSIFIER_TRAINING_RESULT_FD';
 
 /** A TCP port nobody listens on right now (the OS picks it). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -124,13 +135,16 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
   const baseStdio = options.stdio ?? 'inherit';
   const stdio: StdioOptions =
     deduper === null ? baseStdio : typeof baseStdio === 'string' ? [baseStdio, baseStdio, 'pipe'] : [baseStdio[0], baseStdio[1], 'pipe'];
+  const resultChunks: Buffer[] = [];
   const exits = Array.from({ length: nprocs }, (_, localRank) => {
     const rank = firstRank + localRank;
+    const piped = options.resultPipe === true && rank === 0;
     const child = spawn(options.command, [...(options.args ?? [])], {
-      stdio,
+      stdio: piped ? withResultPipe(stdio) : stdio,
       env: {
         ...process.env,
         ...options.env,
+        ...(piped ? { [RESULT_FD_ENV]: '3' } : {}),
         MASTER_ADDR: masterAddr,
         MASTER_PORT: String(masterPort),
         WORLD_SIZE: String(nprocs * numNodes),
@@ -142,6 +156,7 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
     });
     children.push(child);
     options.onSpawn?.(child);
+    const resultDone = piped ? readAll(child.stdio[3], resultChunks) : Promise.resolve();
     const stderrDone =
       deduper !== null && child.stderr !== null
         ? new Promise<void>((resolve) => {
@@ -169,7 +184,7 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
         resolve();
       });
     });
-    return Promise.all([exited, stderrDone]).then(() => undefined);
+    return Promise.all([exited, stderrDone, resultDone]).then(() => undefined);
   });
   const deadline =
     options.timeoutMs === undefined
@@ -187,5 +202,21 @@ export async function launchProcesses(options: LaunchOptions): Promise<LaunchRes
       `launcher: expected all ${nprocs} ranks to exit with 0, but ${failure}; the others were stopped (exit codes ${codes})`,
     );
   }
-  return { exitCodes: exitCodes.map((c) => c ?? 0) };
+  return { exitCodes: exitCodes.map((c) => c ?? 0), result: Buffer.concat(resultChunks).toString('utf8') };
+}
+
+/** `stdio` with a pipe at fd 3. */
+function withResultPipe(stdio: StdioOptions): StdioOptions {
+  const three = typeof stdio === 'string' ? [stdio, stdio, stdio] : [...stdio].slice(0, 3);
+  return [...three, 'pipe'];
+}
+
+/** Collects what a child writes to one of its pipes until the pipe closes. */
+function readAll(stream: ChildProcess['stdio'][number], chunks: Buffer[]): Promise<void> {
+  if (stream === null || stream === undefined || !('on' in stream)) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  });
 }

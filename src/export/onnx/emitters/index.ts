@@ -1,19 +1,23 @@
 /**
  * The table of ONNX emitters, keyed by module class: torch/nn's layers and
- * this project's models. Another model family adds its own classes with
+ * this project's models. A module takes its nearest class's emitter, so a
+ * subclass needs none of its own unless its `forward` differs (then it
+ * registers one; the export's parity check fails a graph that computes
+ * something else). Another model family adds its own classes with
  * `registerOnnxEmitter` before exporting.
  *
  * @example
  * registerOnnxEmitter(SqueezeExcite, (se, x, ctx) => ctx.graph.addNode('Mul', [x, gate(se, x, ctx)], ctx.valueName()));
  */
 import type { Module } from '../../../torch/nn/index.js';
+import { onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
 import { layerEmitters } from './layers.js';
 import { modelEmitters } from './resnet.js';
 
 const table = new Map<ModuleClass, OnnxEmitter>([...layerEmitters, ...modelEmitters]);
 
-/** Every known module class and its emitter (exact class match). */
+/** Every known module class and its emitter (a subclass without an entry takes its parent's). */
 export const onnxEmitters: ReadonlyMap<ModuleClass, OnnxEmitter> = table;
 
 /**
@@ -23,5 +27,5 @@ export const onnxEmitters: ReadonlyMap<ModuleClass, OnnxEmitter> = table;
  * registerOnnxEmitter(MyScale, (m, x, ctx) => ctx.graph.addNode('Mul', [x, ctx.initializer(m.scale, 'scale')], ctx.valueName()));
  */
 export function registerOnnxEmitter<M extends Module>(moduleClass: ModuleClass<M>, emitter: OnnxEmitter<M>): void {
-  table.set(moduleClass, emitter as OnnxEmitter);
+  table.set(...onnxEmitterEntry(moduleClass, emitter));
 }

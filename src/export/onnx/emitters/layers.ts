@@ -1,7 +1,7 @@
 /**
  * ONNX emitters for the layers of `torch/nn`, each following the layer's
- * `forward` in evaluation mode: Conv2d → Conv, BatchNorm2d (and
- * SyncBatchNorm, the same layer in evaluation) → BatchNormalization (or
+ * `forward` in evaluation mode: Conv2d → Conv, BatchNorm2d (and its
+ * subclass SyncBatchNorm, the same layer in evaluation) → BatchNormalization (or
  * folded into the Conv before it), ReLU → Relu,
  * MaxPool2d → MaxPool, AvgPool2d → AveragePool, AdaptiveAvgPool2d(1) →
  * GlobalAveragePool, Flatten(1) → Flatten, Linear → Gemm, Sequential → its
@@ -22,10 +22,8 @@ import {
   MaxPool2d,
   ReLU,
   Sequential,
-  SyncBatchNorm,
 } from '../../../torch/nn/index.js';
-import type { Module } from '../../../torch/nn/index.js';
-import { EmitContext } from '../emit-context.js';
+import { EmitContext, onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
 import { float, int, ints } from '../graph-builder.js';
 
@@ -144,18 +142,17 @@ const passThrough: OnnxEmitter = (module, input, ctx) => {
   return input;
 };
 
-/** The emitters of torch/nn's layers. */
-export const layerEmitters: [ModuleClass, OnnxEmitter<Module>][] = [
-  [Conv2d, conv2dEmitter as OnnxEmitter<Module>],
-  [BatchNorm2d, batchNorm2dEmitter as OnnxEmitter<Module>],
-  [SyncBatchNorm, batchNorm2dEmitter as OnnxEmitter<Module>],
-  [ReLU, reluEmitter as OnnxEmitter<Module>],
-  [MaxPool2d, maxPool2dEmitter as OnnxEmitter<Module>],
-  [AvgPool2d, avgPool2dEmitter as OnnxEmitter<Module>],
-  [AdaptiveAvgPool2d, adaptiveAvgPool2dEmitter as OnnxEmitter<Module>],
-  [Flatten, flattenEmitter as OnnxEmitter<Module>],
-  [Linear, linearEmitter as OnnxEmitter<Module>],
-  [Sequential, sequentialEmitter as OnnxEmitter<Module>],
+/** The emitters of torch/nn's layers (SyncBatchNorm takes BatchNorm2d's, its parent's). */
+export const layerEmitters: [ModuleClass, OnnxEmitter][] = [
+  onnxEmitterEntry(Conv2d, conv2dEmitter),
+  onnxEmitterEntry(BatchNorm2d, batchNorm2dEmitter),
+  onnxEmitterEntry(ReLU, reluEmitter),
+  onnxEmitterEntry(MaxPool2d, maxPool2dEmitter),
+  onnxEmitterEntry(AvgPool2d, avgPool2dEmitter),
+  onnxEmitterEntry(AdaptiveAvgPool2d, adaptiveAvgPool2dEmitter),
+  onnxEmitterEntry(Flatten, flattenEmitter),
+  onnxEmitterEntry(Linear, linearEmitter),
+  onnxEmitterEntry(Sequential, sequentialEmitter),
   [Identity, passThrough],
   [Dropout, passThrough],
 ];
