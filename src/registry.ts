@@ -1,7 +1,8 @@
 /**
  * The component registry: models, losses, optimizers, schedulers, loggers and
  * callbacks register a builder by group and name, with an optional zod
- * schema for their options; config/ builds them by name. It imports nothing
+ * schema for their options; config/ checks configs with those schemas and
+ * the run builder (src/cli) builds them by name. It imports nothing
  * above src/torch, so any component can register itself without knowing
  * who builds it.
  *
