@@ -84,6 +84,11 @@ export class Registry {
     return this.#groups.get(group)?.keys ?? {};
   }
 
+  /** The key naming a member in a config section: 'name', or what the group declares ('format' for data formats). */
+  selector(group: RegistryGroup): string {
+    return this.#groups.get(group)?.selector ?? 'name';
+  }
+
   /** The registered names and, last, the group's "no component" name: what a config may choose. */
   choices(group: RegistryGroup): string[] {
     const none = this.#groups.get(group)?.none;
@@ -197,7 +202,7 @@ export class Registry {
   build<Result = unknown>(group: RegistryGroup, name: string, options?: unknown, runtimeArgs?: Record<string, unknown>): Result;
   build<Result = unknown>(group: RegistryGroup, nameOrSection: string | Record<string, unknown>, ...rest: unknown[]): Result {
     const fromSection = typeof nameOrSection !== 'string';
-    const selector = this.#groups.get(group)?.selector ?? 'name';
+    const selector = this.selector(group);
     const name = fromSection ? String(nameOrSection[selector]) : nameOrSection;
     const options = fromSection ? nameOrSection : (rest[0] ?? {});
     const runtimeArgs = ((fromSection ? rest[0] : rest[1]) ?? {}) as Record<string, unknown>;
