@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { exportOnnx } from '../src/export/onnx/export-onnx.js';
-import { randomizeBatchNorm } from '../src/export/testing.js';
+import { randomizeBatchNorm } from '../src/export/testing.test-helper.js';
 import { exportTorchvisionWeights } from '../src/export/torchvision-weights.js';
 import { resnet18 } from '../src/models/resnet.js';
 import * as torch from '../src/torch/index.js';

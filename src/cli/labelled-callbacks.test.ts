@@ -18,7 +18,7 @@ void test('a labelled callback entry names its kind, so a second ModelCheckpoint
     '+callbacks.best_loss.monitor=val/loss',
     "+callbacks.best_loss.filename='loss-{epoch}'",
   ]);
-  const trainer = buildTrainer(options, 'outputs/unused', null);
+  const trainer = buildTrainer(options);
   const checkpoints = trainer.callbacks.filter((c): c is ModelCheckpoint => c instanceof ModelCheckpoint);
   assert.deepEqual(checkpoints.map((c) => [c.options.monitor, c.options.mode, c.options.filename]).sort(), [
     ['val/acc_top1', 'max', '{epoch}-{step}'],

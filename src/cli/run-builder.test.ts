@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { makeTempDir, writeSolidImage, writeText } from '../data/test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from '../data/test-images.test-helper.js';
 import { composeRunConfig } from './compose-run-config.js';
 import { buildDataModule, buildModule, loadComponents, validateRunConfig } from './run-builder.js';
 

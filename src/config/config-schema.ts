@@ -28,61 +28,38 @@ export interface ConfigSchemaOptions {
 
 type Shape = Record<string, z.ZodType>;
 
-/** Keys the ClassificationModule reads beside each component's own options. */
-const moduleKeys: Record<string, Shape> = {
-  loss: { useClassWeights: z.boolean().default(true) },
-  optimizer: { noDecayOnNormAndBias: z.boolean().default(true) },
-  scheduler: { interval: z.enum(['epoch', 'step']).default('epoch') },
-  model: {
-    /** null: the data set's class count. */
-    numClasses: z.number().int().min(2).nullable().default(null),
-    pretrained: z.string().min(1).nullable().optional(),
-    weightsDir: z.string().min(1).nullable().optional(),
-  },
-  data_format: {
-    /** null: as many classes as the data has. */
-    numClasses: z.number().int().min(2).nullable().default(null),
-    /** The side the transform lists crop and resize to (through `${data.imageSize}`). */
-    imageSize: z.number().int().positive(),
-    /** The shorter side before an eval centre crop. */
-    resizeSize: z.number().int().positive().optional(),
-  },
-};
-
-/** The key naming the component in each section, and the section's registry group. */
+/** The registry group of each component section (the registry knows the key naming the component: `name`, or `format`). */
 const sections = {
-  model: { group: 'model', key: 'name' },
-  data: { group: 'data_format', key: 'format' },
-  loss: { group: 'loss', key: 'name' },
-  optimizer: { group: 'optimizer', key: 'name' },
-  scheduler: { group: 'scheduler', key: 'name' },
-} as const satisfies Record<string, { group: RegistryGroup; key: string }>;
+  model: 'model',
+  data: 'data_format',
+  loss: 'loss',
+  optimizer: 'optimizer',
+  scheduler: 'scheduler',
+} as const satisfies Record<string, RegistryGroup>;
 
 function shapeOf(schema: z.ZodType): Shape {
   return schema instanceof z.ZodObject ? schema.shape : {};
 }
 
-/** One component's section: its name, the module's keys and its own config options. */
+/** One component's section: its name and what the registry says a config may set for it (its options, its group's keys). */
 function component(registry: Registry, section: keyof typeof sections, name: string): z.ZodObject {
-  const { group, key } = sections[section];
-  return z.strictObject({
-    ...shapeOf(registry.configSchema(group, name)),
-    ...(moduleKeys[group] ?? {}),
-    [key]: z.literal(name),
-  });
+  const group = sections[section];
+  const key = registry.selector(group);
+  return z.strictObject({ ...shapeOf(registry.configSchema(group, name)), [key]: z.literal(name) });
 }
 
 /** A section whose name is not registered: only the name is checked (listing the registered ones). */
 function unknownComponent(registry: Registry, section: keyof typeof sections): z.ZodType {
-  const { group, key } = sections[section];
-  const names = [...registry.list(group), ...(section === 'scheduler' ? ['none'] : [])];
-  return z.looseObject({ [key]: z.enum(names as [string, ...string[]]) });
+  const group = sections[section];
+  const key = registry.selector(group);
+  return z.looseObject({ [key]: z.enum(registry.choices(group) as [string, ...string[]]) });
 }
 
 function sectionSchema(registry: Registry, section: keyof typeof sections, name: unknown): z.ZodType {
-  const { group } = sections[section];
-  if (section === 'scheduler' && name === 'none') return z.strictObject({ name: z.literal('none'), ...moduleKeys.scheduler });
-  return typeof name === 'string' && registry.has(group, name) ? component(registry, section, name) : unknownComponent(registry, section);
+  const group = sections[section];
+  return typeof name === 'string' && registry.choices(group).includes(name)
+    ? component(registry, section, name)
+    : unknownComponent(registry, section);
 }
 
 /**
@@ -146,7 +123,7 @@ export function configSchemaFor(config: unknown, options: ConfigSchemaOptions): 
   const c = isConfigObject(config) ? config : {};
   const name = (section: keyof typeof sections): unknown => {
     const value = c[section];
-    return isConfigObject(value) ? value[sections[section].key] : undefined;
+    return isConfigObject(value) ? value[options.registry.selector(sections[section])] : undefined;
   };
   const shape: Shape = { ...common(options), transforms: transformsFor(options.registry, c.transforms) };
   for (const section of Object.keys(sections) as (keyof typeof sections)[]) {
@@ -165,8 +142,7 @@ export function configSchemaFor(config: unknown, options: ConfigSchemaOptions): 
 export function fullConfigSchema(options: ConfigSchemaOptions): z.ZodObject {
   const { registry } = options;
   const union = (section: keyof typeof sections): z.ZodType => {
-    const members = registry.list(sections[section].group).map((n) => component(registry, section, n));
-    if (section === 'scheduler') members.push(z.strictObject({ name: z.literal('none'), ...moduleKeys.scheduler }));
+    const members = registry.choices(sections[section]).map((n) => component(registry, section, n));
     return members.length === 1 ? members[0] : z.union(members as unknown as [z.ZodType, z.ZodType]);
   };
   const entry = z.union(

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { classCounts, classWeights, countsBySplit, imageSizeHistogram } from './class-stats.js';
 import { PathListDataset } from './dataset.js';
-import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from './test-images.test-helper.js';
 
 void test('classWeights are inverse frequencies that sum to the number of classes', () => {
   const counts = classCounts({ classes: ['a', 'b', 'c'], targets: Int32Array.from([0, 0, 0, 1, 2, 2, -1]) });

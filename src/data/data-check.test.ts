@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from './test-images.test-helper.js';
 import { ImageFolder } from './datasets/image-folder.js';
 import { dataCheck } from './data-check.js';
 

@@ -10,9 +10,9 @@
  * const dm = registry.build<ImageClassificationDataModule>('data_format', 'folder', { root: 'data/pets', batchSize: 32 });
  */
 import type { z } from 'zod';
-import { register } from '../registry.js';
+import { register, registry } from '../registry.js';
 import { ImageClassificationDataModule } from './datamodule.js';
-import { dataModuleSchema } from './datamodule-options.js';
+import { dataConfigKeys, dataModuleSchema } from './datamodule-options.js';
 
 /** The data module's options a data format takes (all but `format`). @example dataFormatSchema.parse({ root: 'data' }); */
 export const dataFormatSchema = dataModuleSchema.omit({ format: true });
@@ -24,13 +24,16 @@ const formats = {
   idx: "IDX files (MNIST / Fashion-MNIST); root 'fashion-mnist' is Debian's package",
 } as const;
 
+registry.defineGroup('data_format', { keys: dataConfigKeys, selector: 'format' });
+
 for (const [format, description] of Object.entries(formats)) {
   register({
     group: 'data_format',
     name: format,
     schema: dataFormatSchema,
     description,
+    // The registry has checked the options: the data module takes them as they are.
     build: (options: z.output<typeof dataFormatSchema>) =>
-      new ImageClassificationDataModule({ ...options, format: format as keyof typeof formats }),
+      new ImageClassificationDataModule(registry.resolved({ ...options, format: format as keyof typeof formats })),
   });
 }

@@ -10,7 +10,7 @@ import { ImageFolder } from './datasets/image-folder.js';
 import { IdxDataset } from './datasets/idx-dataset.js';
 import type { RawImage } from './image.js';
 import type { Rng } from './random.js';
-import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from './test-images.test-helper.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 
 /** 20 one-channel 2x2 images whose pixels encode their index. */

@@ -32,6 +32,7 @@ import type { Tensor } from '../torch/tensor.js';
 import { AsyncLimiter } from './async-limiter.js';
 import { BatchPool } from './batch-pool.js';
 import { collateAsync } from './collate.js';
+import { loaderDefaults } from './datamodule-options.js';
 import type { Normalization } from './collate.js';
 import type { ImageDataset, ImageSource } from './dataset.js';
 import { decodeImage } from './decode.js';
@@ -69,15 +70,15 @@ export type BadFilePolicy = 'fail' | 'skip';
 /** Options for `DataLoader`. */
 export interface DataLoaderOptions {
   dataset: ImageDataset;
-  /** Default 32. */
+  /** Default: the data module's (`loaderDefaults.batchSize`). */
   batchSize?: number;
   /** A new seeded order every epoch (default false). Not with `sampler`. */
   shuffle?: boolean;
   /** Overrides `shuffle`. */
   sampler?: Sampler;
-  /** Drop the last incomplete batch (default false). */
+  /** Drop the last incomplete batch (default: the data module's, false). */
   dropLast?: boolean;
-  /** Seeds the shuffle and every sample's transforms (default 0). */
+  /** Seeds the shuffle and every sample's transforms (default: the data module's, `loaderDefaults.seed`). */
   seed?: number;
   /** Images decoded and transformed at once (default 16: decoding runs on libuv's thread pool, which needs work queued while the JS thread collates). */
   concurrency?: number;
@@ -133,10 +134,10 @@ export class DataLoader {
   constructor(options: DataLoaderOptions) {
     this.#options = options;
     this.dataset = options.dataset;
-    this.batchSize = options.batchSize ?? 32;
-    this.dropLast = options.dropLast ?? false;
-    this.seed = options.seed ?? 0;
-    this.prefetch = options.prefetch ?? 2;
+    this.batchSize = options.batchSize ?? loaderDefaults.batchSize;
+    this.dropLast = options.dropLast ?? loaderDefaults.dropLast;
+    this.seed = options.seed ?? loaderDefaults.seed;
+    this.prefetch = options.prefetch ?? loaderDefaults.prefetch;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new DataError(`DataLoader: expected a positive integer batchSize, but got ${this.batchSize}`);
     if (!Number.isInteger(this.prefetch) || this.prefetch < 0)
@@ -276,7 +277,7 @@ export class DataLoader {
   #badFile(state: EpochState, index: number, error: unknown): null {
     const name = this.dataset.describe(index);
     const reason = error instanceof Error ? error.message : String(error);
-    if ((this.#options.badFiles ?? 'fail') === 'fail') {
+    if ((this.#options.badFiles ?? loaderDefaults.badFiles) === 'fail') {
       if (error instanceof DataError && reason.includes(name)) throw error;
       throw new DataError(
         `DataLoader: expected a readable image at ${name}, but got: ${reason} (set badFiles: 'skip' to drop unreadable files)`,
@@ -285,7 +286,7 @@ export class DataLoader {
     }
     state.skipped.push(name);
     this.#warn(`DataLoader: skipping unreadable ${name}: ${reason}`);
-    const maxFraction = this.#options.maxSkipFraction ?? 0.01;
+    const maxFraction = this.#options.maxSkipFraction ?? loaderDefaults.maxSkipFraction;
     if (state.skipped.length > maxFraction * state.total) {
       throw new DataError(
         `DataLoader: expected at most ${maxFraction * 100}% unreadable files per epoch (maxSkipFraction), but got ${state.skipped.length} of ${state.total} in epoch ${state.epoch}`,

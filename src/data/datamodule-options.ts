@@ -8,7 +8,8 @@
  * const options = parseDataModuleOptions({ root: 'data/pets', batchSize: 32 });
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { configErrorFromZod } from '../config-error-from-zod.js';
+import { registry } from '../registry.js';
 
 /** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
 export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
@@ -17,7 +18,7 @@ export const dataModuleSchema = z.strictObject({
   /** A data folder, a folder of IDX files, or `fashion-mnist` (Debian's package). */
   root: z.string().min(1).default('fashion-mnist'),
   format: z.enum(['auto', 'folder', 'jsonl', 'idx']).default('auto'),
-  batchSize: z.int().positive().default(64),
+  batchSize: z.int().positive().default(128),
   /** Batch size of the val/test/predict loaders (default: batchSize). */
   evalBatchSize: z.int().positive().optional(),
   /**
@@ -71,6 +72,36 @@ export const dataModuleSchema = z.strictObject({
     .default(null),
 });
 
+/**
+ * Keys a config's `data` section sets beside the data module's options
+ * (the registry's 'data_format' group keys): read by the run builder and the
+ * transform lists, never by the data module.
+ *
+ * @example
+ * registry.defineGroup('data_format', { keys: dataConfigKeys });
+ */
+export const dataConfigKeys = {
+  /** null: as many classes as the data has. */
+  numClasses: z.number().int().min(2).nullable().default(null),
+  /** The side the transform lists crop and resize to (through `${data.imageSize}`). */
+  imageSize: z.number().int().positive(),
+  /** The shorter side before an eval centre crop. */
+  resizeSize: z.number().int().positive().optional(),
+};
+
+/**
+ * The defaults a `DataLoader` shares with the data module, from this schema
+ * (their one home): a loader made by hand batches and seeds as the data
+ * module's do.
+ *
+ * @example
+ * new DataLoader({ dataset }).batchSize === loaderDefaults.batchSize; // true
+ */
+export const loaderDefaults = (() => {
+  const { batchSize, seed, dropLast, prefetch, badFiles, maxSkipFraction } = dataModuleSchema.parse({});
+  return Object.freeze({ batchSize, seed, dropLast, prefetch, badFiles, maxSkipFraction });
+})();
+
 /** Options as written by the user (every key optional). */
 export type DataModuleInput = z.input<typeof dataModuleSchema>;
 /** Options after defaults. */
@@ -83,13 +114,11 @@ export type DataModuleOptions = z.output<typeof dataModuleSchema>;
  * parseDataModuleOptions({ batchSize: 0 }); // throws ConfigError: batchSize: expected ...
  */
 export function parseDataModuleOptions(input: unknown): DataModuleOptions {
+  // Options the registry built from a run plan were checked by this schema already.
+  if (registry.isResolved(input)) return input as DataModuleOptions;
   const result = dataModuleSchema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new ConfigError(
-    `data: expected valid data options, but got ${issues.length} problem(s): ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-    issues,
-  );
+  throw configErrorFromZod(result.error, { component: 'data', expected: 'valid data options' });
 }
 
 /**

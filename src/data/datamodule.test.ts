@@ -7,7 +7,7 @@ import { ConfigError, DataError } from '../errors.js';
 import { dispose, tidy } from '../torch/memory.js';
 import { ImageClassificationDataModule } from './datamodule.js';
 import { encodeIdx, FASHION_MNIST_DIR } from './datasets/idx-dataset.js';
-import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from './test-images.test-helper.js';
 
 const small = [
   { name: 'Resize', size: [6, 6] },

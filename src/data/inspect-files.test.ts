@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { inspectFiles } from './inspect-files.js';
-import { makeTempDir, writeSolidImage, writeText } from './test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from './test-images.test-helper.js';
 
 // FIPS 180-2's test vector: SHA-256("abc").
 const SHA256_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';

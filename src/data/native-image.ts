@@ -18,7 +18,20 @@
  */
 import type { MemoryLease } from '../torch/binding.js';
 import { loadAddon } from '../torch/load-addon.js';
-import type { Box } from './transforms/functional/geometry.js';
+
+/**
+ * A rectangle in pixels. Declared with the native decoder (which crops to it) so the
+ * transforms import it from here and nothing here imports the transforms.
+ *
+ * @example
+ * const box: Box = { top: 10, left: 20, height: 64, width: 64 };
+ */
+export interface Box {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
 
 /**
  * One step of a colour adjustment: brightness, contrast and saturation with

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { dispose } from '../torch/memory.js';
 import { ImageClassificationDataModule } from './datamodule.js';
 import { coresPerRank, localWorldSize, resolveParallelism } from './parallelism.js';
-import { makeTempDir } from './test-images.js';
+import { makeTempDir } from './test-images.test-helper.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { WorkerPipeline } from './worker-pipeline.js';
 

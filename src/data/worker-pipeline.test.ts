@@ -5,7 +5,7 @@ import path from 'node:path';
 import { dispose } from '../torch/memory.js';
 import { DataLoader } from './data-loader.js';
 import { ImageFolder } from './datasets/image-folder.js';
-import { makeTempDir, writeSolidImage } from './test-images.js';
+import { makeTempDir, writeSolidImage } from './test-images.test-helper.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { WorkerPipeline } from './worker-pipeline.js';
 

@@ -12,7 +12,7 @@ import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { moduleFromOnnx } from './module-from-onnx.js';
 import { exportOnnx } from './onnx/export-onnx.js';
-import { randomizeBatchNorm, tinyMetadata } from './testing.js';
+import { randomizeBatchNorm, tinyMetadata } from './testing.test-helper.js';
 
 torch.setNumThreads(1); // see export-onnx.test.ts
 const dir = mkdtempSync(join(tmpdir(), 'module-from-onnx-'));

@@ -93,7 +93,7 @@ function initializerValues(init: OnnxTensor, external: ExternalFiles): Float32Ar
 export function moduleFromOnnx(onnxPath: string): Module {
   const { model: onnx, metadata } = readOnnxModel(onnxPath, 'moduleFromOnnx');
   const external: ExternalFiles = { onnxPath, folder: realpathSync(dirname(onnxPath)), files: new Map() };
-  const module = registry.build<Module>('model', metadata.modelName, metadata.modelOptions);
+  const module = registry.build<Module>('model', { ...metadata.modelOptions, name: metadata.modelName });
   const record: Record<string, Tensor> = {};
   try {
     for (const init of onnx.graph.initializer) {

@@ -10,12 +10,12 @@ import { Rng } from '../data/random.js';
 import { CenterCrop } from '../data/transforms/center-crop.js';
 import { ImagePipeline } from '../data/transforms/pipeline.js';
 import { Resize } from '../data/transforms/resize.js';
-import { makeTempDir } from '../data/test-images.js';
+import { makeTempDir } from '../data/test-images.test-helper.js';
 import { resnet18 } from '../models/resnet.js';
 import * as torch from '../torch/index.js';
 import { exportOnnx } from './onnx/export-onnx.js';
 import { Predictor } from './predictor.js';
-import { randomizeBatchNorm, tinyMetadata } from './testing.js';
+import { randomizeBatchNorm, tinyMetadata } from './testing.test-helper.js';
 
 torch.setNumThreads(1); // see export-onnx.test.ts
 

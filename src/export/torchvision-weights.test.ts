@@ -11,7 +11,7 @@ import { resnetFactories } from '../models/resnet.js';
 import type { ResNetOptions } from '../models/resnet.js';
 import * as torch from '../torch/index.js';
 import { saveSafetensors } from '../torch/serialization/safetensors.js';
-import { PYTHON, pythonHas, randomizeBatchNorm } from './testing.js';
+import { PYTHON, pythonHas, randomizeBatchNorm } from './testing.test-helper.js';
 import { exportTorchvisionWeights, pytorchAdaptation } from './torchvision-weights.js';
 import { moduleLogits } from './onnx/check-onnx-parity.js';
 

@@ -1,47 +1,23 @@
 /**
  * The ClassificationModule's hyperparameters, validated with zod and saved
  * into every checkpoint. The loss, optimizer and scheduler are registry
- * components: `name` picks one and its other keys are checked against that
- * component's own registered schema (so a user's registered optimizer is
- * configured the same way). Module-level keys sit beside them
- * (`loss.useClassWeights`, `optimizer.noDecayOnNormAndBias`,
- * `scheduler.interval`). Module defaults follow the project description
- * where the chosen component has the key: AdamW at lr 1e-4, weight decay
- * 1e-4 (SGD momentum 0.9), 5 warmup epochs from 1e-3 × lr, cosine down to
- * 0.05 × lr, label smoothing 0.1.
+ * components: `name` picks one, and its other keys (the component's own
+ * options and its group's keys: `loss.useClassWeights`,
+ * `optimizer.noDecayOnNormAndBias`, `scheduler.interval`) are checked by
+ * `registry.configSchema`, so a user's registered optimizer is configured the
+ * same way. Module defaults follow the project description where the chosen
+ * component has the key: AdamW at lr 1e-4, weight decay 1e-4 (SGD momentum
+ * 0.9), 5 warmup epochs from 1e-3 × lr, cosine down to 0.05 × lr, label
+ * smoothing 0.1.
  *
  * @example
  * const hp = parseClassificationOptions({ numClasses: 10, optimizer: { lr: 3e-4 } });
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { configErrorFromZod, zodIssues } from '../config-error-from-zod.js';
 import { registry } from '../registry.js';
-import type { RegistryGroup } from '../registry.js';
 import './components.js';
-
-/** Module-level loss keys; the rest are the registered loss's options. @example lossSchema.parse({ name: 'focal', gamma: 2 }); */
-export const lossSchema = z.looseObject({
-  /** A registered loss ('cross_entropy', 'focal', or your own). */
-  name: z.string().default('cross_entropy'),
-  /** Use the class-weights buffer (set with `setClassWeights`) as the loss's `weight`. */
-  useClassWeights: z.boolean().default(true),
-});
-
-/** Module-level optimizer keys; the rest are the registered optimizer's options. @example optimizerSchema.parse({ name: 'sgd', lr: 0.1 }); */
-export const optimizerSchema = z.looseObject({
-  /** A registered optimizer ('adamw', 'adam', 'sgd', or your own). */
-  name: z.string().default('adamw'),
-  /** No weight decay on biases and normalisation weights (every parameter with ndim <= 1). */
-  noDecayOnNormAndBias: z.boolean().default(true),
-});
-
-/** Module-level scheduler keys; the rest are the registered scheduler's options. @example schedulerSchema.parse({ warmupEpochs: 2, interval: 'step' }); */
-export const schedulerSchema = z.looseObject({
-  /** A registered scheduler ('warmup_cosine', 'cosine', ...) or 'none' for a constant lr. */
-  name: z.string().default('warmup_cosine'),
-  /** Step the scheduler once per epoch or once per optimizer step. */
-  interval: z.enum(['epoch', 'step']).default('epoch'),
-});
+import type { OptimizerSections } from './configure-optimizers.js';
 
 /** The module's defaults for component keys, used when the chosen component has the key and the user left it out. */
 export const moduleComponentDefaults = {
@@ -50,76 +26,83 @@ export const moduleComponentDefaults = {
   scheduler: {},
 } as const satisfies Record<'loss' | 'optimizer' | 'scheduler', Record<string, unknown>>;
 
-const moduleSchema = z.strictObject({
+/** The component each section picks when the options leave its `name` out. */
+const defaultNames = { loss: 'cross_entropy', optimizer: 'adamw', scheduler: 'warmup_cosine' } as const;
+
+const component = z.unknown().optional();
+
+/** Every hyperparameter of a ClassificationModule; each component section is checked by its registered schema. @example classificationOptionsSchema.parse({ numClasses: 10 }); */
+export const classificationOptionsSchema = z.strictObject({
   numClasses: z.number().int().min(2),
   /** Class names, index order; used in per-class metric names. */
   classNames: z.array(z.string()).optional(),
-  loss: lossSchema.default({ name: 'cross_entropy', useClassWeights: true }),
-  optimizer: optimizerSchema.default({ name: 'adamw', noDecayOnNormAndBias: true }),
-  scheduler: schedulerSchema.default({ name: 'warmup_cosine', interval: 'epoch' }),
+  loss: component,
+  optimizer: component,
+  scheduler: component,
 });
 
-/** One component's options after validation: the module keys plus the component's own. */
+/** One component's options after validation: its name, its group's keys and its own options. */
 type Component<T> = T & Record<string, unknown>;
 
 /** Validated hyperparameters, defaults filled in. @example const hp: ClassificationOptions = module.hparams; */
-export interface ClassificationOptions {
+export interface ClassificationOptions extends OptimizerSections {
   numClasses: number;
   classNames?: string[];
   loss: Component<{ name: string; useClassWeights: boolean }>;
-  optimizer: Component<{ name: string; noDecayOnNormAndBias: boolean }>;
-  scheduler: Component<{ name: string; interval: 'epoch' | 'step' }>;
 }
-/** Hyperparameters as a user writes them (defaults optional). @example const o: ClassificationOptionsInput = { numClasses: 10 }; */
-export type ClassificationOptionsInput = z.input<typeof moduleSchema>;
 
-/** Every hyperparameter of a ClassificationModule (module-level keys; component keys are checked by the registry). @example classificationOptionsSchema.parse({ numClasses: 10 }); */
-export const classificationOptionsSchema = moduleSchema;
+/** A component section as a user writes it: a registered name (or the module's default) and options. */
+type ComponentInput = { name?: string } & Record<string, unknown>;
+
+/** Hyperparameters as a user writes them (defaults optional). @example const o: ClassificationOptionsInput = { numClasses: 10 }; */
+export type ClassificationOptionsInput = {
+  numClasses: number;
+  classNames?: string[];
+  loss?: ComponentInput;
+  optimizer?: ComponentInput;
+  scheduler?: ComponentInput;
+};
 
 interface Issue {
   path: string;
   message: string;
 }
 
-/** zod's issues as dotted paths under `prefix`; an unknown key becomes one issue at its own path. */
-function issuesOf(error: z.ZodError, prefix: string[] = []): Issue[] {
-  return error.issues.flatMap((i) => {
-    const path = [...prefix, ...i.path.map(String)];
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown option' }));
-    return [{ path: path.join('.'), message: i.message }];
-  });
-}
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** classNames must name every class; checked on the raw input so it is reported with the other issues. */
 function classNameIssues(input: unknown): Issue[] {
-  const raw = (typeof input === 'object' && input !== null ? input : {}) as { numClasses?: unknown; classNames?: unknown };
+  const raw = (isObject(input) ? input : {}) as { numClasses?: unknown; classNames?: unknown };
   if (!Array.isArray(raw.classNames) || typeof raw.numClasses !== 'number' || raw.classNames.length === raw.numClasses) return [];
   return [{ path: 'classNames', message: `expected ${raw.numClasses} names (one per class), but got ${raw.classNames.length}` }];
 }
 
-const moduleKeys = { loss: ['name', 'useClassWeights'], optimizer: ['name', 'noDecayOnNormAndBias'], scheduler: ['name', 'interval'] };
-
-/** Validates one component's own keys with its registered schema, the module's defaults layered under the user's values. */
-function parseComponent(
-  key: 'loss' | 'optimizer' | 'scheduler',
-  options: Record<string, unknown>,
-  issues: Issue[],
-): Record<string, unknown> | null {
-  const group: RegistryGroup = key;
-  const name = String(options.name);
-  if (key === 'scheduler' && name === 'none') return {};
-  if (!registry.has(group, name)) {
-    issues.push({ path: `${key}.name`, message: `expected one of ${registry.list(group).join(', ')}, but got '${name}'` });
+/** Validates one component section with its registered schema, the module's defaults layered under the user's values. */
+function parseComponent(key: 'loss' | 'optimizer' | 'scheduler', input: unknown, issues: Issue[]): Record<string, unknown> | null {
+  if (input !== undefined && !isObject(input)) {
+    issues.push({ path: key, message: `expected a mapping, but got ${JSON.stringify(input)}` });
     return null;
   }
-  const own = Object.fromEntries(Object.entries(options).filter(([k]) => !moduleKeys[key].includes(k)));
-  const schema = registry.configSchema(group, name);
+  const { name = defaultNames[key], ...own } = input ?? {};
+  if (typeof name !== 'string' || !registry.choices(key).includes(name)) {
+    issues.push({ path: `${key}.name`, message: `expected one of ${registry.list(key).join(', ')}, but got '${String(name)}'` });
+    return null;
+  }
+  // A run plan's section was checked by this same schema, defaults included.
+  if (registry.isResolved(input)) return ordered(key, name, own);
+  const schema = registry.configSchema(key, name);
   const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const defaults = Object.fromEntries(Object.entries(moduleComponentDefaults[key]).filter(([k]) => known.includes(k)));
   const parsed = schema.safeParse({ ...defaults, ...own });
-  if (parsed.success) return parsed.data as Record<string, unknown>;
-  issues.push(...issuesOf(parsed.error, [key]));
+  if (parsed.success) return ordered(key, name, parsed.data as Record<string, unknown>);
+  issues.push(...zodIssues(parsed.error, { component: 'ClassificationModule', prefix: [key] }));
   return null;
+}
+
+/** The name and the group's keys first, as checkpoints have always listed them. */
+function ordered(key: 'loss' | 'optimizer' | 'scheduler', name: string, options: Record<string, unknown>): Record<string, unknown> {
+  const first = Object.keys(registry.groupKeys(key));
+  return { name, ...Object.fromEntries(first.map((k) => [k, options[k]])), ...options };
 }
 
 /**
@@ -130,26 +113,11 @@ function parseComponent(
  * parseClassificationOptions({ numClasses: 10, loss: { name: 'focal', gamma: 2 } });
  */
 export function parseClassificationOptions(input: unknown): ClassificationOptions {
-  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-  const top = moduleSchema
-    .extend({ loss: z.unknown().optional(), optimizer: z.unknown().optional(), scheduler: z.unknown().optional() })
-    .safeParse(input);
-  const issues = [...(top.success ? [] : issuesOf(top.error)), ...classNameIssues(input)];
+  const top = classificationOptionsSchema.safeParse(input);
+  const issues = [...(top.success ? [] : zodIssues(top.error, { component: 'ClassificationModule' })), ...classNameIssues(input)];
+  const raw = isObject(input) ? input : {};
   const out: Record<string, unknown> = top.success ? { ...top.data } : {};
-  const schemas = { loss: lossSchema, optimizer: optimizerSchema, scheduler: schedulerSchema };
-  for (const key of ['loss', 'optimizer', 'scheduler'] as const) {
-    const outer = schemas[key].safeParse(raw[key] ?? {});
-    if (!outer.success) {
-      issues.push(...issuesOf(outer.error, [key]));
-      continue;
-    }
-    const own = parseComponent(key, outer.data, issues);
-    const picked = Object.fromEntries(moduleKeys[key].map((k) => [k, (outer.data as Record<string, unknown>)[k]]));
-    out[key] = { ...picked, ...own };
-  }
+  for (const key of ['loss', 'optimizer', 'scheduler'] as const) out[key] = parseComponent(key, raw[key], issues);
   if (issues.length === 0) return out as unknown as ClassificationOptions;
-  throw new ConfigError(
-    `ClassificationModule: expected valid options, but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-    issues,
-  );
+  throw configErrorFromZod(null, { component: 'ClassificationModule' }, issues);
 }

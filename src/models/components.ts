@@ -31,8 +31,8 @@ import {
 } from '../torch/optim/index.js';
 import type { ParamsInput } from '../torch/optim/index.js';
 import { ShapeError } from '../errors.js';
-import { register } from '../registry.js';
-import { warmupCosineFromEpochs } from './configure-optimizers.js';
+import { register, registry } from '../registry.js';
+import { warmupCosineFromEpochs } from './warmup-cosine.js';
 import { focalLoss } from './losses.js';
 
 /** What a registered loss builds: logits [N, C] and int64 [N] or soft [N, C] targets to a loss tensor. */
@@ -54,6 +54,32 @@ const optimizerInstance = z.custom<Optimizer>((v) => v instanceof Optimizer, { m
 const fraction = z.number().min(0).max(1);
 const betas = z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]);
 const perGroup = z.union([z.number().min(0), z.array(z.number().min(0))]);
+
+// ---- the keys a config sets beside each component's own options ----
+
+// Read by the module that uses the component (ClassificationModule, the run builder), declared once here.
+registry.defineGroup('model', {
+  keys: {
+    /** null: the data set's class count. */
+    numClasses: z.number().int().min(2).nullable().default(null),
+    pretrained: z.string().min(1).nullable().optional(),
+    weightsDir: z.string().min(1).nullable().optional(),
+  },
+});
+registry.defineGroup('loss', {
+  /** Use the class-weights buffer (set with `setClassWeights`) as the loss's `weight`. */
+  keys: { useClassWeights: z.boolean().default(true) },
+});
+registry.defineGroup('optimizer', {
+  /** No weight decay on biases and normalisation weights (every parameter with ndim <= 1). */
+  keys: { noDecayOnNormAndBias: z.boolean().default(true) },
+});
+registry.defineGroup('scheduler', {
+  /** Step the scheduler once per epoch or once per optimizer step. */
+  keys: { interval: z.enum(['epoch', 'step']).default('epoch') },
+  // A constant lr: no scheduler.
+  none: 'none',
+});
 
 // ---- losses ----
 

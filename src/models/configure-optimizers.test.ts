@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.js';
 import { assertAllClose, fixture, flat } from '../../test/fixtures/classification/load.js';
 import { parseClassificationOptions } from './classification-options.js';
 import type { ClassificationOptionsInput } from './classification-options.js';
-import { configureOptimizers, warmupCosineLR } from './configure-optimizers.js';
+import { configureOptimizers } from './configure-optimizers.js';
+import { warmupCosineLR } from './warmup-cosine.js';
 import type { OptimizerConfig } from './configure-optimizers.js';
 import { resnet18 } from './resnet.js';
 

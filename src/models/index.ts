@@ -13,6 +13,7 @@ export * from './pretrained-weights.js';
 export * from './classification-module.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';
+export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
 export type { LossFunction } from './components.js';

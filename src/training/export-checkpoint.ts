@@ -74,8 +74,8 @@ function countFromTensors(
   return fromTensor ?? (claimed[0]?.[1] as number | undefined) ?? null;
 }
 
-/** The backbone's options with the class count and input channels its tensors hold. */
-function checkedModelOptions(checkpoint: Checkpoint, info: ModelInfo, file: string): Record<string, unknown> {
+/** The class count and input channels the backbone's tensors hold: the arguments its recorded options are built with. */
+function checkedModelSizes(checkpoint: Checkpoint, info: ModelInfo, file: string): Record<string, unknown> {
   const mapping = checkpoint.labelsMapping as { classes?: string[]; inputSize?: number[] } | null;
   const numClasses = countFromTensors(checkpoint, file, 'numClasses', [
     ['modelInfo.options.numClasses', info.options.numClasses],
@@ -88,7 +88,6 @@ function checkedModelOptions(checkpoint: Checkpoint, info: ModelInfo, file: stri
     ['labelsMapping.inputSize[0]', mapping?.inputSize?.[0]],
   ]);
   return {
-    ...info.options,
     ...(numClasses === null ? {} : { numClasses }),
     ...(inChannels === null || info.options.inChannels === undefined ? {} : { inChannels }),
   };
@@ -105,7 +104,8 @@ export function moduleFromCheckpoint(
       'export: expected the checkpoint to name its model (modelInfo), but it has none; models built outside the registry export with exportOnnx(module, ...) from code',
     );
   }
-  const backbone = registry.build<Module>('model', info.name, checkedModelOptions(checkpoint, info, options.file ?? 'the checkpoint'));
+  const sizes = checkedModelSizes(checkpoint, info, options.file ?? 'the checkpoint');
+  const backbone = registry.build<Module>('model', { ...info.options, name: info.name }, sizes);
   let module: TrainableModule;
   try {
     // The module wrapping the backbone is built by name too, so this file knows no module class.

@@ -11,7 +11,7 @@ import { decodeImage } from '../../src/data/decode.js';
 import { parseIdx } from '../../src/data/datasets/idx-dataset.js';
 import { JsonlDataset, readJsonlSplit } from '../../src/data/datasets/jsonl-dataset.js';
 import { walkImages } from '../../src/data/datasets/walk-images.js';
-import { makeTempDir, writeSolidImage, writeText } from '../../src/data/test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from '../../src/data/test-images.test-helper.js';
 import { Resize } from '../../src/data/transforms/resize.js';
 
 /** A Gaussian blur over a large canvas: cheap to write, slow for an SVG renderer. */

@@ -23,7 +23,7 @@ import { exportOnnx } from '../../src/export/onnx/export-onnx.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/export/onnx/onnx-proto.js';
 import type { OnnxModel } from '../../src/export/onnx/onnx-proto.js';
 import { Predictor } from '../../src/export/predictor.js';
-import { PYTHON, pythonHas, randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.js';
+import { PYTHON, pythonHas, randomizeBatchNorm, tinyMetadata } from '../../src/export/testing.test-helper.js';
 import { ClassificationModule } from '../../src/models/classification-module.js';
 import { resnet18 } from '../../src/models/resnet.js';
 import type { Checkpoint } from '../../src/training/checkpoint/checkpoint.js';
@@ -138,7 +138,7 @@ void test('15. kill -9 during an export leaves no model.onnx, and the next expor
   const script = [
     `import { exportOnnx } from ${JSON.stringify(new URL('../../src/export/onnx/export-onnx.ts', import.meta.url).pathname)};`,
     `import { resnet18 } from ${JSON.stringify(new URL('../../src/models/resnet.ts', import.meta.url).pathname)};`,
-    `import { tinyMetadata } from ${JSON.stringify(new URL('../../src/export/testing.ts', import.meta.url).pathname)};`,
+    `import { tinyMetadata } from ${JSON.stringify(new URL('../../src/export/testing.test-helper.ts', import.meta.url).pathname)};`,
     'const model = resnet18({ numClasses: 2, stem: "small" }); model.eval();',
     // Many parity batches: the export stays in its checked-but-not-renamed phase long enough to be killed.
     `await exportOnnx(model, { path: ${JSON.stringify(path)}, metadata: tinyMetadata(2, [3, 32, 32]), parity: { batchSizes: Array(400).fill(8) } });`,

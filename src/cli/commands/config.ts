@@ -13,8 +13,8 @@ import YAML from 'yaml';
 import { configJsonSchema } from '../../config/index.js';
 import { SerializationError, fsReason } from '../../errors.js';
 import { composeRunConfig } from '../compose-run-config.js';
-import { withConfigFlags } from './train.js';
-import type { ConfigFlags } from './train.js';
+import { withConfigFlags } from './config-flags.js';
+import type { ConfigFlags } from './config-flags.js';
 
 /** Adds `config show` and `config schema` to the program. @example registerConfig(program); */
 export function registerConfig(program: Command): void {
@@ -51,7 +51,8 @@ export function registerConfig(program: Command): void {
     .action(async (opts: { out?: string; plugin?: string[] }) => {
       const builder = await import('../run-builder.js');
       await builder.loadComponents(opts.plugin);
-      const text = `${JSON.stringify(configJsonSchema(builder.runConfigSchema(), { title: 'classifier-training config' }), null, 2)}\n`;
+      const { runConfigSchema } = await import('../run-plan.js');
+      const text = `${JSON.stringify(configJsonSchema(runConfigSchema(), { title: 'classifier-training config' }), null, 2)}\n`;
       if (opts.out === undefined) process.stdout.write(text);
       else {
         writeSchema(opts.out, text);

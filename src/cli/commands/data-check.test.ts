@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { DataCheckReport } from '../../data/data-check.js';
-import { makeTempDir, writeSolidImage } from '../../data/test-images.js';
+import { makeTempDir, writeSolidImage } from '../../data/test-images.test-helper.js';
 import { formatDataCheck, register } from './data-check.js';
 
 void test('formatDataCheck: a class x split table, then one section per kind of finding and the count', () => {

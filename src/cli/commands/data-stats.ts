@@ -8,8 +8,8 @@
  */
 import type { Command } from 'commander';
 import { composeRunConfig } from '../compose-run-config.js';
-import { withConfigFlags } from './train.js';
-import type { ConfigFlags } from './train.js';
+import { withConfigFlags } from './config-flags.js';
+import type { ConfigFlags } from './config-flags.js';
 
 /** Adds `data stats` under the `data` command (created if absent). @example registerDataStats(program); */
 export function registerDataStats(program: Command): void {

@@ -14,8 +14,8 @@ import { runDirOf, savedRunConfig } from '../../config/index.js';
 import { fsReason, SerializationError } from '../../errors.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
-import { withConfigFlags } from './train.js';
-import type { ConfigFlags } from './train.js';
+import { withConfigFlags } from './config-flags.js';
+import type { ConfigFlags } from './config-flags.js';
 
 /** The run's saved config with `overrides` applied, or the composed one. */
 function evaluationConfig(runDir: string, overrides: string[], flags: ConfigFlags): RunConfig {
@@ -39,14 +39,13 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
       const { saved, config, sources } = evaluationConfig(runDir, overrides, flags);
       const builder = await import('../run-builder.js');
       await builder.loadComponents(flags.plugin);
-      const options = builder.validateRunConfig(config, sources);
-      options.trainer = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false };
-      options.callbacks = {};
-      options.logging = {};
-      const dm = builder.buildDataModule(options);
+      const { resolveRunPlan } = await import('../run-plan.js');
+      const plan = resolveRunPlan({ config, sources, saved }, { runDir });
+      const dm = builder.buildDataModule(plan);
       await dm.setup(split === 'validate' ? 'fit' : 'test');
-      const module = builder.buildModule(options, dm);
-      const trainer = builder.buildTrainer(options, runDir, saved);
+      const module = builder.buildModule(plan, dm);
+      const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false };
+      const trainer = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
       const [metrics] =
         split === 'validate' ? await trainer.validate(module, dm, { ckptPath: ckpt }) : await trainer.test(module, dm, { ckptPath: ckpt });
       module.dispose();

@@ -16,11 +16,12 @@ import path from 'node:path';
 import { createRunDir, isFolder, runDirOf, savedRunConfig } from '../../config/index.js';
 import { ConfigError, DataError, fsReason, SerializationError } from '../../errors.js';
 import { diffConfigs, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
-import { reportsRun, resolveDdpRole, RUN_DIR_ENV } from '../../training/strategies/ddp-env.js';
+import { reportsRun, resolveDdpRole } from '../../training/strategies/ddp-env.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
 import type * as RunBuilder from '../run-builder.js';
-import type { ConfigFlags } from './train.js';
+import type { RunPlan } from '../run-plan.js';
+import type { ConfigFlags } from './config-flags.js';
 
 /** What `train` was asked, beside the overrides. */
 export interface TrainFlags extends ConfigFlags {
@@ -88,21 +89,20 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   const run = trainConfig(overrides, flags);
   const builder = await import('../run-builder.js');
   await builder.loadComponents(flags.plugin);
-  const options = builder.validateRunConfig(run.config, run.sources);
-  const { strategy, devices, numNodes } = options.trainer as { strategy: string; devices: number; numNodes: number };
+  const { resolveRunPlan } = await import('../run-plan.js');
+  const plan = resolveRunPlan(run);
+  const { strategy, devices, numNodes, resume } = plan.trainer;
   // A wrong torchrun variable exits 2 here, before a run dir, a worker or a process group exists.
   if (strategy === 'ddp') resolveDdpRole(process.env, { devices, numNodes });
+  // Other ranks and nodes only name the run dir: rank 0 on node 0 writes every file.
   const reports = reportsRun(process.env, strategy);
-  // Our launcher's workers write into its run dir (theirs would differ by a clock tick);
-  // other ranks and nodes only name theirs: rank 0 on node 0 writes every file.
-  const runDir = path.resolve(strategy === 'ddp' ? (process.env[RUN_DIR_ENV] ?? String(options.run.dir)) : String(options.run.dir));
-  const allowConfigChange = (options.trainer.resume as { allowConfigChange: boolean }).allowConfigChange;
+  const { runDir, ckptPath } = plan;
   // Rank 0 checks (other nodes may hold no copy of the checkpoint); every rank's Trainer checks again as it restores.
-  const resumed = options.ckptPath === null || !reports ? null : await checkResume(options.ckptPath, runDir, run.saved, allowConfigChange);
-  const dm = builder.buildDataModule(options);
+  const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, run.saved, resume.allowConfigChange);
+  const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
-  const module = builder.buildModule(options, dm);
-  const trainer = builder.buildTrainer(options, runDir, run.saved);
+  const module = builder.buildModule(plan, dm);
+  const trainer = builder.buildTrainer(plan);
   let provenance: { finish(status: 'success' | 'failed' | 'interrupted'): void } | null = null;
   if (reports) {
     const keepSaved = resumed !== null && !resumed.changed && savedRunConfig(runDir) !== null;
@@ -113,8 +113,8 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
     provenance = { finish: (status) => finishProvenance(runDir, entry, status) };
   }
   try {
-    await trainer.fit(module, dm, { ckptPath: resumed?.file ?? options.ckptPath });
-    if (reports) await report(trainer, builder, options, { runDir, dm, module, test: flags.test });
+    await trainer.fit(module, dm, { ckptPath: resumed?.file ?? ckptPath });
+    if (reports) await report(trainer, builder, plan, { dm, module, test: flags.test });
     provenance?.finish(process.exitCode === 130 || process.exitCode === 143 ? 'interrupted' : 'success');
   } catch (error) {
     provenance?.finish('failed');
@@ -125,24 +125,25 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
 }
 
 type Builder = typeof RunBuilder;
-type Built = { runDir: string; dm: ReturnType<Builder['buildDataModule']>; module: ReturnType<Builder['buildModule']>; test: boolean };
+type Built = { dm: ReturnType<Builder['buildDataModule']>; module: ReturnType<Builder['buildModule']>; test: boolean };
 
 /** Tests the best checkpoint (when there is a test split and the run was not interrupted) and prints the run's results. */
 async function report(
   trainer: ReturnType<Builder['buildTrainer']>,
   builder: Builder,
-  options: ReturnType<Builder['validateRunConfig']>,
+  plan: RunPlan,
   built: Built,
 ) {
-  const { runDir, dm, module } = built;
+  const { dm, module } = built;
+  const { runDir } = plan;
   // An interrupted run (SIGINT / SIGTERM: exit code 130 / 143 is set) ends here, with its checkpoint saved.
   if (!built.test || process.exitCode || !(await hasTestSplit(dm))) {
     console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics }, null, 2));
     return;
   }
   // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
-  const quiet = { ...options.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
-  const tester = builder.buildTrainer({ ...options, trainer: quiet, callbacks: {}, logging: {} }, runDir, trainer.config);
+  const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
+  const tester = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
   const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? 'best' : null;
   const [metrics] = await tester.test(module, dm, { ckptPath });
   console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics, test: metrics }, null, 2));

@@ -5,7 +5,7 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DataError } from '../../errors.js';
-import { makeTempDir, writeText } from '../test-images.js';
+import { makeTempDir, writeText } from '../test-images.test-helper.js';
 import { encodeIdx, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, IdxDataset, parseIdx } from './idx-dataset.js';
 
 void test('IdxDataset reads plain and gzipped IDX files as one-channel RawImages', async (t) => {

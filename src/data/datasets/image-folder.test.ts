@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
-import { makeTempDir, writeSolidImage, writeText } from '../test-images.js';
+import { makeTempDir, writeSolidImage, writeText } from '../test-images.test-helper.js';
 import { ImageFolder } from './image-folder.js';
 
 void test('ImageFolder lists classes sorted from train, ignores hidden entries and survives a symlink loop', async (t) => {

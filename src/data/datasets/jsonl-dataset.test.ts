@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError } from '../../errors.js';
-import { makeTempDir, writeText } from '../test-images.js';
+import { makeTempDir, writeText } from '../test-images.test-helper.js';
 import { JsonlDataset } from './jsonl-dataset.js';
 
 const row = (image: string, suffix: string): string => JSON.stringify({ image, prefix: 'class', suffix });

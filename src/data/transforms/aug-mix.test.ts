@@ -6,7 +6,7 @@ import type { RawImage } from '../image.js';
 import { AugMix, augMixBlend, augMixWeights } from './aug-mix.js';
 import type { AugMixOptions, AugMixStep } from './aug-mix.js';
 import { augMixSpace } from './functional/augment-ops.js';
-import { difference } from './functional/reference.test-util.js';
+import { difference } from './functional/reference.test-helper.js';
 
 // Written by scripts/fixtures/aug_mix.py: torchvision's AugMix.forward with every draw it made recorded.
 const { tensors, metadata } = loadSafetensors(

@@ -5,7 +5,7 @@ import { loadSafetensors } from '../../torch/serialization/safetensors.js';
 import type { RawImage } from '../image.js';
 import { Rng } from '../random.js';
 import { applyPolicyOp, AUTO_AUGMENT_POLICIES, AutoAugment, policyMagnitude } from './auto-augment.js';
-import { difference } from './functional/reference.test-util.js';
+import { difference } from './functional/reference.test-helper.js';
 import { buildTransforms } from './pipeline.js';
 
 // Written by scripts/fixtures/auto_augment.py: torchvision's policies and its _apply_op on a uint8 tensor.

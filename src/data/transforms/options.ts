@@ -6,7 +6,7 @@
  * const opts = parseOptions('Resize', resizeSchema, { size: 256 });
  */
 import { z } from 'zod';
-import { ConfigError } from '../../errors.js';
+import { configErrorFromZod } from '../../config-error-from-zod.js';
 
 /** An edge length or an exact [height, width]. */
 /** The largest side the resize and crop kernels take (libvips and the image addon stop at 65536). */
@@ -43,10 +43,6 @@ export function fillFor(fill: number | readonly number[], channels: number): num
 export function parseOptions<S extends z.ZodType>(component: string, schema: S, options: unknown, pathPrefix = ''): z.output<S> {
   const result = schema.safeParse(options ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: [pathPrefix, ...issue.path.map(String)].filter((p) => p !== '').join('.'),
-    message: issue.message,
-  }));
-  const first = issues[0];
-  throw new ConfigError(`${component}: expected valid options, but got ${first.path || 'options'}: ${first.message}`, issues);
+  const prefix = pathPrefix === '' ? [] : [pathPrefix];
+  throw configErrorFromZod(result.error, { component, prefix, unknownKeys: 'object' });
 }

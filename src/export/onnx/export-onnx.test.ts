@@ -11,7 +11,7 @@ import { resnet18, resnet50, resnetFactories } from '../../models/resnet.js';
 import * as torch from '../../torch/index.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Module, ReLU, Sequential, SyncBatchNorm } from '../../torch/nn/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { checkOnnxFile, pythonHas, randomizeBatchNorm, tinyMetadata } from '../testing.js';
+import { checkOnnxFile, pythonHas, randomizeBatchNorm, tinyMetadata } from '../testing.test-helper.js';
 import { registerOnnxEmitter } from './emitters/index.js';
 import { exportOnnx } from './export-onnx.js';
 import { parseOnnxMetadata } from './metadata.js';

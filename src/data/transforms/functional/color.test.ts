@@ -13,7 +13,7 @@ import {
   solarize,
 } from './color.js';
 import type { RawImage } from '../../image.js';
-import { difference, referenceImage } from './reference.test-util.js';
+import { difference, referenceImage } from './reference.test-helper.js';
 
 const img = referenceImage('img');
 const cases: [string, (x: RawImage) => RawImage][] = [

@@ -6,7 +6,7 @@ import { ColorJitter } from '../color-jitter.js';
 import { adjustBrightness, adjustContrast, adjustSaturation } from './color.js';
 import { adjustColors } from './fused-color.js';
 import type { ColorStep } from './fused-color.js';
-import { difference, referenceImage } from './reference.test-util.js';
+import { difference, referenceImage } from './reference.test-helper.js';
 
 const sequential = { brightness: adjustBrightness, contrast: adjustContrast, saturation: adjustSaturation };
 

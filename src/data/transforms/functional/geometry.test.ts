@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { affine, crop, gaussianBlur, hflip, resize, shorterSideSize, vflip } from './geometry.js';
 import { applyAugmentOp } from './augment-ops.js';
 import { centerCropBox } from '../center-crop.js';
-import { difference, fixture, referenceImage } from './reference.test-util.js';
+import { difference, fixture, referenceImage } from './reference.test-helper.js';
 
 const img = referenceImage('img');
 

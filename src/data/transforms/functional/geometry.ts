@@ -12,17 +12,11 @@ import type { RawImage } from '../../image.js';
 import { roundHalfEven } from './color.js';
 import { resamplePil } from './resample.js';
 import { affineNearestNative } from '../../native-image.js';
+import type { Box } from '../../native-image.js';
 import { affineBilinear } from './affine-bilinear.js';
 
 export { resamplePil } from './resample.js';
-
-/** A rectangle in pixels. */
-export interface Box {
-  top: number;
-  left: number;
-  height: number;
-  width: number;
-}
+export type { Box } from '../../native-image.js';
 
 /** `F.crop`: the box may extend past the image; the outside is filled with `fill` (0 by default). */
 export function crop(image: RawImage, box: Box, fill: readonly number[] = [0]): RawImage {

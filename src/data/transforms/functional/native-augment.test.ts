@@ -8,7 +8,7 @@ import { adjustSharpness, autocontrast, equalize, posterize, roundHalfEven, sola
 import { affine, inverseAffineMatrix } from './geometry.js';
 import type { AffineParams } from './geometry.js';
 import { adjustSharpnessFast, autocontrastFast, equalizeFast, posterizeFast, solarizeFast } from './native-augment.js';
-import { difference, referenceImage } from './reference.test-util.js';
+import { difference, referenceImage } from './reference.test-helper.js';
 
 // Written by scripts/fixtures/augment_native.py: torchvision's tensor functionals.
 const fixture = loadSafetensors(

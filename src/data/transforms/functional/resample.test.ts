@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../random.js';
 import { hflip } from './geometry.js';
 import { resamplePil } from './resample.js';
-import { referenceImage } from './reference.test-util.js';
+import { referenceImage } from './reference.test-helper.js';
 
 const img = referenceImage('img');
 

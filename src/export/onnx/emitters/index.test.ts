@@ -13,7 +13,7 @@ import { ResNet } from '../../../models/resnet.js';
 import * as torch from '../../../torch/index.js';
 import { Conv2d, Dropout, Flatten, ReLU, Sequential } from '../../../torch/nn/index.js';
 import type { Module } from '../../../torch/nn/index.js';
-import { randomizeBatchNorm, tinyMetadata } from '../../testing.js';
+import { randomizeBatchNorm, tinyMetadata } from '../../testing.test-helper.js';
 import { buildOnnxModel } from '../build-onnx-model.js';
 import { exportOnnx } from '../export-onnx.js';
 import { registerOnnxEmitter } from './index.js';

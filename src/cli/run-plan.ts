@@ -1,0 +1,99 @@
+/**
+ * The run plan: a composed config checked once, against the schemas the
+ * registry holds for the components it names (their options and their
+ * group's keys) and the Trainer's, into one frozen object with every
+ * default filled in and the run directory decided. Everything a command
+ * builds is built from the plan (run-builder.ts), and the registry builds
+ * its sections without checking them again. Importing this module loads
+ * libtorch (the Trainer's schema): commands import it after composing.
+ *
+ * @example
+ * const plan = resolveRunPlan(composeRunConfig({ overrides: ['data.batchSize=64'] }));
+ * plan.data.batchSize; // 64, checked once
+ * plan.runDir; // '/abs/outputs/2026-12-07/14-42-25'
+ */
+import path from 'node:path';
+import type { ConfigObject, SourceMap } from '../config/index.js';
+import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/index.js';
+import { registry } from '../registry.js';
+import { trainerOptionsSchema } from '../training/index.js';
+import type { TrainerOptions } from '../training/index.js';
+import { RUN_DIR_ENV } from '../training/strategies/ddp-env.js';
+
+/** One config section: the component's name (or `format`) and its options, defaults filled in. */
+export type Section = Readonly<Record<string, unknown>>;
+
+/** A checked, frozen run: each section as the config spells it, defaults filled in. */
+export interface RunPlan {
+  readonly model: Section;
+  readonly data: Section;
+  readonly transforms?: Readonly<{ train?: readonly unknown[]; eval?: readonly unknown[] }>;
+  readonly loss: Section;
+  readonly optimizer: Section;
+  readonly scheduler: Section;
+  readonly trainer: Readonly<TrainerOptions>;
+  /** Registered callback names to their options (null: the defaults). */
+  readonly callbacks?: Readonly<Record<string, Section | null>>;
+  /** Registered logger names to their options (null: the defaults). */
+  readonly logging?: Readonly<Record<string, Section | null>>;
+  readonly run: Section;
+  /** Resume from 'last', 'best' or a checkpoint file; null for a fresh run. */
+  readonly ckptPath: string | null;
+  /** The run directory, absolute: where every file of the run goes (decided here only). */
+  readonly runDir: string;
+  /** The config as files hold it (`${env:...}` left as written): `.config/config.yaml` and checkpoints. */
+  readonly config: ConfigObject;
+}
+
+/** What a plan is resolved from: a composed config (see `composeRunConfig`). */
+export interface PlanInput {
+  config: ConfigObject;
+  sources: SourceMap;
+  /** The config as files hold it (default: `config`). */
+  saved?: ConfigObject;
+}
+
+/** Where the run goes when the config's `run.dir` is not the answer. */
+export interface PlanOptions {
+  /** The run dir, decided by the caller (`validate` / `test` write beside the checkpoint's run). */
+  runDir?: string;
+  /** The environment: a DDP worker started by our launcher writes into the launcher's run dir. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The sections checked by a schema of their own; the registry builds the component sections from them as they are. */
+const sections = ['model', 'data', 'transforms', 'loss', 'optimizer', 'scheduler', 'trainer', 'run'] as const;
+
+/**
+ * Checks `input.config` once (every issue at once, with file:line) and
+ * returns the frozen plan.
+ *
+ * @example
+ * const plan = resolveRunPlan(run, { runDir: runDirOf(ckpt) });
+ */
+export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): RunPlan {
+  const schema = configSchemaFor(input.config, { registry, trainer: trainerOptionsSchema });
+  const checked = validateConfig(input.config, schema, input.sources) as Record<string, unknown>;
+  for (const section of sections) registry.resolved(checked[section]);
+  for (const group of ['callbacks', 'logging'] as const) {
+    for (const entry of Object.values((checked[group] ?? {}) as Record<string, unknown>)) registry.resolved(entry);
+  }
+  const trainer = checked.trainer as TrainerOptions;
+  const run = checked.run as { dir: string };
+  const env = options.env ?? process.env;
+  // Our DDP launcher's workers write into its run dir (theirs would differ by a clock tick).
+  const dir = options.runDir ?? (trainer.strategy === 'ddp' ? (env[RUN_DIR_ENV] ?? run.dir) : run.dir);
+  // The saved config stays the caller's: it is written to files, not read by the build.
+  return Object.freeze({ ...checked, runDir: path.resolve(dir), config: input.saved ?? input.config }) as unknown as RunPlan;
+}
+
+/**
+ * The JSON-Schema-able schema of every config the registry can build (`config schema`).
+ *
+ * @example
+ * configJsonSchema(runConfigSchema());
+ */
+export function runConfigSchema() {
+  return fullConfigSchema({ registry, trainer: trainerOptionsSchema });
+}
+
