@@ -4,8 +4,10 @@
  * `--plugin` and chosen with `model=tiny` from a user's config dir.
  */
 import { z } from 'zod';
-import { register } from '../../src/registry.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, ReLU, Sequential } from '../../src/torch/nn/index.js';
+// As a user's plugin does: through the package (the CLI's own instance of the registry).
+import { nn, register } from 'classifier-training';
+
+const { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, ReLU, Sequential } = nn;
 
 const schema = z.strictObject({
   numClasses: z.number().int().min(2),

@@ -7,9 +7,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { register } from '../../src/registry.js';
-import { Callback } from '../../src/training/callback.js';
-import type { TrainerView } from '../../src/training/trainer-view.js';
+// Through the package, as a user's plugin: the CLI's own registry and Callback class.
+import { Callback, register } from 'classifier-training';
+import type { TrainerView } from 'classifier-training';
 
 const schema = z.strictObject({ file: z.string(), afterEpoch: z.number().int().min(0).default(0), timeoutMs: z.number().default(60_000) });
 

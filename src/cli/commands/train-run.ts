@@ -21,6 +21,7 @@ import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
 import type * as RunBuilder from '../run-builder.js';
 import type { RunPlan } from '../run-plan.js';
+import { ModelCheckpoint } from '../../training/callbacks/model-checkpoint.js';
 import type { ConfigFlags } from './config-flags.js';
 
 /** What `train` was asked, beside the overrides. */
@@ -144,7 +145,7 @@ async function report(
   // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
   const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
   const tester = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
-  const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? 'best' : null;
+  const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? bestOfFirstCheckpoint(trainer) : null;
   const [metrics] = await tester.test(module, dm, { ckptPath });
   console.log(JSON.stringify({ runDir, metrics: trainer.callbackMetrics, test: metrics }, null, 2));
   const file = path.join(runDir, 'test_metrics.json');
@@ -158,6 +159,16 @@ async function report(
       },
     );
   }
+}
+
+/**
+ * 'best' of the run's first checkpoint callback, as Lightning's `trainer.test(ckpt_path='best')` takes
+ * `trainer.checkpoint_callback`: with several monitors, 'best' alone would be ambiguous.
+ */
+function bestOfFirstCheckpoint(trainer: { callbacks: readonly object[] }): string {
+  const checkpoints = trainer.callbacks.filter((c): c is ModelCheckpoint => c instanceof ModelCheckpoint);
+  const monitor = checkpoints[0]?.options.monitor ?? null;
+  return checkpoints.length > 1 && monitor !== null ? `best:${monitor}` : 'best';
 }
 
 /** Whether the data module can set up a test split (IDX always has one; folders and JSONL may not). */
