@@ -8,6 +8,8 @@
  * const acc = new metrics.MulticlassAccuracy({ numClasses: 10, average: 'micro' });
  * acc.update(logits, labels);
  * acc.compute().item();
+ *
+ * @module
  */
 export { Metric } from './metric.js';
 export type { MetricReducer } from './metric.js';

@@ -32,7 +32,14 @@ import { dtypeCode, dtypeName } from '../torch/dtype.js';
  * const reduce: MetricReducer = { sum: (ts) => group.allReduce(ts), gather: (t) => group.allGather(t) };
  */
 export interface MetricReducer {
+  /** Sums each tensor over all ranks in place (torch.distributed.all_reduce with SUM). @example reducer.sum([tp, fp, fn]); */
   sum(tensors: Tensor[]): void;
+  /**
+   * Every rank's `t` concatenated along dim 0, rank 0 first (all_gather, then cat); a new tensor.
+   *
+   * @example
+   * const allPreds = reducer.gather(preds);
+   */
   gather(t: Tensor): Tensor;
 }
 
@@ -217,6 +224,12 @@ export abstract class Metric<Output = Tensor> implements Disposable {
   dispose(): void {
     this.reset();
   }
+  /**
+   * `using` support: frees the states when the enclosing block ends, as `dispose()` does.
+   *
+   * @example
+   * { using acc = new MulticlassAccuracy({ numClasses: 10 }); }
+   */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -26,5 +26,18 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Whether autograd records operations now (torch.is_grad_enabled); false inside `noGrad`.
+ *
+ * @example
+ * isGradEnabled(); // true outside noGrad
+ */
 export const isGradEnabled = (): boolean => native.isGradEnabled();
+/**
+ * Turns gradient recording on or off (torch.set_grad_enabled) and returns
+ * the previous setting; `noGrad` and `enableGrad` restore it for you.
+ *
+ * @example
+ * const was = setGradEnabled(false); setGradEnabled(was);
+ */
 export const setGradEnabled = (enabled: boolean): boolean => native.setGradEnabled(enabled);

@@ -61,6 +61,12 @@ export function elementSize(dtype: DType): number {
   }
 }
 
+/**
+ * Whether a dtype is float32, float64, float16 or bfloat16 (torch.is_floating_point, applied to a dtype).
+ *
+ * @example
+ * isFloatingPoint(x.dtype);
+ */
 export function isFloatingPoint(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
 }

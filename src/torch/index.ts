@@ -5,6 +5,8 @@
  * @example
  * import { torch } from 'classifier-training';
  * const y = torch.tidy(() => torch.relu(torch.randn([2, 3])));
+ *
+ * @module
  */
 export { Tensor } from './tensor.js';
 export type { ToOptions, NestedNumbers } from './tensor.js';

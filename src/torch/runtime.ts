@@ -67,15 +67,30 @@ export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
 
+/**
+ * The number of threads libtorch uses inside one op (torch.get_num_threads).
+ *
+ * @example
+ * getNumThreads(); // e.g. 2
+ */
 export const getNumThreads = (): number => native.getNumThreads();
 /** libtorch's version, e.g. "1.13.0". */
 export const version = (): string => native.version();
 /** libtorch's build configuration (BLAS, CPU capability, CUDA...). */
 export const showConfig = (): string => native.showConfig();
+/**
+ * libtorch's report on its thread pools and parallel backend (torch.__config__.parallel_info()), for diagnosing threads.
+ *
+ * @example
+ * console.log(parallelInfo());
+ */
 export const parallelInfo = (): string => native.parallelInfo();
 
+/** CUDA device queries, as in torch.cuda. @example const device = cuda.isAvailable() ? 'cuda' : 'cpu'; */
 export const cuda = {
+  /** Whether libtorch sees a CUDA device (torch.cuda.is_available()); false on a CPU-only build. @example cuda.isAvailable(); */
   isAvailable: (): boolean => native.cudaDeviceCount() > 0,
+  /** The number of visible CUDA devices (torch.cuda.device_count()). @example cuda.deviceCount(); // 0 without a GPU */
   deviceCount: (): number => native.cudaDeviceCount(),
 };
 

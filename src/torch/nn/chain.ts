@@ -14,6 +14,13 @@
  */
 import type { Tensor } from '../tensor.js';
 
+/**
+ * Applies `steps` to `x` in order and disposes each intermediate once the next step has consumed
+ * it, lowering peak memory; `x` and the result are kept. Use it in a module's own forward.
+ *
+ * @example
+ * chain(x, (t) => this.conv.forward(t), (t) => t.relu_());
+ */
 export function chain(x: Tensor, ...steps: ((t: Tensor) => Tensor)[]): Tensor {
   let out = x;
   for (const step of steps) {

@@ -6,6 +6,8 @@
  * import { nn } from 'classifier-training';
  * const head = new nn.Sequential(new nn.Flatten(), new nn.Linear(512, 10));
  * nn.init.kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
+ *
+ * @module
  */
 export { Module } from './module.js';
 export type { ModuleToOptions, LoadStateDictResult } from './module.js';

@@ -35,6 +35,18 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/**
+ * Base class of every layer and model (torch.nn.Module): holds parameters, buffers and submodules under torchvision-style dotted
+ * names, saves and loads state dicts, switches train/eval mode and moves itself between devices and dtypes. Its tensors are
+ * `keep()`-ed, so only `dispose()` frees them.
+ *
+ * @example
+ * class Head extends Module {
+ *   declare fc: Linear;
+ *   constructor() { super(); this.registerModule('fc', new Linear(512, 10)); }
+ *   forward(x: Tensor): Tensor { return this.fc.forward(x.flatten(1)); }
+ * }
+ */
 export abstract class Module {
   /** True in training mode (`train()`), false in evaluation mode (`eval()`). */
   training = true;
@@ -293,6 +305,12 @@ export abstract class Module {
     for (const t of [...this.parameters(), ...this.buffers()]) t.dispose();
   }
 
+  /**
+   * `using` support: frees the parameters and buffers when the enclosing block ends, as `dispose()` does.
+   *
+   * @example
+   * { using probe = new nn.Linear(4, 2); }
+   */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -151,14 +151,32 @@ function factoryArgs(options: CreateOptions, fallback: DType = 'float32'): [numb
   return [dtypeCode(options.dtype ?? fallback), null, checkDevice(options.device ?? 'cpu'), null];
 }
 
+/**
+ * A tensor of zeros (torch.zeros), float32 on the CPU unless `dtype` or `device` says otherwise.
+ *
+ * @example
+ * zeros([2, 3], { dtype: 'int64' });
+ */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(runT('aten::zeros', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
 }
 
+/**
+ * A tensor of ones (torch.ones), float32 on the CPU unless `dtype` or `device` says otherwise.
+ *
+ * @example
+ * ones([4], { device: 'cuda' });
+ */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(runT('aten::ones', '', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
 }
 
+/**
+ * An uninitialised tensor (torch.empty): cheaper than `zeros` when every element is written before it is read.
+ *
+ * @example
+ * empty([n]).uniform_(-1, 1);
+ */
 export function empty(shape: readonly number[], options: CreateOptions = {}): Tensor {
   return finish(runT('aten::empty', 'memory_format', [shape, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
 }
@@ -180,12 +198,19 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   });
 }
 
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (torch.linspace); float32 unless `dtype` is given.
+ *
+ * @example
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   return finish(runT('aten::linspace', '', [{ float: start }, { float: end }, steps, ...factoryArgs(options)]), {
     requiresGrad: options.requiresGrad,
   });
 }
 
+/** An n x m matrix with ones on the diagonal (torch.eye); `m` defaults to `n`, float32 unless `dtype` is given. @example eye(3); */
 export function eye(n: number, m: number = n, options: CreateOptions = {}): Tensor {
   return finish(runT('aten::eye', 'm', [n, m, ...factoryArgs(options)]), { requiresGrad: options.requiresGrad });
 }
@@ -225,20 +250,34 @@ export function zerosLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return finish(runT('aten::zeros_like', '', [t, ...likeArgs(t, options)]), { requiresGrad: options.requiresGrad });
 }
 
+/** Ones shaped, typed and laid out like `t` (torch.ones_like); `options` override the dtype or device. @example onesLike(x); */
 export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return finish(runT('aten::ones_like', '', [t, ...likeArgs(t, options)]), { requiresGrad: options.requiresGrad });
 }
 
+/**
+ * `value` in `t`'s shape, dtype, device and memory format (torch.full_like); `options` override the dtype or device.
+ *
+ * @example
+ * fullLike(logits, -Infinity);
+ */
 export function fullLike(t: Tensor, value: number | boolean, options: CreateOptions = {}): Tensor {
   const dtype = options.dtype ?? t.dtype;
   const fill = typeof value === 'number' && isFloatingPoint(dtype) ? { float: value } : value;
   return finish(runT('aten::full_like', '', [t, fill, ...likeArgs(t, { ...options, dtype })]), { requiresGrad: options.requiresGrad });
 }
 
+/** Uniform [0, 1) samples shaped, typed and laid out like `t` (torch.rand_like); needs a floating-point dtype. @example randLike(x); */
 export function randLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return runT('aten::rand_like', '', [t, ...likeArgs(t, options)]);
 }
 
+/**
+ * Standard normal samples shaped, typed and laid out like `t` (torch.randn_like); needs a floating-point dtype.
+ *
+ * @example
+ * randnLike(x).mul(0.1);
+ */
 export function randnLike(t: Tensor, options: CreateOptions = {}): Tensor {
   return runT('aten::randn_like', '', [t, ...likeArgs(t, options)]);
 }

@@ -8,6 +8,12 @@
 import type { Tensor } from '../tensor.js';
 import { runT } from './dispatch.js';
 
+/**
+ * How a loss combines per-element values, PyTorch's `reduction`: 'none' keeps them, 'mean' averages them, 'sum' adds them.
+ *
+ * @example
+ * crossEntropy(logits, labels, { reduction: 'none' }); // [N]
+ */
 export type Reduction = 'none' | 'mean' | 'sum';
 const reductionCode = (r: Reduction): number => {
   const code = { none: 0, mean: 1, sum: 2 }[r];
@@ -15,6 +21,12 @@ const reductionCode = (r: Reduction): number => {
   return code;
 };
 
+/**
+ * Options of `crossEntropy` and `nllLoss`, torch.nn.functional.cross_entropy's keyword arguments; `reduction` defaults to 'mean'.
+ *
+ * @example
+ * crossEntropy(logits, labels, { labelSmoothing: 0.1 });
+ */
 export interface CrossEntropyOptions {
   /** Per-class weights, shape [C]. */
   weight?: Tensor | null;

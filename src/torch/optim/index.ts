@@ -8,6 +8,8 @@
  * const opt = new optim.AdamW(params, { lr: 1e-3 });
  * const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 1e-2, totalSteps: 1000 });
  * loss.backward(); optim.clipGradNorm_(params, 1); opt.step(); opt.zeroGrad(); sched.step();
+ *
+ * @module
  */
 export { Optimizer, checkOption } from './optimizer.js';
 export type {

@@ -218,6 +218,12 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
   dispose(): void {
     this.disposeState();
   }
+  /**
+   * `using` support: frees the state tensors when the enclosing block ends, as `dispose()` does.
+   *
+   * @example
+   * { using opt = new optim.SGD(model.parameters(), { lr: 0.1 }); }
+   */
   [Symbol.dispose](): void {
     this.dispose();
   }
