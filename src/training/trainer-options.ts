@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { configErrorFromZod } from '../config-error-from-zod.js';
 import { durationSchema } from './callbacks/timer.js';
 
 const count = z.number().int().min(0);
@@ -112,19 +112,7 @@ export type TrainerOptionsInput = z.input<typeof trainerOptionsSchema>;
 export function parseTrainerOptions(input: unknown): TrainerOptions {
   const parsed = trainerOptionsSchema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.flatMap((i) => {
-    const path = ['trainer', ...i.path.map(String)];
-    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...path, k].join('.'), message: 'unknown option' }));
-    const received = valueAt(input, i.path);
-    return [{ path: path.join('.'), message: `${i.message}, but got ${JSON.stringify(received) ?? String(received)}` }];
-  });
-  throw new ConfigError(`Trainer: expected valid options, but got ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let v = input;
-  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
+  throw configErrorFromZod(parsed.error, { component: 'Trainer', prefix: ['trainer'], input });
 }
 
 /** Batches to run of a loader of `available` batches under a limit. @example limitBatches(0.25, 100); // 25 */
