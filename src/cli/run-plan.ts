@@ -73,7 +73,7 @@ const sections = ['model', 'data', 'transforms', 'loss', 'optimizer', 'scheduler
  */
 export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): RunPlan {
   const schema = configSchemaFor(input.config, { registry, trainer: trainerOptionsSchema });
-  const checked = validateConfig(input.config, schema, input.sources) as Record<string, unknown>;
+  const checked: Record<string, unknown> = validateConfig(input.config, schema, input.sources);
   for (const section of sections) registry.resolved(checked[section]);
   for (const group of ['callbacks', 'logging'] as const) {
     for (const entry of Object.values((checked[group] ?? {}) as Record<string, unknown>)) registry.resolved(entry);
@@ -96,4 +96,3 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
 export function runConfigSchema() {
   return fullConfigSchema({ registry, trainer: trainerOptionsSchema });
 }
-

@@ -176,7 +176,7 @@ void test('hparams validation lists every bad key with its dotted path', () => {
     extra: true,
   };
   assert.throws(
-    () => new ClassificationModule(backbone, bad as unknown as ClassificationOptionsInput),
+    () => new ClassificationModule(backbone, bad),
     (e: Error) => {
       assert.ok(e instanceof ConfigError);
       const paths = e.issues.map((i) => i.path).sort();

@@ -129,12 +129,7 @@ type Builder = typeof RunBuilder;
 type Built = { dm: ReturnType<Builder['buildDataModule']>; module: ReturnType<Builder['buildModule']>; test: boolean };
 
 /** Tests the best checkpoint (when there is a test split and the run was not interrupted) and prints the run's results. */
-async function report(
-  trainer: ReturnType<Builder['buildTrainer']>,
-  builder: Builder,
-  plan: RunPlan,
-  built: Built,
-) {
+async function report(trainer: ReturnType<Builder['buildTrainer']>, builder: Builder, plan: RunPlan, built: Built) {
   const { dm, module } = built;
   const { runDir } = plan;
   // An interrupted run (SIGINT / SIGTERM: exit code 130 / 143 is set) ends here, with its checkpoint saved.
