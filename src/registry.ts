@@ -22,7 +22,6 @@ import { ConfigError } from './errors.js';
 /** The kinds of component the registry holds. */
 export const registryGroups = [
   'model',
-  'module',
   'loss',
   'optimizer',
   'scheduler',
@@ -30,6 +29,8 @@ export const registryGroups = [
   'logger',
   'transform',
   'data_format',
+  /** The training module around a model (ClassificationModule): built by name when a checkpoint is exported. */
+  'module',
 ] as const;
 export type RegistryGroup = (typeof registryGroups)[number];
 
