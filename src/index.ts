@@ -5,6 +5,8 @@
  * import { torch, nn, optim, models, metrics, data } from 'classifier-training';
  * const model = models.resnet18({ numClasses: 10, stem: 'small' });
  * const logits = torch.noGrad(() => model.forward(torch.randn([8, 3, 32, 32])));
+ *
+ * @module
  */
 export * as torch from './torch/index.js';
 export * as nn from './torch/nn/index.js';

@@ -105,7 +105,10 @@ export interface DataLoaderOptions {
   /** With 'skip': abort when more than this fraction of an epoch is unreadable (default 0.01). */
   maxSkipFraction?: number;
   /** MixUp / CutMix on each whole batch (labels become soft targets [B, C]), seeded by (seed, epoch, batch). */
-  batchMix?: { apply(batch: { images: Tensor; labels: Tensor }, rng: Rng): { images: Tensor; labels: Tensor } } | null;
+  batchMix?: {
+    /** A new mixed batch (labels as soft targets [B, C]); `batch` is left as it is, `rng` is the batch's own stream. */
+    apply(batch: { images: Tensor; labels: Tensor }, rng: Rng): { images: Tensor; labels: Tensor };
+  } | null;
   /** Warnings (skipped files, counts); default `console.warn`. */
   onWarning?: (message: string) => void;
 }

@@ -14,6 +14,12 @@ import { registry } from '../registry.js';
 /** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
 export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
 
+/**
+ * The data module's options as a zod schema: validation, defaults and the config's JSON Schema all come from it.
+ *
+ * @example
+ * dataModuleSchema.parse({ root: 'data/pets' }).batchSize; // 128
+ */
 export const dataModuleSchema = z.strictObject({
   /** A data folder, a folder of IDX files, or `fashion-mnist` (Debian's package). */
   root: z.string().min(1).default('fashion-mnist'),

@@ -7,6 +7,8 @@
  * import { data } from 'classifier-training';
  * const dm = new data.ImageClassificationDataModule({ root: 'data/pets', batchSize: 32 });
  * await dm.setup('fit');
+ *
+ * @module
  */
 import './data-formats.js';
 export { ImageClassificationDataModule, detectFormat } from './datamodule.js';

@@ -40,6 +40,7 @@ export class Rng {
     return new Rng(seed, epoch + 1, index + 1);
   }
 
+  /** The next raw output, an integer uniform in [0, 2^32); every other draw is built from these. */
   nextUint32(): number {
     const t = (((this.#a + this.#b) >>> 0) + this.#d) >>> 0;
     this.#d = (this.#d + 1) >>> 0;

@@ -166,10 +166,17 @@ export class ClassificationModule extends Module {
     return this.#step('val', batch);
   }
 
+  /** Forward, loss and test metrics, as `validationStep` does for val (used by `trainer.test`). */
   testStep(batch: ClassificationBatch, _batchIndex: number): StepOutput {
     return this.#step('test', batch);
   }
 
+  /**
+   * Class probabilities (softmax of the logits) and the predicted class of a batch; labels are not needed. Updates no metrics.
+   *
+   * @example
+   * const { probs, preds } = torch.noGrad(() => module.predictStep({ images }, 0));
+   */
   predictStep(batch: Pick<ClassificationBatch, 'images'>, _batchIndex: number): Prediction {
     const logits = this.forward(batch.images);
     return { probs: torch.softmax(logits, 1), preds: logits.argmax({ dim: 1 }) };
@@ -188,12 +195,15 @@ export class ClassificationModule extends Module {
     return values;
   }
 
+  /** Computes, logs and resets the epoch's train metrics; the Trainer calls it before the callbacks' `onTrainEpochEnd`. */
   onTrainEpochEnd(): Record<string, number> {
     return this.#epochEnd('train');
   }
+  /** Computes, logs and resets the val metrics, keeping the confusion matrix in `confusionMatrices.val` for callbacks. */
   onValidationEpochEnd(): Record<string, number> {
     return this.#epochEnd('val');
   }
+  /** Computes, logs and resets the test metrics, keeping the confusion matrix in `confusionMatrices.test`. */
   onTestEpochEnd(): Record<string, number> {
     return this.#epochEnd('test');
   }

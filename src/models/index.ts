@@ -4,6 +4,8 @@
  *
  * @example
  * const module = new models.ClassificationModule(models.resnet18({ numClasses: 10 }), { numClasses: 10 });
+ *
+ * @module
  */
 import './components.js';
 export * from './resnet.js';

@@ -16,6 +16,13 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 
+/**
+ * Options of `focalLoss`: gamma (default 2; 0 is plain cross-entropy), class weights [C], label smoothing (default 0)
+ * and the reduction (default 'mean').
+ *
+ * @example
+ * focalLoss(logits, labels, { gamma: 1, reduction: 'none' }); // one loss per sample
+ */
 export interface FocalLossOptions {
   gamma?: number;
   weight?: Tensor | null;

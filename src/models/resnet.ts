@@ -219,6 +219,7 @@ export const resnetFactories = {
   resnet50,
   resnet101,
   resnet152,
+  /** `wideResnet50_2` under torchvision's name. */
   wide_resnet50_2: wideResnet50_2,
   resnext50_32x4d,
 } as const satisfies Record<string, (options?: ResNetOptions) => ResNet>;

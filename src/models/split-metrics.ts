@@ -101,10 +101,12 @@ export class SplitMetrics {
     for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.syncStates(reduce);
   }
 
+  /** Drops every metric's state without computing (`computeAndReset` calls it; also for a discarded sanity check). */
   reset(): void {
     for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.reset();
   }
 
+  /** Frees the metrics' tensors; the instance is unusable after. */
   dispose(): void {
     for (const m of [this.#loss, this.#top1, this.#topK, this.#perClass, this.#f1, this.#confusion]) m?.dispose();
   }

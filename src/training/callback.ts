@@ -43,36 +43,67 @@ export type TrainerStage = 'fit' | 'validate' | 'test' | 'predict';
 
 /** Every hook a callback (or the module) may implement. All optional. */
 export interface Hooks {
+  /** Called as every fit, validate, test or predict starts, before its data and optimizer are prepared; build what `stage` needs here. */
   setup?(trainer: TrainerView, module: TrainableModule, stage: TrainerStage): HookResult;
+  /** Called as every stage ends, also after a failure (its errors are ignored), before loggers finalize; release what `setup` built. */
   teardown?(trainer: TrainerView, module: TrainableModule, stage: TrainerStage): HookResult;
+  /** Called once per fit, with the data, optimizer and any resumed checkpoint in place, before the sanity check. */
   onFitStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called when the fit loop is over (a limit reached, stopped, interrupted; not after a failure), before hyperparameters are logged. */
   onFitEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called before the sanity validation (`numSanityValSteps` val batches whose values reach neither metrics nor loggers). */
   onSanityCheckStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after the sanity validation, before training starts. */
   onSanityCheckEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after the sanity check, before the first training epoch (also when resuming). */
   onTrainStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after the last training epoch, also when the run was stopped early or interrupted. */
   onTrainEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called as every training epoch starts (a resumed one mid-epoch too), with the module in train mode. */
   onTrainEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after every completed training epoch and its validation, with the epoch's metrics in `callbackMetrics`: checkpoint here. */
   onTrainEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called before every training batch's forward, with the batch (already on the run's device). */
   onTrainBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called after every training batch (and optimizer step, if any), with the batch and its detached loss: log per step here. */
   onTrainBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called with every training batch's loss, before its backward pass. */
   onBeforeBackward?(trainer: TrainerView, module: TrainableModule, loss: Tensor): HookResult;
+  /** Called after every backward pass, with the gradients accumulated but not yet clipped or unscaled; the place to inspect them. */
   onAfterBackward?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called at every accumulation boundary before the optimizer step, after gradient clipping. */
   onBeforeOptimizerStep?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after every optimizer step (gradients zeroed, per-step scheduler ticked); the place to average weights (EMA). */
   onAfterOptimizerStep?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called as every validation pass starts (sanity check, during and after epochs, `trainer.validate`), with the module in eval mode. */
   onValidationStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called as every validation pass ends, after `onValidationEpochEnd`; a training module returns to train mode after it. */
   onValidationEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called right after `onValidationStart`, before the first validation batch. */
   onValidationEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after every validation pass, once the module computed its metrics (in `callbackMetrics`, except for the sanity check). */
   onValidationEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called before every validation batch's forward, with the batch (already on the run's device). */
   onValidationBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called after every validation batch, with the batch, its loss and its logits (the Trainer's: read, do not keep). */
   onValidationBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called as `trainer.test` starts its pass over the test split, with the module in eval mode. */
   onTestStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called as the test pass ends, after `onTestEpochEnd`. */
   onTestEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called right after `onTestStart`, before the first test batch. */
   onTestEpochStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after the test pass, once the module computed the test metrics (in `callbackMetrics`). */
   onTestEpochEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called before every test batch's forward, with the batch (already on the run's device). */
   onTestBatchStart?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called after every test batch, with the batch, its loss and its logits (the Trainer's: read, do not keep). */
   onTestBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
+  /** Called as `trainer.predict` starts, with the module in eval mode. */
   onPredictStart?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after the last prediction batch, before `trainer.predict` returns its rows. */
   onPredictEnd?(trainer: TrainerView, module: TrainableModule): HookResult;
+  /** Called after every prediction batch, with the batch (its probabilities are already read). */
   onPredictBatchEnd?(trainer: TrainerView, module: TrainableModule, context: BatchContext): HookResult;
   /** Before a checkpoint is written: add to `checkpoint.extra` if needed. */
   onSaveCheckpoint?(trainer: TrainerView, module: TrainableModule, checkpoint: Checkpoint): HookResult;

@@ -4,6 +4,8 @@
  * @example
  * import { Trainer, callbacks, loggers } from 'classifier-training';
  * const trainer = new Trainer({ maxEpochs: 5, callbacks: [new callbacks.EarlyStopping()], logger: [new loggers.CSVLogger()] });
+ *
+ * @module
  */
 export { Trainer } from './trainer.js';
 export type { TrainerInput, Progress } from './trainer.js';

@@ -30,6 +30,13 @@ export function cutMixBox(height: number, width: number, lambda: number, rng: Rn
   return { top: y1, left: x1, height: y2 - y1, width: x2 - x1 };
 }
 
+/**
+ * Pastes one box of each image's neighbour (the batch rolled by one) into it, with labels blended by the box's area;
+ * the data module applies it to training batches when `batchMix.cutmix` is set.
+ *
+ * @example
+ * new CutMix({ alpha: 1, numClasses: 10 }).apply({ images, labels }, new Rng(42)); // { images, labels [B, 10], lambda, box }
+ */
 export class CutMix {
   readonly name = 'CutMix';
   readonly alpha: number;

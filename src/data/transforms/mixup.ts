@@ -30,6 +30,13 @@ export function softTargets(labels: Tensor, numClasses: number): Tensor {
   return torch.oneHot(labels, numClasses).to({ dtype: 'float32' });
 }
 
+/**
+ * Blends every image of a batch with its neighbour (the batch rolled by one) by one λ ~ Beta(α, α), and the labels as soft
+ * targets; the data module applies it to training batches when `batchMix.mixup` is set.
+ *
+ * @example
+ * new MixUp({ alpha: 0.2, numClasses: 10 }).apply({ images, labels }, new Rng(42)); // { images, labels [B, 10], lambda }
+ */
 export class MixUp {
   readonly name = 'MixUp';
   readonly alpha: number;

@@ -35,6 +35,7 @@ import type { Box } from './functional/geometry.js';
  */
 export interface Transform {
   readonly name: string;
+  /** Transforms one decoded image (sync or async), drawing every random choice from `rng` so that reruns give the same pixels. */
   apply(image: RawImage, rng: Rng): RawImage | Promise<RawImage>;
   /** Optional: its part in the fused decode. */
   decodeRole?(): DecodeRole;

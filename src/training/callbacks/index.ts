@@ -5,6 +5,8 @@
  * @example
  * import { callbacks } from 'classifier-training';
  * new Trainer({ callbacks: [new callbacks.EarlyStopping({ monitor: 'val/loss' }), new callbacks.EMA()] });
+ *
+ * @module
  */
 export { ConfusionMatrix } from './confusion-matrix.js';
 export { DatasetStatistics } from './dataset-statistics.js';

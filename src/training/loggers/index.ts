@@ -5,6 +5,8 @@
  * @example
  * import { CSVLogger, TensorBoardLogger } from './loggers/index.js';
  * new Trainer({ loggers: [new CSVLogger(), new TensorBoardLogger()] });
+ *
+ * @module
  */
 export { CSVLogger, type CSVLoggerOptions } from './csv-logger.js';
 export { JSONLLogger, type JSONLLoggerOptions } from './jsonl-logger.js';
