@@ -19,25 +19,16 @@
 import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsReason, SerializationError } from '../../errors.js';
+import { processAlive } from '../../torch/serialization/atomic-write.js';
 
 let counter = 0;
-
-/** Whether process `pid` still runs (EPERM: it runs under another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the staging folders of exports to `target` whose process is gone. */
 function removeStale(folder: string, target: string): void {
   const pattern = new RegExp(`^\\.${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.export-(\\d+)-\\d+$`);
   for (const name of readdirSync(folder)) {
     const pid = pattern.exec(name)?.[1];
-    if (pid !== undefined && !alive(Number(pid))) rmSync(join(folder, name), { recursive: true, force: true });
+    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(folder, name), { recursive: true, force: true });
   }
 }
 

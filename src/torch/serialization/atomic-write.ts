@@ -16,7 +16,8 @@ let counter = 0;
 const TEMPORARY_INFIX = '.tmp-';
 const temporaryName = /\.tmp-(\d+)-\d+$/;
 
-function processAlive(pid: number): boolean {
+/** Whether process `pid` still runs (EPERM: it runs under another user). @example processAlive(process.pid); // true */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
