@@ -6,7 +6,17 @@
  * const trainer = new Trainer({ maxEpochs: 5, callbacks: [new callbacks.EarlyStopping()], logger: [new loggers.CSVLogger()] });
  */
 export { Trainer } from './trainer.js';
-export type { TrainerInput, Progress } from './trainer.js';
+export type {
+  TrainerInput,
+  Progress,
+  FitOptions,
+  FitResult,
+  FitStopReason,
+  TrainerEvent,
+  TrainerEventMap,
+  TrainerEventName,
+} from './trainer.js';
+export type { TrainerEventStream } from './trainer-event-stream.js';
 export { parseTrainerOptions, resolveTrainerOptions, trainerOptionsSchema } from './trainer-options.js';
 export type { ResolvedTrainerOptions, TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 export type { OptimizerRun, Split, StepOutput, TrainableModule } from './trainable-module.js';
