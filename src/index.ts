@@ -17,4 +17,16 @@ export * as data from './data/index.js';
 export { registry, register } from './registry.js';
 export * from './errors.js';
 export { Trainer, Callback, callbacks, loggers } from './training/index.js';
-export type { TrainerInput, TrainerView, Logger, Checkpoint } from './training/index.js';
+export type {
+  TrainerInput,
+  TrainerView,
+  Logger,
+  Checkpoint,
+  FitOptions,
+  FitResult,
+  FitStopReason,
+  TrainerEvent,
+  TrainerEventMap,
+  TrainerEventName,
+  TrainerEventStream,
+} from './training/index.js';

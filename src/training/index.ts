@@ -8,7 +8,17 @@
  * @module
  */
 export { Trainer } from './trainer.js';
-export type { TrainerInput, Progress } from './trainer.js';
+export type {
+  TrainerInput,
+  Progress,
+  FitOptions,
+  FitResult,
+  FitStopReason,
+  TrainerEvent,
+  TrainerEventMap,
+  TrainerEventName,
+} from './trainer.js';
+export type { TrainerEventStream } from './trainer-event-stream.js';
 export { parseTrainerOptions, resolveTrainerOptions, trainerOptionsSchema } from './trainer-options.js';
 export type { ResolvedTrainerOptions, TrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 export type { OptimizerRun, Split, StepOutput, TrainableModule } from './trainable-module.js';

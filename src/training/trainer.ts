@@ -12,6 +12,10 @@
  * await trainer.fit(module, dm);
  * await trainer.fit(module, dm, { ckptPath: 'last' });   // resume where it stopped
  * const [metrics] = await trainer.test(module, dm, { ckptPath: 'best' });
+ * // embedded in a server or an app: stop with an AbortSignal, follow typed events
+ * const controller = new AbortController();
+ * trainer.on('epochEnd', (e) => send(e.epoch, e.metrics, e.etaMs));
+ * const { stopReason } = await trainer.fit(module, dm, { signal: controller.signal });  // 'completed' or 'aborted', ...
  */
 import path from 'node:path';
 import type { ImageClassificationDataModule } from '../data/datamodule.js';
@@ -43,6 +47,9 @@ import { reportProfile, setStageThreads } from './stage-environment.js';
 import type { DdpStrategy } from './strategies/ddp-strategy.js';
 import { evalLoaderOverrides, joinRun, launchWorkers, needsLaunch, rankError, RUN_DIR_ENV } from './strategies/ddp-connector.js';
 import type { TrainableModule } from './trainable-module.js';
+import { TrainerEventStream } from './trainer-event-stream.js';
+import { TrainerEvents } from './trainer-events.js';
+import type { FitStopReason, TrainerEventMap, TrainerEventName } from './trainer-events.js';
 import { parseTrainerOptions, resolveTrainerOptions, trainBatches } from './trainer-options.js';
 import type { ResolvedTrainerOptions, TrainerOptionsInput } from './trainer-options.js';
 import type { EpochRecord, TrainerView } from './trainer-view.js';
@@ -57,6 +64,30 @@ export interface TrainerInput extends TrainerOptionsInput {
 }
 
 export type { Progress } from './loops/fit-progress.js';
+export type { FitStopReason, TrainerEvent, TrainerEventMap, TrainerEventName } from './trainer-events.js';
+
+/** What `fit` takes besides the module and the data. */
+export interface FitOptions {
+  /** 'last', 'best' or a checkpoint file to resume from. */
+  ckptPath?: string | null;
+  /**
+   * Stops the fit as SIGINT does, without touching the process: the current
+   * step finishes, `last.ckpt` is written, the logs are flushed and `fit`
+   * resolves with `stopReason: 'aborted'`. An already-aborted signal stops
+   * before the first step.
+   */
+  signal?: AbortSignal;
+}
+
+/** How a fit ended (a failed fit rejects instead). */
+export interface FitResult {
+  /** 'completed': its limits; 'aborted': the AbortSignal; 'signal': SIGINT / SIGTERM; 'stopped': a stop request (early stopping, a Timer). */
+  stopReason: Exclude<FitStopReason, 'failed'>;
+  /** The stop request's words (`trainer.stopReason`), null when none was made. */
+  message: string | null;
+  globalStep: number;
+  epoch: number;
+}
 
 function timestampDir(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -96,7 +127,13 @@ export class Trainer implements TrainerView {
   #stepper: SchedulerStepper | null = null;
   #numTrainBatches = 0;
   #signals: SignalGuard | null = null;
+  /** The fit's loop ended because its AbortSignal fired (the loggers then finish 'interrupted'). */
+  #aborted = false;
+  /** Behind `on` and `events()`: dispatched after every other callback, never saved in a checkpoint. */
+  readonly #events = new TrainerEvents();
   #printer: (message: string) => void = (m) => console.log(m);
+  /** A stage is running (dispose must wait for it). */
+  #running = false;
   /** Loggers append after the first stage of this Trainer (fit, then test, say). */
   #loggersUsed = false;
 
@@ -239,20 +276,113 @@ export class Trainer implements TrainerView {
     } finally {
       checkpoint.rngState?.dispose();
     }
+    if (this.isGlobalZero && this.stage === 'fit') this.#events.checkpointWritten(this, file);
+  }
+
+  /**
+   * Releases what the Trainer keeps after a run (the optimizer's state), so a long-lived program
+   * that trains one model after another holds no tensors for Trainers it is done with. The
+   * module stays the caller's. A later fit builds a new optimizer.
+   *
+   * @example
+   * using trainer = new Trainer({ maxEpochs: 1 });   // or: try { ... } finally { trainer.dispose(); }
+   * await trainer.fit(module, dm);
+   */
+  dispose(): void {
+    if (this.#running) throw new TrainingError(`Trainer: expected dispose() after the run, but got it during ${this.#stage}`);
+    this.#optimizer?.dispose();
+    this.#optimizer = null;
+    this.#stepper = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- events, for a program that embeds training ----
+
+  /**
+   * Calls `listener` with every `name` event of the fits that follow (`batchEnd`, `epochEnd`,
+   * `validationEnd`, `checkpoint`, `end`); returns the function that removes it. Listeners run
+   * synchronously and are not awaited; one that throws fails the run.
+   *
+   * @example
+   * const off = trainer.on('batchEnd', (e) => console.log(e.step, e.throughput, e.etaMs));
+   */
+  on<N extends TrainerEventName>(name: N, listener: (event: TrainerEventMap[N]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  /**
+   * Every event of the next fit (or the one running), buffered, until its `end` event. The
+   * buffer holds `bufferSize` events (default 1024); past that the oldest `batchEnd` events are
+   * dropped (`stream.dropped` counts them), so a slow consumer never stalls training.
+   *
+   * @example
+   * const stream = trainer.events();
+   * const run = trainer.fit(module, dm);
+   * for await (const e of stream) console.log(e.type, e.step, e.metrics);
+   * await run;
+   */
+  events(options: { bufferSize?: number } = {}): TrainerEventStream {
+    return new TrainerEventStream(this.#events, options);
   }
 
   // ---- entry points ----
 
   /**
-   * Trains `module` on `dataModule`'s train split, validating on its val split.
-   * `ckptPath`: 'last', 'best' or a file to resume from.
+   * Trains `module` on `dataModule`'s train split, validating on its val split, and resolves
+   * with why it stopped. `ckptPath`: 'last', 'best' or a file to resume from; `signal`: an
+   * `AbortSignal` that stops the run cleanly (see `FitOptions`).
    *
    * @example
-   * await trainer.fit(module, dm, { ckptPath: 'last' });
+   * const { stopReason } = await trainer.fit(module, dm, { ckptPath: 'last', signal: AbortSignal.timeout(60_000) });
    */
-  async fit(module: TrainableModule, dataModule: ImageClassificationDataModule, options: { ckptPath?: string | null } = {}): Promise<void> {
-    if (needsLaunch(this)) return launchWorkers(this, module);
-    const resuming = Boolean(options.ckptPath);
+  async fit(module: TrainableModule, dataModule: ImageClassificationDataModule, options: FitOptions = {}): Promise<FitResult> {
+    if (needsLaunch(this)) {
+      await launchWorkers(this, module);
+      return this.#fitResult(process.exitCode === 130 || process.exitCode === 143 ? 'signal' : 'completed');
+    }
+    const abort = options.signal ?? null;
+    let signalled = false;
+    let aborted = false;
+    const onAbort = (): void => this.stop('aborted by the AbortSignal');
+    this.#aborted = false;
+    try {
+      await this.#fitStage(module, dataModule, options.ckptPath ?? null, {
+        abort,
+        onSignal: () => (signalled = true),
+        beforeLoop: () => {
+          abort?.addEventListener('abort', onAbort, { once: true });
+          if (abort?.aborted === true) onAbort();
+        },
+        afterLoop: () => {
+          abort?.removeEventListener('abort', onAbort);
+          aborted = this.#aborted = abort?.aborted === true;
+        },
+      });
+    } catch (error) {
+      abort?.removeEventListener('abort', onAbort);
+      this.#events.end(this, 'failed');
+      throw error;
+    }
+    const result = this.#fitResult(signalled ? 'signal' : aborted ? 'aborted' : this.#stopReason !== null ? 'stopped' : 'completed');
+    this.#events.end(this, result.stopReason);
+    return result;
+  }
+
+  #fitResult(stopReason: FitResult['stopReason']): FitResult {
+    return { stopReason, message: this.#stopReason, globalStep: this.globalStep, epoch: this.currentEpoch };
+  }
+
+  async #fitStage(
+    module: TrainableModule,
+    dataModule: ImageClassificationDataModule,
+    ckptPath: string | null,
+    run: { abort: AbortSignal | null; onSignal: () => void; beforeLoop: () => void; afterLoop: () => void },
+  ): Promise<void> {
+    const options = { ckptPath };
+    const resuming = Boolean(ckptPath);
     await this.#run('fit', module, dataModule, { resuming }, async (context) => {
       await dataModule.setup('fit');
       const resumed = options.ckptPath
@@ -272,20 +402,36 @@ export class Trainer implements TrainerView {
       }
       this.#signals = this.options.handleSignals
         ? new SignalGuard(
-            (s) => this.stop(`received ${s}`),
+            (s) => {
+              run.onSignal();
+              this.stop(`received ${s}`);
+            },
             (m) => this.print(m),
           )
         : null;
       this.#signals?.install();
       await context.hooks.call('onFitStart', this);
-      await runFitLoop({
-        ...context,
-        ...loaders,
-        optimizer: this.#need(this.#optimizer, 'fit'),
-        stepper: this.#need(this.#stepper, 'fit'),
-        numTrainBatches: this.#numTrainBatches,
-        signals: this.#signals,
+      this.#events.begin({
+        batchesPerEpoch: this.#numTrainBatches,
+        maxEpochs: this.maxEpochs,
+        maxSteps: this.maxSteps,
+        accumulate: this.options.accumulateGradBatches,
+        doneBatches: this.progress.epoch * this.#numTrainBatches + this.progress.batchInEpoch,
       });
+      run.beforeLoop();
+      try {
+        await runFitLoop({
+          ...context,
+          ...loaders,
+          optimizer: this.#need(this.#optimizer, 'fit'),
+          stepper: this.#need(this.#stepper, 'fit'),
+          numTrainBatches: this.#numTrainBatches,
+          signals: this.#signals,
+          abortSignal: run.abort,
+        });
+      } finally {
+        run.afterLoop();
+      }
       await context.hooks.call('onFitEnd', this);
       await this.#logHyperparams();
     });
@@ -369,26 +515,28 @@ export class Trainer implements TrainerView {
     this.#stopReason = null;
     if (stage === 'fit' && this.options.strategy === 'ddp') this.#joinRun();
     this.profiler?.reset();
-    const hooks = new HookDispatcher(module, this.callbacks, this.profiler);
+    const hooks = new HookDispatcher(module, [...this.callbacks, this.#events], this.profiler);
     const context: StageContext = { trainer: this, module, hooks, progress: this.#progress };
     this.#stageContext = context;
     setStageThreads(this.options.numThreads);
     module.to({ device: this.device, memoryFormat: this.channelsLast ? 'channelsLast' : 'contiguous' });
     torch.useDeterministicAlgorithms(this.options.deterministic);
     let status: RunStatus = 'success';
+    this.#running = true;
     try {
       for (const logger of this.loggers) await logger.setup?.(this.runDir, { resumed: run.resuming || this.#loggersUsed });
       this.#loggersUsed = true;
       await hooks.call('setup', this, stage);
       await body(context);
       await this.#signals?.settle();
-      if (this.#signals?.received) status = 'interrupted';
+      if (this.#signals?.received || (stage === 'fit' && this.#aborted)) status = 'interrupted';
     } catch (error) {
       status = 'failed';
       this.collector.clear();
       await hooks.call('onException', this, error).catch(() => undefined);
       throw rankError(this, error);
     } finally {
+      this.#running = false;
       // Rank 0 alone reports the profile; the rank is gone once the process group is released below.
       const reportsProfile = this.isGlobalZero;
       this.#signals?.uninstall();

@@ -89,6 +89,9 @@ export async function runEvaluation(
           torch.dispose([batch.images, batch.labels]);
         }
         if (++batchIdx >= limit) break;
+        // As in training: prefetched batches resolve as microtasks; a turn per batch keeps
+        // timers, I/O and signals of an embedding program from waiting for the whole pass.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     const metrics = sanity ? dropSanityValues(c, split) : await epochMetrics(c, split, batchIdx > 0);

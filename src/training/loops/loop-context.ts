@@ -34,4 +34,6 @@ export interface FitContext extends StageContext {
   /** Train batches per epoch after the limits. */
   readonly numTrainBatches: number;
   readonly signals: SignalGuard | null;
+  /** The caller's `fit(..., { signal })`: stops the run as a process signal does. */
+  readonly abortSignal: AbortSignal | null;
 }

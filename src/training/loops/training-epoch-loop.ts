@@ -18,13 +18,14 @@ import type { FitContext } from './loop-context.js';
 import { collectModuleLogs, flushLoggers, flushStepLogs, writeMetrics } from './logging.js';
 import { optimizationStep } from './optimization-step.js';
 
-/** True when the run must stop now, mid-epoch (a signal, maxSteps, or a stop request past minEpochs). */
+/** True when the run must stop now, mid-epoch (a signal, an abort, maxSteps, or a stop request past minEpochs). */
 export function mustStop(c: FitContext): boolean {
   const { trainer: t, progress } = c;
   const maxSteps = t.options.maxSteps;
   const here =
     (maxSteps !== null && progress.globalStep >= maxSteps) ||
     Boolean(c.signals?.received) ||
+    c.abortSignal?.aborted === true ||
     (t.shouldStop && progress.position.epoch >= t.options.minEpochs);
   // Every rank of a data-parallel run stops at the same step, whichever rank was asked to.
   return agreeToStop(t, here);
