@@ -54,6 +54,7 @@ export class TrainerEventStream implements AsyncIterableIterator<TrainerEvent> {
     if (event.type === 'end') this.#finished = true;
   }
 
+  /** The next event, waiting for one when none is buffered; done after the run's `end` event. @example await stream.next(); */
   next(): Promise<IteratorResult<TrainerEvent>> {
     const event = this.#buffer.shift();
     if (event !== undefined) {
@@ -74,6 +75,7 @@ export class TrainerEventStream implements AsyncIterableIterator<TrainerEvent> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
+  /** The stream itself, so `for await (const e of trainer.events())` reads it. @example for await (const e of stream) {} */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -295,6 +295,7 @@ export class Trainer implements TrainerView {
     this.#stepper = null;
   }
 
+  /** `using trainer = new Trainer(...)`: the same as `dispose()` at the end of the scope. @example { using t = new Trainer({}); } */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -340,8 +341,7 @@ export class Trainer implements TrainerView {
    */
   async fit(module: TrainableModule, dataModule: ImageClassificationDataModule, options: FitOptions = {}): Promise<FitResult> {
     if (needsLaunch(this)) {
-      await launchWorkers(this, module);
-      return this.#fitResult(process.exitCode === 130 || process.exitCode === 143 ? 'signal' : 'completed');
+      return this.#fitResult(await launchWorkers(this, module, options.signal ?? null));
     }
     const abort = options.signal ?? null;
     let signalled = false;

@@ -13,8 +13,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os, { availableParallelism } from 'node:os';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,4 +121,23 @@ void test("bf16-mixed over 2 ranks trains the Trainer's default channels-last we
   assert.equal(header.globalStep, 6);
   assertSameVal(header.history.at(-1)!.metrics, single);
   for (const name of ['train/loss', 'train/acc_top1']) assert.equal(ranks[1][name], ranks[0][name], `${name} differs between ranks`);
+});
+
+void test('an AbortSignal given to a fit that launches DDP workers stops every rank at one step; fit resolves aborted, no exit code', async () => {
+  const root = await makeColourFolder(6);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ct-ddp-abort-'));
+  try {
+    const abortChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'trainer-ddp-abort-child.ts');
+    const out = spawnSync(process.execPath, ['--import', 'tsx', abortChild, root, dir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(out.status, 0, out.stderr);
+    const line = out.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    assert.ok(line !== undefined, out.stdout + out.stderr);
+    const result = JSON.parse(line.slice('RESULT '.length)) as { stopReason: string; exitCode: number };
+    assert.equal(result.stopReason, 'aborted');
+    assert.equal(result.exitCode, 0, 'the caller stopped it, not a signal to the process');
+    assert.ok(existsSync(path.join(dir, 'checkpoints', 'last.ckpt')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -46,21 +46,35 @@ export function needsLaunch(t: Trainer): boolean {
  * @example
  * await launchWorkers(trainer, module);
  */
-export async function launchWorkers(t: Trainer, module: TrainableModule): Promise<void> {
+export async function launchWorkers(
+  t: Trainer,
+  module: TrainableModule,
+  abort: AbortSignal | null = null,
+): Promise<'completed' | 'signal' | 'aborted'> {
   const { devices, numNodes } = t.options;
   const role = resolveDdpRole(process.env, { devices, numNodes });
   if (role.kind !== 'launcher') throw new TrainingError('Trainer: expected to launch the workers of a node, but WORLD_SIZE is set');
   let received: NodeJS.Signals | null = null;
+  // An AbortSignal stops the ranks as SIGINT does (each saves at the same step), but it is the
+  // caller's stop, not the process's: no exit code is set.
+  let aborted = false;
   const forward = (signal: NodeJS.Signals) => () => {
     received ??= signal;
     for (const child of children) child.kill(signal);
   };
+  const onAbort = (): void => {
+    if (received !== null || aborted) return;
+    aborted = true;
+    for (const child of children) child.kill('SIGINT');
+  };
   const children: { kill(signal: NodeJS.Signals): void }[] = [];
+  if (abort?.aborted === true) return 'aborted';
   const handlers = { SIGINT: forward('SIGINT'), SIGTERM: forward('SIGTERM') };
   // One node: this launcher names the run. Several: every node's launcher must name the same one (the user's RUN_ID_ENV).
   const runId = process.env[RUN_ID_ENV] || (numNodes === 1 ? randomUUID() : undefined);
   let result = '';
   for (const [signal, handler] of Object.entries(handlers)) process.on(signal, handler);
+  abort?.addEventListener('abort', onAbort, { once: true });
   try {
     ({ result } = await launchProcesses({
       nprocs: devices,
@@ -78,17 +92,22 @@ export async function launchWorkers(t: Trainer, module: TrainableModule): Promis
       // distributed timeout, and whatever still runs after it is killed.
       killGraceMs: t.options.distributedTimeout,
       // After SIGINT / SIGTERM every rank stops at the same step on its own; rank 0 saves the checkpoint.
-      stopping: () => received !== null,
-      onSpawn: (child) => children.push(child),
+      stopping: () => received !== null || aborted,
+      onSpawn: (child) => {
+        children.push(child);
+        if (aborted) child.kill('SIGINT');
+      },
       resultPipe: true,
     }));
   } catch (error) {
-    if (received === null) throw error;
+    if (received === null && !aborted) throw error;
   } finally {
     for (const [signal, handler] of Object.entries(handlers)) process.off(signal, handler);
+    abort?.removeEventListener('abort', onAbort);
   }
   if (received !== null) process.exitCode = received === 'SIGINT' ? 130 : 143;
-  if (role.nodeRank !== 0) return;
+  const outcome = received !== null ? 'signal' : aborted ? 'aborted' : 'completed';
+  if (role.nodeRank !== 0) return outcome;
   Object.assign(t.callbackMetrics, readResult(result));
   const { checkpoint } = resolveCheckpoint('last', path.join(t.runDir, 'checkpoints'), (m) => t.print(m));
   try {
@@ -96,6 +115,7 @@ export async function launchWorkers(t: Trainer, module: TrainableModule): Promis
   } finally {
     disposeCheckpoint(checkpoint);
   }
+  return outcome;
 }
 
 /**
