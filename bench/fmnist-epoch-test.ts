@@ -20,13 +20,11 @@
  */
 import { appendFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ClassificationModule } from '../src/models/classification-module.js';
-import { register } from '../src/registry.js';
-import * as torch from '../src/torch/index.js';
-import { Callback } from '../src/training/callback.js';
-import { evalLoaderOverrides } from '../src/training/strategies/ddp-connector.js';
-import type { Trainer } from '../src/training/trainer.js';
-import type { TrainerView } from '../src/training/trainer-view.js';
+// Through the package, as any plugin: the CLI's own registry, tensors and Callback class.
+import { Callback, register, torch } from 'classifier-training';
+import type { models, Trainer, TrainerView } from 'classifier-training';
+
+type ClassificationModule = models.ClassificationModule;
 
 const schema = z.strictObject({ out: z.string().min(1) });
 
@@ -60,7 +58,7 @@ export class EpochTest extends Callback {
     let total = 0;
     module.eval();
     try {
-      for await (const batch of dm.testLoader(evalLoaderOverrides(trainer)).epoch(0)) {
+      for await (const batch of dm.testLoader({ channelsLast: trainer.channelsLast }).epoch(0)) {
         try {
           correct += torch.noGrad(() =>
             torch.tidy(() =>
