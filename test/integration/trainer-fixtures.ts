@@ -63,19 +63,20 @@ export function colourDataModule(root: string, extra: DataModuleInput = {}): Ima
   );
 }
 
-/** A tiny CNN (conv, BN, relu, pool, linear) in a ClassificationModule. */
+/** A tiny CNN (conv, BN, relu, pool, linear) in a ClassificationModule; its head has `numClasses` outputs (default 3). */
 export function tinyCnn(options: Partial<ClassificationOptionsInput> = {}, seed = 0): ClassificationModule {
   torch.manualSeed(seed);
+  const numClasses = options.numClasses ?? 3;
   const backbone = new Sequential(
     new Conv2d(3, 6, 3, { padding: 1 }),
     new BatchNorm2d(6),
     new ReLU(),
     new AdaptiveAvgPool2d([1, 1]),
     new Flatten(),
-    new Linear(6, 3),
+    new Linear(6, numClasses),
   );
   return new ClassificationModule(backbone, {
-    numClasses: 3,
+    numClasses,
     classNames: ['blue', 'green', 'red'],
     optimizer: { lr: 0.05 },
     scheduler: { warmupEpochs: 1, interval: 'step' },

@@ -15,16 +15,16 @@ import { ImageClassificationDataModule } from '../../src/data/datamodule.js';
 import { DataError } from '../../src/errors.js';
 import { ImageFolder } from '../../src/data/datasets/image-folder.js';
 import { JsonlDataset } from '../../src/data/datasets/jsonl-dataset.js';
-import { ClassificationModule } from '../../src/models/classification-module.js';
+import type { ClassificationModule } from '../../src/models/classification-module.js';
 import { SplitMetrics } from '../../src/models/split-metrics.js';
 import * as torch from '../../src/torch/index.js';
-import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, ReLU, Sequential } from '../../src/torch/nn/index.js';
 import * as cb from '../../src/training/callbacks/index.js';
 import { readCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
 import { disposeCheckpoint } from '../../src/training/checkpoint/checkpoint-connector.js';
 import { confusionMatrixSpec, renderConfusionMatrix } from '../../src/training/plots/render-confusion-matrix.js';
 import { vegaLiteToSvg } from '../../src/training/plots/render-vega-lite.js';
 import { Trainer } from '../../src/training/trainer.js';
+import { tinyCnn } from '../integration/trainer-fixtures.js';
 
 /** Writes `<root>/train/<class>/<i>.png` (12×12, one flat colour per class) and returns the root. */
 async function makeFolder(counts: Readonly<Record<string, number>> | ReadonlyMap<string, number>): Promise<string> {
@@ -58,17 +58,7 @@ function dataModule(root: string, warnings: string[]): ImageClassificationDataMo
 }
 
 function tinyModule(classNames: string[]): ClassificationModule {
-  torch.manualSeed(0);
-  const n = classNames.length;
-  const backbone = new Sequential(
-    new Conv2d(3, 6, 3, { padding: 1 }),
-    new BatchNorm2d(6),
-    new ReLU(),
-    new AdaptiveAvgPool2d([1, 1]),
-    new Flatten(),
-    new Linear(6, n),
-  );
-  return new ClassificationModule(backbone, { numClasses: n, classNames, optimizer: { lr: 0.05 } });
+  return tinyCnn({ numClasses: classNames.length, classNames });
 }
 
 const hostileNames = ['v1.0', 'St.Bernard', 'constructor', '__proto__', 'toString'];
