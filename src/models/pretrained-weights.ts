@@ -26,31 +26,79 @@ export interface PretrainedWeights {
   sha256?: string;
   /** The model the weights fit, by registry name. */
   model: string;
+  /** The evaluation transforms the weights were measured with (torchvision's `ImageClassification` preset). */
+  transforms: EvalTransforms;
 }
 
-const base = 'https://download.pytorch.org/models/';
-const entry = (model: string, file: string): PretrainedWeights => ({
-  file,
-  url: base + file,
-  model,
-  sha256Prefix: /-([0-9a-f]{8})\.pth$/.exec(file)![1],
-});
+/** torchvision's `ImageClassification(crop_size, resize_size, interpolation, mean, std)` preset. */
+export interface EvalTransforms {
+  /** The shorter side is resized to this first. */
+  resizeSize: number;
+  /** Then a centre crop of this size. */
+  cropSize: number;
+  interpolation: 'bilinear' | 'bicubic';
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
 
-/** Known files, by `<model>.<weights>` (torchvision's enum names in lower case); from torchvision 0.14's resnet.py. */
-export const pretrainedWeights: Readonly<Record<string, PretrainedWeights>> = {
+/** ImageNet's mean and std, which every torchvision classification preset uses. */
+export const imagenetStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+const base = 'https://download.pytorch.org/models/';
+/**
+ * One torchvision weights file: its name `<arch>-<hash prefix>.pth` under
+ * download.pytorch.org/models/, and its eval transforms (torchvision's
+ * default: resize 256, crop 224, bilinear).
+ *
+ * @example
+ * weightsEntry('convnext_tiny', 'convnext_tiny-983f1562.pth', { resizeSize: 236 });
+ */
+export function weightsEntry(
+  model: string,
+  file: string,
+  transforms: Partial<Pick<EvalTransforms, 'resizeSize' | 'cropSize' | 'interpolation'>> = {},
+): PretrainedWeights {
+  const prefix = /-([0-9a-f]{8,})\.pth$/.exec(file);
+  if (prefix === null) throw new ConfigError(`weightsEntry: expected a file named <arch>-<sha256 prefix>.pth, but got '${file}'`);
+  return {
+    file,
+    url: base + file,
+    model,
+    sha256Prefix: prefix[1],
+    transforms: { resizeSize: 256, cropSize: 224, interpolation: 'bilinear', ...imagenetStats, ...transforms },
+  };
+}
+const entry = weightsEntry;
+
+const known: Record<string, PretrainedWeights> = {};
+
+/** Known files, by `<model>.<weights>` (torchvision's enum names in lower case), as each family registers them. */
+export const pretrainedWeights: Readonly<Record<string, PretrainedWeights>> = known;
+
+/**
+ * Adds known weights ids (each model family registers its own, next to its definition).
+ *
+ * @example
+ * registerPretrainedWeights({ 'convnext_tiny.imagenet1k_v1': weightsEntry('convnext_tiny', 'convnext_tiny-983f1562.pth', { resizeSize: 236 }) });
+ */
+export function registerPretrainedWeights(entries: Readonly<Record<string, PretrainedWeights>>): void {
+  Object.assign(known, entries);
+}
+
+registerPretrainedWeights({
   'resnet18.imagenet1k_v1': entry('resnet18', 'resnet18-f37072fd.pth'),
   'resnet34.imagenet1k_v1': entry('resnet34', 'resnet34-b627a593.pth'),
   'resnet50.imagenet1k_v1': entry('resnet50', 'resnet50-0676ba61.pth'),
-  'resnet50.imagenet1k_v2': entry('resnet50', 'resnet50-11ad3fa6.pth'),
+  'resnet50.imagenet1k_v2': entry('resnet50', 'resnet50-11ad3fa6.pth', { resizeSize: 232 }),
   'resnet101.imagenet1k_v1': entry('resnet101', 'resnet101-63fe2227.pth'),
-  'resnet101.imagenet1k_v2': entry('resnet101', 'resnet101-cd907fc2.pth'),
+  'resnet101.imagenet1k_v2': entry('resnet101', 'resnet101-cd907fc2.pth', { resizeSize: 232 }),
   'resnet152.imagenet1k_v1': entry('resnet152', 'resnet152-394f9c45.pth'),
-  'resnet152.imagenet1k_v2': entry('resnet152', 'resnet152-f82ba261.pth'),
+  'resnet152.imagenet1k_v2': entry('resnet152', 'resnet152-f82ba261.pth', { resizeSize: 232 }),
   'wide_resnet50_2.imagenet1k_v1': entry('wide_resnet50_2', 'wide_resnet50_2-95faca4d.pth'),
-  'wide_resnet50_2.imagenet1k_v2': entry('wide_resnet50_2', 'wide_resnet50_2-9ba9bcbe.pth'),
+  'wide_resnet50_2.imagenet1k_v2': entry('wide_resnet50_2', 'wide_resnet50_2-9ba9bcbe.pth', { resizeSize: 232 }),
   'resnext50_32x4d.imagenet1k_v1': entry('resnext50_32x4d', 'resnext50_32x4d-7cdf4587.pth'),
-  'resnext50_32x4d.imagenet1k_v2': entry('resnext50_32x4d', 'resnext50_32x4d-1a0047aa.pth'),
-};
+  'resnext50_32x4d.imagenet1k_v2': entry('resnext50_32x4d', 'resnext50_32x4d-1a0047aa.pth', { resizeSize: 232 }),
+});
 
 /** Where weights are looked for by default. */
 export const defaultWeightsDir = (): string => join(homedir(), '.cache', 'classifier-training', 'weights');

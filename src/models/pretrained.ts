@@ -24,6 +24,8 @@ export interface LoadPretrainedOptions {
   log?: (message: string) => void;
   /** Names of the classification head's parameters (default fc.weight, fc.bias). */
   headKeys?: readonly string[];
+  /** The first layer's weight, summed over RGB for a 1-channel model (default conv1.weight). */
+  stemWeight?: string;
 }
 
 /** What `loadPretrained` did. */
@@ -87,7 +89,7 @@ export function loadPretrained(model: Module, path: string, options: LoadPretrai
           skippedKeys.push(k);
         }
     }
-    const conv = 'conv1.weight';
+    const conv = options.stemWeight ?? 'conv1.weight';
     const inChannels = options.inChannels ?? own.get(conv)?.[1];
     if (conv in record && inChannels === 1 && record[conv].shape[1] === 3 && own.get(conv)?.[1] === 1) {
       const summed = tidy(() => record[conv].sum({ dim: 1, keepdim: true }));

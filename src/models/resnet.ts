@@ -23,8 +23,8 @@ import type { Tensor } from '../torch/index.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
-import { loadPretrained } from './pretrained.js';
-import { pretrainedWeights, resolvePretrained } from './pretrained-weights.js';
+import { applyPretrained } from './backbone.js';
+import type { Backbone, BackboneLayout } from './backbone.js';
 
 /** Options every ResNet factory takes (torchvision's keyword arguments, in camelCase). */
 export interface ResNetOptions {
@@ -62,7 +62,7 @@ export interface ResNetArchitecture {
 }
 
 /** A ResNet: stem, four stages of residual blocks, global average pooling and a linear head. */
-export class ResNet extends Module {
+export class ResNet extends Module implements Backbone {
   declare conv1: Conv2d;
   declare bn1: BatchNorm2d;
   declare relu: ReLU;
@@ -125,16 +125,12 @@ export class ResNet extends Module {
     this.registerModule('avgpool', new AdaptiveAvgPool2d([1, 1]));
     this.registerModule('fc', new Linear(512 * block.expansion, numClasses));
     this.#initialise(zeroInitResidual);
-    if (options.pretrained !== undefined) {
-      const { pretrained, weightsDir, log = (message: string): void => console.warn(message) } = options;
-      try {
-        const path = Object.hasOwn(pretrainedWeights, pretrained) ? resolvePretrained(pretrained, { weightsDir }) : pretrained;
-        loadPretrained(this, path, { inChannels, log });
-      } catch (error) {
-        this.dispose(); // the caller never gets the model, so nobody else can free it
-        throw error;
-      }
-    }
+    applyPretrained(this, options);
+  }
+
+  /** Head `fc`; groups: the stem, then each stage (layer1-4). */
+  get layout(): BackboneLayout {
+    return { head: ['fc'], stemWeight: 'conv1.weight', groups: [['conv1', 'bn1'], ['layer1'], ['layer2'], ['layer3'], ['layer4']] };
   }
 
   #makeLayer(block: typeof BasicBlock | typeof Bottleneck, planes: number, blocks: number, stride = 1, dilate = false): Sequential {

@@ -152,6 +152,10 @@ export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor =
 export const sigmoid = (x: Tensor): Tensor => runT('aten::sigmoid', '', [x]);
 /** `x * sigmoid(x)` elementwise (torch.nn.functional.silu, also called swish). @example silu(x); */
 export const silu = (x: Tensor): Tensor => runT('aten::silu', '', [x]);
+/** `x * relu6(x + 3) / 6` elementwise (torch.nn.functional.hardswish, MobileNetV3's activation). @example hardswish(x); */
+export const hardswish = (x: Tensor): Tensor => runT('aten::hardswish', '', [x]);
+/** `relu6(x + 3) / 6` elementwise (torch.nn.functional.hardsigmoid, MobileNetV3's gate). @example hardsigmoid(x); */
+export const hardsigmoid = (x: Tensor): Tensor => runT('aten::hardsigmoid', '', [x]);
 /** Hyperbolic tangent elementwise (torch.tanh), in (-1, 1). @example tanh(x); */
 export const tanh = (x: Tensor): Tensor => runT('aten::tanh', '', [x]);
 /**
