@@ -13,11 +13,11 @@ import { SerializationError } from '../../errors.js';
 import { OnnxAttributeType } from './onnx-proto.js';
 import type { OnnxAttribute, OnnxNode } from './onnx-proto.js';
 
-/** An fp32 initializer before encoding. */
+/** An initializer before encoding: fp32 weights, or int64 constants (shapes, indices, axes). */
 export interface Initializer {
   name: string;
   dims: number[];
-  data: Float32Array;
+  data: Float32Array | BigInt64Array;
 }
 
 /** What a Conv node left for a BatchNorm to fold into. */
@@ -62,6 +62,24 @@ export class OnnxGraphBuilder {
     return unique;
   }
 
+  /**
+   * Adds an int64 constant (a Reshape's shape, Slice's starts and ends, an axes list) and returns
+   * its name; the same values under the same name are shared.
+   *
+   * @example
+   * g.addNode('Reshape', [x, g.addInt64Initializer('shape.tokens', [0, -1, 768], [3])], 'tokens');
+   */
+  addInt64Initializer(name: string, values: readonly number[], dims: readonly number[] = [values.length]): string {
+    const existing = this.initializers.get(name);
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    if (existing?.data instanceof BigInt64Array && existing.data.length === data.length && existing.data.every((v, i) => v === data[i])) {
+      return name;
+    }
+    const unique = this.uniqueName(name);
+    this.initializers.set(unique, { name: unique, dims: [...dims], data });
+    return unique;
+  }
+
   /** Appends a node reading `inputs` and returns its (unique) output value name. */
   addNode(opType: string, inputs: readonly string[], outputBase: string, attributes: OnnxAttribute[] = []): string {
     for (const input of inputs) {
@@ -94,13 +112,15 @@ export class OnnxGraphBuilder {
     const [weightName, biasName] = conv.node.input.slice(1);
     const weight = this.initializers.get(weightName)!;
     const bias = biasName === undefined || biasName === '' ? null : this.initializers.get(biasName)!;
+    const biasData = bias === null ? null : bias.data;
+    if (!(weight.data instanceof Float32Array) || (biasData !== null && !(biasData instanceof Float32Array))) return null;
     const perChannel = weight.data.length / conv.outChannels;
     const folded = new Float32Array(weight.data.length);
     for (let o = 0; o < conv.outChannels; o++) {
       for (let k = o * perChannel; k < (o + 1) * perChannel; k++) folded[k] = weight.data[k] * scale[o];
     }
     const foldedBias = new Float32Array(conv.outChannels);
-    for (let o = 0; o < conv.outChannels; o++) foldedBias[o] = (bias === null ? 0 : bias.data[o]) * scale[o] + shift[o];
+    for (let o = 0; o < conv.outChannels; o++) foldedBias[o] = (biasData === null ? 0 : biasData[o]) * scale[o] + shift[o];
     const newWeight = this.#replaceInitializer(weightName, folded);
     const biasBase = weightName.endsWith('.weight') ? `${weightName.slice(0, -'.weight'.length)}.bias` : `${weightName}_bias`;
     let newBias: string;

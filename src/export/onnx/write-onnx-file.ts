@@ -28,7 +28,7 @@ export interface OnnxFiles {
   dataPath: string | null;
 }
 
-const bytesOf = (data: Float32Array): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+const bytesOf = (data: Float32Array | BigInt64Array): Uint8Array => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /**
  * Encodes and writes `built` to `path`.
@@ -44,8 +44,10 @@ export function writeOnnxFile(path: string, built: BuiltOnnxModel, options: { ex
   const chunks: Uint8Array[] = [];
   let offset = 0;
   const initializer: OnnxTensor[] = built.initializers.map((init) => {
-    const tensor: OnnxTensor = { name: init.name, dims: init.dims, dataType: OnnxDataType.FLOAT };
-    if (!external) return { ...tensor, rawData: bytesOf(init.data) };
+    const int64 = init.data instanceof BigInt64Array;
+    const tensor: OnnxTensor = { name: init.name, dims: init.dims, dataType: int64 ? OnnxDataType.INT64 : OnnxDataType.FLOAT };
+    // Constants stay inline: they are small, and readers fold them when building the graph.
+    if (!external || int64) return { ...tensor, rawData: bytesOf(init.data) };
     const padding = (ALIGNMENT - (offset % ALIGNMENT)) % ALIGNMENT;
     if (padding > 0) chunks.push(new Uint8Array(padding));
     offset += padding;

@@ -57,3 +57,12 @@ void test('GELU (both forms), SiLU, Hardswish, Hardsigmoid, Sigmoid, LayerNorm, 
     model.dispose();
   }
 });
+
+void test('int64 constants (a Reshape shape) are written inline and shared by value', async () => {
+  const { OnnxGraphBuilder } = await import('../graph-builder.js');
+  const g = new OnnxGraphBuilder();
+  const a = g.addInt64Initializer('shape.tokens', [0, -1, 8]);
+  assert.equal(g.addInt64Initializer('shape.tokens', [0, -1, 8]), a);
+  assert.notEqual(g.addInt64Initializer('shape.tokens', [0, 8, -1]), a);
+  assert.deepEqual([...(g.initializers.get(a)!.data as BigInt64Array)], [0n, -1n, 8n]);
+});
