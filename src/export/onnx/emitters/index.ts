@@ -14,9 +14,10 @@ import { onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
 import { layerEmitters } from './layers.js';
 import { modelEmitters } from './resnet.js';
+import { swinEmitters } from './swin.js';
 import { zooLayerEmitters } from './zoo-layers.js';
 
-const table = new Map<ModuleClass, OnnxEmitter>([...layerEmitters, ...zooLayerEmitters, ...modelEmitters]);
+const table = new Map<ModuleClass, OnnxEmitter>([...layerEmitters, ...zooLayerEmitters, ...modelEmitters, ...swinEmitters]);
 
 /** Every known module class and its emitter (a subclass without an entry takes its parent's). */
 export const onnxEmitters: ReadonlyMap<ModuleClass, OnnxEmitter> = table;

@@ -1,0 +1,236 @@
+/**
+ * ONNX emitters for the Swin family, following each module's `forward` in
+ * evaluation mode. The window partition depends on the feature map's size,
+ * so the model's emitter works the size out from the graph input's [C, H, W]
+ * (the patch embedding's stride, then ⌈/2⌉ per patch merging) and hands it
+ * to each block; window reshapes use int64 shape constants (the batch stays
+ * -1), the cyclic shift is Slice + Concat (ONNX has no Roll), and the shift
+ * mask and the relative position bias (V2: the cpb_mlp's output) are
+ * constants computed from the module's weights. Linear layers on [..., C]
+ * maps are MatMul + Add (Gemm is 2-D only).
+ *
+ * @example
+ * const table = new Map(swinEmitters);
+ */
+import { ShiftedWindowAttentionV2, WindowAttention, shiftedWindowMask, windowGeometry } from '../../../models/swin-attention.js';
+import type { Pair } from '../../../models/swin-attention.js';
+import { PatchMerging, SwinTransformerBlock } from '../../../models/swin-blocks.js';
+import { SwinTransformer } from '../../../models/swin.js';
+import * as torch from '../../../torch/index.js';
+import type { Tensor } from '../../../torch/index.js';
+import { Linear, Sequential } from '../../../torch/nn/index.js';
+import type { Module } from '../../../torch/nn/index.js';
+import { onnxEmitterEntry } from '../emit-context.js';
+import type { EmitContext, ModuleClass, OnnxEmitter } from '../emit-context.js';
+import { int, ints } from '../graph-builder.js';
+
+/** The [H, W] of the map each block and patch merging reads, set by the model's emitter. */
+const mapSizes = new WeakMap<Module, Pair>();
+
+function mapSize(module: Module, ctx: EmitContext): Pair {
+  const size = mapSizes.get(module);
+  if (size === undefined) throw ctx.unsupported(module, 'a Swin block exported inside its SwinTransformer', 'a block on its own');
+  return size;
+}
+
+/** A constant of `tensor`'s values (computed here, not a parameter), named under this module. */
+function constant(ctx: EmitContext, name: string, tensor: Tensor): string {
+  const data = torch.tidy(() => tensor.detach().to({ dtype: 'float32' }).contiguous().data() as Float32Array);
+  return ctx.graph.addInitializer(ctx.childPath(name), data, tensor.shape);
+}
+
+const reshape = (ctx: EmitContext, x: string, shape: readonly number[], name: string): string =>
+  ctx.graph.addNode('Reshape', [x, ctx.graph.addInt64Initializer(`shape.${shape.join('_')}`, shape)], ctx.valueName(name));
+
+const transpose = (ctx: EmitContext, x: string, perm: readonly number[], name: string): string =>
+  ctx.graph.addNode('Transpose', [x], ctx.valueName(name), [ints('perm', perm)]);
+
+function slice(ctx: EmitContext, x: string, axis: number, start: number, end: number, name: string): string {
+  const g = ctx.graph;
+  const inputs = [
+    x,
+    g.addInt64Initializer(`slice.${start}`, [start]),
+    g.addInt64Initializer(`slice.${end}`, [end]),
+    g.addInt64Initializer(`axis.${axis}`, [axis]),
+  ];
+  return g.addNode('Slice', inputs, ctx.valueName(name));
+}
+
+/** torch.roll(x, shift, axis) on a dimension of `size`: the last `shift` elements move to the front. */
+function roll(ctx: EmitContext, x: string, shift: number, axis: number, size: number, name: string): string {
+  const s = ((shift % size) + size) % size;
+  if (s === 0) return x;
+  const tail = slice(ctx, x, axis, size - s, size, `${name}.tail`);
+  const head = slice(ctx, x, axis, 0, size - s, `${name}.head`);
+  return ctx.graph.addNode('Concat', [tail, head], ctx.valueName(name), [int('axis', axis)]);
+}
+
+/** Linear on [..., in]: MatMul by the transposed weight, then the bias (`weight` / `bias` override the module's). */
+function linearNd(ctx: EmitContext, linear: Linear, name: string, x: string, bias: string | null = null): string {
+  const g = ctx.graph;
+  const weight = transpose(ctx, ctx.initializer(linear.weight, `${name}.weight`), [1, 0], `${name}.weight_t`);
+  const product = g.addNode('MatMul', [x, weight], ctx.valueName(`${name}.matmul`));
+  const b = bias ?? (linear.bias === null ? null : ctx.initializer(linear.bias, `${name}.bias`));
+  return b === null ? product : g.addNode('Add', [product, b], ctx.valueName(name));
+}
+
+/** A child run on [..., C]: a Linear as `linearNd`, a Sequential (the MLP) child by child, any other by its emitter. */
+function emitNd(ctx: EmitContext, child: Module, name: string, x: string): string {
+  if (child instanceof Linear) return linearNd(ctx, child, name, x);
+  if (child instanceof Sequential) return [...child.namedChildren()].reduce((v, [n, c]) => emitNd(ctx, c, `${name}.${n}`, v), x);
+  return ctx.emit(child, name, x);
+}
+
+const attentionEmitter: OnnxEmitter<WindowAttention> = (attn, x, ctx) => {
+  ctx.expectChildren(attn, ['qkv', 'proj', 'cpb_mlp']);
+  const g = ctx.graph;
+  const [h, w] = mapSize(attn, ctx);
+  const [wh, ww] = attn.windowSize;
+  const geometry = windowGeometry(h, w, attn.windowSize, attn.shiftSize);
+  const { padH, padW, shift } = geometry;
+  const c = attn.qkv.inFeatures;
+  const [heads, tokens, numWindows] = [attn.numHeads, wh * ww, (padH / wh) * (padW / ww)];
+  let v = x;
+  if (padH > h || padW > w)
+    v = g.addNode('Pad', [v, g.addInt64Initializer('pads', [0, 0, 0, 0, 0, padH - h, padW - w, 0])], ctx.valueName('pad'));
+  v = roll(ctx, roll(ctx, v, -shift[0], 1, padH, 'shift_h'), -shift[1], 2, padW, 'shift_w');
+  v = reshape(ctx, v, [-1, padH / wh, wh, padW / ww, ww, c], 'windows');
+  v = reshape(ctx, transpose(ctx, v, [0, 1, 3, 2, 4, 5], 'windows_t'), [-1, tokens, c], 'tokens');
+  const v2 = attn instanceof ShiftedWindowAttentionV2;
+  // V2 zeroes the key bias at every forward.
+  const keyless = (b: Tensor): Tensor =>
+    torch.noGrad(() => {
+      const copy = b.detach().clone();
+      copy.slice(0, c, 2 * c).zero_();
+      return copy;
+    });
+  const qkvBias =
+    v2 && attn.qkv.bias !== null
+      ? constant(
+          ctx,
+          'qkv.bias_used',
+          torch.tidy(() => keyless(attn.qkv.bias!)),
+        )
+      : null;
+  const qkv = transpose(
+    ctx,
+    reshape(ctx, linearNd(ctx, attn.qkv, 'qkv', v, qkvBias), [-1, tokens, 3, heads, c / heads], 'qkv_split'),
+    [2, 0, 3, 1, 4],
+    'qkv_t',
+  );
+  const [q, k, val] = [0, 1, 2].map((i) =>
+    g.addNode('Gather', [qkv, g.addInt64Initializer(`index.${i}`, [i], [])], ctx.valueName(['q', 'k', 'v'][i]), [int('axis', 0)]),
+  );
+  let logits: string;
+  if (v2) {
+    const normalize = (t: string, name: string): string => {
+      const norm = g.addNode('ReduceL2', [t], ctx.valueName(`${name}.norm`), [ints('axes', [-1]), int('keepdims', 1)]);
+      const clamped = g.addNode('Max', [norm, constant(ctx, 'eps', torch.tensor([1e-12]))], ctx.valueName(`${name}.clamp`));
+      return g.addNode('Div', [t, clamped], ctx.valueName(`${name}.unit`));
+    };
+    const cosine = g.addNode(
+      'MatMul',
+      [normalize(q, 'q'), transpose(ctx, normalize(k, 'k'), [0, 1, 3, 2], 'k_t')],
+      ctx.valueName('cosine'),
+    );
+    const scale = torch.tidy(() => attn.logit_scale.detach().clamp(null, Math.log(100)).exp());
+    logits = g.addNode('Mul', [cosine, constant(ctx, 'logit_scale_exp', scale)], ctx.valueName('logits'));
+  } else {
+    const scaled = g.addNode('Mul', [q, constant(ctx, 'scale', torch.tensor([(c / heads) ** -0.5]))], ctx.valueName('q_scaled'));
+    logits = g.addNode('MatMul', [scaled, transpose(ctx, k, [0, 1, 3, 2], 'k_t')], ctx.valueName('logits'));
+  }
+  const bias = torch.tidy(() => torch.noGrad(() => attn.relativePositionBias()));
+  let scores = g.addNode('Add', [logits, constant(ctx, 'relative_position_bias', bias)], ctx.valueName('biased'));
+  if (shift[0] + shift[1] > 0) {
+    const mask = constant(
+      ctx,
+      'mask',
+      torch.tensor(shiftedWindowMask(geometry, attn.windowSize), { shape: [1, numWindows, 1, tokens, tokens] }),
+    );
+    const masked = g.addNode(
+      'Add',
+      [reshape(ctx, scores, [-1, numWindows, heads, tokens, tokens], 'per_image'), mask],
+      ctx.valueName('masked'),
+    );
+    scores = reshape(ctx, masked, [-1, heads, tokens, tokens], 'masked_flat');
+  }
+  const probs = g.addNode('Softmax', [scores], ctx.valueName('softmax'), [int('axis', -1)]);
+  v = g.addNode('MatMul', [probs, val], ctx.valueName('context'));
+  v = reshape(ctx, transpose(ctx, v, [0, 2, 1, 3], 'context_t'), [-1, tokens, c], 'merged');
+  v = linearNd(ctx, attn.proj, 'proj', v);
+  v = reshape(ctx, v, [-1, padH / wh, padW / ww, wh, ww, c], 'unwindows');
+  v = reshape(ctx, transpose(ctx, v, [0, 1, 3, 2, 4, 5], 'unwindows_t'), [-1, padH, padW, c], 'map');
+  v = roll(ctx, roll(ctx, v, shift[0], 1, padH, 'unshift_h'), shift[1], 2, padW, 'unshift_w');
+  if (padH > h) v = slice(ctx, v, 1, 0, h, 'crop_h');
+  if (padW > w) v = slice(ctx, v, 2, 0, w, 'crop_w');
+  return v;
+};
+
+const blockEmitter: OnnxEmitter<SwinTransformerBlock> = (block, x, ctx) => {
+  ctx.expectChildren(block, ['norm1', 'attn', 'stochastic_depth', 'norm2', 'mlp']);
+  const names = new Map([...block.namedChildren()].map(([name, child]) => [child, name]));
+  mapSizes.set(block.attn, mapSize(block, ctx));
+  return block.branches.reduce((input, branch) => {
+    const out = branch.reduce((v, layer) => emitNd(ctx, layer, names.get(layer)!, v), input);
+    return ctx.graph.addNode('Add', [input, out], ctx.valueName(`add_${names.get(branch[0])!}`));
+  }, x);
+};
+
+const patchMergingEmitter: OnnxEmitter<PatchMerging> = (merging, x, ctx) => {
+  ctx.expectChildren(merging, ['reduction', 'norm']);
+  const [h, w] = mapSize(merging, ctx);
+  const g = ctx.graph;
+  let v = x;
+  if (h % 2 === 1 || w % 2 === 1)
+    v = g.addNode('Pad', [v, g.addInt64Initializer('pads', [0, 0, 0, 0, 0, h % 2, w % 2, 0])], ctx.valueName('pad'));
+  const [ph, pw] = [h + (h % 2), w + (w % 2)];
+  const part = (r: number, col: number): string => {
+    const inputs = [
+      v,
+      g.addInt64Initializer(`starts.${r}_${col}`, [r, col]),
+      g.addInt64Initializer(`ends.${ph}_${pw}`, [ph, pw]),
+      g.addInt64Initializer('axes.1_2', [1, 2]),
+      g.addInt64Initializer('steps.2_2', [2, 2]),
+    ];
+    return g.addNode('Slice', inputs, ctx.valueName(`part_${r}${col}`));
+  };
+  v = g.addNode('Concat', [part(0, 0), part(1, 0), part(0, 1), part(1, 1)], ctx.valueName('merged'), [int('axis', -1)]);
+  const names = new Map([...merging.namedChildren()].map(([name, child]) => [child, name]));
+  return merging.steps.reduce((value, layer) => emitNd(ctx, layer, names.get(layer)!, value), v);
+};
+
+const swinEmitter: OnnxEmitter<SwinTransformer> = (model, x, ctx) => {
+  ctx.expectChildren(model, ['features', 'norm', 'permute', 'avgpool', 'flatten', 'head']);
+  const inputShape = ctx.options.inputShape;
+  if (inputShape === undefined) throw ctx.unsupported(model, "the graph input's [C, H, W] in the emit options", 'none');
+  const [embed, ...stages] = [...model.features.children()];
+  const patch = model.architecture.patchSize ?? [4, 4];
+  let size: Pair = [Math.floor(inputShape[1] / patch[0]), Math.floor(inputShape[2] / patch[1])];
+  let v = ctx.emit(embed, 'features.0', x);
+  stages.forEach((stage, i) => {
+    const name = `features.${i + 1}`;
+    if (stage instanceof PatchMerging) {
+      mapSizes.set(stage, size);
+      v = ctx.emit(stage, name, v);
+      size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
+      return;
+    }
+    for (const [index, block] of stage.namedChildren()) {
+      mapSizes.set(block, size);
+      v = ctx.emit(block, `${name}.${index}`, v);
+    }
+  });
+  v = ctx.emit(model.norm, 'norm', v);
+  v = ctx.emit(model.permute, 'permute', v);
+  v = ctx.emit(model.avgpool, 'avgpool', v);
+  v = ctx.emit(model.flatten, 'flatten', v);
+  return ctx.emit(model.head, 'head', v);
+};
+
+/** The emitters of the Swin family's modules. */
+export const swinEmitters: [ModuleClass, OnnxEmitter][] = [
+  onnxEmitterEntry(WindowAttention, attentionEmitter),
+  onnxEmitterEntry(SwinTransformerBlock, blockEmitter),
+  onnxEmitterEntry(PatchMerging, patchMergingEmitter),
+  onnxEmitterEntry(SwinTransformer, swinEmitter),
+];
