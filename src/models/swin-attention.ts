@@ -152,6 +152,19 @@ export abstract class WindowAttention extends Module {
     return this.qkv.bias;
   }
 
+  /**
+   * Multiply-adds per image of one forward producing `out` [B, H, W, C] (read by the model summary):
+   * the qkv and output projections and the two attention matmuls over the padded map; the
+   * position bias (V2's cpb_mlp runs through its own layers) is counted where it runs.
+   */
+  forwardMacs(out: readonly number[]): number {
+    const [, h, w, c] = out;
+    const { padH, padW } = windowGeometry(h, w, this.windowSize, this.shiftSize);
+    const tokens = padH * padW;
+    const window = this.windowSize[0] * this.windowSize[1];
+    return tokens * c * 3 * c + 2 * tokens * window * c + tokens * c * c;
+  }
+
   /** [B, H, W, C] → [B, H, W, C]. */
   forward(input: Tensor): Tensor {
     return torch.tidy(() => {

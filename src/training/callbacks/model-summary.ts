@@ -96,8 +96,17 @@ function layerMacs(module: Module, out: readonly number[]): number {
   if (module instanceof Conv2d) return perImage * (module.inChannels / module.groups) * module.kernelSize[0] * module.kernelSize[1];
   if (module instanceof Linear) return perImage * module.inFeatures;
   if (module instanceof BatchNorm2d) return perImage;
-  return 0;
+  return hasOwnMacs(module) ? module.forwardMacs(out) : 0;
 }
+
+/** A layer whose forward multiplies tensors itself (window attention's projections and matmuls) declares its multiply-adds. */
+interface CountsOwnMacs {
+  /** Multiply-adds per image of one call that produced `out`, beyond those of child modules called through `forward`. */
+  forwardMacs(out: readonly number[]): number;
+}
+
+const hasOwnMacs = (module: Module): module is Module & CountsOwnMacs =>
+  typeof (module as Partial<CountsOwnMacs>).forwardMacs === 'function';
 
 interface Trace {
   /** Output shapes in call order. */
