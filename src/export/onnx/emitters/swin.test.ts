@@ -16,6 +16,7 @@ import { LayerNorm } from '../../../torch/nn/index.js';
 import { saveSafetensors } from '../../../torch/serialization/safetensors.js';
 import { PYTHON, pythonHas, tinyMetadata } from '../../testing.test-helper.js';
 import { exportTorchvisionWeights } from '../../torchvision-weights.js';
+import { moduleFromOnnx } from '../../module-from-onnx.js';
 import { buildOnnxModel } from '../build-onnx-model.js';
 import { moduleLogits } from '../check-onnx-parity.js';
 import { exportOnnx } from '../export-onnx.js';
@@ -48,8 +49,17 @@ for (const [name, factory] of [
   void test(`${name} exports to ONNX and matches onnxruntime at 48x48`, async () => {
     const module = build(factory);
     try {
-      const result = await exportOnnx(module, { path: join(dir, `${name}.onnx`), metadata: tinyMetadata(5, [3, 48, 48], name) });
+      const path = join(dir, `${name}.onnx`);
+      const metadata = { ...tinyMetadata(5, [3, 48, 48], name), modelOptions: { numClasses: 5 } };
+      const result = await exportOnnx(module, { path, metadata });
       assert.ok(result.parity !== null && result.parity.maxAbsDiff <= 1e-4, JSON.stringify(result.parity));
+      // The libtorch backend's rebuild from the file: every parameter is an initializer under its own name.
+      const rebuilt = moduleFromOnnx(path);
+      const images = torch.randn([2, 3, 48, 48]);
+      const [ours, theirs] = [module, rebuilt].map((m) => moduleLogits(m, images.data() as Float32Array, [2, 3, 48, 48]).data);
+      images.dispose();
+      rebuilt.dispose();
+      assert.deepEqual(theirs, ours);
       const ops = new Set(buildOnnxModel(module, { inputShape: [3, 48, 48], numClasses: 5, name }).model.graph.node.map((n) => n.opType));
       for (const op of ['Pad', 'Concat', 'Slice', 'Softmax', 'MatMul']) assert.ok(ops.has(op), `${op} in the graph`);
     } finally {

@@ -13,7 +13,7 @@
  * const table = new Map(swinEmitters);
  */
 import { ShiftedWindowAttentionV2, WindowAttention, shiftedWindowMask, windowGeometry } from '../../../models/swin-attention.js';
-import type { Pair } from '../../../models/swin-attention.js';
+import type { Pair, ShiftedWindowAttention } from '../../../models/swin-attention.js';
 import { PatchMerging, SwinTransformerBlock } from '../../../models/swin-blocks.js';
 import { SwinTransformer } from '../../../models/swin.js';
 import * as torch from '../../../torch/index.js';
@@ -81,6 +81,85 @@ function emitNd(ctx: EmitContext, child: Module, name: string, x: string): strin
   return ctx.emit(child, name, x);
 }
 
+/** q, k, v [windows, heads, T, d] from the window tokens [windows, T, C]; V2 multiplies its key bias by 0, as its forward does. */
+function queryKeyValue(attn: WindowAttention, ctx: EmitContext, x: string, tokens: number): string[] {
+  const g = ctx.graph;
+  const c = attn.qkv.inFeatures;
+  let bias: string | null = null;
+  if (attn instanceof ShiftedWindowAttentionV2 && attn.qkv.bias !== null) {
+    const keep = torch.tidy(() => torch.cat([torch.ones([c]), torch.zeros([c]), torch.ones([c])]));
+    bias = g.addNode(
+      'Mul',
+      [ctx.initializer(attn.qkv.bias, 'qkv.bias'), constant(ctx, 'qkv.key_bias_mask', keep)],
+      ctx.valueName('qkv.bias_used'),
+    );
+    keep.dispose();
+  }
+  const split = reshape(ctx, linearNd(ctx, attn.qkv, 'qkv', x, bias), [-1, tokens, 3, attn.numHeads, c / attn.numHeads], 'qkv_split');
+  const qkv = transpose(ctx, split, [2, 0, 3, 1, 4], 'qkv_t');
+  return [0, 1, 2].map((i) =>
+    g.addNode('Gather', [qkv, g.addInt64Initializer(`index.${i}`, [i], [])], ctx.valueName(['q', 'k', 'v'][i]), [int('axis', 0)]),
+  );
+}
+
+/** V1: (q · d^-0.5) kᵀ; V2: cosine similarity times exp(min(logit_scale, log 100)). */
+function attentionLogits(attn: WindowAttention, ctx: EmitContext, q: string, k: string): string {
+  const g = ctx.graph;
+  if (!(attn instanceof ShiftedWindowAttentionV2)) {
+    const scale = torch.tensor([(attn.qkv.inFeatures / attn.numHeads) ** -0.5]);
+    const scaled = g.addNode('Mul', [q, constant(ctx, 'scale', scale)], ctx.valueName('q_scaled'));
+    scale.dispose();
+    return g.addNode('MatMul', [scaled, transpose(ctx, k, [0, 1, 3, 2], 'k_t')], ctx.valueName('logits'));
+  }
+  const scalar = (name: string, value: number): string => {
+    const t = torch.tensor([value]);
+    const out = constant(ctx, name, t);
+    t.dispose();
+    return out;
+  };
+  const normalize = (t: string, name: string): string => {
+    const norm = g.addNode('ReduceL2', [t], ctx.valueName(`${name}.norm`), [ints('axes', [-1]), int('keepdims', 1)]);
+    const clamped = g.addNode('Max', [norm, scalar('eps', 1e-12)], ctx.valueName(`${name}.clamp`));
+    return g.addNode('Div', [t, clamped], ctx.valueName(`${name}.unit`));
+  };
+  const cosine = g.addNode('MatMul', [normalize(q, 'q'), transpose(ctx, normalize(k, 'k'), [0, 1, 3, 2], 'k_t')], ctx.valueName('cosine'));
+  const clamped = g.addNode(
+    'Min',
+    [ctx.initializer(attn.logit_scale, 'logit_scale'), scalar('log_100', Math.log(100))],
+    ctx.valueName('logit_scale.clamp'),
+  );
+  return g.addNode('Mul', [cosine, g.addNode('Exp', [clamped], ctx.valueName('logit_scale.exp'))], ctx.valueName('logits'));
+}
+
+/** [1, heads, T, T]: the bias table (V2: cpb_mlp of the coordinates table, then 16·sigmoid) gathered by the position index. */
+function relativePositionBias(attn: WindowAttention, ctx: EmitContext): string {
+  const g = ctx.graph;
+  const tokens = attn.windowSize[0] * attn.windowSize[1];
+  const v2 = attn instanceof ShiftedWindowAttentionV2;
+  const table = v2
+    ? reshape(
+        ctx,
+        emitNd(ctx, attn.cpb_mlp, 'cpb_mlp', ctx.initializer(attn.relative_coords_table, 'relative_coords_table')),
+        [-1, attn.numHeads],
+        'cpb_table',
+      )
+    : ctx.initializer((attn as ShiftedWindowAttention).relative_position_bias_table, 'relative_position_bias_table');
+  const indices = Array.from(attn.relative_position_index.data() as BigInt64Array, Number);
+  const index = g.addInt64Initializer(ctx.childPath('relative_position_index'), indices);
+  const rows = g.addNode('Gather', [table, index], ctx.valueName('bias_rows'), [int('axis', 0)]);
+  const bias = transpose(ctx, reshape(ctx, rows, [tokens, tokens, attn.numHeads], 'bias_pairs'), [2, 0, 1], 'bias_heads');
+  const shaped = reshape(ctx, bias, [1, attn.numHeads, tokens, tokens], 'relative_position_bias');
+  if (!v2) return shaped;
+  const sixteen = torch.tensor([16]);
+  const out = g.addNode(
+    'Mul',
+    [g.addNode('Sigmoid', [shaped], ctx.valueName('bias_sigmoid')), constant(ctx, 'bias_scale', sixteen)],
+    ctx.valueName('bias_scaled'),
+  );
+  sixteen.dispose();
+  return out;
+}
+
 const attentionEmitter: OnnxEmitter<WindowAttention> = (attn, x, ctx) => {
   ctx.expectChildren(attn, ['qkv', 'proj', 'cpb_mlp']);
   const g = ctx.graph;
@@ -96,51 +175,8 @@ const attentionEmitter: OnnxEmitter<WindowAttention> = (attn, x, ctx) => {
   v = roll(ctx, roll(ctx, v, -shift[0], 1, padH, 'shift_h'), -shift[1], 2, padW, 'shift_w');
   v = reshape(ctx, v, [-1, padH / wh, wh, padW / ww, ww, c], 'windows');
   v = reshape(ctx, transpose(ctx, v, [0, 1, 3, 2, 4, 5], 'windows_t'), [-1, tokens, c], 'tokens');
-  const v2 = attn instanceof ShiftedWindowAttentionV2;
-  // V2 zeroes the key bias at every forward.
-  const keyless = (b: Tensor): Tensor =>
-    torch.noGrad(() => {
-      const copy = b.detach().clone();
-      copy.slice(0, c, 2 * c).zero_();
-      return copy;
-    });
-  const qkvBias =
-    v2 && attn.qkv.bias !== null
-      ? constant(
-          ctx,
-          'qkv.bias_used',
-          torch.tidy(() => keyless(attn.qkv.bias!)),
-        )
-      : null;
-  const qkv = transpose(
-    ctx,
-    reshape(ctx, linearNd(ctx, attn.qkv, 'qkv', v, qkvBias), [-1, tokens, 3, heads, c / heads], 'qkv_split'),
-    [2, 0, 3, 1, 4],
-    'qkv_t',
-  );
-  const [q, k, val] = [0, 1, 2].map((i) =>
-    g.addNode('Gather', [qkv, g.addInt64Initializer(`index.${i}`, [i], [])], ctx.valueName(['q', 'k', 'v'][i]), [int('axis', 0)]),
-  );
-  let logits: string;
-  if (v2) {
-    const normalize = (t: string, name: string): string => {
-      const norm = g.addNode('ReduceL2', [t], ctx.valueName(`${name}.norm`), [ints('axes', [-1]), int('keepdims', 1)]);
-      const clamped = g.addNode('Max', [norm, constant(ctx, 'eps', torch.tensor([1e-12]))], ctx.valueName(`${name}.clamp`));
-      return g.addNode('Div', [t, clamped], ctx.valueName(`${name}.unit`));
-    };
-    const cosine = g.addNode(
-      'MatMul',
-      [normalize(q, 'q'), transpose(ctx, normalize(k, 'k'), [0, 1, 3, 2], 'k_t')],
-      ctx.valueName('cosine'),
-    );
-    const scale = torch.tidy(() => attn.logit_scale.detach().clamp(null, Math.log(100)).exp());
-    logits = g.addNode('Mul', [cosine, constant(ctx, 'logit_scale_exp', scale)], ctx.valueName('logits'));
-  } else {
-    const scaled = g.addNode('Mul', [q, constant(ctx, 'scale', torch.tensor([(c / heads) ** -0.5]))], ctx.valueName('q_scaled'));
-    logits = g.addNode('MatMul', [scaled, transpose(ctx, k, [0, 1, 3, 2], 'k_t')], ctx.valueName('logits'));
-  }
-  const bias = torch.tidy(() => torch.noGrad(() => attn.relativePositionBias()));
-  let scores = g.addNode('Add', [logits, constant(ctx, 'relative_position_bias', bias)], ctx.valueName('biased'));
+  const [q, k, val] = queryKeyValue(attn, ctx, v, tokens);
+  let scores = g.addNode('Add', [attentionLogits(attn, ctx, q, k), relativePositionBias(attn, ctx)], ctx.valueName('biased'));
   if (shift[0] + shift[1] > 0) {
     const mask = constant(
       ctx,
