@@ -102,6 +102,7 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, run.saved, resume.allowConfigChange);
   const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
+  await builder.fetchRunWeights(plan);
   const module = builder.buildModule(plan, dm);
   const trainer = builder.buildTrainer(plan);
   let provenance: { finish(status: 'success' | 'failed' | 'interrupted'): void } | null = null;

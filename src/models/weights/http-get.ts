@@ -86,13 +86,17 @@ async function requestOnce(url: URL, options: HttpGetOptions): Promise<IncomingM
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       ...(socket === null ? {} : { createConnection: () => tls.connect({ socket, servername: url.hostname, ca: options.ca }) }),
     });
+    let response: IncomingMessage | undefined;
     request.setTimeout(options.timeoutMs, () => {
       const error = new TransientHttpError(`no data for ${options.timeoutMs} ms`);
       // The body's reader sees this reason rather than a bare 'aborted'.
-      request.res?.destroy(error);
+      response?.destroy(error);
       request.destroy(error);
     });
-    request.once('response', resolve);
+    request.once('response', (answer) => {
+      response = answer;
+      resolve(answer);
+    });
     request.once('error', (error) => reject(error instanceof TransientHttpError ? error : new TransientHttpError(error.message)));
     request.end();
   });
