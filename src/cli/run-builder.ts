@@ -119,16 +119,25 @@ export async function fetchRunWeights(plan: RunPlan): Promise<void> {
  * With `trainer.seed` set the initial weights come from that seed (as `seed_everything` before building the model
  * does), so two runs of one config start alike, whichever machines and processes they run on.
  *
+ * With `weightsFromCheckpoint` (a resume, `validate`, `test`) the model is built without its
+ * `pretrained` weights: the checkpoint overwrites them, so their file need not be on this machine.
+ *
  * @example
  * await dm.setup('fit');
  * const module = buildModule(plan, dm);
  */
-export function buildModule(plan: RunPlan, dm: ImageClassificationDataModule): ClassificationModule {
+export function buildModule(
+  plan: RunPlan,
+  dm: ImageClassificationDataModule,
+  options: { weightsFromCheckpoint?: boolean } = {},
+): ClassificationModule {
   const seed = plan.trainer.seed;
   if (typeof seed === 'number') manualSeed(seed);
   const classNames = dm.stagesDone.size > 0 ? [...dm.idxToClass] : undefined;
   const numClasses = (plan.model.numClasses as number | null) ?? (plan.data.numClasses as number | null) ?? classNames?.length;
-  const backbone = registry.build<Module>('model', plan.model, { numClasses });
+  const model: Record<string, unknown> = { ...plan.model };
+  if (options.weightsFromCheckpoint === true) delete model.pretrained;
+  const backbone = registry.build<Module>('model', model, { numClasses });
   return new ClassificationModule(backbone, {
     numClasses: numClasses!,
     ...(classNames !== undefined && classNames.length === numClasses ? { classNames } : {}),

@@ -102,8 +102,9 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, plan.config, resume.allowConfigChange);
   const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
-  await builder.fetchRunWeights(plan);
-  const module = builder.buildModule(plan, dm);
+  // A resumed run's weights come from its checkpoint: the pretrained file is neither fetched nor read.
+  if (ckptPath === null) await builder.fetchRunWeights(plan);
+  const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: ckptPath !== null });
   const trainer = builder.buildTrainer(plan);
   let provenance: { finish(status: 'success' | 'failed' | 'interrupted'): void } | null = null;
   if (reports) {
