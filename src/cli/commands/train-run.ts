@@ -87,9 +87,12 @@ async function checkResume(
 
 /** Runs `train` without `-m`; sets `process.exitCode` on an interrupted run (130 / 143). */
 export async function runTrain(overrides: readonly string[], flags: TrainFlags): Promise<void> {
-  const run = trainConfig(overrides, flags);
+  const composed = trainConfig(overrides, flags);
   const builder = await import('../run-builder.js');
   await builder.loadComponents(flags.plugin);
+  // optimizer.lr=auto: the finder's number goes into the run's config before anything is built for the fit.
+  const { resolveAutoLr } = await import('../auto-lr.js');
+  const { run, lrFinder } = await resolveAutoLr(composed, (m) => console.error(m));
   const { resolveRunPlan } = await import('../run-plan.js');
   const plan = resolveRunPlan(run);
   const { strategy, devices, numNodes, resume } = plan.trainer;
@@ -108,6 +111,7 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   if (reports) {
     const keepSaved = resumed !== null && !resumed.changed && savedRunConfig(runDir) !== null;
     if (!keepSaved) createRunDir(runDir, { config: run.saved, overrides: run.overrides });
+    await lrFinder?.save(runDir);
     console.error(`run dir: ${runDir}`);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
     const entry = startProvenance(runDir, { data: datasetFingerprint({ train: dm.train, val: dm.val }, dm.idxToClass) });
