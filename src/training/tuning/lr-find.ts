@@ -58,7 +58,10 @@ interface Snapshot {
 }
 
 function takeSnapshot(module: TrainableModule): Snapshot {
-  const state = torch.noGrad(() => Object.fromEntries(Object.entries(module.stateDict()).map(([k, t]) => [k, torch.keep(t.clone())])));
+  // stateDict's detached handles die with the scope; the kept clones are the copy.
+  const state = torch.tidy(() =>
+    torch.noGrad(() => Object.fromEntries(Object.entries(module.stateDict()).map(([k, t]) => [k, torch.keep(t.clone())]))),
+  );
   return { state, training: module.training, rng: torch.getRngState() };
 }
 
