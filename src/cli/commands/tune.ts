@@ -15,16 +15,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { withConfigFlags } from './config-flags.js';
-import type { ConfigFlags } from './config-flags.js';
-
-/** The sweep's flags, as typed. */
-interface TuneLrFlags extends ConfigFlags {
-  minLr?: number;
-  maxLr?: number;
-  numSteps?: number;
-  smoothing?: number;
-  divergeThreshold?: number | null;
-}
+import type { TuneLrOptions } from './tune-lr-run.js';
 
 function number(flag: string): (value: string) => number {
   return (value) => {
@@ -59,7 +50,7 @@ an override line (stdout), ready for train:
   classifier-training tune lr model=resnet50 --max-lr 10 --num-steps 200 run.dir=lr-find
 Or let train run the finder first: classifier-training train optimizer.lr=auto`,
     )
-    .action(async (overrides: string[], flags: TuneLrFlags) => {
+    .action(async (overrides: string[], flags: TuneLrOptions) => {
       const { runTuneLr } = await import('./tune-lr-run.js');
       await runTuneLr(overrides, flags);
     });
