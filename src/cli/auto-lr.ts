@@ -7,7 +7,8 @@
  * replaces `auto` in the run's config before anything is built for the fit,
  * so `.config/config.yaml`, the checkpoints and the logged hyperparameters
  * hold the number: a resume (or a rerun of the saved config) does not sweep
- * again, and a resumed `optimizer.lr=auto` takes the run's saved number.
+ * again, and a resumed `optimizer.lr=auto` takes the run's saved number. A
+ * fast dev run skips the sweep (as Lightning's Tuner does) and runs with 1e-3.
  *
  * @example
  * const { run, lrFinder } = await resolveAutoLr(trainConfig(overrides, flags), (m) => console.error(m));
@@ -103,6 +104,12 @@ export interface AutoLr {
 export async function resolveAutoLr(run: RunConfig, print: (message: string) => void): Promise<AutoLr> {
   if (!asksAutoLr(run.config)) return { run, lrFinder: null };
   if (run.config.ckptPath !== null && run.config.ckptPath !== undefined) return { run: resumedLr(run, print), lrFinder: null };
+  const trainer = isConfigObject(run.config.trainer) ? run.config.trainer : {};
+  if (trainer.fastDevRun !== undefined && trainer.fastDevRun !== false) {
+    // As Lightning's Tuner: a dev run checks the pipeline in a few batches, a sweep would take a hundred.
+    print(`lr finder: skipped in a fast dev run; optimizer.lr=${standInLr} for this run`);
+    return { run: runWithLr(run, standInLr), lrFinder: null };
+  }
   const { result } = await sweepRun(run);
   if (result.suggestion === null) {
     throw new TrainingError(

@@ -78,6 +78,14 @@ void test('train optimizer.lr=auto records the chosen number in .config/ and a r
   assert.equal(statSync(join(dir, 'lr_find.json')).mtimeMs, sweptAt);
 });
 
+void test('a fast dev run with optimizer.lr=auto skips the sweep', () => {
+  const dir = join(root, 'dev');
+  const out = run('train', ...tiny, `data.root=${root}`, `run.dir=${dir}`, 'optimizer.lr=auto', 'trainer.fastDevRun=true', '--no-test');
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stderr, /lr finder: skipped in a fast dev run; optimizer\.lr=0\.001 for this run/);
+  assert.equal(existsSync(join(dir, 'lr_find.json')), false);
+});
+
 void test('bad finder flags and optimizer.lr=auto with ddp exit 2 with the reason', () => {
   const data = `data.root=${root}`;
   const word = run('tune', 'lr', ...tiny, data, '--num-steps', 'ten');
