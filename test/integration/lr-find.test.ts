@@ -83,6 +83,7 @@ void test('on a task where lr 1 diverges and 1e-6 barely moves, the suggestion l
   const trained = linearModule(lr);
   await trainer({ maxEpochs: 3, numSanityValSteps: 0 }).fit(trained, dm);
   const after = await valLoss(trained);
+  t.diagnostic(`val loss after 3 epochs at the suggestion: ${after}`);
   assert.ok(after < 0.6 * start, `3 epochs at ${lr} took the val loss from ${start} to ${after}`);
 });
 
