@@ -28,20 +28,16 @@ void test('EfficientNet-B0 and V2-S match torchvision: names, seeded init, eval 
   }
 });
 
-void test(
-  'MobileNetV2 and V3-Small match torchvision: names, seeded init, eval logits; V3-Small train logits and gradients',
-  { skip },
-  () => {
-    torch.setNumThreads(1);
-    const dir = torchvisionReference(['mobilenet_v2', 'mobilenet_v3_small'], { size: 64, batch: 4 });
-    try {
-      checkParity(() => mobilenetV2({ numClasses: 10 }), dir, 'mobilenet_v2', { init: everyWeight, train: false });
-      checkParity(() => mobilenetV3Small({ numClasses: 10 }), dir, 'mobilenet_v3_small', { init: everyWeight });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
-);
+void test('MobileNetV2 and V3-Small match torchvision: names, seeded init, eval, train logits and gradients', { skip }, () => {
+  torch.setNumThreads(1);
+  const dir = torchvisionReference(['mobilenet_v2', 'mobilenet_v3_small'], { size: 64, batch: 4 });
+  try {
+    checkParity(() => mobilenetV2({ numClasses: 10 }), dir, 'mobilenet_v2', { init: everyWeight });
+    checkParity(() => mobilenetV3Small({ numClasses: 10 }), dir, 'mobilenet_v3_small', { init: everyWeight });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 void test('EfficientNet B1-B7, V2-M, V2-L and MobileNetV3-Large have torchvision state-dict names and shapes', { skip }, () => {
   const names = [

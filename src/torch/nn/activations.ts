@@ -64,12 +64,23 @@ export class Hardsigmoid extends InplaceActivation {
 /**
  * `min(max(x, 0), 6)` (torch.nn.ReLU6, MobileNetV2's activation), computed as
  * PyTorch computes it: hardtanh(x, 0, 6), whose gradient is 0 at both ends.
+ * libtorch 1.13 has no bfloat16 hardtanh backward on CPU, so bfloat16 input
+ * (bf16-mixed autocast) is clamped instead: the same values, and gradients
+ * that differ only for inputs exactly 0 or 6.
  */
 export class ReLU6 extends InplaceActivation {
   protected readonly inplaceOp = 'aten::hardtanh_';
   protected override readonly inplaceArgs: readonly Arg[] = [0, 6];
   protected compute(x: Tensor): Tensor {
     return runT('aten::hardtanh', '', [x, 0, 6]);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x.dtype !== 'bfloat16') return super.forward(x);
+    if (!this.inplace) return runT('aten::clamp', '', [x, 0, 6]);
+    const out = run('aten::clamp_', '', [x, 0, 6]) as Tensor;
+    if (out !== x) out.dispose();
+    return x;
   }
 }
 
