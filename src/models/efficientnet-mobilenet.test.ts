@@ -82,7 +82,7 @@ void test('every EfficientNet and MobileNet is registered under its torchvision 
 void test("each family's conf/model file names its model and passes the model's schema", () => {
   for (const name of names) {
     const conf = parse(readFileSync(new URL(`../../conf/model/${name}.yaml`, import.meta.url), 'utf8')) as Record<string, unknown>;
-    const { name: confName, ...options } = { ...conf, numClasses: 5, inChannels: 1 };
+    const { name: confName, ...options }: Record<string, unknown> = { ...conf, numClasses: 5, inChannels: 1 };
     assert.equal(confName, name);
     const parsed = registry.get('model', name).schema!.safeParse(options);
     assert.ok(parsed.success, `${name}: ${JSON.stringify(parsed.error?.issues)}`);
