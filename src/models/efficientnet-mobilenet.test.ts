@@ -5,12 +5,15 @@
 // intermediate, in fp32 and under bf16-mixed autocast with channels-last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
+import { saveSafetensors } from '../torch/serialization/safetensors.js';
 import { groupOf } from './backbone.js';
 import type { Backbone } from './backbone.js';
 import { mbconvConfig } from './efficientnet-blocks.js';
@@ -101,8 +104,8 @@ void test('layouts put every parameter in one group, from the stem to the head; 
   const models: [Backbone & Module, number][] = [
     [efficientnetB0({ numClasses: 4, inChannels: 1 }), 9],
     [mobilenetV2({ numClasses: 4, inChannels: 1 }), 7],
-    [mobilenetV3Small({ numClasses: 4, inChannels: 1 }), 6],
-    [mobilenetV3Large({ numClasses: 4, inChannels: 1 }), 7],
+    [mobilenetV3Small({ numClasses: 4, inChannels: 1 }), 7],
+    [mobilenetV3Large({ numClasses: 4, inChannels: 1 }), 8],
   ];
   for (const [model, groups] of models) {
     const { layout } = model;
@@ -115,7 +118,7 @@ void test('layouts put every parameter in one group, from the stem to the head; 
       [...seen].sort((a, b) => a - b),
       Array.from({ length: groups + 1 }, (_, i) => i),
     );
-    assert.equal(groupOf(layout, 'classifier.1.weight'), groups);
+    assert.equal(groupOf(layout, model.namedParameters().at(-1)![0]), groups, 'the last Linear is the head');
     assert.equal(groupOf(layout, layout.stemWeight), 0);
     model.dispose();
   }
@@ -168,4 +171,28 @@ void test('training steps release every intermediate, in fp32 and under bf16-mix
     assert.equal(trainSteps(model, true, 'channelsLast', size), 0, `${model.constructor.name} bf16`);
     model.dispose();
   }
+});
+
+void test('pretrained weights load through the layout: a 1-channel stem gets the RGB sum, a new last Linear stays fresh, the hidden head layer is kept', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'effnet-pretrained-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  torch.manualSeed(1);
+  const source = mobilenetV3Small({ numClasses: 1000 });
+  const file = join(dir, 'mobilenet_v3_small.safetensors');
+  torch.tidy(() => saveSafetensors(source.stateDict(), file));
+  const messages: string[] = [];
+  const model = mobilenetV3Small({ numClasses: 5, inChannels: 1, pretrained: file, log: (m) => messages.push(m) });
+  torch.tidy(() => {
+    const ours = model.stateDict();
+    const theirs = source.stateDict();
+    const summed = theirs['features.0.0.weight'].sum({ dim: 1, keepdim: true });
+    assert.equal(ours['features.0.0.weight'].sub(summed).abs().max().item(), 0);
+    assert.equal(ours['features.5.block.2.fc1.weight'].sub(theirs['features.5.block.2.fc1.weight']).abs().max().item(), 0);
+    assert.equal(ours['classifier.0.weight'].sub(theirs['classifier.0.weight']).abs().max().item(), 0);
+    assert.deepEqual(ours['classifier.3.weight'].shape, [5, 1024]);
+    assert.equal(ours['classifier.3.bias'].abs().max().item(), 0, 'initialised, not loaded');
+  });
+  assert.ok(messages.length > 0);
+  source.dispose();
+  model.dispose();
 });

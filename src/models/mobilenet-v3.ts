@@ -204,9 +204,12 @@ export class MobileNetV3 extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
-  /** Head `classifier`; groups: the stem, the blocks of each resolution, the 1x1 head conv. */
+  /**
+   * Head: the last Linear (`classifier.3`), so a new head keeps the pretrained 1280- (or 1024-)
+   * wide hidden layer; groups: the stem, the blocks of each resolution, the 1x1 head conv, `classifier.0`.
+   */
   get layout(): BackboneLayout {
-    return { head: ['classifier'], stemWeight: 'features.0.0.weight', groups: stageGroups(this.#strides) };
+    return { head: ['classifier.3'], stemWeight: 'features.0.0.weight', groups: [...stageGroups(this.#strides), ['classifier.0']] };
   }
 
   /** The layers before the head in forward order, read by `forwardFeatures` and by the ONNX writer. */
