@@ -1,11 +1,11 @@
 /**
  * EfficientNet and MobileNet end to end, as a user runs them: the CLI trains
- * efficientnet_b0 and mobilenet_v3_small (chosen by name from conf/model) for
- * an epoch on generated 32x32 images, `export` rebuilds each model from its
- * checkpoint's modelInfo and passes the ONNX parity check (onnxruntime
- * against the rebuilt model), and `predict` ranks the test images with the
- * .onnx file. Also the model summary's parameter counts and
- * multiply-adds against torchvision's published figures.
+ * efficientnet_b0 (fp32) and mobilenet_v3_small (bf16-mixed, so channels-last),
+ * chosen by name from conf/model, for an epoch on generated 32x32 images;
+ * `export` rebuilds each model from its checkpoint's modelInfo and passes the
+ * ONNX parity check (onnxruntime against the rebuilt model); `predict` ranks
+ * the test images with the .onnx file. Also the model summary's parameter
+ * counts and multiply-adds against torchvision's published figures.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,8 +40,11 @@ const jsonLines = (stdout: string): Prediction[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as Prediction);
 
-for (const model of ['efficientnet_b0', 'mobilenet_v3_small']) {
-  void test(`${model}: train an epoch from the CLI, export with parity, predict with the ONNX model`, () => {
+for (const [model, precision] of [
+  ['efficientnet_b0', '32'],
+  ['mobilenet_v3_small', 'bf16-mixed'],
+]) {
+  void test(`${model}: train an epoch from the CLI (precision ${precision}), export with parity, predict with the ONNX model`, () => {
     const run = join(root, model);
     const trained = cli([
       'train',
@@ -51,6 +54,7 @@ for (const model of ['efficientnet_b0', 'mobilenet_v3_small']) {
       'tiny',
       `model=${model}`,
       'trainer.maxEpochs=1',
+      `trainer.precision=${precision}`,
       'data.imageSize=32',
       'data.resizeSize=36',
       'optimizer.lr=0.01',
