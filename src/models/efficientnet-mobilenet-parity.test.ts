@@ -3,7 +3,8 @@
 // models, state-dict names and shapes, the seeded initial weights, eval
 // logits with torchvision's weights, and for one model per family the
 // train-mode logits (dropout and stochastic depth drawn after the same seed)
-// and every gradient; for the others, names and shapes only.
+// and every gradient; the MobileNets' width, reduced-tail and dilated
+// options by eval logits; for the larger models, names and shapes only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -34,6 +35,26 @@ void test('MobileNetV2 and V3-Small match torchvision: names, seeded init, eval,
   try {
     checkParity(() => mobilenetV2({ numClasses: 10 }), dir, 'mobilenet_v2', { init: everyWeight });
     checkParity(() => mobilenetV3Small({ numClasses: 10 }), dir, 'mobilenet_v3_small', { init: everyWeight });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test("the MobileNets' options match torchvision: widthMult, reducedTail and dilated (eval logits)", { skip }, () => {
+  torch.setNumThreads(1);
+  const dir = torchvisionReference(
+    ['mobilenet_v2:{"width_mult": 0.5}', 'mobilenet_v3_small:{"width_mult": 0.75, "reduced_tail": true, "dilated": true}'],
+    {
+      size: 64,
+      batch: 4,
+    },
+  );
+  try {
+    checkParity(() => mobilenetV2({ numClasses: 10, widthMult: 0.5 }), dir, 'mobilenet_v2', { init: everyWeight, train: false });
+    checkParity(() => mobilenetV3Small({ numClasses: 10, widthMult: 0.75, reducedTail: true, dilated: true }), dir, 'mobilenet_v3_small', {
+      init: everyWeight,
+      train: false,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
