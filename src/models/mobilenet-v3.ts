@@ -217,7 +217,7 @@ export class MobileNetV3 extends Module implements Backbone {
     return [this.features, this.avgpool, 'flatten'];
   }
 
-  /** Pooled features before the head: [N, 6 × the last block's channels]. */
+  /** Pooled features before the classifier: [N, 6 × the last block's channels]. */
   forwardFeatures(x: Tensor): Tensor {
     return runSteps(x, leafSteps(this.featureSteps));
   }
