@@ -1,7 +1,8 @@
 // EfficientNet and the MobileNets: registry names and strict schemas (and
 // every conf/model file of the families accepted by its schema), layouts
 // that cover every parameter, inChannels, weights ids with torchvision's
-// transforms, channel rounding, and training steps that release every
+// transforms, channel rounding, BatchNorm eps and momentum per variant,
+// pretrained loading through the layout, and training steps that release every
 // intermediate, in fp32 and under bf16-mixed autocast with channels-last.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,12 +13,13 @@ import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
+import { BatchNorm2d } from '../torch/nn/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { saveSafetensors } from '../torch/serialization/safetensors.js';
 import { groupOf } from './backbone.js';
 import type { Backbone } from './backbone.js';
 import { mbconvConfig } from './efficientnet-blocks.js';
-import { EfficientNet, efficientnetB0 } from './efficientnet.js';
+import { EfficientNet, efficientNetArchitectures, efficientnetB0 } from './efficientnet.js';
 import { makeDivisible } from './make-divisible.js';
 import { mobilenetV2 } from './mobilenet-v2.js';
 import { mobilenetV3Large, mobilenetV3Small } from './mobilenet-v3.js';
@@ -195,4 +197,23 @@ void test('pretrained weights load through the layout: a 1-channel stem gets the
   assert.ok(messages.length > 0);
   source.dispose();
   model.dispose();
+});
+
+void test("every BatchNorm has its variant's eps and momentum (torchvision's norm_layer per model)", () => {
+  // torchvision 0.14: B0-B4 nn.BatchNorm2d; B5-B7 partial(nn.BatchNorm2d, eps=0.001, momentum=0.01);
+  // V2 partial(nn.BatchNorm2d, eps=1e-03); MobileNetV3 partial(nn.BatchNorm2d, eps=0.001, momentum=0.01).
+  const expected: [() => Module, [number, number]][] = [
+    [() => efficientnetB0({ numClasses: 2 }), [1e-5, 0.1]],
+    [() => new EfficientNet(efficientNetArchitectures.efficientnet_b5, { numClasses: 2 }), [1e-3, 0.01]],
+    [() => new EfficientNet(efficientNetArchitectures.efficientnet_v2_s, { numClasses: 2 }), [1e-3, 0.1]],
+    [() => mobilenetV2({ numClasses: 2 }), [1e-5, 0.1]],
+    [() => mobilenetV3Small({ numClasses: 2 }), [1e-3, 0.01]],
+  ];
+  for (const [build, [eps, momentum]] of expected) {
+    const model = build();
+    const norms = [...model.modules()].filter((m) => m instanceof BatchNorm2d);
+    assert.ok(norms.length > 10);
+    assert.deepEqual(new Set(norms.map((m) => `${m.eps}/${m.momentum}`)), new Set([`${eps}/${momentum}`]), model.constructor.name);
+    model.dispose();
+  }
 });
