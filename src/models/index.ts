@@ -10,6 +10,10 @@
 import './components.js';
 export * from './resnet.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
+export * from './efficientnet.js';
+export { FusedMBConv, MBConv } from './efficientnet-blocks.js';
+export * from './mobilenet-v2.js';
+export * from './mobilenet-v3.js';
 export * from './pretrained.js';
 export * from './pretrained-weights.js';
 export { fetchPretrained } from './weights/fetch-pretrained.js';
