@@ -120,6 +120,7 @@ export function buildModule(plan: RunPlan, dm: ImageClassificationDataModule): C
     loss: plan.loss,
     optimizer: plan.optimizer,
     scheduler: plan.scheduler,
+    ...(plan.finetune === undefined ? {} : { finetune: plan.finetune }),
   });
 }
 

@@ -15,6 +15,8 @@
 import path from 'node:path';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/index.js';
+import { finetuneOptionsSchema } from '../models/finetune-options.js';
+import type { FinetuneOptions } from '../models/finetune-options.js';
 import { registry } from '../registry.js';
 import { trainerOptionsSchema } from '../training/index.js';
 import type { TrainerOptions } from '../training/index.js';
@@ -32,6 +34,8 @@ export interface RunPlan {
   readonly optimizer: Section;
   readonly scheduler: Section;
   readonly trainer: Readonly<TrainerOptions>;
+  /** How a pretrained backbone is fine-tuned (absent: nothing frozen, one lr). */
+  readonly finetune?: Readonly<FinetuneOptions>;
   /** Registered callback names to their options (null: the defaults). */
   readonly callbacks?: Readonly<Record<string, Section | null>>;
   /** Registered logger names to their options (null: the defaults). */
@@ -72,7 +76,7 @@ const sections = ['model', 'data', 'transforms', 'loss', 'optimizer', 'scheduler
  * const plan = resolveRunPlan(run, { runDir: runDirOf(ckpt) });
  */
 export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): RunPlan {
-  const schema = configSchemaFor(input.config, { registry, trainer: trainerOptionsSchema });
+  const schema = configSchemaFor(input.config, { registry, trainer: trainerOptionsSchema, finetune: finetuneOptionsSchema });
   const checked: Record<string, unknown> = validateConfig(input.config, schema, input.sources);
   for (const section of sections) registry.resolved(checked[section]);
   for (const group of ['callbacks', 'logging'] as const) {
@@ -94,5 +98,5 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
  * configJsonSchema(runConfigSchema());
  */
 export function runConfigSchema() {
-  return fullConfigSchema({ registry, trainer: trainerOptionsSchema });
+  return fullConfigSchema({ registry, trainer: trainerOptionsSchema, finetune: finetuneOptionsSchema });
 }

@@ -138,6 +138,9 @@ test('freezeEpochs: the backbone is frozen (no grad, BatchNorm in eval) before e
   module.onTrainEpochStart({ currentEpoch: 2 });
   assert.equal(module.finetuning.backboneFrozen, false);
   for (const [name, p] of module.backbone.namedParameters()) assert.equal(p.requiresGrad, p !== userFrozen, name);
+  // The loop's train() came before the hook: unfreezing puts the BatchNorm layers back in training mode itself.
+  assert.ok(batchNorms(module.backbone).every(([, bn]) => bn.training));
+  module.eval();
   module.train();
   assert.ok(batchNorms(module.backbone).every(([, bn]) => bn.training));
   optimizer.dispose();

@@ -104,6 +104,8 @@ export class Finetuning {
       if (freeze) this.#freeze();
       else this.#unfreeze();
       this.#backboneFrozen = freeze;
+      // The epoch's train() ran before: BatchNorm layers it held for the frozen backbone train again.
+      if (this.#model.training) this.#model.train();
     }
     if (this.#model.training) this.holdBatchNorm();
   }

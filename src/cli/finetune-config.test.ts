@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../errors.js';
+import type { ParamGroup } from '../torch/optim/index.js';
+import { composeRunConfig } from './compose-run-config.js';
+import { buildDataModule, buildModule, loadComponents, validateRunConfig } from './run-builder.js';
+
+await loadComponents();
+
+void test('the finetune section: defaults from conf/finetune/default.yaml, overrides reach the module and its optimizer groups', () => {
+  const plain = composeRunConfig({ overrides: [] });
+  assert.deepEqual(validateRunConfig(plain.config, plain.sources).finetune, {
+    freezeEpochs: 0,
+    backboneLrScale: 1,
+    layerDecay: null,
+    freezeBatchNorm: false,
+    trainBatchNormWhenFrozen: false,
+  });
+  const run = composeRunConfig({ overrides: ['finetune.freezeEpochs=1', 'finetune.layerDecay=0.75', 'optimizer.lr=0.01'] });
+  const plan = validateRunConfig(run.config, run.sources);
+  const module = buildModule(plan, buildDataModule(plan));
+  try {
+    assert.equal(module.hparams.finetune?.freezeEpochs, 1);
+    assert.equal(module.hparams.finetune?.layerDecay, 0.75);
+    const { optimizer } = module.configureOptimizers({ maxEpochs: 2, stepsPerEpoch: 10 });
+    const lrs = Object.fromEntries(optimizer.paramGroups.map((g) => [(g as ParamGroup & { name: string }).name, g.initialLr]));
+    assert.deepEqual(Object.keys(lrs), ['head', 'group0', 'group1', 'group2', 'group3', 'group4']);
+    for (let i = 0; i < 5; i++) assert.ok(Math.abs(lrs[`group${i}`]! - 0.01 * 0.75 ** (5 - i)) < 1e-15);
+    optimizer.dispose();
+  } finally {
+    module.dispose();
+  }
+});
+
+void test('a bad finetune value or key is a ConfigError with its path', () => {
+  const bad = composeRunConfig({ overrides: ['finetune.layerDecay=2', 'finetune.freezeEpochs=-1'] });
+  assert.throws(
+    () => validateRunConfig(bad.config, bad.sources),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.issues
+        .map((i) => i.path)
+        .sort()
+        .join() === 'finetune.freezeEpochs,finetune.layerDecay',
+  );
+  const unknown = composeRunConfig({ overrides: ['+finetune.unfreezeAt=3'] });
+  assert.throws(() => validateRunConfig(unknown.config, unknown.sources), /finetune\.unfreezeAt/);
+});
