@@ -46,3 +46,13 @@ void test('a bad finetune value or key is a ConfigError with its path', () => {
   const unknown = composeRunConfig({ overrides: ['+finetune.unfreezeAt=3'] });
   assert.throws(() => validateRunConfig(unknown.config, unknown.sources), /finetune\.unfreezeAt/);
 });
+
+void test('freezing the backbone is refused with data-parallel training, whose reducer needs every gradient', () => {
+  const ddp = composeRunConfig({ overrides: ['finetune.freezeEpochs=1', 'trainer.strategy=ddp', 'trainer.devices=2'] });
+  assert.throws(
+    () => validateRunConfig(ddp.config, ddp.sources),
+    (e: unknown) => e instanceof ConfigError && e.issues[0]?.path === 'finetune.freezeEpochs' && /strategy=ddp/.test(e.message),
+  );
+  const lr = composeRunConfig({ overrides: ['finetune.layerDecay=0.8', 'trainer.strategy=ddp', 'trainer.devices=2'] });
+  assert.equal(validateRunConfig(lr.config, lr.sources).finetune?.layerDecay, 0.8);
+});
