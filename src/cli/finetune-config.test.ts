@@ -56,3 +56,14 @@ void test('freezing the backbone is refused with data-parallel training, whose r
   const lr = composeRunConfig({ overrides: ['finetune.layerDecay=0.8', 'trainer.strategy=ddp', 'trainer.devices=2'] });
   assert.equal(validateRunConfig(lr.config, lr.sources).finetune?.layerDecay, 0.8);
 });
+
+void test('experiment=finetune: an image folder, the model’s pretrained weights, the head alone for an epoch, then layer decay', () => {
+  const run = composeRunConfig({ overrides: ['experiment=finetune', 'data.root=/data/pets', 'model=resnet50'] });
+  const plan = validateRunConfig(run.config, run.sources);
+  assert.equal(plan.data.format, 'folder');
+  assert.equal(plan.model.pretrained, 'resnet50.imagenet1k_v1');
+  assert.deepEqual([plan.finetune?.freezeEpochs, plan.finetune?.layerDecay], [1, 0.75]);
+  assert.deepEqual([plan.optimizer.lr, plan.scheduler.warmupEpochs, plan.trainer.maxEpochs], [0.001, 1, 10]);
+  const overridden = composeRunConfig({ overrides: ['experiment=finetune', 'data.root=/data/pets', 'finetune.freezeEpochs=3'] });
+  assert.equal(validateRunConfig(overridden.config, overridden.sources).finetune?.freezeEpochs, 3);
+});
