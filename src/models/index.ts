@@ -15,6 +15,8 @@ export * from './pretrained-weights.js';
 export * from './classification-module.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';
+export * from './finetune.js';
+export * from './finetune-options.js';
 export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
