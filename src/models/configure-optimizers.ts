@@ -35,7 +35,7 @@ export function decayGroups(params: readonly Tensor[], weightDecay: number, noDe
   ].filter((g) => g.params.length > 0);
 }
 
-/** Parameters that share a learning rate: `lr × lrScale`, logged under `name` (e.g. 'head', 'group3'). */
+/** Parameters that share a learning rate: `lr × lrScale`, logged under `name` (e.g. 'head', 'group3'). @example const g: LayerGroup = { name: 'head', params: fc.parameters(), lrScale: 1 }; */
 export interface LayerGroup {
   readonly name: string;
   readonly params: readonly Tensor[];

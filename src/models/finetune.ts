@@ -48,7 +48,13 @@ export function layoutOf(model: Module, why = 'finetune'): BackboneLayout {
   return layout;
 }
 
-/** Fine-tuning state of one backbone: which parameters it froze, and which BatchNorm layers stay in eval mode. */
+/**
+ * Fine-tuning state of one backbone: which parameters it froze, and which BatchNorm layers stay in eval mode.
+ *
+ * @example
+ * const ft = new Finetuning(model, finetuneOptionsSchema.parse({ freezeEpochs: 2 }));
+ * model.train(); ft.startEpoch(0); // only the head trains; model.train() later calls ft.holdBatchNorm()
+ */
 export class Finetuning {
   readonly options: FinetuneOptions;
   readonly #model: Module;
