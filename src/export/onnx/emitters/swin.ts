@@ -4,10 +4,12 @@
  * so the model's emitter works the size out from the graph input's [C, H, W]
  * (the patch embedding's stride, then ⌈/2⌉ per patch merging) and hands it
  * to each block; window reshapes use int64 shape constants (the batch stays
- * -1), the cyclic shift is Slice + Concat (ONNX has no Roll), and the shift
- * mask and the relative position bias (V2: the cpb_mlp's output) are
- * constants computed from the module's weights. Linear layers on [..., C]
- * maps are MatMul + Add (Gemm is 2-D only).
+ * -1), the cyclic shift is Slice + Concat (ONNX has no Roll) and the shift
+ * mask is a constant. Every parameter stays an initializer under its own
+ * name (so `moduleFromOnnx` can rebuild the model from the file): the bias
+ * table (V2: cpb_mlp applied to the coordinates table) is gathered in the
+ * graph by the position index, V2's logit_scale is clamped and exponentiated
+ * there. Linear layers on [..., C] maps are MatMul + Add (Gemm is 2-D only).
  *
  * @example
  * const table = new Map(swinEmitters);
@@ -178,11 +180,9 @@ const attentionEmitter: OnnxEmitter<WindowAttention> = (attn, x, ctx) => {
   const [q, k, val] = queryKeyValue(attn, ctx, v, tokens);
   let scores = g.addNode('Add', [attentionLogits(attn, ctx, q, k), relativePositionBias(attn, ctx)], ctx.valueName('biased'));
   if (shift[0] + shift[1] > 0) {
-    const mask = constant(
-      ctx,
-      'mask',
-      torch.tensor(shiftedWindowMask(geometry, attn.windowSize), { shape: [1, numWindows, 1, tokens, tokens] }),
-    );
+    const values = torch.tensor(shiftedWindowMask(geometry, attn.windowSize), { shape: [1, numWindows, 1, tokens, tokens] });
+    const mask = constant(ctx, 'mask', values);
+    values.dispose();
     const masked = g.addNode(
       'Add',
       [reshape(ctx, scores, [-1, numWindows, heads, tokens, tokens], 'per_image'), mask],
@@ -235,31 +235,24 @@ const patchMergingEmitter: OnnxEmitter<PatchMerging> = (merging, x, ctx) => {
   return merging.steps.reduce((value, layer) => emitNd(ctx, layer, names.get(layer)!, value), v);
 };
 
+/** Emits the model's `featureSteps` (its forward order), handing each block and merging its map size, then the head. */
 const swinEmitter: OnnxEmitter<SwinTransformer> = (model, x, ctx) => {
   ctx.expectChildren(model, ['features', 'norm', 'permute', 'avgpool', 'flatten', 'head']);
   const inputShape = ctx.options.inputShape;
   if (inputShape === undefined) throw ctx.unsupported(model, "the graph input's [C, H, W] in the emit options", 'none');
-  const [embed, ...stages] = [...model.features.children()];
   const patch = model.architecture.patchSize ?? [4, 4];
   let size: Pair = [Math.floor(inputShape[1] / patch[0]), Math.floor(inputShape[2] / patch[1])];
-  let v = ctx.emit(embed, 'features.0', x);
-  stages.forEach((stage, i) => {
-    const name = `features.${i + 1}`;
-    if (stage instanceof PatchMerging) {
-      mapSizes.set(stage, size);
-      v = ctx.emit(stage, name, v);
-      size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
-      return;
+  const paths = new Map([...model.namedModules()].map(([name, m]) => [m, name]));
+  let v = x;
+  for (const step of model.featureSteps) {
+    if (step === 'flatten') {
+      v = ctx.graph.addNode('Flatten', [v], ctx.valueName('flatten'), [int('axis', 1)]);
+      continue;
     }
-    for (const [index, block] of stage.namedChildren()) {
-      mapSizes.set(block, size);
-      v = ctx.emit(block, `${name}.${index}`, v);
-    }
-  });
-  v = ctx.emit(model.norm, 'norm', v);
-  v = ctx.emit(model.permute, 'permute', v);
-  v = ctx.emit(model.avgpool, 'avgpool', v);
-  v = ctx.emit(model.flatten, 'flatten', v);
+    if (step instanceof SwinTransformerBlock || step instanceof PatchMerging) mapSizes.set(step, size);
+    v = ctx.emit(step, paths.get(step)!, v);
+    if (step instanceof PatchMerging) size = [Math.ceil(size[0] / 2), Math.ceil(size[1] / 2)];
+  }
   return ctx.emit(model.head, 'head', v);
 };
 
