@@ -117,3 +117,23 @@ void test('swin_t trains under bf16-mixed in channels-last, its logits near fp32
   });
   model.dispose();
 });
+
+void test('dropout and attention dropout draw from the global generator in training and are the identity in eval', () => {
+  const model = swinT({ numClasses: 3, dropout: 0.3, attentionDropout: 0.3, stochasticDepthProb: 0 });
+  torch.tidy(() => {
+    const x = torch.randn([1, 3, 32, 32]);
+    const run = (seed: number): number[] => {
+      torch.manualSeed(seed);
+      return torch.noGrad(() => model.forward(x)).toArray() as number[];
+    };
+    model.eval();
+    const evalLogits = run(1);
+    assert.deepEqual(run(2), evalLogits);
+    model.train();
+    const trainLogits = run(1);
+    assert.deepEqual(run(1), trainLogits);
+    assert.notDeepEqual(trainLogits, evalLogits);
+    assert.notDeepEqual(run(2), trainLogits);
+  });
+  model.dispose();
+});

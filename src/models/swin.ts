@@ -33,7 +33,11 @@ export interface SwinOptions extends PretrainedOptions {
   numClasses?: number;
   /** Image channels (3 for RGB; 1 gets pretrained RGB weights summed). */
   inChannels?: number;
-  /** Dropout after the attention projection and in the MLPs (default 0). */
+  /**
+   * Dropout after the attention projection and in the MLPs (default 0). Like every dropout here it
+   * is the identity in eval; torchvision 0.14's attention calls F.dropout with training=True and so
+   * also drops in eval when this or `attentionDropout` is above 0.
+   */
   dropout?: number;
   /** Dropout on the attention weights (default 0). */
   attentionDropout?: number;
