@@ -1,7 +1,8 @@
 // Swin and Swin V2 export to ONNX and match onnxruntime (the export's parity check) at 48x48,
 // where stage 1 pads its 12x12 map to the window and runs the shifted windows with their mask,
 // later stages skip the shift and a 3x3 map merges with odd-size padding; exported torchvision
-// weights load into torchvision's model with strict=True and give the same logits.
+// weights load into torchvision's model with strict=True (a 1-channel swin_v2_t after its stem
+// adaptation line) and give the same logits; moduleFromOnnx rebuilds each model from its file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -28,9 +29,9 @@ const loader = new URL('../../torchvision-load.py', import.meta.url).pathname;
 const skipTorchvision = pythonHas('torch', 'torchvision') ? false : `${PYTHON} cannot import torchvision`;
 
 /** A model whose LayerNorms and V2 key biases are not at their initial values, so the export must carry them. */
-function build(factory: (options: { numClasses: number }) => SwinTransformer): ClassificationModule {
+function build(factory: (options: { numClasses: number; inChannels?: number }) => SwinTransformer, inChannels = 3): ClassificationModule {
   torch.manualSeed(11);
-  const model = factory({ numClasses: 5 });
+  const model = factory({ numClasses: 5, inChannels });
   torch.noGrad(() => {
     for (const m of model.modules()) {
       if (!(m instanceof LayerNorm)) continue;
@@ -42,9 +43,9 @@ function build(factory: (options: { numClasses: number }) => SwinTransformer): C
   return new ClassificationModule(model, { numClasses: 5 });
 }
 
-for (const [name, factory] of [
-  ['swin_t', swinT],
-  ['swin_v2_t', swinV2T],
+for (const [name, factory, channels] of [
+  ['swin_t', swinT, 3],
+  ['swin_v2_t', swinV2T, 1],
 ] as const) {
   void test(`${name} exports to ONNX and matches onnxruntime at 48x48`, async () => {
     const module = build(factory);
@@ -68,20 +69,20 @@ for (const [name, factory] of [
   });
 
   void test(
-    `${name}: exported torchvision weights load strictly in torchvision and give the same logits`,
+    `${name} (${channels} channels): exported torchvision weights load strictly in torchvision and give the same logits`,
     { skip: skipTorchvision },
     () => {
-      const module = build(factory);
+      const module = build(factory, channels);
       try {
         const weights = join(dir, `${name}.safetensors`);
         const result = exportTorchvisionWeights(module, weights);
-        assert.deepEqual(result.adaptation, []);
-        const shape = [2, 3, 48, 48];
+        assert.equal(result.adaptation.length, channels === 3 ? 0 : 1);
+        const shape = [2, channels, 48, 48];
         const images = torch.randn(shape);
         const input = join(dir, `${name}.input.safetensors`);
         saveSafetensors({ images }, input);
         const output = join(dir, `${name}.logits.bin`);
-        const python = spawnSync(PYTHON, [loader, weights, name, '5', '', input, output], { encoding: 'utf8' });
+        const python = spawnSync(PYTHON, [loader, weights, name, '5', result.adaptation.join('\n'), input, output], { encoding: 'utf8' });
         assert.equal(python.status, 0, python.stderr);
         const theirs = new Float32Array(Uint8Array.from(readFileSync(output)).buffer);
         const ours = moduleLogits(module, images.data() as Float32Array, shape);
