@@ -12,6 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { checkParity, torchvisionMissing, torchvisionReference } from './zoo-parity.test-helper.js';
 import { swinFactories, swinT, swinV2T } from './swin.js';
+import type { SwinTransformerBlock } from './swin-blocks.js';
 
 torch.setNumThreads(1);
 
@@ -29,13 +30,22 @@ void test(
   },
 );
 
-void test('swin_s, swin_b, swin_v2_s and swin_v2_b have torchvision state-dict names and shapes', () => {
+void test('swin_s, swin_b, swin_v2_s and swin_v2_b have torchvision state-dict names and shapes and stochastic depth rates', () => {
   const path = new URL('../../test/fixtures/models/swin-shapes.json', import.meta.url).pathname;
   const reference = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, number[]>>;
-  for (const name of ['swin_s', 'swin_b', 'swin_v2_s', 'swin_v2_b'] as const) {
+  // torchvision's stochastic_depth_prob per model (swin_t, swin_v2_t: 0.2, checked by their train-mode logits above).
+  for (const [name, depthRate] of [
+    ['swin_s', 0.3],
+    ['swin_b', 0.5],
+    ['swin_v2_s', 0.3],
+    ['swin_v2_b', 0.5],
+  ] as const) {
     const model = swinFactories[name]({ numClasses: 10 });
     const shapes = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.shape]));
+    const lastStage = [...model.features.children()].at(-1)!;
+    const lastRate = ([...lastStage.children()].at(-1) as SwinTransformerBlock).stochastic_depth.p;
     model.dispose();
     assert.deepEqual(shapes, reference[name], name);
+    assert.equal(lastRate, depthRate, `${name}: the last block's stochastic depth rate`);
   }
 });

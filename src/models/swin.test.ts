@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import { Precision } from '../training/precision.js';
 import { groupOf } from './backbone.js';
 import { pretrainedWeights } from './pretrained-weights.js';
-import { SwinTransformer, swinT, swinV2T } from './swin.js';
+import { SwinTransformer, swinOptionsSchema, swinT, swinV2T } from './swin.js';
 import { shiftedWindowMask, windowGeometry } from './swin-attention.js';
 import { patchMergingPad } from './swin-blocks.js';
 
@@ -136,4 +138,15 @@ void test('dropout and attention dropout draw from the global generator in train
     assert.notDeepEqual(run(2), trainLogits);
   });
   model.dispose();
+});
+
+void test("each conf/model/swin_*.yaml names its model and holds only options the schema accepts, with torchvision's depth rates", () => {
+  const expected = { swin_t: 0.2, swin_s: 0.3, swin_b: 0.5, swin_v2_t: 0.2, swin_v2_s: 0.3, swin_v2_b: 0.5 };
+  for (const [name, rate] of Object.entries(expected)) {
+    const text = readFileSync(new URL(`../../conf/model/${name}.yaml`, import.meta.url), 'utf8');
+    const { name: configured, ...options } = parse(text) as Record<string, unknown>;
+    assert.equal(configured, name);
+    const parsed = swinOptionsSchema.parse({ ...options, numClasses: 7, inChannels: 1 });
+    assert.equal(parsed.stochasticDepthProb, rate, name);
+  }
 });
