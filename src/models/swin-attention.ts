@@ -187,7 +187,10 @@ export abstract class WindowAttention extends Module {
         .permute([2, 0, 3, 1, 4]);
       let attn = this.logits(qkv.select(0, 0), qkv.select(0, 1)).add(this.relativePositionBias());
       if (shifted) {
-        const mask = torch.tensor(shiftedWindowMask(geometry, this.windowSize), { shape: [numWindows, tokens, tokens] });
+        const mask = torch.tensor(shiftedWindowMask(geometry, this.windowSize), {
+          shape: [numWindows, tokens, tokens],
+          device: input.device,
+        });
         attn = attn
           .view([b, numWindows, this.numHeads, tokens, tokens])
           .add(mask.unsqueeze(1).unsqueeze(0))
