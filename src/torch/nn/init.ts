@@ -9,6 +9,9 @@
  * kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
  */
 import { noGrad } from '../autograd.js';
+import { tensor } from '../ops/creation.js';
+import { runT } from '../ops/dispatch.js';
+import { inPlace } from '../ops/math.js';
 import type { Tensor } from '../tensor.js';
 
 /** Nonlinearities `calculateGain` knows, with PyTorch's names. */
@@ -180,4 +183,51 @@ export function xavierNormal_(tensor: Tensor, options: { gain?: number } = {}): 
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor);
   const std = (options.gain ?? 1) * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(tensor, 0, std);
+}
+
+/** Options of `truncNormal_` (PyTorch defaults: mean 0, std 1, cut at [-2, 2]). */
+export interface TruncNormalOptions {
+  mean?: number;
+  std?: number;
+  /** The lower cut-off, in the tensor's units (not in standard deviations). */
+  a?: number;
+  /** The upper cut-off. */
+  b?: number;
+}
+
+/** Φ(x) in double precision through libtorch's erf, the libm call Python's math.erf makes. */
+function normCdf(x: number): number {
+  const erf = noGrad(() => {
+    const t = tensor([x / Math.SQRT2], { dtype: 'float64' });
+    const out = runT('aten::erf', '', [t]);
+    const value = out.item();
+    t.dispose();
+    out.dispose();
+    return value;
+  });
+  return (1 + erf) / 2;
+}
+
+/**
+ * Fills with N(mean, std²) truncated to [a, b], by torch's algorithm
+ * (uniform in [2Φ(a)−1, 2Φ(b)−1], erfinv, scale, shift, clamp), so one seed
+ * gives torch.nn.init.trunc_normal_'s values bit for bit. ConvNeXt, ViT and
+ * Swin initialise with it.
+ *
+ * @example
+ * truncNormal_(linear.weight, { std: 0.02 });
+ */
+export function truncNormal_(target: Tensor, options: TruncNormalOptions = {}): Tensor {
+  const { mean = 0, std = 1, a = -2, b = 2 } = options;
+  if (!(std > 0)) throw new RangeError(`truncNormal_: expected a positive std, but got ${std}`);
+  if (!(a < b)) throw new RangeError(`truncNormal_: expected a < b, but got a ${a} and b ${b}`);
+  const low = normCdf((a - mean) / std);
+  const high = normCdf((b - mean) / std);
+  return noGrad(() => {
+    target.uniform_(2 * low - 1, 2 * high - 1);
+    inPlace('aten::erfinv_', '', target, []);
+    target.mul_(std * Math.SQRT2);
+    target.add_(mean);
+    return inPlace('aten::clamp_', '', target, [a, b]);
+  });
 }
