@@ -9,6 +9,7 @@
  */
 import './components.js';
 export * from './resnet.js';
+export * from './convnext.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './pretrained.js';
 export * from './pretrained-weights.js';
