@@ -10,6 +10,7 @@
 import './components.js';
 export * from './resnet.js';
 export * from './convnext.js';
+export * from './vision-transformer.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './pretrained.js';
 export * from './pretrained-weights.js';
