@@ -121,14 +121,15 @@ void test("weights with the MLP names of torchvision before 0.13 (mlp.linear_1, 
   target.dispose();
 });
 
-void test('ViT training steps leave no tensors behind, in fp32 and in bf16-mixed', () => {
+void test('ViT training steps leave no tensors behind, in fp32 and in bf16-mixed with channels-last', () => {
   const model = vitB32({ numClasses: 4, imageSize: 32, dropout: 0.1, attentionDropout: 0.1 });
   const before = torch.memory().liveTensors;
   const precision = new Precision('bf16-mixed', 'cpu');
   for (const mixed of [false, true]) {
     torch.tidy(() => {
       const x = torch.randn([2, 3, 32, 32]);
-      const logits = mixed ? precision.forward(() => model.forward(x)) : model.forward(x);
+      const input = mixed ? x.contiguous('channelsLast') : x;
+      const logits = mixed ? precision.forward(() => model.forward(input)) : model.forward(input);
       assert.equal(logits.dtype, mixed ? 'bfloat16' : 'float32');
       const loss = torch.crossEntropy(logits.float(), torch.tensor([0n, 3n]));
       assert.ok(Number.isFinite(loss.item()));
