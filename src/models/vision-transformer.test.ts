@@ -61,7 +61,7 @@ void test("every ViT has torchvision's parameter names and shapes, at 224 and at
   }
 });
 
-void test('every ViT is registered with validated options; a known weights id sets imageSize', () => {
+void test('every ViT is registered with validated options; known weights of another imageSize are refused', () => {
   assert.deepEqual(
     registry.list('model').filter((n) => n.startsWith('vit_')),
     ['vit_b_16', 'vit_b_32', 'vit_h_14', 'vit_l_16', 'vit_l_32'],
@@ -88,8 +88,10 @@ void test('every ViT is registered with validated options; a known weights id se
   assert.equal(pretrainedWeights['vit_h_14.imagenet1k_swag_e2e_v1'].transforms.cropSize, 518);
   assert.equal(pretrainedWeights['vit_h_14.imagenet1k_swag_e2e_v1'].transforms.interpolation, 'bicubic');
   assert.equal(pretrainedWeights['vit_l_16.imagenet1k_v1'].transforms.resizeSize, 242);
-  // The id is unresolvable here, so the model is built (imageSize from the id's crop size), then disposed with the error.
-  assert.throws(() => vitB16({ pretrained: 'vit_b_16.imagenet1k_swag_e2e_v1', weightsDir: '/nonexistent' }), /vit_b_16_swag-9ac1b537\.pth/);
+  assert.throws(
+    () => vitB16({ pretrained: 'vit_b_16.imagenet1k_swag_e2e_v1' }),
+    (e: Error) => e instanceof ConfigError && /expected imageSize 384 for the weights .*set model\.imageSize=384/.test(e.message),
+  );
 });
 
 void test('the ViT layout has the embedding first, one group per encoder block, the heads last', () => {

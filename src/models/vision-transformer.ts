@@ -5,8 +5,8 @@
  * `heads.head.bias`), construction order and initialisation, so torchvision's
  * weights load strictly and one seed gives its initial weights. `imageSize`
  * fixes the positional embedding's length (torchvision's `image_size`; the
- * SWAG end-to-end weights need 384, 512 or 518, and a known weights id sets
- * it when left out); `inChannels` changes only the patch embedding's input.
+ * SWAG end-to-end weights need 384, 512 or 518, and a known weights id of
+ * another size is refused); `inChannels` changes only the patch embedding's input.
  *
  * Dosovitskiy et al., "An Image is Worth 16x16 Words: Transformers for Image
  * Recognition at Scale", ICLR 2021.
@@ -121,7 +121,7 @@ export interface VisionTransformerOptions extends PretrainedOptions {
   numClasses?: number;
   /** Image channels (3 for RGB, 1 for grayscale). */
   inChannels?: number;
-  /** The square input size, a multiple of the patch size (default: the known weights' crop size, else 224). */
+  /** The square input size, a multiple of the patch size (default 224; the SWAG end-to-end weights need 384, 512 or 518). */
   imageSize?: number;
   /** Dropout after the positional embedding, the attention and in the MLPs (default 0). */
   dropout?: number;
@@ -158,11 +158,16 @@ export class VisionTransformer extends Module implements Backbone {
   constructor(architecture: VisionTransformerArchitecture, options: VisionTransformerOptions = {}) {
     super();
     const { patchSize, numLayers, numHeads, hiddenDim, mlpDim } = architecture;
-    const known = options.pretrained === undefined ? undefined : pretrainedWeights[options.pretrained];
-    const { numClasses = 1000, inChannels = 3, imageSize = known?.transforms.cropSize ?? 224, dropout = 0, attentionDropout = 0 } = options;
+    const { numClasses = 1000, inChannels = 3, imageSize = 224, dropout = 0, attentionDropout = 0 } = options;
     if (!Number.isInteger(imageSize) || imageSize <= 0 || imageSize % patchSize !== 0)
       throw new ConfigError(
         `VisionTransformer: expected imageSize a positive multiple of the patch size ${patchSize}, but got ${imageSize}`,
+      );
+    // Said in the config rather than taken from the id: a resumed run builds the model without its pretrained option.
+    const known = options.pretrained === undefined ? undefined : pretrainedWeights[options.pretrained];
+    if (known !== undefined && known.transforms.cropSize !== imageSize)
+      throw new ConfigError(
+        `VisionTransformer: expected imageSize ${known.transforms.cropSize} for the weights ${options.pretrained} (their positional embedding's size), but got ${imageSize}; set model.imageSize=${known.transforms.cropSize}`,
       );
     this.numClasses = numClasses;
     this.imageSize = imageSize;
@@ -261,7 +266,7 @@ export const vitB32 = build('vit_b_32');
 export const vitL16 = build('vit_l_16');
 /** ViT-L/32 (306.5M parameters). @example vitL32({ numClasses: 10 }); */
 export const vitL32 = build('vit_l_32');
-/** ViT-H/14 (632.0M parameters at 224; its weights are SWAG's, at 518 or 224). @example vitH14({ pretrained: 'vit_h_14.imagenet1k_swag_e2e_v1' }); */
+/** ViT-H/14 (632.0M parameters at 224; its weights are SWAG's, at 518 or 224). @example vitH14({ imageSize: 518, pretrained: 'vit_h_14.imagenet1k_swag_e2e_v1' }); */
 export const vitH14 = build('vit_h_14');
 
 /** The factories by torchvision's names, as registered in group 'model'. */

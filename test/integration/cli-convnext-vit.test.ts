@@ -24,7 +24,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const runs: [string, string[]][] = [
   ['convnext_tiny', ['model=convnext_tiny']],
-  ['vit_b_32', ['model=vit_b_32', '+model.imageSize=32', 'optimizer=sgd']],
+  ['vit_b_32', ['model=vit_b_32', 'model.imageSize=32', 'optimizer=sgd']],
 ];
 
 for (const [name, overrides] of runs) {
