@@ -36,7 +36,7 @@ const cases: [string, () => Module, number, Record<string, unknown>, string[]][]
     () => convnextTiny({ numClasses: 4, inChannels: 1 }),
     1,
     {},
-    ['model.features[0][0] = torch.nn.Conv2d(1, 96, kernel_size=4, stride=4)'],
+    ['model.features[0][0] = torch.nn.Conv2d(1, 96, kernel_size=(4, 4), stride=(4, 4), padding=(0, 0), bias=True)'],
   ],
   ['vit_b_32', () => vitB32({ numClasses: 4, imageSize: 32 }), 3, { image_size: 32 }, []],
 ];

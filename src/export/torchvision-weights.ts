@@ -22,22 +22,22 @@
  *
  * (the ImageNet stem with another channel count needs only the first, as
  * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`).
- * A ConvNeXt or ViT of another channel count gets its patch-embedding conv
- * replaced the same way (`model.features[0][0] = ...`, `model.conv_proj = ...`);
- * a ViT is built with the `image_size` recorded in the file's metadata.
+ * Another zoo model of another channel count gets its stem conv replaced the
+ * same way (`stemAdaptation`); a ViT is built with the `image_size` recorded
+ * in the file's metadata.
  *
  * @example
  * exportTorchvisionWeights(module, 'export/resnet18.safetensors').adaptation; // [] for the ImageNet stem, RGB
  */
 import { SerializationError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
-import { ConvNeXt } from '../models/convnext.js';
 import { ResNet } from '../models/resnet.js';
 import { VisionTransformer } from '../models/vision-transformer.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import type { Conv2d, Module, Sequential } from '../torch/nn/index.js';
+import type { Module } from '../torch/nn/index.js';
 import { saveSafetensors } from '../torch/serialization/safetensors.js';
+import { stemAdaptation } from './stem-adaptation.js';
 
 /** What was written. */
 export interface TorchvisionWeightsResult {
@@ -54,7 +54,8 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
 /**
  * The PyTorch lines that make `torchvision.models.resnetXX(num_classes=...)` (bound to `model`,
  * with `torch` imported) take this ResNet's weights: conv1 for the small stem or another channel
- * count, and the max-pool removed for the small stem.
+ * count, and the max-pool removed for the small stem; for another zoo model, its stem conv for
+ * another channel count (`stemAdaptation`).
  *
  * @example
  * pytorchAdaptation(resnet18({ stem: 'small', inChannels: 1 }));
@@ -62,8 +63,7 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
  */
 export function pytorchAdaptation(module: Module): string[] {
   const model = backboneOf(module);
-  if (model instanceof ConvNeXt || model instanceof VisionTransformer) return zooStemAdaptation(model);
-  if (!(model instanceof ResNet)) return [];
+  if (!(model instanceof ResNet)) return stemAdaptation(model);
   if (model.stem === 'small') {
     return [
       `model.conv1 = torch.nn.Conv2d(${model.inChannels}, 64, kernel_size=3, stride=1, padding=1, bias=False)`,
@@ -73,17 +73,6 @@ export function pytorchAdaptation(module: Module): string[] {
   if (model.inChannels !== 3)
     return [`model.conv1 = torch.nn.Conv2d(${model.inChannels}, 64, kernel_size=7, stride=2, padding=3, bias=False)`];
   return [];
-}
-
-/** The patch-embedding conv of a ConvNeXt or ViT for another channel count (torchvision's takes 3). */
-function zooStemAdaptation(model: ConvNeXt | VisionTransformer): string[] {
-  const [conv, target] =
-    model instanceof ConvNeXt
-      ? [(model.features.at(0) as Sequential).at(0) as Conv2d, 'model.features[0][0]']
-      : [model.conv_proj, 'model.conv_proj'];
-  if (conv.inChannels === 3) return [];
-  const [k, s] = [conv.kernelSize[0], conv.stride[0]];
-  return [`${target} = torch.nn.Conv2d(${conv.inChannels}, ${conv.outChannels}, kernel_size=${k}, stride=${s})`];
 }
 
 /**
@@ -107,13 +96,11 @@ export function exportTorchvisionWeights(
       );
     const adaptation = pytorchAdaptation(module);
     const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
-    if (backbone instanceof ResNet) {
+    if (backbone instanceof ResNet)
       Object.assign(metadata, { num_classes: String(backbone.numClasses), stem: backbone.stem, in_channels: String(backbone.inChannels) });
-      if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
-    }
+    if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
+    // torchvision builds a ViT for one input size: `vit_b_16(image_size=...)`.
     if (backbone instanceof VisionTransformer) metadata.image_size = String(backbone.imageSize);
-    if ((backbone instanceof ConvNeXt || backbone instanceof VisionTransformer) && adaptation.length > 0)
-      metadata.pytorch_adaptation = adaptation.join('\n');
     saveSafetensors(record, path, metadata);
     return { path, keys, adaptation };
   } finally {
