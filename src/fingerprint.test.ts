@@ -48,5 +48,9 @@ void test('a section a newer release added compares as its shipped defaults when
   assert.deepEqual(diffConfigs(old, current, { absent: RESUME_ADDED_DEFAULTS }), []);
   const changed = { ...current, finetune: { ...(shipped as object), freezeEpochs: 2 } };
   assert.deepEqual(diffConfigs(old, changed, { absent: RESUME_ADDED_DEFAULTS }), [{ key: 'finetune.freezeEpochs', a: 0, b: 2 }]);
-  assert.equal(diffConfigs(old, current).length, 5, 'without absent defaults every new key differs');
+  assert.deepEqual(
+    diffConfigs(old, current).map((d) => d.key),
+    ['finetune'],
+    'without absent defaults the new section differs',
+  );
 });
