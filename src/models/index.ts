@@ -27,6 +27,8 @@ export type { DownloadOptions } from './weights/download.js';
 export * from './classification-module.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';
+export * from './finetune.js';
+export * from './finetune-options.js';
 export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
