@@ -14,6 +14,8 @@ import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import { Precision } from '../training/precision.js';
 import { groupOf } from './backbone.js';
+import { Finetuning } from './finetune.js';
+import { finetuneOptionsSchema } from './finetune-options.js';
 import { pretrainedWeights } from './pretrained-weights.js';
 import { VisionTransformer, visionTransformerFactories, vitB16, vitB32 } from './vision-transformer.js';
 import { checkParity, torchvisionMissing, torchvisionReference } from './zoo-parity.test-helper.js';
@@ -144,5 +146,29 @@ void test('ViT training steps leave no tensors behind, in fp32 and in bf16-mixed
     model.zeroGrad({ setToNone: true });
   }
   assert.equal(torch.memory().liveTensors, before);
+  model.dispose();
+});
+
+void test("fine-tuning a ViT: timm's layer decay per encoder block, the backbone frozen and unfrozen", () => {
+  const model = vitB32({ numClasses: 4, imageSize: 32 });
+  const ft = new Finetuning(model, finetuneOptionsSchema.parse({ layerDecay: 0.5, freezeEpochs: 1 }));
+  const groups = ft.layerGroups()!;
+  assert.deepEqual(
+    groups.map((g) => [g.name, g.params.length, g.lrScale]),
+    [
+      ['head', 2, 1],
+      ['group0', 4, 0.5 ** 13],
+      ...Array.from({ length: 11 }, (_, i) => [`group${i + 1}`, 12, 0.5 ** (12 - i)]),
+      ['group12', 14, 0.5],
+    ],
+  );
+  model.train();
+  ft.startEpoch(0);
+  assert.deepEqual(
+    model.namedParameters().flatMap(([k, p]) => (p.requiresGrad ? [k] : [])),
+    ['heads.head.weight', 'heads.head.bias'],
+  );
+  ft.startEpoch(1);
+  assert.ok(model.parameters().every((p) => p.requiresGrad));
   model.dispose();
 });
