@@ -151,3 +151,20 @@ test('predict: usage errors exit 2 listing the choices; --bench prints images/s'
   assert.match(bench.stdout, /forward alone [\d.]+ images\/s at \[4, 3, 10, 10\]/);
   assert.match(bench.stdout, /^predict --bench \(libtorch (fp32|bf16 \+ channels-last), batch 4, 1 thread\)/m);
 });
+
+test('validate: the default precision (auto) gives fp32 top-1 accuracy and a loss within 1e-2 of its scale; --precision is checked', () => {
+  const metrics = (extra: string[]) => {
+    const out = cli(['validate', ckpt, '--config-dir', userConf, ...extra]);
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout) as Record<string, number>;
+  };
+  const fp32 = metrics(['--precision', '32']);
+  const auto = metrics([]);
+  assert.equal(auto['val/acc_top1'], fp32['val/acc_top1']);
+  // Relative: this tiny run's loss is large (lr 0.05), and bf16 rounds to 2^-8 of a value.
+  const scale = Math.max(1, Math.abs(fp32['val/loss']));
+  assert.ok(Math.abs(auto['val/loss'] - fp32['val/loss']) < 1e-2 * scale, `${auto['val/loss']} vs ${fp32['val/loss']}`);
+  const wrong = cli(['validate', ckpt, '--precision', 'fp16']);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /validate: expected --precision among auto, 32, bf16-mixed, but got 'fp16'/);
+});
