@@ -2,9 +2,10 @@
  * One zoo model of bench:predict's zoo part, in its own process: built
  * through the registry by name (seeded, BatchNorm statistics randomised so
  * they are not the identity), exported to ONNX (with the export's parity
- * check), then run through the `Predictor` on one seeded batch with each
- * runtime: libtorch fp32, libtorch bf16 autocast + channels-last, and
- * onnxruntime. Each runtime's forward is timed, and its class probabilities
+ * check), then run on one seeded batch with each runtime of the
+ * `Predictor`: libtorch fp32, libtorch bf16 autocast + channels-last (its
+ * `libtorchLogits`), and onnxruntime (the `Predictor` on the export; left out,
+ * with the export's error, for a model that does not export yet). Each runtime's forward is timed, and its class probabilities
  * are set against libtorch fp32's: top-1 agreement and the largest
  * probability difference. Random weights make near-ties, so the agreement
  * here is a harsher test than a trained model's.
@@ -17,9 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadComponents } from '../src/cli/run-builder.js';
+import { libtorchLogits } from '../src/export/libtorch-logits.js';
 import { exportOnnx } from '../src/export/onnx/export-onnx.js';
 import { Predictor } from '../src/export/predictor.js';
-import type { PredictorOptions } from '../src/export/predictor.js';
 import { randomizeBatchNorm } from '../src/export/testing.test-helper.js';
 import { registry } from '../src/registry.js';
 import * as torch from '../src/torch/index.js';
@@ -62,48 +63,67 @@ torch.manualSeed(0);
 const model = registry.build<Module>('model', values.model, { numClasses });
 randomizeBatchNorm(model);
 model.eval();
+/** The model's export to ONNX (with its parity check), or why there is none (a family without emitters yet). */
+async function exported(onnx: string): Promise<{ ms: number; maxRelDiff: number | null } | { error: string }> {
+  const start = performance.now();
+  try {
+    const { parity } = await exportOnnx(model, {
+      path: onnx,
+      metadata: {
+        classNames: Array.from({ length: numClasses }, (_, i) => `class-${i}`),
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        inputSize: [3, size, size],
+        resize: null,
+        crop: size,
+        modelName: values.model,
+        modelOptions: { numClasses },
+        frameworkVersion: 'bench',
+      },
+    });
+    return { ms: performance.now() - start, maxRelDiff: parity?.maxRelDiff ?? null };
+  } catch (error) {
+    return { error: (error as Error).message.split('\n')[0] };
+  }
+}
+
+type Logits = (pixels: Float32Array, shape: readonly number[]) => Promise<Float32Array>;
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-predict-zoo-'));
 try {
   const onnx = join(dir, 'model.onnx');
-  const exportStart = performance.now();
-  const { parity } = await exportOnnx(model, {
-    path: onnx,
-    metadata: {
-      classNames: Array.from({ length: numClasses }, (_, i) => `class-${i}`),
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      inputSize: [3, size, size],
-      resize: null,
-      crop: size,
-      modelName: values.model,
-      modelOptions: { numClasses },
-      frameworkVersion: 'bench',
-    },
-  });
-  const exportMs = performance.now() - exportStart;
+  const exportResult = await exported(onnx);
   const pixels = torch.tidy(() => torch.randn([batch, 3, size, size]).data() as Float32Array);
   const shape = [batch, 3, size, size];
-  const runtimes: Record<string, PredictorOptions> = {
-    fp32: { backend: 'libtorch', module: model, precision: '32' },
-    onnxruntime: { backend: 'onnxruntime', threads },
-    // Last: it moves the module to channels-last.
-    bf16: { backend: 'libtorch', module: model, precision: 'bf16-mixed' },
+  // The libtorch runtimes run the Predictor's own forward, so a model without an export still gets them.
+  const libtorch = (precision: '32' | 'bf16-mixed'): Promise<{ run: Logits; close: () => Promise<void> }> => {
+    const run = libtorchLogits(model, { precision });
+    return Promise.resolve({ run: (p, s) => Promise.resolve(run(p, s).data), close: () => Promise.resolve() });
+  };
+  const onnxruntime = async (): Promise<{ run: Logits; close: () => Promise<void> }> => {
+    const predictor = await Predictor.open(onnx, { backend: 'onnxruntime', threads, batchSize: batch });
+    return { run: (p, s) => predictor.logits(p, s), close: () => predictor.close() };
+  };
+  const runtimes: Record<string, () => Promise<{ run: Logits; close: () => Promise<void> }>> = {
+    fp32: () => libtorch('32'),
+    ...('error' in exportResult ? {} : { onnxruntime }),
+    bf16: () => libtorch('bf16-mixed'), // last: it moves the module to channels-last
   };
   const out: Record<string, { msPerBatch: number; top1Agreement: number; maxProbDiff: number }> = {};
   let reference: Float64Array | null = null;
-  for (const [name, options] of Object.entries(runtimes)) {
-    const predictor = await Predictor.open(onnx, { ...options, batchSize: batch });
-    const probs = softmax(await predictor.logits(pixels, shape)); // also the warm-up
+  for (const [name, open] of Object.entries(runtimes)) {
+    const { run, close } = await open();
+    const probs = softmax(await run(pixels, shape)); // also the warm-up
     const start = performance.now();
-    for (let i = 0; i < iters; i++) await predictor.logits(pixels, shape);
+    for (let i = 0; i < iters; i++) await run(pixels, shape);
     const msPerBatch = (performance.now() - start) / iters;
-    await predictor.close();
+    await close();
     reference ??= probs;
     const [a, b] = [argmaxRows(probs), argmaxRows(reference)];
     const maxProbDiff = probs.reduce((m, p, i) => Math.max(m, Math.abs(p - reference![i])), 0);
     out[name] = { msPerBatch, top1Agreement: a.filter((v, i) => v === b[i]).length / a.length, maxProbDiff };
   }
-  console.log(`result=${JSON.stringify({ export: { ms: exportMs, maxRelDiff: parity?.maxRelDiff ?? null }, runtimes: out })}`);
+  console.log(`result=${JSON.stringify({ export: exportResult, runtimes: out })}`);
 } finally {
   model.dispose();
   rmSync(dir, { recursive: true, force: true });

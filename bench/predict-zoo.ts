@@ -45,8 +45,9 @@ interface RuntimeResult {
   maxProbDiff: number;
 }
 interface ZooResult {
-  export: { ms: number; maxRelDiff: number | null };
-  runtimes: Record<'fp32' | 'bf16' | 'onnxruntime', RuntimeResult>;
+  export: { ms: number; maxRelDiff: number | null } | { error: string };
+  /** onnxruntime is absent when the export failed. */
+  runtimes: Partial<Record<'fp32' | 'bf16' | 'onnxruntime', RuntimeResult>>;
 }
 
 const runScript = fileURLToPath(new URL('./predict-zoo-run.ts', import.meta.url));
@@ -106,23 +107,20 @@ export async function zooPart(o: ZooOptions): Promise<void> {
       rows.push(line([model, 'failed', '', '', '']));
       continue;
     }
-    const rate = (k: keyof ZooResult['runtimes']): number => (o.batch / median(results.map((x) => x.runtimes[k].msPerBatch))) * 1000;
-    const fidelity = (k: keyof ZooResult['runtimes']): string => {
-      const agree = Math.min(...results.map((x) => x.runtimes[k].top1Agreement));
-      const dp = Math.max(...results.map((x) => x.runtimes[k].maxProbDiff));
-      return `${(agree * 100).toFixed(0)}%, ${dp.toExponential(1)}`;
+    const of = (k: keyof ZooResult['runtimes']): RuntimeResult[] => results.flatMap((x) => x.runtimes[k] ?? []);
+    const rate = (k: keyof ZooResult['runtimes']): number =>
+      of(k).length === 0 ? 0 : (o.batch / median(of(k).map((x) => x.msPerBatch))) * 1000;
+    const cell = (k: keyof ZooResult['runtimes']): string => {
+      if (of(k).length === 0) return 'no export';
+      const agree = Math.min(...of(k).map((x) => x.top1Agreement));
+      const dp = Math.max(...of(k).map((x) => x.maxProbDiff));
+      return `${rate(k).toFixed(1)} (${(agree * 100).toFixed(0)}%, ${dp.toExponential(1)})`;
     };
     const keys = ['fp32', 'bf16', 'onnxruntime'] as const;
     const fastest = keys.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-    rows.push(
-      line([
-        model,
-        rate('fp32').toFixed(1),
-        `${rate('bf16').toFixed(1)} (${fidelity('bf16')})`,
-        `${rate('onnxruntime').toFixed(1)} (${fidelity('onnxruntime')})`,
-        fastest,
-      ]),
-    );
+    rows.push(line([model, rate('fp32').toFixed(1), cell('bf16'), cell('onnxruntime'), fastest]));
+    const exportResult = results[0].export;
+    if ('error' in exportResult) console.log(`  ${model}: no onnxruntime figure, the export failed: ${exportResult.error}`);
   }
   console.log(
     `images/s of the forward alone (median of the rounds); agreement and max dp against libtorch fp32\n${line(head)}\n${rows.join('\n')}`,
