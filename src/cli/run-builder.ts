@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import type { ImageClassificationDataModule } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { ClassificationModule } from '../models/index.js';
+import { ClassificationModule, fetchPretrained, pretrainedWeights } from '../models/index.js';
 import { registry } from '../registry.js';
 import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -100,20 +100,44 @@ export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
 }
 
 /**
+ * Fetches the run's known pretrained weights (`model.pretrained`) when no folder has them, before the
+ * model is built (which reads them synchronously). Every DDP rank may call it: downloads are atomic.
+ *
+ * @example
+ * await fetchRunWeights(plan);
+ * const module = buildModule(plan, dm);
+ */
+export async function fetchRunWeights(plan: RunPlan): Promise<void> {
+  const { pretrained, weightsDir } = plan.model as { pretrained?: string | null; weightsDir?: string | null };
+  if (typeof pretrained !== 'string' || !Object.hasOwn(pretrainedWeights, pretrained)) return;
+  const { downloaded, path: file } = await fetchPretrained(pretrained, { weightsDir });
+  if (downloaded) console.error(`downloaded ${pretrained} to ${file}`);
+}
+
+/**
  * The backbone and its ClassificationModule; null class counts come from the data module (set up for `fit` first).
  * With `trainer.seed` set the initial weights come from that seed (as `seed_everything` before building the model
  * does), so two runs of one config start alike, whichever machines and processes they run on.
+ *
+ * With `weightsFromCheckpoint` (a resume, `validate`, `test`) the model is built without its
+ * `pretrained` weights: the checkpoint overwrites them, so their file need not be on this machine.
  *
  * @example
  * await dm.setup('fit');
  * const module = buildModule(plan, dm);
  */
-export function buildModule(plan: RunPlan, dm: ImageClassificationDataModule): ClassificationModule {
+export function buildModule(
+  plan: RunPlan,
+  dm: ImageClassificationDataModule,
+  options: { weightsFromCheckpoint?: boolean } = {},
+): ClassificationModule {
   const seed = plan.trainer.seed;
   if (typeof seed === 'number') manualSeed(seed);
   const classNames = dm.stagesDone.size > 0 ? [...dm.idxToClass] : undefined;
   const numClasses = (plan.model.numClasses as number | null) ?? (plan.data.numClasses as number | null) ?? classNames?.length;
-  const backbone = registry.build<Module>('model', plan.model, { numClasses });
+  const model: Record<string, unknown> = { ...plan.model };
+  if (options.weightsFromCheckpoint === true) delete model.pretrained;
+  const backbone = registry.build<Module>('model', model, { numClasses });
   return new ClassificationModule(backbone, {
     numClasses: numClasses!,
     ...(classNames !== undefined && classNames.length === numClasses ? { classNames } : {}),

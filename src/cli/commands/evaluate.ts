@@ -56,7 +56,7 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
       const plan = resolveRunPlan({ config, sources, saved }, { runDir });
       const dm = builder.buildDataModule(plan);
       await dm.setup(split === 'validate' ? 'fit' : 'test');
-      const module = builder.buildModule(plan, dm);
+      const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
       const { cuda } = await import('../../torch/index.js');
       const precision = evaluationPrecision(flags.precision as InferencePrecision, plan.trainer, { cuda: cuda.isAvailable() });
       const quiet = { ...plan.trainer, ...precision, enableCheckpointing: false, enableModelSummary: false };
