@@ -148,11 +148,13 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const imgPerSec = (ms: number): number => (Number(settings.batch) / ms) * 1000;
+/** Three significant figures: quick runs on a busy machine give fractions of an image per second. */
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 const ok = (xs: Outcome[]): Sample[] => xs.filter((x): x is Sample => !('error' in x));
 
 /** Median img/s of one side and the median of the rounds' ratios a / b, or why there is none. */
 function compare(a: Outcome[], b: Outcome[], key: 'trainMs' | 'evalMs'): { a: string; b: string; ratio: string } {
-  const fig = (xs: Outcome[]): string => (ok(xs).length === 0 ? 'failed' : imgPerSec(median(ok(xs).map((x) => x[key]))).toFixed(1));
+  const fig = (xs: Outcome[]): string => (ok(xs).length === 0 ? 'failed' : fmt(imgPerSec(median(ok(xs).map((x) => x[key])))));
   const ratios = a.flatMap((x, r) => ('error' in x || 'error' in b[r] ? [] : [b[r][key] / x[key]]));
   return { a: fig(a), b: fig(b), ratio: ratios.length === 0 ? '-' : `${median(ratios).toFixed(2)}x` };
 }
@@ -189,7 +191,7 @@ for (let r = 0; r < rounds; r++) {
       const order: ('ours' | 'pytorch')[] = r % 2 === 0 ? ['ours', 'pytorch'] : ['pytorch', 'ours'];
       for (const side of order) cell[side].push(runSide(side, model, variants[key]));
       const show = (x: Outcome): string =>
-        'error' in x ? `failed (${x.error})` : `train ${imgPerSec(x.trainMs).toFixed(1)} eval ${imgPerSec(x.evalMs).toFixed(1)}`;
+        'error' in x ? `failed (${x.error})` : `train ${fmt(imgPerSec(x.trainMs))} eval ${fmt(imgPerSec(x.evalMs))}`;
       console.log(`  round ${r + 1} ${model} ${variants[key].label}: ours ${show(cell.ours[r])} | PyTorch ${show(cell.pytorch[r])} img/s`);
     }
   }

@@ -51,6 +51,8 @@ interface ZooResult {
 }
 
 const runScript = fileURLToPath(new URL('./predict-zoo-run.ts', import.meta.url));
+/** Three significant figures: quick runs on a busy machine give fractions of an image per second. */
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function runModel(model: string, o: ZooOptions): ZooResult | { error: string } {
@@ -114,11 +116,11 @@ export async function zooPart(o: ZooOptions): Promise<void> {
       if (of(k).length === 0) return 'no export';
       const agree = Math.min(...of(k).map((x) => x.top1Agreement));
       const dp = Math.max(...of(k).map((x) => x.maxProbDiff));
-      return `${rate(k).toFixed(1)} (${(agree * 100).toFixed(0)}%, ${dp.toExponential(1)})`;
+      return `${fmt(rate(k))} (${(agree * 100).toFixed(0)}%, ${dp.toExponential(1)})`;
     };
     const keys = ['fp32', 'bf16', 'onnxruntime'] as const;
     const fastest = keys.reduce((a, b) => (rate(b) > rate(a) ? b : a));
-    rows.push(line([model, rate('fp32').toFixed(1), cell('bf16'), cell('onnxruntime'), fastest]));
+    rows.push(line([model, fmt(rate('fp32')), cell('bf16'), cell('onnxruntime'), fastest]));
     const exportResult = results[0].export;
     if ('error' in exportResult) console.log(`  ${model}: no onnxruntime figure, the export failed: ${exportResult.error}`);
   }
