@@ -24,6 +24,7 @@ import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { Trainer } from '../training/index.js';
 import type { Callback, Logger } from '../training/index.js';
+import { checkable } from './auto-lr.js';
 import { resolveRunPlan } from './run-plan.js';
 import type { RunPlan } from './run-plan.js';
 
@@ -87,7 +88,8 @@ function pluginFailure(plugin: string, error: unknown): string {
  * validateRunConfig(run.config, run.sources); // throws a ConfigError listing every issue
  */
 export function validateRunConfig(config: ConfigObject, sources: SourceMap): RunPlan {
-  return resolveRunPlan({ config, sources });
+  // optimizer.lr=auto is settled when the run starts (auto-lr.ts); until then any number checks the rest.
+  return resolveRunPlan({ config: checkable(config), sources });
 }
 
 /** The data module of `data.format` with the `transforms` lists. @example const dm = buildDataModule(plan); */
@@ -144,6 +146,7 @@ export function buildModule(
     loss: plan.loss,
     optimizer: plan.optimizer,
     scheduler: plan.scheduler,
+    ...(plan.finetune === undefined ? {} : { finetune: plan.finetune }),
   });
 }
 

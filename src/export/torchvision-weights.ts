@@ -33,6 +33,7 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { saveSafetensors } from '../torch/serialization/safetensors.js';
+import { stemAdaptation } from './stem-adaptation.js';
 
 /** What was written. */
 export interface TorchvisionWeightsResult {
@@ -49,7 +50,8 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
 /**
  * The PyTorch lines that make `torchvision.models.resnetXX(num_classes=...)` (bound to `model`,
  * with `torch` imported) take this ResNet's weights: conv1 for the small stem or another channel
- * count, and the max-pool removed for the small stem.
+ * count, and the max-pool removed for the small stem; for another zoo model, its stem conv for
+ * another channel count (`stemAdaptation`).
  *
  * @example
  * pytorchAdaptation(resnet18({ stem: 'small', inChannels: 1 }));
@@ -57,7 +59,7 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
  */
 export function pytorchAdaptation(module: Module): string[] {
   const model = backboneOf(module);
-  if (!(model instanceof ResNet)) return [];
+  if (!(model instanceof ResNet)) return stemAdaptation(model);
   if (model.stem === 'small') {
     return [
       `model.conv1 = torch.nn.Conv2d(${model.inChannels}, 64, kernel_size=3, stride=1, padding=1, bias=False)`,

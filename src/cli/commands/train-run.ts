@@ -87,9 +87,12 @@ async function checkResume(
 
 /** Runs `train` without `-m`; sets `process.exitCode` on an interrupted run (130 / 143). */
 export async function runTrain(overrides: readonly string[], flags: TrainFlags): Promise<void> {
-  const run = trainConfig(overrides, flags);
+  const composed = trainConfig(overrides, flags);
   const builder = await import('../run-builder.js');
   await builder.loadComponents(flags.plugin);
+  // optimizer.lr=auto: the finder's number goes into the run's config before anything is built for the fit.
+  const { resolveAutoLr } = await import('../auto-lr.js');
+  const { run, lrFinder } = await resolveAutoLr(composed, (m) => console.error(m));
   const { resolveRunPlan } = await import('../run-plan.js');
   const plan = resolveRunPlan(run);
   const { strategy, devices, numNodes, resume } = plan.trainer;
@@ -110,6 +113,7 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   if (reports) {
     const keepSaved = resumed !== null && !resumed.changed && savedRunConfig(runDir) !== null;
     if (!keepSaved) createRunDir(runDir, { config: plan.config, overrides: run.overrides });
+    await lrFinder?.save(runDir);
     console.error(`run dir: ${runDir}`);
     if (plan.evalTransformsNote) console.error(plan.evalTransformsNote);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');

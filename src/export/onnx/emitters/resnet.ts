@@ -22,7 +22,7 @@ import { int } from '../graph-builder.js';
  * Emits `steps` of `owner` in order, each child under its registered name; fails when `owner`
  * has a child outside `steps` and `also` (something added to a known model, say).
  */
-function emitSteps(
+export function emitSteps(
   owner: Module,
   steps: readonly ForwardStep[],
   x: string,
