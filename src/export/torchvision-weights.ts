@@ -22,6 +22,9 @@
  *
  * (the ImageNet stem with another channel count needs only the first, as
  * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`).
+ * Another zoo model of another channel count gets its stem conv replaced the
+ * same way (`stemAdaptation`); a ViT is built with the `image_size` recorded
+ * in the file's metadata.
  *
  * @example
  * exportTorchvisionWeights(module, 'export/resnet18.safetensors').adaptation; // [] for the ImageNet stem, RGB
@@ -29,6 +32,7 @@
 import { SerializationError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
 import { ResNet } from '../models/resnet.js';
+import { VisionTransformer } from '../models/vision-transformer.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -92,10 +96,11 @@ export function exportTorchvisionWeights(
       );
     const adaptation = pytorchAdaptation(module);
     const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
-    if (backbone instanceof ResNet) {
+    if (backbone instanceof ResNet)
       Object.assign(metadata, { num_classes: String(backbone.numClasses), stem: backbone.stem, in_channels: String(backbone.inChannels) });
-      if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
-    }
+    if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
+    // torchvision builds a ViT for one input size: `vit_b_16(image_size=...)`.
+    if (backbone instanceof VisionTransformer) metadata.image_size = String(backbone.imageSize);
     saveSafetensors(record, path, metadata);
     return { path, keys, adaptation };
   } finally {

@@ -9,6 +9,8 @@
  */
 import './components.js';
 export * from './resnet.js';
+export * from './convnext.js';
+export * from './vision-transformer.js';
 export * from './swin.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './efficientnet.js';

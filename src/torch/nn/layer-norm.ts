@@ -8,7 +8,6 @@
  */
 import { ones, zeros } from '../ops/creation.js';
 import { layerNorm } from '../ops/nn-functional.js';
-import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -38,10 +37,6 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const dtype = this.weight?.dtype ?? x.dtype;
-    if (x.dtype === dtype) return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
-    // libtorch 1.13's CPU autocast passes a bf16 activation with fp32 weights, which layer_norm rejects;
-    // normalise in the weights' precision, as PyTorch 2's autocast does (layer_norm runs in fp32).
-    return tidy(() => layerNorm(x.to({ dtype }), this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps }));
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }
 }

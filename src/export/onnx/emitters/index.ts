@@ -12,6 +12,7 @@
 import type { Module } from '../../../torch/nn/index.js';
 import { onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
+import { convnextVitEmitters } from './convnext-vit.js';
 import { efficientNetMobileNetEmitters } from './efficientnet-mobilenet.js';
 import { layerEmitters } from './layers.js';
 import { modelEmitters } from './resnet.js';
@@ -23,6 +24,7 @@ const table = new Map<ModuleClass, OnnxEmitter>([
   ...zooLayerEmitters,
   ...modelEmitters,
   ...efficientNetMobileNetEmitters,
+  ...convnextVitEmitters,
   ...swinEmitters,
 ]);
 
