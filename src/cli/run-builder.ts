@@ -108,9 +108,9 @@ export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
  */
 function checkPretrainedFor(model: string, pretrained: string): void {
   const known = Object.hasOwn(pretrainedWeights, pretrained);
-  if ((known && pretrained.startsWith(`${model}.`)) || (!known && existsSync(pretrained))) return;
+  if ((known && pretrainedWeights[pretrained].model === model) || (!known && existsSync(pretrained))) return;
   const ids = Object.keys(pretrainedWeights)
-    .filter((id) => id.startsWith(`${model}.`))
+    .filter((id) => pretrainedWeights[id].model === model)
     .sort();
   const expected = `${ids.length === 0 ? `a weights file (no known ids for ${model})` : `one of ${ids.join(', ')} or a weights file`}`;
   const got = known ? `'${pretrained}', the weights of another model` : `'${pretrained}', neither a known id nor an existing file`;

@@ -97,3 +97,26 @@ void test('offline: the message names the URL, the reason and where to put the f
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+void test("a mirror serving another file: the message points at torchvision's URL, not at the mirror again", async () => {
+  const server = await weightsServer(Buffer.alloc(1_000, 7));
+  const root = mkdtempSync(join(tmpdir(), 'wrong-file-'));
+  const env = { TORCH_HOME: join(root, 'torch'), CLASSIFIER_TRAINING_WEIGHTS_URL: `${server.url}/models/` };
+  const hub = join(root, 'torch', 'hub', 'checkpoints');
+  try {
+    await assert.rejects(
+      fetchPretrained(id, { env, progress: null, retries: 0, backoffMs: 1 }),
+      (e: Error) =>
+        e instanceof SerializationError &&
+        e.message.startsWith(`download: expected ${server.url}/models/${file} to have sha256 `) &&
+        !e.message.includes('Offline?') &&
+        e.message.includes(
+          `Put torchvision's file there by hand: mkdir -p ${hub} && curl -L -o ${join(hub, file)} https://download.pytorch.org/models/${file}`,
+        ),
+    );
+    assert.deepEqual(readdirSync(hub), []);
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
