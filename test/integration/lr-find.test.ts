@@ -155,3 +155,22 @@ void test('bad options and a data-parallel Trainer are refused before any step',
     (e: unknown) => e instanceof TrainingError && /strategy 'ddp'/.test(e.message),
   );
 });
+
+void test('a sweep longer than an epoch stays in the first epoch: a backbone frozen for it does not thaw mid-sweep', async () => {
+  const module = tinyCnn({ scheduler: { name: 'none' } });
+  const epochs: number[] = [];
+  const startEpoch = module.finetuning.startEpoch.bind(module.finetuning);
+  module.finetuning.startEpoch = (epoch: number) => {
+    epochs.push(epoch);
+    startEpoch(epoch);
+  };
+  const stepsPerEpoch = Math.ceil(dm.train!.length / 8);
+  try {
+    await lrFind(trainer(), module, dm, { numSteps: stepsPerEpoch * 2 + 1, divergeThreshold: null });
+    assert.ok(epochs.length >= 3, `the sweep crossed ${epochs.length} epochs`);
+    assert.deepEqual(new Set(epochs), new Set([0]));
+    assert.equal(Object.hasOwn(module, 'onTrainEpochStart'), false, "the module's own hook is back");
+  } finally {
+    module.dispose();
+  }
+});

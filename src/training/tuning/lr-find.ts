@@ -24,6 +24,7 @@ import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { TrainableModule } from '../trainable-module.js';
 import { Trainer } from '../trainer.js';
+import type { TrainerView } from '../trainer-view.js';
 import { parseLrFindOptions } from './lr-find-options.js';
 import type { LrFindOptions, LrFindOptionsInput } from './lr-find-options.js';
 import { LrSweepCallback } from './lr-sweep-callback.js';
@@ -106,6 +107,34 @@ function sweepTrainer(trainer: Trainer, sweep: LrSweepCallback, numSteps: number
 }
 
 /**
+ * Makes every epoch the sweep crosses start, for the module, as the fit's
+ * first: one curve from one training phase (a backbone frozen for the first
+ * epochs stays frozen, instead of thawing halfway through the sweep). Returns
+ * what puts the module's own hook back.
+ */
+function holdFirstEpoch(module: TrainableModule): () => void {
+  const own = module.onTrainEpochStart;
+  if (typeof own !== 'function') return () => {};
+  const hadOwn = Object.hasOwn(module, 'onTrainEpochStart');
+  const firstEpoch = (trainer: TrainerView): TrainerView =>
+    new Proxy(trainer, {
+      get: (target, key) => {
+        if (key === 'currentEpoch') return 0;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  const held: typeof own = function (this: TrainableModule, trainer, ...rest) {
+    return own.call(this, firstEpoch(trainer), ...rest);
+  };
+  Object.defineProperty(module, 'onTrainEpochStart', { value: held, configurable: true, writable: true });
+  return () => {
+    if (hadOwn) Object.defineProperty(module, 'onTrainEpochStart', { value: own, configurable: true, writable: true });
+    else delete (module as { onTrainEpochStart?: unknown }).onTrainEpochStart;
+  };
+}
+
+/**
  * Sweeps the learning rate on `dataModule`'s train split; see the module doc.
  * Throws a ConfigError for bad options, a TrainingError for a data-parallel Trainer.
  *
@@ -127,9 +156,11 @@ export async function lrFind(
   const sweep = new LrSweepCallback(o);
   const inner = sweepTrainer(trainer, sweep, o.numSteps);
   const snapshot = takeSnapshot(module);
+  const release = holdFirstEpoch(module);
   try {
     await inner.fit(module, dataModule);
   } finally {
+    release();
     inner.dispose();
     restoreSnapshot(module, snapshot);
   }
