@@ -9,6 +9,8 @@
  */
 import './components.js';
 export * from './resnet.js';
+export * from './regnet.js';
+export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './pretrained.js';
 export * from './pretrained-weights.js';

@@ -1,0 +1,94 @@
+// RegNet against torchvision 0.14: the two smallest models (regnet_y_400mf with
+// squeeze-excitation, regnet_x_400mf without) by seeded init and eval logits,
+// regnet_y_400mf also by train-mode logits and every gradient; every other
+// RegNet by state-dict names and shapes (regnet_y_128gf included, built once
+// on each side); the weights ids against torchvision's enums.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as torch from '../torch/index.js';
+import { registry } from '../registry.js';
+import { groupOf } from './backbone.js';
+import { pretrainedWeights } from './pretrained-weights.js';
+import { regnetBlockParams } from './regnet-blocks.js';
+import { RegNet, regnetFactories, regnetX400mf, regnetY400mf } from './regnet.js';
+import { checkParity, python, torchvisionMissing, torchvisionReference } from './zoo-parity.test-helper.js';
+import { checkShapes } from './zoo-shapes.test-helper.js';
+
+torch.setNumThreads(1);
+const skip = torchvisionMissing;
+
+void test('regnet_y_400mf matches torchvision: names, seeded init, eval and train logits, gradients (64x64, batch 4)', { skip }, () => {
+  const dir = torchvisionReference(['regnet_y_400mf', 'regnet_x_400mf'], { size: 64, batch: 4 });
+  try {
+    checkParity(() => regnetY400mf({ numClasses: 10 }), dir, 'regnet_y_400mf', { init: /\.(weight|bias)$/ });
+    checkParity(() => regnetX400mf({ numClasses: 10 }), dir, 'regnet_x_400mf', { init: /\.(weight|bias)$/, train: false });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test("every other RegNet has torchvision's state-dict names and shapes", { skip }, () => {
+  const others = Object.entries(regnetFactories).filter(([name]) => !name.endsWith('_400mf'));
+  checkShapes(Object.fromEntries(others.map(([name, build]) => [name, () => build({ numClasses: 10 })])));
+});
+
+void test('regnetBlockParams: torchvision stages for regnet_x_400mf; invalid settings are refused', () => {
+  const params = regnetBlockParams({ depth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16 });
+  assert.deepEqual(params.depths, [1, 2, 7, 12]);
+  assert.deepEqual(params.widths, [32, 64, 160, 400]);
+  assert.deepEqual(params.groupWidths, [16, 16, 16, 16]);
+  assert.throws(() => regnetBlockParams({ depth: 4, w0: 20, wa: 1, wm: 2, groupWidth: 8 }), /multiple of 8/);
+});
+
+void test('layout, modelInfo and the registry: every parameter in a group, the head last; a 1-channel stem', () => {
+  torch.manualSeed(0);
+  const model = registry.build<RegNet>('model', { name: 'regnet_x_400mf', numClasses: 3, inChannels: 1 });
+  try {
+    assert.ok(model instanceof RegNet);
+    assert.deepEqual(model.modelInfo, { name: 'regnet_x_400mf', options: { numClasses: 3, inChannels: 1 } });
+    const { layout } = model;
+    assert.equal(layout.groups.length, 5);
+    const groups = model.namedParameters().map(([name]) => groupOf(layout, name));
+    assert.equal(groupOf(layout, 'stem.0.weight'), 0);
+    assert.equal(groupOf(layout, 'trunk_output.block4.block4-0.f.b.0.weight'), 4);
+    assert.equal(groupOf(layout, 'fc.bias'), 5);
+    assert.deepEqual([...new Set(groups)], [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(model.stateDict()[layout.stemWeight].shape, [32, 1, 3, 3]);
+    const logits = torch.tidy(() => torch.noGrad(() => model.forward(torch.randn([2, 1, 32, 32])).shape));
+    assert.deepEqual(logits, [2, 3]);
+    assert.throws(() => registry.build('model', { name: 'regnet_y_400mf', stemWidth: 16 }), /stemWidth/);
+  } finally {
+    model.dispose();
+  }
+});
+
+void test("torchvision 0.14's RegNet, ResNeXt-101 and Wide ResNet-101 weights ids, files and eval transforms", { skip }, () => {
+  const source = `
+import json, inspect
+from torchvision.models import regnet, resnet
+out = {}
+for mod in (regnet, resnet):
+    for name, cls in inspect.getmembers(mod, inspect.isclass):
+        if not name.endswith('_Weights') or name == 'Weights':
+            continue
+        for w in cls:
+            t = w.transforms()
+            model = w.url.split('/')[-1].rsplit('-', 1)[0].replace('_swag', '').replace('_lc', '')
+            out[model + '.' + w.name.lower()] = [w.url.split('/')[-1], t.resize_size[0], t.crop_size[0], str(t.interpolation).split('.')[-1].lower()]
+print(json.dumps(out))`;
+  const result = spawnSync(python, ['-c', source], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const reference = JSON.parse(result.stdout) as Record<string, [string, number, number, string]>;
+  const ours = Object.fromEntries(
+    Object.entries(pretrainedWeights)
+      .filter(([, w]) => w.model.startsWith('regnet') || w.model.startsWith('resnext101') || w.model === 'wide_resnet101_2')
+      .map(([id, w]) => [id, [w.file, w.transforms.resizeSize, w.transforms.cropSize, w.transforms.interpolation]]),
+  );
+  const expected = Object.fromEntries(
+    Object.entries(reference).filter(([id]) => id in ours || /^(regnet|resnext101|wide_resnet101)/.test(id)),
+  );
+  assert.deepEqual(ours, expected);
+  assert.equal(Object.keys(ours).length, 39);
+});
