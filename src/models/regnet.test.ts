@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import { registry } from '../registry.js';
+import { SGD } from '../torch/optim/index.js';
+import { Precision } from '../training/precision.js';
 import { groupOf } from './backbone.js';
 import { pretrainedWeights } from './pretrained-weights.js';
 import { regnetBlockParams } from './regnet-blocks.js';
@@ -55,7 +57,10 @@ void test('layout, modelInfo and the registry: every parameter in a group, the h
     assert.equal(groupOf(layout, 'trunk_output.block4.block4-0.f.b.0.weight'), 4);
     assert.equal(groupOf(layout, 'fc.bias'), 5);
     assert.deepEqual([...new Set(groups)], [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(model.stateDict()[layout.stemWeight].shape, [32, 1, 3, 3]);
+    assert.deepEqual(
+      torch.tidy(() => model.stateDict()[layout.stemWeight].shape),
+      [32, 1, 3, 3],
+    );
     const logits = torch.tidy(() => torch.noGrad(() => model.forward(torch.randn([2, 1, 32, 32])).shape));
     assert.deepEqual(logits, [2, 3]);
     assert.throws(() => registry.build('model', { name: 'regnet_y_400mf', stemWidth: 16 }), /stemWidth/);
@@ -91,4 +96,41 @@ print(json.dumps(out))`;
   );
   assert.deepEqual(ours, expected);
   assert.equal(Object.keys(ours).length, 39);
+});
+
+void test('a forward keeps no intermediate alive (eval and train); bf16-mixed channels-last train steps stay flat', () => {
+  torch.manualSeed(0);
+  const model = regnetY400mf({ numClasses: 3 });
+  const x = torch.randn([2, 3, 32, 32]);
+  try {
+    for (const training of [false, true]) {
+      model.train(training);
+      const before = torch.memory().liveTensors;
+      const logits = model.forward(x);
+      assert.equal(torch.memory().liveTensors, before + 1, `only the logits are new (training ${training})`);
+      logits.dispose();
+    }
+    model.to({ memoryFormat: 'channelsLast' });
+    const precision = new Precision('bf16-mixed', 'cpu');
+    const optimizer = new SGD(model.parameters(), { lr: 0.01 });
+    const live: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const loss = torch.tidy(() => {
+        const images = x.contiguous('channelsLast');
+        const out = precision.forward(() => torch.crossEntropy(model.forward(images), torch.tensor([0, 2], { dtype: 'int64' })));
+        optimizer.zeroGrad();
+        out.backward();
+        optimizer.step();
+        return out.item();
+      });
+      assert.ok(Number.isFinite(loss), `loss ${loss}`);
+      live.push(torch.memory().liveTensors);
+    }
+    assert.equal(live[2], live[1], `live tensors per step: ${live.join(', ')}`);
+    assert.ok(torch.tidy(() => model.stateDict()[model.layout.stemWeight].isContiguous('channelsLast')));
+    optimizer.dispose();
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
 });
