@@ -1,5 +1,5 @@
 /**
- * Models: torchvision-identical ResNets, the ClassificationModule, losses and
+ * Models: torchvision-identical ResNets and RegNets, the ClassificationModule, losses and
  * pretrained-weight loading.
  *
  * @example
