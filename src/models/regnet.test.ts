@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as torch from '../torch/index.js';
+import { composeRunConfig } from '../cli/compose-run-config.js';
 import { registry } from '../registry.js';
 import { SGD } from '../torch/optim/index.js';
 import { Precision } from '../training/precision.js';
@@ -15,6 +16,7 @@ import { groupOf } from './backbone.js';
 import { pretrainedWeights } from './pretrained-weights.js';
 import { regnetBlockParams } from './regnet-blocks.js';
 import { RegNet, regnetFactories, regnetX400mf, regnetY400mf } from './regnet.js';
+import './resnet.js'; // registers the ResNeXt / Wide ResNet configs checked below
 import { checkParity, python, torchvisionMissing, torchvisionReference } from './zoo-parity.test-helper.js';
 import { checkShapes } from './zoo-shapes.test-helper.js';
 
@@ -132,5 +134,17 @@ void test('a forward keeps no intermediate alive (eval and train); bf16-mixed ch
   } finally {
     x.dispose();
     model.dispose();
+  }
+});
+
+void test('conf/model has a config for every RegNet and the 101-layer ResNeXts and Wide ResNet, valid for its model', () => {
+  const names = [...Object.keys(regnetFactories), 'resnext101_32x8d', 'resnext101_64x4d', 'wide_resnet101_2'];
+  for (const name of names) {
+    const { config } = composeRunConfig({ overrides: [`model=${name}`, 'data.numClasses=7', 'data.channels=1'] });
+    const { name: chosen, ...model } = config.model as Record<string, unknown>;
+    assert.equal(chosen, name);
+    const options = registry.configSchema('model', name).parse(model) as Record<string, unknown>;
+    assert.equal(options.numClasses, 7, name);
+    assert.equal(options.inChannels, 1, name);
   }
 });
