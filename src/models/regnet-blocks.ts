@@ -60,9 +60,9 @@ export function makeDivisible(v: number, divisor: number, minValue = divisor): n
 }
 
 /**
- * The per-block widths, quantised to multiples of 8 in float32 as torchvision
- * computes them with torch tensors (a float64 computation rounds some of the
- * published models' widths the other way).
+ * The per-block widths, quantised to multiples of 8, in float32 as torchvision
+ * computes them with torch tensors: float64 gives the same widths for the
+ * published models, but other settings near a rounding boundary could differ.
  */
 function blockWidths({ depth, w0, wa, wm }: RegNetParams): number[] {
   const logWm = f32(Math.log(wm));
