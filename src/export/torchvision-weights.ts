@@ -21,13 +21,16 @@
  * ```
  *
  * (the ImageNet stem with another channel count needs only the first, as
- * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`).
+ * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`;
+ * a RegNet with another channel count needs its stem conv replaced, as
+ * `model.stem[0] = torch.nn.Conv2d(C, 32, kernel_size=3, stride=2, padding=1, bias=False)`).
  *
  * @example
  * exportTorchvisionWeights(module, 'export/resnet18.safetensors').adaptation; // [] for the ImageNet stem, RGB
  */
 import { SerializationError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
+import { RegNet } from '../models/regnet.js';
 import { ResNet } from '../models/resnet.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
@@ -49,7 +52,8 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
 /**
  * The PyTorch lines that make `torchvision.models.resnetXX(num_classes=...)` (bound to `model`,
  * with `torch` imported) take this ResNet's weights: conv1 for the small stem or another channel
- * count, and the max-pool removed for the small stem.
+ * count, and the max-pool removed for the small stem; for a RegNet, the stem conv for another
+ * channel count.
  *
  * @example
  * pytorchAdaptation(resnet18({ stem: 'small', inChannels: 1 }));
@@ -57,6 +61,8 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
  */
 export function pytorchAdaptation(module: Module): string[] {
   const model = backboneOf(module);
+  if (model instanceof RegNet && model.inChannels !== 3)
+    return [`model.stem[0] = torch.nn.Conv2d(${model.inChannels}, 32, kernel_size=3, stride=2, padding=1, bias=False)`];
   if (!(model instanceof ResNet)) return [];
   if (model.stem === 'small') {
     return [
@@ -90,8 +96,9 @@ export function exportTorchvisionWeights(
       );
     const adaptation = pytorchAdaptation(module);
     const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
-    if (backbone instanceof ResNet) {
-      Object.assign(metadata, { num_classes: String(backbone.numClasses), stem: backbone.stem, in_channels: String(backbone.inChannels) });
+    if (backbone instanceof ResNet || backbone instanceof RegNet) {
+      Object.assign(metadata, { num_classes: String(backbone.numClasses), in_channels: String(backbone.inChannels) });
+      if (backbone instanceof ResNet) metadata.stem = backbone.stem;
       if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
     }
     saveSafetensors(record, path, metadata);
