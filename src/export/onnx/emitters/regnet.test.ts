@@ -1,7 +1,7 @@
 // RegNet's export both ways: the ONNX graph (through onnxruntime's parity
 // check in exportOnnx, at batch 1 and 3) for a RegNetY (squeeze-excitation,
 // blocks with and without a projection) and a RegNetX inside a
-// ClassificationModule; and the torchvision-named safetensors (RGB, and 1
+// ClassificationModule, its BatchNorms folded into the convolutions; and the torchvision-named safetensors (RGB, and 1
 // channel with the stem adaptation line), loaded by torchvision's own
 // regnet_y_400mf with strict=True, giving our logits.
 import { test } from 'node:test';
@@ -18,28 +18,31 @@ import { PYTHON, checkOnnxFile, pythonHas, randomizeBatchNorm, tinyMetadata } fr
 import { exportTorchvisionWeights } from '../../torchvision-weights.js';
 import { exportOnnx } from '../export-onnx.js';
 import { moduleLogits } from '../check-onnx-parity.js';
+import { decodeOnnxModel } from '../onnx-proto.js';
 
 torch.setNumThreads(1);
 const dir = mkdtempSync(join(tmpdir(), 'regnet-export-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-for (const [name, build] of [
-  ['regnet_y_400mf', () => regnetY400mf({ numClasses: 3 })],
-  ['regnet_x_400mf', () => new ClassificationModule(regnetX400mf({ numClasses: 3 }), { numClasses: 3 })],
+for (const [name, build, foldBatchNorm] of [
+  ['regnet_y_400mf', () => regnetY400mf({ numClasses: 3 }), false],
+  ['regnet_x_400mf', () => new ClassificationModule(regnetX400mf({ numClasses: 3 }), { numClasses: 3 }), true],
 ] as const) {
-  void test(`${name}: onnxruntime's logits match ours at batch 1 and 3`, async () => {
+  void test(`${name} (foldBatchNorm ${foldBatchNorm}): onnxruntime's logits match ours at batch 1 and 3`, async () => {
     torch.manualSeed(1);
     const model = build();
     randomizeBatchNorm(model);
     const path = join(dir, `${name}.onnx`);
     try {
-      const result = await exportOnnx(model, { path, metadata: tinyMetadata(3, [3, 32, 32], name) });
+      const result = await exportOnnx(model, { path, metadata: tinyMetadata(3, [3, 32, 32], name), foldBatchNorm });
       assert.deepEqual(
         result.parity?.batches.map((b) => b.batchSize),
         [1, 3],
       );
       assert.ok(result.parity.maxAbsDiff <= 1e-4, String(result.parity.maxAbsDiff));
       if (pythonHas('onnx')) assert.equal(checkOnnxFile(path), null);
+      const ops = decodeOnnxModel(readFileSync(path)).graph.node.map((n) => n.opType);
+      assert.equal(ops.includes('BatchNormalization'), !foldBatchNorm);
     } finally {
       model.dispose();
       rmSync(path, { force: true });
