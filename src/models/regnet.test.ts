@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as torch from '../torch/index.js';
+import { loadSafetensors } from '../torch/serialization/safetensors.js';
 import { composeRunConfig } from '../cli/compose-run-config.js';
 import { registry } from '../registry.js';
 import { SGD } from '../torch/optim/index.js';
@@ -23,15 +25,48 @@ import { checkShapes } from './zoo-shapes.test-helper.js';
 torch.setNumThreads(1);
 const skip = torchvisionMissing;
 
-void test('regnet_y_400mf matches torchvision: names, seeded init, eval and train logits, gradients (64x64, batch 4)', { skip }, () => {
-  const dir = torchvisionReference(['regnet_y_400mf', 'regnet_x_400mf'], { size: 64, batch: 4 });
+/** torchvision's weights through `pretrained`: a 1-channel model with another head gets the stem summed over RGB and a fresh head. */
+function checkPretrained(file: string): void {
+  const messages: string[] = [];
+  torch.manualSeed(0);
+  const model = regnetX400mf({ numClasses: 5, inChannels: 1, pretrained: file, log: (m) => messages.push(m) });
+  const weights = loadSafetensors(file).tensors;
   try {
-    checkParity(() => regnetY400mf({ numClasses: 10 }), dir, 'regnet_y_400mf', { init: /\.(weight|bias)$/ });
-    checkParity(() => regnetX400mf({ numClasses: 10 }), dir, 'regnet_x_400mf', { init: /\.(weight|bias)$/, train: false });
+    torch.tidy(() => {
+      const own = model.stateDict();
+      assert.ok(
+        own['stem.0.weight']
+          .sub(weights['stem.0.weight'].sum({ dim: 1, keepdim: true }))
+          .abs()
+          .max()
+          .item() < 1e-6,
+        'stem summed over RGB',
+      );
+      const block = 'trunk_output.block3.block3-2.f.b.1.running_var';
+      assert.equal(own[block].sub(weights[block]).abs().max().item(), 0);
+      assert.deepEqual(own['fc.weight'].shape, [5, 400]);
+    });
+    assert.ok(messages.some((m) => m.includes('stem.0.weight')) && messages.some((m) => m.includes('fc.weight')), messages.join('\n'));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    torch.dispose(weights);
+    model.dispose();
   }
-});
+}
+
+void test(
+  'regnet_y_400mf matches torchvision: names, seeded init, eval and train logits, gradients (64x64, batch 4); regnet_x_400mf eval logits and pretrained loading',
+  { skip },
+  () => {
+    const dir = torchvisionReference(['regnet_y_400mf', 'regnet_x_400mf'], { size: 64, batch: 4 });
+    try {
+      checkParity(() => regnetY400mf({ numClasses: 10 }), dir, 'regnet_y_400mf', { init: /\.(weight|bias)$/ });
+      checkParity(() => regnetX400mf({ numClasses: 10 }), dir, 'regnet_x_400mf', { init: /\.(weight|bias)$/, train: false });
+      checkPretrained(join(dir, 'regnet_x_400mf.weights.safetensors'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 void test("every other RegNet has torchvision's state-dict names and shapes", { skip }, () => {
   const others = Object.entries(regnetFactories).filter(([name]) => !name.endsWith('_400mf'));
