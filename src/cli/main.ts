@@ -19,6 +19,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
+import { registerWeights } from './commands/weights.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
 
@@ -45,13 +46,14 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   registerPredict(program);
   registerExport(program);
   registerConfig(program);
+  const weights = registerWeights(program);
   if (runs('doctor')) (await import('./commands/doctor.js')).registerDoctor(program);
   else program.command('doctor').description('check libtorch, threads, BLAS speed, the JPEG decoder, CPU features and CUDA');
   const data = program.command('data').description('inspect data sets');
   if (runs('data', 'check')) (await import('./commands/data-check.js')).register(program);
   else data.command('check').argument('<root>').description('report unreadable images, empty classes, duplicates across splits and counts');
   registerDataStats(program);
-  for (const command of [program, ...program.commands, ...data.commands]) command.exitOverride();
+  for (const command of [program, ...program.commands, ...data.commands, ...weights.commands]) command.exitOverride();
   return program;
 }
 

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import type { ImageClassificationDataModule } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { ClassificationModule } from '../models/index.js';
+import { ClassificationModule, fetchPretrained, pretrainedWeights } from '../models/index.js';
 import { registry } from '../registry.js';
 import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -97,6 +97,21 @@ export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
     ...(lists.train === undefined ? {} : { trainTransforms: lists.train }),
     ...(lists.eval === undefined ? {} : { evalTransforms: lists.eval }),
   });
+}
+
+/**
+ * Fetches the run's known pretrained weights (`model.pretrained`) when no folder has them, before the
+ * model is built (which reads them synchronously). Every DDP rank may call it: downloads are atomic.
+ *
+ * @example
+ * await fetchRunWeights(plan);
+ * const module = buildModule(plan, dm);
+ */
+export async function fetchRunWeights(plan: RunPlan): Promise<void> {
+  const { pretrained, weightsDir } = plan.model as { pretrained?: string | null; weightsDir?: string | null };
+  if (typeof pretrained !== 'string' || !Object.hasOwn(pretrainedWeights, pretrained)) return;
+  const { downloaded, path: file } = await fetchPretrained(pretrained, { weightsDir });
+  if (downloaded) console.error(`downloaded ${pretrained} to ${file}`);
 }
 
 /**

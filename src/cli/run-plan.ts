@@ -19,6 +19,7 @@ import { registry } from '../registry.js';
 import { trainerOptionsSchema } from '../training/index.js';
 import type { TrainerOptions } from '../training/index.js';
 import { RUN_DIR_ENV } from '../training/strategies/ddp-env.js';
+import { pretrainedEvalTransforms } from './pretrained-eval-transforms.js';
 
 /** One config section: the component's name (or `format`) and its options, defaults filled in. */
 export type Section = Readonly<Record<string, unknown>>;
@@ -43,6 +44,8 @@ export interface RunPlan {
   readonly runDir: string;
   /** The config as files hold it (`${env:...}` left as written): `.config/config.yaml` and checkpoints. */
   readonly config: ConfigObject;
+  /** Which eval transforms the pretrained weights chose (for the run's log); null when none did. */
+  readonly evalTransformsNote?: string | null;
 }
 
 /** What a plan is resolved from: a composed config (see `composeRunConfig`). */
@@ -72,8 +75,11 @@ const sections = ['model', 'data', 'transforms', 'loss', 'optimizer', 'scheduler
  * const plan = resolveRunPlan(run, { runDir: runDirOf(ckpt) });
  */
 export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): RunPlan {
-  const schema = configSchemaFor(input.config, { registry, trainer: trainerOptionsSchema });
-  const checked: Record<string, unknown> = validateConfig(input.config, schema, input.sources);
+  // Known pretrained weights bring their eval transforms; the saved config records them, so a resume keeps them.
+  const { config, note } = pretrainedEvalTransforms(input.config, input.sources);
+  const saved = pretrainedEvalTransforms(input.saved ?? input.config, input.sources).config;
+  const schema = configSchemaFor(config, { registry, trainer: trainerOptionsSchema });
+  const checked: Record<string, unknown> = validateConfig(config, schema, input.sources);
   for (const section of sections) registry.resolved(checked[section]);
   for (const group of ['callbacks', 'logging'] as const) {
     for (const entry of Object.values((checked[group] ?? {}) as Record<string, unknown>)) registry.resolved(entry);
@@ -84,7 +90,7 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
   // Our DDP launcher's workers write into its run dir (theirs would differ by a clock tick).
   const dir = options.runDir ?? (trainer.strategy === 'ddp' ? (env[RUN_DIR_ENV] ?? run.dir) : run.dir);
   // The saved config stays the caller's: it is written to files, not read by the build.
-  return Object.freeze({ ...checked, runDir: path.resolve(dir), config: input.saved ?? input.config }) as unknown as RunPlan;
+  return Object.freeze({ ...checked, runDir: path.resolve(dir), config: saved, evalTransformsNote: note }) as unknown as RunPlan;
 }
 
 /**

@@ -14,6 +14,12 @@ export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnet
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './pretrained.js';
 export * from './pretrained-weights.js';
+export { fetchPretrained } from './weights/fetch-pretrained.js';
+export type { FetchPretrainedOptions } from './weights/fetch-pretrained.js';
+export { categoriesOf } from './weights/categories.js';
+export { torchHubCheckpoints, weightsSearchDirs, weightsUrl, WEIGHTS_URL_ENV } from './weights/weights-lookup.js';
+export { downloadFile } from './weights/download.js';
+export type { DownloadOptions } from './weights/download.js';
 export * from './classification-module.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';

@@ -1,24 +1,28 @@
 /**
- * torchvision's published ImageNet weights for the ResNet family, found in a
- * local folder (nothing is downloaded) and verified before use. torchvision
+ * torchvision's published ImageNet weights, by id (each model family
+ * registers its own; the ResNets' are here), found in the local folders of
+ * weights/weights-lookup.ts and verified before use (`fetchPretrained`
+ * downloads what is missing). torchvision
  * names each file `<arch>-<first 8 hex digits of its sha256>.pth` and checks
  * that prefix (`check_hash=True`); we check it the same way, and the full
  * sha256 too where one is recorded here.
  *
  * @example
- * const path = resolvePretrained('resnet18.imagenet1k_v1'); // ~/.cache/classifier-training/weights/resnet18-f37072fd.pth
+ * const path = resolvePretrained('resnet18.imagenet1k_v1'); // ~/.cache/torch/hub/checkpoints/resnet18-f37072fd.pth
  * loadPretrained(model, path);
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, SerializationError } from '../errors.js';
+import { defaultWeightsUrl, projectWeightsDir, torchHubCheckpoints, weightsSearchDirs, weightsUrl } from './weights/weights-lookup.js';
+import type { WeightsLookupOptions } from './weights/weights-lookup.js';
 
 /** One published weights file. */
 export interface PretrainedWeights {
   /** torchvision's file name. */
   file: string;
+  /** torchvision's URL (`CLASSIFIER_TRAINING_WEIGHTS_URL` points downloads at a mirror instead: see `weightsUrl`). */
   url: string;
   /** The hex prefix of the file's sha256 that torchvision puts in its name. */
   sha256Prefix: string;
@@ -44,7 +48,6 @@ export interface EvalTransforms {
 /** ImageNet's mean and std, which every torchvision classification preset uses. */
 export const imagenetStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
-const base = 'https://download.pytorch.org/models/';
 /**
  * One torchvision weights file: its name `<arch>-<hash prefix>.pth` under
  * download.pytorch.org/models/, and its eval transforms (torchvision's
@@ -62,7 +65,7 @@ export function weightsEntry(
   if (prefix === null) throw new ConfigError(`weightsEntry: expected a file named <arch>-<sha256 prefix>.pth, but got '${file}'`);
   return {
     file,
-    url: base + file,
+    url: defaultWeightsUrl + file,
     model,
     sha256Prefix: prefix[1],
     transforms: { resizeSize: 256, cropSize: 224, interpolation: 'bilinear', ...imagenetStats, ...transforms },
@@ -105,8 +108,8 @@ registerPretrainedWeights({
   'wide_resnet101_2.imagenet1k_v2': entry('wide_resnet101_2', 'wide_resnet101_2-d733dc28.pth', { resizeSize: 232 }),
 });
 
-/** Where weights are looked for by default. */
-export const defaultWeightsDir = (): string => join(homedir(), '.cache', 'classifier-training', 'weights');
+/** The project's own weights folder (looked in after torch's hub cache; see weights/weights-lookup.ts). */
+export const defaultWeightsDir = projectWeightsDir;
 
 /**
  * The sha256 of a file, read in 4 MiB chunks.
@@ -127,35 +130,69 @@ export function sha256File(path: string): string {
 }
 
 /**
- * The verified local path of known pretrained weights. A missing file is a
- * SerializationError that says where to put it and where to get it; a
- * file whose sha256 does not match is refused.
+ * The entry of a known id; an unknown one is a ConfigError listing the known ids.
+ *
+ * @example
+ * pretrainedEntry('resnet50.imagenet1k_v2').transforms.resizeSize; // 232
+ */
+export function pretrainedEntry(id: string, component = 'pretrained'): PretrainedWeights {
+  const weights = Object.hasOwn(pretrainedWeights, id) ? pretrainedWeights[id] : undefined;
+  if (weights === undefined) {
+    throw new ConfigError(
+      `${component}: expected one of ${Object.keys(pretrainedWeights).sort().join(', ')}, but got '${id}' (or pass a file path to loadPretrained)`,
+    );
+  }
+  return weights;
+}
+
+/** Whether `digest` is the one `weights` records. */
+export const matchesHash = (weights: Pick<PretrainedWeights, 'sha256Prefix' | 'sha256'>, digest: string): boolean =>
+  digest.startsWith(weights.sha256Prefix) && (weights.sha256 === undefined || digest === weights.sha256);
+
+/**
+ * The first copy of a known id's file in the look-up order (weightsDir, torch's hub cache, the project's
+ * folder), or null; nothing is verified or downloaded.
+ *
+ * @example
+ * findPretrained('resnet18.imagenet1k_v1', { weightsDir: 'weights' }); // '/home/me/.cache/torch/hub/checkpoints/resnet18-f37072fd.pth'
+ */
+export function findPretrained(id: string, options: WeightsLookupOptions = {}): string | null {
+  const weights = pretrainedEntry(id, 'findPretrained');
+  return (
+    weightsSearchDirs(options)
+      .map((d) => join(d, weights.file))
+      .find((p) => existsSync(p)) ?? null
+  );
+}
+
+/**
+ * The verified local path of known pretrained weights, looked for in
+ * weightsDir, then torch's hub cache, then the project's folder (nothing is
+ * downloaded here: `fetchPretrained`, `train` and `weights download` do). A
+ * missing file is a SerializationError that says how to fetch it and where
+ * to put it by hand; a file whose sha256 does not match is refused.
  *
  * @example
  * resolvePretrained('resnet50.imagenet1k_v2', { weightsDir: '/data/weights' });
  */
-export function resolvePretrained(id: string, options: { weightsDir?: string } = {}): string {
-  const weights = pretrainedWeights[id];
-  if (weights === undefined) {
-    throw new ConfigError(
-      `resolvePretrained: expected one of ${Object.keys(pretrainedWeights).join(', ')}, but got '${id}' (or pass a file path to loadPretrained)`,
-    );
-  }
-  const dirs =
-    options.weightsDir !== undefined
-      ? [options.weightsDir]
-      : [defaultWeightsDir(), join(homedir(), '.cache', 'torch', 'hub', 'checkpoints')];
-  const path = dirs.map((d) => join(d, weights.file)).find((p) => existsSync(p));
-  if (path === undefined) {
+export function resolvePretrained(id: string, options: WeightsLookupOptions = {}): string {
+  const weights = pretrainedEntry(id, 'resolvePretrained');
+  const path = findPretrained(id, options);
+  if (path === null) {
+    const dirs = weightsSearchDirs(options);
+    const cache = torchHubCheckpoints(options.env);
+    const url = weightsUrl(weights.file, options.env);
     throw new SerializationError(
-      `resolvePretrained: expected ${weights.file} in ${dirs.join(' or ')}, but it is missing; download ${weights.url} into ${dirs[0]} ` +
-        `(for example: mkdir -p ${dirs[0]} && curl -L -o ${join(dirs[0], weights.file)} ${weights.url}) or copy it from a machine with a torchvision cache`,
+      `resolvePretrained: expected ${weights.file} in ${dirs.join(' or ')}, but it is missing; ` +
+        `fetch it with \`classifier-training weights download ${id}\` (train does so itself), or by hand: ` +
+        `mkdir -p ${cache} && curl -L -o ${join(cache, weights.file)} ${url}`,
     );
   }
   const digest = sha256File(path);
-  if (!digest.startsWith(weights.sha256Prefix) || (weights.sha256 !== undefined && digest !== weights.sha256)) {
+  if (!matchesHash(weights, digest)) {
     throw new SerializationError(
-      `resolvePretrained: expected ${path} to have sha256 ${weights.sha256 ?? `${weights.sha256Prefix}...`}, but got ${digest}; the file is corrupt or not ${weights.file}, download it again from ${weights.url}`,
+      `resolvePretrained: expected ${path} to have sha256 ${weights.sha256 ?? `${weights.sha256Prefix}...`}, but got ${digest}; ` +
+        `the file is corrupt or not ${weights.file}: delete it and download it again from ${weightsUrl(weights.file, options.env)}`,
     );
   }
   return path;

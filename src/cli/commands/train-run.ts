@@ -99,16 +99,18 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   const reports = reportsRun(process.env, strategy);
   const { runDir, ckptPath } = plan;
   // Rank 0 checks (other nodes may hold no copy of the checkpoint); every rank's Trainer checks again as it restores.
-  const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, run.saved, resume.allowConfigChange);
+  const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, plan.config, resume.allowConfigChange);
   const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
+  await builder.fetchRunWeights(plan);
   const module = builder.buildModule(plan, dm);
   const trainer = builder.buildTrainer(plan);
   let provenance: { finish(status: 'success' | 'failed' | 'interrupted'): void } | null = null;
   if (reports) {
     const keepSaved = resumed !== null && !resumed.changed && savedRunConfig(runDir) !== null;
-    if (!keepSaved) createRunDir(runDir, { config: run.saved, overrides: run.overrides });
+    if (!keepSaved) createRunDir(runDir, { config: plan.config, overrides: run.overrides });
     console.error(`run dir: ${runDir}`);
+    if (plan.evalTransformsNote) console.error(plan.evalTransformsNote);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
     const entry = startProvenance(runDir, { data: datasetFingerprint({ train: dm.train, val: dm.val }, dm.idxToClass) });
     provenance = { finish: (status) => finishProvenance(runDir, entry, status) };

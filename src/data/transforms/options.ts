@@ -19,6 +19,8 @@ export const rangeSchema = z.tuple([z.number(), z.number()]).refine(([a, b]) => 
 export const fillSchema = z.union([z.number(), z.array(z.number()).min(1)]);
 /** Interpolation for the geometric transforms. */
 export const interpolationSchema = z.enum(['nearest', 'bilinear']);
+/** `Resize` also takes PIL's bicubic (the eval transform of EfficientNet's and ViT's weights). */
+export const resizeInterpolationSchema = z.enum(['nearest', 'bilinear', 'bicubic']);
 /** A probability. */
 export const probabilitySchema = z.number().min(0).max(1);
 

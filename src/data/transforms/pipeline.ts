@@ -140,7 +140,8 @@ export class ImagePipeline {
     const flip = this.#roles[next]?.mirror;
     const mirror = flip !== undefined && flip(rng);
     if (flip !== undefined) next++;
-    if (!decodesNatively(header) || plan.interpolation === 'nearest') {
+    // The native decoder resizes bilinear only.
+    if (!decodesNatively(header) || (plan.interpolation ?? 'bilinear') !== 'bilinear') {
       return { image: await this.#sharpGeometry(bytes, source, plan, mirror), next };
     }
     const colors = this.#roles[next]?.colors;

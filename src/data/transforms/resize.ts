@@ -1,9 +1,9 @@
 /**
  * `Resize`: the shorter side to `size` (keeping the aspect ratio, the longer
- * side capped by `maxSize`), or exactly [height, width]. Uses libvips'
- * antialiased bilinear (torchvision's `antialias=True` / PIL BILINEAR);
- * values can differ from PIL's by a level or two near sharp edges. In a
- * pipeline it fuses with decoding (and JPEG shrink-on-load).
+ * side capped by `maxSize`), or exactly [height, width]. Bilinear is PIL's
+ * BILINEAR (torchvision's `antialias=True`); bicubic is PIL's BICUBIC,
+ * exactly (`resampleBicubic`, after decoding). In a pipeline a bilinear
+ * resize fuses with decoding (and JPEG shrink-on-load).
  *
  * @example
  * new Resize({ size: 256 }).apply(image, rng); // 512×384 → 341×256
@@ -12,14 +12,14 @@ import { z } from 'zod';
 import type { Rng } from '../random.js';
 import type { RawImage } from '../image.js';
 import { resize, shorterSideSize } from './functional/geometry.js';
-import { interpolationSchema, maxImageSide, parseOptions, sizeSchema } from './options.js';
+import { maxImageSide, parseOptions, resizeInterpolationSchema, sizeSchema } from './options.js';
 import type { DecodePlan, DecodeRole } from './transform.js';
 import type { Transform } from './transform.js';
 
 export const resizeSchema = z.strictObject({
   size: sizeSchema,
   maxSize: z.number().int().positive().max(maxImageSide).optional(),
-  interpolation: interpolationSchema.default('bilinear'),
+  interpolation: resizeInterpolationSchema.default('bilinear'),
 });
 /** Options of `Resize`. */
 export type ResizeOptions = z.input<typeof resizeSchema>;

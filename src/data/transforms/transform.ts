@@ -55,7 +55,7 @@ export interface DecodePlan {
   resize?: ImageSize;
   /** A crop of the resized image (a CenterCrop after a Resize): only these pixels are made. */
   cropAfterResize?: Box;
-  interpolation?: 'nearest' | 'bilinear';
+  interpolation?: 'nearest' | 'bilinear' | 'bicubic';
 }
 
 /** What a transform contributes to the fused decode; every member is optional. */

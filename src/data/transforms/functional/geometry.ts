@@ -11,6 +11,7 @@ import { fromSharp, toSharp } from '../../image.js';
 import type { RawImage } from '../../image.js';
 import { roundHalfEven } from './color.js';
 import { resamplePil } from './resample.js';
+import { resampleBicubic } from './resample-bicubic.js';
 import { affineNearestNative } from '../../native-image.js';
 import type { Box } from '../../native-image.js';
 import { affineBilinear } from './affine-bilinear.js';
@@ -84,7 +85,7 @@ export function vflip(image: RawImage): RawImage {
 
 /**
  * Bilinear (antialiased when shrinking: PIL's BILINEAR, exactly, through
- * `resamplePil`) or nearest (sharp) resize. `mirror` also flips the result
+ * `resamplePil`), bicubic (PIL's BICUBIC, exactly: `resampleBicubic`) or nearest (sharp) resize. `mirror` also flips the result
  * left-right (fused into the resize: no extra pass).
  *
  * @example
@@ -93,12 +94,13 @@ export function vflip(image: RawImage): RawImage {
 export async function resize(
   image: RawImage,
   size: { width: number; height: number },
-  interpolation: 'nearest' | 'bilinear' = 'bilinear',
+  interpolation: 'nearest' | 'bilinear' | 'bicubic' = 'bilinear',
   options: { mirror?: boolean } = {},
 ): Promise<RawImage> {
   const mirror = options.mirror ?? false;
   if (size.width === image.width && size.height === image.height) return mirror ? hflip(image) : image;
   if (interpolation === 'bilinear') return resamplePil(image, size, { mirror });
+  if (interpolation === 'bicubic') return mirror ? hflip(resampleBicubic(image, size)) : resampleBicubic(image, size);
   const pipeline = toSharp(image).resize(size.width, size.height, { kernel: 'nearest', fit: 'fill', fastShrinkOnLoad: false });
   return fromSharp(mirror ? pipeline.flop() : pipeline, image.channels);
 }
