@@ -16,8 +16,10 @@ export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';
 export { registry, register } from './registry.js';
 export * from './errors.js';
-export { Trainer, Callback, callbacks, loggers } from './training/index.js';
+export { Trainer, Callback, callbacks, loggers, lrFind, saveLrFind } from './training/index.js';
 export type {
+  LrFindOptionsInput,
+  LrFindResult,
   TrainerInput,
   TrainerView,
   Logger,

@@ -19,6 +19,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerExport } from './commands/export.js';
 import { registerPredict } from './commands/predict.js';
 import { registerTrain } from './commands/train.js';
+import { registerTune } from './commands/tune.js';
 import { registerWeights } from './commands/weights.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; description: string };
@@ -42,6 +43,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .exitOverride();
   const runs = (...names: string[]): boolean => names.every((n, i) => argv[2 + i] === n);
   registerTrain(program);
+  registerTune(program);
   registerEvaluate(program);
   registerPredict(program);
   registerExport(program);

@@ -24,6 +24,7 @@ import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { Trainer } from '../training/index.js';
 import type { Callback, Logger } from '../training/index.js';
+import { checkable } from './auto-lr.js';
 import { resolveRunPlan } from './run-plan.js';
 import type { RunPlan } from './run-plan.js';
 
@@ -87,7 +88,8 @@ function pluginFailure(plugin: string, error: unknown): string {
  * validateRunConfig(run.config, run.sources); // throws a ConfigError listing every issue
  */
 export function validateRunConfig(config: ConfigObject, sources: SourceMap): RunPlan {
-  return resolveRunPlan({ config, sources });
+  // optimizer.lr=auto is settled when the run starts (auto-lr.ts); until then any number checks the rest.
+  return resolveRunPlan({ config: checkable(config), sources });
 }
 
 /** The data module of `data.format` with the `transforms` lists. @example const dm = buildDataModule(plan); */
@@ -119,16 +121,25 @@ export async function fetchRunWeights(plan: RunPlan): Promise<void> {
  * With `trainer.seed` set the initial weights come from that seed (as `seed_everything` before building the model
  * does), so two runs of one config start alike, whichever machines and processes they run on.
  *
+ * With `weightsFromCheckpoint` (a resume, `validate`, `test`) the model is built without its
+ * `pretrained` weights: the checkpoint overwrites them, so their file need not be on this machine.
+ *
  * @example
  * await dm.setup('fit');
  * const module = buildModule(plan, dm);
  */
-export function buildModule(plan: RunPlan, dm: ImageClassificationDataModule): ClassificationModule {
+export function buildModule(
+  plan: RunPlan,
+  dm: ImageClassificationDataModule,
+  options: { weightsFromCheckpoint?: boolean } = {},
+): ClassificationModule {
   const seed = plan.trainer.seed;
   if (typeof seed === 'number') manualSeed(seed);
   const classNames = dm.stagesDone.size > 0 ? [...dm.idxToClass] : undefined;
   const numClasses = (plan.model.numClasses as number | null) ?? (plan.data.numClasses as number | null) ?? classNames?.length;
-  const backbone = registry.build<Module>('model', plan.model, { numClasses });
+  const model: Record<string, unknown> = { ...plan.model };
+  if (options.weightsFromCheckpoint === true) delete model.pretrained;
+  const backbone = registry.build<Module>('model', model, { numClasses });
   return new ClassificationModule(backbone, {
     numClasses: numClasses!,
     ...(classNames !== undefined && classNames.length === numClasses ? { classNames } : {}),

@@ -34,4 +34,6 @@ export { GradScaler } from './grad-scaler.js';
 export * as callbacks from './callbacks/index.js';
 export * as loggers from './loggers/index.js';
 export { exportCheckpoint, moduleFromCheckpoint } from './export-checkpoint.js';
+export { lrFind, lrFindOptionsSchema, parseLrFindOptions, saveLrFind, lrOverride, suggestLr } from './tuning/index.js';
+export type { LrFindOptions, LrFindOptionsInput, LrFindResult } from './tuning/index.js';
 export type { ExportCheckpointOptions } from './export-checkpoint.js';

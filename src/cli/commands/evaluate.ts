@@ -43,7 +43,7 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
       const plan = resolveRunPlan({ config, sources, saved }, { runDir });
       const dm = builder.buildDataModule(plan);
       await dm.setup(split === 'validate' ? 'fit' : 'test');
-      const module = builder.buildModule(plan, dm);
+      const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
       const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false };
       const trainer = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
       const [metrics] =

@@ -87,9 +87,12 @@ async function checkResume(
 
 /** Runs `train` without `-m`; sets `process.exitCode` on an interrupted run (130 / 143). */
 export async function runTrain(overrides: readonly string[], flags: TrainFlags): Promise<void> {
-  const run = trainConfig(overrides, flags);
+  const composed = trainConfig(overrides, flags);
   const builder = await import('../run-builder.js');
   await builder.loadComponents(flags.plugin);
+  // optimizer.lr=auto: the finder's number goes into the run's config before anything is built for the fit.
+  const { resolveAutoLr } = await import('../auto-lr.js');
+  const { run, lrFinder } = await resolveAutoLr(composed, (m) => console.error(m));
   const { resolveRunPlan } = await import('../run-plan.js');
   const plan = resolveRunPlan(run);
   const { strategy, devices, numNodes, resume } = plan.trainer;
@@ -102,13 +105,15 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
   const resumed = ckptPath === null || !reports ? null : await checkResume(ckptPath, runDir, plan.config, resume.allowConfigChange);
   const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
-  await builder.fetchRunWeights(plan);
-  const module = builder.buildModule(plan, dm);
+  // A resumed run's weights come from its checkpoint: the pretrained file is neither fetched nor read.
+  if (ckptPath === null) await builder.fetchRunWeights(plan);
+  const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: ckptPath !== null });
   const trainer = builder.buildTrainer(plan);
   let provenance: { finish(status: 'success' | 'failed' | 'interrupted'): void } | null = null;
   if (reports) {
     const keepSaved = resumed !== null && !resumed.changed && savedRunConfig(runDir) !== null;
     if (!keepSaved) createRunDir(runDir, { config: plan.config, overrides: run.overrides });
+    await lrFinder?.save(runDir);
     console.error(`run dir: ${runDir}`);
     if (plan.evalTransformsNote) console.error(plan.evalTransformsNote);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
