@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { canonicalJson, diffConfigs, fingerprintConfig } from './fingerprint.js';
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { canonicalJson, diffConfigs, fingerprintConfig, RESUME_ADDED_DEFAULTS } from './fingerprint.js';
 
 void test('the fingerprint is the sha256 of sorted-key JSON, stable under key order', () => {
   const a = { trainer: { seed: 1, maxEpochs: 3 }, model: { name: 'resnet18', mean: [0.5, { y: 1, x: 2 }] } };
@@ -36,4 +38,19 @@ void test('diffConfigs lists the dotted keys that differ with both values', () =
   ]);
   assert.deepEqual(diffConfigs(a, structuredClone(a)), []);
   assert.deepEqual(diffConfigs({ a: { b: 1 } }, { a: 5 }), [{ key: 'a', a: { b: 1 }, b: 5 }]);
+});
+
+void test('a section a newer release added compares as its shipped defaults when the saved config lacks it', () => {
+  const shipped = YAML.parse(readFileSync(new URL('../conf/finetune/default.yaml', import.meta.url), 'utf8')) as unknown;
+  assert.deepEqual(RESUME_ADDED_DEFAULTS.finetune, shipped, 'RESUME_ADDED_DEFAULTS.finetune is conf/finetune/default.yaml');
+  const old = { model: { name: 'resnet18' } };
+  const current = { model: { name: 'resnet18' }, finetune: shipped };
+  assert.deepEqual(diffConfigs(old, current, { absent: RESUME_ADDED_DEFAULTS }), []);
+  const changed = { ...current, finetune: { ...(shipped as object), freezeEpochs: 2 } };
+  assert.deepEqual(diffConfigs(old, changed, { absent: RESUME_ADDED_DEFAULTS }), [{ key: 'finetune.freezeEpochs', a: 0, b: 2 }]);
+  assert.deepEqual(
+    diffConfigs(old, current).map((d) => d.key),
+    ['finetune'],
+    'without absent defaults the new section differs',
+  );
 });

@@ -37,9 +37,29 @@ export const RESUME_IGNORED_KEYS: readonly string[] = Object.freeze([
   'trainer.defaultRootDir',
 ]);
 
+/**
+ * Sections a newer release added, with what a config saved before them
+ * means: a run saved without `finetune` trained with every layer at one lr,
+ * which is what the shipped defaults say. A resume compares the saved
+ * config's missing section as these values, so a run from an older release
+ * still resumes while a changed value is still refused.
+ *
+ * @example
+ * diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS, absent: RESUME_ADDED_DEFAULTS });
+ */
+export const RESUME_ADDED_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({
+  finetune: { freezeEpochs: 0, backboneLrScale: 1, layerDecay: null, freezeBatchNorm: false, trainBatchNormWhenFrozen: false },
+});
+
 /** Keys to leave out, as dotted keys (everything below them goes too). */
 export interface FingerprintOptions {
   exclude?: readonly string[];
+}
+
+/** Options of `diffConfigs`. */
+export interface DiffOptions extends FingerprintOptions {
+  /** Values that a dotted key missing from `a` stands for (see `RESUME_ADDED_DEFAULTS`). */
+  absent?: Readonly<Record<string, unknown>>;
 }
 
 /** JSON with the keys of every mapping sorted; `undefined` members are dropped as JSON drops them. */
@@ -77,12 +97,14 @@ export interface ConfigDifference {
 }
 
 /** The dotted keys (leaves, or lists as a whole) where `a` and `b` differ, sorted, without the `exclude`d keys. */
-export function diffConfigs(a: unknown, b: unknown, options: FingerprintOptions = {}): ConfigDifference[] {
+export function diffConfigs(a: unknown, b: unknown, options: DiffOptions = {}): ConfigDifference[] {
   const exclude = options.exclude ?? [];
+  const absent = options.absent ?? {};
   const out: ConfigDifference[] = [];
-  const visit = (x: unknown, y: unknown, path: KeySegment[]): void => {
+  const visit = (saved: unknown, y: unknown, path: KeySegment[]): void => {
     const key = joinKey(path);
     if (path.length > 0 && exclude.some((e) => isUnderKey(key, e))) return;
+    const x = saved === undefined && Object.hasOwn(absent, key) ? absent[key] : saved;
     if (isConfigObject(x) && isConfigObject(y)) {
       for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) visit(x[k], y[k], [...path, k]);
     } else if (canonicalJson(x) !== canonicalJson(y)) {

@@ -75,6 +75,8 @@ export async function sweepRun(run: RunConfig, options: LrFindOptionsInput = {})
   }
   const dm = builder.buildDataModule(plan);
   await dm.setup('fit');
+  // The sweep starts from the weights the fit will start from: fetch known pretrained weights first.
+  await builder.fetchRunWeights(plan);
   const module = builder.buildModule(plan, dm);
   const quiet = { ...plan.trainer, enableProgressBar: false, enableModelSummary: false, enableCheckpointing: false };
   const trainer = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });

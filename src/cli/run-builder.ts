@@ -146,6 +146,7 @@ export function buildModule(
     loss: plan.loss,
     optimizer: plan.optimizer,
     scheduler: plan.scheduler,
+    ...(plan.finetune === undefined ? {} : { finetune: plan.finetune }),
   });
 }
 

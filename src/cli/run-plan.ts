@@ -15,6 +15,9 @@
 import path from 'node:path';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/index.js';
+import { finetuneOptionsSchema } from '../models/finetune-options.js';
+import type { FinetuneOptions } from '../models/finetune-options.js';
+import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import { trainerOptionsSchema } from '../training/index.js';
 import type { TrainerOptions } from '../training/index.js';
@@ -33,6 +36,8 @@ export interface RunPlan {
   readonly optimizer: Section;
   readonly scheduler: Section;
   readonly trainer: Readonly<TrainerOptions>;
+  /** How a pretrained backbone is fine-tuned (absent: nothing frozen, one lr). */
+  readonly finetune?: Readonly<FinetuneOptions>;
   /** Registered callback names to their options (null: the defaults). */
   readonly callbacks?: Readonly<Record<string, Section | null>>;
   /** Registered logger names to their options (null: the defaults). */
@@ -67,6 +72,14 @@ export interface PlanOptions {
 /** The sections checked by a schema of their own; the registry builds the component sections from them as they are. */
 const sections = ['model', 'data', 'transforms', 'loss', 'optimizer', 'scheduler', 'trainer', 'run'] as const;
 
+/** A frozen backbone gets no gradients, and the DDP gradient reducer waits for every parameter's on each step. */
+function refuseFrozenDdp(finetune: FinetuneOptions | undefined, trainer: TrainerOptions): void {
+  const epochs = finetune?.freezeEpochs ?? 0;
+  if (epochs === 0 || trainer.strategy !== 'ddp') return;
+  const message = `expected 0 with trainer.strategy=ddp (its gradient reducer needs a gradient for every parameter), but got ${epochs}`;
+  throw new ConfigError(`run plan: finetune.freezeEpochs: ${message}`, [{ path: 'finetune.freezeEpochs', message }]);
+}
+
 /**
  * Checks `input.config` once (every issue at once, with file:line) and
  * returns the frozen plan.
@@ -78,13 +91,14 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
   // Known pretrained weights bring their eval transforms; the saved config records them, so a resume keeps them.
   const { config, note } = pretrainedEvalTransforms(input.config, input.sources);
   const saved = pretrainedEvalTransforms(input.saved ?? input.config, input.sources).config;
-  const schema = configSchemaFor(config, { registry, trainer: trainerOptionsSchema });
+  const schema = configSchemaFor(config, { registry, trainer: trainerOptionsSchema, finetune: finetuneOptionsSchema });
   const checked: Record<string, unknown> = validateConfig(config, schema, input.sources);
   for (const section of sections) registry.resolved(checked[section]);
   for (const group of ['callbacks', 'logging'] as const) {
     for (const entry of Object.values((checked[group] ?? {}) as Record<string, unknown>)) registry.resolved(entry);
   }
   const trainer = checked.trainer as TrainerOptions;
+  refuseFrozenDdp(checked.finetune as FinetuneOptions | undefined, trainer);
   const run = checked.run as { dir: string };
   const env = options.env ?? process.env;
   // Our DDP launcher's workers write into its run dir (theirs would differ by a clock tick).
@@ -100,5 +114,5 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
  * configJsonSchema(runConfigSchema());
  */
 export function runConfigSchema() {
-  return fullConfigSchema({ registry, trainer: trainerOptionsSchema });
+  return fullConfigSchema({ registry, trainer: trainerOptionsSchema, finetune: finetuneOptionsSchema });
 }

@@ -24,6 +24,8 @@ export interface ConfigSchemaOptions {
   registry: Registry;
   /** The Trainer's options schema (`trainerOptionsSchema`). */
   trainer: z.ZodType;
+  /** The `finetune` section's schema (`finetuneOptionsSchema`); without it the section is not allowed. */
+  finetune?: z.ZodType;
 }
 
 type Shape = Record<string, z.ZodType>;
@@ -109,6 +111,7 @@ function common(options: ConfigSchemaOptions): Shape {
     }),
     /** Resume: 'last', 'best' or a checkpoint file. */
     ckptPath: z.string().min(1).nullable().default(null),
+    ...(options.finetune === undefined ? {} : { finetune: options.finetune.optional() }),
   };
 }
 
@@ -182,5 +185,6 @@ export function shellConfigSchema(): z.ZodObject {
     logging: z.looseObject({}).nullable().optional(),
     run: z.looseObject({ dir: z.string().min(1) }),
     ckptPath: z.string().min(1).nullable().optional(),
+    finetune: z.looseObject({}).optional(),
   });
 }

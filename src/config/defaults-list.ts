@@ -101,7 +101,23 @@ export function buildDefaultsList(options: {
   configName: string;
   groupOverrides: readonly GroupOverride[];
 }): DefaultsResult {
-  return new DefaultsBuilder(options.repository, options.groupOverrides).run(options.configName);
+  // As in Hydra, a config's `override` applies wherever the group stands in the tree: an experiment listed
+  // last may override `data`, chosen before it. Such an override is found once the tree is built, and the
+  // tree is built again with it known from the start (an override may bring others: a few rounds at most).
+  let seeded = new Map<string, SeededOverride>();
+  for (let round = 0; ; round++) {
+    const builder = new DefaultsBuilder(options.repository, options.groupOverrides, seeded);
+    const result = builder.run(options.configName, round < 4);
+    if (result !== null) return result;
+    seeded = builder.configOverrides;
+  }
+}
+
+/** An `override group: option` entry found in a config, and whether a group of the tree took it. */
+interface SeededOverride {
+  option: GroupOption;
+  where: string;
+  used: boolean;
 }
 
 class DefaultsBuilder {
@@ -109,21 +125,24 @@ class DefaultsBuilder {
   readonly choices: Record<string, GroupOption> = {};
   readonly commandLine = new Map<string, GroupOverride>();
   readonly adds: GroupOverride[] = [];
-  readonly configOverrides = new Map<string, { option: GroupOption; where: string; used: boolean }>();
+  readonly configOverrides = new Map<string, SeededOverride>();
   readonly used = new Set<string>();
   readonly stack: string[] = [];
 
   constructor(
     readonly repository: ConfigRepository,
     groupOverrides: readonly GroupOverride[],
+    seeded: ReadonlyMap<string, SeededOverride> = new Map(),
   ) {
     for (const o of groupOverrides) {
       if (o.type === 'add') this.adds.push(o);
       else this.commandLine.set(o.group, o);
     }
+    for (const [group, o] of seeded) this.configOverrides.set(group, { ...o, used: false });
   }
 
-  run(configName: string): DefaultsResult {
+  /** The defaults list; null when an override came after its group was chosen (and `retry`): build again, seeded with them. */
+  run(configName: string, retry = false): DefaultsResult | null {
     const file = this.repository.find(configName);
     if (file === undefined) {
       const names = this.repository.options('');
@@ -134,6 +153,8 @@ class DefaultsBuilder {
       );
     }
     this.expand(configName, file!, '', [], true);
+    const late = [...this.configOverrides].some(([group, o]) => !o.used && Object.hasOwn(this.choices, group));
+    if (late && retry) return null;
     this.checkUnused();
     return { pieces: this.pieces, choices: this.choices };
   }

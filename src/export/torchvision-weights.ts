@@ -22,8 +22,7 @@
  *
  * (the ImageNet stem with another channel count needs only the first, as
  * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`;
- * a RegNet with another channel count needs its stem conv replaced, as
- * `model.stem[0] = torch.nn.Conv2d(C, 32, kernel_size=3, stride=2, padding=1, bias=False)`).
+ * another zoo model's stem conv is replaced the same way, see `stemAdaptation`).
  *
  * @example
  * exportTorchvisionWeights(module, 'export/resnet18.safetensors').adaptation; // [] for the ImageNet stem, RGB
@@ -36,6 +35,7 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { saveSafetensors } from '../torch/serialization/safetensors.js';
+import { stemAdaptation } from './stem-adaptation.js';
 
 /** What was written. */
 export interface TorchvisionWeightsResult {
@@ -52,8 +52,8 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
 /**
  * The PyTorch lines that make `torchvision.models.resnetXX(num_classes=...)` (bound to `model`,
  * with `torch` imported) take this ResNet's weights: conv1 for the small stem or another channel
- * count, and the max-pool removed for the small stem; for a RegNet, the stem conv for another
- * channel count.
+ * count, and the max-pool removed for the small stem; for another zoo model, its stem conv for
+ * another channel count (`stemAdaptation`).
  *
  * @example
  * pytorchAdaptation(resnet18({ stem: 'small', inChannels: 1 }));
@@ -61,9 +61,7 @@ const backboneOf = (module: Module): Module => (module instanceof Classification
  */
 export function pytorchAdaptation(module: Module): string[] {
   const model = backboneOf(module);
-  if (model instanceof RegNet && model.inChannels !== 3)
-    return [`model.stem[0] = torch.nn.Conv2d(${model.inChannels}, 32, kernel_size=3, stride=2, padding=1, bias=False)`];
-  if (!(model instanceof ResNet)) return [];
+  if (!(model instanceof ResNet)) return stemAdaptation(model);
   if (model.stem === 'small') {
     return [
       `model.conv1 = torch.nn.Conv2d(${model.inChannels}, 64, kernel_size=3, stride=1, padding=1, bias=False)`,

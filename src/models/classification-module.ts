@@ -20,6 +20,8 @@ import { parseClassificationOptions } from './classification-options.js';
 import type { ClassificationOptions, ClassificationOptionsInput } from './classification-options.js';
 import { configureOptimizers } from './configure-optimizers.js';
 import type { OptimizerConfig } from './configure-optimizers.js';
+import { Finetuning } from './finetune.js';
+import { finetuneOptionsSchema } from './finetune-options.js';
 import { register, registry } from '../registry.js';
 import type { LossFunction } from './components.js';
 import { SplitMetrics } from './split-metrics.js';
@@ -60,11 +62,14 @@ export class ClassificationModule extends Module {
   #loss: { fn: LossFunction; weight: Tensor | null } | null = null;
   /** The last confusion matrix computed per split (kept for callbacks such as plots). */
   readonly confusionMatrices: Partial<Record<Split, Tensor>> = {};
+  /** The `finetune` options at work: per-group learning rates, the frozen backbone, held BatchNorm layers. */
+  readonly finetuning: Finetuning;
 
   constructor(backbone: Module, options: ClassificationOptionsInput) {
     super();
     this.hparams = parseClassificationOptions(options);
     this.registerModule('backbone', backbone);
+    this.finetuning = new Finetuning(backbone, this.hparams.finetune ?? finetuneOptionsSchema.parse({}));
     // Not persistent: a module rebuilt from a checkpoint's hparams for inference has no data to
     // compute weights from, and a strict load must not fail on them; training recomputes them.
     this.registerBuffer('classWeights', null, { persistent: false });
@@ -208,9 +213,22 @@ export class ClassificationModule extends Module {
     return this.#epochEnd('test');
   }
 
-  /** The optimizer and scheduler from the hyperparameters, for a run of `maxEpochs`. */
+  /** The optimizer and scheduler from the hyperparameters, for a run of `maxEpochs`; fine-tuning gives each layer group its lr. */
   configureOptimizers(run: { maxEpochs: number; stepsPerEpoch?: number }): OptimizerConfig {
-    return configureOptimizers(this.parameters(), this.hparams, run);
+    return configureOptimizers(this.finetuning.layerGroups() ?? this.parameters(), this.hparams, run);
+  }
+
+  /** Training mode, except the BatchNorm layers fine-tuning holds in eval mode (`finetune.freezeBatchNorm`, a frozen backbone). */
+  override train(mode = true): this {
+    super.train(mode);
+    // Module's constructor may switch modes before this class's fields exist.
+    if (mode) this.finetuning?.holdBatchNorm();
+    return this;
+  }
+
+  /** Freezes or unfreezes the backbone for the epoch starting (`finetune.freezeEpochs`); a resumed run gets the state of its epoch. */
+  onTrainEpochStart(trainer: { readonly currentEpoch: number }): void {
+    this.finetuning.startEpoch(trainer.currentEpoch);
   }
 
   /** Records a value for the Trainer (Lightning's `self.log`); tensors are detached and kept until collected. */

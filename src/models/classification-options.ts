@@ -18,6 +18,8 @@ import { configErrorFromZod, zodIssues } from '../config-error-from-zod.js';
 import { registry } from '../registry.js';
 import './components.js';
 import type { OptimizerSections } from './configure-optimizers.js';
+import { finetuneOptionsSchema } from './finetune-options.js';
+import type { FinetuneOptions, FinetuneOptionsInput } from './finetune-options.js';
 
 /** The module's defaults for component keys, used when the chosen component has the key and the user left it out. */
 export const moduleComponentDefaults = {
@@ -39,6 +41,8 @@ export const classificationOptionsSchema = z.strictObject({
   loss: component,
   optimizer: component,
   scheduler: component,
+  /** Freezing, per-group learning rates and frozen BatchNorm (finetune-options.ts); left out, nothing changes. */
+  finetune: finetuneOptionsSchema.optional(),
 });
 
 /** One component's options after validation: its name, its group's keys and its own options. */
@@ -49,6 +53,8 @@ export interface ClassificationOptions extends OptimizerSections {
   numClasses: number;
   classNames?: string[];
   loss: Component<{ name: string; useClassWeights: boolean }>;
+  /** Present when the options set it (every key filled); absent means the defaults. */
+  finetune?: FinetuneOptions;
 }
 
 /** A component section as a user writes it: a registered name (or the module's default) and options. */
@@ -61,6 +67,7 @@ export type ClassificationOptionsInput = {
   loss?: ComponentInput;
   optimizer?: ComponentInput;
   scheduler?: ComponentInput;
+  finetune?: FinetuneOptionsInput;
 };
 
 interface Issue {

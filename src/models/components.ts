@@ -200,7 +200,7 @@ const warmupCosineSchema = z
     /** Epochs of linear warmup (fractions allowed when stepped per batch); 0 gives plain cosine annealing. */
     warmupEpochs: z.number().min(0).default(5),
     warmupStartFactor: z.number().positive().max(1).default(1e-3),
-    /** eta_min as a fraction of the optimizer's default lr. */
+    /** eta_min as a fraction of each param group's lr (groups at their own lrs, e.g. fine-tuning's, keep their ratios). */
     etaMinFactor: fraction.default(0.05),
     /** The run's epochs (the caller supplies it). */
     maxEpochs: z.number().int().min(1),
@@ -209,6 +209,12 @@ const warmupCosineSchema = z
   })
   .strict();
 
+/** lr × factor: one number when every group has the same lr (PyTorch's eta_min), else one per group. */
+function etaMinOf(optimizer: Optimizer, factor: number): number | number[] {
+  const lows = optimizer.paramGroups.map((g) => (g.initialLr ?? g.lr) * factor);
+  return lows.every((low) => low === lows[0]) ? lows[0] : lows;
+}
+
 register({
   group: 'scheduler',
   name: 'warmup_cosine',
@@ -216,7 +222,7 @@ register({
   runtime: ['optimizer', 'maxEpochs', 'stepsPerEpoch'],
   description: 'SequentialLR(LinearLR warmup for warmupEpochs, CosineAnnealingLR to lr × etaMinFactor), the default',
   build: ({ optimizer, etaMinFactor, ...o }: z.output<typeof warmupCosineSchema>) =>
-    warmupCosineFromEpochs(optimizer, { ...o, etaMin: optimizer.defaults.lr * etaMinFactor }),
+    warmupCosineFromEpochs(optimizer, { ...o, etaMin: etaMinOf(optimizer, etaMinFactor) }),
 });
 
 const cosineSchema = z.object({ optimizer: optimizerInstance, tMax: z.number().positive(), etaMin: z.number().min(0).default(0) }).strict();

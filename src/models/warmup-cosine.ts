@@ -18,8 +18,8 @@ export interface WarmupCosineOptions {
   totalIters: number;
   /** The warmup's first lr factor, in (0, 1]. */
   warmupStartFactor: number;
-  /** The lowest lr, reached at `totalIters`. */
-  etaMin: number;
+  /** The lowest lr, reached at `totalIters`; one per param group when the groups train at different lrs. */
+  etaMin: number | readonly number[];
 }
 
 /**
@@ -47,7 +47,7 @@ export function warmupCosineLR(optimizer: Optimizer, options: WarmupCosineOption
 export interface WarmupCosineEpochOptions {
   warmupEpochs: number;
   warmupStartFactor: number;
-  etaMin: number;
+  etaMin: number | readonly number[];
   maxEpochs: number;
   /** Scheduler steps per epoch: 1 when it steps per epoch, the batches per epoch when it steps per batch. */
   stepsPerEpoch: number;

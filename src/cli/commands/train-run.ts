@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRunDir, isFolder, runDirOf, savedRunConfig } from '../../config/index.js';
 import { ConfigError, DataError, fsReason, SerializationError } from '../../errors.js';
-import { diffConfigs, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
+import { diffConfigs, RESUME_ADDED_DEFAULTS, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
 import { reportsRun, resolveDdpRole } from '../../training/strategies/ddp-env.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
@@ -78,7 +78,7 @@ async function checkResume(
     }
     if (header.configFingerprint === null) return { file, changed: false };
     checkResumeConfig({ saved: header.config, current: saved, file, allowConfigChange, print: (m) => console.error(m) });
-    return { file, changed: diffConfigs(header.config, saved, { exclude: RESUME_IGNORED_KEYS }).length > 0 };
+    return { file, changed: diffConfigs(header.config, saved, { exclude: RESUME_IGNORED_KEYS, absent: RESUME_ADDED_DEFAULTS }).length > 0 };
   }
   throw new SerializationError(
     `train: expected a readable checkpoint for ckptPath '${ckptPath}', but every candidate failed: ${failures.join('; ')}`,

@@ -1,6 +1,6 @@
 /**
  * The activation layers the model zoo uses, with PyTorch's names: `GELU`,
- * `SiLU`, `Hardswish`, `Hardsigmoid` and `Sigmoid`. `inplace: true`
+ * `SiLU`, `Hardswish`, `Hardsigmoid`, `ReLU6` and `Sigmoid`. `inplace: true`
  * overwrites the input and returns it, as torchvision's MobileNets and
  * EfficientNets ask for.
  *
@@ -9,7 +9,8 @@
  * new Hardswish({ inplace: true }).forward(x);
  */
 import { gelu, hardsigmoid, hardswish, sigmoid, silu } from '../ops/nn-functional.js';
-import { run } from '../ops/dispatch.js';
+import { run, runT } from '../ops/dispatch.js';
+import type { Arg } from '../ops/dispatch.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -18,6 +19,8 @@ abstract class InplaceActivation extends Module {
   readonly inplace: boolean;
   /** The in-place libtorch operator, e.g. 'aten::silu_'. */
   protected abstract readonly inplaceOp: string;
+  /** Arguments of the in-place operator after the input. */
+  protected readonly inplaceArgs: readonly Arg[] = [];
 
   constructor(options: { inplace?: boolean } = {}) {
     super();
@@ -28,7 +31,7 @@ abstract class InplaceActivation extends Module {
 
   forward(x: Tensor): Tensor {
     if (!this.inplace) return this.compute(x);
-    const out = run(this.inplaceOp, '', [x]) as Tensor;
+    const out = run(this.inplaceOp, '', [x, ...this.inplaceArgs]) as Tensor;
     if (out !== x) out.dispose();
     return x;
   }
@@ -55,6 +58,29 @@ export class Hardsigmoid extends InplaceActivation {
   protected readonly inplaceOp = 'aten::hardsigmoid_';
   protected compute(x: Tensor): Tensor {
     return hardsigmoid(x);
+  }
+}
+
+/**
+ * `min(max(x, 0), 6)` (torch.nn.ReLU6, MobileNetV2's activation), computed as
+ * PyTorch computes it: hardtanh(x, 0, 6), whose gradient is 0 at both ends.
+ * libtorch 1.13 has no bfloat16 hardtanh backward on CPU, so bfloat16 input
+ * (bf16-mixed autocast) is clamped instead: the same values, and gradients
+ * that differ only for inputs exactly 0 or 6.
+ */
+export class ReLU6 extends InplaceActivation {
+  protected readonly inplaceOp = 'aten::hardtanh_';
+  protected override readonly inplaceArgs: readonly Arg[] = [0, 6];
+  protected compute(x: Tensor): Tensor {
+    return runT('aten::hardtanh', '', [x, 0, 6]);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x.dtype !== 'bfloat16') return super.forward(x);
+    if (!this.inplace) return runT('aten::clamp', '', [x, 0, 6]);
+    const out = run('aten::clamp_', '', [x, 0, 6]) as Tensor;
+    if (out !== x) out.dispose();
+    return x;
   }
 }
 

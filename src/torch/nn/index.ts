@@ -25,7 +25,7 @@ export { AvgPool2d } from './avg-pool2d.js';
 export type { AvgPool2dOptions } from './avg-pool2d.js';
 export { AdaptiveAvgPool2d } from './adaptive-avg-pool2d.js';
 export { Dropout } from './dropout.js';
-export { GELU, Hardsigmoid, Hardswish, SiLU, Sigmoid } from './activations.js';
+export { GELU, Hardsigmoid, Hardswish, ReLU6, SiLU, Sigmoid } from './activations.js';
 export { LayerNorm } from './layer-norm.js';
 export type { LayerNormOptions } from './layer-norm.js';
 export { Permute } from './permute.js';

@@ -45,6 +45,24 @@ test('several groups get Lightning /pgN suffixes (1-based), momentum from betas[
   assert.deepEqual(monitor.extract({ optimizer: adam }), { 'lr-AdamW': 1e-3, 'lr-AdamW-momentum': 0.85 });
 });
 
+test('named groups (fine-tuning) are logged as lr-<Optimizer>/<name>, a name shared by two groups once', () => {
+  const module = tinyModule();
+  const [w, b, ...rest] = module.parameters();
+  const groups = [
+    { params: [w], lr: 0.1, name: 'head' },
+    { params: [b], lr: 0.1, weightDecay: 0, name: 'head' },
+    { params: rest, lr: 0.025, name: 'group0' },
+  ];
+  const sgd = new SGD(groups, { lr: 0.1, momentum: 0.9 });
+  const monitor = new LearningRateMonitor({ loggingInterval: 'epoch', logMomentum: true });
+  assert.deepEqual(monitor.extract({ optimizer: sgd }), {
+    'lr-SGD/head': 0.1,
+    'lr-SGD-momentum/head': 0.9,
+    'lr-SGD/group0': 0.025,
+    'lr-SGD-momentum/group0': 0.9,
+  });
+});
+
 test('no optimizer: nothing logged; no logger: a warning at train start', () => {
   const trainer = fakeTrainer();
   const monitor = new LearningRateMonitor();

@@ -4,9 +4,12 @@
  * show up in metrics.csv and TensorBoard next to the loss.
  *
  * Names are Lightning's: `lr-<OptimizerClass>` for one param group,
- * `lr-<OptimizerClass>/pg1`, `/pg2`, ... (1-based) for several; with
- * `logMomentum`, `lr-<OptimizerClass>-momentum` (`betas[0]` for Adam-style
- * optimizers, `momentum` for SGD, 0 when a group has neither).
+ * `lr-<OptimizerClass>/pg1`, `/pg2`, ... (1-based) for several, or
+ * `lr-<OptimizerClass>/<name>` when the groups carry a `name` (fine-tuning's
+ * `head`, `group0`, ...; the decay and no-decay halves of a layer group
+ * share its name and its lr, logged once); with `logMomentum`,
+ * `lr-<OptimizerClass>-momentum` (`betas[0]` for Adam-style optimizers,
+ * `momentum` for SGD, 0 when a group has neither).
  *
  * @example
  * new Trainer({ callbacks: [new LearningRateMonitor({ loggingInterval: 'step', logMomentum: true })] });
@@ -40,6 +43,9 @@ function momentumOf(group: ParamGroup): number {
   if (Array.isArray(betas) && typeof betas[0] === 'number') return betas[0];
   return typeof momentum === 'number' ? momentum : 0;
 }
+
+/** A param group's `name`, when it has one (PyTorch's param groups take any key; Lightning names by it). */
+const nameOf = (group: ParamGroup): unknown => (group as ParamGroup & { name?: unknown }).name;
 
 /**
  * Logs learning rates (and momenta) of the optimizer's param groups.
@@ -86,11 +92,15 @@ export class LearningRateMonitor extends Callback {
     if (optimizer === null) return {};
     const base = `lr-${optimizer.constructor.name}`;
     const groups = optimizer.paramGroups;
-    const suffix = (i: number): string => (groups.length > 1 ? `/pg${i + 1}` : '');
+    const named = groups.every((g) => typeof nameOf(g) === 'string');
+    const suffix = (group: ParamGroup, i: number): string => (named ? `/${nameOf(group)}` : groups.length > 1 ? `/pg${i + 1}` : '');
     const values: Record<string, number> = {};
     groups.forEach((group, i) => {
-      values[`${base}${suffix(i)}`] = group.lr;
-      if (this.logMomentum) values[`${base}-momentum${suffix(i)}`] = momentumOf(group);
+      const key = `${base}${suffix(group, i)}`;
+      // Two groups of one name (a layer group's decay and no-decay halves) log the first one's values.
+      if (key in values) return;
+      values[key] = group.lr;
+      if (this.logMomentum) values[`${base}-momentum${suffix(group, i)}`] = momentumOf(group);
     });
     return values;
   }

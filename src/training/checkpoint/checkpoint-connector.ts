@@ -19,7 +19,7 @@ import type { Trainer } from '../trainer.js';
 import type { Checkpoint } from './checkpoint.js';
 import { readCheckpoint, readCheckpointHeader } from './checkpoint-io.js';
 import { savedStateOf, statesOfKind } from './callback-states.js';
-import { diffConfigs, fingerprintConfig, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
+import { diffConfigs, fingerprintConfig, RESUME_ADDED_DEFAULTS, RESUME_IGNORED_KEYS } from '../../fingerprint.js';
 
 const frameworkVersion = '0.1.0';
 
@@ -96,7 +96,7 @@ export function checkResumeConfig(options: {
 }): void {
   const { saved, current, file } = options;
   if (saved === null || saved === undefined || current === null || current === undefined) return;
-  const diff = diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS });
+  const diff = diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS, absent: RESUME_ADDED_DEFAULTS });
   if (diff.length === 0) return;
   if (options.allowConfigChange) {
     options.print(`Trainer: resuming ${file} with a changed config (${diff.map((d) => d.key).join(', ')}), as allowed`);

@@ -12,12 +12,19 @@
 import type { Module } from '../../../torch/nn/index.js';
 import { onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
+import { efficientNetMobileNetEmitters } from './efficientnet-mobilenet.js';
 import { layerEmitters } from './layers.js';
 import { regnetEmitters } from './regnet.js';
 import { modelEmitters } from './resnet.js';
 import { zooLayerEmitters } from './zoo-layers.js';
 
-const table = new Map<ModuleClass, OnnxEmitter>([...layerEmitters, ...zooLayerEmitters, ...modelEmitters, ...regnetEmitters]);
+const table = new Map<ModuleClass, OnnxEmitter>([
+  ...layerEmitters,
+  ...zooLayerEmitters,
+  ...modelEmitters,
+  ...efficientNetMobileNetEmitters,
+  ...regnetEmitters,
+]);
 
 /** Every known module class and its emitter (a subclass without an entry takes its parent's). */
 export const onnxEmitters: ReadonlyMap<ModuleClass, OnnxEmitter> = table;

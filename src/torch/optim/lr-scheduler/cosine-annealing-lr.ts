@@ -16,8 +16,8 @@ import type { LRSchedulerOptions } from './lr-scheduler.js';
 export interface CosineAnnealingLROptions extends LRSchedulerOptions {
   /** Epochs of one half period. */
   tMax: number;
-  /** The lowest lr (default 0). */
-  etaMin?: number;
+  /** The lowest lr (default 0), or one per param group (groups trained at different lrs, e.g. layer-wise decay). */
+  etaMin?: number | readonly number[];
 }
 
 /**
@@ -30,32 +30,42 @@ export interface CosineAnnealingLROptions extends LRSchedulerOptions {
  */
 export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
-  etaMin: number;
+  etaMin: number | readonly number[];
 
   constructor(optimizer: Optimizer, options: CosineAnnealingLROptions) {
     super(optimizer, options);
     checkOption('CosineAnnealingLR', 'tMax', options.tMax, options.tMax > 0, 'a positive number');
+    const { etaMin = 0 } = options;
+    if (typeof etaMin !== 'number') {
+      const groups = optimizer.paramGroups.length;
+      checkOption('CosineAnnealingLR', 'etaMin.length', etaMin.length, etaMin.length === groups, `${groups} (one per param group)`);
+    }
     this.tMax = options.tMax;
-    this.etaMin = options.etaMin ?? 0;
+    this.etaMin = etaMin;
     this.initialStep();
   }
 
+  /** Group i's lowest lr. */
+  #eta(i: number): number {
+    return typeof this.etaMin === 'number' ? this.etaMin : this.etaMin[i];
+  }
+
   protected getLr(): number[] {
-    const { tMax, etaMin, lastEpoch } = this;
+    const { tMax, lastEpoch } = this;
     const groups = this.optimizer.paramGroups;
     if (lastEpoch === 0) return this.groupLrs();
     if (this.stepCount === 1 && lastEpoch > 0) {
-      return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((lastEpoch * Math.PI) / tMax))) / 2);
+      return this.baseLrs.map((base, i) => this.#eta(i) + ((base - this.#eta(i)) * (1 + Math.cos((lastEpoch * Math.PI) / tMax))) / 2);
     }
     if (pyMod(lastEpoch - 1 - tMax, 2 * tMax) === 0) {
-      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - this.#eta(i)) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
-    return groups.map(
-      (g) => ((1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
-    );
+    const ratio = (1 + Math.cos((Math.PI * lastEpoch) / tMax)) / (1 + Math.cos((Math.PI * (lastEpoch - 1)) / tMax));
+    return groups.map((g, i) => ratio * (g.lr - this.#eta(i)) + this.#eta(i));
   }
 
   protected override closedFormLr(): number[] {
-    return this.baseLrs.map((base) => this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+    const { tMax, lastEpoch } = this;
+    return this.baseLrs.map((base, i) => this.#eta(i) + ((base - this.#eta(i)) * (1 + Math.cos((Math.PI * lastEpoch) / tMax))) / 2);
   }
 }

@@ -158,3 +158,28 @@ void test('OneCycleLR throws when stepped past totalSteps', () => {
 void test('a resumed scheduler needs initialLr in the param groups', () => {
   assert.throws(() => new StepLR(makeOpt('sgd'), { stepSize: 2, lastEpoch: 4 }), /expected initialLr in paramGroups\[0\]/);
 });
+
+test('CosineAnnealingLR with one etaMin per group gives each group what a scheduler of its own with that etaMin gives', () => {
+  const both = makeOpt('sgd');
+  const alone = LRS.map((lr) => new SGD([zeros([2], { requiresGrad: true })], { lr, momentum: 0.9 }));
+  const sequential = (o: Optimizer, etaMin: number | number[]): SequentialLR =>
+    new SequentialLR(o, {
+      schedulers: [new LinearLR(o, { startFactor: 0.01, totalIters: 4 }), new CosineAnnealingLR(o, { tMax: 20, etaMin })],
+      milestones: [4],
+    });
+  const mixed = sequential(both, [LRS[0] * 0.1, LRS[1] * 0.1]);
+  const single = alone.map((o, i) => sequential(o, LRS[i] * 0.1));
+  for (let step = 0; step < STEPS; step++) {
+    assert.deepEqual(
+      both.paramGroups.map((g) => g.lr),
+      alone.map((o) => o.paramGroups[0].lr),
+      `step ${step}`,
+    );
+    mixed.step();
+    single.forEach((s) => s.step());
+  }
+  assert.throws(
+    () => new CosineAnnealingLR(makeOpt('sgd'), { tMax: 5, etaMin: [0] }),
+    /expected etaMin\.length 2 \(one per param group\), but got 1/,
+  );
+});
