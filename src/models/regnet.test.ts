@@ -2,19 +2,22 @@
 // squeeze-excitation, regnet_x_400mf without) by seeded init and eval logits,
 // regnet_y_400mf also by train-mode logits and every gradient; every other
 // RegNet by state-dict names and shapes (regnet_y_128gf included, built once
-// on each side); the weights ids against torchvision's enums.
+// on each side); the weights ids against torchvision's enums; configs, memory,
+// bf16-mixed, pretrained loading and layer-wise LR through the layout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
 import { loadSafetensors } from '../torch/serialization/safetensors.js';
 import { composeRunConfig } from '../cli/compose-run-config.js';
 import { registry } from '../registry.js';
 import { SGD } from '../torch/optim/index.js';
 import { Precision } from '../training/precision.js';
 import { groupOf } from './backbone.js';
+import { ClassificationModule } from './classification-module.js';
 import { pretrainedWeights } from './pretrained-weights.js';
 import { regnetBlockParams } from './regnet-blocks.js';
 import { RegNet, regnetFactories, regnetX400mf, regnetY400mf } from './regnet.js';
@@ -181,5 +184,31 @@ void test('conf/model has a config for every RegNet and the 101-layer ResNeXts a
     const options = registry.configSchema('model', name).parse(model) as Record<string, unknown>;
     assert.equal(options.numClasses, 7, name);
     assert.equal(options.inChannels, 1, name);
+  }
+});
+
+void test('fine-tuning by the layout: layer decay gives the stem, each stage and the head their own learning rate', () => {
+  torch.manualSeed(0);
+  const module = new ClassificationModule(regnetX400mf({ numClasses: 3 }), {
+    numClasses: 3,
+    optimizer: { name: 'sgd', lr: 0.1 },
+    scheduler: { name: 'none' },
+    finetune: { layerDecay: 0.5 },
+  });
+  const { optimizer } = module.configureOptimizers({ maxEpochs: 1 });
+  try {
+    const lrOf = new Map<Tensor, number>();
+    for (const g of optimizer.paramGroups) for (const p of g.params) lrOf.set(p, g.lr);
+    const named = module.backbone.namedParameters();
+    assert.equal(lrOf.size, named.length);
+    const expected = (name: string): number => {
+      const stage = /^trunk_output\.block(\d)\./.exec(name);
+      if (name.startsWith('fc.')) return 0.1;
+      return 0.1 * 0.5 ** (5 - (stage === null ? 0 : Number(stage[1])));
+    };
+    for (const [name, p] of named) assert.equal(lrOf.get(p), expected(name), name);
+  } finally {
+    optimizer.dispose();
+    module.dispose();
   }
 });
