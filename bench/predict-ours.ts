@@ -28,6 +28,7 @@ const iters = Number(values.iters);
 torch.setNumThreads(threads);
 const predictor = await Predictor.open(values.model!, {
   backend: values.backend as 'libtorch' | 'onnxruntime',
+  precision: '32', // the fp32 comparison with PyTorch; the zoo part measures bf16
   threads,
   batchSize,
 });

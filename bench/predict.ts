@@ -10,7 +10,14 @@
  * side as a fresh process, in rotating order; medians are printed with the median of the
  * rounds' ratios (libtorch / PyTorch; target >= 0.97x). The top-1 classes of the two sides are compared too.
  *
- *   npm run bench:predict                   # -- --rounds 3 --threads 2 --batch 32 --images 64
+ * `--part zoo` (the default, quick: batch 1, one timed batch, so CI can run it) runs every
+ * registered zoo model through the `Predictor` with each runtime — libtorch fp32, libtorch
+ * bf16 + channels-last, onnxruntime — with top-1 agreement against fp32 (bench/predict-zoo.ts);
+ * `--part resnet18` is the comparison with PyTorch above; `--part all` both.
+ *
+ *   npm run bench:predict                   # the zoo, quick
+ *   npm run bench:predict -- --part zoo --models all --batch 8 --iters 3 --rounds 3
+ *   npm run bench:predict -- --part resnet18 --rounds 3 --threads 2 --batch 32 --images 64
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,21 +31,27 @@ import { randomizeBatchNorm } from '../src/export/testing.test-helper.js';
 import { exportTorchvisionWeights } from '../src/export/torchvision-weights.js';
 import { resnet18 } from '../src/models/resnet.js';
 import * as torch from '../src/torch/index.js';
+import { zooHeadline, zooPart } from './predict-zoo.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    part: { type: 'string', default: 'zoo' },
+    models: { type: 'string' },
+    size: { type: 'string', default: '224' },
+    rounds: { type: 'string' },
     threads: { type: 'string', default: '2' },
-    batch: { type: 'string', default: '32' },
+    batch: { type: 'string' },
     images: { type: 'string', default: '64' },
-    iters: { type: 'string', default: '5' },
+    iters: { type: 'string' },
   },
 });
-const rounds = Number(values.rounds);
+const part = values.part;
+if (!['zoo', 'resnet18', 'all'].includes(part)) throw new Error(`bench:predict: expected --part zoo, resnet18 or all, but got '${part}'`);
+const rounds = Number(values.rounds ?? (part === 'zoo' ? '1' : '3'));
 const threads = Number(values.threads);
-const batch = Number(values.batch);
+const batch = Number(values.batch ?? '32');
 const imageCount = Number(values.images);
-const iters = Number(values.iters);
+const iters = Number(values.iters ?? '5');
 
 interface Case {
   name: string;
@@ -147,56 +160,70 @@ function runSide(side: string, c: Case, files: { onnx: string; weights: string; 
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sides = ['libtorch', 'pytorch', 'onnxruntime'];
-const root = mkdtempSync(join(tmpdir(), 'bench-predict-'));
-try {
-  console.log(
-    `bench:predict  resnet18 fp32, batch ${batch}, ${threads} threads, ${rounds} rounds, fresh processes; end to end over ${imageCount} JPEGs`,
-  );
-  // OpenMP's threads spin at barriers: on a loaded machine 2-thread figures swing 5x, so say how loaded it was.
-  const load = (): string =>
-    loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ');
-  console.log(`load average at start: ${load()}`);
-  const rows: string[] = [];
-  for (const c of cases) {
-    const dir = join(root, c.name);
-    const images = join(dir, 'images');
-    await writeJpegs(images, c);
-    const files = { ...(await writeModel(dir, c)), images };
-    const samples: Record<string, Sample[]> = { libtorch: [], pytorch: [], onnxruntime: [] };
-    for (let r = 0; r < rounds; r++) {
-      const order = [...sides.slice(r % 3), ...sides.slice(0, r % 3)]; // rotate who goes first
-      for (const side of order) samples[side].push(runSide(side, c, files));
-      const line = sides.map((s) => {
-        const x = samples[s][r];
-        return `${s} ${((batch / x.forwardMs) * 1000).toFixed(1)} / ${x.e2e.toFixed(1)}`;
-      });
-      console.log(`${c.name} round ${r + 1} (forward / end to end, images/s): ${line.join('   ')}`);
-    }
-    const agree = (a: string, b: string): string => {
-      const x = a.split(',');
-      const y = b.split(',');
-      return `${x.filter((v, i) => v === y[i]).length}/${x.length}`;
-    };
-    // Ratios are taken per round (the sides of one round ran back to back under the same load)
-    // and their median reported: on a shared machine a round can run 10x slower than the next.
-    const perRound = {
-      forward: (s: string): number[] => samples[s].map((x) => (batch / x.forwardMs) * 1000),
-      'end to end': (s: string): number[] => samples[s].map((x) => x.e2e),
-    };
-    for (const [series, of] of Object.entries(perRound)) {
-      const ratio = (s: string): number => median(of(s).map((v, r) => v / of('pytorch')[r]));
-      const fig = (s: string): string => `${median(of(s)).toFixed(1)}`;
+async function resnet18Part(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'bench-predict-'));
+  try {
+    console.log(
+      `bench:predict  resnet18 fp32, batch ${batch}, ${threads} threads, ${rounds} rounds, fresh processes; end to end over ${imageCount} JPEGs`,
+    );
+    // OpenMP's threads spin at barriers: on a loaded machine 2-thread figures swing 5x, so say how loaded it was.
+    const load = (): string =>
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
+    console.log(`load average at start: ${load()}`);
+    const rows: string[] = [];
+    for (const c of cases) {
+      const dir = join(root, c.name);
+      const images = join(dir, 'images');
+      await writeJpegs(images, c);
+      const files = { ...(await writeModel(dir, c)), images };
+      const samples: Record<string, Sample[]> = { libtorch: [], pytorch: [], onnxruntime: [] };
+      for (let r = 0; r < rounds; r++) {
+        const order = [...sides.slice(r % 3), ...sides.slice(0, r % 3)]; // rotate who goes first
+        for (const side of order) samples[side].push(runSide(side, c, files));
+        const line = sides.map((s) => {
+          const x = samples[s][r];
+          return `${s} ${((batch / x.forwardMs) * 1000).toFixed(1)} / ${x.e2e.toFixed(1)}`;
+        });
+        console.log(`${c.name} round ${r + 1} (forward / end to end, images/s): ${line.join('   ')}`);
+      }
+      const agree = (a: string, b: string): string => {
+        const x = a.split(',');
+        const y = b.split(',');
+        return `${x.filter((v, i) => v === y[i]).length}/${x.length}`;
+      };
+      // Ratios are taken per round (the sides of one round ran back to back under the same load)
+      // and their median reported: on a shared machine a round can run 10x slower than the next.
+      const perRound = {
+        forward: (s: string): number[] => samples[s].map((x) => (batch / x.forwardMs) * 1000),
+        'end to end': (s: string): number[] => samples[s].map((x) => x.e2e),
+      };
+      for (const [series, of] of Object.entries(perRound)) {
+        const ratio = (s: string): number => median(of(s).map((v, r) => v / of('pytorch')[r]));
+        const fig = (s: string): string => `${median(of(s)).toFixed(1)}`;
+        rows.push(
+          `${c.name} ${series}: libtorch ${fig('libtorch')} images/s, PyTorch ${fig('pytorch')}, ratio ${ratio('libtorch').toFixed(3)}x (target >= 0.97); onnxruntime ${fig('onnxruntime')} (${ratio('onnxruntime').toFixed(3)}x)`,
+        );
+      }
       rows.push(
-        `${c.name} ${series}: libtorch ${fig('libtorch')} images/s, PyTorch ${fig('pytorch')}, ratio ${ratio('libtorch').toFixed(3)}x (target >= 0.97); onnxruntime ${fig('onnxruntime')} (${ratio('onnxruntime').toFixed(3)}x)`,
+        `${c.name} top-1 agreement with PyTorch (end to end): libtorch ${agree(samples.libtorch[0].top1, samples.pytorch[0].top1)}, onnxruntime ${agree(samples.onnxruntime[0].top1, samples.pytorch[0].top1)}`,
       );
     }
-    rows.push(
-      `${c.name} top-1 agreement with PyTorch (end to end): libtorch ${agree(samples.libtorch[0].top1, samples.pytorch[0].top1)}, onnxruntime ${agree(samples.onnxruntime[0].top1, samples.pytorch[0].top1)}`,
-    );
+    console.log(`\nmedians (load average at end: ${load()})\n${rows.join('\n')}`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-  console.log(`\nmedians (load average at end: ${load()})\n${rows.join('\n')}`);
-} finally {
-  rmSync(root, { recursive: true, force: true });
+}
+
+if (part === 'resnet18' || part === 'all') await resnet18Part();
+if (part === 'zoo' || part === 'all') {
+  await zooPart({
+    models: values.models?.split(',') ?? zooHeadline,
+    batch: Number(values.batch ?? '1'),
+    size: Number(values.size),
+    iters: Number(values.iters ?? '1'),
+    threads,
+    rounds: Number(values.rounds ?? '1'),
+  });
 }

@@ -21,4 +21,6 @@ export { exportTorchvisionWeights, pytorchAdaptation } from './torchvision-weigh
 export { Predictor } from './predictor.js';
 export { moduleFromOnnx } from './module-from-onnx.js';
 export type { PredictorOptions, ImagePrediction, PredictionFailure, ClassScore } from './predictor.js';
+export { libtorchLogits, nativeBf16, resolveInferencePrecision, inferencePrecisions } from './libtorch-logits.js';
+export type { InferencePrecision } from './libtorch-logits.js';
 export type { TorchvisionWeightsResult } from './torchvision-weights.js';

@@ -71,7 +71,7 @@ void test('Predictor: libtorch and onnxruntime give the module top-k softmax; a 
     });
 
     for (const backend of ['libtorch', 'onnxruntime'] as const) {
-      const predictor = await Predictor.open(onnx, { backend, module: model, batchSize: 2, topK: 3 });
+      const predictor = await Predictor.open(onnx, { backend, module: model, batchSize: 2, topK: 3, precision: '32' });
       const { predictions, failures } = await predictor.predict(paths);
       await predictor.close();
       assert.deepEqual(

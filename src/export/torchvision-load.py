@@ -1,10 +1,11 @@
 """Loads exported weights into torchvision's model, as a PyTorch user would, and writes its logits.
 
-Usage: torchvision-load.py WEIGHTS ARCH NUM_CLASSES ADAPTATION INPUT OUTPUT
+Usage: torchvision-load.py WEIGHTS ARCH NUM_CLASSES ADAPTATION INPUT OUTPUT [KWARGS]
   WEIGHTS     safetensors written by exportTorchvisionWeights
   ADAPTATION  Python lines run verbatim on `model` before loading ('' for none)
   INPUT       safetensors holding the tensor 'images' [N, C, H, W]
   OUTPUT      raw little-endian float32 logits
+  KWARGS      JSON of further keyword arguments of the model's builder, e.g. '{"image_size": 32}' for a ViT
 
 The safetensors Python package may be missing (Debian has none): the format is an
 8-byte little-endian header length, a JSON header, then raw little-endian bytes.
@@ -37,7 +38,8 @@ def load_safetensors(path):
 
 def main():
     weights, arch, num_classes, adaptation, input_path, output_path = sys.argv[1:7]
-    model = getattr(torchvision.models, arch)(num_classes=int(num_classes))
+    kwargs = json.loads(sys.argv[7]) if len(sys.argv) > 7 else {}
+    model = getattr(torchvision.models, arch)(num_classes=int(num_classes), **kwargs)
     exec(adaptation, {"torch": torch, "model": model})
     model.load_state_dict(load_safetensors(weights), strict=True)
     model.eval()

@@ -21,8 +21,10 @@
  * ```
  *
  * (the ImageNet stem with another channel count needs only the first, as
- * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`;
- * another zoo model's stem conv is replaced the same way, see `stemAdaptation`).
+ * `torch.nn.Conv2d(C, 64, kernel_size=7, stride=2, padding=3, bias=False)`).
+ * Another zoo model of another channel count gets its stem conv replaced the
+ * same way (`stemAdaptation`); a ViT is built with the `image_size` recorded
+ * in the file's metadata.
  *
  * @example
  * exportTorchvisionWeights(module, 'export/resnet18.safetensors').adaptation; // [] for the ImageNet stem, RGB
@@ -31,6 +33,7 @@ import { SerializationError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
 import { RegNet } from '../models/regnet.js';
 import { ResNet } from '../models/resnet.js';
+import { VisionTransformer } from '../models/vision-transformer.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -94,11 +97,13 @@ export function exportTorchvisionWeights(
       );
     const adaptation = pytorchAdaptation(module);
     const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
-    if (backbone instanceof ResNet || backbone instanceof RegNet) {
+    if (backbone instanceof ResNet)
+      Object.assign(metadata, { num_classes: String(backbone.numClasses), stem: backbone.stem, in_channels: String(backbone.inChannels) });
+    else if (backbone instanceof RegNet)
       Object.assign(metadata, { num_classes: String(backbone.numClasses), in_channels: String(backbone.inChannels) });
-      if (backbone instanceof ResNet) metadata.stem = backbone.stem;
-      if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
-    }
+    if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
+    // torchvision builds a ViT for one input size: `vit_b_16(image_size=...)`.
+    if (backbone instanceof VisionTransformer) metadata.image_size = String(backbone.imageSize);
     saveSafetensors(record, path, metadata);
     return { path, keys, adaptation };
   } finally {

@@ -11,6 +11,8 @@ import './components.js';
 export * from './resnet.js';
 export * from './regnet.js';
 export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
+export * from './convnext.js';
+export * from './vision-transformer.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './efficientnet.js';
 export { FusedMBConv, MBConv } from './efficientnet-blocks.js';

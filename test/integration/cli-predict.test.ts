@@ -68,11 +68,13 @@ test('export of the CLI-trained small-stem ResNet18 passes parity within 1e-4 of
   assert.ok(result.parity.maxRelDiff <= 1e-4, JSON.stringify(result.parity));
 });
 
-test('predict: JSON Lines from a folder; the same from the checkpoint with libtorch (in batches of 4)', () => {
+test('predict: JSON Lines from a folder; the same from the checkpoint with libtorch fp32 (in batches of 4); the same top-1 with its default bf16 + channels-last', () => {
   const images = testImages();
+  const libtorch = ['predict', join(root, 'test'), '-m', ckpt, '-k', '2', '--format', 'json', '--backend', 'libtorch', '--batch-size', '4'];
   const runs = [
     ['predict', join(root, 'test'), '-m', onnx, '-k', '2', '--format', 'json'],
-    ['predict', join(root, 'test'), '-m', ckpt, '-k', '2', '--format', 'json', '--backend', 'libtorch', '--batch-size', '4'],
+    [...libtorch, '--precision', '32'],
+    libtorch,
   ].map((args) => {
     const out = cli(args);
     assert.equal(out.status, 0, out.stderr);
@@ -90,13 +92,14 @@ test('predict: JSON Lines from a folder; the same from the checkpoint with libto
     }
   }
   runs[0].forEach((p, i) => {
-    for (const other of runs.slice(1)) {
-      assert.deepEqual(
-        other[i].topK.map((s) => s.index),
-        p.topK.map((s) => s.index),
-      );
-      other[i].topK.forEach((s, r) => assert.ok(Math.abs(s.probability - p.topK[r].probability) < 1e-5));
-    }
+    assert.deepEqual(
+      runs[1][i].topK.map((s) => s.index),
+      p.topK.map((s) => s.index),
+    );
+    runs[1][i].topK.forEach((s, r) => assert.ok(Math.abs(s.probability - p.topK[r].probability) < 1e-5));
+    // The default libtorch path: bf16 where this CPU computes it natively, fp32 elsewhere; top-1 either way.
+    assert.equal(runs[2][i].topK[0].index, p.topK[0].index);
+    assert.ok(Math.abs(runs[2][i].topK[0].probability - p.topK[0].probability) < 2e-2);
   });
 });
 
@@ -136,8 +139,32 @@ test('predict: usage errors exit 2 listing the choices; --bench prints images/s'
   assert.equal(backend.status, 2);
   assert.match(backend.stderr, /expected --backend among onnxruntime, libtorch, but got 'tensorflow'/);
   assert.equal(cli(['predict', root, '-m', onnx, '--top-k', '0']).status, 2);
+  const precision = cli(['predict', root, '-m', onnx, '--backend', 'libtorch', '--precision', 'fp16']);
+  assert.equal(precision.status, 2);
+  assert.match(precision.stderr, /expected --precision among auto, 32, bf16-mixed, but got 'fp16'/);
+  const ortBf16 = cli(['predict', root, '-m', onnx, '--precision', 'bf16-mixed']);
+  assert.equal(ortBf16.status, 2);
+  assert.match(ortBf16.stderr, /expected --precision auto or 32 with --backend onnxruntime .*; add --backend libtorch/);
   const bench = cli(['predict', join(root, 'test'), '-m', onnx, '--bench', '--backend', 'libtorch', '--threads', '1', '--batch-size', '4']);
   assert.equal(bench.status, 0, bench.stderr);
   assert.match(bench.stdout, /end to end \(decode \+ preprocess \+ forward\) [\d.]+ images\/s over 6 images/);
   assert.match(bench.stdout, /forward alone [\d.]+ images\/s at \[4, 3, 10, 10\]/);
+  assert.match(bench.stdout, /^predict --bench \(libtorch (fp32|bf16 \+ channels-last), batch 4, 1 thread\)/m);
+});
+
+test('validate: the default precision (auto) gives fp32 top-1 accuracy and a loss within 1e-2 of its scale; --precision is checked', () => {
+  const metrics = (extra: string[]) => {
+    const out = cli(['validate', ckpt, '--config-dir', userConf, ...extra]);
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout) as Record<string, number>;
+  };
+  const fp32 = metrics(['--precision', '32']);
+  const auto = metrics([]);
+  assert.equal(auto['val/acc_top1'], fp32['val/acc_top1']);
+  // Relative: this tiny run's loss is large (lr 0.05), and bf16 rounds to 2^-8 of a value.
+  const scale = Math.max(1, Math.abs(fp32['val/loss']));
+  assert.ok(Math.abs(auto['val/loss'] - fp32['val/loss']) < 1e-2 * scale, `${auto['val/loss']} vs ${fp32['val/loss']}`);
+  const wrong = cli(['validate', ckpt, '--precision', 'fp16']);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /validate: expected --precision among auto, 32, bf16-mixed, but got 'fp16'/);
 });

@@ -3,6 +3,9 @@
  * the val / test split of the data its run was trained on (the run's saved
  * `.config/config.yaml`, else the composed config; overrides apply either
  * way). The metrics go to stdout as JSON and to `<run>/<split>_metrics.json`.
+ * The forward runs at `--precision` (default 'auto': bf16 + channels-last on
+ * a CPU with native bf16, else fp32; see evaluation-precision.ts), not
+ * necessarily the precision the run trained at.
  *
  * @example
  * registerEvaluate(program); // classifier-training test outputs/2026-11-26/17-40-00/checkpoints/last.ckpt
@@ -11,7 +14,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runDirOf, savedRunConfig } from '../../config/index.js';
-import { fsReason, SerializationError } from '../../errors.js';
+import { ConfigError, fsReason, SerializationError } from '../../errors.js';
+import { inferencePrecisions } from '../../export/libtorch-logits.js';
+import type { InferencePrecision } from '../../export/libtorch-logits.js';
+import { evaluationPrecision } from '../evaluation-precision.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './config-flags.js';
@@ -29,11 +35,18 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
     .description(`evaluate a checkpoint on the ${what} split; prints and saves the metrics`)
     .argument('<ckpt>', 'a checkpoint file (its run directory gives the config)')
     .argument('[overrides...]', 'config overrides, e.g. data.batchSize=256')
+    .option(
+      '--precision <precision>',
+      "auto (bf16 autocast + channels-last on a CPU with AVX-512 BF16 or AMX, else fp32; on a GPU the run's own), 32 or bf16-mixed",
+      'auto',
+    )
     .addHelpText(
       'after',
-      `\nExamples:\n  classifier-training ${split} outputs/2026-11-26/17-40-00/checkpoints/last.ckpt\n  classifier-training ${split} run/checkpoints/best.ckpt data.root=other-data`,
+      `\nExamples:\n  classifier-training ${split} outputs/2026-11-26/17-40-00/checkpoints/last.ckpt\n  classifier-training ${split} run/checkpoints/best.ckpt data.root=other-data\n  classifier-training ${split} run/checkpoints/best.ckpt --precision 32`,
     )
-    .action(async (ckpt: string, overrides: string[], flags: ConfigFlags) => {
+    .action(async (ckpt: string, overrides: string[], flags: ConfigFlags & { precision: string }) => {
+      if (!(inferencePrecisions as readonly string[]).includes(flags.precision))
+        throw new ConfigError(`${split}: expected --precision among ${inferencePrecisions.join(', ')}, but got '${flags.precision}'`);
       // The metrics go beside the run the checkpoint belongs to, wherever the checkpoint file sits in it.
       const runDir = runDirOf(ckpt);
       const { saved, config, sources } = evaluationConfig(runDir, overrides, flags);
@@ -44,7 +57,9 @@ function registerOne(program: Command, split: 'validate' | 'test'): void {
       const dm = builder.buildDataModule(plan);
       await dm.setup(split === 'validate' ? 'fit' : 'test');
       const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
-      const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false };
+      const { cuda } = await import('../../torch/index.js');
+      const precision = evaluationPrecision(flags.precision as InferencePrecision, plan.trainer, { cuda: cuda.isAvailable() });
+      const quiet = { ...plan.trainer, ...precision, enableCheckpointing: false, enableModelSummary: false };
       const trainer = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
       const [metrics] =
         split === 'validate' ? await trainer.validate(module, dm, { ckptPath: ckpt }) : await trainer.test(module, dm, { ckptPath: ckpt });

@@ -1,7 +1,9 @@
 /**
  * `classifier-training predict <inputs...> --model <model.onnx | ckpt>`: the
  * top k classes (softmax probabilities) of each image, through the export's
- * `Predictor` — onnxruntime (default) or libtorch (`--backend`), with the
+ * `Predictor` — onnxruntime (default: the fastest runtime that keeps fp32's
+ * answers) or libtorch (`--backend`; bf16 + channels-last on a CPU with
+ * native bf16 unless `--precision 32`), with the
  * preprocessing from the model's own metadata. Inputs are image files,
  * folders (walked recursively) and `-` (paths read from stdin, one a line).
  * A checkpoint is exported to a temporary .onnx first (its parity check
@@ -25,10 +27,12 @@ import type { Predictor } from '../../export/predictor.js';
 const BACKENDS = ['onnxruntime', 'libtorch'] as const;
 const FORMATS = ['table', 'json', 'csv'] as const;
 const ON_ERROR = ['skip', 'fail'] as const;
+const PRECISIONS = ['auto', '32', 'bf16-mixed'] as const;
 
 interface PredictFlags {
   model: string;
   backend: string;
+  precision: string;
   topK: number;
   batchSize: number;
   format: string;
@@ -108,31 +112,43 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const backend = choice('--backend', flags.backend, BACKENDS);
   const format = choice('--format', flags.format, FORMATS);
   const onError = choice('--on-error', flags.onError, ON_ERROR);
+  const precision = choice('--precision', flags.precision, PRECISIONS);
+  if (backend === 'onnxruntime' && precision === 'bf16-mixed')
+    throw new ConfigError(
+      `predict: expected --precision auto or 32 with --backend onnxruntime (it runs the fp32 graph), but got 'bf16-mixed'; add --backend libtorch`,
+    );
   const paths = await imagePaths(inputs);
   const torch = await import('../../torch/index.js');
   const { availableParallelism } = await import('node:os');
   const threads = flags.threads ?? availableParallelism();
   torch.setNumThreads(threads);
-  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, { ...flags, backend, format, onError, threads });
+  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, { ...flags, backend, precision, format, onError, threads });
   await withTemporaryFolder(async (tmp) => {
     const onnxPath = path.join(tmp, 'model.onnx');
     const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
     await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
-    await predictWith(onnxPath, paths, { ...flags, backend, format, onError, threads });
+    await predictWith(onnxPath, paths, { ...flags, backend, precision, format, onError, threads });
   });
 }
 
 async function predictWith(
   onnxPath: string,
   paths: string[],
-  flags: PredictFlags & { backend: (typeof BACKENDS)[number]; format: (typeof FORMATS)[number]; onError: 'skip' | 'fail'; threads: number },
+  flags: PredictFlags & {
+    backend: (typeof BACKENDS)[number];
+    precision: (typeof PRECISIONS)[number];
+    format: (typeof FORMATS)[number];
+    onError: 'skip' | 'fail';
+    threads: number;
+  },
 ): Promise<void> {
-  const { backend, format, onError, threads } = flags;
+  const { backend, precision, format, onError, threads } = flags;
   const { Predictor } = await import('../../export/predictor.js');
-  const predictor = await Predictor.open(onnxPath, { backend, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
+  const predictor = await Predictor.open(onnxPath, { backend, precision, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
   try {
     if (flags.bench === true) {
-      await bench(predictor, paths, `${backend}, batch ${flags.batchSize}, ${threads} thread${threads === 1 ? '' : 's'}`);
+      const at = predictor.precision === '32' ? 'fp32' : 'bf16 + channels-last';
+      await bench(predictor, paths, `${backend} ${at}, batch ${flags.batchSize}, ${threads} thread${threads === 1 ? '' : 's'}`);
       return;
     }
     const { predictions, failures } = await predictor.predict(paths);
@@ -175,6 +191,11 @@ export function registerPredict(program: Command): void {
     .argument('<inputs...>', 'image files, folders of images, or - to read image paths from stdin (one a line)')
     .requiredOption('-m, --model <file>', 'an exported .onnx model, or a checkpoint (exported to a temporary .onnx first)')
     .option('--backend <backend>', `${BACKENDS.join(' or ')}`, 'onnxruntime')
+    .option(
+      '--precision <precision>',
+      "libtorch's forward: auto (bf16 autocast + channels-last on a CPU with AVX-512 BF16 or AMX, else fp32), 32 or bf16-mixed",
+      'auto',
+    )
     .option('-k, --top-k <k>', 'classes per image', positiveInt('--top-k'), 5)
     .option('--batch-size <n>', 'images per forward pass', positiveInt('--batch-size'), 32)
     .option('--format <format>', 'table, json (JSON Lines: one object per image) or csv (one row per image and rank)', 'table')
@@ -189,6 +210,7 @@ export function registerPredict(program: Command): void {
         '  find photos -name "*.jpg" | classifier-training predict - -m model.onnx --format csv > predictions.csv',
         '  classifier-training predict a.jpg b.png -m outputs/r1/checkpoints/best.ckpt --backend libtorch --format json',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --bench --threads 2',
+        '  classifier-training predict photos/ -m model.onnx --backend libtorch --precision 32 --bench',
       ].join('\n'),
     )
     .action(run);

@@ -29,6 +29,8 @@ export { GELU, Hardsigmoid, Hardswish, ReLU6, SiLU, Sigmoid } from './activation
 export { LayerNorm } from './layer-norm.js';
 export type { LayerNormOptions } from './layer-norm.js';
 export { Permute } from './permute.js';
+export { MultiheadAttention } from './multihead-attention.js';
+export type { MultiheadAttentionOptions } from './multihead-attention.js';
 export { StochasticDepth, stochasticDepth } from './stochastic-depth.js';
 export { Flatten } from './flatten.js';
 export { Identity } from './identity.js';

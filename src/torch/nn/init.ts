@@ -9,6 +9,7 @@
  * kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
  */
 import { noGrad } from '../autograd.js';
+import { inPlace } from '../ops/math.js';
 import type { Tensor } from '../tensor.js';
 
 /** Nonlinearities `calculateGain` knows, with PyTorch's names. */
@@ -180,4 +181,46 @@ export function xavierNormal_(tensor: Tensor, options: { gain?: number } = {}): 
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor);
   const std = (options.gain ?? 1) * Math.sqrt(2.0 / (fanIn + fanOut));
   return normal_(tensor, 0, std);
+}
+
+/** erf(x) to ~1e-13: the Maclaurin series near 0, the continued fraction of erfc beyond 3. */
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax >= 6) return Math.sign(x);
+  if (ax < 3) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated from the tail.
+  let tail = ax;
+  for (let k = 60; k >= 1; k--) tail = ax + k / 2 / tail;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / tail;
+  return Math.sign(x) * (1 - erfc);
+}
+
+/**
+ * Fills with N(mean, std²) truncated to [a, b] by torch.nn.init.trunc_normal_'s
+ * inverse-CDF method (one `uniform_` draw, then erfinv), so one seed gives
+ * PyTorch's values. `a` and `b` are absolute bounds, not multiples of std.
+ *
+ * @example
+ * truncNormal_(linear.weight, { std: 0.02 }); // Swin's and ViT's Linear init
+ */
+export function truncNormal_(tensor: Tensor, options: { mean?: number; std?: number; a?: number; b?: number } = {}): Tensor {
+  const { mean = 0, std = 1, a = -2, b = 2 } = options;
+  const normCdf = (v: number): number => (1 + erf(v / Math.SQRT2)) / 2;
+  const l = normCdf((a - mean) / std);
+  const u = normCdf((b - mean) / std);
+  return noGrad(() => {
+    tensor.uniform_(2 * l - 1, 2 * u - 1);
+    inPlace('aten::erfinv_', '', tensor, []);
+    tensor.mul_(std * Math.SQRT2);
+    tensor.add_(mean);
+    return tensor.clamp_(a, b);
+  });
 }

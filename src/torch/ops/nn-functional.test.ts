@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tidy } from '../memory.js';
-import { manualSeed } from '../runtime.js';
-import { ones } from './creation.js';
+import { autocast, manualSeed } from '../runtime.js';
+import { ones, randn } from './creation.js';
 import * as F from './nn-functional.js';
 import { checkTable, loadFixture } from './parity.test-helper.js';
 import type { CaseEntry } from './parity.test-helper.js';
@@ -91,3 +91,15 @@ void test('interpolate needs exactly one of size and scaleFactor', () =>
   tidy(() => {
     assert.throws(() => F.interpolate(ones([1, 1, 2, 2]), {}), { name: 'TypeError', message: /exactly one of size or scaleFactor/ });
   }));
+
+void test('layerNorm of a bf16 input with fp32 affine parameters (under CPU autocast) normalises in fp32', () => {
+  tidy(() => {
+    manualSeed(5);
+    const x = randn([2, 3, 8]).to({ dtype: 'bfloat16' });
+    const [weight, bias] = [randn([8]), randn([8])];
+    const mixed = autocast(() => F.layerNorm(x, [8], { weight, bias, eps: 1e-6 }));
+    const wide = F.layerNorm(x.to({ dtype: 'float32' }), [8], { weight, bias, eps: 1e-6 });
+    assert.equal(mixed.dtype, 'float32');
+    assert.equal(mixed.sub(wide).abs().max().item(), 0);
+  });
+});

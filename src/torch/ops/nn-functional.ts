@@ -92,7 +92,16 @@ export function layerNorm(
   normalizedShape: readonly number[],
   options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
 ): Tensor {
-  return runT('aten::layer_norm', '', [x, normalizedShape, options.weight ?? null, options.bias ?? null, options.eps ?? 1e-5, true]);
+  const weight = options.weight ?? null;
+  // libtorch 1.13's CPU autocast leaves layer_norm out, so a bf16 input meets an fp32 weight and
+  // fails; like later PyTorch releases, normalise in the weight's (wider) dtype instead.
+  if (weight !== null && weight.dtype !== x.dtype && weight.dtype === 'float32') {
+    const wide = x.to({ dtype: 'float32' });
+    const out = runT('aten::layer_norm', '', [wide, normalizedShape, weight, options.bias ?? null, options.eps ?? 1e-5, true]);
+    wide.dispose();
+    return out;
+  }
+  return runT('aten::layer_norm', '', [x, normalizedShape, weight, options.bias ?? null, options.eps ?? 1e-5, true]);
 }
 
 /** Window options of `maxPool2d` and `avgPool2d`; a number applies to both height and width. @example maxPool2d(x, { kernelSize: 2 }); */

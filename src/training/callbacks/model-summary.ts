@@ -11,7 +11,8 @@
  * directly) takes the output of the last thing it holds that ran. MACs are
  * computed from those shapes: Conv2d `out * (in / groups) * kH * kW`, Linear
  * `out * in`, BatchNorm2d `out` (eval-mode BN is one multiply-add per
- * element); ReLU and pooling do no multiplications and count 0. torchvision's
+ * element), MultiheadAttention its packed projection plus q·kᵀ and
+ * weights·v; ReLU and pooling do no multiplications and count 0. torchvision's
  * resnet18 at 224x224 gives 1.82 GMACs (checked against forward hooks in
  * PyTorch: scripts/fixtures/model_summary.py).
  *
@@ -25,7 +26,7 @@ import type { TrainableModule } from '../trainable-module.js';
 import { register } from '../../registry.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { BatchNorm2d, Conv2d, Linear } from '../../torch/nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, MultiheadAttention } from '../../torch/nn/index.js';
 import type { Module } from '../../torch/nn/index.js';
 import { Callback } from '../callback.js';
 import type { TrainerView } from '../trainer-view.js';
@@ -96,6 +97,11 @@ function layerMacs(module: Module, out: readonly number[]): number {
   if (module instanceof Conv2d) return perImage * (module.inChannels / module.groups) * module.kernelSize[0] * module.kernelSize[1];
   if (module instanceof Linear) return perImage * module.inFeatures;
   if (module instanceof BatchNorm2d) return perImage;
+  if (module instanceof MultiheadAttention) {
+    // The packed q/k/v projection, q·kᵀ and weights·v (out_proj is a Linear child, counted on its own).
+    const [tokens, dim] = [out[1], out[2]];
+    return tokens * dim * 3 * dim + 2 * tokens * tokens * dim;
+  }
   return 0;
 }
 

@@ -12,6 +12,7 @@
 import type { Module } from '../../../torch/nn/index.js';
 import { onnxEmitterEntry } from '../emit-context.js';
 import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
+import { convnextVitEmitters } from './convnext-vit.js';
 import { efficientNetMobileNetEmitters } from './efficientnet-mobilenet.js';
 import { layerEmitters } from './layers.js';
 import { regnetEmitters } from './regnet.js';
@@ -24,6 +25,7 @@ const table = new Map<ModuleClass, OnnxEmitter>([
   ...modelEmitters,
   ...efficientNetMobileNetEmitters,
   ...regnetEmitters,
+  ...convnextVitEmitters,
 ]);
 
 /** Every known module class and its emitter (a subclass without an entry takes its parent's). */
