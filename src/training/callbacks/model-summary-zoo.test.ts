@@ -27,6 +27,8 @@ const published: [string, number, string, number?][] = [
   ['mobilenet_v3_small', 2_542_856, '0.06'],
   ['efficientnet_b1', 7_794_184, '0.69', 240],
   ['efficientnet_v2_s', 21_458_488, '8.37', 384],
+  ['convnext_tiny', 28_589_128, '4.46'],
+  ['vit_b_16', 86_567_656, '17.56'],
 ];
 
 for (const [name, params, gflops, size = 224] of published) {
