@@ -96,13 +96,18 @@ export function moduleFromOnnx(onnxPath: string): Module {
   const module = registry.build<Module>('model', { ...metadata.modelOptions, name: metadata.modelName });
   const record: Record<string, Tensor> = {};
   try {
-    for (const init of onnx.graph.initializer) {
+    // Only fp32 initializers can be weights: int64 ones are graph constants (shapes, axes, indices).
+    for (const init of onnx.graph.initializer.filter((i) => i.dataType === FLOAT)) {
       const name = init.name.startsWith(PREFIX) ? init.name.slice(PREFIX.length) : init.name;
       record[name] = torch.tensor(initializerValues(init, external), { shape: init.dims.map(Number) });
     }
     const { missingKeys, unexpectedKeys } = module.loadStateDict(record, { strict: false });
-    const missing = missingKeys.filter((k) => !k.endsWith('num_batches_tracked'));
-    if (missing.length > 0 || unexpectedKeys.length > 0) {
+    // A missing parameter means other weights (BatchNorm folded into the convolutions). Missing buffers the
+    // constructor made (Swin's position index) and extra constants an emitter computed (a GELU's 0.5, an
+    // attention's bias table) are not weights; they are named only beside a missing parameter.
+    const parameters = new Set(module.namedParameters().map(([k]) => k));
+    const missing = missingKeys.filter((k) => parameters.has(k));
+    if (missing.length > 0) {
       const got = [...missing.slice(0, 3).map((k) => `missing ${k}`), ...unexpectedKeys.slice(0, 3).map((k) => `unexpected ${k}`)];
       throw new SerializationError(
         `moduleFromOnnx: expected initializers named as ${metadata.modelName}'s weights (an export without --fold-bn), but got ${got.join(', ')} in ${onnxPath}; run the checkpoint instead, or use the onnxruntime backend`,

@@ -13,6 +13,7 @@ export * from './regnet.js';
 export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
 export * from './convnext.js';
 export * from './vision-transformer.js';
+export * from './swin.js';
 export { BasicBlock, Bottleneck } from './resnet-blocks.js';
 export * from './efficientnet.js';
 export { FusedMBConv, MBConv } from './efficientnet-blocks.js';

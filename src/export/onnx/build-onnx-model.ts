@@ -62,7 +62,7 @@ const tensorInfo = (name: string, dims: (number | string)[]): OnnxValueInfo => (
  */
 export function buildOnnxModel(module: Module, options: BuildOnnxModelOptions): BuiltOnnxModel {
   const graph = new OnnxGraphBuilder();
-  const ctx = new EmitContext(graph, onnxEmitters, { foldBatchNorm: options.foldBatchNorm ?? false });
+  const ctx = new EmitContext(graph, onnxEmitters, { foldBatchNorm: options.foldBatchNorm ?? false, inputShape: options.inputShape });
   const output = ctx.emitAt(module, '', graph.addInput(INPUT_NAME));
   graph.renameOutput(output, OUTPUT_NAME);
   const model: OnnxModel = {

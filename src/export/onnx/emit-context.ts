@@ -54,6 +54,8 @@ function emitterOf(module: Module, table: EmitterTable): OnnxEmitter | undefined
 export interface EmitOptions {
   /** Fold each BatchNorm into the Conv right before it. */
   foldBatchNorm: boolean;
+  /** The graph input's [C, H, W] (batch excluded): emitters whose graph depends on the spatial size read it. */
+  inputShape?: readonly [number, number, number];
 }
 
 /** A readable dotted path ('<root>' for the exported module itself). */

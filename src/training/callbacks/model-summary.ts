@@ -102,8 +102,17 @@ function layerMacs(module: Module, out: readonly number[]): number {
     const [tokens, dim] = [out[1], out[2]];
     return tokens * dim * 3 * dim + 2 * tokens * tokens * dim;
   }
-  return 0;
+  return hasOwnMacs(module) ? module.forwardMacs(out) : 0;
 }
+
+/** A layer whose forward multiplies tensors itself (window attention's projections and matmuls) declares its multiply-adds. */
+interface CountsOwnMacs {
+  /** Multiply-adds per image of one call that produced `out`, beyond those of child modules called through `forward`. */
+  forwardMacs(out: readonly number[]): number;
+}
+
+const hasOwnMacs = (module: Module): module is Module & CountsOwnMacs =>
+  typeof (module as Partial<CountsOwnMacs>).forwardMacs === 'function';
 
 interface Trace {
   /** Output shapes in call order. */

@@ -17,6 +17,7 @@ import { efficientNetMobileNetEmitters } from './efficientnet-mobilenet.js';
 import { layerEmitters } from './layers.js';
 import { regnetEmitters } from './regnet.js';
 import { modelEmitters } from './resnet.js';
+import { swinEmitters } from './swin.js';
 import { zooLayerEmitters } from './zoo-layers.js';
 
 const table = new Map<ModuleClass, OnnxEmitter>([
@@ -26,6 +27,7 @@ const table = new Map<ModuleClass, OnnxEmitter>([
   ...efficientNetMobileNetEmitters,
   ...regnetEmitters,
   ...convnextVitEmitters,
+  ...swinEmitters,
 ]);
 
 /** Every known module class and its emitter (a subclass without an entry takes its parent's). */
