@@ -29,6 +29,8 @@ const published: [string, number, string, number?][] = [
   ['efficientnet_v2_s', 21_458_488, '8.37', 384],
   ['convnext_tiny', 28_589_128, '4.46'],
   ['vit_b_16', 86_567_656, '17.56'],
+  ['swin_t', 28_288_354, '4.49'],
+  ['swin_v2_t', 28_351_570, '5.94', 256],
 ];
 
 for (const [name, params, gflops, size = 224] of published) {
