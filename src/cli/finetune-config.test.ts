@@ -57,6 +57,20 @@ void test('freezing the backbone is refused with data-parallel training, whose r
   assert.equal(validateRunConfig(lr.config, lr.sources).finetune?.layerDecay, 0.8);
 });
 
+void test('freezeEpochs beyond trainer.maxEpochs is refused (the backbone would never train); equal trains the head alone', () => {
+  const past = composeRunConfig({ overrides: ['finetune.freezeEpochs=5', 'trainer.maxEpochs=2'] });
+  assert.throws(
+    () => validateRunConfig(past.config, past.sources),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.issues[0]?.path === 'finetune.freezeEpochs' &&
+      e.message ===
+        'run plan: finetune.freezeEpochs: expected at most trainer.maxEpochs (2; equal trains the head alone), but got 5, so the backbone would never be unfrozen',
+  );
+  const equal = composeRunConfig({ overrides: ['finetune.freezeEpochs=2', 'trainer.maxEpochs=2'] });
+  assert.doesNotThrow(() => validateRunConfig(equal.config, equal.sources));
+});
+
 void test('experiment=finetune: an image folder, the model’s pretrained weights, the head alone for an epoch, then layer decay', () => {
   const run = composeRunConfig({ overrides: ['experiment=finetune', 'data.root=/data/pets', 'model=resnet50'] });
   const plan = validateRunConfig(run.config, run.sources);

@@ -9,7 +9,7 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { makeTempDir, writeSolidImage, writeText } from '../data/test-images.test-helper.js';
 import { composeRunConfig } from './compose-run-config.js';
-import { buildDataModule, buildModule, loadComponents, validateRunConfig } from './run-builder.js';
+import { buildDataModule, buildModule, fetchRunWeights, loadComponents, validateRunConfig } from './run-builder.js';
 
 await loadComponents();
 
@@ -133,5 +133,40 @@ void test("a user's own loss registers like ours and is chosen from the config",
     );
   } finally {
     module.dispose();
+  }
+});
+
+void test("model.pretrained naming another model's weights, or neither a known id nor a file, is refused before any download", async () => {
+  const plan = (model: string, pretrained: string) => {
+    const run = composeRunConfig({
+      overrides: ['data=image_folder', 'data.root=/data/pets', `model=${model}`, `model.pretrained=${pretrained}`],
+    });
+    return validateRunConfig(run.config, run.sources);
+  };
+  // A mirror nothing listens on: a download attempt would fail with another message.
+  const saved = process.env.CLASSIFIER_TRAINING_WEIGHTS_URL;
+  process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = 'http://127.0.0.1:9/';
+  try {
+    await assert.rejects(
+      fetchRunWeights(plan('mobilenet_v2', 'efficientnet_b0.imagenet1k_v1')),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message ===
+          "model.pretrained: expected one of mobilenet_v2.imagenet1k_v1, mobilenet_v2.imagenet1k_v2 or a weights file, but got 'efficientnet_b0.imagenet1k_v1', the weights of another model; model.pretrained=null trains from scratch",
+    );
+    await assert.rejects(
+      fetchRunWeights(plan('mobilenet_v2', 'mobilenet_v2.imagenet1k_v7')),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.issues[0]?.path === 'model.pretrained' &&
+        /but got 'mobilenet_v2\.imagenet1k_v7', neither a known id nor an existing file/.test(e.message),
+    );
+    const file = path.join(await makeTempDir(), 'mine.safetensors');
+    await writeText(file, 'x');
+    await fetchRunWeights(plan('mobilenet_v2', file));
+    await rm(path.dirname(file), { recursive: true, force: true });
+  } finally {
+    if (saved === undefined) delete process.env.CLASSIFIER_TRAINING_WEIGHTS_URL;
+    else process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = saved;
   }
 });

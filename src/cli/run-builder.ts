@@ -102,6 +102,23 @@ export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
 }
 
 /**
+ * Refuses, before any download, weights the model cannot load: another model's id (its file would be
+ * fetched only to fail on the first key) or a value that is neither a known id nor an existing file
+ * (a misspelt id would otherwise read as a missing file).
+ */
+function checkPretrainedFor(model: string, pretrained: string): void {
+  const known = Object.hasOwn(pretrainedWeights, pretrained);
+  if ((known && pretrainedWeights[pretrained].model === model) || (!known && existsSync(pretrained))) return;
+  const ids = Object.keys(pretrainedWeights)
+    .filter((id) => pretrainedWeights[id].model === model)
+    .sort();
+  const expected = `${ids.length === 0 ? `a weights file (no known ids for ${model})` : `one of ${ids.join(', ')} or a weights file`}`;
+  const got = known ? `'${pretrained}', the weights of another model` : `'${pretrained}', neither a known id nor an existing file`;
+  const message = `expected ${expected}, but got ${got}; model.pretrained=null trains from scratch`;
+  throw new ConfigError(`model.pretrained: ${message}`, [{ path: 'model.pretrained', message }]);
+}
+
+/**
  * Fetches the run's known pretrained weights (`model.pretrained`) when no folder has them, before the
  * model is built (which reads them synchronously). Every DDP rank may call it: downloads are atomic.
  *
@@ -110,8 +127,10 @@ export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
  * const module = buildModule(plan, dm);
  */
 export async function fetchRunWeights(plan: RunPlan): Promise<void> {
-  const { pretrained, weightsDir } = plan.model as { pretrained?: string | null; weightsDir?: string | null };
-  if (typeof pretrained !== 'string' || !Object.hasOwn(pretrainedWeights, pretrained)) return;
+  const { name, pretrained, weightsDir } = plan.model as { name: string; pretrained?: string | null; weightsDir?: string | null };
+  if (typeof pretrained !== 'string') return;
+  checkPretrainedFor(name, pretrained);
+  if (!Object.hasOwn(pretrainedWeights, pretrained)) return;
   const { downloaded, path: file } = await fetchPretrained(pretrained, { weightsDir });
   if (downloaded) console.error(`downloaded ${pretrained} to ${file}`);
 }

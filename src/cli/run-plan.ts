@@ -80,6 +80,16 @@ function refuseFrozenDdp(finetune: FinetuneOptions | undefined, trainer: Trainer
   throw new ConfigError(`run plan: finetune.freezeEpochs: ${message}`, [{ path: 'finetune.freezeEpochs', message }]);
 }
 
+/** A backbone frozen past the last epoch never trains: most likely freezeEpochs and maxEpochs were mixed up. */
+function refuseFrozenPastEnd(finetune: FinetuneOptions | undefined, trainer: TrainerOptions): void {
+  const epochs = finetune?.freezeEpochs ?? 0;
+  if (trainer.maxEpochs === null || epochs <= trainer.maxEpochs) return;
+  const message =
+    `expected at most trainer.maxEpochs (${trainer.maxEpochs}; equal trains the head alone), but got ${epochs}, ` +
+    'so the backbone would never be unfrozen';
+  throw new ConfigError(`run plan: finetune.freezeEpochs: ${message}`, [{ path: 'finetune.freezeEpochs', message }]);
+}
+
 /**
  * Checks `input.config` once (every issue at once, with file:line) and
  * returns the frozen plan.
@@ -99,6 +109,7 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
   }
   const trainer = checked.trainer as TrainerOptions;
   refuseFrozenDdp(checked.finetune as FinetuneOptions | undefined, trainer);
+  refuseFrozenPastEnd(checked.finetune as FinetuneOptions | undefined, trainer);
   const run = checked.run as { dir: string };
   const env = options.env ?? process.env;
   // Our DDP launcher's workers write into its run dir (theirs would differ by a clock tick).

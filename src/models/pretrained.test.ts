@@ -8,9 +8,11 @@ import { ConfigError, SerializationError, ShapeError } from '../errors.js';
 import { registry } from '../registry.js';
 import * as torch from '../torch/index.js';
 import { loadSafetensors } from '../torch/serialization/safetensors.js';
+import { mobilenetV3Small } from './mobilenet-v3.js';
 import { loadPretrained } from './pretrained.js';
 import { pretrainedWeights, resolvePretrained } from './pretrained-weights.js';
 import { resnet18, resnet34 } from './resnet.js';
+import { torchvisionMissing, torchvisionReference } from './zoo-parity.test-helper.js';
 import type { ResNet } from './resnet.js';
 
 const python = '/usr/bin/python3';
@@ -147,3 +149,30 @@ void test('the model option pretrained takes a weights file or a known id (with 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+void test(
+  "loadPretrained on a zoo model takes its head and stem from the model's layout (a new head stays fresh, the stem is summed to 1 channel)",
+  { skip: torchvisionMissing },
+  () => {
+    const dir = torchvisionReference(['mobilenet_v3_small'], { numClasses: 1000, batch: 2 });
+    const model = mobilenetV3Small({ numClasses: 5, inChannels: 1 });
+    try {
+      const file = loadSafetensors(join(dir, 'mobilenet_v3_small.weights.safetensors')).tensors;
+      const fresh = torch.tidy(() => model.stateDict()['classifier.3.weight'].clone());
+      torch.keep(fresh);
+      const result = loadPretrained(model, join(dir, 'mobilenet_v3_small.weights.safetensors'));
+      assert.deepEqual(result.skippedKeys, ['classifier.3.weight', 'classifier.3.bias']);
+      assert.deepEqual(result.adaptedKeys, ['features.0.0.weight']);
+      torch.tidy(() => {
+        const own = model.stateDict();
+        assert.equal(maxDiff(own['classifier.3.weight'], fresh), 0);
+        assert.equal(maxDiff(own['classifier.0.weight'], file['classifier.0.weight']), 0, 'the layer before the head is pretrained');
+        assert.ok(maxDiff(own['features.0.0.weight'], file['features.0.0.weight'].sum({ dim: 1, keepdim: true })) <= 1e-6);
+      });
+      torch.dispose([fresh, file]);
+    } finally {
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

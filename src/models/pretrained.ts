@@ -15,6 +15,8 @@ import type { Tensor } from '../torch/index.js';
 import { dispose, tidy } from '../torch/memory.js';
 import type { Module } from '../torch/nn/module.js';
 import { load } from '../torch/serialization/index.js';
+import { isHead } from './backbone.js';
+import type { Backbone } from './backbone.js';
 
 /** Options of `loadPretrained`. */
 export interface LoadPretrainedOptions {
@@ -22,9 +24,9 @@ export interface LoadPretrainedOptions {
   inChannels?: number;
   /** Receives one line per adaptation (head left fresh, conv1 summed). */
   log?: (message: string) => void;
-  /** Names of the classification head's parameters (default fc.weight, fc.bias). */
+  /** Names of the classification head's parameters (default: the model's `layout.head`, else fc.weight, fc.bias). */
   headKeys?: readonly string[];
-  /** The first layer's weight, summed over RGB for a 1-channel model (default conv1.weight). */
+  /** The first layer's weight, summed over RGB for a 1-channel model (default: the model's `layout.stemWeight`, else conv1.weight). */
   stemWeight?: string;
 }
 
@@ -64,13 +66,15 @@ const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
  */
 export function loadPretrained(model: Module, path: string, options: LoadPretrainedOptions = {}): LoadPretrainedResult {
   const log = options.log ?? ((): void => {});
-  const headKeys = options.headKeys ?? ['fc.weight', 'fc.bias'];
   const own = new Map(
     model
       .namedParameters()
       .concat(model.namedBuffers())
       .map(([k, t]) => [k, t.shape]),
   );
+  // A zoo model names its own head and stem (an EfficientNet's head is classifier.1, its stem features.0.0).
+  const layout = (model as Partial<Pick<Backbone, 'layout'>>).layout;
+  const headKeys = options.headKeys ?? (layout === undefined ? ['fc.weight', 'fc.bias'] : [...own.keys()].filter((k) => isHead(layout, k)));
   const raw = readWeightsFile(path);
   // A copy: entries are removed or replaced below, and `raw` must still hold every tensor the file gave us to free them.
   const record = { ...stripPrefix(raw, new Set(own.keys())) };
@@ -89,7 +93,7 @@ export function loadPretrained(model: Module, path: string, options: LoadPretrai
           skippedKeys.push(k);
         }
     }
-    const conv = options.stemWeight ?? 'conv1.weight';
+    const conv = options.stemWeight ?? layout?.stemWeight ?? 'conv1.weight';
     const inChannels = options.inChannels ?? own.get(conv)?.[1];
     if (conv in record && inChannels === 1 && record[conv].shape[1] === 3 && own.get(conv)?.[1] === 1) {
       const summed = tidy(() => record[conv].sum({ dim: 1, keepdim: true }));

@@ -45,6 +45,30 @@ void test('tune lr writes lr_find.json and lr_find.png into run.dir and prints t
   assert.equal(existsSync(join(dir, 'checkpoints')), false, 'a sweep writes no checkpoint');
 });
 
+void test('tune lr --diverge-threshold none sweeps every step (no divergence stop)', () => {
+  const dir = join(root, 'no-stop');
+  const out = run(
+    'tune',
+    'lr',
+    ...tiny,
+    `data.root=${root}`,
+    `run.dir=${dir}`,
+    '--max-lr',
+    '100',
+    '--num-steps',
+    '12',
+    '--diverge-threshold',
+    'none',
+  );
+  assert.notEqual(out.status, 2, out.stderr);
+  const json = JSON.parse(readFileSync(join(dir, 'lr_find.json'), 'utf8')) as {
+    options: { divergeThreshold: unknown };
+    points: unknown[];
+  };
+  assert.equal(json.options.divergeThreshold, null);
+  assert.equal(json.points.length, 12);
+});
+
 void test('train optimizer.lr=auto records the chosen number in .config/ and a resume does not sweep again', () => {
   const dir = join(root, 'auto');
   const first = run('train', ...tiny, `data.root=${root}`, `run.dir=${dir}`, 'optimizer.lr=auto', 'trainer.maxEpochs=1', '--no-test');

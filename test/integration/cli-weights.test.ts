@@ -15,9 +15,9 @@ import { weightsBytes, weightsServer } from '../../src/models/weights/weights-se
 const bin = new URL('../../bin/classifier-training.js', import.meta.url).pathname;
 
 /** Runs the CLI without blocking this process (the weights server lives here). */
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env });
+    const child = spawn(process.execPath, [bin, ...args], { env, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -73,6 +73,38 @@ void test('weights list shows where each id is found; weights download fetches f
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /weights download: expected one of .*resnet50\.imagenet1k_v2.*, but got 'resnet50\.imagenet9k'/);
     assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+void test("weights list and download look in a run's default weightsDir: ./weights, or $CLASSIFIER_TRAINING_WEIGHTS_DIR", async () => {
+  const server = await weightsServer(weightsBytes(1_000).bytes);
+  const root = mkdtempSync(join(tmpdir(), 'cli-weights-'));
+  const env = isolated({ TORCH_HOME: join(root, 'torch'), CLASSIFIER_TRAINING_WEIGHTS_URL: `${server.url}/models`, HOME: root });
+  const whereResnet18 = (stdout: string) =>
+    stdout
+      .split('\n')
+      .find((l) => l.startsWith('resnet18.imagenet1k_v1\t'))
+      ?.split('\t')[3];
+  try {
+    mkdirSync(join(root, 'weights'));
+    writeFileSync(join(root, 'weights', 'resnet18-f37072fd.pth'), 'x');
+    const list = await run(['weights', 'list'], env, root);
+    assert.equal(list.status, 0, list.stderr);
+    assert.equal(whereResnet18(list.stdout), join(root, 'weights', 'resnet18-f37072fd.pth'));
+
+    mkdirSync(join(root, 'mine'));
+    writeFileSync(join(root, 'mine', 'resnet18-f37072fd.pth'), 'x');
+    const fromEnv = await run(['weights', 'list'], { ...env, CLASSIFIER_TRAINING_WEIGHTS_DIR: join(root, 'mine') }, root);
+    assert.equal(whereResnet18(fromEnv.stdout), join(root, 'mine', 'resnet18-f37072fd.pth'));
+
+    // Found there, so download fetches nothing (the file is verified, and this one is not resnet18's).
+    const got = await run(['weights', 'download', 'resnet18.imagenet1k_v1'], env, root);
+    assert.equal(got.status, 1);
+    assert.match(got.stderr, /expected .*\/weights\/resnet18-f37072fd\.pth to have sha256 f37072fd/);
+    assert.equal(server.requests.length, 0);
   } finally {
     await server.close();
     rmSync(root, { recursive: true, force: true });

@@ -84,7 +84,7 @@ test("config errors, in the composition or in a component's options, exit 2 befo
   assert.equal(out.status, 2, out.stderr);
   assert.match(
     out.stderr,
-    /expected an option of group `model` among resnet18, resnet34, resnet50, but got 'nope' \(override 'model=nope'\)/,
+    /expected an option of group `model` among [a-z0-9_, ]*\bresnet18, resnet34, resnet50\b[a-z0-9_, ]*, but got 'nope' \(override 'model=nope'\)/,
   );
   assert.doesNotMatch(out.stderr, /classifier_training\.node/);
   assert.equal(out.stdout, '');

@@ -15,7 +15,8 @@ export interface TuneLrOptions extends ConfigFlags {
   maxLr?: number;
   numSteps?: number;
   smoothing?: number;
-  divergeThreshold?: number | null;
+  /** 'none': sweep to the end. */
+  divergeThreshold?: number | 'none';
 }
 
 /** Runs `tune lr`; prints `optimizer.lr=<x>` on stdout, or throws a TrainingError when there is no suggestion. */
@@ -26,7 +27,8 @@ export async function runTuneLr(overrides: readonly string[], flags: TuneLrOptio
   await builder.loadComponents(plugin);
   const { sweepRun } = await import('../auto-lr.js');
   const { lrOverride, saveLrFind } = await import('../../training/index.js');
-  const options = Object.fromEntries(Object.entries(sweep).filter(([, v]) => v !== undefined));
+  const given = { ...sweep, divergeThreshold: sweep.divergeThreshold === 'none' ? null : sweep.divergeThreshold };
+  const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   const { result, plan } = await sweepRun(run, options);
   const files = await saveLrFind(result, plan.runDir);
   const { lrs, stopReason } = result;

@@ -38,7 +38,8 @@ export function registerTune(program: Command): void {
     .option(
       '--diverge-threshold <x>',
       "stop once the smoothed loss passes x times its best (default 4; 'none': sweep to the end)",
-      (v: string) => (v === 'none' ? null : number('--diverge-threshold')(v)),
+      // Commander turns a parser's null into '', so 'none' stays a word until runTuneLr.
+      (v: string) => (v === 'none' ? v : number('--diverge-threshold')(v)),
     )
     .addHelpText(
       'after',

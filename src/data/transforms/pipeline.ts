@@ -66,7 +66,9 @@ export class ImagePipeline {
     this.normalize = norm === undefined ? null : { mean: [...norm.mean], std: [...norm.std] };
     if (norm !== undefined && norm.mean.length !== options.decode.channels && norm.mean.length !== 1) {
       throw new ConfigError(
-        `ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel), but got ${norm.mean.length}`,
+        `ImagePipeline: expected Normalize with ${options.decode.channels} mean/std values (one per channel of data.channels=${options.decode.channels}), ` +
+          `but got ${norm.mean.length} (a Normalize without mean/std takes ImageNet's RGB values); give each Normalize in the transforms config ` +
+          `its own mean and std with ${options.decode.channels} value(s), e.g. mean: [0.449] and std: [0.226] for grayscale`,
       );
     }
     this.erasing = this.#batchRoles.find((r) => r?.afterNormalize !== undefined)?.afterNormalize ?? null;

@@ -48,6 +48,17 @@ export interface DownloadOptions {
 /** A download that must not be retried (404, a hash mismatch): its partial file goes. */
 class Refused extends SerializationError {}
 
+/** The server sent a whole file, but not the one asked for (its sha256 differs). */
+class WrongFile extends Refused {}
+
+/**
+ * Whether `downloadFile` failed because the server sent another file (fetching the same URL again would not help).
+ *
+ * @example
+ * catch (error) { if (isWrongFile(error)) console.error('the mirror serves another file'); }
+ */
+export const isWrongFile = (error: unknown): boolean => error instanceof SerializationError && error.cause instanceof WrongFile;
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -139,7 +150,7 @@ async function verify(options: DownloadOptions, partial: string): Promise<void> 
   const digest = await sha256Of(partial);
   if (digest.startsWith(options.sha256Prefix) && (options.sha256 === undefined || digest === options.sha256)) return;
   await rm(partial, { force: true });
-  throw new Refused(
+  throw new WrongFile(
     `download: expected ${options.url} to have sha256 ${options.sha256 ?? `${options.sha256Prefix}...`}, but got ${digest}; ` +
       'the file was deleted (a mirror serving another file, or a proxy rewriting it)',
   );
@@ -191,7 +202,7 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   } catch (error) {
     show.done();
     if (error instanceof Refused || !(error instanceof SerializationError)) await rm(partial, { force: true });
-    if (error instanceof Refused) throw new SerializationError(error.message, { cause: error.cause });
+    if (error instanceof Refused) throw new SerializationError(error.message, { cause: error instanceof WrongFile ? error : error.cause });
     throw error;
   }
 }

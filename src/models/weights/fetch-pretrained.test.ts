@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SerializationError } from '../../errors.js';
+import { ConfigError, SerializationError } from '../../errors.js';
 import { registerPretrainedWeights, resolvePretrained, weightsEntry } from '../pretrained-weights.js';
 import { fetchPretrained } from './fetch-pretrained.js';
 import { weightsBytes, weightsServer } from './weights-server.test-helper.js';
@@ -24,6 +24,18 @@ void test('the look-up order: weightsDir, then $TORCH_HOME/hub/checkpoints (as t
   ]);
   assert.equal(weightsUrl(file, {}), `https://download.pytorch.org/models/${file}`);
   assert.equal(weightsUrl(file, { CLASSIFIER_TRAINING_WEIGHTS_URL: 'http://mirror/m' }), `http://mirror/m/${file}`);
+});
+
+void test('a CLASSIFIER_TRAINING_WEIGHTS_URL that is not an http(s) URL is a ConfigError naming the variable and its value', () => {
+  for (const base of ['ftp://mirror/models/', '/srv/mirror', 'file:///srv/mirror/']) {
+    assert.throws(
+      () => weightsUrl(file, { CLASSIFIER_TRAINING_WEIGHTS_URL: base }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.message ===
+          `CLASSIFIER_TRAINING_WEIGHTS_URL: expected an http:// or https:// URL of a folder of weights files, but got '${base}'`,
+    );
+  }
 });
 
 void test('fetchPretrained finds weightsDir first, then TORCH_HOME, and downloads into TORCH_HOME only when both lack the file', async () => {
@@ -82,6 +94,29 @@ void test('offline: the message names the URL, the reason and where to put the f
     );
     assert.deepEqual(readdirSync(hub), []);
   } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+void test("a mirror serving another file: the message points at torchvision's URL, not at the mirror again", async () => {
+  const server = await weightsServer(Buffer.alloc(1_000, 7));
+  const root = mkdtempSync(join(tmpdir(), 'wrong-file-'));
+  const env = { TORCH_HOME: join(root, 'torch'), CLASSIFIER_TRAINING_WEIGHTS_URL: `${server.url}/models/` };
+  const hub = join(root, 'torch', 'hub', 'checkpoints');
+  try {
+    await assert.rejects(
+      fetchPretrained(id, { env, progress: null, retries: 0, backoffMs: 1 }),
+      (e: Error) =>
+        e instanceof SerializationError &&
+        e.message.startsWith(`download: expected ${server.url}/models/${file} to have sha256 `) &&
+        !e.message.includes('Offline?') &&
+        e.message.includes(
+          `Put torchvision's file there by hand: mkdir -p ${hub} && curl -L -o ${join(hub, file)} https://download.pytorch.org/models/${file}`,
+        ),
+    );
+    assert.deepEqual(readdirSync(hub), []);
+  } finally {
+    await server.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

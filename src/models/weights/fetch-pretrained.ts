@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { SerializationError } from '../../errors.js';
 import { findPretrained, pretrainedEntry, resolvePretrained } from '../pretrained-weights.js';
-import { downloadFile } from './download.js';
+import { downloadFile, isWrongFile } from './download.js';
 import type { DownloadOptions } from './download.js';
 import { torchHubCheckpoints, weightsUrl } from './weights-lookup.js';
 import type { WeightsLookupOptions } from './weights-lookup.js';
@@ -38,11 +38,13 @@ export async function fetchPretrained(id: string, options: FetchPretrainedOption
     await downloadFile({ ...options, env, url, target, sha256Prefix: weights.sha256Prefix, sha256: weights.sha256 });
   } catch (error) {
     if (!(error instanceof SerializationError)) throw error;
-    throw new SerializationError(
-      `${error.message}. Offline? Put the file there by hand: mkdir -p ${cache} && curl -L -o ${target} ${url} ` +
-        `(or copy it from a machine's torch hub cache, or set CLASSIFIER_TRAINING_WEIGHTS_URL to a mirror)`,
-      { cause: error },
-    );
+    // Fetching the same URL again would bring the same wrong file: point at torchvision's own copy instead.
+    const hint = isWrongFile(error)
+      ? `Put torchvision's file there by hand: mkdir -p ${cache} && curl -L -o ${target} ${weights.url} ` +
+        "(through a network that does not rewrite it, or copy it from a machine's torch hub cache)"
+      : `Offline? Put the file there by hand: mkdir -p ${cache} && curl -L -o ${target} ${url} ` +
+        `(or copy it from a machine's torch hub cache, or set CLASSIFIER_TRAINING_WEIGHTS_URL to a mirror)`;
+    throw new SerializationError(`${error.message}. ${hint}`, { cause: error });
   }
   return { path: target, downloaded: true };
 }

@@ -17,6 +17,7 @@
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../../errors.js';
 
 /** The variable that points downloads at a mirror (or a test's local server). */
 export const WEIGHTS_URL_ENV = 'CLASSIFIER_TRAINING_WEIGHTS_URL';
@@ -73,5 +74,12 @@ export function weightsSearchDirs(options: WeightsLookupOptions = {}): string[] 
 export function weightsUrl(file: string, env: NodeJS.ProcessEnv = process.env): string {
   const base = env[WEIGHTS_URL_ENV];
   const root = base === undefined || base === '' ? defaultWeightsUrl : base.endsWith('/') ? base : `${base}/`;
+  // Checked here so a path or an ftp:// mirror is a clear refusal before any file is touched, not a crash of Node's http.
+  const protocol = URL.canParse(root) ? new URL(root).protocol : null;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new ConfigError(`${WEIGHTS_URL_ENV}: expected an http:// or https:// URL of a folder of weights files, but got '${base}'`, [
+      { path: WEIGHTS_URL_ENV, message: `expected an http:// or https:// URL, but got '${base}'` },
+    ]);
+  }
   return new URL(file, root).href;
 }
