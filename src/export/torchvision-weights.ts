@@ -31,6 +31,7 @@
  */
 import { SerializationError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
+import { RegNet } from '../models/regnet.js';
 import { ResNet } from '../models/resnet.js';
 import { VisionTransformer } from '../models/vision-transformer.js';
 import * as torch from '../torch/index.js';
@@ -98,6 +99,8 @@ export function exportTorchvisionWeights(
     const metadata: Record<string, string> = { format: 'pt', ...options.metadata };
     if (backbone instanceof ResNet)
       Object.assign(metadata, { num_classes: String(backbone.numClasses), stem: backbone.stem, in_channels: String(backbone.inChannels) });
+    else if (backbone instanceof RegNet)
+      Object.assign(metadata, { num_classes: String(backbone.numClasses), in_channels: String(backbone.inChannels) });
     if (adaptation.length > 0) metadata.pytorch_adaptation = adaptation.join('\n');
     // torchvision builds a ViT for one input size: `vit_b_16(image_size=...)`.
     if (backbone instanceof VisionTransformer) metadata.image_size = String(backbone.imageSize);

@@ -1,5 +1,5 @@
 /**
- * Models: torchvision-identical ResNets, the ClassificationModule, losses and
+ * Models: torchvision-identical ResNets and RegNets, the ClassificationModule, losses and
  * pretrained-weight loading.
  *
  * @example
@@ -9,6 +9,8 @@
  */
 import './components.js';
 export * from './resnet.js';
+export * from './regnet.js';
+export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
 export * from './convnext.js';
 export * from './vision-transformer.js';
 export * from './swin.js';

@@ -101,6 +101,11 @@ registerPretrainedWeights({
   'wide_resnet50_2.imagenet1k_v2': entry('wide_resnet50_2', 'wide_resnet50_2-9ba9bcbe.pth', { resizeSize: 232 }),
   'resnext50_32x4d.imagenet1k_v1': entry('resnext50_32x4d', 'resnext50_32x4d-7cdf4587.pth'),
   'resnext50_32x4d.imagenet1k_v2': entry('resnext50_32x4d', 'resnext50_32x4d-1a0047aa.pth', { resizeSize: 232 }),
+  'resnext101_32x8d.imagenet1k_v1': entry('resnext101_32x8d', 'resnext101_32x8d-8ba56ff5.pth'),
+  'resnext101_32x8d.imagenet1k_v2': entry('resnext101_32x8d', 'resnext101_32x8d-110c445d.pth', { resizeSize: 232 }),
+  'resnext101_64x4d.imagenet1k_v1': entry('resnext101_64x4d', 'resnext101_64x4d-173b62eb.pth', { resizeSize: 232 }),
+  'wide_resnet101_2.imagenet1k_v1': entry('wide_resnet101_2', 'wide_resnet101_2-32ee1156.pth'),
+  'wide_resnet101_2.imagenet1k_v2': entry('wide_resnet101_2', 'wide_resnet101_2-d733dc28.pth', { resizeSize: 232 }),
 });
 
 /** The project's own weights folder (looked in after torch's hub cache; see weights/weights-lookup.ts). */

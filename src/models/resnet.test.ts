@@ -9,7 +9,18 @@ import { ResNet, resnet18, resnet50 } from './resnet.js';
 void test('every ResNet is registered as a model with validated options', () => {
   assert.deepEqual(
     registry.list('model').filter((n) => /res/.test(n)),
-    ['resnet101', 'resnet152', 'resnet18', 'resnet34', 'resnet50', 'resnext50_32x4d', 'wide_resnet50_2'],
+    [
+      'resnet101',
+      'resnet152',
+      'resnet18',
+      'resnet34',
+      'resnet50',
+      'resnext101_32x8d',
+      'resnext101_64x4d',
+      'resnext50_32x4d',
+      'wide_resnet101_2',
+      'wide_resnet50_2',
+    ],
   );
   const model = registry.build<ResNet>('model', 'resnet18', { numClasses: 3, stem: 'small' });
   assert.ok(model instanceof ResNet);

@@ -7,9 +7,9 @@
  * for 32x32 images) and `inChannels` (1 for grayscale).
  *
  * He, Zhang, Ren, Sun, "Deep Residual Learning for Image Recognition", CVPR 2016.
- * Zagoruyko, Komodakis, "Wide Residual Networks", BMVC 2016 (wideResnet50_2).
+ * Zagoruyko, Komodakis, "Wide Residual Networks", BMVC 2016 (wideResnet50_2, wideResnet101_2).
  * Xie, Girshick, Dollár, Tu, He, "Aggregated Residual Transformations for Deep
- * Neural Networks", CVPR 2017 (resnext50_32x4d).
+ * Neural Networks", CVPR 2017 (resnext50_32x4d, resnext101_32x8d, resnext101_64x4d).
  *
  * @example
  * const model = resnet18({ numClasses: 10, stem: 'small' });
@@ -207,6 +207,15 @@ export const wideResnet50_2 = (options: ResNetOptions = {}): ResNet =>
 /** ResNeXt-50 32x4d (32 groups of width 4). @example resnext50_32x4d({ numClasses: 10 }); */
 export const resnext50_32x4d = (options: ResNetOptions = {}): ResNet =>
   new ResNet({ block: Bottleneck, layers: [3, 4, 6, 3], groups: 32, widthPerGroup: 4, name: 'resnext50_32x4d' }, options);
+/** ResNeXt-101 32x8d (32 groups of width 8). @example resnext101_32x8d({ numClasses: 10 }); */
+export const resnext101_32x8d = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 4, 23, 3], groups: 32, widthPerGroup: 8, name: 'resnext101_32x8d' }, options);
+/** ResNeXt-101 64x4d (64 groups of width 4). @example resnext101_64x4d({ numClasses: 10 }); */
+export const resnext101_64x4d = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 4, 23, 3], groups: 64, widthPerGroup: 4, name: 'resnext101_64x4d' }, options);
+/** Wide ResNet-101-2 (Bottleneck of twice the width). @example wideResnet101_2({ numClasses: 10 }); */
+export const wideResnet101_2 = (options: ResNetOptions = {}): ResNet =>
+  new ResNet({ block: Bottleneck, layers: [3, 4, 23, 3], widthPerGroup: 128, name: 'wide_resnet101_2' }, options);
 
 /** The factories by torchvision's names, as registered in group 'model'. */
 export const resnetFactories = {
@@ -218,6 +227,10 @@ export const resnetFactories = {
   /** `wideResnet50_2` under torchvision's name. */
   wide_resnet50_2: wideResnet50_2,
   resnext50_32x4d,
+  resnext101_32x8d,
+  resnext101_64x4d,
+  /** `wideResnet101_2` under torchvision's name. */
+  wide_resnet101_2: wideResnet101_2,
 } as const satisfies Record<string, (options?: ResNetOptions) => ResNet>;
 
 /** The options schema the registry validates model configs with. */

@@ -15,6 +15,7 @@ import type { ModuleClass, OnnxEmitter } from '../emit-context.js';
 import { convnextVitEmitters } from './convnext-vit.js';
 import { efficientNetMobileNetEmitters } from './efficientnet-mobilenet.js';
 import { layerEmitters } from './layers.js';
+import { regnetEmitters } from './regnet.js';
 import { modelEmitters } from './resnet.js';
 import { swinEmitters } from './swin.js';
 import { zooLayerEmitters } from './zoo-layers.js';
@@ -24,6 +25,7 @@ const table = new Map<ModuleClass, OnnxEmitter>([
   ...zooLayerEmitters,
   ...modelEmitters,
   ...efficientNetMobileNetEmitters,
+  ...regnetEmitters,
   ...convnextVitEmitters,
   ...swinEmitters,
 ]);

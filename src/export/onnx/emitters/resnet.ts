@@ -20,7 +20,8 @@ import { int } from '../graph-builder.js';
 
 /**
  * Emits `steps` of `owner` in order, each child under its registered name; fails when `owner`
- * has a child outside `steps` and `also` (something added to a known model, say).
+ * has a child outside `steps` and `also` (something added to a known model, say). Other
+ * families with a `featureSteps` list emit it with this too.
  */
 export function emitSteps(
   owner: Module,
