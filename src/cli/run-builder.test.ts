@@ -170,3 +170,31 @@ void test("model.pretrained naming another model's weights, or neither a known i
     else process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = saved;
   }
 });
+
+void test('known ViT weights at another model.imageSize than theirs are refused before any download, naming the key and the size', async () => {
+  const plan = (overrides: string[]) => {
+    const run = composeRunConfig({ overrides: ['data=image_folder', 'data.root=/data/pets', 'model=vit_b_16', ...overrides] });
+    return validateRunConfig(run.config, run.sources);
+  };
+  // A mirror nothing listens on: a download attempt would fail with another message.
+  const saved = process.env.CLASSIFIER_TRAINING_WEIGHTS_URL;
+  process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = 'http://127.0.0.1:9/';
+  try {
+    await assert.rejects(
+      fetchRunWeights(plan(['model.imageSize=32', 'model.pretrained=vit_b_16.imagenet1k_v1'])),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        e.issues[0]?.path === 'model.imageSize' &&
+        e.message ===
+          "model.imageSize: expected 224 for the weights vit_b_16.imagenet1k_v1 (their positional embedding's size), but got 32; set model.imageSize=224 data.imageSize=224, or model.pretrained=null",
+    );
+    await assert.rejects(
+      fetchRunWeights(plan(['model.pretrained=vit_b_16.imagenet1k_swag_e2e_v1'])),
+      (e: Error) =>
+        e instanceof ConfigError && /^model\.imageSize: expected 384 for the weights vit_b_16\.imagenet1k_swag_e2e_v1/.test(e.message),
+    );
+  } finally {
+    if (saved === undefined) delete process.env.CLASSIFIER_TRAINING_WEIGHTS_URL;
+    else process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = saved;
+  }
+});

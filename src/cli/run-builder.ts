@@ -119,6 +119,18 @@ function checkPretrainedFor(model: string, pretrained: string): void {
 }
 
 /**
+ * A model whose input size is an option (ViT: its positional embedding) loads known weights only at their
+ * size; said before the download, which the model's own check would otherwise follow by hundreds of MB.
+ */
+function checkImageSizeFor(pretrained: string, imageSize: number | undefined): void {
+  const known = Object.hasOwn(pretrainedWeights, pretrained) ? pretrainedWeights[pretrained] : undefined;
+  if (known === undefined || typeof imageSize !== 'number' || known.transforms.cropSize === imageSize) return;
+  const size = known.transforms.cropSize;
+  const message = `expected ${size} for the weights ${pretrained} (their positional embedding's size), but got ${imageSize}; set model.imageSize=${size} data.imageSize=${size}, or model.pretrained=null`;
+  throw new ConfigError(`model.imageSize: ${message}`, [{ path: 'model.imageSize', message }]);
+}
+
+/**
  * Fetches the run's known pretrained weights (`model.pretrained`) when no folder has them, before the
  * model is built (which reads them synchronously). Every DDP rank may call it: downloads are atomic.
  *
@@ -127,9 +139,15 @@ function checkPretrainedFor(model: string, pretrained: string): void {
  * const module = buildModule(plan, dm);
  */
 export async function fetchRunWeights(plan: RunPlan): Promise<void> {
-  const { name, pretrained, weightsDir } = plan.model as { name: string; pretrained?: string | null; weightsDir?: string | null };
+  const { name, pretrained, weightsDir, imageSize } = plan.model as {
+    name: string;
+    pretrained?: string | null;
+    weightsDir?: string | null;
+    imageSize?: number;
+  };
   if (typeof pretrained !== 'string') return;
   checkPretrainedFor(name, pretrained);
+  checkImageSizeFor(pretrained, imageSize);
   if (!Object.hasOwn(pretrainedWeights, pretrained)) return;
   const { downloaded, path: file } = await fetchPretrained(pretrained, { weightsDir });
   if (downloaded) console.error(`downloaded ${pretrained} to ${file}`);
