@@ -198,3 +198,14 @@ void test('known ViT weights at another model.imageSize than theirs are refused 
     else process.env.CLASSIFIER_TRAINING_WEIGHTS_URL = saved;
   }
 });
+
+void test('a ViT takes the crop size, data.imageSize, as its model.imageSize unless told otherwise', () => {
+  const plan = (overrides: string[]) => {
+    const run = composeRunConfig({ overrides: ['data=image_folder', 'data.root=/data/pets', 'model.pretrained=null', ...overrides] });
+    return validateRunConfig(run.config, run.sources);
+  };
+  assert.equal(plan(['model=vit_b_16', 'data.imageSize=32']).model.imageSize, 32);
+  assert.equal(plan(['model=vit_l_32', 'data.imageSize=64']).model.imageSize, 64);
+  assert.equal(plan(['model=vit_h_14', 'data.imageSize=28', 'model.imageSize=14']).model.imageSize, 14);
+  assert.equal(plan(['model=vit_b_16']).model.imageSize, 224);
+});
