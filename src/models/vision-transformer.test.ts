@@ -86,7 +86,12 @@ void test('every ViT is registered with validated options; known weights of anot
     () => registry.build('model', 'vit_b_16', { imageSize: 100, dropout: -1 }),
     (e: Error) => e instanceof ConfigError && /dropout/.test(e.message),
   );
-  assert.throws(() => vitB32({ imageSize: 100 }), /positive multiple of the patch size 32, but got 100/);
+  assert.throws(
+    () => vitB32({ imageSize: 100 }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /imageSize \(model\.imageSize, by default data\.imageSize\) a positive multiple of the patch size 32, but got 100/.test(e.message),
+  );
   assert.equal(pretrainedWeights['vit_h_14.imagenet1k_swag_e2e_v1'].transforms.cropSize, 518);
   assert.equal(pretrainedWeights['vit_h_14.imagenet1k_swag_e2e_v1'].transforms.interpolation, 'bicubic');
   assert.equal(pretrainedWeights['vit_l_16.imagenet1k_v1'].transforms.resizeSize, 242);

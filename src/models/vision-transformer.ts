@@ -161,7 +161,7 @@ export class VisionTransformer extends Module implements Backbone {
     const { numClasses = 1000, inChannels = 3, imageSize = 224, dropout = 0, attentionDropout = 0 } = options;
     if (!Number.isInteger(imageSize) || imageSize <= 0 || imageSize % patchSize !== 0)
       throw new ConfigError(
-        `VisionTransformer: expected imageSize a positive multiple of the patch size ${patchSize}, but got ${imageSize}`,
+        `VisionTransformer: expected imageSize (model.imageSize, by default data.imageSize) a positive multiple of the patch size ${patchSize}, but got ${imageSize}`,
       );
     // Said in the config rather than taken from the id: a resumed run builds the model without its pretrained option.
     const known = options.pretrained === undefined ? undefined : pretrainedWeights[options.pretrained];
