@@ -89,8 +89,10 @@ export class BatchNorm2d extends Module {
     if (useBatchStats) {
       const [n, , h, w] = x.shape;
       if (n * h * w === 1) {
+        // Mostly a data set's last batch of one image reaching a 1x1 map (a RegNet or ResNet on 32x32): say how to avoid it.
         throw new ShapeError(
-          `BatchNorm2d: expected more than 1 value per channel when training, but got input shape [${x.shape.join(', ')}]`,
+          `BatchNorm2d: expected more than 1 value per channel when training, but got input shape [${x.shape.join(', ')}]; ` +
+            'a batch of one image at a 1x1 map: drop a last batch of 1 (+data.dropLast=true, or another data.batchSize) or use larger images',
         );
       }
     }
