@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { registry } from '../registry.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import { Precision } from '../training/precision.js';
 import { groupOf } from './backbone.js';
@@ -89,6 +89,23 @@ void test('the ConvNeXt layout puts every parameter in a group, stem first and t
   assert.deepEqual([...new Set(groups)], [0, 1, 2, 3, 4, 5]);
   assert.equal(groupOf(layout, 'classifier.2.weight'), 5);
   assert.equal(groupOf(layout, 'classifier.0.weight'), 4);
+  model.dispose();
+});
+
+void test('ConvNeXt refuses images under 32x32 by their shape, before libtorch fails inside a downsampling', () => {
+  const model = convnextTiny({ numClasses: 4, inChannels: 1 });
+  torch.noGrad(() => {
+    assert.throws(
+      () => model.forward(torch.zeros([1, 1, 28, 40])),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        e.message === 'ConvNeXt: expected images [N, C, H, W] of 32x32 or more (data.imageSize), but got [1, 1, 28, 40]',
+    );
+    assert.throws(() => model.forwardFeatures(torch.zeros([1, 1, 40, 31])), /of 32x32 or more/);
+    const logits = model.forward(torch.zeros([1, 1, 32, 32]));
+    assert.deepEqual(logits.shape, [1, 4]);
+    logits.dispose();
+  });
   model.dispose();
 });
 

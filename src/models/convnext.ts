@@ -12,7 +12,7 @@
  * const logits = torch.noGrad(() => model.forward(torch.randn([2, 3, 32, 32]))); // [2, 10]
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { register } from '../registry.js';
 import { mul } from '../torch/ops/math.js';
 import { layerNorm } from '../torch/ops/nn-functional.js';
@@ -190,6 +190,9 @@ export class ConvNeXt extends Module implements Backbone {
 
   /** Pooled, normalised features before the head: [N, channels of the last stage]. */
   forwardFeatures(x: Tensor): Tensor {
+    // The 4x stem and three 2x downsamplings need 32 pixels a side; libtorch would only speak of a 2x2 kernel.
+    if (x.ndim !== 4 || x.shape[2] < 32 || x.shape[3] < 32)
+      throw new ShapeError(`ConvNeXt: expected images [N, C, H, W] of 32x32 or more (data.imageSize), but got [${x.shape.join(', ')}]`);
     return runSteps(x, this.featureSteps);
   }
 
