@@ -102,6 +102,18 @@ void test('ConvNeXt refuses images under 32x32 by their shape, before libtorch f
         e.message === 'ConvNeXt: expected images [N, C, H, W] of 32x32 or more (data.imageSize), but got [1, 1, 28, 40]',
     );
     assert.throws(() => model.forwardFeatures(torch.zeros([1, 1, 40, 31])), /of 32x32 or more/);
+    const twoStages = new ConvNeXt(
+      [
+        { inputChannels: 8, outChannels: 16, numLayers: 1 },
+        { inputChannels: 16, outChannels: null, numLayers: 1 },
+      ],
+      { numClasses: 2 },
+    );
+    assert.throws(() => twoStages.forward(torch.zeros([1, 3, 7, 8])), /of 8x8 or more .* but got \[1, 3, 7, 8\]/);
+    const small = twoStages.forward(torch.zeros([1, 3, 8, 8]));
+    assert.deepEqual(small.shape, [1, 2]);
+    small.dispose();
+    twoStages.dispose();
     const logits = model.forward(torch.zeros([1, 1, 32, 32]));
     assert.deepEqual(logits.shape, [1, 4]);
     logits.dispose();

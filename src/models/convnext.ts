@@ -124,6 +124,8 @@ export class ConvNeXt extends Module implements Backbone {
   declare avgpool: AdaptiveAvgPool2d;
   declare classifier: Sequential;
   readonly numClasses: number;
+  /** The smallest side it takes: the 4x stem, then 2x per downsampling (32 for the torchvision models). */
+  readonly minImageSize: number;
   readonly modelInfo: { name: string; options: Record<string, unknown> } | null;
 
   constructor(blockSetting: readonly CNBlockConfig[], options: ConvNeXtOptions & { name?: string } = {}) {
@@ -133,6 +135,7 @@ export class ConvNeXt extends Module implements Backbone {
     if (!(stochasticDepthProb >= 0 && stochasticDepthProb <= 1))
       throw new ConfigError(`ConvNeXt: expected stochasticDepthProb in [0, 1], but got ${stochasticDepthProb}`);
     this.numClasses = numClasses;
+    this.minImageSize = 4 * 2 ** blockSetting.filter((c) => c.outChannels !== null).length;
     this.modelInfo =
       options.name === undefined ? null : { name: options.name, options: { numClasses, inChannels, stochasticDepthProb, layerScale } };
     const layers: Module[] = [
@@ -190,9 +193,12 @@ export class ConvNeXt extends Module implements Backbone {
 
   /** Pooled, normalised features before the head: [N, channels of the last stage]. */
   forwardFeatures(x: Tensor): Tensor {
-    // The 4x stem and three 2x downsamplings need 32 pixels a side; libtorch would only speak of a 2x2 kernel.
-    if (x.ndim !== 4 || x.shape[2] < 32 || x.shape[3] < 32)
-      throw new ShapeError(`ConvNeXt: expected images [N, C, H, W] of 32x32 or more (data.imageSize), but got [${x.shape.join(', ')}]`);
+    // Said here: libtorch would only speak of a 2x2 kernel larger than a downsampling's input.
+    const min = this.minImageSize;
+    if (x.ndim !== 4 || x.shape[2] < min || x.shape[3] < min)
+      throw new ShapeError(
+        `ConvNeXt: expected images [N, C, H, W] of ${min}x${min} or more (data.imageSize), but got [${x.shape.join(', ')}]`,
+      );
     return runSteps(x, this.featureSteps);
   }
 
