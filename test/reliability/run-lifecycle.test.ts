@@ -171,6 +171,7 @@ void test("5, 6. a run resumed from another run's checkpoint never deletes it; b
     const more = ['trainer.maxEpochs=3', 'trainer.resume.allowConfigChange=true'];
     const q = cli(cwd, ['train', ...common, ...more, 'run.dir=Q', `ckptPath=${join(cwd, 'P/checkpoints/last.ckpt')}`]);
     assert.equal(q.status, 0, q.stderr);
+    assert.equal(q.stderr.split('with a changed config (trainer.maxEpochs), as allowed').length - 1, 1, `said once: ${q.stderr}`);
     assert.deepEqual(readdirSync(join(cwd, 'P/checkpoints')).sort(), before, "P's checkpoints untouched");
     assert.ok(!readdirSync(join(cwd, 'Q/checkpoints')).some((f) => f.includes('.tmp-')), 'stale temporary removed');
     assert.ok(

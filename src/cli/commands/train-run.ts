@@ -77,7 +77,8 @@ async function checkResume(
       continue;
     }
     if (header.configFingerprint === null) return { file, changed: false };
-    checkResumeConfig({ saved: header.config, current: saved, file, allowConfigChange, print: (m) => console.error(m) });
+    // Silent when allowed: the Trainer says it once, when it restores the checkpoint.
+    checkResumeConfig({ saved: header.config, current: saved, file, allowConfigChange, print: () => undefined });
     return { file, changed: diffConfigs(header.config, saved, { exclude: RESUME_IGNORED_KEYS, absent: RESUME_ADDED_DEFAULTS }).length > 0 };
   }
   throw new SerializationError(
