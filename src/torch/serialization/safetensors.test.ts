@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerializationError } from '../../errors.js';
@@ -141,5 +141,22 @@ void test('an empty record and a missing file', () => {
     );
   } finally {
     rmSync(dir, { recursive: true });
+  }
+});
+
+void test('loads a file over 2 GiB (the largest zoo weights), which one readFileSync refuses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'safetensors-big-'));
+  const path = join(dir, 'big.safetensors');
+  const length = 2 ** 31 + 8;
+  try {
+    const head = file({ big: { dtype: 'U8', shape: [length], data_offsets: [0, length] } });
+    writeFileSync(path, head);
+    // Sparse: the zeros take no disk and read at memory speed.
+    truncateSync(path, head.byteLength + length);
+    const { tensors } = loadSafetensors(path);
+    assert.deepEqual(tensors.big.shape, [length]);
+    tensors.big.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
