@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerializationError } from '../../errors.js';
 import { tensor } from '../ops/creation.js';
+import { load } from './index.js';
 import { loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from './safetensors.js';
 
 const fixtures = new URL('../../../test/fixtures/serialization/', import.meta.url).pathname;
@@ -144,7 +145,7 @@ void test('an empty record and a missing file', () => {
   }
 });
 
-void test('loads a file over 2 GiB (the largest zoo weights), which one readFileSync refuses', () => {
+void test('loadSafetensors and load read a file over 2 GiB (the largest zoo weights), which one readFileSync refuses', () => {
   const dir = mkdtempSync(join(tmpdir(), 'safetensors-big-'));
   const path = join(dir, 'big.safetensors');
   const length = 2 ** 31 + 8;
@@ -156,6 +157,9 @@ void test('loads a file over 2 GiB (the largest zoo weights), which one readFile
     const { tensors } = loadSafetensors(path);
     assert.deepEqual(tensors.big.shape, [length]);
     tensors.big.dispose();
+    const loaded = load(path);
+    assert.deepEqual(loaded.big.shape, [length]);
+    loaded.big.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

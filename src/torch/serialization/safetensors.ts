@@ -8,8 +8,8 @@
  * saveSafetensors({ weight: w }, 'model.safetensors', { epoch: '3' });
  * const { tensors, metadata } = loadSafetensors('model.safetensors');
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { readWhole } from './read-whole.js';
 import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
 import { dtypeCode } from '../dtype.js';
@@ -187,24 +187,6 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
     }
   });
   return { tensors, metadata };
-}
-
-/** The most one read call takes: readFileSync refuses files over 2 GiB (ViT-H/14 and RegNetY-128GF weights are 2.5 GB). */
-const readChunkBytes = 1 << 30;
-
-function readWhole(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const bytes = Buffer.allocUnsafe(fstatSync(fd).size);
-    for (let at = 0; at < bytes.byteLength;) {
-      const read = readSync(fd, bytes, at, Math.min(readChunkBytes, bytes.byteLength - at), at);
-      if (read === 0) return bytes.subarray(0, at);
-      at += read;
-    }
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Reads a safetensors file (up to 4 GiB, the largest Buffer). */
