@@ -3,7 +3,8 @@
 // torchvision's, and loaded weights give the same logits in eval and train
 // mode. Reference values are generated at test time into a temporary
 // directory by scripts/fixtures/resnet_parity.py (the weights are too big to
-// check in).
+// check in). resnet18 also matches torchvision's gradients, through the zoo's
+// shared harness.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { loadSafetensors } from '../torch/serialization/safetensors.js';
-import { resnetFactories } from './resnet.js';
+import { resnet18, resnetFactories } from './resnet.js';
+import { checkParity, torchvisionReference } from './zoo-parity.test-helper.js';
 
 const python = '/usr/bin/python3';
 const script = new URL('../../scripts/fixtures/resnet_parity.py', import.meta.url).pathname;
@@ -69,6 +71,21 @@ void test(
         model.dispose();
         torch.dispose(io);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+void test(
+  "resnet18 matches torchvision's train logits and every parameter's gradient",
+  { skip: hasTorchvision ? false : `${python} cannot import torchvision` },
+  () => {
+    // Batch 4 at 64x64 leaves layer4's BatchNorms 4 values per channel: fewer make their gradients ill-conditioned.
+    torch.setNumThreads(1);
+    const dir = torchvisionReference(['resnet18'], { size: 64, batch: 4 });
+    try {
+      checkParity(() => resnet18({ numClasses: 10 }), dir, 'resnet18', { init: /(conv\d|downsample\.0|fc)\.weight$/ });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -41,6 +41,10 @@ export interface ReferenceOptions {
   seed?: number;
   /** Only `<name>.shapes.json` (for models too big to run in a test). */
   shapesOnly?: boolean;
+  /** Eval logits only, no train logits or gradients (pair with `checkParity`'s `train: false`). */
+  evalOnly?: boolean;
+  /** Torch threads for the reference run (default 1). */
+  threads?: number;
 }
 
 /**
@@ -66,6 +70,8 @@ export function torchvisionReference(specs: readonly string[], options: Referenc
     String(seed),
   ];
   if (options.shapesOnly === true) args.push('--shapes-only');
+  if (options.evalOnly === true) args.push('--eval-only');
+  if (options.threads !== undefined) args.push('--threads', String(options.threads));
   const result = spawnSync(python, args, { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return dir;
@@ -90,6 +96,12 @@ export interface ParityOptions {
   gradTolerance?: number;
 }
 
+/** The eval logits' max |ours − reference| and the reference's max |logit|, from a passing `checkParity`. */
+export interface ParityReport {
+  evalDiff: number;
+  evalScale: number;
+}
+
 const maxAbs = (t: Tensor): number => torch.tidy(() => t.abs().max().item());
 const maxDiff = (a: Tensor, b: Tensor): number => torch.tidy(() => a.sub(b).abs().max().item());
 
@@ -99,7 +111,7 @@ const maxDiff = (a: Tensor, b: Tensor): number => torch.tidy(() => a.sub(b).abs(
  * @example
  * checkParity(() => mobilenetV3Small({ numClasses: 10 }), dir, 'mobilenet_v3_small');
  */
-export function checkParity(build: () => Module, dir: string, name: string, options: ParityOptions = {}): void {
+export function checkParity(build: () => Module, dir: string, name: string, options: ParityOptions = {}): ParityReport {
   const { seed = 0, init = null, tolerance = 1e-4, train = true, gradTolerance = 1e-3 } = options;
   torch.manualSeed(seed);
   const model = build();
@@ -118,12 +130,13 @@ export function checkParity(build: () => Module, dir: string, name: string, opti
     });
     model.loadStateDict(weights);
     model.eval();
-    torch.tidy(() => {
+    const report = torch.tidy((): ParityReport => {
       const logits = torch.noGrad(() => model.forward(io.x));
-      const d = maxDiff(logits, io.eval);
-      assert.ok(d <= tolerance * Math.max(1, maxAbs(io.eval)), `${name}: eval logits differ by ${d} (scale ${maxAbs(io.eval)})`);
+      const [evalDiff, evalScale] = [maxDiff(logits, io.eval), maxAbs(io.eval)];
+      assert.ok(evalDiff <= tolerance * Math.max(1, evalScale), `${name}: eval logits differ by ${evalDiff} (scale ${evalScale})`);
+      return { evalDiff, evalScale };
     });
-    if (!train) return;
+    if (!train) return report;
     model.train();
     torch.tidy(() => {
       torch.manualSeed(seed + 1);
@@ -138,6 +151,7 @@ export function checkParity(build: () => Module, dir: string, name: string, opti
         assert.ok(diff <= gradTolerance * norm, `${name}: gradient of ${key} differs by ${diff} (relative ${diff / norm}) in L2 norm`);
       }
     });
+    return report;
   } finally {
     torch.dispose([initial, weights, io]);
     model.dispose();

@@ -8,7 +8,7 @@
  * save(model.stateDict(), 'model.safetensors', { epoch: '3' });
  * const weights = load('resnet18-f37072fd.pth');   // torchvision's file
  */
-import { readFileSync } from 'node:fs';
+import { readWhole } from './read-whole.js';
 import { extname } from 'node:path';
 import { SerializationError } from '../../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -84,7 +84,7 @@ function selectPrefix(record: Record<string, Tensor>, select: string, source: st
 export function load(path: string, options: LoadOptions = {}): Record<string, Tensor> {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readWhole(path);
   } catch (error) {
     throw new SerializationError(
       `load: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,

@@ -21,7 +21,7 @@
  * weights['fc.weight'].shape; // [1000, 512]
  * const lightning = loadPth('epoch=3.ckpt', { select: 'state_dict' });
  */
-import { readFileSync } from 'node:fs';
+import { readWhole } from './read-whole.js';
 import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
 import { dtypeCode, elementSize, isFloatingPoint } from '../dtype.js';
@@ -199,7 +199,7 @@ export function parsePth(bytes: Uint8Array, source = '<buffer>', options: PthOpt
 export function loadPth(path: string, options: PthOptions = {}): Record<string, Tensor> {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readWhole(path);
   } catch (error) {
     throw new SerializationError(
       `pth: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerializationError } from '../../errors.js';
 import { tensor } from '../ops/creation.js';
+import { load } from './index.js';
 import { loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from './safetensors.js';
 
 const fixtures = new URL('../../../test/fixtures/serialization/', import.meta.url).pathname;
@@ -141,5 +142,25 @@ void test('an empty record and a missing file', () => {
     );
   } finally {
     rmSync(dir, { recursive: true });
+  }
+});
+
+void test('loadSafetensors and load read a file over 2 GiB (the largest zoo weights), which one readFileSync refuses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'safetensors-big-'));
+  const path = join(dir, 'big.safetensors');
+  const length = 2 ** 31 + 8;
+  try {
+    const head = file({ big: { dtype: 'U8', shape: [length], data_offsets: [0, length] } });
+    writeFileSync(path, head);
+    // Sparse: the zeros take no disk and read at memory speed.
+    truncateSync(path, head.byteLength + length);
+    const { tensors } = loadSafetensors(path);
+    assert.deepEqual(tensors.big.shape, [length]);
+    tensors.big.dispose();
+    const loaded = load(path);
+    assert.deepEqual(loaded.big.shape, [length]);
+    loaded.big.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -8,8 +8,8 @@
  * saveSafetensors({ weight: w }, 'model.safetensors', { epoch: '3' });
  * const { tensors, metadata } = loadSafetensors('model.safetensors');
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
+import { readWhole } from './read-whole.js';
 import { SerializationError } from '../../errors.js';
 import { native } from '../binding.js';
 import { dtypeCode } from '../dtype.js';
@@ -189,11 +189,11 @@ export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safete
   return { tensors, metadata };
 }
 
-/** Reads a safetensors file. */
+/** Reads a safetensors file (up to 4 GiB, the largest Buffer). */
 export function loadSafetensors(path: string): SafetensorsContent {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readWhole(path);
   } catch (error) {
     throw new SerializationError(
       `safetensors: expected a readable file at ${path}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
