@@ -25,7 +25,7 @@ import { runDetails } from './run-details.js';
 import { RunIndex } from './run-index.js';
 import type { RunIndexOptions } from './run-index.js';
 import { runStream } from './run-stream.js';
-import { readRunConfig } from './run-summary.js';
+import { readRunConfig } from './run-config.js';
 import { confinedFile, contentTypeOf } from './safe-file.js';
 
 /** Options of `dashboardApp`. */
