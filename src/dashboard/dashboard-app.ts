@@ -147,7 +147,7 @@ function registerPage(app: Hono): void {
     if (!existsSync(page)) return c.text('classifier-training dashboard: the page is missing from this package; the API is at /api/runs');
     return c.html(readFileSync(page, 'utf8'));
   });
-  app.get('/assets/uplot/*', (c) => sendFile(c, confinedFile(uplotDir, c.req.path.slice('/assets/uplot/'.length))));
+  app.get('/assets/uplot/*', (c) => sendFile(c, confinedFile(uplotDir, new URL(c.req.url).pathname.slice('/assets/uplot/'.length))));
   app.get('/assets/*', (c) => sendFile(c, confinedFile(publicDir, new URL(c.req.url).pathname.slice('/assets/'.length))));
 }
 
