@@ -162,7 +162,7 @@ describe('dashboard API', () => {
       ]) {
         const answer = await new Promise<string>((resolve, reject) => {
           const socket = connect(dashboard.port, '127.0.0.1', () =>
-            socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+            socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
           );
           let text = '';
           socket.on('data', (d) => (text += d.toString()));
@@ -217,6 +217,13 @@ describe('dashboard API', () => {
         { epoch: 0, step: 12, values: { 'train/loss_step': 0.122 } },
       ],
     });
+  });
+
+  it('answers only requests for this machine’s names without a token (DNS rebinding)', async () => {
+    assert.equal((await app.request('http://127.0.0.1:8080/api/runs')).status, 200);
+    assert.equal((await app.request('http://[::1]:8080/api/runs')).status, 200);
+    assert.equal((await app.request('http://evil.example:8080/api/runs')).status, 403);
+    assert.equal((await app.request('/api/runs', { headers: { host: 'localhost.evil.example' } })).status, 403);
   });
 
   it('requires the token beyond loopback, then takes the cookie', async () => {
