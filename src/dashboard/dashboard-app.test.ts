@@ -49,6 +49,11 @@ before(async () => {
       }),
     ].join('\n'),
   );
+  mkdirSync(join(outputs, 'finished', 'analysis', 'cam'), { recursive: true });
+  for (const f of ['top_losses.csv', 'label_issues.csv', 'cam/10.png', 'cam/2.png'])
+    writeFileSync(join(outputs, 'finished', 'analysis', f), f);
+  const perClass = [{ index: 0, name: '<img src=x onerror=alert(1)>', precision: 0.5, recall: 1, f1: 0.667, support: 3, confusedWith: [] }];
+  writeFileSync(join(outputs, 'finished', 'analysis', 'per_class.json'), JSON.stringify(perClass));
   writeFileSync(join(root, 'secret.txt'), 'outside');
   symlinkSync(join(root, 'secret.txt'), join(outputs, 'finished', 'plots', 'link.txt'));
   runs = ((await (await app.request('/api/runs')).json()) as RunsResponse).runs;
@@ -124,6 +129,21 @@ describe('dashboard API', () => {
       [0, 1],
     );
     assert.deepEqual(details.files.samples, ['plots/samples.png']);
+    assert.equal(details.files.topLosses, 'analysis/top_losses.csv');
+    assert.equal(details.files.labelIssues, 'analysis/label_issues.csv');
+    assert.deepEqual(details.files.cams, ['analysis/cam/2.png', 'analysis/cam/10.png'], 'in rank order');
+    assert.equal(details.perClass?.[0].name, '<img src=x onerror=alert(1)>', 'as data, for the page to show as text');
+    const failed = (await (await app.request(`/api/runs/${byName('failed').id}/details`)).json()) as DetailsResponse;
+    assert.deepEqual(failed.files, {
+      samples: [],
+      topLosses: null,
+      labelIssues: null,
+      cams: [],
+      modelSummary: null,
+      profiler: null,
+      report: null,
+    });
+    assert.equal(failed.perClass, null);
     const file = await app.request(`/api/runs/${byName('finished').id}/file/plots/samples.png`);
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'image/png');
