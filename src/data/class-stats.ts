@@ -14,13 +14,19 @@ import type { ImageDataset } from './dataset.js';
 
 /**
  * Samples per class, indexed by class (unlabelled samples are not counted).
+ * A multi-label set counts every sample once under each of its labels, so
+ * the counts may sum to more than its length.
  *
  * @example
  * classCounts(ds)[ds.classes.indexOf('cat')];
  */
-export function classCounts(dataset: Pick<ImageDataset, 'classes' | 'targets'>): number[] {
+export function classCounts(dataset: Pick<ImageDataset, 'classes' | 'targets' | 'labelSets'>): number[] {
   const counts = new Array<number>(dataset.classes.length).fill(0);
-  for (const t of dataset.targets) if (t >= 0 && t < counts.length) counts[t]++;
+  const count = (t: number): void => {
+    if (t >= 0 && t < counts.length) counts[t]++;
+  };
+  if (dataset.labelSets !== undefined) for (const set of dataset.labelSets) set.forEach(count);
+  else dataset.targets.forEach(count);
   return counts;
 }
 
@@ -42,12 +48,12 @@ export function classWeights(counts: readonly number[]): number[] {
 export type SplitCounts = Record<string, Record<string, number>>;
 
 /**
- * Counts per class name for each named split.
+ * Counts per class name for each named split (multi-label: images per label).
  *
  * @example
  * countsBySplit({ train, val }); // { train: { cat: 120, dog: 80 }, val: { cat: 12, dog: 8 } }
  */
-export function countsBySplit(splits: Record<string, Pick<ImageDataset, 'classes' | 'targets'>>): SplitCounts {
+export function countsBySplit(splits: Record<string, Pick<ImageDataset, 'classes' | 'targets' | 'labelSets'>>): SplitCounts {
   const out: SplitCounts = {};
   for (const [split, ds] of Object.entries(splits)) {
     const counts = classCounts(ds);

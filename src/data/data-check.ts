@@ -94,7 +94,9 @@ async function listSplit(
     });
   }
   const byClass = new Map<string, string[]>();
-  for (const row of await readJsonlSplit(dir)) byClass.set(row.label, [...(byClass.get(row.label) ?? []), row.image]);
+  // A multi-label row counts under each of its labels.
+  for (const row of await readJsonlSplit(dir))
+    for (const label of row.labels) byClass.set(label, [...(byClass.get(label) ?? []), row.image]);
   return new Map([...byClass].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
