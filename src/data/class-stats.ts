@@ -44,6 +44,18 @@ export function classWeights(counts: readonly number[]): number[] {
   return total === 0 ? counts.map(() => 0) : inverse.map((w) => (w * counts.length) / total);
 }
 
+/**
+ * Multi-label BCE `posWeight` per class: negatives over positives,
+ * (total - count) / count, so a class seen in 1 image of 10 weighs its
+ * positives 9 times. A class with no positives gets 1 (no positive to weigh).
+ *
+ * @example
+ * positiveWeights([2, 5, 0], 10); // [4, 1, 1]
+ */
+export function positiveWeights(counts: readonly number[], total: number): number[] {
+  return counts.map((c) => (c > 0 ? (total - c) / c : 1));
+}
+
 /** Per-split counts: `{ train: { cat: 120, dog: 80 }, val: {...} }`. */
 export type SplitCounts = Record<string, Record<string, number>>;
 
