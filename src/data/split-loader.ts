@@ -42,7 +42,8 @@ export async function detectFormat(root: string): Promise<Exclude<DataFormat, 'm
   // A folder the walk cannot read is reported by the loader that lists it, with the split it belongs to.
   const annotations = train === null ? [] : await walkImages(train, { accept: (n) => n === ANNOTATIONS_FILE }).catch(() => []);
   if (annotations.length > 0) return 'jsonl';
-  if (train === null && (await findManifest(root, 'train')) !== null) return 'csv';
+  // A manifest wins over a train/ folder: the images it lists often sit in one.
+  if ((await findManifest(root, 'train')) !== null) return 'csv';
   return 'folder';
 }
 
