@@ -77,6 +77,8 @@ interface Found {
   errors: DataCheckReport['trainingErrors'];
   multiLabel: boolean;
   separator: string;
+  /** Images with no labels (multi-label manifests): under no class, inspected all the same. */
+  unlabelled: { split: SplitName; file: string }[];
 }
 
 /** Lists files per split and class (nothing is decoded here). */
@@ -91,7 +93,7 @@ async function listSplits(
     const source = format === 'csv' ? await findManifest(root, split) : await findSplitDir(root, split);
     if (source === null) continue;
     try {
-      out.set(split, await listSplit(source, format, found, onWarning));
+      out.set(split, await listSplit({ split, source }, format, found, onWarning));
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       found.errors.push({ split, reason: error.message });
@@ -100,7 +102,12 @@ async function listSplits(
   return out;
 }
 
-async function listSplit(source: string, format: Listed, found: Found, onWarning?: (m: string) => void): Promise<Map<string, string[]>> {
+async function listSplit(
+  { split, source }: { split: SplitName; source: string },
+  format: Listed,
+  found: Found,
+  onWarning?: (m: string) => void,
+): Promise<Map<string, string[]>> {
   if (format === 'folder') {
     return scanSplitFolder(source, {
       onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`),
@@ -111,6 +118,7 @@ async function listSplit(source: string, format: Listed, found: Found, onWarning
   const byClass = new Map<string, string[]>();
   for (const row of rows) {
     if (row.labels.length !== 1) found.multiLabel = true;
+    if (row.labels.length === 0) found.unlabelled.push({ split, file: row.image });
     // A multi-label row counts under each of its labels.
     for (const label of row.labels) {
       const list = byClass.get(label);
@@ -147,7 +155,7 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   checkOptions(options);
   const format = options.format === undefined || options.format === 'auto' ? await detectFormat(root) : options.format;
   if (format === 'idx' || format === 'mosaic') return idxCheck(root, format);
-  const found: Found = { stray: [], errors: [], multiLabel: false, separator: options.labelSeparator ?? '|' };
+  const found: Found = { stray: [], errors: [], multiLabel: false, separator: options.labelSeparator ?? '|', unlabelled: [] };
   const { stray: strayFiles, errors: trainingErrors } = found;
   const listing = await listSplits(root, format, found, options.onWarning);
   if (!listing.has('train') && !trainingErrors.some((e) => e.split === 'train'))
@@ -181,8 +189,12 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   }
   await trainingRules(root, format, splits, found);
   const singleClass = classes.length === 1 ? classes[0] : null;
-  // A multi-label image is listed under each of its labels: inspected once.
-  const files = splits.flatMap((split) => [...new Set([...(listing.get(split)?.values() ?? [])].flat())].map((file) => ({ split, file })));
+  // A multi-label image is listed under each of its labels (or none): inspected once.
+  const files = splits.flatMap((split) => {
+    const listed = [...(listing.get(split)?.values() ?? [])].flat();
+    const unlabelled = found.unlabelled.filter((u) => u.split === split).map((u) => u.file);
+    return [...new Set([...listed, ...unlabelled])].map((file) => ({ split, file }));
+  });
   const { unreadable, duplicates } = await inspectFiles(files, { decode: options.decode, concurrency: options.concurrency });
   const unique = dedupe(missingClasses);
   return {

@@ -172,6 +172,7 @@ export class ImageClassificationDataModule {
       this.val = await this.#verified(await this.#load('val', full.classes), 'val');
     } else if (valFraction > 0) {
       const verified = await this.#verified(full, 'train');
+      // Multi-label sets stratify by each image's first label: every label still lands in val, roughly in proportion.
       const split = stratifiedSplit({ targets: verified.targets, fraction: valFraction, seed });
       this.train = new Subset(verified, split.train);
       this.val = new Subset(verified, split.val);
