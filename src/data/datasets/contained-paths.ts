@@ -9,10 +9,10 @@
  * const image = resolveContained({ folder: '/data/rf/train', base: '/data/rf/train/a', path: 'x.jpg', location: 'ann.jsonl:3', component: 'JsonlDataset' });
  * await checkRealPaths(rows, { folder: '/data/rf/train', component: 'JsonlDataset' });
  */
+import { lstatSync, realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError, fsReason } from '../../errors.js';
-import { mapLimit } from '../async-limiter.js';
 
 /** What to resolve: a path as written at `location`, relative to `base`, to stay inside `folder`. */
 export interface ContainedPath {
@@ -65,22 +65,39 @@ export async function checkRealPaths(
   options: { folder: string; folderName?: string; component: string; requireExisting?: boolean },
 ): Promise<void> {
   const root = withSep(await realpath(options.folder));
-  await mapLimit(rows, 32, async (row) => {
-    let real: string;
-    try {
-      real = await realpath(row.image);
-    } catch (cause) {
-      if (options.requireExisting !== true) return;
-      throw new DataError(`${options.component}: expected an image file at ${row.image}, but got ${fsReason(cause)} at ${row.location}`, {
-        cause,
-      });
+  // Synchronous calls in slices: 60,000 async ones spend most of their time hopping to libuv's pool and back.
+  // One realpath per folder and one lstat per file: a realpath per file would lstat every component of its path.
+  const folders = new Map<string, string>();
+  for (let start = 0; start < rows.length; start += 2000) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve)); // let the event loop breathe between slices
+    for (const row of rows.slice(start, start + 2000)) {
+      let real: string;
+      try {
+        real = realPathOf(row.image, folders);
+      } catch (cause) {
+        if (options.requireExisting !== true) continue;
+        throw new DataError(`${options.component}: expected an image file at ${row.image}, but got ${fsReason(cause)} at ${row.location}`, {
+          cause,
+        });
+      }
+      if (!real.startsWith(root)) {
+        throw new DataError(
+          `${options.component}: expected image paths inside ${options.folderName ?? 'the folder'} ${options.folder}, but got ${row.image}, a link to ${real}, at ${row.location}`,
+        );
+      }
     }
-    if (!real.startsWith(root)) {
-      throw new DataError(
-        `${options.component}: expected image paths inside ${options.folderName ?? 'the folder'} ${options.folder}, but got ${row.image}, a link to ${real}, at ${row.location}`,
-      );
-    }
-  });
+  }
+}
+
+function realPathOf(file: string, folders: Map<string, string>): string {
+  if (lstatSync(file).isSymbolicLink()) return realpathSync.native(file);
+  const dir = path.dirname(file);
+  let real = folders.get(dir);
+  if (real === undefined) {
+    real = realpathSync.native(dir);
+    folders.set(dir, real);
+  }
+  return path.join(real, path.basename(file));
 }
 
 /**

@@ -37,26 +37,21 @@ export function csvRecords(text: string, file: string, component = 'CsvDataset')
       if (text[i] === '"') {
         i++;
         for (;;) {
-          if (i >= text.length) throw fail('a quoted field that is never closed', start);
-          const c = text[i];
-          if (c === '"' && text[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else if (c === '"') {
-            i++;
-            break;
-          } else {
-            if (c === '\n') line++;
-            field += c;
-            i++;
-          }
+          const quote = text.indexOf('"', i);
+          if (quote < 0) throw fail('a quoted field that is never closed', start);
+          field += text.slice(i, quote);
+          line += countLines(text, i, quote);
+          i = quote + 1;
+          if (text[i] !== '"') break;
+          field += '"';
+          i++;
         }
         if (i < text.length && !isEnd(text, i) && text[i] !== ',') throw fail('text after a closing quote', line);
       } else {
-        while (i < text.length && text[i] !== ',' && !isEnd(text, i)) {
-          if (text[i] === '"') throw fail('a quote inside an unquoted field (quote the whole field and double the quote)', line);
-          field += text[i++];
-        }
+        const from = i;
+        while (i < text.length && text[i] !== ',' && !isEnd(text, i)) i++;
+        field = text.slice(from, i);
+        if (field.includes('"')) throw fail('a quote inside an unquoted field (quote the whole field and double the quote)', line);
       }
       fields.push(field);
       if (text[i] === ',') {
@@ -70,6 +65,13 @@ export function csvRecords(text: string, file: string, component = 'CsvDataset')
     line++;
   }
   return records;
+}
+
+/** Line feeds in text[from, to). */
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let at = text.indexOf('\n', from); at >= 0 && at < to; at = text.indexOf('\n', at + 1)) n++;
+  return n;
 }
 
 /** At a line end: LF, or CR LF (a lone CR is field text). */
