@@ -62,7 +62,7 @@ test('findLabelIssues: one swapped label is found and its class suggested', () =
   const probs = truth.flatMap((t, i) => (t === 0 ? [0.9 - 0.01 * i, 0.1 + 0.01 * i] : [0.1 + 0.01 * i, 0.9 - 0.01 * i]));
   [probs[10], probs[11]] = [0.95, 0.05];
   const { issues } = findLabelIssues({ probs, labels, numClasses: 2 });
-  assert.deepEqual(issues, [{ index: 5, givenLabel: 1, suggestedLabel: 0, score: 0.05 }]);
+  assert.deepEqual(issues, [{ index: 5, givenLabel: 1, suggestedLabel: 0, score: 0.05, confident: true }]);
 });
 
 test('findLabelIssues: a class with no samples, and one with a single sample, flag nothing in them', () => {
@@ -79,8 +79,30 @@ test('findLabelIssues: the doc example', () => {
   assert.equal(issues.length, 1);
   assert.deepEqual(
     { ...issues[0], score: Math.round(issues[0].score * 100) / 100 },
-    { index: 2, givenLabel: 1, suggestedLabel: 0, score: 0.05 },
+    { index: 2, givenLabel: 1, suggestedLabel: 0, score: 0.05, confident: true },
   );
+});
+
+test('findLabelIssues withDisagreements: the confident issues first, then the other samples predicted as another class', () => {
+  // Class 0's mean self-confidence is 0.75: sample 3, a 1 by 0.6 against 0.4, is below every threshold
+  // (not confident) yet the model calls it 1; sample 7, a 0 labelled 1 at 0.95, is a confident issue.
+  const labels = [0, 0, 0, 0, 1, 1, 1, 1];
+  const p0 = [0.9, 0.95, 0.85, 0.4, 0.05, 0.1, 0.15, 0.95];
+  const probs = p0.flatMap((p) => [p, 1 - p]);
+  const plain = findLabelIssues({ probs, labels, numClasses: 2 }).issues;
+  assert.deepEqual(
+    plain.map((i) => [i.index, i.confident]),
+    [[7, true]],
+  );
+  const all = findLabelIssues({ probs, labels, numClasses: 2, withDisagreements: true }).issues;
+  assert.deepEqual(
+    all.map((i) => [i.index, i.suggestedLabel, i.confident]),
+    [
+      [7, 0, true],
+      [3, 1, false],
+    ],
+  );
+  assert.equal(all[1].score, 0.4);
 });
 
 test('findLabelIssues: refuses probabilities of the wrong size and labels out of range', () => {

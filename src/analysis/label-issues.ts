@@ -14,7 +14,7 @@
  *
  * @example
  * const { issues } = findLabelIssues({ probs, labels, numClasses: 10 });
- * issues[0]; // { index: 417, givenLabel: 3, suggestedLabel: 5, score: 0.02 }
+ * issues[0]; // { index: 417, givenLabel: 3, suggestedLabel: 5, score: 0.02, confident: true }
  */
 import { DataError } from '../errors.js';
 
@@ -30,6 +30,11 @@ export interface FindLabelIssuesOptions {
   numClasses: number;
   /** Default 'self_confidence' (the probability of the given label). */
   rankBy?: LabelIssueRanking;
+  /**
+   * Also list, after the confident issues, the other samples the model assigns to another class
+   * (`confident: false`): a review list that confident learning's conservative count would cut short.
+   */
+  withDisagreements?: boolean;
 }
 
 /** One sample whose given label is probably wrong. */
@@ -41,11 +46,13 @@ export interface LabelIssue {
   suggestedLabel: number;
   /** Label quality in [0, 1]: low is more likely a wrong label. */
   score: number;
+  /** Flagged by confident learning; false for a mere disagreement (`withDisagreements`). */
+  confident: boolean;
 }
 
 /** What `findLabelIssues` found, with the intermediate estimates the report can show. */
 export interface LabelIssuesResult {
-  /** Flagged samples, most likely wrong first. */
+  /** Flagged samples, most likely wrong first (then the disagreements, when asked for). */
   issues: LabelIssue[];
   /** Per-class confidence thresholds t_j. */
   thresholds: Float64Array;
@@ -62,7 +69,7 @@ const fuzz = 1e-6;
  *
  * @example
  * findLabelIssues({ probs: Float32Array.of(0.9, 0.1, 0.2, 0.8, 0.95, 0.05), labels: [0, 1, 1], numClasses: 2 }).issues;
- * // [{ index: 2, givenLabel: 1, suggestedLabel: 0, score: 0.05 }]
+ * // [{ index: 2, givenLabel: 1, suggestedLabel: 0, score: 0.05, confident: true }]
  */
 export function findLabelIssues(options: FindLabelIssuesOptions): LabelIssuesResult {
   const { probs, labels, numClasses: k } = options;
@@ -73,9 +80,17 @@ export function findLabelIssues(options: FindLabelIssuesOptions): LabelIssuesRes
   const confidentJoint = calibrateJoint(rawConfidentJoint(rows, labels, thresholds), labels);
   const flagged = flagByNoiseRate(rows, labels, pruneCounts(confidentJoint));
   const quality = options.rankBy === 'normalized_margin' ? normalizedMargin : selfConfidence;
-  const issues = flagged
-    .map((index) => ({ index, givenLabel: labels[index], suggestedLabel: argmax(rows[index]), score: quality(rows[index], labels[index]) }))
-    .sort((a, b) => a.score - b.score || a.index - b.index);
+  const issue = (index: number, confident: boolean): LabelIssue => {
+    const p = rows[index];
+    return { index, givenLabel: labels[index], suggestedLabel: argmax(p), score: quality(p, labels[index]), confident };
+  };
+  const byScore = (a: LabelIssue, b: LabelIssue): number => a.score - b.score || a.index - b.index;
+  const issues = flagged.map((i) => issue(i, true)).sort(byScore);
+  if (options.withDisagreements === true) {
+    const isFlagged = new Set(flagged);
+    const others = rows.map((_, i) => i).filter((i) => !isFlagged.has(i) && argmax(rows[i], labels[i]) !== labels[i]);
+    issues.push(...others.map((i) => issue(i, false)).sort(byScore));
+  }
   return { issues, thresholds, confidentJoint };
 }
 

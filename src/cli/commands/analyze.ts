@@ -5,8 +5,10 @@
  * pretrained download: the checkpoint's weights replace them), one pass
  * collects the predictions, and `<run>/analysis/` gets the per-class table,
  * the most-confused pairs, the confusion matrices and the top losses with
- * their images; `report.html` gets its Analysis section. A short summary
- * goes to stdout. Usage errors (no checkpoint, an unknown or empty split)
+ * their images, and the likely label errors (confident learning on the
+ * split's predictions, or with `--cross-val k` on k-fold out-of-sample
+ * predictions of the training split: `label_issues.csv` and thumbnails);
+ * `report.html` gets its Analysis section. A short summary goes to stdout. Usage errors (no checkpoint, an unknown or empty split)
  * exit 2 before anything is written.
  *
  * @example
@@ -16,7 +18,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { isFolder, runDirOf } from '../../config/index.js';
 import { ConfigError, DataError } from '../../errors.js';
+import type { FoldBuilder } from '../../analysis/cross-val.js';
+import type { Predictions } from '../../analysis/predictions.js';
+import type { ImageClassificationDataModule } from '../../data/datamodule.js';
 import type { ImageDataset } from '../../data/dataset.js';
+import type { RunPlan } from '../run-plan.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { savedRunConfig } from '../../config/index.js';
 import { withConfigFlags } from './config-flags.js';
@@ -28,6 +34,8 @@ export const analyzeSplits = ['val', 'test'] as const;
 interface AnalyzeFlags extends ConfigFlags {
   split: string;
   topK: string;
+  crossVal?: string;
+  crossValEpochs?: string;
 }
 
 /** The checkpoint a target names: a file as it is; a run dir's best checkpoint (else its last). */
@@ -50,13 +58,28 @@ async function checkpointOf(target: string): Promise<{ file: string; runDir: str
   return { file, runDir: folder ? path.resolve(target) : runDirOf(file) };
 }
 
-function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number } {
+function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number; crossVal?: number; crossValEpochs?: number } {
   if (!(analyzeSplits as readonly string[]).includes(flags.split))
     throw new ConfigError(`analyze: expected --split among ${analyzeSplits.join(', ')}, but got '${flags.split}'`);
   const topK = Number(flags.topK);
   if (!Number.isInteger(topK) || topK < 0)
     throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
-  return { split: flags.split as 'val' | 'test', topK };
+  const integer = (flag: string, value: string | undefined, min: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`analyze: expected ${flag} to be an integer >= ${min}, but got '${value}'`);
+    return n;
+  };
+  const crossVal = integer('--cross-val', flags.crossVal, 2);
+  const crossValEpochs = integer('--cross-val-epochs', flags.crossValEpochs, 1);
+  if (crossValEpochs !== undefined && crossVal === undefined)
+    throw new ConfigError(`analyze: expected --cross-val <k> with --cross-val-epochs, but got --cross-val-epochs alone`);
+  return {
+    split: flags.split as 'val' | 'test',
+    topK,
+    ...(crossVal === undefined ? {} : { crossVal }),
+    ...(crossValEpochs === undefined ? {} : { crossValEpochs }),
+  };
 }
 
 /** Adds `analyze` to the program. @example registerAnalyze(program); */
@@ -67,12 +90,14 @@ export function registerAnalyze(program: Command): void {
     .argument('[overrides...]', 'config overrides, e.g. data.root=other-data')
     .option('--split <split>', `the split to analyse: ${analyzeSplits.join(' or ')}`, 'val')
     .option('--top-k <k>', 'how many top losses to list and show', '16')
+    .option('--cross-val <k>', 'find likely label errors on the training split with k-fold out-of-sample predictions (trains k models)')
+    .option('--cross-val-epochs <n>', "epochs per cross-validation model (default: the run's trainer.maxEpochs)")
     .addHelpText(
       'after',
-      '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32',
+      '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
     )
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
-      const { split, topK } = checkedFlags(flags);
+      const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
       const { file, runDir } = await checkpointOf(target);
       const savedConfig = savedRunConfig(runDir);
       const { saved, config, sources } =
@@ -94,11 +119,18 @@ export function registerAnalyze(program: Command): void {
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
       const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
       try {
-        const { collectPredictions, runAnalysis, analysisSummary } = await import('../../analysis/index.js');
+        const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
         const predictions = await collectPredictions(module, loader);
         const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
         console.log(analysisSummary(analysis));
+        const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
+        const outOfSample =
+          crossVal === undefined
+            ? { predictions, dataset, where: split }
+            : await crossValidated({ plan, dm, builder, folds: crossVal, epochs: crossValEpochs });
+        console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
+        await writeReportSection(runDir);
         console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
         finishProvenance(runDir, entry, 'success');
       } catch (error) {
@@ -109,6 +141,27 @@ export function registerAnalyze(program: Command): void {
         await dm.close();
       }
     });
+}
+
+/** Out-of-sample predictions on the training split from `folds` fresh models of the run's plan. */
+async function crossValidated(o: {
+  plan: RunPlan;
+  dm: ImageClassificationDataModule;
+  builder: FoldBuilder<RunPlan> & { fetchRunWeights(plan: RunPlan): Promise<void> };
+  folds: number;
+  epochs: number | undefined;
+}): Promise<{ predictions: Predictions; dataset: ImageDataset; where: string }> {
+  const { crossValPredictions } = await import('../../analysis/cross-val.js');
+  await o.builder.fetchRunWeights(o.plan);
+  const { predictions, dataset } = await crossValPredictions({
+    plan: o.plan,
+    dataModule: o.dm,
+    folds: o.folds,
+    builder: o.builder,
+    ...(o.epochs === undefined ? {} : { epochs: o.epochs }),
+    onFold: (f, k, n) => console.error(`cross-val: fold ${f + 1}/${k}, training on ${n} samples`),
+  });
+  return { predictions, dataset, where: `train (${o.folds}-fold cross-validation)` };
 }
 
 /** The split's data set, set up; a missing or empty split is a usage error. */
