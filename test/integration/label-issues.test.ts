@@ -114,6 +114,7 @@ test('analyze --cross-val 3 ranks at least 80% of the flipped training labels in
   for (const r of top.filter((row) => flipped.has(row[1]))) assert.ok(r[1].includes(`${r[3]}-`), `${r[1]} suggested ${r[3]}`);
   const summary = new RegExp(`likely label errors: ${confident.length} of ${perClass * 5} train \\(3-fold cross-validation\\) samples`);
   assert.match(out.stdout, summary);
+  assert.match(out.stdout, /duplicates across splits: none/);
   assert.ok(existsSync(join(runDir, 'analysis', 'label_issues', '0.png')), 'the first issue has a thumbnail');
   assert.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /Likely label errors/);
   assert.deepEqual(

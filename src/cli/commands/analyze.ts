@@ -5,11 +5,13 @@
  * pretrained download: the checkpoint's weights replace them), one pass
  * collects the predictions, and `<run>/analysis/` gets the per-class table,
  * the most-confused pairs, the confusion matrices and the top losses with
- * their images, and the likely label errors (confident learning on the
- * split's predictions, or with `--cross-val k` on k-fold out-of-sample
- * predictions of the training split: `label_issues.csv` and thumbnails);
- * `report.html` gets its Analysis section. A short summary goes to stdout. Usage errors (no checkpoint, an unknown or empty split)
- * exit 2 before anything is written.
+ * their images, the likely label errors (confident learning on the split's
+ * predictions, or with `--cross-val k` on k-fold out-of-sample predictions
+ * of the training split: `label_issues.csv` and thumbnails) and the images
+ * `data check` finds in more than one split (`duplicates.csv`);
+ * `report.html` gets its Analysis section. A short summary goes to stdout.
+ * Usage errors (no checkpoint, an unknown or empty split) exit 2 before
+ * anything is written.
  *
  * @example
  * registerAnalyze(program); // classifier-training analyze outputs/2026-11-26/17-40-00 --split test --top-k 16
@@ -130,6 +132,9 @@ export function registerAnalyze(program: Command): void {
             ? { predictions, dataset, where: split }
             : await crossValidated({ plan, dm, builder, folds: crossVal, epochs: crossValEpochs });
         console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
+        const { analyzeDuplicates } = await import('../../analysis/label-issues-duplicates.js');
+        const files = [dm.train, dm.val, dm.test].reduce((n, d) => n + (d?.length ?? 0), 0);
+        console.log((await analyzeDuplicates(runDir, { root: dm.root, format: dm.format, files })).summary);
         await writeReportSection(runDir);
         console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
         finishProvenance(runDir, entry, 'success');
