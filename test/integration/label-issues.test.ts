@@ -126,3 +126,19 @@ test('analyze --cross-val 3 ranks at least 80% of the flipped training labels in
   );
   assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), checkpoints);
 });
+
+test('analyze: a fold count below 2, or --cross-val-epochs without --cross-val, is a usage error (exit 2) that writes nothing', () => {
+  const runDir = join(root, 'run');
+  const report = readFileSync(join(runDir, 'report.html'), 'utf8');
+  const cases: [string[], RegExp][] = [
+    [['--cross-val', '1'], /analyze: expected --cross-val to be an integer >= 2, but got '1'/],
+    [['--cross-val', '3', '--cross-val-epochs', '0'], /expected --cross-val-epochs to be an integer >= 1, but got '0'/],
+    [['--cross-val-epochs', '2'], /expected --cross-val <k> with --cross-val-epochs, but got --cross-val-epochs alone/],
+  ];
+  for (const [flags, message] of cases) {
+    const out = cli(['analyze', runDir, ...flags]);
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, message);
+  }
+  assert.equal(readFileSync(join(runDir, 'report.html'), 'utf8'), report);
+});
