@@ -5,9 +5,13 @@
  * pretrained download: the checkpoint's weights replace them), one pass
  * collects the predictions, and `<run>/analysis/` gets the per-class table,
  * the most-confused pairs, the confusion matrices and the top losses with
- * their images; `report.html` gets its Analysis section. A short summary
- * goes to stdout. Usage errors (no checkpoint, an unknown or empty split)
- * exit 2 before anything is written.
+ * their images, the likely label errors (confident learning on the split's
+ * predictions, or with `--cross-val k` on k-fold out-of-sample predictions
+ * of the training split: `label_issues.csv` and thumbnails) and the images
+ * `data check` finds in more than one split (`duplicates.csv`);
+ * `report.html` gets its Analysis section. A short summary goes to stdout.
+ * Usage errors (no checkpoint, an unknown or empty split) exit 2 before
+ * anything is written.
  *
  * @example
  * registerAnalyze(program); // classifier-training analyze outputs/2026-11-26/17-40-00 --split test --top-k 16
@@ -15,6 +19,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { isFolder, runDirOf } from '../../config/index.js';
+import type { FoldBuilder } from '../../analysis/cross-val.js';
+import type { Predictions } from '../../analysis/predictions.js';
+import type { RunPlan } from '../run-plan.js';
+import type * as runBuilder from '../run-builder.js';
 import { savedRunConfig } from '../../config/index.js';
 import type { ImageClassificationDataModule } from '../../data/datamodule.js';
 import type { ImageDataset } from '../../data/dataset.js';
@@ -25,12 +33,16 @@ import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './config-flags.js';
 import type { ConfigFlags } from './config-flags.js';
 
+type RunBuilder = typeof runBuilder;
+
 /** The splits `analyze` reads. */
 export const analyzeSplits = ['val', 'test'] as const;
 
 interface AnalyzeFlags extends ConfigFlags {
   split: string;
   topK: string;
+  crossVal?: string;
+  crossValEpochs?: string;
 }
 
 /** The checkpoint a target names, read: a file as it is; a run dir's best checkpoint (else its last). */
@@ -57,7 +69,13 @@ async function rebuildRun(
   split: 'val' | 'test',
   overrides: string[],
   flags: ConfigFlags,
-): Promise<{ dm: ImageClassificationDataModule; dataset: ImageDataset; module: ClassificationModule }> {
+): Promise<{
+  dm: ImageClassificationDataModule;
+  dataset: ImageDataset;
+  module: ClassificationModule;
+  plan: RunPlan;
+  builder: RunBuilder;
+}> {
   const savedConfig = savedRunConfig(runDir);
   const { saved, config, sources } =
     savedConfig === null ? composeRunConfig({ ...flags, overrides }) : composeFromSaved(savedConfig, overrides);
@@ -71,7 +89,7 @@ async function rebuildRun(
     const dataset = await splitOf(dm, split);
     module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
     module.loadStateDict(checkpoint.model);
-    return { dm, dataset, module };
+    return { dm, dataset, module, plan, builder };
   } catch (error) {
     module?.dispose();
     await dm.close();
@@ -79,13 +97,28 @@ async function rebuildRun(
   }
 }
 
-function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number } {
+function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number; crossVal?: number; crossValEpochs?: number } {
   if (!(analyzeSplits as readonly string[]).includes(flags.split))
     throw new ConfigError(`analyze: expected --split among ${analyzeSplits.join(', ')}, but got '${flags.split}'`);
   const topK = Number(flags.topK);
   if (!Number.isInteger(topK) || topK < 0)
     throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
-  return { split: flags.split as 'val' | 'test', topK };
+  const integer = (flag: string, value: string | undefined, min: number): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(`analyze: expected ${flag} to be an integer >= ${min}, but got '${value}'`);
+    return n;
+  };
+  const crossVal = integer('--cross-val', flags.crossVal, 2);
+  const crossValEpochs = integer('--cross-val-epochs', flags.crossValEpochs, 1);
+  if (crossValEpochs !== undefined && crossVal === undefined)
+    throw new ConfigError(`analyze: expected --cross-val <k> with --cross-val-epochs, but got --cross-val-epochs alone`);
+  return {
+    split: flags.split as 'val' | 'test',
+    topK,
+    ...(crossVal === undefined ? {} : { crossVal }),
+    ...(crossValEpochs === undefined ? {} : { crossValEpochs }),
+  };
 }
 
 /** Adds `analyze` to the program. @example registerAnalyze(program); */
@@ -96,12 +129,14 @@ export function registerAnalyze(program: Command): void {
     .argument('[overrides...]', 'config overrides, e.g. data.root=other-data')
     .option('--split <split>', `the split to analyse: ${analyzeSplits.join(' or ')}`, 'val')
     .option('--top-k <k>', 'how many top losses to list and show', '16')
+    .option('--cross-val <k>', 'find likely label errors on the training split with k-fold out-of-sample predictions (trains k models)')
+    .option('--cross-val-epochs <n>', "epochs per cross-validation model (default: the run's trainer.maxEpochs)")
     .addHelpText(
       'after',
-      '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32',
+      '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
     )
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
-      const { split, topK } = checkedFlags(flags);
+      const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
       const { file, runDir, checkpoint } = await checkpointOf(target);
       const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
       let built: Awaited<ReturnType<typeof rebuildRun>>;
@@ -110,15 +145,25 @@ export function registerAnalyze(program: Command): void {
       } finally {
         disposeCheckpoint(checkpoint);
       }
-      const { dm, dataset, module } = built;
+      const { dm, dataset, module, plan, builder } = built;
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
       const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
       try {
-        const { collectPredictions, runAnalysis, analysisSummary } = await import('../../analysis/index.js');
+        const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
         const predictions = await collectPredictions(module, loader);
         const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
         console.log(analysisSummary(analysis));
+        const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
+        const outOfSample =
+          crossVal === undefined
+            ? { predictions, dataset, where: split }
+            : await crossValidated({ plan, dm, builder, folds: crossVal, epochs: crossValEpochs });
+        console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
+        const { analyzeDuplicates } = await import('../../analysis/label-issues-duplicates.js');
+        const files = [dm.train, dm.val, dm.test].reduce((n, d) => n + (d?.length ?? 0), 0);
+        console.log((await analyzeDuplicates(runDir, { root: dm.root, format: dm.format, files })).summary);
+        await writeReportSection(runDir);
         console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
         finishProvenance(runDir, entry, 'success');
       } catch (error) {
@@ -129,6 +174,27 @@ export function registerAnalyze(program: Command): void {
         await dm.close();
       }
     });
+}
+
+/** Out-of-sample predictions on the training split from `folds` fresh models of the run's plan. */
+async function crossValidated(o: {
+  plan: RunPlan;
+  dm: ImageClassificationDataModule;
+  builder: FoldBuilder<RunPlan> & { fetchRunWeights(plan: RunPlan): Promise<void> };
+  folds: number;
+  epochs: number | undefined;
+}): Promise<{ predictions: Predictions; dataset: ImageDataset; where: string }> {
+  const { crossValPredictions } = await import('../../analysis/cross-val.js');
+  await o.builder.fetchRunWeights(o.plan);
+  const { predictions, dataset } = await crossValPredictions({
+    plan: o.plan,
+    dataModule: o.dm,
+    folds: o.folds,
+    builder: o.builder,
+    ...(o.epochs === undefined ? {} : { epochs: o.epochs }),
+    onFold: (f, k, n) => console.error(`cross-val: fold ${f + 1}/${k}, training on ${n} samples`),
+  });
+  return { predictions, dataset, where: `train (${o.folds}-fold cross-validation)` };
 }
 
 /** The split's data set, set up; a missing or empty split is a usage error. */
