@@ -41,13 +41,13 @@ function producer(module: Module): Module {
  */
 export function captureActivation<T>(module: Module, fn: () => T): { result: T; activation: Tensor } {
   const target = producer(module);
-  const original = target.forward;
+  const original = target.forward.bind(target);
   let activation: Tensor | null = null;
   Object.defineProperty(target, 'forward', {
     configurable: true,
     writable: true,
     value: (input: Tensor): Tensor => {
-      activation = original.call(target, input).detach().requiresGrad_(true);
+      activation = original(input).detach().requiresGrad_(true);
       return activation.clone();
     },
   });

@@ -21,7 +21,7 @@ export interface CamTarget extends CamLayer {
 }
 
 const hasCamLayer = (m: unknown): m is Module & { camLayer: CamLayer } =>
-  typeof m === 'object' && m !== null && 'camLayer' in m && typeof (m as { camLayer: unknown }).camLayer === 'object';
+  typeof m === 'object' && m !== null && 'camLayer' in m && typeof m.camLayer === 'object';
 
 /** The module that declares `camLayer`: the model itself, or its `backbone`. */
 function camRoot(model: Module): Module & { camLayer: CamLayer } {
