@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { ClassificationModule } from '../models/classification-module.js';
 import { resnet18 } from '../models/resnet.js';
+import { SwinTransformer } from '../models/swin.js';
 import { VisionTransformer } from '../models/vision-transformer.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import type { Module } from '../torch/nn/index.js';
 import { loadSafetensors } from '../torch/serialization/safetensors.js';
 import { gradCam } from './grad-cam.js';
 
@@ -43,7 +45,7 @@ function loaded<M extends { loadStateDict(w: Record<string, Tensor>): unknown }>
   return model;
 }
 
-function checkAgainstReference(model: ClassificationModule | VisionTransformer, name: string, extra: string[]): void {
+function checkAgainstReference(model: Module, name: string, extra: string[]): void {
   const ref = loadSafetensors(join(dir, `${name}.cam.safetensors`)).tensors;
   try {
     const cases: [string, Parameters<typeof gradCam>[2]][] = [
@@ -87,6 +89,21 @@ void test("a tiny ViT: Grad-CAM on the last block's ln_1 tokens equals PyTorch's
     checkAgainstReference(vit, 'vit_tiny', []);
   } finally {
     vit.dispose();
+  }
+});
+
+void test("a tiny Swin: Grad-CAM on the final norm's NHWC output equals PyTorch's", { skip }, () => {
+  torch.manualSeed(0);
+  const architecture = { name: 'swin_tiny', embedDim: 16, depths: [1, 1], numHeads: [1, 2], windowSize: [2, 2] as [number, number] };
+  const swin = loaded(
+    new SwinTransformer({ ...architecture, stochasticDepthProb: 0, version: 1, patchSize: [4, 4] }, { numClasses: 10 }),
+    'swin_tiny',
+  );
+  try {
+    assert.deepEqual(swin.camLayer, { path: 'norm', layout: 'nhwc' });
+    checkAgainstReference(swin, 'swin_tiny', []);
+  } finally {
+    swin.dispose();
   }
 });
 
