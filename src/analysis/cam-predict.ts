@@ -2,9 +2,8 @@
  * `predict --cam <dir>`: one Grad-CAM overlay per image, from a checkpoint
  * (an ONNX model has no gradients). The module is rebuilt as `export` does
  * (EMA weights when the run kept them) and the images are preprocessed as
- * the exported model's metadata says (resize, center crop, channels, mean /
- * std, from the same labels mapping), so each map explains the prediction
- * printed beside it. Each overlay is `<dir>/<file name>.png` (`-2`, `-3`...
+ * the exported model's metadata says (the same labels mapping), so each map
+ * explains the prediction printed beside it. Each overlay is `<dir>/<file name>.png` (`-2`, `-3`...
  * when two inputs share a name); `<dir>/cams.jsonl` says which input each
  * came from and the class it explains. Unreadable images are left out here:
  * the predictions report them.
@@ -14,20 +13,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { collate } from '../data/collate.js';
-import type { RawImage } from '../data/image.js';
 import { Rng } from '../data/random.js';
-import { CenterCrop } from '../data/transforms/center-crop.js';
-import { ImagePipeline } from '../data/transforms/pipeline.js';
-import type { Transform } from '../data/transforms/pipeline.js';
-import { Resize } from '../data/transforms/resize.js';
-import { ConfigError, SerializationError, fsReason } from '../errors.js';
-import * as torch from '../torch/index.js';
-import type { Module } from '../torch/nn/index.js';
+import { SerializationError, fsReason } from '../errors.js';
 import { disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
 import { moduleFromCheckpoint } from '../training/export-checkpoint.js';
 import { writeCamOverlay } from './cam-overlay.js';
-import { gradCam } from './grad-cam.js';
+import { camBatch, camPreprocessing } from './cam-preprocess.js';
 import type { CamMethod } from './grad-cam.js';
 
 /** Options of `predictCams`. */
@@ -50,32 +41,15 @@ export interface CamFile {
   className: string;
 }
 
-interface Mapping {
-  classes?: string[];
-  normalization?: { mean: number[]; std: number[] } | null;
-  inputSize?: [number, number, number];
-  resize?: number | [number, number] | null;
-  crop?: number | [number, number] | null;
-}
-
 /** The module, its preprocessing and class names, from a checkpoint ('best', 'last' or a path). */
 function fromCheckpoint(ckptPath: string, warn: (message: string) => void) {
   const dir = /^(best|last)$|^best:/.test(ckptPath) ? '.' : path.dirname(ckptPath);
   const { path: file, checkpoint } = resolveCheckpoint(ckptPath, dir, warn);
   try {
-    const mapping = (checkpoint.labelsMapping ?? {}) as Mapping;
-    if (mapping.inputSize === undefined)
-      throw new ConfigError(`predict --cam: expected ${file} to record the model's input size (labels mapping), but it does not`);
-    const transforms: Transform[] = [];
-    if (mapping.resize != null) transforms.push(new Resize({ size: mapping.resize }));
-    if (mapping.crop != null) transforms.push(new CenterCrop({ size: mapping.crop }));
-    const channels = mapping.inputSize[0] === 1 ? 1 : 3;
-    return {
-      module: moduleFromCheckpoint(checkpoint, { file }).module,
-      pipeline: new ImagePipeline({ transforms, decode: { channels } }),
-      normalize: mapping.normalization ?? null,
-      classes: checkpoint.classes ?? mapping.classes ?? [],
-    };
+    const { pipeline, normalize } = camPreprocessing(checkpoint.labelsMapping, file);
+    const mapping = checkpoint.labelsMapping as { classes?: string[] };
+    const module = moduleFromCheckpoint(checkpoint, { file }).module;
+    return { module, pipeline, normalize, classes: checkpoint.classes ?? mapping.classes ?? [] };
   } finally {
     disposeCheckpoint(checkpoint);
   }
@@ -109,11 +83,11 @@ export async function predictCams(ckptPath: string, paths: readonly string[], op
       const settled = await Promise.allSettled(paths.slice(start, start + batchSize).map((p) => pipeline.run(p, new Rng(0))));
       const ready = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ index: start + i, image: s.value }] : []));
       if (ready.length === 0) continue;
-      const maps = camsOf(
+      const maps = camBatch(
         module,
         ready.map((r) => r.image),
         normalize,
-        options,
+        { method: options.method, layer: options.layer },
       );
       for (const [i, { index, image }] of ready.entries()) {
         const overlay = path.join(options.dir, names[index]);
@@ -127,20 +101,6 @@ export async function predictCams(ckptPath: string, paths: readonly string[], op
   }
   await writeIndex(options.dir, written);
   return written;
-}
-
-/** The maps of one batch as plain arrays, the tensors freed. */
-function camsOf(module: Module, images: RawImage[], normalize: Mapping['normalization'], options: PredictCamsOptions) {
-  const batch = collate({ images, labels: new Array<number>(images.length).fill(-1), normalize: normalize ?? null });
-  try {
-    const { cams, targets, logits } = gradCam(module, batch.images, { method: options.method, layer: options.layer });
-    const [n, h, w] = cams.shape;
-    const data = cams.data() as Float32Array;
-    torch.dispose([cams, logits]);
-    return { targets, cams: Array.from({ length: n }, (_, i) => data.subarray(i * h * w, (i + 1) * h * w)) };
-  } finally {
-    torch.dispose(batch);
-  }
 }
 
 async function writeIndex(dir: string, files: CamFile[]): Promise<void> {
