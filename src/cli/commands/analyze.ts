@@ -17,6 +17,7 @@ import type { Command } from 'commander';
 import { isFolder, runDirOf } from '../../config/index.js';
 import { ConfigError, DataError } from '../../errors.js';
 import type { ImageDataset } from '../../data/dataset.js';
+import type { TopLoss } from '../../analysis/top-losses.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { savedRunConfig } from '../../config/index.js';
 import { withConfigFlags } from './config-flags.js';
@@ -28,6 +29,7 @@ export const analyzeSplits = ['val', 'test'] as const;
 interface AnalyzeFlags extends ConfigFlags {
   split: string;
   topK: string;
+  cam: string;
 }
 
 /** The checkpoint a target names: a file as it is; a run dir's best checkpoint (else its last). */
@@ -56,6 +58,8 @@ function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: numbe
   const topK = Number(flags.topK);
   if (!Number.isInteger(topK) || topK < 0)
     throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
+  if (!['gradcam', 'gradcam++', 'none'].includes(flags.cam))
+    throw new ConfigError(`analyze: expected --cam among gradcam, gradcam++, none, but got '${flags.cam}'`);
   return { split: flags.split as 'val' | 'test', topK };
 }
 
@@ -67,6 +71,7 @@ export function registerAnalyze(program: Command): void {
     .argument('[overrides...]', 'config overrides, e.g. data.root=other-data')
     .option('--split <split>', `the split to analyse: ${analyzeSplits.join(' or ')}`, 'val')
     .option('--top-k <k>', 'how many top losses to list and show', '16')
+    .option('--cam <method>', 'Grad-CAM overlays of the top losses: gradcam, gradcam++ or none', 'gradcam')
     .addHelpText(
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32',
@@ -86,6 +91,7 @@ export function registerAnalyze(program: Command): void {
       const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
       const { readCheckpoint } = await import('../../training/checkpoint/checkpoint-io.js');
       const checkpoint = readCheckpoint(file);
+      const labelsMapping = checkpoint.labelsMapping;
       try {
         module.loadStateDict(checkpoint.model);
       } finally {
@@ -97,7 +103,13 @@ export function registerAnalyze(program: Command): void {
         const { collectPredictions, runAnalysis, analysisSummary } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
         const predictions = await collectPredictions(module, loader);
-        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
+        const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
+        const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
+        const method = flags.cam as 'gradcam' | 'gradcam++' | 'none';
+        const beforeReport = async (a: { topLosses: TopLoss[] }): Promise<void> => {
+          if (method !== 'none') await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
+        };
+        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file }, beforeReport });
         console.log(analysisSummary(analysis));
         console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
         finishProvenance(runDir, entry, 'success');
