@@ -2,7 +2,8 @@
  * `predict --cam` as a user runs it, on a small-stem ResNet18 trained by the
  * CLI on 10x10 colour images: one overlay per image, PNG at the model's input
  * size, explaining the class predict prints; the index file; Grad-CAM++ and a
- * named layer; an ONNX model and an unknown layer refused with the reason.
+ * named layer; an ONNX model and an unknown method refused with the reason.
+ * Then `analyze`: the top losses' overlays in analysis/cam/ and the report.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,14 +87,25 @@ test('predict --cam: an overlay per image at the input size, each explaining the
   assert.equal(readdirSync(join(root, 'plus')).filter((f) => f.endsWith('.png')).length, top1.size);
 });
 
-test('predict --cam: an ONNX model, an unknown layer and an unknown method are refused with the reason', () => {
+test('analyze: Grad-CAM overlays of the top losses in analysis/cam/, in the report gallery; an unknown --cam is refused', async () => {
+  const runDir = join(root, 'run');
+  const out = cli(['analyze', runDir, '--split', 'test', '--top-k', '4']);
+  assert.equal(out.status, 0, out.stderr);
+  const cams = readdirSync(join(runDir, 'analysis', 'cam')).sort();
+  assert.deepEqual(cams, ['0.png', '1.png', '2.png', '3.png']);
+  const meta = await sharp(join(runDir, 'analysis', 'cam', '0.png')).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['png', 128, 128]);
+  assert.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /<img alt="Grad-CAM of top loss 3" src="analysis\/cam\/3.png">/);
+  const bad = cli(['analyze', runDir, '--cam', 'cam']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /expected --cam among gradcam, gradcam\+\+, none, but got 'cam'/);
+});
+
+test('predict --cam: an ONNX model and an unknown method are refused with the reason (an unknown layer: src/analysis/grad-cam.test.ts)', () => {
   // Refused before the file is read: any .onnx path gives the reason.
   const onnx = cli(['predict', join(root, 'test'), '-m', join(root, 'model.onnx'), '--cam', join(root, 'x')]);
   assert.notEqual(onnx.status, 0);
   assert.match(onnx.stderr, /expected a checkpoint with --cam \(Grad-CAM needs gradients, which an ONNX model does not have\)/);
-  const layer = cli(['predict', join(root, 'test'), '-m', ckpt, '--cam', join(root, 'y'), '--cam-layer', 'layer9']);
-  assert.notEqual(layer.status, 0);
-  assert.match(layer.stderr, /expected a module path such as conv1, bn1, relu, .*layer4, .*fc, but got 'layer9'/);
   const method = cli(['predict', join(root, 'test'), '-m', ckpt, '--cam', join(root, 'z'), '--cam-method', 'cam']);
   assert.notEqual(method.status, 0);
   assert.match(method.stderr, /expected --cam-method among gradcam, gradcam\+\+, but got 'cam'/);
