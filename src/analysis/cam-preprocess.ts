@@ -66,11 +66,13 @@ export function camBatch(
   options: Omit<GradCamOptions, 'targets'> = {},
 ): { targets: number[]; cams: Float32Array[] } {
   const batch = collate({ images, labels: new Array<number>(images.length).fill(-1), normalize });
+  const device = module.parameters()[0]?.device ?? 'cpu';
   try {
-    const { cams, targets, logits } = gradCam(module, batch.images, options);
+    const images = device === 'cpu' ? batch.images : batch.images.to(device);
+    const { cams, targets, logits } = gradCam(module, images, options);
     const [n, h, w] = cams.shape;
-    const data = cams.data() as Float32Array;
-    torch.dispose([cams, logits]);
+    const data = torch.tidy(() => cams.to('cpu').data() as Float32Array);
+    torch.dispose([cams, logits, ...(images === batch.images ? [] : [images])]);
     return { targets, cams: Array.from({ length: n }, (_, i) => data.subarray(i * h * w, (i + 1) * h * w)) };
   } finally {
     torch.dispose(batch);

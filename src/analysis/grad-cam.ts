@@ -122,7 +122,7 @@ export function gradCam(model: Module, images: Tensor, options: GradCamOptions =
     torch.tidy(() => {
       const { result: logits, activation } = captureActivation(target.module, () => model.forward(images));
       const targets = checkedTargets(options.targets, logits);
-      const index = torch.tensor(BigInt64Array.from(targets, BigInt), { shape: [targets.length, 1] });
+      const index = torch.tensor(BigInt64Array.from(targets, BigInt), { shape: [targets.length, 1], device: logits.device });
       logits.gather(1, index).sum().backward();
       return torch.noGrad(() => {
         const a = camFeatureMap(activation, target);
