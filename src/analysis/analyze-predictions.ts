@@ -18,7 +18,7 @@ import { topLosses } from './top-losses.js';
 import type { TopLoss } from './top-losses.js';
 
 /** The analysis of one split. */
-export interface Analysis {
+export interface AnalysisResult {
   split: string;
   samples: number;
   classNames: string[];
@@ -46,7 +46,7 @@ export interface AnalyzeOptions {
  * @example
  * analyzePredictions(predictions, { split: 'test', topK: 8 }).topLosses.length; // 8 (or fewer samples)
  */
-export function analyzePredictions(predictions: Predictions, options: AnalyzeOptions): Analysis {
+export function analyzePredictions(predictions: Predictions, options: AnalyzeOptions): AnalysisResult {
   const { probs, targets, losses, classNames } = predictions;
   const counts = confusionCounts(probs, targets, classNames.length);
   const correct = counts.reduce((a, row, c) => a + row[c], 0);

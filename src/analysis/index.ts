@@ -12,9 +12,11 @@
  *
  * @module
  */
+export { Analysis, analysisOptionsSchema } from './analysis-callback.js';
+export type { AnalysisOptions } from './analysis-callback.js';
 export { analysisFiles, galleryFile } from './analysis-files.js';
 export { analyzePredictions } from './analyze-predictions.js';
-export type { Analysis, AnalyzeOptions } from './analyze-predictions.js';
+export type { AnalysisResult, AnalyzeOptions } from './analyze-predictions.js';
 export { collectPredictions } from './collect-predictions.js';
 export type { CollectOptions } from './collect-predictions.js';
 export { argmaxRows, confusionCounts } from './confusion-counts.js';

@@ -8,7 +8,7 @@
  */
 import type { ImageDataset } from '../data/dataset.js';
 import { analyzePredictions } from './analyze-predictions.js';
-import type { Analysis } from './analyze-predictions.js';
+import type { AnalysisResult } from './analyze-predictions.js';
 import type { Predictions } from './predictions.js';
 import { writeAnalysis } from './write-analysis.js';
 import { writeReportSection } from './report-section.js';
@@ -31,7 +31,7 @@ export interface RunAnalysisOptions {
  * @example
  * (await runAnalysis('outputs/r1', predictions, { split: 'test' })).accuracy;
  */
-export async function runAnalysis(runDir: string, predictions: Predictions, options: RunAnalysisOptions): Promise<Analysis> {
+export async function runAnalysis(runDir: string, predictions: Predictions, options: RunAnalysisOptions): Promise<AnalysisResult> {
   const analysis = analyzePredictions(predictions, { split: options.split, ...(options.topK === undefined ? {} : { topK: options.topK }) });
   const dataset = options.dataset ?? null;
   await writeAnalysis(runDir, analysis, {
@@ -49,7 +49,7 @@ export async function runAnalysis(runDir: string, predictions: Predictions, opti
  * @example
  * console.log(analysisSummary(analysis));
  */
-export function analysisSummary(analysis: Analysis, lines = 3): string {
+export function analysisSummary(analysis: AnalysisResult, lines = 3): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const worst = [...analysis.perClass].sort((a, b) => a.f1 - b.f1 || a.index - b.index).slice(0, lines);
   const out = [

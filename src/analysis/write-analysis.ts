@@ -17,7 +17,7 @@ import type { ImageSource } from '../data/dataset.js';
 import { SerializationError, fsReason } from '../errors.js';
 import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
 import { analysisFiles, galleryFile } from './analysis-files.js';
-import type { Analysis } from './analyze-predictions.js';
+import type { AnalysisResult } from './analyze-predictions.js';
 import { toCsv } from './csv.js';
 
 /** Longest side of a thumbnail, in pixels. */
@@ -49,7 +49,7 @@ export async function thumbnail(source: ImageSource): Promise<Buffer> {
 }
 
 /** The analysis.json summary: the figures a reader wants first. */
-function summaryOf(analysis: Analysis, images: (string | null)[], extra: Record<string, unknown>): object {
+function summaryOf(analysis: AnalysisResult, images: (string | null)[], extra: Record<string, unknown>): object {
   const worst = [...analysis.perClass].sort((a, b) => a.f1 - b.f1 || a.index - b.index).slice(0, 5);
   return {
     ...extra,
@@ -71,7 +71,7 @@ function summaryOf(analysis: Analysis, images: (string | null)[], extra: Record<
  * @example
  * const dir = await writeAnalysis('outputs/r1', analysis);
  */
-export async function writeAnalysis(runDir: string, analysis: Analysis, options: WriteAnalysisOptions = {}): Promise<string> {
+export async function writeAnalysis(runDir: string, analysis: AnalysisResult, options: WriteAnalysisOptions = {}): Promise<string> {
   const dir = path.join(runDir, analysisFiles.dir);
   const write = (name: string, data: string | Buffer) => writeFileReplacing(path.join(dir, name), data);
   for (const stale of [analysisFiles.topLossesDir, analysisFiles.camDir]) {
@@ -117,7 +117,11 @@ function confusedCell(c: { name: string; count: number } | undefined): string {
 }
 
 /** The thumbnail of every top loss, as `top_losses/<rank>.png`; null for a sample whose image cannot be read. */
-async function writeThumbnails(dir: string, analysis: Analysis, sourceOf: WriteAnalysisOptions['sourceOf']): Promise<(string | null)[]> {
+async function writeThumbnails(
+  dir: string,
+  analysis: AnalysisResult,
+  sourceOf: WriteAnalysisOptions['sourceOf'],
+): Promise<(string | null)[]> {
   const names: (string | null)[] = [];
   for (const t of analysis.topLosses) {
     const source = sourceOf?.(t.sample) ?? null;
