@@ -22,7 +22,7 @@ export interface RunAnalysisOptions {
   /** More fields for analysis.json. */
   extra?: Record<string, unknown>;
   /** Writes more files into analysis/ (the top losses' Grad-CAM overlays) before the report section reads the folder. */
-  beforeReport?: (analysis: Analysis) => Promise<void>;
+  beforeReport?: (analysis: AnalysisResult) => Promise<void>;
 }
 
 /**
