@@ -23,6 +23,17 @@ export interface CamTarget extends CamLayer {
 const hasCamLayer = (m: unknown): m is Module & { camLayer: CamLayer } =>
   typeof m === 'object' && m !== null && 'camLayer' in m && typeof m.camLayer === 'object';
 
+/**
+ * Whether `model` declares a Grad-CAM layer (a zoo model, or a module whose
+ * `backbone` is one); a custom module needs an explicit CamLayer.
+ *
+ * @example
+ * declaresCamLayer(new ClassificationModule(resnet18(), { numClasses: 1000 })); // true
+ */
+export function declaresCamLayer(model: Module): boolean {
+  return hasCamLayer(model) || hasCamLayer((model as { backbone?: unknown }).backbone);
+}
+
 /** The module that declares `camLayer`: the model itself, or its `backbone`. */
 function camRoot(model: Module): Module & { camLayer: CamLayer } {
   if (hasCamLayer(model)) return model;

@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ImageDataset, ImageSource } from '../data/dataset.js';
 import { createImage } from '../data/image.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DataError } from '../errors.js';
+import { ClassificationModule } from '../models/classification-module.js';
 import { resnet18 } from '../models/resnet.js';
 import * as torch from '../torch/index.js';
-import { writeTopLossCams } from './cam-top-losses.js';
+import { Flatten, Linear, Sequential } from '../torch/nn/index.js';
+import { fitEndTopLossCams, writeTopLossCams } from './cam-top-losses.js';
 import type { Predictions } from './predictions.js';
 import { runAnalysis } from './run-analysis.js';
+import type { TopLoss } from './top-losses.js';
 
 const labelsMapping = { classes: ['a', 'b'], inputSize: [3, 16, 16], normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } };
 
@@ -67,6 +70,37 @@ void test("analysis: the top losses get Grad-CAM overlays in analysis/cam/<rank>
     );
   } finally {
     model.dispose();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+});
+
+void test("at fit end: overlays from the data module's preprocessing; a custom module or data without an input size is skipped with the reason", async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'cam-fit-end-'));
+  const model = resnet18({ numClasses: 2, stem: 'small' });
+  const custom = new ClassificationModule(new Sequential(new Flatten(), new Linear(3 * 16 * 16, 2)), { numClasses: 2 });
+  try {
+    const image = createImage({ width: 16, height: 16, channels: 3, fill: [200, 30, 30] });
+    const topLosses: TopLoss[] = [{ rank: 0, sample: 0, path: 'idx:val#0', trueClass: 'a', predicted: 'b', confidence: 0.9, loss: 2.3 }];
+    const options = { sourceOf: () => image, method: 'gradcam++' as const };
+    const dataModule = { labelsMappingOptions: () => labelsMapping };
+    assert.equal(await fitEndTopLossCams(runDir, model, topLosses, { ...options, dataModule }), null);
+    assert.equal((await sharp(join(runDir, 'analysis', 'cam', '0.png')).metadata()).width, 128);
+    assert.equal(
+      await fitEndTopLossCams(runDir, custom, topLosses, { ...options, dataModule }),
+      'the model declares no Grad-CAM layer (camLayer)',
+    );
+    const unsized = {
+      labelsMappingOptions: () => {
+        throw new DataError('labels mapping: expected a known input size, but got none');
+      },
+    };
+    assert.match(
+      (await fitEndTopLossCams(runDir, model, topLosses, { ...options, dataModule: unsized })) ?? '',
+      /expected a known input size/,
+    );
+  } finally {
+    model.dispose();
+    custom.dispose();
     rmSync(runDir, { recursive: true, force: true });
   }
 });

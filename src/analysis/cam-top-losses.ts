@@ -11,10 +11,12 @@
  */
 import path from 'node:path';
 import type { ImageSource } from '../data/dataset.js';
+import { DataError } from '../errors.js';
 import { Rng } from '../data/random.js';
 import type { Module } from '../torch/nn/index.js';
 import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
 import { analysisFiles, galleryFile } from './analysis-files.js';
+import { declaresCamLayer } from './cam-layer.js';
 import { camOverlay } from './cam-overlay.js';
 import { camBatch, camPreprocessing } from './cam-preprocess.js';
 import type { CamMethod } from './grad-cam.js';
@@ -74,4 +76,32 @@ export async function writeTopLossCams(
     }
   }
   return written;
+}
+
+/**
+ * `writeTopLossCams` at the end of `fit` (the `Analysis` callback): the
+ * preprocessing comes from the data module, as the checkpoint's labels
+ * mapping does. A module that declares no Grad-CAM layer (a custom one) or
+ * data without a known input size gets no overlays: the reason is returned
+ * for the log instead of failing the end of the run.
+ *
+ * @example
+ * const skipped = await fitEndTopLossCams(runDir, module, analysis.topLosses, { dataModule, sourceOf, method: 'gradcam' });
+ */
+export async function fitEndTopLossCams(
+  runDir: string,
+  module: Module,
+  topLosses: readonly TopLoss[],
+  options: Pick<TopLossCamsOptions, 'sourceOf' | 'method'> & { dataModule: { labelsMappingOptions(): unknown } },
+): Promise<string | null> {
+  if (!declaresCamLayer(module)) return 'the model declares no Grad-CAM layer (camLayer)';
+  let labelsMapping: unknown;
+  try {
+    labelsMapping = options.dataModule.labelsMappingOptions();
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    return error.message;
+  }
+  await writeTopLossCams(runDir, module, topLosses, { ...options, labelsMapping, file: 'the run' });
+  return null;
 }
