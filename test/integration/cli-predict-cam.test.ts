@@ -3,7 +3,8 @@
  * CLI on 10x10 colour images: one overlay per image, PNG at the model's input
  * size, explaining the class predict prints; the index file; Grad-CAM++ and a
  * named layer; an ONNX model and an unknown method refused with the reason.
- * Then `analyze`: the top losses' overlays in analysis/cam/ and the report.
+ * Then the top losses' overlays in analysis/cam/ and the report, from the
+ * fit-end Analysis callback and from `analyze`.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,8 +88,10 @@ test('predict --cam: an overlay per image at the input size, each explaining the
   assert.equal(readdirSync(join(root, 'plus')).filter((f) => f.endsWith('.png')).length, top1.size);
 });
 
-test('analyze: Grad-CAM overlays of the top losses in analysis/cam/, in the report gallery; an unknown --cam is refused', async () => {
+test('fit end and analyze: Grad-CAM overlays of the top losses in analysis/cam/, in the report gallery; an unknown --cam is refused', async () => {
   const runDir = join(root, 'run');
+  // The fit-end Analysis callback drew the validation split's top losses already.
+  assert.ok(readdirSync(join(runDir, 'analysis', 'cam')).includes('0.png'), 'fit end wrote analysis/cam/0.png');
   const out = cli(['analyze', runDir, '--split', 'test', '--top-k', '4']);
   assert.equal(out.status, 0, out.stderr);
   const cams = readdirSync(join(runDir, 'analysis', 'cam')).sort();
