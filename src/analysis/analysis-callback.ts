@@ -19,6 +19,8 @@ import type { BatchContext } from '../training/callback.js';
 import { classNamesOf } from '../training/plots/class-names.js';
 import type { TrainableModule } from '../training/trainable-module.js';
 import type { TrainerView } from '../training/trainer-view.js';
+import type { AnalysisResult } from './analyze-predictions.js';
+import { fitEndTopLossCams } from './cam-top-losses.js';
 import { PredictionCollector } from './predictions.js';
 import { analysisSummary, runAnalysis } from './run-analysis.js';
 
@@ -27,6 +29,8 @@ export const analysisOptionsSchema = z
   .object({
     /** How many top losses to list and show. */
     topK: z.number().int().nonnegative().default(16),
+    /** Grad-CAM overlays of the top losses (analysis/cam/), or 'none'. */
+    cam: z.enum(['gradcam', 'gradcam++', 'none']).default('gradcam'),
   })
   .strict();
 
@@ -83,7 +87,14 @@ export class Analysis extends Callback {
     }
     const predictions = this.#collector.finish(dataset, classNamesOf(module, dm));
     this.#collector = null;
-    const analysis = await runAnalysis(trainer.runDir, predictions, { split: 'val', topK: this.options.topK, dataset });
+    const { cam: method } = this.options;
+    const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
+    const beforeReport = async (a: AnalysisResult): Promise<void> => {
+      if (method === 'none' || dm === null) return;
+      const skipped = await fitEndTopLossCams(trainer.runDir, module, a.topLosses, { dataModule: dm, sourceOf, method });
+      if (skipped !== null) trainer.print(`analysis: no Grad-CAM overlays: ${skipped}`);
+    };
+    const analysis = await runAnalysis(trainer.runDir, predictions, { split: 'val', topK: this.options.topK, dataset, beforeReport });
     trainer.print(analysisSummary(analysis));
   }
 }

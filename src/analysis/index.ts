@@ -2,7 +2,8 @@
  * Understanding a trained model's mistakes: predictions of a split, the
  * per-class table, the most-confused pairs, the normalised confusion
  * matrices and the top losses, written to `<run>/analysis/` and shown in the
- * run report. Above training/ and export/, below cli/.
+ * run report, with Grad-CAM maps of what the model looked at. Above
+ * training/ and export/, below cli/.
  *
  * @example
  * import { analysis } from 'classifier-training';
@@ -34,3 +35,12 @@ export { topLosses } from './top-losses.js';
 export type { TopLoss } from './top-losses.js';
 export { thumbnail, writeAnalysis } from './write-analysis.js';
 export type { WriteAnalysisOptions } from './write-analysis.js';
+export { CAM_METHODS, gradCam } from './grad-cam.js';
+export type { CamMethod, GradCamOptions, GradCamResult } from './grad-cam.js';
+export { resolveCamLayer } from './cam-layer.js';
+export type { CamTarget } from './cam-layer.js';
+export { camOverlay, writeCamOverlay } from './cam-overlay.js';
+export type { CamOverlayOptions } from './cam-overlay.js';
+export { turbo } from './cam-colormap.js';
+export { writeTopLossCams } from './cam-top-losses.js';
+export type { TopLossCamsOptions } from './cam-top-losses.js';

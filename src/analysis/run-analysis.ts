@@ -21,6 +21,8 @@ export interface RunAnalysisOptions {
   dataset?: ImageDataset | null;
   /** More fields for analysis.json. */
   extra?: Record<string, unknown>;
+  /** Writes more files into analysis/ (the top losses' Grad-CAM overlays) before the report section reads the folder. */
+  beforeReport?: (analysis: AnalysisResult) => Promise<void>;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function runAnalysis(runDir: string, predictions: Predictions, opti
     ...(dataset === null ? {} : { sourceOf: (sample: number) => dataset.source(predictions.indices[sample]) }),
     ...(options.extra === undefined ? {} : { extra: options.extra }),
   });
+  await options.beforeReport?.(analysis);
   await writeReportSection(runDir);
   return analysis;
 }

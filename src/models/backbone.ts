@@ -25,9 +25,25 @@ export interface BackboneLayout {
   readonly groups: readonly (readonly string[])[];
 }
 
+/**
+ * Where Grad-CAM reads a model's activations: a module path and how its
+ * output is laid out. 'nchw' is a feature map as is; 'nhwc' is permuted to
+ * channels first (Swin); 'tokens' is [N, 1 + h·w, D] with a class token first,
+ * dropped before the patches are reshaped to their square grid (ViT).
+ *
+ * @example
+ * const layer: CamLayer = { path: 'layer4', layout: 'nchw' };
+ */
+export interface CamLayer {
+  readonly path: string;
+  readonly layout: 'nchw' | 'nhwc' | 'tokens';
+}
+
 /** A model of the zoo: a Module with its layout and the options that rebuild it. */
 export interface Backbone extends Module {
   readonly layout: BackboneLayout;
+  /** Grad-CAM's default target layer: the last convolutional stage, or the last block's norm for transformers. */
+  readonly camLayer: CamLayer;
   readonly numClasses: number;
   /** The registry name and the options that rebuild the architecture (without weights), stored in checkpoints. */
   readonly modelInfo: { name: string; options: Record<string, unknown> } | null;

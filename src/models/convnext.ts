@@ -33,7 +33,7 @@ import {
 } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { Conv2dNormActivation } from './layers/conv-norm-activation.js';
@@ -172,6 +172,9 @@ export class ConvNeXt extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  get camLayer(): CamLayer {
+    return { path: `features.${this.features.length - 1}`, layout: 'nchw' };
+  }
   /**
    * Head `classifier.2` (the Linear; the head's LayerNorm2d keeps its
    * pretrained values when the class count changes); groups: the stem, the

@@ -20,7 +20,7 @@ import { register } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Dropout, Linear, Module, SiLU, Sequential, init } from '../torch/nn/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { FusedMBConv, MBConv, mbconvConfig } from './efficientnet-blocks.js';
 import type { MBConvConfig } from './efficientnet-blocks.js';
 import { runSteps } from './forward-steps.js';
@@ -103,6 +103,9 @@ export class EfficientNet extends Module implements Backbone {
     mobileInit(this, (weight, layer) => init.uniform_(weight, -1 / Math.sqrt(layer.outFeatures), 1 / Math.sqrt(layer.outFeatures)));
   }
 
+  get camLayer(): CamLayer {
+    return { path: `features.${this.features.length - 1}`, layout: 'nchw' };
+  }
   /** Head `classifier`; groups: the stem, each stage, the 1x1 head conv. */
   get layout(): BackboneLayout {
     const n = this.features.length;

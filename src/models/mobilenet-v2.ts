@@ -18,7 +18,7 @@ import { register } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Dropout, Linear, Module, ReLU6, Sequential, init } from '../torch/nn/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { InvertedResidualBlock, leafSteps } from './inverted-residual.js';
@@ -114,6 +114,9 @@ export class MobileNetV2 extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  get camLayer(): CamLayer {
+    return { path: `features.${this.features.length - 1}`, layout: 'nchw' };
+  }
   /** Head `classifier`; groups: the stem, the blocks of each resolution, the 1x1 head conv. */
   get layout(): BackboneLayout {
     return { head: ['classifier'], stemWeight: 'features.0.0.weight', groups: stageGroups(this.#strides) };

@@ -29,7 +29,7 @@ import {
   init,
 } from '../torch/nn/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { InvertedResidualBlock, leafSteps } from './inverted-residual.js';
@@ -204,6 +204,9 @@ export class MobileNetV3 extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  get camLayer(): CamLayer {
+    return { path: `features.${this.features.length - 1}`, layout: 'nchw' };
+  }
   /**
    * Head: the last Linear (`classifier.3`), so a new head keeps the pretrained 1280- (or 1024-)
    * wide hidden layer; groups: the stem, the blocks of each resolution, the 1x1 head conv, `classifier.0`.

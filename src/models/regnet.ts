@@ -18,7 +18,7 @@ import { register } from '../registry.js';
 import { AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, Module, Sequential, init } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { registerPretrainedWeights, weightsEntry } from './pretrained-weights.js';
@@ -77,6 +77,7 @@ export class RegNet extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  readonly camLayer: CamLayer = { path: 'trunk_output', layout: 'nchw' };
   /** Head `fc`; groups: the stem, then each stage (trunk_output.block1-4). */
   get layout(): BackboneLayout {
     const stages = [...this.trunk_output.namedChildren()].map(([name]) => [`trunk_output.${name}`]);

@@ -24,7 +24,7 @@ import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { BasicBlock, Bottleneck, conv1x1 } from './resnet-blocks.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer } from './backbone.js';
 
 /** Options every ResNet factory takes (torchvision's keyword arguments, in camelCase). */
 export interface ResNetOptions {
@@ -128,6 +128,7 @@ export class ResNet extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  readonly camLayer: CamLayer = { path: 'layer4', layout: 'nchw' };
   /** Head `fc`; groups: the stem, then each stage (layer1-4). */
   get layout(): BackboneLayout {
     return { head: ['fc'], stemWeight: 'conv1.weight', groups: [['conv1', 'bn1'], ['layer1'], ['layer2'], ['layer3'], ['layer4']] };

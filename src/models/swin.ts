@@ -20,7 +20,7 @@ import { register } from '../registry.js';
 import type { Tensor } from '../torch/index.js';
 import { AdaptiveAvgPool2d, Conv2d, Flatten, LayerNorm, Linear, Module, Permute, Sequential, init } from '../torch/nn/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import type { ForwardStep } from './forward-steps.js';
 import { registerPretrainedWeights, weightsEntry } from './pretrained-weights.js';
@@ -127,6 +127,7 @@ export class SwinTransformer extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  readonly camLayer: CamLayer = { path: 'norm', layout: 'nhwc' };
   /** Head `head`; groups: the patch embedding, then one per block (a patch merging joins the block after it; `norm` the last). */
   get layout(): BackboneLayout {
     const groups: string[][] = [['features.0']];

@@ -25,7 +25,7 @@ import { Conv2d, Dropout, GELU, LayerNorm, Linear, Module, MultiheadAttention, S
 import type { LoadStateDictResult } from '../torch/nn/index.js';
 import type { Tensor } from '../torch/index.js';
 import { applyPretrained } from './backbone.js';
-import type { Backbone, BackboneLayout, PretrainedOptions } from './backbone.js';
+import type { Backbone, BackboneLayout, CamLayer, PretrainedOptions } from './backbone.js';
 import { runSteps } from './forward-steps.js';
 import { MLP } from './layers/mlp.js';
 import { pretrainedWeights, registerPretrainedWeights, weightsEntry } from './pretrained-weights.js';
@@ -192,6 +192,9 @@ export class VisionTransformer extends Module implements Backbone {
     applyPretrained(this, options);
   }
 
+  get camLayer(): CamLayer {
+    return { path: `encoder.layers.${[...this.encoder.layers.namedChildren()].at(-1)![0]}.ln_1`, layout: 'tokens' };
+  }
   /** Head `heads`; groups: the patch embedding with the class token and positions, then one per encoder block (the last with the final norm). */
   get layout(): BackboneLayout {
     const blocks = [...this.encoder.layers.namedChildren()].map(([name]) => [`encoder.layers.${name}`]);

@@ -25,6 +25,7 @@ import type { RunPlan } from '../run-plan.js';
 import type * as runBuilder from '../run-builder.js';
 import { savedRunConfig } from '../../config/index.js';
 import type { ImageClassificationDataModule } from '../../data/datamodule.js';
+import type { TopLoss } from '../../analysis/top-losses.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import { ConfigError, DataError } from '../../errors.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
@@ -43,6 +44,7 @@ interface AnalyzeFlags extends ConfigFlags {
   topK: string;
   crossVal?: string;
   crossValEpochs?: string;
+  cam: string;
 }
 
 /** The checkpoint a target names, read: a file as it is; a run dir's best checkpoint (else its last). */
@@ -103,6 +105,8 @@ function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: numbe
   const topK = Number(flags.topK);
   if (!Number.isInteger(topK) || topK < 0)
     throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
+  if (!['gradcam', 'gradcam++', 'none'].includes(flags.cam))
+    throw new ConfigError(`analyze: expected --cam among gradcam, gradcam++, none, but got '${flags.cam}'`);
   const integer = (flag: string, value: string | undefined, min: number): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -131,6 +135,7 @@ export function registerAnalyze(program: Command): void {
     .option('--top-k <k>', 'how many top losses to list and show', '16')
     .option('--cross-val <k>', 'find likely label errors on the training split with k-fold out-of-sample predictions (trains k models)')
     .option('--cross-val-epochs <n>', "epochs per cross-validation model (default: the run's trainer.maxEpochs)")
+    .option('--cam <method>', 'Grad-CAM overlays of the top losses: gradcam, gradcam++ or none', 'gradcam')
     .addHelpText(
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
@@ -138,6 +143,7 @@ export function registerAnalyze(program: Command): void {
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
       const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
       const { file, runDir, checkpoint } = await checkpointOf(target);
+      const labelsMapping = checkpoint.labelsMapping;
       const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
       let built: Awaited<ReturnType<typeof rebuildRun>>;
       try {
@@ -152,7 +158,13 @@ export function registerAnalyze(program: Command): void {
         const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
         const predictions = await collectPredictions(module, loader);
-        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
+        const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
+        const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
+        const method = flags.cam as 'gradcam' | 'gradcam++' | 'none';
+        const beforeReport = async (a: { topLosses: TopLoss[] }): Promise<void> => {
+          if (method !== 'none') await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
+        };
+        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file }, beforeReport });
         console.log(analysisSummary(analysis));
         const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
         const outOfSample =

@@ -11,7 +11,8 @@
  * (`--format`); an unreadable image is reported on stderr by name and skipped
  * (exit 1 at the end), or stops the run with `--on-error fail`. `--bench`
  * prints images/s instead: end to end (decode + preprocess + forward) and the
- * forward alone.
+ * forward alone. `--cam <dir>` also writes a Grad-CAM overlay per image
+ * from a checkpoint (src/analysis/cam-predict.ts).
  *
  * @example
  * registerPredict(program); // classifier-training predict photos/ --model outputs/run/export/model.onnx --top-k 3 --format csv
@@ -39,6 +40,9 @@ interface PredictFlags {
   onError: string;
   threads?: number;
   bench?: boolean;
+  cam?: string;
+  camMethod: string;
+  camLayer?: string;
 }
 
 function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
@@ -117,6 +121,11 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
     throw new ConfigError(
       `predict: expected --precision auto or 32 with --backend onnxruntime (it runs the fp32 graph), but got 'bf16-mixed'; add --backend libtorch`,
     );
+  const camMethod = choice('--cam-method', flags.camMethod, ['gradcam', 'gradcam++'] as const);
+  if (flags.cam !== undefined && flags.model.endsWith('.onnx'))
+    throw new ConfigError(
+      `predict: expected a checkpoint with --cam (Grad-CAM needs gradients, which an ONNX model does not have), but got ${flags.model}; pass the run's checkpoints/best.ckpt`,
+    );
   const paths = await imagePaths(inputs);
   const torch = await import('../../torch/index.js');
   const { availableParallelism } = await import('node:os');
@@ -129,6 +138,15 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
     await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
     await predictWith(onnxPath, paths, { ...flags, backend, precision, format, onError, threads });
   });
+  if (flags.cam === undefined || flags.bench === true) return;
+  const { predictCams } = await import('../../analysis/cam-predict.js');
+  const cams = await predictCams(flags.model, paths, {
+    dir: flags.cam,
+    method: camMethod,
+    layer: flags.camLayer,
+    batchSize: flags.batchSize,
+  });
+  console.error(`predict: wrote ${cams.length} Grad-CAM overlay${cams.length === 1 ? '' : 's'} (${camMethod}) to ${flags.cam}`);
 }
 
 async function predictWith(
@@ -202,6 +220,9 @@ export function registerPredict(program: Command): void {
     .option('--on-error <mode>', 'skip: report an unreadable image on stderr, go on, exit 1 at the end; fail: stop at the first', 'skip')
     .option('--threads <n>', 'CPU threads of the backend (default: every core)', positiveInt('--threads'))
     .option('--bench', 'print images/s (end to end, and the forward alone) instead of the predictions')
+    .option('--cam <dir>', 'also write a Grad-CAM overlay per image (<dir>/<name>.png, and cams.jsonl); needs a checkpoint')
+    .option('--cam-method <method>', 'gradcam or gradcam++', 'gradcam')
+    .option('--cam-layer <path>', "Grad-CAM's target layer, a module path under the backbone (default: the model's last stage)")
     .addHelpText(
       'after',
       [
@@ -211,6 +232,7 @@ export function registerPredict(program: Command): void {
         '  classifier-training predict a.jpg b.png -m outputs/r1/checkpoints/best.ckpt --backend libtorch --format json',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --bench --threads 2',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --precision 32 --bench',
+        '  classifier-training predict photos/ -m outputs/r1/checkpoints/best.ckpt --cam cams/ --cam-method gradcam++',
       ].join('\n'),
     )
     .action(run);
