@@ -42,17 +42,42 @@ function differencesTable(runs, differences) {
   );
 }
 
+/** The sweep's parallel coordinates, with a picker for the metric on the last axis. */
 async function sweepSection(runs) {
   const sweepIds = new Set(runs.map((r) => r.sweep?.id ?? null));
   if (sweepIds.size !== 1 || sweepIds.has(null)) return null;
-  const sweep = await getJson(`/api/sweeps/${encodeURIComponent([...sweepIds][0])}`);
+  const path = `/api/sweeps/${encodeURIComponent([...sweepIds][0])}`;
   const selected = new Set(runs.map((r) => r.id));
+  const note = h('p', { class: 'muted' });
+  const plot = h('div', { class: 'scroll-x' });
+  const show = (sweep) => {
+    replace(note, `${sweep.runs.length} runs · swept: ${sweep.swept.join(', ')} · last axis: best ${sweep.metric}`);
+    replace(plot, parallelCoords(sweep, selected));
+  };
+  const sweep = await getJson(path);
+  show(sweep);
+  const names = [...new Set([sweep.metric, ...runs.flatMap((r) => r.metricNames)])];
+  const picker = h(
+    'select',
+    {
+      class: 'sweep-metric',
+      'aria-label': 'sweep metric',
+      onchange: (e) => {
+        getJson(`${path}?metric=${encodeURIComponent(e.target.value)}`)
+          .then(show)
+          .catch((error) => replace(note, String(error.message ?? error)));
+      },
+    },
+    names.map((name) => h('option', { value: name }, name)),
+  );
+  picker.value = sweep.metric;
   return h(
     'section',
     { class: 'card sweep' },
     h('h2', {}, 'Sweep ', sweep.dir),
-    h('p', { class: 'muted' }, `${sweep.runs.length} runs · swept: ${sweep.swept.join(', ')} · last axis: best ${sweep.metric}`),
-    h('div', { class: 'scroll-x' }, parallelCoords(sweep, selected)),
+    h('div', { class: 'controls' }, h('label', {}, 'metric ', picker)),
+    note,
+    plot,
   );
 }
 

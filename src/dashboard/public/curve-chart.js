@@ -17,7 +17,8 @@ import { smooth } from './smooth.js';
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 const X_LABELS = { step: 'step', epoch: 'epoch', time: 'wall time (s)' };
-const PREFERRED = ['train/loss', 'train/loss_step', 'val/loss', 'val/acc', 'val/accuracy'];
+// Step losses first: they have the most points while a run is young.
+const PREFERRED = ['train/loss_step', 'train/loss', 'val/loss', 'val/acc_top1', 'val/acc'];
 
 /** The metric shown first: a usual loss or accuracy when logged, else the first name. */
 function defaultMetric(names) {
@@ -193,7 +194,7 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
   resize.observe(plotBox);
   void load();
 
-  const node = h('section', { class: 'curves card' }, picker.bar, plotBox, h('div', { class: 'muted' }, count, live ? ' · live' : ''));
+  const node = h('section', { class: 'curves card' }, picker.bar, plotBox, h('div', { class: 'muted' }, count));
   const destroy = () => {
     for (const source of sources) source.close();
     resize.disconnect();

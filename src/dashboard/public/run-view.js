@@ -70,6 +70,7 @@ function sections(id, details, config) {
   const out = [card('Confusion matrix', confusionView(details.confusion))];
   if (details.perClass !== null && details.perClass.length > 0) out.push(card('Per class', perClassTable(details.perClass)));
   if (files.samples.length > 0) out.push(card('Samples', gallery(id, files.samples, 'samples')));
+  out.push(card('Metrics', metricsTable(details.summary)));
   if (files.topLosses !== null) out.push(card('Top losses', fileView(id, files.topLosses)));
   if (files.labelIssues !== null) out.push(card('Label issues', fileView(id, files.labelIssues)));
   if (files.cams.length > 0) out.push(card('Grad-CAM', gallery(id, files.cams, 'cams')));
@@ -101,8 +102,9 @@ export function runView(id) {
     replace(title, summary.name);
     const factsBox = h('div', {}, facts(summary, details.system));
     const onStatus = (next) => replace(factsBox, facts(next, details.system));
+    // A finished run may be resumed, so every run's page listens.
     chart = curveChart({ runs: [{ id, name: summary.name }], metricNames: summary.metricNames, live: true, onStatus });
-    replace(body, factsBox, h('h2', {}, 'Curves'), chart.node, card('Metrics', metricsTable(summary)), ...sections(id, details, config));
+    replace(body, factsBox, h('h2', {}, 'Curves'), chart.node, ...sections(id, details, config));
   };
   load().catch((e) => replace(body, h('p', { class: 'error' }, String(e.message ?? e))));
   const node = h('section', { class: 'run-view' }, h('div', { class: 'toolbar' }, title, h('a', { href: '#/runs' }, '← all runs')), body);
