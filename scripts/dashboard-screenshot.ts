@@ -17,9 +17,7 @@ const [root = 'outputs', outDir = 'docs/images'] = process.argv.slice(2);
 
 /** Waits until the curve has its points, then for the plot to settle. */
 async function settle(page: Page): Promise<void> {
-  await page.waitForFunction(() => Number(document.querySelector('.point-count')?.getAttribute('data-points') ?? 0) > 0, null, {
-    timeout: 15_000,
-  });
+  await page.waitForFunction(`Number(document.querySelector('.point-count')?.dataset.points ?? 0) > 0`, null, { timeout: 15_000 });
   await page.waitForTimeout(500);
 }
 

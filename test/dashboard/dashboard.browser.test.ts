@@ -125,6 +125,12 @@ test('the runs list shows the finished sweep with its swept key and the running 
   assert.match((await page.locator('tr.sweep-header').textContent()) ?? '', /swept: optimizer\.lr/);
   assert.equal(await page.locator(`tr[data-run-id="${sweepRun(1).id}"] .swept`).textContent(), 'optimizer.lr=0.01');
 
+  const names = () => page.$$eval('tbody tr[data-run-id] td.name a', (links) => links.map((a) => a.textContent));
+  await page.click('th[data-sort="name"]');
+  assert.deepEqual(await names(), ['live', sweepRun(0).name, sweepRun(1).name], 'by name, ascending');
+  await page.click('th[data-sort="name"]');
+  assert.deepEqual(await names(), ['live', sweepRun(1).name, sweepRun(0).name], 'by name, descending (sweep runs stay under their header)');
+
   await page.fill('input.filter', 'optimizer.lr=0.05');
   assert.deepEqual(await page.$$eval('tbody tr[data-run-id]', (rows) => rows.map((r) => r.getAttribute('data-run-id'))), [sweepRun(0).id]);
   await page.fill('input.filter', '');
@@ -150,6 +156,33 @@ test("a running run's curve gains points from the stream without a reload", asyn
   assert.equal(await page.locator('[data-fact="status"] .badge').textContent(), 'running');
   assert.ok((await page.locator('.plot canvas').count()) > 0, 'uPlot drew the curve');
   assert.ok((await screenshotSpread(page, 'run-live')) > MIN_SPREAD, 'the live run page is not blank');
+  await page.close();
+});
+
+test('the curve controls: x by epoch, TensorBoard smoothing, a log scale', async (t) => {
+  const page = await openPage(t, `#/run/${encodeURIComponent(sweepRun(0).id)}`);
+  if (page === null) return;
+  // TensorBoard's debiased EMA at weight 0.6, worked out by hand: NaN passes through, the average skips it.
+  const smoothed = await page.evaluate<string[]>(`import('/assets/smooth.js').then((m) => m.smooth([1, 2, 3, NaN, 4], 0.6).map(String))`);
+  const expected = [1, 1.625, 2.3265306122448983, NaN, 3.0955882352941173];
+  smoothed.forEach((value, i) =>
+    assert.ok(String(expected[i]) === value || Math.abs(Number(value) - expected[i]) < 1e-12, `${i}: ${value}`),
+  );
+
+  const plot = page.locator('.plot');
+  const points = () => page.locator('.point-count').getAttribute('data-points');
+  await page.selectOption('select.metric-picker', 'val/loss');
+  await page.selectOption('select.x-picker', 'epoch');
+  await page.waitForSelector('.plot[data-x="epoch"]');
+  assert.equal(await points(), '3', 'one val/loss per epoch');
+  const legend = () => page.locator('.u-legend .u-series').count();
+  assert.equal(await legend(), 2, 'x and the run');
+  await page.locator('input.smoothing').fill('0.6');
+  assert.equal(await plot.getAttribute('data-smoothing'), '0.6');
+  assert.equal(await legend(), 3, 'the raw curve stays beside the smoothed one');
+  await page.locator('input.log-scale').check();
+  assert.equal(await plot.getAttribute('data-scale'), 'log');
+  assert.equal(await points(), '3');
   await page.close();
 });
 

@@ -156,6 +156,7 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
     if (timer === null) timer = setTimeout(draw, 100);
   };
   const rebuild = () => {
+    Object.assign(plotBox.dataset, { x: state.x, scale: state.log ? 'log' : 'linear', smoothing: String(state.weight) });
     plot?.destroy();
     plot = new uPlot(plotOptions(series, state, plotBox.clientWidth || 800), alignedData(series, state), plotBox);
     draw();
