@@ -95,20 +95,30 @@ function alignedData(series, state) {
 }
 
 function plotOptions(series, state, width) {
-  const seriesOptions = [{ label: X_LABELS[state.x] }];
+  const seriesOptions = [{ label: X_LABELS[state.shownX] }];
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
     if (state.weight > 0) seriesOptions.push({ label: `${s.name} (raw)`, stroke: `${color}40`, width: 1, spanGaps: true });
     seriesOptions.push({ label: s.name, stroke: color, width: 2, spanGaps: true, points: { show: false } });
   });
-  const first = series.find((s) => s.points.length > 0)?.points[0]?.[0] ?? 0;
   return {
     width,
     height: 320,
-    scales: { x: { time: state.x === 'time' && first > 1e9 }, y: { distr: state.log ? 3 : 1 } },
-    axes: [{ label: X_LABELS[state.x] }, { label: state.metric }],
+    scales: { x: { time: false }, y: { distr: state.log ? 3 : 1 } },
+    axes: [{ label: X_LABELS[state.shownX] }, { label: state.metric }],
     series: seriesOptions,
   };
+}
+
+/** The `[x, value]` points of streamed rows for the metric and x shown. */
+function pointsOf(rows, state) {
+  const points = [];
+  for (const row of rows) {
+    const x = row[state.shownX];
+    const y = row.values[state.metric];
+    if (typeof x === 'number' && typeof y === 'number' && Number.isFinite(y)) points.push([x, y]);
+  }
+  return points;
 }
 
 /** Opens one run's event stream; rows arriving while its history loads wait in `pending`. */
@@ -118,10 +128,8 @@ function subscribe(s, state, schedule, onStatus, addMetric) {
     const { rows } = JSON.parse(event.data);
     for (const row of rows) {
       for (const name of Object.keys(row.values)) addMetric(name);
-      const x = row[state.x];
-      const y = row.values[state.metric];
-      if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(y)) continue;
-      (s.loading ? s.pending : s.points).push([x, y]);
+      if (s.loading) s.pending.push(row);
+      else s.points.push(...pointsOf([row], state));
     }
     schedule();
   });
@@ -137,7 +145,8 @@ function subscribe(s, state, schedule, onStatus, addMetric) {
  */
 export function curveChart({ runs, metricNames, live = false, onStatus }) {
   const names = [...metricNames];
-  const state = { metric: defaultMetric(names), x: 'step', weight: 0, log: false };
+  // shownX: the x the server used ('time' falls back to 'step' for a log without times).
+  const state = { metric: defaultMetric(names), x: 'step', shownX: 'step', weight: 0, log: false };
   const series = runs.map((run) => ({ id: run.id, name: run.name, points: [], pending: [], loading: false }));
   const plotBox = h('div', { class: 'plot' });
   const count = h('span', { class: 'point-count', dataset: { points: '0' } }, '0 points');
@@ -156,7 +165,7 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
     if (timer === null) timer = setTimeout(draw, 100);
   };
   const rebuild = () => {
-    Object.assign(plotBox.dataset, { x: state.x, scale: state.log ? 'log' : 'linear', smoothing: String(state.weight) });
+    Object.assign(plotBox.dataset, { x: state.shownX, scale: state.log ? 'log' : 'linear', smoothing: String(state.weight) });
     plot?.destroy();
     plot = new uPlot(plotOptions(series, state, plotBox.clientWidth || 800), alignedData(series, state), plotBox);
     draw();
@@ -167,10 +176,11 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
     for (const s of series) Object.assign(s, { loading: true, pending: [], points: [] });
     const curves = await Promise.all(series.map((s) => getJson(runPath(s.id, `/curve${query}`)).catch(() => ({ points: [] }))));
     if (token !== loadToken) return;
+    state.shownX = curves.find((c) => c.x !== undefined)?.x ?? state.x;
     series.forEach((s, i) => {
       const points = curves[i].points;
       const lastX = points.length > 0 ? points[points.length - 1][0] : -Infinity;
-      s.points = [...points, ...s.pending.filter(([x]) => x > lastX)];
+      s.points = [...points, ...pointsOf(s.pending, state).filter(([x]) => x > lastX)];
       s.pending = [];
       s.loading = false;
     });
