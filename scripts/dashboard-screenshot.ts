@@ -34,7 +34,7 @@ try {
   await page.screenshot({ path: path.join(outDir, 'dashboard-run.png') });
   await page.goto(new URL('#/runs', dashboard.url).href);
   await page.waitForSelector('tbody tr[data-run-id]');
-  await page.screenshot({ path: path.join(outDir, 'dashboard-runs.png'), clip: { x: 0, y: 0, width: 1280, height: 360 } });
+  await page.screenshot({ path: path.join(outDir, 'dashboard-runs.png'), clip: { x: 0, y: 0, width: 1280, height: 200 } });
   console.log(`dashboard-screenshot: ${newest.name} → ${outDir}/dashboard-run.png, dashboard-runs.png`);
 } finally {
   await browser.close();
