@@ -14,11 +14,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import { makeColourFolder } from '../integration/trainer-fixtures.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin', 'classifier-training.js');
@@ -29,29 +30,12 @@ export const INJECTION = '<img src=x onerror=alert(1)>';
 /** Test artefacts (gitignored): the pages' screenshots. */
 export const ARTIFACTS = path.join(repo, 'test-artifacts', 'dashboard');
 
-const colours: [string, [number, number, number]][] = [
-  ['red', [200, 40, 40]],
-  ['green', [40, 200, 40]],
-  [INJECTION, [40, 40, 200]],
-];
-
-/** Writes `<root>/<INJECTION>/{train,test}/<class>/<i>.png` (12x12, noisy colours); returns the data root. */
+/** The trainer tests' colour folder moved to `<root>/<INJECTION>`, its class `blue` renamed `<INJECTION>`; returns the data root. */
 export async function makeClassFolder(root: string, perClass = 6): Promise<string> {
+  const made = await makeColourFolder(perClass);
   const dataRoot = path.join(root, INJECTION);
-  let seed = 1;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 120;
-  for (const split of ['train', 'test']) {
-    for (const [name, rgb] of colours) {
-      await mkdir(path.join(dataRoot, split, name), { recursive: true });
-      for (let i = 0; i < (split === 'train' ? perClass : 2); i++) {
-        const pixels = Buffer.alloc(12 * 12 * 3);
-        for (let p = 0; p < pixels.length; p++) pixels[p] = Math.max(0, Math.min(255, Math.round(rgb[p % 3] + noise())));
-        await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } })
-          .png()
-          .toFile(path.join(dataRoot, split, name, `${i}.png`));
-      }
-    }
-  }
+  await rename(made, dataRoot);
+  for (const split of ['train', 'test']) await rename(path.join(dataRoot, split, 'blue'), path.join(dataRoot, split, INJECTION));
   return dataRoot;
 }
 
