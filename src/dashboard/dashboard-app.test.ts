@@ -177,6 +177,17 @@ describe('dashboard API', () => {
     }
   });
 
+  it('serves the page and uPlot from the package, and nothing beside them', async () => {
+    assert.equal((await app.request('/')).status, 200);
+    const uplot = await app.request('/assets/uplot/uPlot.iife.min.js');
+    assert.equal(uplot.status, 200);
+    assert.match(uplot.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(await uplot.text(), /uPlot/);
+    for (const attempt of ['/assets/uplot/..%2fpackage.json', '/assets/uplot/%2e%2e/package.json', '/assets/..%2f..%2f..%2fpackage.json']) {
+      assert.equal((await app.request(attempt)).status, 404, attempt);
+    }
+  });
+
   it('is read-only: other methods find no route', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       for (const target of ['/api/runs', `/api/runs/${byName('finished').id}/file/metrics.csv`]) {

@@ -25,7 +25,7 @@ import { runDetails } from './run-details.js';
 import { RunIndex } from './run-index.js';
 import type { RunIndexOptions } from './run-index.js';
 import { runStream } from './run-stream.js';
-import { readRunConfig } from './run-summary.js';
+import { readRunConfig } from './run-config.js';
 import { confinedFile, contentTypeOf } from './safe-file.js';
 
 /** Options of `dashboardApp`. */
@@ -147,7 +147,7 @@ function registerPage(app: Hono): void {
     if (!existsSync(page)) return c.text('classifier-training dashboard: the page is missing from this package; the API is at /api/runs');
     return c.html(readFileSync(page, 'utf8'));
   });
-  app.get('/assets/uplot/*', (c) => sendFile(c, confinedFile(uplotDir, c.req.path.slice('/assets/uplot/'.length))));
+  app.get('/assets/uplot/*', (c) => sendFile(c, confinedFile(uplotDir, new URL(c.req.url).pathname.slice('/assets/uplot/'.length))));
   app.get('/assets/*', (c) => sendFile(c, confinedFile(publicDir, new URL(c.req.url).pathname.slice('/assets/'.length))));
 }
 

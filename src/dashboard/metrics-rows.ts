@@ -107,6 +107,8 @@ export function rowParser(format: MetricsFormat): (line: string) => ParsedRow | 
 
 const higherIsBetter = /acc|f1|auroc|auc|precision|recall|top\d|iou|map|dice|kappa/i;
 const lowerIsBetter = /loss|err|ece|calibration/i;
+/** Asked once per value of every row: remembered by name. */
+const directions = new Map<string, boolean>();
 
 /**
  * Whether a larger value of the metric is better (accuracy, F1, AUROC...);
@@ -116,5 +118,10 @@ const lowerIsBetter = /loss|err|ece|calibration/i;
  * isHigherBetter('val/acc_top1'); // true
  */
 export function isHigherBetter(metric: string): boolean {
-  return higherIsBetter.test(metric) && !lowerIsBetter.test(metric);
+  let higher = directions.get(metric);
+  if (higher === undefined) {
+    higher = higherIsBetter.test(metric) && !lowerIsBetter.test(metric);
+    if (directions.size < 10_000) directions.set(metric, higher);
+  }
+  return higher;
 }

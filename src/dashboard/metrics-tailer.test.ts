@@ -97,3 +97,33 @@ describe('MetricsTailer', () => {
     assert.ok(heaps.at(-1)! - heaps[0] < 4 << 20, `heap grew ${heaps.map((h) => h >> 20).join(', ')} MB`);
   });
 });
+
+describe('MetricsTailer without rows (the runs list’s fast scan)', () => {
+  it('gives the same last and best as the row parser while a file grows and is rewritten', () => {
+    const d = runDir('fast');
+    const file = join(d, 'metrics.csv');
+    writeFileSync(file, 'epoch,step,train/loss_step,val/acc_top1\n0,1,2.5,\n0,2,2.0,0.3\n0,3,1.');
+    const fast = new MetricsTailer(d, { collectRows: false });
+    const rows = new MetricsTailer(d);
+    const both = () => {
+      assert.deepEqual(fast.poll(), []);
+      rows.poll();
+      assert.deepEqual(fast.last, rows.last);
+      assert.deepEqual(fast.best, rows.best);
+    };
+    both();
+    assert.deepEqual(fast.last, { 'train/loss_step': 2, 'val/acc_top1': 0.3 });
+    appendFileSync(file, '5,\n1,4,2.2,0.9\n');
+    both();
+    assert.deepEqual(fast.last, { 'train/loss_step': 2.2, 'val/acc_top1': 0.9 });
+    assert.deepEqual(fast.best, { 'train/loss_step': 1.5, 'val/acc_top1': 0.9 });
+    writeFileSync(
+      `${file}.tmp`,
+      'epoch,step,train/loss_step,val/acc_top1,lr\n0,1,2.5,,\n0,2,2.0,0.3,\n0,3,1.5,,\n1,4,2.2,0.9,\n1,5,0.5,,0.01\n',
+    );
+    renameSync(`${file}.tmp`, file);
+    both();
+    assert.deepEqual(fast.last, { 'train/loss_step': 0.5, 'val/acc_top1': 0.9, lr: 0.01 });
+    assert.deepEqual(fast.best, { 'train/loss_step': 0.5, 'val/acc_top1': 0.9, lr: 0.01 });
+  });
+});

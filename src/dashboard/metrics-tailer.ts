@@ -19,8 +19,9 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { CsvColumnStats } from './csv-stats-scan.js';
 import { lttbIndices } from './lttb.js';
-import { isHigherBetter, rowParser } from './metrics-rows.js';
+import { isHigherBetter, rowParser, splitCsvLine } from './metrics-rows.js';
 import type { MetricsFormat, ParsedRow } from './metrics-rows.js';
 import type { MetricsRow } from './api-types.js';
 
@@ -30,6 +31,12 @@ export interface MetricsTailerOptions {
   keepSeries?: boolean;
   /** The most points a series keeps before it is halved by LTTB (default 20,000). */
   maxPoints?: number;
+  /**
+   * Whether `poll()` hands back the new rows (default true). Without rows or
+   * series a CSV log is scanned for last and best values without making an
+   * object per row: the runs list reads hundreds of long files this way.
+   */
+  collectRows?: boolean;
 }
 
 /** One metric's points, in the order logged; NaN where the row had no step, epoch or time. */
@@ -50,6 +57,11 @@ export class MetricsTailer {
   readonly runDir: string;
   readonly #keepSeries: boolean;
   readonly #maxPoints: number;
+  readonly #fast: boolean;
+  /** The CSV header, for the fast scan (null until read). */
+  #columns: string[] | null = null;
+  #stats: CsvColumnStats | null = null;
+  #restBytes = Buffer.alloc(0);
   #file: { path: string; format: MetricsFormat } | null = null;
   #ino = -1;
   #offset = 0;
@@ -67,6 +79,7 @@ export class MetricsTailer {
     this.runDir = runDir;
     this.#keepSeries = options.keepSeries ?? false;
     this.#maxPoints = Math.max(16, options.maxPoints ?? 20_000);
+    this.#fast = !this.#keepSeries && options.collectRows === false;
   }
 
   /** The log being followed, or null while the run has none. */
@@ -118,7 +131,8 @@ export class MetricsTailer {
         const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - this.#offset), this.#offset);
         if (read <= 0) break;
         this.#offset += read;
-        this.#lines(this.#decoder.write(buffer.subarray(0, read)), rows);
+        if (this.#fast && file.format === 'csv') this.#scanBytes(buffer.subarray(0, read));
+        else this.#lines(this.#decoder.write(buffer.subarray(0, read)), rows);
       }
       return rows;
     } finally {
@@ -154,6 +168,9 @@ export class MetricsTailer {
     this.#parse = rowParser(this.#file!.format);
     this.#skip = this.#rows;
     this.#rows = 0;
+    this.#columns = null;
+    this.#stats = null;
+    this.#restBytes = Buffer.alloc(0);
   }
 
   #lines(text: string, out: MetricsRow[]): void {
@@ -173,6 +190,39 @@ export class MetricsTailer {
       out.push(this.#take(row));
     }
     this.#rest = all.slice(start);
+  }
+
+  /** The fast path: whole lines of the bytes (after any cut line kept from the last poll) into last and best. */
+  #scanBytes(chunk: Buffer): void {
+    let bytes = this.#restBytes.length === 0 ? chunk : Buffer.concat([this.#restBytes, chunk]);
+    if (this.#stats === null) {
+      const end = bytes.indexOf(10);
+      if (end < 0) {
+        this.#restBytes = Buffer.from(bytes);
+        return;
+      }
+      const columns = splitCsvLine(bytes.toString('utf8', 0, end).replace(/\r$/, ''));
+      this.#stats = new CsvColumnStats(columns, columns.map(isHigherBetter));
+      this.#columns = columns;
+      bytes = bytes.subarray(end + 1);
+    }
+    const stats = this.#stats;
+    const before = stats.rows;
+    const cut = stats.scan(bytes, this.#skip);
+    const taken = stats.rows - before;
+    this.#rows += taken;
+    this.#skip = Math.max(0, this.#skip - taken);
+    // A copy: the read buffer is used again for the next chunk.
+    this.#restBytes = Buffer.from(bytes.subarray(cut));
+    const columns = this.#columns!;
+    for (let c = 0; c < columns.length; c++) {
+      if (stats.seen[c] === 0) continue;
+      const name = columns[c];
+      this.#last[name] = stats.last[c];
+      const old = this.#best[name];
+      const higher = isHigherBetter(name);
+      if (old === undefined || (higher ? stats.best[c] > old : stats.best[c] < old)) this.#best[name] = stats.best[c];
+    }
   }
 
   #take(row: ParsedRow): MetricsRow {

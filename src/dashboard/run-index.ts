@@ -14,7 +14,8 @@ import type { RunSummary } from './api-types.js';
 import { MetricsTailer } from './metrics-tailer.js';
 import { discoverRuns } from './run-discovery.js';
 import type { DiscoveredRun, DiscoveredSweep } from './run-discovery.js';
-import { readRunConfig, summarizeRun } from './run-summary.js';
+import { configHeadline } from './run-config.js';
+import { summarizeRun } from './run-summary.js';
 
 /** Options of `RunIndex`. */
 export interface RunIndexOptions {
@@ -77,11 +78,11 @@ export class RunIndex {
   summary(run: DiscoveredRun): RunSummary {
     let tailer = this.#stats.get(run.id);
     if (tailer === undefined) {
-      tailer = new MetricsTailer(run.dir);
+      tailer = new MetricsTailer(run.dir, { collectRows: false });
       this.#stats.set(run.id, tailer);
     }
     tailer.poll();
-    return summarizeRun(run, tailer, readRunConfig(run.dir));
+    return summarizeRun(run, tailer, configHeadline(run.dir));
   }
 
   /** The series tailer of a run, up to date (made on first use; the least recently used one is dropped past `seriesRuns`). */
