@@ -81,8 +81,9 @@ export async function stopCli(child: ChildProcess, graceMs = 10_000): Promise<vo
 }
 
 /**
- * Writes `plots/confusion_matrices.jsonl`, one matrix per epoch (what the
- * run page's slider walks through), each epoch with more on the diagonal.
+ * Replaces `plots/confusion_matrices.jsonl` (the confusion_matrix
+ * callback's format: one `{ epoch, split, classNames, matrix }` a line) with
+ * one matrix per epoch, each with more on the diagonal than the one before.
  */
 export async function writeConfusionEpochs(runDir: string, classNames: string[], epochs: number): Promise<number[][][]> {
   const matrices = Array.from({ length: epochs }, (_, epoch) =>

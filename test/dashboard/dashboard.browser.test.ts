@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -79,6 +79,14 @@ before(async () => {
     'trainer.maxEpochs=2',
     'optimizer.lr=0.05,0.01',
   ]);
+  const saved = (await readFile(path.join(sweepDir, '0', 'plots', 'confusion_matrices.jsonl'), 'utf8')).trim().split('\n');
+  const epochs = saved.map((line) => JSON.parse(line) as { epoch: number; split: string }).filter((e) => e.split === 'val');
+  assert.deepEqual(
+    epochs.map((e) => e.epoch),
+    [0, 1],
+    'the confusion_matrix callback saved every epoch',
+  );
+  // A tiny run gets every colour right from its first epoch; matrices that differ show what the slider does.
   matrices = await writeConfusionEpochs(path.join(sweepDir, '0'), ['green', 'red', INJECTION], 3);
   dashboard = await startDashboard({ roots: [path.join(root, 'outputs'), path.join(root, 'multirun')], port: 0 });
   let seen: RunSummary[] = [];
