@@ -138,6 +138,26 @@ function subscribe(s, state, schedule, onStatus, addMetric) {
 }
 
 /**
+ * Loads each run's history of the shown metric, then adds the rows that
+ * streamed in meanwhile past its last x; false when a newer load began.
+ */
+async function loadHistory(series, state, isCurrent) {
+  const query = `?metric=${encodeURIComponent(state.metric)}&x=${state.x}&points=2000`;
+  for (const s of series) Object.assign(s, { loading: true, pending: [], points: [] });
+  const curves = await Promise.all(series.map((s) => getJson(runPath(s.id, `/curve${query}`)).catch(() => ({ points: [] }))));
+  if (!isCurrent()) return false;
+  state.shownX = curves.find((c) => c.x !== undefined)?.x ?? state.x;
+  series.forEach((s, i) => {
+    const points = curves[i].points;
+    const lastX = points.length > 0 ? points[points.length - 1][0] : -Infinity;
+    s.points = [...points, ...pointsOf(s.pending, state).filter(([x]) => x > lastX)];
+    s.pending = [];
+    s.loading = false;
+  });
+  return true;
+}
+
+/**
  * The chart with its controls.
  *
  * @example
@@ -172,19 +192,7 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
   };
   const load = async () => {
     const token = ++loadToken;
-    const query = `?metric=${encodeURIComponent(state.metric)}&x=${state.x}&points=2000`;
-    for (const s of series) Object.assign(s, { loading: true, pending: [], points: [] });
-    const curves = await Promise.all(series.map((s) => getJson(runPath(s.id, `/curve${query}`)).catch(() => ({ points: [] }))));
-    if (token !== loadToken) return;
-    state.shownX = curves.find((c) => c.x !== undefined)?.x ?? state.x;
-    series.forEach((s, i) => {
-      const points = curves[i].points;
-      const lastX = points.length > 0 ? points[points.length - 1][0] : -Infinity;
-      s.points = [...points, ...pointsOf(s.pending, state).filter(([x]) => x > lastX)];
-      s.pending = [];
-      s.loading = false;
-    });
-    rebuild();
+    if (await loadHistory(series, state, () => token === loadToken)) rebuild();
   };
   const picker = controls(state, names, (change) => {
     Object.assign(state, change);
@@ -194,11 +202,10 @@ export function curveChart({ runs, metricNames, live = false, onStatus }) {
   const addMetric = (name) => {
     if (names.includes(name)) return;
     names.push(name);
+    const first = state.metric === '';
+    if (first) state.metric = name;
     picker.setMetrics(names);
-    if (state.metric !== '') return;
-    state.metric = name;
-    picker.setMetrics(names);
-    void load();
+    if (first) void load();
   };
   const sources = live ? series.map((s) => subscribe(s, state, schedule, onStatus, addMetric)) : [];
   const resize = new ResizeObserver(() => plot?.setSize({ width: plotBox.clientWidth || 800, height: 320 }));
