@@ -15,7 +15,9 @@
  * - `GET /api/sweeps/:sweepId` → {@link SweepResponse}
  * - `GET /` → the page; `GET /assets/<file>` → `src/dashboard/public/`; `GET /assets/uplot/<file>` → uPlot's dist
  *
- * Errors answer JSON `{ error: string }` ({@link ApiError}) with status 400 or 404.
+ * Errors answer JSON `{ error: string }` ({@link ApiError}): 400 (a bad query), 401 (no token
+ * where one is required), 403 (without a token, a request not addressed to 127.0.0.1, localhost
+ * or [::1]), 404 (no such run, sweep or file).
  *
  * @example
  * const { runs } = (await (await fetch('/api/runs')).json()) as RunsResponse;

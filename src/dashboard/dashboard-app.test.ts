@@ -49,6 +49,11 @@ before(async () => {
       }),
     ].join('\n'),
   );
+  mkdirSync(join(outputs, 'finished', 'analysis', 'cam'), { recursive: true });
+  for (const f of ['top_losses.csv', 'label_issues.csv', 'cam/10.png', 'cam/2.png'])
+    writeFileSync(join(outputs, 'finished', 'analysis', f), f);
+  const perClass = [{ index: 0, name: '<img src=x onerror=alert(1)>', precision: 0.5, recall: 1, f1: 0.667, support: 3, confusedWith: [] }];
+  writeFileSync(join(outputs, 'finished', 'analysis', 'per_class.json'), JSON.stringify(perClass));
   writeFileSync(join(root, 'secret.txt'), 'outside');
   symlinkSync(join(root, 'secret.txt'), join(outputs, 'finished', 'plots', 'link.txt'));
   runs = ((await (await app.request('/api/runs')).json()) as RunsResponse).runs;
@@ -124,6 +129,21 @@ describe('dashboard API', () => {
       [0, 1],
     );
     assert.deepEqual(details.files.samples, ['plots/samples.png']);
+    assert.equal(details.files.topLosses, 'analysis/top_losses.csv');
+    assert.equal(details.files.labelIssues, 'analysis/label_issues.csv');
+    assert.deepEqual(details.files.cams, ['analysis/cam/2.png', 'analysis/cam/10.png'], 'in rank order');
+    assert.equal(details.perClass?.[0].name, '<img src=x onerror=alert(1)>', 'as data, for the page to show as text');
+    const failed = (await (await app.request(`/api/runs/${byName('failed').id}/details`)).json()) as DetailsResponse;
+    assert.deepEqual(failed.files, {
+      samples: [],
+      topLosses: null,
+      labelIssues: null,
+      cams: [],
+      modelSummary: null,
+      profiler: null,
+      report: null,
+    });
+    assert.equal(failed.perClass, null);
     const file = await app.request(`/api/runs/${byName('finished').id}/file/plots/samples.png`);
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'image/png');
@@ -162,7 +182,7 @@ describe('dashboard API', () => {
       ]) {
         const answer = await new Promise<string>((resolve, reject) => {
           const socket = connect(dashboard.port, '127.0.0.1', () =>
-            socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+            socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
           );
           let text = '';
           socket.on('data', (d) => (text += d.toString()));
@@ -217,6 +237,13 @@ describe('dashboard API', () => {
         { epoch: 0, step: 12, values: { 'train/loss_step': 0.122 } },
       ],
     });
+  });
+
+  it('answers only requests for this machine’s names without a token (DNS rebinding)', async () => {
+    assert.equal((await app.request('http://127.0.0.1:8080/api/runs')).status, 200);
+    assert.equal((await app.request('http://[::1]:8080/api/runs')).status, 200);
+    assert.equal((await app.request('http://evil.example:8080/api/runs')).status, 403);
+    assert.equal((await app.request('/api/runs', { headers: { host: 'localhost.evil.example' } })).status, 403);
   });
 
   it('requires the token beyond loopback, then takes the cookie', async () => {

@@ -47,6 +47,13 @@ const uplotDir = path.join(path.dirname(createRequire(import.meta.url).resolve('
 
 const notFound = (c: Context, what = 'no such run or file') => c.json({ error: `dashboard: expected ${what}, but got none` }, 404);
 
+/** Whether a Host header names this machine (127.0.0.1, localhost, [::1], any port). */
+function loopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+}
+
 function sameToken(given: string | undefined, token: string): boolean {
   if (given === undefined || given.length !== token.length) return false;
   return timingSafeEqual(Buffer.from(given), Buffer.from(token));
@@ -162,6 +169,10 @@ export function dashboardApp(options: DashboardAppOptions): { app: Hono; index: 
   const app = new Hono();
   const token = options.token ?? null;
   app.use('*', async (c, next) => {
+    // Without a token, only this machine's names: a web page that rebinds its own name to 127.0.0.1 gets nothing.
+    if (token === null && !loopbackHost(c.req.header('host') ?? new URL(c.req.url).host)) {
+      return c.json({ error: 'dashboard: expected a request for 127.0.0.1 or localhost, but got another host' }, 403);
+    }
     if (token !== null) {
       const given = c.req.query('token');
       if (sameToken(given, token)) setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });

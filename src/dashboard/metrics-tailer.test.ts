@@ -126,4 +126,27 @@ describe('MetricsTailer without rows (the runs list’s fast scan)', () => {
     assert.deepEqual(fast.last, { 'train/loss_step': 0.5, 'val/acc_top1': 0.9, lr: 0.01 });
     assert.deepEqual(fast.best, { 'train/loss_step': 0.5, 'val/acc_top1': 0.9, lr: 0.01 });
   });
+
+  it('then follows row by row from where the scan stopped, a cut line included', () => {
+    const d = runDir('switch');
+    const file = join(d, 'metrics.csv');
+    writeFileSync(file, 'epoch,step,loss\n0,1,2.5\n0,2,2.');
+    const t = new MetricsTailer(d, { collectRows: false });
+    assert.deepEqual(t.poll(), []);
+    t.startCollecting();
+    appendFileSync(file, '0\n0,3,1.5\n');
+    assert.deepEqual(t.poll(), [
+      { epoch: 0, step: 2, values: { loss: 2 } },
+      { epoch: 0, step: 3, values: { loss: 1.5 } },
+    ]);
+    assert.deepEqual(t.best, { loss: 1.5 });
+  });
+
+  it('hands back no rows for a JSONL log either', () => {
+    const d = runDir('jsonl-fast');
+    writeFileSync(join(d, 'metrics.jsonl'), '{"epoch":0,"step":1,"a":1}\n');
+    const t = new MetricsTailer(d, { collectRows: false });
+    assert.deepEqual(t.poll(), []);
+    assert.deepEqual(t.last, { a: 1 });
+  });
 });

@@ -57,7 +57,10 @@ export class MetricsTailer {
   readonly runDir: string;
   readonly #keepSeries: boolean;
   readonly #maxPoints: number;
-  readonly #fast: boolean;
+  #fast: boolean;
+  #collect: boolean;
+  /** The CSV header as read by the fast scan, to start the row parser with. */
+  #headerLine: string | null = null;
   /** The CSV header, for the fast scan (null until read). */
   #columns: string[] | null = null;
   #stats: CsvColumnStats | null = null;
@@ -79,7 +82,8 @@ export class MetricsTailer {
     this.runDir = runDir;
     this.#keepSeries = options.keepSeries ?? false;
     this.#maxPoints = Math.max(16, options.maxPoints ?? 20_000);
-    this.#fast = !this.#keepSeries && options.collectRows === false;
+    this.#collect = options.collectRows ?? true;
+    this.#fast = !this.#keepSeries && !this.#collect;
   }
 
   /** The log being followed, or null while the run has none. */
@@ -134,10 +138,30 @@ export class MetricsTailer {
         if (this.#fast && file.format === 'csv') this.#scanBytes(buffer.subarray(0, read));
         else this.#lines(this.#decoder.write(buffer.subarray(0, read)), rows);
       }
-      return rows;
+      return this.#collect ? rows : [];
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * From now on `poll()` hands back the rows appended: an event stream reads
+   * what is already there by the fast scan, then follows row by row.
+   *
+   * @example
+   * const tailer = new MetricsTailer(runDir, { collectRows: false });
+   * tailer.poll(); tailer.startCollecting(); tailer.poll(); // only rows appended since
+   */
+  startCollecting(): void {
+    if (this.#collect) return;
+    this.#collect = true;
+    if (!this.#fast) return;
+    this.#fast = false;
+    this.#parse = rowParser(this.#file?.format ?? 'csv');
+    if (this.#headerLine !== null) this.#parse(this.#headerLine);
+    this.#rest = this.#restBytes.toString('utf8');
+    this.#restBytes = Buffer.alloc(0);
+    this.#decoder = new StringDecoder('utf8');
   }
 
   #find(): { path: string; format: MetricsFormat } | null {
@@ -169,6 +193,7 @@ export class MetricsTailer {
     this.#skip = this.#rows;
     this.#rows = 0;
     this.#columns = null;
+    this.#headerLine = null;
     this.#stats = null;
     this.#restBytes = Buffer.alloc(0);
   }
@@ -201,7 +226,8 @@ export class MetricsTailer {
         this.#restBytes = Buffer.from(bytes);
         return;
       }
-      const columns = splitCsvLine(bytes.toString('utf8', 0, end).replace(/\r$/, ''));
+      this.#headerLine = bytes.toString('utf8', 0, end).replace(/\r$/, '');
+      const columns = splitCsvLine(this.#headerLine);
       this.#stats = new CsvColumnStats(columns, columns.map(isHigherBetter));
       this.#columns = columns;
       bytes = bytes.subarray(end + 1);

@@ -2,9 +2,13 @@
  * What a run's page shows beyond its summary, from its files: the confusion
  * matrix of every epoch (`plots/confusion_matrices.jsonl`, one line per
  * validation or test run; a run from before that file has only the last one,
- * `plots/confusion_matrix.csv`), the per-class accuracies it logged, the
- * files worth showing (samples, analysis outputs, the model summary, the
- * profiler's report, report.html) and system figures it logged.
+ * `plots/confusion_matrix.csv`), the per-class table of its analysis
+ * (`analysis/per_class.json`) or else the per-class accuracies it logged, the
+ * files worth showing (samples, the analysis' top losses, label issues and
+ * Grad-CAM overlays under `analysis/`, the model summary, the profiler's
+ * report, report.html) and system figures it logged. File names are the
+ * analysis' own (src/analysis/analysis-files.ts), read as files: the
+ * dashboard imports nothing of the layers that write them.
  *
  * @example
  * runDetails(run.dir, summary);
@@ -74,14 +78,27 @@ function perClassOf(metrics: Readonly<Record<string, number>>): Record<string, u
   return rows.size === 0 ? null : [...rows.values()];
 }
 
+/** The rank in a gallery file's name (`cam/3.png` → 3). */
+const rankOf = (file: string): number => Number(/(\d+)\.png$/.exec(file)?.[1] ?? Number.MAX_SAFE_INTEGER);
+
+/** The analysis' per-class table (`analysis/per_class.json`: precision, recall, F1, support), or null. */
+function analysisPerClass(dir: string): Record<string, unknown>[] | null {
+  try {
+    const rows = JSON.parse(readFileSync(path.join(dir, 'analysis', 'per_class.json'), 'utf8')) as unknown;
+    return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : null;
+  } catch {
+    return null;
+  }
+}
+
 function filesOf(dir: string): RunFiles {
   const files = listFiles(dir).sort();
   const first = (pattern: RegExp) => files.find((f) => pattern.test(f)) ?? null;
   return {
     samples: files.filter((f) => /(^|\/)samples[^/]*\.(png|jpe?g)$/.test(f)),
-    topLosses: first(/top_losses[^/]*\.(json|csv|png|html)$/),
-    labelIssues: first(/label_issues[^/]*\.(json|csv|html)$/),
-    cams: files.filter((f) => /(grad_?cam|cams?)[^]*\.(png|jpe?g)$/i.test(f)),
+    topLosses: first(/^analysis\/top_losses\.csv$/),
+    labelIssues: first(/^analysis\/label_issues\.csv$/),
+    cams: files.filter((f) => /^analysis\/cam\/[^/]+\.png$/.test(f)).sort((a, b) => rankOf(a) - rankOf(b)),
     modelSummary: first(/model_summary[^/]*\.(txt|md)$/),
     profiler: first(/^profile-[^/]+\.txt$/),
     report: first(/^report\.html$/),
@@ -107,7 +124,7 @@ export function runDetails(dir: string, summary: RunSummary): DetailsResponse {
   return {
     summary,
     confusion: readConfusion(dir),
-    perClass: perClassOf(summary.lastMetrics),
+    perClass: analysisPerClass(dir) ?? perClassOf(summary.lastMetrics),
     files: filesOf(dir),
     system: systemOf(summary.lastMetrics),
   };

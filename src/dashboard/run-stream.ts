@@ -31,8 +31,10 @@ export interface RunStreamOptions {
  */
 export function runStream(c: Context, index: RunIndex, run: DiscoveredRun, options: RunStreamOptions): Response {
   return streamSSE(c, async (stream) => {
-    const tailer = new MetricsTailer(run.dir);
+    // What is there already is the curve request's: scanned fast, then followed row by row.
+    const tailer = new MetricsTailer(run.dir, { collectRows: false });
     tailer.poll();
+    tailer.startCollecting();
     let status = '';
     let open = true;
     const close = () => {

@@ -15,5 +15,5 @@ export { renderSampleGrid, floatToRawImage } from './render-sample-grid.js';
 export type { FloatImage, GridSample, SampleGridOptions } from './render-sample-grid.js';
 export { writeFileReplacing } from './write-file-replacing.js';
 export { classNamesOf } from './class-names.js';
-export { reportHtml, formatMetric } from './report-html.js';
-export type { ReportContent, ReportImage } from './report-html.js';
+export { reportHtml, formatMetric, escapeHtml, reportSections, withReportSection } from './report-html.js';
+export type { ReportContent, ReportImage, ReportSection } from './report-html.js';
