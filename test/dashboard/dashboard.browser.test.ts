@@ -233,6 +233,12 @@ test("a run page's epoch slider changes the confusion matrix; class names stay t
   assert.equal(await page.locator('.epoch-label').textContent(), 'epoch 0 (val)');
   assert.deepEqual(await table.locator('thead th.class-name').allTextContents(), ['green', 'red', INJECTION]);
   assert.match((await page.locator('pre.config').textContent()) ?? '', /lr: 0\.05/);
+  // The fit-end analysis ranked the top losses; each row has its thumbnail, served from the run dir.
+  await page.waitForFunction(
+    `[...document.querySelectorAll('img.thumb')].length > 0 && [...document.querySelectorAll('img.thumb')].every((i) => i.complete && i.naturalWidth > 0)`,
+  );
+  const ranks = await page.locator('table.records tbody tr td:nth-child(2)').allTextContents();
+  assert.equal(await page.locator('img.thumb').count(), ranks.length, `a thumbnail per top loss: ${ranks.join(', ')}`);
   await assertNoInjection(page);
   assert.ok((await screenshotSpread(page, 'run')) > MIN_SPREAD, 'the run page is not blank');
   await page.close();

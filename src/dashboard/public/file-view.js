@@ -9,6 +9,7 @@
  */
 import { fileUrl, getText } from './api.js';
 import { h, replace } from './dom.js';
+import { formatNumber } from './format.js';
 
 const IMAGE = /\.(png|jpe?g|webp|gif|svg)$/i;
 const MAX_ROWS = 200;
@@ -76,11 +77,37 @@ export function recordsTable(header, rows, className = 'records') {
   );
 }
 
-function render(relative, text) {
+/**
+ * A ranked CSV of the analysis (`top_losses.csv`, `label_issues.csv`) has its
+ * thumbnails beside it, `<name>/<rank>.png`; a missing one leaves its cell empty.
+ */
+function withThumbnails(runId, relative, header, rows) {
+  const rank = header.indexOf('rank');
+  if (rank < 0) return recordsTable(header, rows);
+  const dir = relative.replace(/\.csv$/i, '');
+  const table = recordsTable(
+    ['image', ...header],
+    rows.map((row) => ['', ...row]),
+  );
+  table.querySelectorAll('tbody tr').forEach((tr, i) => {
+    const img = h('img', {
+      class: 'thumb',
+      src: fileUrl(runId, `${dir}/${rows[i][rank]}.png`),
+      alt: `rank ${rows[i][rank]}`,
+    });
+    img.addEventListener('error', () => img.remove());
+    tr.firstChild.append(img);
+  });
+  return table;
+}
+
+function render(runId, relative, text) {
   if (/\.csv$/i.test(relative)) {
-    const [header = [], ...rows] = parseCsv(text);
+    const [header = [], ...raw] = parseCsv(text);
+    // Loggers write full float precision; four digits read better in a table.
+    const rows = raw.map((row) => row.map((cell) => (/^-?\d+\.\d{5,}(e-?\d+)?$/.test(cell) ? formatNumber(Number(cell)) : cell)));
     const more = rows.length > MAX_ROWS ? h('p', { class: 'muted' }, `first ${MAX_ROWS} of ${rows.length} rows`) : null;
-    return [h('div', { class: 'scroll-x' }, recordsTable(header, rows.slice(0, MAX_ROWS))), more];
+    return [h('div', { class: 'scroll-x' }, withThumbnails(runId, relative, header, rows.slice(0, MAX_ROWS))), more];
   }
   if (/\.json$/i.test(relative)) {
     try {
@@ -100,11 +127,11 @@ function render(relative, text) {
  */
 export function fileView(runId, relative) {
   const url = fileUrl(runId, relative);
-  if (IMAGE.test(relative)) return h('figure', {}, h('img', { src: url, alt: relative, loading: 'lazy' }), h('figcaption', {}, relative));
+  if (IMAGE.test(relative)) return h('figure', {}, h('img', { src: url, alt: relative }), h('figcaption', {}, relative));
   if (/\.html?$/i.test(relative)) return h('p', {}, h('a', { href: url, target: '_blank', rel: 'noopener' }, `open ${relative}`));
   const box = h('div', { class: 'file' }, h('p', { class: 'muted' }, `loading ${relative}…`));
   getText(url)
-    .then((text) => replace(box, h('div', { class: 'muted' }, relative), ...render(relative, text)))
+    .then((text) => replace(box, h('div', { class: 'muted' }, relative), ...render(runId, relative, text)))
     .catch((e) => replace(box, h('p', { class: 'error' }, String(e.message ?? e))));
   return box;
 }

@@ -61,7 +61,7 @@ function gallery(runId, paths, className) {
   return h(
     'div',
     { class: `gallery ${className}` },
-    paths.map((path) => h('figure', {}, h('img', { src: fileUrl(runId, path), alt: path, loading: 'lazy' }), h('figcaption', {}, path))),
+    paths.map((path) => h('figure', {}, h('img', { src: fileUrl(runId, path), alt: path }), h('figcaption', {}, path))),
   );
 }
 
