@@ -30,7 +30,7 @@ describe('lttb', () => {
 
   it('computes the area against the next bucket mean (worked example)', () => {
     // 6 points, 4 kept: buckets {1,2} and {3,4}. Bucket 1: a=(0,0), next mean (3.5, 1.5):
-    // area(1) = |0*... | = |(0-3.5)*(4-0) - (0-1)*(1.5-0)| = |-14 + 1.5| = 12.5; area(2) = |(-3.5)*(0) - (-2)*(1.5)| = 3 → keeps 1.
+    // area(1) = |(0-3.5)*(4-0) - (0-1)*(1.5-0)| = |-14 + 1.5| = 12.5; area(2) = |(-3.5)*(0) - (-2)*(1.5)| = 3 → keeps 1.
     // Bucket 2: a=(1,4), next = the last point (5,0): area(3) = |(1-5)*(3-4) - (1-3)*(0-4)| = |4 - 8| = 4;
     // area(4) = |(1-5)*(0-4) - (1-4)*(0-4)| = |16 - 12| = 4 → tie keeps the first, 3.
     assert.deepEqual(lttbIndices([0, 1, 2, 3, 4, 5], [0, 4, 0, 3, 0, 0], 4), [0, 1, 3, 5]);
