@@ -151,6 +151,12 @@ test('the runs list shows the finished sweep with its swept key and the running 
   await page.fill('input.filter', '');
   await assertNoInjection(page);
   assert.ok((await screenshotSpread(page, 'runs')) > MIN_SPREAD, 'the runs list is not blank');
+
+  for (const run of [sweepRun(0), sweepRun(1)]) await page.check(`tr[data-run-id="${run.id}"] input[type=checkbox]`);
+  assert.equal(await page.locator('button.compare').textContent(), 'Compare 2');
+  await page.click('button.compare');
+  await page.waitForSelector('table.differences');
+  assert.equal(new URL(page.url()).hash, `#/compare?ids=${[sweepRun(0).id, sweepRun(1).id].map(encodeURIComponent).join(',')}`);
   await page.close();
 });
 
