@@ -61,7 +61,9 @@ export async function analyzeDuplicates(
     } catch (error) {
       throw new SerializationError(`analysis: expected to remove the old ${csv}, but got ${fsReason(error)}`, { cause: error });
     }
-    const why = generated ? `${options.format} data has no image files` : `${options.files} images: run classifier-training data check`;
+    const why = generated
+      ? `${options.format === 'idx' ? 'IDX' : 'mosaic'} data has no image files`
+      : `${options.files} images: run classifier-training data check`;
     return { pairs: null, summary: `duplicates across splits: not checked (${why})` };
   }
   const report = await dataCheck(options.root, { format: options.format, decode: false });

@@ -44,7 +44,7 @@ interface AnalyzeFlags extends ConfigFlags {
   topK: string;
   crossVal?: string;
   crossValEpochs?: string;
-  cam: string;
+  cam?: string;
 }
 
 /** The checkpoint a target names, read: a file as it is; a run dir's best checkpoint (else its last). */
@@ -105,7 +105,7 @@ function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: numbe
   const topK = Number(flags.topK);
   if (!Number.isInteger(topK) || topK < 0)
     throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
-  if (!['gradcam', 'gradcam++', 'none'].includes(flags.cam))
+  if (flags.cam !== undefined && !['gradcam', 'gradcam++', 'none'].includes(flags.cam))
     throw new ConfigError(`analyze: expected --cam among gradcam, gradcam++, none, but got '${flags.cam}'`);
   const integer = (flag: string, value: string | undefined, min: number): number | undefined => {
     if (value === undefined) return undefined;
@@ -135,7 +135,10 @@ export function registerAnalyze(program: Command): void {
     .option('--top-k <k>', 'how many top losses to list and show', '16')
     .option('--cross-val <k>', 'find likely label errors on the training split with k-fold out-of-sample predictions (trains k models)')
     .option('--cross-val-epochs <n>', "epochs per cross-validation model (default: the run's trainer.maxEpochs)")
-    .option('--cam <method>', 'Grad-CAM overlays of the top losses: gradcam, gradcam++ or none', 'gradcam')
+    .option(
+      '--cam <method>',
+      'Grad-CAM overlays of the top losses: gradcam (default where the model declares its layer), gradcam++ or none',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
@@ -159,10 +162,15 @@ export function registerAnalyze(program: Command): void {
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
         const predictions = await collectPredictions(module, loader);
         const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
+        const { declaresCamLayer } = await import('../../analysis/cam-layer.js');
         const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
-        const method = flags.cam as 'gradcam' | 'gradcam++' | 'none';
+        const method = (flags.cam ?? 'gradcam') as 'gradcam' | 'gradcam++' | 'none';
         const beforeReport = async (a: { topLosses: TopLoss[] }): Promise<void> => {
-          if (method !== 'none') await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
+          if (method === 'none') return;
+          // The default draws maps where the model can; a custom model without a declared layer is only noted.
+          if (flags.cam === undefined && !declaresCamLayer(module))
+            return console.error('Grad-CAM: skipped (the model declares no camLayer)');
+          await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
         };
         const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file }, beforeReport });
         console.log(analysisSummary(analysis));
