@@ -36,7 +36,12 @@ import type { RunPlan } from './run-plan.js';
  * be imported is a usage error (ConfigError) naming it and why.
  */
 export async function loadComponents(plugins: readonly string[] = []): Promise<void> {
-  await Promise.all([import('../models/index.js'), import('../data/index.js'), import('../training/index.js')]);
+  await Promise.all([
+    import('../models/index.js'),
+    import('../data/index.js'),
+    import('../training/index.js'),
+    import('../analysis/calibration-callback.js'),
+  ]);
   for (const plugin of plugins) {
     const local = plugin.startsWith('.') || path.isAbsolute(plugin) || existsSync(plugin);
     const refuse = (reason: string, cause?: unknown): ConfigError =>

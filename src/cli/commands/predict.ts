@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import type { Predictor } from '../../export/predictor.js';
+import type { TtaPlan } from '../../export/tta.js';
 
 const BACKENDS = ['onnxruntime', 'libtorch'] as const;
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -39,6 +40,9 @@ interface PredictFlags {
   onError: string;
   threads?: number;
   bench?: boolean;
+  /** False with --no-calibration. */
+  calibration: boolean;
+  tta?: string;
 }
 
 function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
@@ -113,6 +117,8 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const format = choice('--format', flags.format, FORMATS);
   const onError = choice('--on-error', flags.onError, ON_ERROR);
   const precision = choice('--precision', flags.precision, PRECISIONS);
+  const { parseTta } = await import('../../export/tta.js');
+  const tta = flags.tta === undefined ? null : parseTta(flags.tta, 'predict');
   if (backend === 'onnxruntime' && precision === 'bf16-mixed')
     throw new ConfigError(
       `predict: expected --precision auto or 32 with --backend onnxruntime (it runs the fp32 graph), but got 'bf16-mixed'; add --backend libtorch`,
@@ -122,12 +128,13 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const { availableParallelism } = await import('node:os');
   const threads = flags.threads ?? availableParallelism();
   torch.setNumThreads(threads);
-  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, { ...flags, backend, precision, format, onError, threads });
+  const chosen = { ...flags, backend, precision, format, onError, threads, ttaPlan: tta };
+  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, chosen);
   await withTemporaryFolder(async (tmp) => {
     const onnxPath = path.join(tmp, 'model.onnx');
     const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
     await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
-    await predictWith(onnxPath, paths, { ...flags, backend, precision, format, onError, threads });
+    await predictWith(onnxPath, paths, chosen);
   });
 }
 
@@ -140,11 +147,19 @@ async function predictWith(
     format: (typeof FORMATS)[number];
     onError: 'skip' | 'fail';
     threads: number;
+    ttaPlan: TtaPlan | null;
   },
 ): Promise<void> {
   const { backend, precision, format, onError, threads } = flags;
   const { Predictor } = await import('../../export/predictor.js');
-  const predictor = await Predictor.open(onnxPath, { backend, precision, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
+  const { topK, batchSize, calibration, ttaPlan: tta } = flags;
+  const predictor = await Predictor.open(onnxPath, { backend, precision, topK, batchSize, onError, threads, calibration, tta });
+  // On stderr, so the table / JSON / CSV on stdout stays machine-readable.
+  if (predictor.temperature !== null)
+    console.error(
+      `predict: calibrated probabilities (temperature ${predictor.temperature.toFixed(4)} from the model; --no-calibration for the raw softmax)`,
+    );
+  if (tta !== null) console.error(`predict: test-time augmentation '${tta.label}': probabilities averaged over ${tta.views} views`);
   try {
     if (flags.bench === true) {
       const at = predictor.precision === '32' ? 'fp32' : 'bf16 + channels-last';
@@ -202,6 +217,8 @@ export function registerPredict(program: Command): void {
     .option('--on-error <mode>', 'skip: report an unreadable image on stderr, go on, exit 1 at the end; fail: stop at the first', 'skip')
     .option('--threads <n>', 'CPU threads of the backend (default: every core)', positiveInt('--threads'))
     .option('--bench', 'print images/s (end to end, and the forward alone) instead of the predictions')
+    .option('--no-calibration', 'report the raw softmax even when the model carries a fitted temperature (temperature scaling)')
+    .option('--tta <views>', 'test-time augmentation: flip, crops or flip,crops (probabilities averaged over the views)')
     .addHelpText(
       'after',
       [
@@ -211,6 +228,7 @@ export function registerPredict(program: Command): void {
         '  classifier-training predict a.jpg b.png -m outputs/r1/checkpoints/best.ckpt --backend libtorch --format json',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --bench --threads 2',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --precision 32 --bench',
+        '  classifier-training predict photos/ -m model.onnx --tta flip --no-calibration',
       ].join('\n'),
     )
     .action(run);
