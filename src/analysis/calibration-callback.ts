@@ -115,6 +115,10 @@ export class Calibration extends Callback {
       try {
         if (done.has(file)) continue;
         done.add(file);
+        if (checkpoint.modelInfo === null) {
+          trainer.print(`Calibration: skipped ${file}, its model was not built by name (no modelInfo) and cannot be rebuilt from the file`);
+          continue;
+        }
         let result = fitted.get(stateOf(checkpoint));
         if (result === undefined) {
           result = await this.#fit(checkpoint, file, dm.valLoader(), device);

@@ -24,9 +24,11 @@
  * const plan = parseTta('flip');
  * const probs = ttaProbs((x) => module.forward(x), images, plan); // [B, C], the mean of 2 softmaxes
  */
-import { ConfigError, ShapeError } from '../errors.js';
+import type { DataLoader } from '../data/data-loader.js';
+import { ConfigError, DataError, ShapeError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import type { Module } from '../torch/nn/index.js';
 
 /** The view kinds `--tta` accepts. */
 export const TTA_VIEW_KINDS = ['flip', 'crops'] as const;
@@ -94,6 +96,11 @@ export function ttaViews(images: Tensor, plan: TtaPlan): Tensor[] {
   return plan.flip ? base.flatMap((v) => [v, v.flip([3])]) : base;
 }
 
+/** softmax(forward(view) / temperature) of every view, the plain image's first. */
+function viewProbs(forward: (images: Tensor) => Tensor, images: Tensor, plan: TtaPlan, temperature: number): Tensor[] {
+  return ttaViews(images, plan).map((view) => forward(view).float().div(temperature).softmax(1));
+}
+
 /**
  * The mean over the views of softmax(forward(view) / temperature): probabilities [B, C], float32.
  *
@@ -106,13 +113,50 @@ export function ttaProbs(
   plan: TtaPlan,
   options: { temperature?: number } = {},
 ): Tensor {
-  const temperature = options.temperature ?? 1;
-  return torch.tidy(() => {
-    let sum: Tensor | null = null;
-    for (const view of ttaViews(images, plan)) {
-      const probs = forward(view).float().div(temperature).softmax(1);
-      sum = sum === null ? probs : sum.add(probs);
+  return torch.tidy(() => torch.stack(viewProbs(forward, images, plan, options.temperature ?? 1), 0).mean({ dim: 0 }));
+}
+
+/** Top-1 accuracy of a labelled split without and with TTA, from one pass. */
+export interface TtaAccuracy {
+  samples: number;
+  /** The plain image alone (the first view). */
+  accuracy: number;
+  /** The mean of the views' probabilities. */
+  ttaAccuracy: number;
+}
+
+/**
+ * Runs `module` (eval mode, no gradients, fp32, on its own device) over every batch of `loader`
+ * and counts the top-1 hits of the plain view and of the TTA average.
+ *
+ * @example
+ * const { accuracy, ttaAccuracy } = await evaluateTta(module, dm.valLoader(), parseTta('flip'));
+ */
+export async function evaluateTta(module: Module, loader: DataLoader, plan: TtaPlan): Promise<TtaAccuracy> {
+  const device = module.parameters()[0]?.device ?? 'cpu';
+  const wasTraining = module.training;
+  let samples = 0;
+  let plainHits = 0;
+  let ttaHits = 0;
+  module.eval();
+  try {
+    for await (const batch of loader.epoch(0)) {
+      const [plain, tta] = torch.tidy(() =>
+        torch.noGrad(() => {
+          const labels = batch.labels.to({ device });
+          const views = viewProbs((x) => module.forward(x), batch.images.to({ device }), plan, 1);
+          const hits = (probs: Tensor): number => probs.argmax({ dim: 1 }).eq(labels).sum().item();
+          return [hits(views[0]), hits(torch.stack(views, 0).mean({ dim: 0 }))];
+        }),
+      );
+      samples += batch.labels.shape[0];
+      plainHits += plain;
+      ttaHits += tta;
+      torch.dispose(batch);
     }
-    return sum!.div(plan.views);
-  });
+  } finally {
+    module.train(wasTraining);
+  }
+  if (samples === 0) throw new DataError('tta: expected a split with samples, but got an empty one');
+  return { samples, accuracy: plainHits / samples, ttaAccuracy: ttaHits / samples };
 }
