@@ -14,6 +14,7 @@ export * as optim from './torch/optim/index.js';
 export * as models from './models/index.js';
 export * as metrics from './metrics/index.js';
 export * as data from './data/index.js';
+export * as analysis from './analysis/index.js';
 export { registry, register } from './registry.js';
 export * from './errors.js';
 export { Trainer, Callback, callbacks, loggers, lrFind, saveLrFind } from './training/index.js';

@@ -31,6 +31,7 @@ import type { Checkpoint, CheckpointCalibration } from '../training/checkpoint/c
 import { moduleFromCheckpoint } from '../training/export-checkpoint.js';
 import type { TrainableModule } from '../training/trainable-module.js';
 import type { TrainerView } from '../training/trainer-view.js';
+import { analysisFiles } from './analysis-files.js';
 import { calibrate } from './calibration.js';
 import type { CalibrationResult } from './calibration.js';
 import { writeCalibrationFiles } from './calibration-files.js';
@@ -155,7 +156,7 @@ export class Calibration extends Callback {
 
   async #writeFiles(trainer: TrainerView, result: CalibrationResult, file: string): Promise<void> {
     const checkpoint = path.relative(trainer.runDir, file);
-    await writeCalibrationFiles(path.join(trainer.runDir, 'analysis'), result, { split: 'val', checkpoint });
+    await writeCalibrationFiles(path.join(trainer.runDir, analysisFiles.dir), result, { split: 'val', checkpoint });
   }
 }
 

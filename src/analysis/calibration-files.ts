@@ -11,10 +11,8 @@
 import path from 'node:path';
 import { renderReliabilityDiagram } from '../training/plots/render-reliability.js';
 import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
+import { analysisFiles } from './analysis-files.js';
 import type { CalibrationResult } from './calibration.js';
-
-/** File names inside `<run>/analysis/`. */
-export const calibrationFiles = { json: 'calibration.json', reliability: 'reliability.png' } as const;
 
 /** What calibration.json holds. */
 export interface CalibrationRecord {
@@ -51,8 +49,8 @@ export async function writeCalibrationFiles(
   result: CalibrationResult,
   where: { split: string; checkpoint: string | null },
 ): Promise<{ json: string; png: string }> {
-  const json = path.join(dir, calibrationFiles.json);
-  const png = path.join(dir, calibrationFiles.reliability);
+  const json = path.join(dir, analysisFiles.calibrationJson);
+  const png = path.join(dir, analysisFiles.reliabilityPng);
   await writeFileReplacing(json, `${JSON.stringify(calibrationRecord(result, where), null, 2)}\n`);
   const diagram = await renderReliabilityDiagram(
     [

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatConfigError } from '../config/index.js';
 import { ClassifierTrainingError, ConfigError } from '../errors.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerConfig } from './commands/config.js';
 import { registerDataStats } from './commands/data-stats.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -45,6 +46,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   registerTrain(program);
   registerTune(program);
   registerEvaluate(program);
+  registerAnalyze(program);
   registerPredict(program);
   registerExport(program);
   registerConfig(program);

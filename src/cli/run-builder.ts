@@ -40,7 +40,7 @@ export async function loadComponents(plugins: readonly string[] = []): Promise<v
     import('../models/index.js'),
     import('../data/index.js'),
     import('../training/index.js'),
-    import('../analysis/calibration-callback.js'),
+    import('../analysis/index.js'),
   ]);
   for (const plugin of plugins) {
     const local = plugin.startsWith('.') || path.isAbsolute(plugin) || existsSync(plugin);

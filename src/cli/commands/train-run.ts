@@ -21,6 +21,7 @@ import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import type { RunConfig } from '../compose-run-config.js';
 import type * as RunBuilder from '../run-builder.js';
 import type { RunPlan } from '../run-plan.js';
+import { frozenScratchNote } from '../frozen-scratch-note.js';
 import { ModelCheckpoint } from '../../training/callbacks/model-checkpoint.js';
 import type { ConfigFlags } from './config-flags.js';
 
@@ -117,6 +118,8 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
     await lrFinder?.save(runDir);
     console.error(`run dir: ${runDir}`);
     if (plan.evalTransformsNote) console.error(plan.evalTransformsNote);
+    const scratch = frozenScratchNote(plan);
+    if (scratch) console.error(scratch);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
     const entry = startProvenance(runDir, { data: datasetFingerprint({ train: dm.train, val: dm.val }, dm.idxToClass) });
     provenance = { finish: (status) => finishProvenance(runDir, entry, status) };

@@ -8,7 +8,8 @@
  * validation; otherwise the report draws the curves and the confusion matrix
  * itself, so it is current whatever order the callbacks run in. The sample
  * grid is only drawn by `SampleVisualization`. The page is replaced
- * atomically; only the global-zero process writes it.
+ * atomically, keeping the sections others wrote into it (the analysis);
+ * only the global-zero process writes it.
  *
  * @example
  * new Trainer({ callbacks: [new ConfusionMatrix(), new RunReport({ config: composedConfig })] });
@@ -24,7 +25,7 @@ import type { TrainerView } from '../trainer-view.js';
 import { classNamesOf } from '../plots/class-names.js';
 import { renderConfusionMatrix } from '../plots/render-confusion-matrix.js';
 import { defaultCurveCharts, renderCurves } from '../plots/render-curves.js';
-import { reportHtml } from '../plots/report-html.js';
+import { reportHtml, reportSections } from '../plots/report-html.js';
 import type { ReportImage } from '../plots/report-html.js';
 import { writeFileReplacing } from '../plots/write-file-replacing.js';
 import { parseOptions } from '../../data/transforms/options.js';
@@ -110,6 +111,9 @@ export class RunReport extends Callback {
     const metrics = { ...trainer.history.at(-1)?.metrics, ...trainer.callbackMetrics };
     const config: Record<string, unknown> = { hparams: module.hparams };
     if (this.options.config !== undefined) config.config = this.options.config;
+    const file = join(trainer.runDir, this.options.fileName);
+    // Sections written into the page by others (the analysis) outlive this rewrite.
+    const sections = await readFile(file, 'utf8').then(reportSections, () => []);
     const html = reportHtml({
       title: this.options.title ?? `run ${basename(trainer.runDir)}`,
       status,
@@ -117,8 +121,9 @@ export class RunReport extends Callback {
       history: trainer.history,
       config,
       images: await this.#images(trainer, module),
+      sections,
     });
-    await writeFileReplacing(join(trainer.runDir, this.options.fileName), html);
+    await writeFileReplacing(file, html);
   }
 
   async #images(trainer: TrainerView, module: TrainableModule): Promise<ReportImage[]> {

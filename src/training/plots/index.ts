@@ -17,5 +17,5 @@ export { renderReliabilityDiagram, reliabilitySpec } from './render-reliability.
 export type { ReliabilityPlotBin, ReliabilitySeries } from './render-reliability.js';
 export { writeFileReplacing } from './write-file-replacing.js';
 export { classNamesOf } from './class-names.js';
-export { reportHtml, formatMetric } from './report-html.js';
-export type { ReportContent, ReportImage } from './report-html.js';
+export { reportHtml, formatMetric, escapeHtml, reportSections, withReportSection } from './report-html.js';
+export type { ReportContent, ReportImage, ReportSection } from './report-html.js';

@@ -25,5 +25,5 @@ test('reportHtml escapes names and values, keeps exact values, and forbids netwo
   assert.match(html, /<tr data-epoch="0"><td>0<\/td><td>3<\/td>/);
   assert.doesNotMatch(html, /<script>/);
   assert.match(html, /src="data:image\/png;base64,AQID"/);
-  assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data:;/);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'; img-src data: 'self';/);
 });

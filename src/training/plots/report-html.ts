@@ -1,12 +1,15 @@
 /**
- * The HTML of a run report: one self-contained page (inline CSS, images as
- * data: URIs, no script, a Content-Security-Policy that forbids any network
- * request) with the run's configuration, the latest metrics, the epoch
- * history and the plots.
+ * The HTML of a run report: one page (inline CSS, plots as data: URIs, no
+ * script, a Content-Security-Policy that forbids any request but for images
+ * beside the page) with the run's configuration, the latest metrics, the
+ * epoch history, the plots and extra sections written by others (the
+ * analysis), each between markers so a later writer can replace it and a
+ * rewrite of the page can keep it.
  *
  * @example
  * const html = reportHtml({ title: 'run', status: 'running', metrics: { 'val/loss': 0.4 }, history: [], config: {}, images: [] });
  */
+import { ShapeError } from '../../errors.js';
 import type { EpochRecord } from '../trainer-view.js';
 
 /** An image of the report. */
@@ -28,11 +31,62 @@ export interface ReportContent {
   /** Named configuration sections (hparams, the run's config), shown as JSON. */
   config: Readonly<Record<string, unknown>>;
   images: readonly ReportImage[];
+  /** Extra sections, after the plots (see `reportSections`). */
+  sections?: readonly ReportSection[];
   /** When the page was written. */
   writtenAt?: Date;
 }
 
-function escapeHtml(text: string): string {
+/** A section of the page another part of the project writes: an id (letters, digits, '-') and its HTML. */
+export interface ReportSection {
+  id: string;
+  html: string;
+}
+
+const SECTION = /<!-- section:([\w-]+) -->([\s\S]*?)<!-- \/section:\1 -->/g;
+const ANCHOR = '<!-- sections -->';
+
+function wrap(section: ReportSection): string {
+  if (!/^[\w-]+$/.test(section.id))
+    throw new ShapeError(`reportHtml: expected a section id of letters, digits and '-', but got '${section.id}'`);
+  return `<!-- section:${section.id} -->${section.html}<!-- /section:${section.id} -->`;
+}
+
+/**
+ * The extra sections of a page `reportHtml` wrote, so a rewrite keeps them.
+ *
+ * @example
+ * reportHtml({ ...content, sections: reportSections(readFileSync('report.html', 'utf8')) });
+ */
+export function reportSections(html: string): ReportSection[] {
+  return [...html.matchAll(SECTION)].map((m) => ({ id: m[1], html: m[2] }));
+}
+
+/**
+ * `html` with `section` in place of the one of the same id, or added after the others.
+ *
+ * @example
+ * writeFileSync('report.html', withReportSection(readFileSync('report.html', 'utf8'), { id: 'analysis', html }));
+ */
+export function withReportSection(html: string, section: ReportSection): string {
+  const wrapped = wrap(section);
+  let replaced = false;
+  const out = html.replace(SECTION, (whole, id: string) => {
+    if (id !== section.id) return whole;
+    replaced = true;
+    return wrapped;
+  });
+  if (replaced) return out;
+  return out.includes(ANCHOR) ? out.replace(ANCHOR, () => `${wrapped}\n${ANCHOR}`) : out.replace('</body>', () => `${wrapped}\n</body>`);
+}
+
+/**
+ * Text made safe inside HTML text and attribute values.
+ *
+ * @example
+ * escapeHtml('<b>"cat"</b>'); // '&#60;b&#62;&#34;cat&#34;&#60;/b&#62;'
+ */
+export function escapeHtml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -82,6 +136,8 @@ table { border-collapse: collapse; font-size: .9rem; } th, td { padding: .2rem .
 td.value { text-align: right; font-variant-numeric: tabular-nums; } .scroll { overflow-x: auto; }
 figure { display: inline-block; margin: 0 1rem 1rem 0; vertical-align: top; } figcaption { color: #666; font-size: .85rem; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; }
+td.cell { text-align: right; font-variant-numeric: tabular-nums; min-width: 2.5rem; }
+.gallery figure { width: 140px; } .gallery figcaption { word-break: break-all; }
 pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .85rem; }`;
 
 /**
@@ -101,7 +157,7 @@ export function reportHtml(content: ReportContent): string {
   );
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(content.title)}</title><style>${style}</style></head>
 <body>
@@ -112,6 +168,8 @@ ${metricsTable(split(content.metrics, false), 'metrics')}
 ${Object.keys(perClass).length > 0 ? `<details><summary>per-class accuracy</summary>${metricsTable(perClass, 'per-class')}</details>` : ''}
 <h2>Plots</h2>
 ${images.length > 0 ? images.join('\n') : '<p>No plots yet.</p>'}
+${(content.sections ?? []).map(wrap).join('\n')}
+${ANCHOR}
 <h2>History</h2>
 <div class="scroll">${content.history.length > 0 ? historyTable(content.history) : '<p>No completed epoch yet.</p>'}</div>
 <h2>Configuration</h2>

@@ -1,0 +1,199 @@
+/**
+ * The Analysis section of `report.html`, drawn from the files in
+ * `<run>/analysis/` alone (so whatever wrote them, `analyze` or the fit-end
+ * callback, the page shows the same): the per-class table, the
+ * most-confused pairs, the confusion matrix normalised by row and by column,
+ * the top-losses gallery (with a Grad-CAM overlay beside an image when
+ * `cam/<rank>.png` exists), and, when their files exist, the likely label
+ * errors and the calibration. Images are relative links into analysis/;
+ * every class name and path is escaped.
+ *
+ * @example
+ * await writeReportSection('outputs/r1'); // report.html gains (or replaces) its Analysis section
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { escapeHtml, formatMetric, reportHtml, withReportSection } from '../training/plots/report-html.js';
+import { mostConfusedClasses } from '../training/plots/render-confusion-matrix.js';
+import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
+import { analysisFiles, galleryFile } from './analysis-files.js';
+import { parseCsv } from '../training/loggers/csv.js';
+import type { PerClassRow } from './per-class-table.js';
+import type { TopLoss } from './top-losses.js';
+
+/** The id of the section in the page. */
+export const ANALYSIS_SECTION_ID = 'analysis';
+
+/** Classes a confusion matrix table shows at most (the most confused ones past it). */
+const MAX_MATRIX_CLASSES = 30;
+/** Rows of the confused-pairs table. */
+const MAX_PAIRS = 20;
+
+interface Summary {
+  split?: string;
+  samples?: number;
+  accuracy?: number;
+  meanLoss?: number | null;
+  writtenAt?: string;
+  topLosses?: (TopLoss & { image: string | null })[];
+}
+
+const esc = (value: unknown): string => escapeHtml(String(value));
+const num = (value: number): string => escapeHtml(formatMetric(value));
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null; // absent or half-written by an older version: the section leaves that part out
+  }
+}
+
+function table(head: readonly string[], rows: readonly string[], id: string): string {
+  return `<div class="scroll"><table id="${id}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+function perClassHtml(rows: readonly PerClassRow[]): string {
+  const body = rows.map(
+    (r) =>
+      `<tr><th scope="row">${esc(r.name)}</th><td class="value">${num(r.precision)}</td><td class="value">${num(r.recall)}</td><td class="value">${num(r.f1)}</td><td class="value">${r.support}</td><td>${r.confusedWith.map((c) => `${esc(c.name)} (${c.count})`).join(', ')}</td></tr>`,
+  );
+  return `<h3>Per class</h3>${table(['class', 'precision', 'recall', 'F1', 'support', 'confused with'], body, 'analysis-per-class')}`;
+}
+
+function pairsHtml(csv: string | null): string {
+  const rows = csv === null ? [] : parseCsv(csv).slice(1, MAX_PAIRS + 1);
+  if (rows.length === 0) return '<h3>Most-confused pairs</h3><p>No confusions.</p>';
+  const body = rows.map(
+    ([t, p, count, share]) =>
+      `<tr><td>${esc(t)}</td><td>${esc(p)}</td><td class="value">${esc(count)}</td><td class="value">${num(Number(share))}</td></tr>`,
+  );
+  return `<h3>Most-confused pairs</h3>${table(['true', 'predicted', 'count', 'share of true class'], body, 'analysis-pairs')}`;
+}
+
+function matrixHtml(
+  title: string,
+  id: string,
+  classes: readonly string[],
+  matrix: readonly (readonly number[])[],
+  shown: readonly number[],
+): string {
+  const head = `<tr><th>true \\ predicted</th>${shown.map((j) => `<th>${esc(classes[j])}</th>`).join('')}</tr>`;
+  const rows = shown.map(
+    (i) =>
+      `<tr><th scope="row">${esc(classes[i])}</th>${shown
+        .map((j) => {
+          const v = matrix[i][j];
+          return `<td class="cell" style="background: rgba(31, 119, 180, ${Math.min(1, Math.max(0, v)).toFixed(3)})">${v === 0 ? '' : v.toFixed(2)}</td>`;
+        })
+        .join('')}</tr>`,
+  );
+  return `<h3>${esc(title)}</h3><div class="scroll"><table id="${id}"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+function figure(runDir: string, rel: string, caption: string, alt: string): string {
+  if (!existsSync(path.join(runDir, analysisFiles.dir, rel))) return '';
+  return `<figure><img alt="${esc(alt)}" src="${esc(`${analysisFiles.dir}/${rel}`)}"><figcaption>${caption}</figcaption></figure>`;
+}
+
+function topLossesHtml(runDir: string, topLosses: readonly (TopLoss & { image: string | null })[]): string {
+  if (topLosses.length === 0) return '';
+  const items = topLosses.map((t) => {
+    const caption = `${esc(t.trueClass)} / ${esc(t.predicted)} (${num(t.confidence)})<br>loss ${num(t.loss)}<br><small>${esc(t.path)}</small>`;
+    const image =
+      t.image === null ? `<figure><figcaption>${caption}</figcaption></figure>` : figure(runDir, t.image, caption, `top loss ${t.rank}`);
+    const cam = figure(runDir, galleryFile(analysisFiles.camDir, t.rank), 'Grad-CAM', `Grad-CAM of top loss ${t.rank}`);
+    return `<div class="top-loss" data-rank="${t.rank}">${image}${cam}</div>`;
+  });
+  return `<h3>Top losses</h3><p>true / predicted (confidence), highest loss first.</p><div class="gallery" id="analysis-top-losses">${items.join('')}</div>`;
+}
+
+function labelIssuesHtml(runDir: string, csv: string): string {
+  const [head = [], ...rows] = parseCsv(csv);
+  const items = rows.map((row, rank) => {
+    const caption = row.map((v, i) => `${esc(head[i] ?? i)}: ${esc(v)}`).join('<br>');
+    const image = figure(runDir, galleryFile(analysisFiles.labelIssuesDir, rank), caption, `label issue ${rank}`);
+    return image === '' ? `<figure><figcaption>${caption}</figcaption></figure>` : image;
+  });
+  return `<h3>Likely label errors</h3><p>${rows.length} samples.</p><div class="gallery" id="analysis-label-issues">${items.join('')}</div>`;
+}
+
+function calibrationHtml(runDir: string): string {
+  const json = readJson<unknown>(path.join(runDir, analysisFiles.dir, analysisFiles.calibrationJson));
+  const plot = figure(runDir, analysisFiles.reliabilityPng, 'reliability diagram', 'reliability diagram');
+  if (json === null && plot === '') return '';
+  return `<h3>Calibration</h3>${plot}${json === null ? '' : `<pre>${esc(JSON.stringify(json, null, 2))}</pre>`}`;
+}
+
+/**
+ * The section's HTML, from `<run>/analysis/` (null when there is no analysis there).
+ *
+ * @example
+ * const html = await analysisSectionHtml('outputs/r1');
+ */
+export async function analysisSectionHtml(runDir: string): Promise<string | null> {
+  const dir = path.join(runDir, analysisFiles.dir);
+  const summary = readJson<Summary>(path.join(dir, analysisFiles.summary));
+  if (summary === null) return null;
+  const perClass = readJson<PerClassRow[]>(path.join(dir, analysisFiles.perClassJson)) ?? [];
+  const confusion = readJson<{ classes: string[]; counts: number[][]; byRow: number[][]; byColumn: number[][] }>(
+    path.join(dir, analysisFiles.confusionJson),
+  );
+  const text = (name: string) => readFile(path.join(dir, name), 'utf8').catch(() => null);
+  const labelIssues = await text(analysisFiles.labelIssuesCsv);
+  const parts = [
+    `<h2 id="analysis">Analysis</h2>`,
+    `<p class="status">${esc(summary.split ?? '?')} split · ${esc(summary.samples ?? '?')} samples · accuracy ${num(summary.accuracy ?? Number.NaN)} · mean loss ${num(summary.meanLoss ?? Number.NaN)} · written ${esc(summary.writtenAt ?? '')}</p>`,
+    perClassHtml(perClass),
+    pairsHtml(await text(analysisFiles.confusedPairsCsv)),
+  ];
+  if (confusion !== null && confusion.counts.length > 0) {
+    const shown = mostConfusedClasses(confusion.counts, MAX_MATRIX_CLASSES);
+    const note = shown.length < confusion.classes.length ? ` (the ${shown.length} most confused classes)` : '';
+    parts.push(
+      matrixHtml(`Confusion matrix by row: recall on the diagonal${note}`, 'analysis-by-row', confusion.classes, confusion.byRow, shown),
+    );
+    parts.push(
+      matrixHtml(
+        `Confusion matrix by column: precision on the diagonal${note}`,
+        'analysis-by-column',
+        confusion.classes,
+        confusion.byColumn,
+        shown,
+      ),
+    );
+  }
+  parts.push(topLossesHtml(runDir, summary.topLosses ?? []));
+  if (labelIssues !== null) parts.push(labelIssuesHtml(runDir, labelIssues));
+  parts.push(calibrationHtml(runDir));
+  return parts.filter((p) => p !== '').join('\n');
+}
+
+/**
+ * Puts the Analysis section into `<run>/report.html` (replacing an older one); a run without a
+ * report gets a page holding the section alone.
+ *
+ * @example
+ * await writeReportSection('outputs/r1');
+ */
+export async function writeReportSection(runDir: string, fileName = 'report.html'): Promise<void> {
+  const html = await analysisSectionHtml(runDir);
+  if (html === null) return;
+  const file = path.join(runDir, fileName);
+  const section = { id: ANALYSIS_SECTION_ID, html };
+  const page = await readFile(file, 'utf8').catch(() => null);
+  const next =
+    page === null
+      ? reportHtml({
+          title: `run ${path.basename(runDir)}`,
+          status: 'analysed',
+          metrics: {},
+          history: [],
+          config: {},
+          images: [],
+          sections: [section],
+        })
+      : withReportSection(page, section);
+  await writeFileReplacing(file, next);
+}

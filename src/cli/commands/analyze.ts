@@ -1,0 +1,131 @@
+/**
+ * `classifier-training analyze <run dir | checkpoint>`: where a trained
+ * model goes wrong, on the val or test split of the data its run was trained
+ * on. The module and the data are rebuilt from the run's `.config/` (no
+ * pretrained download: the checkpoint's weights replace them), one pass
+ * collects the predictions, and `<run>/analysis/` gets the per-class table,
+ * the most-confused pairs, the confusion matrices and the top losses with
+ * their images; `report.html` gets its Analysis section. A short summary
+ * goes to stdout. Usage errors (no checkpoint, an unknown or empty split)
+ * exit 2 before anything is written.
+ *
+ * @example
+ * registerAnalyze(program); // classifier-training analyze outputs/2026-11-26/17-40-00 --split test --top-k 16
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isFolder, runDirOf } from '../../config/index.js';
+import { ConfigError, DataError } from '../../errors.js';
+import type { ImageDataset } from '../../data/dataset.js';
+import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
+import { savedRunConfig } from '../../config/index.js';
+import { withConfigFlags } from './config-flags.js';
+import type { ConfigFlags } from './config-flags.js';
+
+/** The splits `analyze` reads. */
+export const analyzeSplits = ['val', 'test'] as const;
+
+interface AnalyzeFlags extends ConfigFlags {
+  split: string;
+  topK: string;
+}
+
+/** The checkpoint a target names: a file as it is; a run dir's best checkpoint (else its last). */
+async function checkpointOf(target: string): Promise<{ file: string; runDir: string }> {
+  const { resolveCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
+  const folder = isFolder(target);
+  const dir = folder ? path.join(path.resolve(target), 'checkpoints') : path.dirname(path.resolve(target));
+  let file: string;
+  try {
+    const resolved = resolveCheckpoint(folder ? 'best' : path.resolve(target), dir, (m) => console.error(m));
+    for (const t of Object.values(resolved.checkpoint.model)) t.dispose();
+    file = resolved.path;
+  } catch (error) {
+    throw new ConfigError(
+      `analyze: expected a run directory with checkpoints/ or a checkpoint file, but got ${target} (${(error as Error).message.replace(/^Trainer: /, '')})`,
+      [],
+      { cause: error },
+    );
+  }
+  return { file, runDir: folder ? path.resolve(target) : runDirOf(file) };
+}
+
+function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number } {
+  if (!(analyzeSplits as readonly string[]).includes(flags.split))
+    throw new ConfigError(`analyze: expected --split among ${analyzeSplits.join(', ')}, but got '${flags.split}'`);
+  const topK = Number(flags.topK);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new ConfigError(`analyze: expected --top-k to be a non-negative integer, but got '${flags.topK}'`);
+  return { split: flags.split as 'val' | 'test', topK };
+}
+
+/** Adds `analyze` to the program. @example registerAnalyze(program); */
+export function registerAnalyze(program: Command): void {
+  withConfigFlags(program.command('analyze'))
+    .description("where the model goes wrong: per-class table, confused pairs, top losses (writes analysis/ and the report's section)")
+    .argument('<target>', 'a run directory (its best checkpoint, else its last) or a checkpoint file')
+    .argument('[overrides...]', 'config overrides, e.g. data.root=other-data')
+    .option('--split <split>', `the split to analyse: ${analyzeSplits.join(' or ')}`, 'val')
+    .option('--top-k <k>', 'how many top losses to list and show', '16')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32',
+    )
+    .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
+      const { split, topK } = checkedFlags(flags);
+      const { file, runDir } = await checkpointOf(target);
+      const savedConfig = savedRunConfig(runDir);
+      const { saved, config, sources } =
+        savedConfig === null ? composeRunConfig({ ...flags, overrides }) : composeFromSaved(savedConfig, overrides);
+      const builder = await import('../run-builder.js');
+      await builder.loadComponents(flags.plugin);
+      const { resolveRunPlan } = await import('../run-plan.js');
+      const plan = resolveRunPlan({ config, sources, saved }, { runDir });
+      const dm = builder.buildDataModule(plan);
+      const dataset = await splitOf(dm, split);
+      const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
+      const { readCheckpoint } = await import('../../training/checkpoint/checkpoint-io.js');
+      const checkpoint = readCheckpoint(file);
+      try {
+        module.loadStateDict(checkpoint.model);
+      } finally {
+        for (const t of Object.values(checkpoint.model)) t.dispose();
+      }
+      const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
+      const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
+      try {
+        const { collectPredictions, runAnalysis, analysisSummary } = await import('../../analysis/index.js');
+        const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
+        const predictions = await collectPredictions(module, loader);
+        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
+        console.log(analysisSummary(analysis));
+        console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
+        finishProvenance(runDir, entry, 'success');
+      } catch (error) {
+        finishProvenance(runDir, entry, 'failed');
+        throw error;
+      } finally {
+        module.dispose();
+        await dm.close();
+      }
+    });
+}
+
+/** The split's data set, set up; a missing or empty split is a usage error. */
+async function splitOf(
+  dm: { setup(stage: 'fit' | 'test'): Promise<void>; val: ImageDataset | null; test: ImageDataset | null },
+  split: 'val' | 'test',
+): Promise<ImageDataset> {
+  try {
+    await dm.setup(split === 'val' ? 'fit' : 'test');
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    throw new ConfigError(`analyze: expected a ${split} split, but got ${error.message}`, [], { cause: error });
+  }
+  const dataset = split === 'val' ? dm.val : dm.test;
+  if (dataset === null || dataset.length === 0)
+    throw new ConfigError(
+      `analyze: expected a ${split} split with samples, but got ${dataset === null ? 'none' : 'an empty one'}${split === 'val' ? ' (set data.valFraction > 0, or use --split test)' : ''}`,
+    );
+  return dataset;
+}
