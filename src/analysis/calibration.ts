@@ -190,22 +190,32 @@ function expectedCalibrationError(probs: Tensor, labels: Tensor, numClasses: num
 }
 
 /**
- * Fits the temperature on `logits` [N, C] against `labels` [N] (int64) and
- * measures NLL, ECE (`nBins` equal-width bins, default 15, as the metric's)
- * and the reliability bins before and after scaling.
+ * Fits the temperature on `logits` [N, C] against `labels` [N] (int64), or
+ * takes `temperature` as given (one fitted on another split), and measures
+ * NLL, ECE (`nBins` equal-width bins, default 15, as the metric's) and the
+ * reliability bins before and after scaling.
  *
  * @example
  * const { temperature, ece, nll } = calibrate(valLogits, valLabels);
+ * calibrate(testLogits, testLabels, { temperature }).ece.after; // the val temperature on the test split
  */
-export function calibrate(logits: Tensor, labels: Tensor, options: { nBins?: number } = {}): CalibrationResult {
+export function calibrate(logits: Tensor, labels: Tensor, options: { nBins?: number; temperature?: number } = {}): CalibrationResult {
   const nBins = options.nBins ?? 15;
   if (logits.ndim !== 2 || labels.ndim !== 1 || labels.shape[0] !== logits.shape[0])
     throw new ShapeError(
       `calibration: expected logits [N, C] and labels [N], but got [${logits.shape.join(', ')}] and [${labels.shape.join(', ')}]`,
     );
+  const given = options.temperature;
+  if (given !== undefined && !(Number.isFinite(given) && given > 0))
+    throw new DataError(`calibration: expected a finite temperature > 0, but got ${given}`);
   const numClasses = logits.shape[1];
-  const flat = torch.tidy(() => logits.detach().double().contiguous().data() as Float64Array);
-  const fit = fitTemperature({ logits: flat, labels: Array.from(labels.data() as BigInt64Array, Number), numClasses });
+  const rows = {
+    logits: torch.tidy(() => logits.detach().double().contiguous().data() as Float64Array),
+    labels: torch.tidy(() => Array.from(labels.to({ dtype: 'int64' }).data() as BigInt64Array, Number)),
+    numClasses,
+  };
+  const fit =
+    given === undefined ? fitTemperature(rows) : { temperature: given, nllBefore: scaledNll(rows, 1), nllAfter: scaledNll(rows, given) };
   return torch.tidy(() => {
     const before = logits.detach().float().softmax(1);
     const after = logits.detach().float().div(fit.temperature).softmax(1);

@@ -9,7 +9,7 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCheckpoint, readCheckpointHeader, writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
 import { disposeCheckpoint } from '../../src/training/checkpoint/checkpoint-connector.js';
@@ -116,4 +116,31 @@ void test('predict reports softmax(logits / T) with the checkpoint temperature, 
     const unscaled = Math.log(plain[i][0] / plain[i][1]);
     assert.ok(Math.abs(scaled - unscaled) < 1e-3 * Math.max(1, Math.abs(unscaled)), `image ${i}: ${scaled} vs ${unscaled}`);
   }
+});
+
+void test('analyze --tta flip: the val temperature and the accuracy without and with TTA (as validate --tta prints them); test measures the stored temperature', () => {
+  const analysed = cli(['analyze', ckpt, '--tta', 'flip']);
+  assert.equal(analysed.status, 0, analysed.stderr);
+  const fitted = /calibration: temperature (\d+\.\d{4}) fitted on val \(the checkpoint stores (\d+\.\d{4})\): NLL/.exec(analysed.stdout);
+  assert.ok(fitted !== null, analysed.stdout);
+  // Fitted on the same val logits as the callback's: the same temperature.
+  assert.equal(fitted[1], fitted[2]);
+  const record = JSON.parse(readFileSync(join(root, 'run', 'analysis', 'calibration.json'), 'utf8')) as {
+    split: string;
+    temperature: number;
+  };
+  assert.equal(record.split, 'val');
+  const tta = /TTA 'flip' \(2 views\): accuracy (\d\.\d{4}) without, (\d\.\d{4}) with/.exec(analysed.stdout);
+  assert.ok(tta !== null, analysed.stdout);
+  const validated = JSON.parse(cli(['validate', ckpt, '--precision', '32', '--tta', 'flip']).stdout) as Record<string, number>;
+  assert.equal(tta[1], validated['val/acc_top1_no_tta'].toFixed(4));
+  assert.equal(tta[2], validated['val/acc_top1_tta'].toFixed(4));
+
+  const tested = cli(['analyze', ckpt, '--split', 'test']);
+  assert.equal(tested.status, 0, tested.stderr);
+  assert.match(tested.stdout, /calibration: the checkpoint's temperature \d+\.\d{4} \(fitted on val\) on test: NLL/);
+  assert.doesNotMatch(tested.stdout, /TTA/);
+  const wrong = cli(['analyze', ckpt, '--tta', 'mirror']);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /analyze: expected --tta views among flip, crops/);
 });

@@ -28,6 +28,7 @@ export const analyzeSplits = ['val', 'test'] as const;
 interface AnalyzeFlags extends ConfigFlags {
   split: string;
   topK: string;
+  tta?: string;
 }
 
 /** The checkpoint a target names: a file as it is; a run dir's best checkpoint (else its last). */
@@ -67,12 +68,17 @@ export function registerAnalyze(program: Command): void {
     .argument('[overrides...]', 'config overrides, e.g. data.root=other-data')
     .option('--split <split>', `the split to analyse: ${analyzeSplits.join(' or ')}`, 'val')
     .option('--top-k <k>', 'how many top losses to list and show', '16')
+    .option(
+      '--tta <views>',
+      'analyse test-time augmented probabilities: flip, crops or flip,crops (the accuracy without is printed beside)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32',
     )
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
       const { split, topK } = checkedFlags(flags);
+      const tta = flags.tta === undefined ? null : (await import('../../export/tta.js')).parseTta(flags.tta, 'analyze');
       const { file, runDir } = await checkpointOf(target);
       const savedConfig = savedRunConfig(runDir);
       const { saved, config, sources } =
@@ -91,14 +97,19 @@ export function registerAnalyze(program: Command): void {
       } finally {
         for (const t of Object.values(checkpoint.model)) t.dispose();
       }
+      const { CalibrationProbe } = await import('../../analysis/calibration-probe.js');
+      const probe = new CalibrationProbe((x) => module.forward(x), tta);
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
       const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
       try {
         const { collectPredictions, runAnalysis, analysisSummary } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
-        const predictions = await collectPredictions(module, loader);
-        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file } });
-        console.log(analysisSummary(analysis));
+        const predictions = await collectPredictions(module, loader, { probsOf: probe.probsOf });
+        const { calibrationLines } = await import('../../analysis/calibration-report.js');
+        const lines = await calibrationLines(runDir, probe, predictions, { split, file, checkpoint, tta });
+        const extra = { checkpoint: file, ...(tta === null ? {} : { tta: tta.label }) };
+        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra });
+        console.log([analysisSummary(analysis), ...lines].join('\n'));
         console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
         finishProvenance(runDir, entry, 'success');
       } catch (error) {
