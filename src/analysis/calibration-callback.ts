@@ -21,6 +21,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { DataLoader } from '../data/data-loader.js';
 import { parseOptions } from '../data/transforms/options.js';
+import { ConfigError } from '../errors.js';
 import { register } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -112,7 +113,9 @@ export class Calibration extends Callback {
     const fitted = new Map<string, CalibrationResult>();
     const done = new Set<string>();
     for (const weights of this.options.weights) {
-      const { path: file, checkpoint } = resolveCheckpoint(weights, dir, (m) => trainer.print(m));
+      const resolved = this.#resolve(trainer, weights, dir);
+      if (resolved === null) continue;
+      const { path: file, checkpoint } = resolved;
       try {
         if (done.has(file)) continue;
         done.add(file);
@@ -136,6 +139,20 @@ export class Calibration extends Callback {
       } finally {
         disposeCheckpoint(checkpoint);
       }
+    }
+  }
+
+  /**
+   * The checkpoint `weights` names; null (and a log line) when 'best' cannot name one file: a
+   * finished run is not failed over its calibration, and the line says how to choose.
+   */
+  #resolve(trainer: TrainerView, weights: string, dir: string): { path: string; checkpoint: Checkpoint } | null {
+    try {
+      return resolveCheckpoint(weights, dir, (m) => trainer.print(m));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      trainer.print(`Calibration: skipped '${weights}' (${error.message}); name them in callbacks.calibration.weights`);
+      return null;
     }
   }
 
