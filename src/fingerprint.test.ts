@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { canonicalJson, diffConfigs, fingerprintConfig, RESUME_ADDED_DEFAULTS } from './fingerprint.js';
+import { canonicalJson, diffConfigs, fingerprintConfig, RESUME_ADDED_DEFAULTS, RESUME_IGNORED_KEYS } from './fingerprint.js';
 
 void test('the fingerprint is the sha256 of sorted-key JSON, stable under key order', () => {
   const a = { trainer: { seed: 1, maxEpochs: 3 }, model: { name: 'resnet18', mean: [0.5, { y: 1, x: 2 }] } };
@@ -53,4 +53,11 @@ void test('a section a newer release added compares as its shipped defaults when
     ['finetune'],
     'without absent defaults the new section differs',
   );
+});
+
+void test('a resume may start or stop the dashboard: the key is not compared', () => {
+  const saved = { optimizer: { lr: 0.1 } };
+  const current = { optimizer: { lr: 0.1 }, dashboard: true };
+  assert.equal(diffConfigs(saved, current).length, 1);
+  assert.deepEqual(diffConfigs(saved, current, { exclude: RESUME_IGNORED_KEYS }), []);
 });

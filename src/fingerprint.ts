@@ -26,6 +26,7 @@ import type { KeySegment } from './config/key-path.js';
 export const RESUME_IGNORED_KEYS: readonly string[] = Object.freeze([
   'run',
   'ckptPath',
+  'dashboard',
   'logging',
   'callbacks.progress_bar',
   'trainer.enableProgressBar',

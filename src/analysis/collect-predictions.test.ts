@@ -5,6 +5,8 @@ import type { ImageDataset } from '../data/dataset.js';
 import * as torch from '../torch/index.js';
 import { Flatten, Linear, Sequential } from '../torch/nn/index.js';
 import { collectPredictions } from './collect-predictions.js';
+import { PredictionCollector } from './predictions.js';
+import { ShapeError } from '../errors.js';
 
 torch.setNumThreads(1);
 
@@ -81,4 +83,20 @@ test('collectPredictions: probsOf replaces the softmax (test-time augmentation);
   assert.ok(Math.abs(p.losses[0] - Math.log(2)) < 1e-6 && Math.abs(p.losses[1] - Math.log(4)) < 1e-6);
   assert.ok(Math.abs(p.probs[0] - 0.5) < 1e-7);
   module.dispose();
+});
+
+test('PredictionCollector: batches join in order; an unlabelled sample has no loss; a batch of the wrong size is refused', () => {
+  const collector = new PredictionCollector(2);
+  collector.add([Math.log(0.25), Math.log(0.75)], [1], [4]);
+  collector.add([Math.log(0.5), Math.log(0.5), 0, -50], BigInt64Array.of(-1n, 0n), [2, 0]);
+  const p = collector.finish(dataset(), ['x', 'y']);
+  assert.deepEqual(Array.from(p.targets), [1, -1, 0]);
+  assert.deepEqual(Array.from(p.indices), [4, 2, 0]);
+  assert.deepEqual(p.paths, ['idx:val#4', 'idx:val#2', 'idx:val#0']);
+  assert.ok(Math.abs(p.losses[0] + Math.log(0.75)) < 1e-6 && Number.isNaN(p.losses[1]) && p.losses[2] === 0);
+  assert.ok(Math.abs(p.probs[1] - 0.75) < 1e-7);
+  assert.throws(
+    () => collector.add([0, 0, 0], [0, 1], [0, 1]),
+    (e: Error) => e instanceof ShapeError && /expected 2 x 2 log-probabilities/.test(e.message),
+  );
 });

@@ -28,13 +28,25 @@ export interface Predictions {
   classNames: string[];
 }
 
-/** Gathers `Predictions` batch by batch. */
+/** Joins typed-array chunks into one array. */
+function concat<T extends Float32Array | Int32Array>(chunks: readonly T[], make: (length: number) => T): T {
+  const out = make(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Gathers `Predictions` batch by batch (as typed-array chunks: 50,000 x 1,000 probabilities stay 200 MB). */
 export class PredictionCollector {
   readonly numClasses: number;
-  #probs: number[] = [];
-  #targets: number[] = [];
-  #losses: number[] = [];
-  #indices: number[] = [];
+  #probs: Float32Array[] = [];
+  #targets: Int32Array[] = [];
+  #losses: Float32Array[] = [];
+  #indices: Int32Array[] = [];
+  #length = 0;
 
   constructor(numClasses: number) {
     this.numClasses = numClasses;
@@ -42,7 +54,7 @@ export class PredictionCollector {
 
   /** Samples added so far. */
   get length(): number {
-    return this.#targets.length;
+    return this.#length;
   }
 
   /**
@@ -58,13 +70,12 @@ export class PredictionCollector {
       throw new ShapeError(
         `PredictionCollector: expected ${b} x ${c} log-probabilities and ${b} indices, but got ${logProbs.length} values and ${indices.length} indices`,
       );
-    for (let i = 0; i < b; i++) {
-      const target = Number(targets[i]);
-      for (let j = 0; j < c; j++) this.#probs.push(Math.exp(logProbs[i * c + j]));
-      this.#targets.push(target);
-      this.#losses.push(target >= 0 && target < c ? -logProbs[i * c + target] : Number.NaN);
-      this.#indices.push(indices[i]);
-    }
+    const given = Int32Array.from({ length: b }, (_, i) => Number(targets[i]));
+    this.#probs.push(Float32Array.from(logProbs, Math.exp));
+    this.#targets.push(given);
+    this.#losses.push(Float32Array.from(given, (t, i) => (t >= 0 && t < c ? -logProbs[i * c + t] : Number.NaN)));
+    this.#indices.push(Int32Array.from(indices));
+    this.#length += b;
   }
 
   /**
@@ -72,12 +83,13 @@ export class PredictionCollector {
    * (or `classNames` when given: the module's, which travel with the checkpoint).
    */
   finish(dataset: ImageDataset, classNames: readonly string[] = dataset.classes): Predictions {
+    const indices = concat(this.#indices, (n) => new Int32Array(n));
     return {
-      probs: Float32Array.from(this.#probs),
-      targets: Int32Array.from(this.#targets),
-      losses: Float32Array.from(this.#losses),
-      paths: this.#indices.map((i) => dataset.describe(i)),
-      indices: Int32Array.from(this.#indices),
+      probs: concat(this.#probs, (n) => new Float32Array(n)),
+      targets: concat(this.#targets, (n) => new Int32Array(n)),
+      losses: concat(this.#losses, (n) => new Float32Array(n)),
+      paths: Array.from(indices, (i) => dataset.describe(i)),
+      indices,
       classNames: [...classNames],
     };
   }

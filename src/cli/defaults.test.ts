@@ -33,7 +33,7 @@ void test('every option of every config group sets only keys its schemas declare
   for (const group of groups.map((g) => g.name)) {
     for (const option of optionsOf(group)) {
       // Resolving checks every key against the strict schemas; the ImageNet options (and experiment=finetune) need a folder to read.
-      const imagenet = ['image_folder', 'jsonl', 'imagenet', 'finetune'].includes(option) ? ['data=image_folder', 'data.root=/data'] : [];
+      const imagenet = ['image_folder', 'jsonl', 'csv', 'imagenet', 'finetune'].includes(option) ? ['data=image_folder', 'data.root=/data'] : [];
       const overrides = [...imagenet, `${group}=${option}`];
       assert.doesNotThrow(() => resolveRunPlan(composeRunConfig({ overrides })), `conf/${group}/${option}.yaml`);
     }

@@ -15,6 +15,7 @@ import { formatConfigError } from '../config/index.js';
 import { ClassifierTrainingError, ConfigError } from '../errors.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerConfig } from './commands/config.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDataStats } from './commands/data-stats.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExport } from './commands/export.js';
@@ -50,6 +51,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   registerPredict(program);
   registerExport(program);
   registerConfig(program);
+  registerDashboard(program);
   const weights = registerWeights(program);
   if (runs('doctor')) (await import('./commands/doctor.js')).registerDoctor(program);
   else program.command('doctor').description('check libtorch, threads, BLAS speed, the JPEG decoder, CPU features and CUDA');

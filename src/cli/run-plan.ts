@@ -45,6 +45,8 @@ export interface RunPlan {
   readonly run: Section;
   /** Resume from 'last', 'best' or a checkpoint file; null for a fresh run. */
   readonly ckptPath: string | null;
+  /** `train` serves the dashboard next to the run while it trains. */
+  readonly dashboard: boolean;
   /** The run directory, absolute: where every file of the run goes (decided here only). */
   readonly runDir: string;
   /** The config as files hold it (`${env:...}` left as written): `.config/config.yaml` and checkpoints. */

@@ -111,6 +111,8 @@ function common(options: ConfigSchemaOptions): Shape {
     }),
     /** Resume: 'last', 'best' or a checkpoint file. */
     ckptPath: z.string().min(1).nullable().default(null),
+    /** `train`: serve the dashboard next to the run while it trains and print its URL. */
+    dashboard: z.boolean().default(false),
     ...(options.finetune === undefined ? {} : { finetune: options.finetune.optional() }),
   };
 }
@@ -185,6 +187,7 @@ export function shellConfigSchema(): z.ZodObject {
     logging: z.looseObject({}).nullable().optional(),
     run: z.looseObject({ dir: z.string().min(1) }),
     ckptPath: z.string().min(1).nullable().optional(),
+    dashboard: z.boolean().optional(),
     finetune: z.looseObject({}).optional(),
   });
 }

@@ -50,7 +50,7 @@ void test('dataCheck rejects an unknown format and a bad concurrency together, b
     dataCheck('/nonexistent', { format: 'bogus' as 'auto', concurrency: Number.NaN }),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) &&
+      /format: expected one of auto, folder, jsonl, idx, csv, mosaic, but got 'bogus'/.test(e.message) &&
       /concurrency: expected a positive integer, but got NaN/.test(e.message) &&
       e.issues.length === 2,
   );
@@ -74,4 +74,28 @@ void test('images directly under a split are reported by data check and warned a
   const folder = await ImageFolder.load({ root, split: 'train', onWarning: (m) => warnings.push(m) });
   assert.equal(folder.length, 2);
   assert.deepEqual(warnings, [`ImageFolder: ${path.join(root, 'train', 'stray.PNG')} is not inside a class folder and is ignored`]);
+});
+
+void test('dataCheck reads CSV manifests, counts a multi-label image under each label and reports what training refuses', async (t) => {
+  const root = await makeTempDir();
+  t.after(() => rm(root, { recursive: true, force: true }));
+  for (let i = 0; i < 3; i++) await writeSolidImage(path.join(root, `img/${i}.png`), { color: [i * 90, 0, 0] });
+  await writeText(path.join(root, 'train.csv'), 'path,labels\nimg/0.png,cat|dog\nimg/1.png,dog\nimg/2.png,\n');
+  await writeText(path.join(root, 'test.csv'), 'path,labels\nimg/2.png,cat|dog\n');
+  const report = await dataCheck(root, { concurrency: 2 });
+  assert.equal(report.format, 'csv');
+  assert.equal(report.multiLabel, true);
+  assert.deepEqual(report.counts, { train: { cat: 1, dog: 2 }, test: { cat: 1, dog: 1 } });
+  assert.deepEqual(report.trainingErrors, []);
+  // img/2.png, with no labels in train, is inspected all the same: the same file in train and test.
+  assert.equal(report.duplicates.length, 1);
+  assert.deepEqual(
+    report.duplicates[0].paths.map((p) => path.relative(root, p)),
+    ['img/2.png', 'img/2.png'],
+  );
+  await writeText(path.join(root, 'test.csv'), 'path,labels\nimg/9.png,cat\n');
+  const missing = await dataCheck(root, { concurrency: 2 });
+  assert.deepEqual(missing.splits, ['train']);
+  assert.equal(missing.trainingErrors.length, 1);
+  assert.match(missing.trainingErrors[0].reason, new RegExp(`img/9\\.png, but got ENOENT.* at ${path.join(root, 'test.csv')}:2$`));
 });

@@ -15,10 +15,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { isFolder, runDirOf } from '../../config/index.js';
-import { ConfigError, DataError } from '../../errors.js';
-import type { ImageDataset } from '../../data/dataset.js';
-import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { savedRunConfig } from '../../config/index.js';
+import type { ImageClassificationDataModule } from '../../data/datamodule.js';
+import type { ImageDataset } from '../../data/dataset.js';
+import { ConfigError, DataError } from '../../errors.js';
+import type { ClassificationModule } from '../../models/classification-module.js';
+import type { Checkpoint } from '../../training/checkpoint/checkpoint.js';
+import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './config-flags.js';
 import type { ConfigFlags } from './config-flags.js';
 
@@ -31,16 +34,14 @@ interface AnalyzeFlags extends ConfigFlags {
   tta?: string;
 }
 
-/** The checkpoint a target names: a file as it is; a run dir's best checkpoint (else its last). */
-async function checkpointOf(target: string): Promise<{ file: string; runDir: string }> {
+/** The checkpoint a target names, read: a file as it is; a run dir's best checkpoint (else its last). */
+async function checkpointOf(target: string): Promise<{ file: string; runDir: string; checkpoint: Checkpoint }> {
   const { resolveCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
   const folder = isFolder(target);
   const dir = folder ? path.join(path.resolve(target), 'checkpoints') : path.dirname(path.resolve(target));
-  let file: string;
   try {
-    const resolved = resolveCheckpoint(folder ? 'best' : path.resolve(target), dir, (m) => console.error(m));
-    for (const t of Object.values(resolved.checkpoint.model)) t.dispose();
-    file = resolved.path;
+    const { path: file, checkpoint } = resolveCheckpoint(folder ? 'best' : path.resolve(target), dir, (m) => console.error(m));
+    return { file, runDir: folder ? path.resolve(target) : runDirOf(file), checkpoint };
   } catch (error) {
     throw new ConfigError(
       `analyze: expected a run directory with checkpoints/ or a checkpoint file, but got ${target} (${(error as Error).message.replace(/^Trainer: /, '')})`,
@@ -48,7 +49,35 @@ async function checkpointOf(target: string): Promise<{ file: string; runDir: str
       { cause: error },
     );
   }
-  return { file, runDir: folder ? path.resolve(target) : runDirOf(file) };
+}
+
+/** The module with the checkpoint's weights and the split's data, rebuilt from the run's saved config. */
+async function rebuildRun(
+  runDir: string,
+  checkpoint: Checkpoint,
+  split: 'val' | 'test',
+  overrides: string[],
+  flags: ConfigFlags,
+): Promise<{ dm: ImageClassificationDataModule; dataset: ImageDataset; module: ClassificationModule }> {
+  const savedConfig = savedRunConfig(runDir);
+  const { saved, config, sources } =
+    savedConfig === null ? composeRunConfig({ ...flags, overrides }) : composeFromSaved(savedConfig, overrides);
+  const builder = await import('../run-builder.js');
+  await builder.loadComponents(flags.plugin);
+  const { resolveRunPlan } = await import('../run-plan.js');
+  const plan = resolveRunPlan({ config, sources, saved }, { runDir });
+  const dm = builder.buildDataModule(plan);
+  let module: ClassificationModule | null = null;
+  try {
+    const dataset = await splitOf(dm, split);
+    module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
+    module.loadStateDict(checkpoint.model);
+    return { dm, dataset, module };
+  } catch (error) {
+    module?.dispose();
+    await dm.close();
+    throw error;
+  }
 }
 
 function checkedFlags(flags: AnalyzeFlags): { split: 'val' | 'test'; topK: number } {
@@ -79,24 +108,15 @@ export function registerAnalyze(program: Command): void {
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
       const { split, topK } = checkedFlags(flags);
       const tta = flags.tta === undefined ? null : (await import('../../export/tta.js')).parseTta(flags.tta, 'analyze');
-      const { file, runDir } = await checkpointOf(target);
-      const savedConfig = savedRunConfig(runDir);
-      const { saved, config, sources } =
-        savedConfig === null ? composeRunConfig({ ...flags, overrides }) : composeFromSaved(savedConfig, overrides);
-      const builder = await import('../run-builder.js');
-      await builder.loadComponents(flags.plugin);
-      const { resolveRunPlan } = await import('../run-plan.js');
-      const plan = resolveRunPlan({ config, sources, saved }, { runDir });
-      const dm = builder.buildDataModule(plan);
-      const dataset = await splitOf(dm, split);
-      const module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
-      const { readCheckpoint } = await import('../../training/checkpoint/checkpoint-io.js');
-      const checkpoint = readCheckpoint(file);
+      const { file, runDir, checkpoint } = await checkpointOf(target);
+      const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
+      let built: Awaited<ReturnType<typeof rebuildRun>>;
       try {
-        module.loadStateDict(checkpoint.model);
+        built = await rebuildRun(runDir, checkpoint, split, overrides, flags);
       } finally {
-        for (const t of Object.values(checkpoint.model)) t.dispose();
+        disposeCheckpoint(checkpoint);
       }
+      const { dm, dataset, module } = built;
       const { CalibrationProbe } = await import('../../analysis/calibration-probe.js');
       const probe = new CalibrationProbe((x) => module.forward(x), tta);
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
@@ -123,10 +143,7 @@ export function registerAnalyze(program: Command): void {
 }
 
 /** The split's data set, set up; a missing or empty split is a usage error. */
-async function splitOf(
-  dm: { setup(stage: 'fit' | 'test'): Promise<void>; val: ImageDataset | null; test: ImageDataset | null },
-  split: 'val' | 'test',
-): Promise<ImageDataset> {
+async function splitOf(dm: ImageClassificationDataModule, split: 'val' | 'test'): Promise<ImageDataset> {
   try {
     await dm.setup(split === 'val' ? 'fit' : 'test');
   } catch (error) {

@@ -124,6 +124,7 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
     const entry = startProvenance(runDir, { data: datasetFingerprint({ train: dm.train, val: dm.val }, dm.idxToClass) });
     provenance = { finish: (status) => finishProvenance(runDir, entry, status) };
   }
+  const stopDashboard = reports && plan.dashboard ? await (await import('./dashboard.js')).startRunDashboard(runDir) : null;
   try {
     await trainer.fit(module, dm, { ckptPath: resumed?.file ?? ckptPath });
     if (reports) await report(trainer, builder, plan, { dm, module, test: flags.test });
@@ -133,6 +134,7 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
     throw error;
   } finally {
     module.dispose();
+    await stopDashboard?.();
   }
 }
 

@@ -70,6 +70,14 @@ test('ConfusionMatrix writes the PNG and a CSV of the counts, and logs the image
     assert.equal(logger.images[0].tag, 'val/confusion_matrix');
     assert.deepEqual(logger.images[0].at, { step: 40, epoch: 4 });
     assert.ok(logger.images[0].png.equals(png));
+
+    // Every epoch's counts, one JSON line each, for the dashboard's epoch slider.
+    await new ConfusionMatrix().onValidationEnd(fakeTrainer({ runDir, currentEpoch: 5, globalStep: 50 }), module);
+    const lines = (await readFile(join(runDir, 'plots', 'confusion_matrices.jsonl'), 'utf8')).trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l) as unknown),
+      [4, 5].map((epoch) => ({ epoch, split: 'val', classNames: CLASSES, matrix: expected })),
+    );
   } finally {
     module.dispose();
     await rm(runDir, { recursive: true, force: true });

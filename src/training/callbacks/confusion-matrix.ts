@@ -3,6 +3,9 @@
  * module's confusion matrix to `plots/confusion_matrix.png`, writes the
  * counts to `plots/confusion_matrix.csv` (rows: true class, columns:
  * predicted class) and hands the PNG to every logger that takes images.
+ * Every epoch's counts are also appended to `plots/confusion_matrices.jsonl`
+ * (`{ epoch, split, classNames, matrix }` a line), which the dashboard's
+ * epoch slider reads: the CSV holds the last epoch only.
  *
  * It works in `onValidationEnd`, which runs after every `onValidationEpochEnd`
  * (the module's included, where the matrix is computed), whatever order the
@@ -11,6 +14,7 @@
  * @example
  * new Trainer({ callbacks: [new ConfusionMatrix({ normalize: 'true', keepEpochs: true })] });
  */
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { register } from '../../registry.js';
@@ -78,6 +82,8 @@ export class ConfusionMatrix extends Callback {
     await writeFileReplacing(`${base}.png`, png);
     const rows = [['true\\pred', ...names], ...matrix.map((row, i) => [names[i], ...row.map(String)])];
     await writeFileReplacing(`${base}.csv`, rows.map(formatCsvRow).join(''));
+    const entry = { epoch: trainer.currentEpoch, split, classNames: names, matrix };
+    await appendFile(join(trainer.runDir, 'plots', 'confusion_matrices.jsonl'), `${JSON.stringify(entry)}\n`);
     if (this.options.keepEpochs && split === 'val') {
       await writeFileReplacing(`${base}_epoch${String(trainer.currentEpoch).padStart(3, '0')}.png`, png);
     }
