@@ -75,6 +75,26 @@ void test('Calibration skips, with a line saying why, a run without val split, w
   }
 });
 
+void test('Calibration skips a fit stopped mid-epoch (a signal), not one stopped right after its validation (early stopping)', async () => {
+  const runDir = mkdtempSync(path.join(tmpdir(), 'ct-calibration-'));
+  const module = tinyModule();
+  try {
+    const withVal = { val: { length: 4 } } as unknown as TrainerView['dataModule'];
+    const signalled = fakeTrainer({ runDir, dataModule: withVal, shouldStop: true, globalStep: 7 });
+    const calibration = new Calibration();
+    calibration.onValidationEnd(fakeTrainer({ globalStep: 5 }));
+    await calibration.onFitEnd(signalled, module);
+    assert.match(signalled.printed.join('\n'), /Calibration: skipped, the fit stopped mid-epoch/);
+    const early = fakeTrainer({ runDir, dataModule: withVal, shouldStop: true, globalStep: 7 });
+    calibration.onValidationEnd(fakeTrainer({ globalStep: 7 }));
+    await calibration.onFitEnd(early, module);
+    assert.match(early.printed.join('\n'), /Calibration: skipped, no checkpoint in/, 'it went on (to find no checkpoint here)');
+  } finally {
+    module.dispose();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+});
+
 void test('Calibration refuses unknown options', () => {
   assert.throws(() => new Calibration({ weights: [] }), ConfigError);
   assert.throws(() => new Calibration({ bins: 3 } as never), ConfigError);

@@ -86,6 +86,8 @@ export class Calibration extends Callback {
   readonly options: z.output<typeof calibrationSchema>;
   /** The calibration written into each checkpoint file by the last fit. */
   readonly results = new Map<string, CheckpointCalibration>();
+  /** The step of the last validation pass (not the sanity check), -1 before any. */
+  #validatedAtStep = -1;
 
   constructor(options: CalibrationOptions = {}) {
     super();
@@ -97,9 +99,18 @@ export class Calibration extends Callback {
     return true;
   }
 
+  override onValidationEnd(trainer: TrainerView): void {
+    if (!trainer.sanityChecking) this.#validatedAtStep = trainer.globalStep;
+  }
+
   override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     const dm = trainer.dataModule;
     if (!trainer.isGlobalZero) return;
+    // Stopped between validations (Ctrl-C, SIGTERM, a Timer): the user wants out, not a pass over the val split.
+    if (trainer.shouldStop && this.#validatedAtStep !== trainer.globalStep) {
+      trainer.print("Calibration: skipped, the fit stopped mid-epoch; 'analyze --split val' fits a temperature later");
+      return;
+    }
     if (dm === null || dm.val === null) {
       trainer.print('Calibration: skipped, the run has no validation split to fit a temperature on');
       return;
