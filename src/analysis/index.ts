@@ -15,6 +15,12 @@
 export { Analysis, analysisOptionsSchema } from './analysis-callback.js';
 export type { AnalysisOptions } from './analysis-callback.js';
 export { analysisFiles, galleryFile } from './analysis-files.js';
+export { calibrate, fitTemperature, reliabilityBins, scaledNll, MAX_TEMPERATURE, MIN_TEMPERATURE } from './calibration.js';
+export type { CalibrationResult, ReliabilityBin, TemperatureFit } from './calibration.js';
+export { Calibration, calibrationSchema, collectLogits } from './calibration-callback.js';
+export type { CalibrationOptions } from './calibration-callback.js';
+export { calibrationRecord, writeCalibrationFiles } from './calibration-files.js';
+export type { CalibrationRecord } from './calibration-files.js';
 export { analyzePredictions } from './analyze-predictions.js';
 export type { AnalysisResult, AnalyzeOptions } from './analyze-predictions.js';
 export { collectPredictions } from './collect-predictions.js';

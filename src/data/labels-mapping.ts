@@ -28,6 +28,8 @@ export interface LabelsMappingOptions {
   resize: number | readonly [number, number] | null;
   /** Evaluation center crop (side, or [H, W]); null when none. */
   crop: number | readonly [number, number] | null;
+  /** The fitted temperature of temperature scaling (calibrated probabilities: softmax(logits / T)), when there is one. */
+  temperature?: number;
 }
 
 /** The JSON object of labels_mapping.json. */
@@ -39,6 +41,8 @@ export interface LabelsMapping {
   inputSize: number[];
   resize: number | number[] | null;
   crop: number | number[] | null;
+  /** Present only for a calibrated model. */
+  temperature?: number;
 }
 
 /**
@@ -56,6 +60,7 @@ export function labelsMapping(options: LabelsMappingOptions): LabelsMapping {
     inputSize: [...options.inputSize],
     resize: typeof options.resize === 'number' || options.resize === null ? options.resize : [...options.resize],
     crop: typeof options.crop === 'number' || options.crop === null ? options.crop : [...options.crop],
+    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
   };
 }
 

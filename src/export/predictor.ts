@@ -39,6 +39,8 @@ import { libtorchLogits, resolveInferencePrecision } from './libtorch-logits.js'
 import type { InferencePrecision } from './libtorch-logits.js';
 import type { OnnxExportMetadata } from './onnx/metadata.js';
 import { readOnnxModel } from './onnx/read-onnx-model.js';
+import { ttaViews } from './tta.js';
+import type { TtaPlan } from './tta.js';
 
 /** Options of `Predictor.open`. */
 export interface PredictorOptions {
@@ -59,6 +61,10 @@ export interface PredictorOptions {
    * native bf16 (AVX-512 BF16, AMX) and fp32 elsewhere or off the CPU; '32' and 'bf16-mixed' force one.
    */
   precision?: InferencePrecision;
+  /** Divide the logits by the model's fitted temperature (its metadata's `temperature`) when it has one. Default true. */
+  calibration?: boolean;
+  /** Test-time augmentation: probabilities averaged over these views (see `parseTta`). Default none. */
+  tta?: TtaPlan | null;
 }
 
 /** One class of an image's top k. */
@@ -82,13 +88,20 @@ export interface PredictionFailure {
 
 type RunLogits = (pixels: Float32Array, shape: number[]) => Promise<Float32Array>;
 
-/** Softmax (float64, max-subtracted) of one row and its k largest entries, largest first. */
-function topKOf(logits: Float32Array, classNames: readonly string[], k: number): ClassScore[] {
-  const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
-  const exps = Array.from(logits, (v) => Math.exp(v - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps
-    .map((e, index) => ({ index, className: classNames[index], probability: e / sum }))
+/** Adds softmax(row / temperature) (float64, max-subtracted) of each row of `logits` [B, C] into `into`. */
+function addSoftmax(into: Float64Array, logits: Float32Array, numClasses: number, temperature: number): void {
+  for (let start = 0; start < logits.length; start += numClasses) {
+    const row = logits.subarray(start, start + numClasses);
+    const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+    const exps = Array.from(row, (v) => Math.exp((v - max) / temperature));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    exps.forEach((e, j) => (into[start + j] += e / sum));
+  }
+}
+
+/** The k largest probabilities of one row, largest first. */
+function topKOf(probs: Float64Array, classNames: readonly string[], k: number): ClassScore[] {
+  return Array.from(probs, (probability, index) => ({ index, className: classNames[index], probability }))
     .sort((a, b) => b.probability - a.probability || a.index - b.index)
     .slice(0, k);
 }
@@ -101,6 +114,10 @@ export class Predictor {
   readonly onError: 'skip' | 'fail';
   /** The forward's precision: the libtorch backend's resolved choice; onnxruntime runs the fp32 graph. */
   readonly precision: '32' | 'bf16-mixed';
+  /** The temperature the probabilities are divided by: the model's fitted one, or null (uncalibrated, or `calibration: false`). */
+  readonly temperature: number | null;
+  /** The views probabilities are averaged over, or null for the image alone. */
+  readonly tta: TtaPlan | null;
   readonly #pipeline: ImagePipeline;
   readonly #run: RunLogits;
   readonly #close: () => Promise<void>;
@@ -116,6 +133,8 @@ export class Predictor {
     this.batchSize = options.batchSize ?? 32;
     this.topK = Math.min(options.topK ?? 5, metadata.classNames.length);
     this.onError = options.onError ?? 'skip';
+    this.temperature = options.calibration === false ? null : (metadata.temperature ?? null);
+    this.tta = options.tta ?? null;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
       throw new ConfigError(`Predictor: expected a positive integer batchSize, but got ${this.batchSize}`);
     if (!Number.isInteger(this.topK) || this.topK < 1)
@@ -228,23 +247,36 @@ export class Predictor {
       });
       if (ready.length === 0) continue;
       const batch = collate({ images: ready.map((r) => r.image), labels: new Array<number>(ready.length).fill(-1), normalize });
-      const pixels = batch.images.data() as Float32Array;
-      const shape = batch.images.shape;
-      torch.dispose(batch);
-      const logits = await this.#run(pixels, shape);
-      if (logits.length !== ready.length * numClasses) {
-        throw new ShapeError(
-          `Predictor: expected ${numClasses} logits per image (one per class name), but got ${logits.length / ready.length} from the model`,
-        );
-      }
+      const probs = await this.#probabilities(batch.images).finally(() => torch.dispose(batch));
       ready.forEach((r, i) => {
         predictions.push({
           path: r.path,
-          topK: topKOf(logits.subarray(i * numClasses, (i + 1) * numClasses), this.metadata.classNames, this.topK),
+          topK: topKOf(probs.subarray(i * numClasses, (i + 1) * numClasses), this.metadata.classNames, this.topK),
         });
       });
     }
     return { predictions, failures };
+  }
+
+  /** Softmax probabilities [B * C] of a preprocessed batch: calibrated when there is a temperature, averaged over the TTA views. */
+  async #probabilities(images: torch.Tensor): Promise<Float64Array> {
+    const numClasses = this.metadata.classNames.length;
+    const [n] = images.shape;
+    const views =
+      this.tta === null
+        ? [images.data() as Float32Array]
+        : torch.tidy(() => ttaViews(images, this.tta!).map((v) => v.data() as Float32Array));
+    const probs = new Float64Array(n * numClasses);
+    for (const pixels of views) {
+      const logits = await this.#run(pixels, images.shape);
+      if (logits.length !== n * numClasses) {
+        throw new ShapeError(
+          `Predictor: expected ${numClasses} logits per image (one per class name), but got ${logits.length / n} from the model`,
+        );
+      }
+      addSoftmax(probs, logits, numClasses, this.temperature ?? 1);
+    }
+    return probs.map((p) => p / views.length);
   }
 
   /** Releases the onnxruntime session, or the module `open` rebuilt (a caller's module stays the caller's). */

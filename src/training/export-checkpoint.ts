@@ -179,6 +179,7 @@ export async function exportCheckpoint(
         modelName: info.name,
         modelOptions: info.options,
         frameworkVersion: checkpoint.version,
+        temperature: checkpoint.calibration?.temperature ?? null,
       },
     });
     return { checkpoint: file, usedEma: built.usedEma, onnx };

@@ -45,6 +45,7 @@ interface AnalyzeFlags extends ConfigFlags {
   crossVal?: string;
   crossValEpochs?: string;
   cam?: string;
+  tta?: string;
 }
 
 /** The checkpoint a target names, read: a file as it is; a run dir's best checkpoint (else its last). */
@@ -139,12 +140,17 @@ export function registerAnalyze(program: Command): void {
       '--cam <method>',
       'Grad-CAM overlays of the top losses: gradcam (default where the model declares its layer), gradcam++ or none',
     )
+    .option(
+      '--tta <views>',
+      'analyse test-time augmented probabilities: flip, crops or flip,crops (the accuracy without is printed beside)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
     )
     .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
       const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
+      const tta = flags.tta === undefined ? null : (await import('../../export/tta.js')).parseTta(flags.tta, 'analyze');
       const { file, runDir, checkpoint } = await checkpointOf(target);
       const labelsMapping = checkpoint.labelsMapping;
       const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
@@ -155,12 +161,17 @@ export function registerAnalyze(program: Command): void {
         disposeCheckpoint(checkpoint);
       }
       const { dm, dataset, module, plan, builder } = built;
+      const { CalibrationProbe } = await import('../../analysis/calibration-probe.js');
+      const probe = new CalibrationProbe((x) => module.forward(x), tta);
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
       const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
       try {
         const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
-        const predictions = await collectPredictions(module, loader);
+        const predictions = await collectPredictions(module, loader, { probsOf: probe.probsOf });
+        const { calibrationLines } = await import('../../analysis/calibration-report.js');
+        const lines = await calibrationLines(runDir, probe, predictions, { split, file, checkpoint, tta });
+        const extra = { checkpoint: file, ...(tta === null ? {} : { tta: tta.label }) };
         const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
         const { declaresCamLayer } = await import('../../analysis/cam-layer.js');
         const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
@@ -172,8 +183,8 @@ export function registerAnalyze(program: Command): void {
             return console.error('Grad-CAM: skipped (the model declares no camLayer)');
           await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
         };
-        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra: { checkpoint: file }, beforeReport });
-        console.log(analysisSummary(analysis));
+        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra, beforeReport });
+        console.log([analysisSummary(analysis), ...lines].join('\n'));
         const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
         const outOfSample =
           crossVal === undefined

@@ -24,6 +24,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.js';
 import type { Predictor } from '../../export/predictor.js';
+import type { TtaPlan } from '../../export/tta.js';
 
 const BACKENDS = ['onnxruntime', 'libtorch'] as const;
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -43,6 +44,10 @@ interface PredictFlags {
   cam?: string;
   camMethod: string;
   camLayer?: string;
+
+  /** False with --no-calibration. */
+  calibration: boolean;
+  tta?: string;
 }
 
 function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
@@ -117,6 +122,8 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const format = choice('--format', flags.format, FORMATS);
   const onError = choice('--on-error', flags.onError, ON_ERROR);
   const precision = choice('--precision', flags.precision, PRECISIONS);
+  const { parseTta } = await import('../../export/tta.js');
+  const tta = flags.tta === undefined ? null : parseTta(flags.tta, 'predict');
   if (backend === 'onnxruntime' && precision === 'bf16-mixed')
     throw new ConfigError(
       `predict: expected --precision auto or 32 with --backend onnxruntime (it runs the fp32 graph), but got 'bf16-mixed'; add --backend libtorch`,
@@ -131,12 +138,13 @@ async function run(inputs: string[], flags: PredictFlags): Promise<void> {
   const { availableParallelism } = await import('node:os');
   const threads = flags.threads ?? availableParallelism();
   torch.setNumThreads(threads);
-  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, { ...flags, backend, precision, format, onError, threads });
+  const chosen = { ...flags, backend, precision, format, onError, threads, ttaPlan: tta };
+  if (flags.model.endsWith('.onnx')) return predictWith(flags.model, paths, chosen);
   await withTemporaryFolder(async (tmp) => {
     const onnxPath = path.join(tmp, 'model.onnx');
     const { exportCheckpoint } = await import('../../training/export-checkpoint.js');
     await exportCheckpoint(flags.model, { out: onnxPath, warn: (m) => console.error(m) });
-    await predictWith(onnxPath, paths, { ...flags, backend, precision, format, onError, threads });
+    await predictWith(onnxPath, paths, chosen);
   });
   if (flags.cam === undefined || flags.bench === true) return;
   const { predictCams } = await import('../../analysis/cam-predict.js');
@@ -158,11 +166,19 @@ async function predictWith(
     format: (typeof FORMATS)[number];
     onError: 'skip' | 'fail';
     threads: number;
+    ttaPlan: TtaPlan | null;
   },
 ): Promise<void> {
   const { backend, precision, format, onError, threads } = flags;
   const { Predictor } = await import('../../export/predictor.js');
-  const predictor = await Predictor.open(onnxPath, { backend, precision, topK: flags.topK, batchSize: flags.batchSize, onError, threads });
+  const { topK, batchSize, calibration, ttaPlan: tta } = flags;
+  const predictor = await Predictor.open(onnxPath, { backend, precision, topK, batchSize, onError, threads, calibration, tta });
+  // On stderr, so the table / JSON / CSV on stdout stays machine-readable.
+  if (predictor.temperature !== null)
+    console.error(
+      `predict: calibrated probabilities (temperature ${predictor.temperature.toFixed(4)} from the model; --no-calibration for the raw softmax)`,
+    );
+  if (tta !== null) console.error(`predict: test-time augmentation '${tta.label}': probabilities averaged over ${tta.views} views`);
   try {
     if (flags.bench === true) {
       const at = predictor.precision === '32' ? 'fp32' : 'bf16 + channels-last';
@@ -223,6 +239,9 @@ export function registerPredict(program: Command): void {
     .option('--cam <dir>', 'also write a Grad-CAM overlay per image (<dir>/<name>.png, and cams.jsonl); needs a checkpoint')
     .option('--cam-method <method>', 'gradcam or gradcam++', 'gradcam')
     .option('--cam-layer <path>', "Grad-CAM's target layer, a module path under the backbone (default: the model's last stage)")
+
+    .option('--no-calibration', 'report the raw softmax even when the model carries a fitted temperature (temperature scaling)')
+    .option('--tta <views>', 'test-time augmentation: flip, crops or flip,crops (probabilities averaged over the views)')
     .addHelpText(
       'after',
       [
@@ -233,6 +252,8 @@ export function registerPredict(program: Command): void {
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --bench --threads 2',
         '  classifier-training predict photos/ -m model.onnx --backend libtorch --precision 32 --bench',
         '  classifier-training predict photos/ -m outputs/r1/checkpoints/best.ckpt --cam cams/ --cam-method gradcam++',
+
+        '  classifier-training predict photos/ -m model.onnx --tta flip --no-calibration',
       ].join('\n'),
     )
     .action(run);

@@ -31,7 +31,16 @@ export interface OnnxExportMetadata {
   modelName: string;
   modelOptions: Record<string, unknown>;
   frameworkVersion: string;
+  /**
+   * The temperature fitted on the validation split (temperature scaling): calibrated probabilities are
+   * softmax(logits / temperature). Absent (or null) when the model was not calibrated; optional, so
+   * models exported before it existed still read.
+   */
+  temperature?: number | null;
 }
+
+/** The `metadata_props` key of the optional temperature. */
+export const TEMPERATURE_KEY = 'temperature';
 
 /** The `metadata_props` key of each field, and the producer's name. */
 export const metadataKeys = {
@@ -44,7 +53,9 @@ export const metadataKeys = {
   modelName: 'model_name',
   modelOptions: 'model_options',
   frameworkVersion: 'framework_version',
-} as const satisfies Record<keyof OnnxExportMetadata, string>;
+} as const satisfies Record<Exclude<keyof OnnxExportMetadata, 'temperature'>, string>;
+
+type RequiredField = keyof typeof metadataKeys;
 
 /** The largest input height and width a model may declare (a bound on what one image may allocate). */
 export const MAX_INPUT_SIDE = 4096;
@@ -60,10 +71,12 @@ export const PRODUCER_NAME = 'classifier-training';
  */
 export function metadataProps(metadata: OnnxExportMetadata): OnnxStringEntry[] {
   const entries: OnnxStringEntry[] = [{ key: 'framework', value: PRODUCER_NAME }];
-  for (const [field, key] of Object.entries(metadataKeys) as [keyof OnnxExportMetadata, string][]) {
+  for (const [field, key] of Object.entries(metadataKeys) as [RequiredField, string][]) {
     const value = metadata[field];
     entries.push({ key, value: typeof value === 'string' ? value : JSON.stringify(value) });
   }
+  if (metadata.temperature !== undefined && metadata.temperature !== null)
+    entries.push({ key: TEMPERATURE_KEY, value: JSON.stringify(metadata.temperature) });
   return entries;
 }
 
@@ -71,7 +84,7 @@ const positiveInt = z.number().int().positive();
 const size = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).nullable();
 
 /** What each value must be, in words for errors, and its check. */
-const fieldChecks: Record<keyof OnnxExportMetadata, { expected: string; schema: z.ZodType }> = {
+const fieldChecks: Record<RequiredField | 'temperature', { expected: string; schema: z.ZodType }> = {
   classNames: { expected: 'a non-empty list of class names', schema: z.array(z.string()).min(1) },
   mean: { expected: 'null or a list of finite numbers', schema: z.array(z.number().finite()).nullable() },
   std: { expected: 'null or a list of finite numbers > 0', schema: z.array(z.number().finite().positive()).nullable() },
@@ -84,9 +97,10 @@ const fieldChecks: Record<keyof OnnxExportMetadata, { expected: string; schema: 
   modelName: { expected: 'a model name', schema: z.string().min(1) },
   modelOptions: { expected: 'an object of options', schema: z.record(z.string(), z.unknown()) },
   frameworkVersion: { expected: 'a version', schema: z.string() },
+  temperature: { expected: 'a finite number > 0', schema: z.number().finite().positive() },
 };
 
-function parseValue(field: keyof OnnxExportMetadata, key: string, value: string, source: string): unknown {
+function parseValue(field: RequiredField | 'temperature', key: string, value: string, source: string): unknown {
   if (field === 'modelName' || field === 'frameworkVersion') return value;
   try {
     return JSON.parse(value);
@@ -126,7 +140,8 @@ function checkNormalization(out: OnnxExportMetadata, source: string): void {
 export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'ONNX model'): OnnxExportMetadata {
   const byKey = new Map(props.map((e) => [e.key, e.value]));
   const out: Record<string, unknown> = {};
-  for (const [field, key] of Object.entries(metadataKeys) as [keyof OnnxExportMetadata, string][]) {
+  const optional = byKey.has(TEMPERATURE_KEY) ? ([['temperature', TEMPERATURE_KEY]] as const) : [];
+  for (const [field, key] of [...(Object.entries(metadataKeys) as [RequiredField, string][]), ...optional]) {
     const value = byKey.get(key);
     if (value === undefined) {
       throw new SerializationError(
@@ -153,5 +168,6 @@ export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'O
  */
 export function labelsMappingOf(metadata: OnnxExportMetadata): LabelsMappingOptions {
   const normalization = metadata.mean === null || metadata.std === null ? null : { mean: metadata.mean, std: metadata.std };
-  return { classes: metadata.classNames, normalization, inputSize: metadata.inputSize, resize: metadata.resize, crop: metadata.crop };
+  const { classNames: classes, inputSize, resize, crop, temperature } = metadata;
+  return { classes, normalization, inputSize, resize, crop, ...(temperature == null ? {} : { temperature }) };
 }

@@ -62,6 +62,15 @@ const stateSchema = z.looseObject({
   configFingerprint: z.string().nullable(),
   extra: z.record(z.string(), z.unknown()),
   version: z.string(),
+  calibration: z
+    .looseObject({
+      temperature: z.number().finite().positive(),
+      split: z.string(),
+      samples: count,
+      nll: z.object({ before: anyNumber, after: anyNumber }),
+      ece: z.object({ before: anyNumber, after: anyNumber }),
+    })
+    .nullish(),
 });
 
 /** Refuses a state that does not fit `stateSchema`, naming the file and every key that is wrong. */

@@ -19,6 +19,20 @@ export interface ModelInfo {
   options: Record<string, unknown>;
 }
 
+/**
+ * Temperature scaling fitted for a checkpoint's weights (the `Calibration`
+ * callback writes it at the end of fit): calibrated probabilities are
+ * softmax(logits / temperature). Export carries it into the ONNX metadata.
+ */
+export interface CheckpointCalibration {
+  temperature: number;
+  /** The split it was fitted on ('val'), and what it changed there. */
+  split: string;
+  samples: number;
+  nll: { before: number; after: number };
+  ece: { before: number; after: number };
+}
+
 /** A checkpoint in memory. Tensors are owned by whoever read or built it. */
 export interface Checkpoint {
   /** The epoch to continue (the one in progress when `batchInEpoch > 0`). */
@@ -56,4 +70,6 @@ export interface Checkpoint {
   extra: Record<string, StateTree>;
   /** The framework version that wrote it. */
   version: string;
+  /** The temperature fitted for these weights; absent in checkpoints written before calibration or never calibrated. */
+  calibration?: CheckpointCalibration | null;
 }

@@ -13,6 +13,8 @@ export { renderConfusionMatrix, normalizeConfusion, confusionMatrixSpec, mostCon
 export type { ConfusionMatrixPlotOptions, ConfusionMatrixSpec, ConfusionNormalization } from './render-confusion-matrix.js';
 export { renderSampleGrid, floatToRawImage } from './render-sample-grid.js';
 export type { FloatImage, GridSample, SampleGridOptions } from './render-sample-grid.js';
+export { renderReliabilityDiagram, reliabilitySpec } from './render-reliability.js';
+export type { ReliabilityPlotBin, ReliabilitySeries } from './render-reliability.js';
 export { writeFileReplacing } from './write-file-replacing.js';
 export { classNamesOf } from './class-names.js';
 export { reportHtml, formatMetric, escapeHtml, reportSections, withReportSection } from './report-html.js';

@@ -1,0 +1,197 @@
+/**
+ * `Calibration`: temperature scaling at the end of `fit`. For each
+ * checkpoint it names ('best' and 'last' by default), it rebuilds the model
+ * the way export does (EMA weights when the run kept them), runs it over the
+ * validation split, fits the temperature (`calibrate`), and writes it into
+ * that checkpoint file, so export carries it into the ONNX metadata and
+ * `predict` reports calibrated probabilities. A temperature belongs to the
+ * weights it was fitted for, so each file gets its own; files holding the
+ * same state (last.ckpt copied from the best one) share one fit. The first
+ * checkpoint's result also goes to `analysis/calibration.json` and
+ * `analysis/reliability.png`.
+ *
+ * It runs before an `export_onnx` callback listed after it (callbacks run in
+ * the config's order), so the exported model carries the temperature.
+ *
+ * @example
+ * new Trainer({ callbacks: [new Calibration({ weights: ['best'] })] });
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { DataLoader } from '../data/data-loader.js';
+import { parseOptions } from '../data/transforms/options.js';
+import { ConfigError } from '../errors.js';
+import { register } from '../registry.js';
+import * as torch from '../torch/index.js';
+import type { Module } from '../torch/nn/index.js';
+import { Callback } from '../training/callback.js';
+import { writeCheckpoint } from '../training/checkpoint/checkpoint-io.js';
+import { disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
+import type { Checkpoint, CheckpointCalibration } from '../training/checkpoint/checkpoint.js';
+import { moduleFromCheckpoint } from '../training/export-checkpoint.js';
+import type { TrainableModule } from '../training/trainable-module.js';
+import type { TrainerView } from '../training/trainer-view.js';
+import { analysisFiles } from './analysis-files.js';
+import { calibrate } from './calibration.js';
+import type { CalibrationResult } from './calibration.js';
+import { writeCalibrationFiles } from './calibration-files.js';
+
+/** Options of `Calibration`. */
+export const calibrationSchema = z
+  .object({
+    /** The checkpoints to calibrate: 'best', 'last', 'best:<monitor>' or paths. */
+    weights: z.array(z.string().min(1)).min(1).default(['best', 'last']),
+    /** Folder of the checkpoints (default `<runDir>/checkpoints`, ModelCheckpoint's). */
+    dirpath: z.string().min(1).nullable().default(null),
+    /** Equal-width confidence bins of the ECE and the reliability diagram. */
+    nBins: z.number().int().min(1).default(15),
+  })
+  .strict();
+
+/** What the constructor accepts. */
+export type CalibrationOptions = z.input<typeof calibrationSchema>;
+
+/**
+ * The logits [N, C] and labels [N] of `module` (in eval mode, without gradients) over every batch of `loader`.
+ *
+ * @example
+ * const { logits, labels } = await collectLogits(module, dm.valLoader());
+ */
+export async function collectLogits(module: Module, loader: DataLoader): Promise<{ logits: torch.Tensor; labels: torch.Tensor }> {
+  const device = module.parameters()[0]?.device ?? 'cpu';
+  const logits: torch.Tensor[] = [];
+  const labels: torch.Tensor[] = [];
+  const wasTraining = module.training;
+  module.eval();
+  try {
+    for await (const batch of loader.epoch(0)) {
+      const out = torch.tidy(() => torch.noGrad(() => module.forward(batch.images.to({ device })).float().to({ device: 'cpu' })));
+      logits.push(torch.keep(out));
+      labels.push(batch.labels);
+      batch.images.dispose();
+    }
+    return torch.tidy(() => ({ logits: torch.cat(logits, 0), labels: torch.cat(labels, 0) }));
+  } finally {
+    torch.dispose([...logits, ...labels]);
+    module.train(wasTraining);
+  }
+}
+
+/** The weights a checkpoint holds, as far as a fit can tell: files with the same position hold the same state. */
+const stateOf = (c: Checkpoint): string => JSON.stringify([c.epoch, c.batchInEpoch, c.globalStep]);
+
+/** Fits the temperature of each named checkpoint on the validation split when fit ends. */
+export class Calibration extends Callback {
+  readonly options: z.output<typeof calibrationSchema>;
+  /** The calibration written into each checkpoint file by the last fit. */
+  readonly results = new Map<string, CheckpointCalibration>();
+  /** The step of the last validation pass (not the sanity check), -1 before any. */
+  #validatedAtStep = -1;
+
+  constructor(options: CalibrationOptions = {}) {
+    super();
+    this.options = parseOptions('Calibration', calibrationSchema, options);
+  }
+
+  /** Reports and writes files only: in a data-parallel run, rank 0 alone runs it. */
+  override get rankZeroOnly(): boolean {
+    return true;
+  }
+
+  override onValidationEnd(trainer: TrainerView): void {
+    if (!trainer.sanityChecking) this.#validatedAtStep = trainer.globalStep;
+  }
+
+  override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
+    const dm = trainer.dataModule;
+    if (!trainer.isGlobalZero) return;
+    // Stopped between validations (Ctrl-C, SIGTERM, a Timer): the user wants out, not a pass over the val split.
+    if (trainer.shouldStop && this.#validatedAtStep !== trainer.globalStep) {
+      trainer.print("Calibration: skipped, the fit stopped mid-epoch; 'analyze --split val' fits a temperature later");
+      return;
+    }
+    if (dm === null || dm.val === null) {
+      trainer.print('Calibration: skipped, the run has no validation split to fit a temperature on');
+      return;
+    }
+    const dir = path.resolve(this.options.dirpath ?? path.join(trainer.runDir, 'checkpoints'));
+    if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith('.ckpt'))) {
+      trainer.print(`Calibration: skipped, no checkpoint in ${dir} to store a temperature in`);
+      return;
+    }
+    const device = module.parameters()[0]?.device ?? 'cpu';
+    const fitted = new Map<string, CalibrationResult>();
+    const done = new Set<string>();
+    for (const weights of this.options.weights) {
+      const resolved = this.#resolve(trainer, weights, dir);
+      if (resolved === null) continue;
+      const { path: file, checkpoint } = resolved;
+      try {
+        if (done.has(file)) continue;
+        done.add(file);
+        if (checkpoint.modelInfo === null) {
+          trainer.print(`Calibration: skipped ${file}, its model was not built by name (no modelInfo) and cannot be rebuilt from the file`);
+          continue;
+        }
+        let result = fitted.get(stateOf(checkpoint));
+        if (result === undefined) {
+          result = await this.#fit(checkpoint, file, dm.valLoader(), device);
+          fitted.set(stateOf(checkpoint), result);
+          if (fitted.size === 1) await this.#writeFiles(trainer, result, file);
+        }
+        const { temperature, samples, nll, ece } = result;
+        checkpoint.calibration = { temperature, split: 'val', samples, nll, ece };
+        writeCheckpoint(checkpoint, file);
+        this.results.set(file, checkpoint.calibration);
+        trainer.print(
+          `Calibration: temperature ${temperature.toFixed(4)} for ${path.relative(trainer.runDir, file)} (val NLL ${nll.before.toFixed(4)} -> ${nll.after.toFixed(4)}, ECE ${ece.before.toFixed(4)} -> ${ece.after.toFixed(4)})`,
+        );
+      } finally {
+        disposeCheckpoint(checkpoint);
+      }
+    }
+  }
+
+  /**
+   * The checkpoint `weights` names; null (and a log line) when 'best' cannot name one file: a
+   * finished run is not failed over its calibration, and the line says how to choose.
+   */
+  #resolve(trainer: TrainerView, weights: string, dir: string): { path: string; checkpoint: Checkpoint } | null {
+    try {
+      return resolveCheckpoint(weights, dir, (m) => trainer.print(m));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      trainer.print(`Calibration: skipped '${weights}' (${error.message}); name them in callbacks.calibration.weights`);
+      return null;
+    }
+  }
+
+  async #fit(checkpoint: Checkpoint, file: string, loader: DataLoader, device: torch.Device): Promise<CalibrationResult> {
+    const { module } = moduleFromCheckpoint(checkpoint, { file });
+    try {
+      if (device !== 'cpu') module.to({ device });
+      const { logits, labels } = await collectLogits(module, loader);
+      try {
+        return calibrate(logits, labels, { nBins: this.options.nBins });
+      } finally {
+        torch.dispose([logits, labels]);
+      }
+    } finally {
+      module.dispose();
+    }
+  }
+
+  async #writeFiles(trainer: TrainerView, result: CalibrationResult, file: string): Promise<void> {
+    const checkpoint = path.relative(trainer.runDir, file);
+    await writeCalibrationFiles(path.join(trainer.runDir, analysisFiles.dir), result, { split: 'val', checkpoint });
+  }
+}
+
+register({
+  group: 'callback',
+  name: 'calibration',
+  schema: calibrationSchema,
+  build: (o: CalibrationOptions) => new Calibration(o),
+  description: 'fits temperature scaling on the val split at the end of fit and stores it in the checkpoints',
+});
