@@ -8,6 +8,7 @@
  * @module
  */
 import './components.js';
+import './multilabel-losses.js';
 export * from './resnet.js';
 export * from './regnet.js';
 export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
@@ -36,3 +37,5 @@ export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
 export type { LossFunction } from './components.js';
+export { asymmetricLoss, positiveWeights } from './multilabel-losses.js';
+export type { AsymmetricLossOptions } from './multilabel-losses.js';
