@@ -28,6 +28,9 @@ export interface LabelsMappingOptions {
   resize: number | readonly [number, number] | null;
   /** Evaluation center crop (side, or [H, W]); null when none. */
   crop: number | readonly [number, number] | null;
+  /** Multi-label models: the task and each class's decision threshold (absent: single-label). */
+  task?: 'multilabel';
+  thresholds?: readonly number[] | null;
 }
 
 /** The JSON object of labels_mapping.json. */
@@ -39,6 +42,9 @@ export interface LabelsMapping {
   inputSize: number[];
   resize: number | number[] | null;
   crop: number | number[] | null;
+  /** Present for multi-label models only: sigmoid outputs, a class predicted at or over its threshold. */
+  task?: 'multilabel';
+  thresholds?: number[] | null;
 }
 
 /**
@@ -56,6 +62,7 @@ export function labelsMapping(options: LabelsMappingOptions): LabelsMapping {
     inputSize: [...options.inputSize],
     resize: typeof options.resize === 'number' || options.resize === null ? options.resize : [...options.resize],
     crop: typeof options.crop === 'number' || options.crop === null ? options.crop : [...options.crop],
+    ...(options.task === 'multilabel' ? { task: options.task, thresholds: options.thresholds ? [...options.thresholds] : null } : {}),
   };
 }
 

@@ -26,7 +26,7 @@ export class MultilabelAUROC extends MultilabelScoresMetric<number | number[]> {
   }
 
   compute(): number | number[] {
-    const perLabel = this.columns().map((c) => rocAuc(c.scores, c.target));
+    const perLabel = this.labelColumns().map((c) => rocAuc(c.scores, c.target));
     if (this.average === 'none') return perLabel;
     const defined = perLabel.filter((v) => !Number.isNaN(v));
     return defined.length === 0 ? Number.NaN : defined.reduce((a, b) => a + b, 0) / defined.length;

@@ -35,7 +35,7 @@ export class MultilabelAveragePrecision extends MultilabelScoresMetric<number | 
 
   /** The AP of each label, mAP macro and micro, from one read of the states. */
   computeAll(): { perLabel: number[]; macro: number; micro: number } {
-    const columns = this.columns();
+    const columns = this.labelColumns();
     const perLabel = columns.map((c) => averagePrecision(c.scores, c.target));
     return { perLabel, macro: perLabel.reduce((a, b) => a + b, 0) / perLabel.length, micro: pooledAp(columns) };
   }
@@ -47,7 +47,7 @@ export class MultilabelAveragePrecision extends MultilabelScoresMetric<number | 
 
   /** Rows with a positive target, per label (0 for an absent label). */
   positives(): number[] {
-    return this.columns().map((c) => c.target.reduce((a, b) => a + b, 0));
+    return this.labelColumns().map((c) => c.target.reduce((a, b) => a + b, 0));
   }
 
   protected override config(): Record<string, unknown> {

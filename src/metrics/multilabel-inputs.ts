@@ -69,8 +69,8 @@ export abstract class MultilabelScoresMetric<Output> extends Metric<Output> {
     this.append('target', hard);
   }
 
-  /** Every label's column, in float64 (the float32 scores exactly); empty columns before any update. */
-  protected columns(): LabelColumn[] {
+  /** Every label's scores (float64 of the float32 values) and 0/1 targets since the last reset; empty before any update. */
+  labelColumns(): LabelColumn[] {
     const parts = this.listState('scores');
     const rows = parts.reduce((n, t) => n + t.size(0), 0);
     const c = this.numLabels;

@@ -29,6 +29,11 @@ export { torchHubCheckpoints, weightsSearchDirs, weightsUrl, WEIGHTS_URL_ENV } f
 export { downloadFile } from './weights/download.js';
 export type { DownloadOptions } from './weights/download.js';
 export * from './classification-module.js';
+export { MultiLabelModule } from './multilabel-module.js';
+export type { LabelCurves } from './multilabel-module.js';
+export { MultilabelProbabilities } from './multilabel-probabilities.js';
+export { parseMultilabelOptions, MULTILABEL_LOSSES } from './multilabel-options.js';
+export type { MultilabelOptions, MultilabelOptionsInput } from './multilabel-options.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';
 export * from './finetune.js';

@@ -19,6 +19,7 @@
 import type { ClassificationBatch } from '../data/classification-batch.js';
 import type { LogEntry } from '../metrics/log-entry.js';
 import type { MetricReducer } from '../metrics/metric.js';
+import type { OnnxExportMetadata } from '../export/onnx/metadata.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import type { OptimizerConfig } from '../torch/optim/index.js';
@@ -82,4 +83,8 @@ export interface TrainableModule extends Module, Omit<Hooks, LoopOwnedHook> {
   readonly modelInfo?: { name: string; options: Record<string, unknown> } | null;
   /** The network a model summary describes (default: the module itself). */
   readonly summaryModule?: Module;
+  /** The network an ONNX export writes (default: the module itself), e.g. the backbone with its output activation. */
+  readonly exportModule?: Module;
+  /** What an export adds to the model's metadata: a multi-label module's task and per-class thresholds. */
+  readonly exportMetadata?: Pick<OnnxExportMetadata, 'task' | 'thresholds'>;
 }

@@ -31,7 +31,17 @@ export interface OnnxExportMetadata {
   modelName: string;
   modelOptions: Record<string, unknown>;
   frameworkVersion: string;
+  /**
+   * 'multilabel': the output is one sigmoid probability per label and a label is predicted at or over its
+   * `thresholds` entry; absent (models exported before the task existed): 'multiclass', softmax over logits.
+   */
+  task?: 'multiclass' | 'multilabel';
+  /** Multi-label only: each label's decision threshold, label order. */
+  thresholds?: readonly number[] | null;
 }
+
+/** The fields every export writes. */
+type RequiredField = Exclude<keyof OnnxExportMetadata, 'task' | 'thresholds'>;
 
 /** The `metadata_props` key of each field, and the producer's name. */
 export const metadataKeys = {
@@ -44,7 +54,10 @@ export const metadataKeys = {
   modelName: 'model_name',
   modelOptions: 'model_options',
   frameworkVersion: 'framework_version',
-} as const satisfies Record<keyof OnnxExportMetadata, string>;
+} as const satisfies Record<RequiredField, string>;
+
+/** The keys a model may lack (written only by exports that have them). */
+export const optionalMetadataKeys = { task: 'task', thresholds: 'thresholds' } as const;
 
 /** The largest input height and width a model may declare (a bound on what one image may allocate). */
 export const MAX_INPUT_SIDE = 4096;
@@ -60,9 +73,13 @@ export const PRODUCER_NAME = 'classifier-training';
  */
 export function metadataProps(metadata: OnnxExportMetadata): OnnxStringEntry[] {
   const entries: OnnxStringEntry[] = [{ key: 'framework', value: PRODUCER_NAME }];
-  for (const [field, key] of Object.entries(metadataKeys) as [keyof OnnxExportMetadata, string][]) {
+  for (const [field, key] of Object.entries(metadataKeys) as [RequiredField, string][]) {
     const value = metadata[field];
     entries.push({ key, value: typeof value === 'string' ? value : JSON.stringify(value) });
+  }
+  if (metadata.task === 'multilabel') {
+    entries.push({ key: optionalMetadataKeys.task, value: metadata.task });
+    entries.push({ key: optionalMetadataKeys.thresholds, value: JSON.stringify(metadata.thresholds ?? null) });
   }
   return entries;
 }
@@ -71,7 +88,7 @@ const positiveInt = z.number().int().positive();
 const size = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).nullable();
 
 /** What each value must be, in words for errors, and its check. */
-const fieldChecks: Record<keyof OnnxExportMetadata, { expected: string; schema: z.ZodType }> = {
+const fieldChecks: Record<RequiredField, { expected: string; schema: z.ZodType }> = {
   classNames: { expected: 'a non-empty list of class names', schema: z.array(z.string()).min(1) },
   mean: { expected: 'null or a list of finite numbers', schema: z.array(z.number().finite()).nullable() },
   std: { expected: 'null or a list of finite numbers > 0', schema: z.array(z.number().finite().positive()).nullable() },
@@ -115,6 +132,29 @@ function checkNormalization(out: OnnxExportMetadata, source: string): void {
   }
 }
 
+/** The task and thresholds, when the model names them: 'multilabel' needs one threshold in [0, 1] per class. */
+function parseTask(
+  byKey: ReadonlyMap<string, string>,
+  numClasses: number,
+  source: string,
+): Pick<OnnxExportMetadata, 'task' | 'thresholds'> {
+  const task = byKey.get(optionalMetadataKeys.task);
+  if (task === undefined || task === 'multiclass') return {};
+  if (task !== 'multilabel') {
+    throw new SerializationError(
+      `${source}: expected metadata_props 'task' to be 'multiclass' or 'multilabel', but got ${task.slice(0, 200)}`,
+    );
+  }
+  const raw = byKey.get(optionalMetadataKeys.thresholds) ?? 'null';
+  const parsed = parseValue('thresholds', optionalMetadataKeys.thresholds, raw, source);
+  if (!z.array(z.number().min(0).max(1)).length(numClasses).safeParse(parsed).success) {
+    throw new SerializationError(
+      `${source}: expected metadata_props 'thresholds' to be ${numClasses} numbers in [0, 1] (one per class), but got ${raw.slice(0, 200)}`,
+    );
+  }
+  return { task, thresholds: parsed as number[] };
+}
+
 /**
  * Reads the metadata back from `metadata_props`, failing by key on a missing
  * key, malformed JSON or a value of the wrong kind (a `std` with a 0, a
@@ -126,7 +166,7 @@ function checkNormalization(out: OnnxExportMetadata, source: string): void {
 export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'ONNX model'): OnnxExportMetadata {
   const byKey = new Map(props.map((e) => [e.key, e.value]));
   const out: Record<string, unknown> = {};
-  for (const [field, key] of Object.entries(metadataKeys) as [keyof OnnxExportMetadata, string][]) {
+  for (const [field, key] of Object.entries(metadataKeys) as [RequiredField, string][]) {
     const value = byKey.get(key);
     if (value === undefined) {
       throw new SerializationError(
@@ -142,6 +182,7 @@ export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'O
     out[field] = parsed;
   }
   checkNormalization(out as unknown as OnnxExportMetadata, source);
+  Object.assign(out, parseTask(byKey, (out.classNames as string[]).length, source));
   return out as unknown as OnnxExportMetadata;
 }
 
@@ -153,5 +194,12 @@ export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'O
  */
 export function labelsMappingOf(metadata: OnnxExportMetadata): LabelsMappingOptions {
   const normalization = metadata.mean === null || metadata.std === null ? null : { mean: metadata.mean, std: metadata.std };
-  return { classes: metadata.classNames, normalization, inputSize: metadata.inputSize, resize: metadata.resize, crop: metadata.crop };
+  return {
+    classes: metadata.classNames,
+    normalization,
+    inputSize: metadata.inputSize,
+    resize: metadata.resize,
+    crop: metadata.crop,
+    ...(metadata.task === 'multilabel' ? { task: metadata.task, thresholds: metadata.thresholds ?? null } : {}),
+  };
 }
