@@ -111,6 +111,10 @@ function common(options: ConfigSchemaOptions): Shape {
     }),
     /** Resume: 'last', 'best' or a checkpoint file. */
     ckptPath: z.string().min(1).nullable().default(null),
+    /** One class per image (softmax) or several (`multilabel`: a sigmoid per label). */
+    task: z.enum(['multiclass', 'multilabel']).default('multiclass'),
+    /** Multi-label: the decision threshold of every label, or `tuned` (each label's F1-optimal one on val). */
+    thresholds: z.union([z.number().min(0).max(1), z.literal('tuned')]).default(0.5),
     ...(options.finetune === undefined ? {} : { finetune: options.finetune.optional() }),
   };
 }
@@ -185,6 +189,8 @@ export function shellConfigSchema(): z.ZodObject {
     logging: z.looseObject({}).nullable().optional(),
     run: z.looseObject({ dir: z.string().min(1) }),
     ckptPath: z.string().min(1).nullable().optional(),
+    task: z.string().optional(),
+    thresholds: z.unknown().optional(),
     finetune: z.looseObject({}).optional(),
   });
 }

@@ -19,6 +19,7 @@
 import type { ClassificationBatch } from '../data/classification-batch.js';
 import type { LogEntry } from '../metrics/log-entry.js';
 import type { MetricReducer } from '../metrics/metric.js';
+import type { PrecisionRecallCurve } from '../metrics/multilabel-ranking.js';
 import type { OnnxExportMetadata } from '../export/onnx/metadata.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -75,6 +76,8 @@ export interface TrainableModule extends Module, Omit<Hooks, LoopOwnedHook> {
   readonly useClassWeights?: boolean;
   /** Receives the class weights the data module computed (see `useClassWeights`). */
   setClassWeights?(weights: readonly number[] | null): void;
+  /** A multi-label module's last precision-recall curve and AP of each label, per split, for plots. */
+  readonly labelCurves?: Partial<Record<Split, { curves: PrecisionRecallCurve[]; ap: number[] }>>;
   /** The last confusion matrix of each split, for plots. */
   readonly confusionMatrices?: Partial<Record<Split, Tensor>>;
   /** Hyperparameters saved into every checkpoint (so export can rebuild the module). */
