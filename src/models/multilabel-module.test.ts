@@ -64,6 +64,9 @@ void test("MultiLabelModule: thresholds 'tuned' sets each label's F1-optimal thr
   const restored = new MultiLabelModule(backbone(), { numClasses: C, thresholds: 'tuned' });
   restored.loadStateDict(module.stateDict());
   assert.deepEqual(restored.labelThresholds, module.labelThresholds);
+  // A restored module (validate, test, a resumed fit) counts F1 at the loaded thresholds.
+  torch.noGrad(() => torch.tidy(() => restored.validationStep(b, 0)));
+  assert.ok(Math.abs(restored.onValidationEpochEnd()['val/f1'] - values['val/f1_tuned']) < 1e-6);
   const { preds } = torch.noGrad(() => restored.predictStep(b, 0));
   const thresholds = restored.labelThresholds;
   assert.deepEqual(

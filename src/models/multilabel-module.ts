@@ -23,6 +23,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Module } from '../torch/nn/index.js';
+import type { LoadStateDictResult } from '../torch/nn/index.js';
 import { logEntry } from '../metrics/log-entry.js';
 import type { LogEntry, LogOptions } from '../metrics/log-entry.js';
 import type { MetricReducer } from '../metrics/metric.js';
@@ -170,6 +171,13 @@ export class MultiLabelModule extends Module {
   setThresholds(thresholds: readonly number[]): void {
     this.#setMetricThresholds(thresholds);
     torch.noGrad(() => this.thresholds.copy_(torch.tensor([...thresholds], { dtype: 'float32', device: this.thresholds.device })));
+  }
+
+  /** Loads weights and thresholds; the metrics count at the loaded thresholds (a resumed fit, `validate`, `test`). */
+  override loadStateDict(record: Record<string, Tensor>, options: { strict?: boolean } = {}): LoadStateDictResult {
+    const result = super.loadStateDict(record, options);
+    this.#setMetricThresholds(this.labelThresholds);
+    return result;
   }
 
   #setMetricThresholds(thresholds: readonly number[]): void {
