@@ -14,13 +14,19 @@ import type { ImageDataset } from './dataset.js';
 
 /**
  * Samples per class, indexed by class (unlabelled samples are not counted).
+ * A multi-label set counts every sample once under each of its labels, so
+ * the counts may sum to more than its length.
  *
  * @example
  * classCounts(ds)[ds.classes.indexOf('cat')];
  */
-export function classCounts(dataset: Pick<ImageDataset, 'classes' | 'targets'>): number[] {
+export function classCounts(dataset: Pick<ImageDataset, 'classes' | 'targets' | 'labelSets'>): number[] {
   const counts = new Array<number>(dataset.classes.length).fill(0);
-  for (const t of dataset.targets) if (t >= 0 && t < counts.length) counts[t]++;
+  const count = (t: number): void => {
+    if (t >= 0 && t < counts.length) counts[t]++;
+  };
+  if (dataset.labelSets !== undefined) for (const set of dataset.labelSets) set.forEach(count);
+  else dataset.targets.forEach(count);
   return counts;
 }
 
@@ -38,16 +44,28 @@ export function classWeights(counts: readonly number[]): number[] {
   return total === 0 ? counts.map(() => 0) : inverse.map((w) => (w * counts.length) / total);
 }
 
+/**
+ * Multi-label BCE `posWeight` per class: negatives over positives,
+ * (total - count) / count, so a class seen in 1 image of 10 weighs its
+ * positives 9 times. A class with no positives gets 1 (no positive to weigh).
+ *
+ * @example
+ * positiveWeights([2, 5, 0], 10); // [4, 1, 1]
+ */
+export function positiveWeights(counts: readonly number[], total: number): number[] {
+  return counts.map((c) => (c > 0 ? (total - c) / c : 1));
+}
+
 /** Per-split counts: `{ train: { cat: 120, dog: 80 }, val: {...} }`. */
 export type SplitCounts = Record<string, Record<string, number>>;
 
 /**
- * Counts per class name for each named split.
+ * Counts per class name for each named split (multi-label: images per label).
  *
  * @example
  * countsBySplit({ train, val }); // { train: { cat: 120, dog: 80 }, val: { cat: 12, dog: 8 } }
  */
-export function countsBySplit(splits: Record<string, Pick<ImageDataset, 'classes' | 'targets'>>): SplitCounts {
+export function countsBySplit(splits: Record<string, Pick<ImageDataset, 'classes' | 'targets' | 'labelSets'>>): SplitCounts {
   const out: SplitCounts = {};
   for (const [split, ds] of Object.entries(splits)) {
     const counts = classCounts(ds);

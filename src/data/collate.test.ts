@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dispose, memory, tidy } from '../torch/memory.js';
 import { tensor } from '../torch/ops/creation.js';
-import { collate } from './collate.js';
+import { collate, collateAsync } from './collate.js';
 import type { RawImage } from './image.js';
 
 /** Every byte value in every channel, in two images of 16x16 RGB. */
@@ -47,4 +47,31 @@ void test('collate without normalization is ToTensor, and one mean/std value ser
     const f = Math.fround;
     assert.equal(one[256 + 2], f(f(f(images[0].data[2 * 3 + 1] / 255) - 0.5) / 0.25));
   });
+});
+
+void test('collate turns label sets into multi-hot float32 [B, C] rows, an empty set into zeros', async () => {
+  const images = allValues();
+  const before = memory().liveTensors;
+  const batches = [
+    collate({ images, labels: { sets: [[0, 2], []], numClasses: 3 } }),
+    await collateAsync({ images, labels: { sets: [[1], [0, 1, 2]], numClasses: 3 } }),
+  ];
+  const expected = [
+    [
+      [1, 0, 1],
+      [0, 0, 0],
+    ],
+    [
+      [0, 1, 0],
+      [1, 1, 1],
+    ],
+  ];
+  batches.forEach((batch, k) => {
+    assert.equal(batch.labels.dtype, 'float32');
+    assert.deepEqual(batch.labels.toArray(), expected[k]);
+    dispose(batch);
+  });
+  assert.throws(() => collate({ images, labels: { sets: [[3], []], numClasses: 3 } }), /class indices in \[0, 3\), but got 3 for sample 0/);
+  assert.throws(() => collate({ images, labels: { sets: [[0]], numClasses: 3 } }), /expected 2 label sets, one per image, but got 1/);
+  assert.equal(memory().liveTensors, before);
 });

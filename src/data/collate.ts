@@ -18,7 +18,9 @@ import { releaseMemoryLease, tidy } from '../torch/memory.js';
 import { empty, tensor } from '../torch/ops/creation.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { BatchPool } from './batch-pool.js';
+import type { LabelSets } from './dataset.js';
 import type { RawImage } from './image.js';
+import { multiHot } from './multi-hot.js';
 import { writeThroughTable, writeThroughTableAsync } from './native-image.js';
 
 /** Per-channel mean and std, in [0, 1] units (torchvision's Normalize). */
@@ -27,11 +29,17 @@ export interface Normalization {
   std: readonly number[];
 }
 
+/** A multi-label batch's targets: each image's positive classes, out of `numClasses`. */
+export interface MultiHotLabels {
+  sets: LabelSets;
+  numClasses: number;
+}
+
 /** Options for `collate`. */
 export interface CollateOptions {
   images: readonly RawImage[];
-  /** One class index per image (-1 for unlabelled). */
-  labels: ArrayLike<number>;
+  /** One class index per image (-1 for unlabelled): int64 [B]; or label sets: multi-hot float32 [B, C]. */
+  labels: ArrayLike<number> | MultiHotLabels;
   normalize?: Normalization | null;
   /** Return the images in channels-last memory format (same shape, NHWC strides). */
   channelsLast?: boolean;
@@ -63,7 +71,7 @@ function prepare(options: CollateOptions): {
   channels: 1 | 3;
   table: Float32Array;
   planar: boolean;
-  labels: BigInt64Array;
+  labels: () => Tensor;
 } {
   const { images } = options;
   if (images.length === 0) throw new DataError('collate: expected at least one image, but got an empty batch');
@@ -91,12 +99,24 @@ function prepare(options: CollateOptions): {
     channels,
     table: valueTables(channels, normalize),
     planar,
-    labels: BigInt64Array.from(Array.from(options.labels, (v) => BigInt(v))),
+    labels: labelsOf(options.labels, images.length),
   };
 }
 
+/** The labels tensor, made when the batch is (a check failing first leaves nothing to free). */
+function labelsOf(labels: CollateOptions['labels'], count: number): () => Tensor {
+  if ('sets' in labels) {
+    if (labels.sets.length !== count)
+      throw new DataError(`collate: expected ${count} label sets, one per image, but got ${labels.sets.length}`);
+    return () => multiHot(labels.sets, labels.numClasses);
+  }
+  const indices = BigInt64Array.from(Array.from(labels, (v) => BigInt(v)));
+  return () => tensor(indices);
+}
+
 /**
- * Stacks images into `{ images: float32 [B, C, H, W], labels: int64 [B] }`.
+ * Stacks images into `{ images: float32 [B, C, H, W], labels: int64 [B] }`
+ * (multi-hot float32 [B, C] labels when given label sets).
  * The caller owns both tensors (dispose them, or create them inside `tidy`).
  *
  * @example
@@ -110,7 +130,7 @@ export function collate(options: CollateOptions): { images: Tensor; labels: Tens
     const x = empty(p.shape);
     const out = x.dataShared() as Float32Array;
     options.images.forEach((image, i) => writeThroughTable(out, i * p.size, image.data, p.pixels, p.channels, p.table, p.planar));
-    return { images: p.planar ? x : x.permute([0, 3, 1, 2]), labels: tensor(p.labels) };
+    return { images: p.planar ? x : x.permute([0, 3, 1, 2]), labels: p.labels() };
   });
 }
 
@@ -137,8 +157,8 @@ export async function collateAsync(options: CollateOptions, pool?: BatchPool): P
     x.dispose();
     throw failed.reason;
   }
-  if (p.planar) return { images: x, labels: tensor(p.labels) };
+  if (p.planar) return { images: x, labels: p.labels() };
   const images = x.permute([0, 3, 1, 2]);
   x.dispose();
-  return { images, labels: tensor(p.labels) };
+  return { images, labels: p.labels() };
 }

@@ -50,7 +50,7 @@ void test('dataCheck rejects an unknown format and a bad concurrency together, b
     dataCheck('/nonexistent', { format: 'bogus' as 'auto', concurrency: Number.NaN }),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /format: expected one of auto, folder, jsonl, idx, but got 'bogus'/.test(e.message) &&
+      /format: expected one of auto, folder, jsonl, idx, csv, mosaic, but got 'bogus'/.test(e.message) &&
       /concurrency: expected a positive integer, but got NaN/.test(e.message) &&
       e.issues.length === 2,
   );

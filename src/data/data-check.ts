@@ -4,7 +4,8 @@
  * duplicated across splits (same bytes, by sha256: a test image that is
  * also a train image inflates accuracy), images outside any class folder,
  * what training itself would refuse, and the per-class counts of every
- * split. `classifier-training data check` prints it.
+ * split (multi-label data: images per label, so a split's counts may sum to
+ * more than its images). `classifier-training data check` prints it.
  *
  * @example
  * const report = await dataCheck('data/pets', { concurrency: 8 });
@@ -12,17 +13,25 @@
  */
 import path from 'node:path';
 import { ConfigError, DataError } from '../errors.js';
-import { detectFormat } from './datamodule.js';
+import { classCounts } from './class-stats.js';
+import { CsvDataset, findManifest, readCsvManifest } from './datasets/csv-dataset.js';
 import { IdxDataset } from './datasets/idx-dataset.js';
 import { findSplitDir, ImageFolder, scanSplitFolder } from './datasets/image-folder.js';
 import type { SplitName } from './datasets/image-folder.js';
 import { JsonlDataset, readJsonlSplit } from './datasets/jsonl-dataset.js';
+import { MosaicDataset } from './datasets/mosaic-dataset.js';
 import { inspectFiles } from './inspect-files.js';
+import { detectFormat } from './split-loader.js';
+
+type Format = 'folder' | 'jsonl' | 'idx' | 'csv' | 'mosaic';
+type Listed = 'folder' | 'jsonl' | 'csv';
 
 /** Options for `dataCheck`. */
 export interface DataCheckOptions {
-  /** Default: detected from the folder. */
-  format?: 'auto' | 'folder' | 'jsonl' | 'idx';
+  /** Default: detected from the folder (mosaics are never detected: name them). */
+  format?: 'auto' | Format;
+  /** CSV manifests: the separator of a `labels` cell (default '|'). */
+  labelSeparator?: string;
   /** Decode every image to find unreadable ones (default true; false only hashes). */
   decode?: boolean;
   /** Files read at once (default 8). */
@@ -34,7 +43,9 @@ export interface DataCheckOptions {
 /** What `dataCheck` found. */
 export interface DataCheckReport {
   root: string;
-  format: 'folder' | 'jsonl' | 'idx';
+  format: Format;
+  /** Some image has other than one label (a list in JSONL or CSV; mosaics): checked as a multi-label set. Absent: false. */
+  multiLabel?: boolean;
   /** Splits found, in train, val, test order. */
   splits: SplitName[];
   /** Every class seen in any split: train's first (sorted), then the others'. */
@@ -60,19 +71,27 @@ export interface DataCheckReport {
 
 const SPLITS: SplitName[] = ['train', 'val', 'test'];
 
+/** What the listing found beside the files: stray images, what training refuses, label lists. */
+interface Found {
+  stray: string[];
+  errors: DataCheckReport['trainingErrors'];
+  multiLabel: boolean;
+  separator: string;
+}
+
 /** Lists files per split and class (nothing is decoded here). */
 async function listSplits(
   root: string,
-  format: 'folder' | 'jsonl',
-  found: { stray: string[]; errors: DataCheckReport['trainingErrors'] },
+  format: Listed,
+  found: Found,
   onWarning?: (m: string) => void,
 ): Promise<Map<SplitName, Map<string, string[]>>> {
   const out = new Map<SplitName, Map<string, string[]>>();
   for (const split of SPLITS) {
-    const dir = await findSplitDir(root, split);
-    if (dir === null) continue;
+    const source = format === 'csv' ? await findManifest(root, split) : await findSplitDir(root, split);
+    if (source === null) continue;
     try {
-      out.set(split, await listSplit(dir, format, found.stray, onWarning));
+      out.set(split, await listSplit(source, format, found, onWarning));
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       found.errors.push({ split, reason: error.message });
@@ -81,33 +100,35 @@ async function listSplits(
   return out;
 }
 
-async function listSplit(
-  dir: string,
-  format: 'folder' | 'jsonl',
-  stray: string[],
-  onWarning?: (m: string) => void,
-): Promise<Map<string, string[]>> {
+async function listSplit(source: string, format: Listed, found: Found, onWarning?: (m: string) => void): Promise<Map<string, string[]>> {
   if (format === 'folder') {
-    return scanSplitFolder(dir, {
+    return scanSplitFolder(source, {
       onLoop: (p) => onWarning?.(`data check: symbolic-link loop at ${p} not followed`),
-      onStray: (f) => stray.push(f),
+      onStray: (f) => found.stray.push(f),
     });
   }
+  const rows = format === 'csv' ? await readCsvManifest(source, { separator: found.separator }) : await readJsonlSplit(source);
   const byClass = new Map<string, string[]>();
-  for (const row of await readJsonlSplit(dir)) byClass.set(row.label, [...(byClass.get(row.label) ?? []), row.image]);
+  for (const row of rows) {
+    if (row.labels.length !== 1) found.multiLabel = true;
+    // A multi-label row counts under each of its labels.
+    for (const label of row.labels) {
+      const list = byClass.get(label);
+      if (list === undefined) byClass.set(label, [row.image]);
+      else list.push(row.image);
+    }
+  }
   return new Map([...byClass].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
 /** Loads each listed split as training does, so data check refuses exactly what training refuses. */
-async function trainingRules(
-  root: string,
-  format: 'folder' | 'jsonl',
-  splits: SplitName[],
-  errors: DataCheckReport['trainingErrors'],
-): Promise<void> {
+async function trainingRules(root: string, format: Listed, splits: SplitName[], found: Found): Promise<void> {
+  const { errors, multiLabel, separator } = found;
   for (const split of splits) {
     try {
-      await (format === 'folder' ? ImageFolder.load({ root, split }) : JsonlDataset.load({ root, split }));
+      if (format === 'folder') await ImageFolder.load({ root, split });
+      else if (format === 'jsonl') await JsonlDataset.load({ root, split, multiLabel });
+      else await CsvDataset.load({ root, split, multiLabel, separator });
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       if (!errors.some((e) => e.reason === error.message)) errors.push({ split, reason: error.message });
@@ -116,7 +137,7 @@ async function trainingRules(
 }
 
 /**
- * Checks a data folder (image folder or JSONL; IDX gets counts only).
+ * Checks a data folder (image folder, JSONL or CSV; IDX and mosaics get counts only).
  *
  * @example
  * const report = await dataCheck('data/pets');
@@ -125,12 +146,14 @@ async function trainingRules(
 export async function dataCheck(root: string, options: DataCheckOptions = {}): Promise<DataCheckReport> {
   checkOptions(options);
   const format = options.format === undefined || options.format === 'auto' ? await detectFormat(root) : options.format;
-  if (format === 'idx') return idxCheck(root);
-  const strayFiles: string[] = [];
-  const trainingErrors: DataCheckReport['trainingErrors'] = [];
-  const listing = await listSplits(root, format, { stray: strayFiles, errors: trainingErrors }, options.onWarning);
+  if (format === 'idx' || format === 'mosaic') return idxCheck(root, format);
+  const found: Found = { stray: [], errors: [], multiLabel: false, separator: options.labelSeparator ?? '|' };
+  const { stray: strayFiles, errors: trainingErrors } = found;
+  const listing = await listSplits(root, format, found, options.onWarning);
   if (!listing.has('train') && !trainingErrors.some((e) => e.split === 'train'))
-    throw new DataError(`data check: expected a train/ folder under ${path.resolve(root)}, but got none`);
+    throw new DataError(
+      `data check: expected ${format === 'csv' ? 'a train.csv manifest' : 'a train/ folder'} under ${path.resolve(root)}, but got none`,
+    );
   const splits = [...listing.keys()];
   const trainClasses = [...(listing.get('train')?.keys() ?? [])];
   const classes = [
@@ -156,14 +179,16 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
       if (trainCount(className) === 0 && here > 0) missingClasses.push({ split: 'train', className });
     }
   }
-  await trainingRules(root, format, splits, trainingErrors);
+  await trainingRules(root, format, splits, found);
   const singleClass = classes.length === 1 ? classes[0] : null;
-  const files = splits.flatMap((split) => [...(listing.get(split)?.values() ?? [])].flat().map((file) => ({ split, file })));
+  // A multi-label image is listed under each of its labels: inspected once.
+  const files = splits.flatMap((split) => [...new Set([...(listing.get(split)?.values() ?? [])].flat())].map((file) => ({ split, file })));
   const { unreadable, duplicates } = await inspectFiles(files, { decode: options.decode, concurrency: options.concurrency });
   const unique = dedupe(missingClasses);
   return {
     root: path.resolve(root),
     format,
+    multiLabel: found.multiLabel,
     splits,
     classes,
     counts,
@@ -185,7 +210,7 @@ export async function dataCheck(root: string, options: DataCheckOptions = {}): P
   };
 }
 
-const FORMATS: readonly string[] = ['auto', 'folder', 'jsonl', 'idx'];
+const FORMATS: readonly string[] = ['auto', 'folder', 'jsonl', 'idx', 'csv', 'mosaic'];
 
 /** Every bad option at once, before any file is read (an unknown format would otherwise be read as JSONL). */
 function checkOptions(options: DataCheckOptions): void {
@@ -210,22 +235,25 @@ function dedupe(items: { split: SplitName; className: string }[]): { split: Spli
   return items.filter((i) => !seen.has(`${i.split}/${i.className}`) && seen.add(`${i.split}/${i.className}`) !== undefined);
 }
 
-async function idxCheck(root: string): Promise<DataCheckReport> {
+async function idxCheck(root: string, format: 'idx' | 'mosaic'): Promise<DataCheckReport> {
   const counts: DataCheckReport['counts'] = {};
   const splits: SplitName[] = [];
   let classes: string[] = [];
   for (const split of ['train', 'test'] as const) {
-    const ds = await IdxDataset.load({ dir: root, split }).catch(() => null);
+    const ds = await (format === 'idx' ? IdxDataset.load({ dir: root, split }) : MosaicDataset.load({ dir: root, split })).catch(
+      () => null,
+    );
     if (ds === null) continue;
     splits.push(split);
     classes = [...ds.classes];
-    counts[split] = Object.fromEntries(ds.classes.map((c) => [c, 0]));
-    for (const t of ds.targets) counts[split][ds.classes[t]]++;
+    const perClass = classCounts(ds);
+    counts[split] = Object.fromEntries(ds.classes.map((c, i) => [c, perClass[i]]));
   }
   if (splits.length === 0) throw new DataError(`data check: expected train-/t10k- IDX files in ${path.resolve(root)}, but got none`);
   return {
     root: path.resolve(root),
-    format: 'idx',
+    format,
+    multiLabel: format === 'mosaic',
     splits,
     classes,
     counts,

@@ -20,8 +20,10 @@ export const dataFormatSchema = dataModuleSchema.omit({ format: true });
 const formats = {
   auto: 'detect the format from the root (IDX files, JSONL annotations or class folders)',
   folder: 'ImageFolder: <root>/<split>/<class>/<image>',
-  jsonl: 'JSONL annotation lines (path, label) per split',
+  jsonl: 'JSONL annotation lines (path, label or labels) per split',
+  csv: 'CSV manifests train.csv, val.csv, test.csv: path,label or path,labels',
   idx: "IDX files (MNIST / Fashion-MNIST); root 'fashion-mnist' is Debian's package",
+  mosaic: 'multi-label 2x2 mosaics of IDX images (data=fmnist_multilabel)',
 } as const;
 
 registry.defineGroup('data_format', { keys: dataConfigKeys, selector: 'format' });
@@ -32,6 +34,7 @@ for (const [format, description] of Object.entries(formats)) {
     name: format,
     schema: dataFormatSchema,
     description,
+    runtime: ['multiLabel'],
     // The registry has checked the options: the data module takes them as they are.
     build: (options: z.output<typeof dataFormatSchema>) =>
       new ImageClassificationDataModule(registry.resolved({ ...options, format: format as keyof typeof formats })),

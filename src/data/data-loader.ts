@@ -33,7 +33,7 @@ import { AsyncLimiter } from './async-limiter.js';
 import { BatchPool } from './batch-pool.js';
 import { collateAsync } from './collate.js';
 import { loaderDefaults } from './datamodule-options.js';
-import type { Normalization } from './collate.js';
+import type { CollateOptions, Normalization } from './collate.js';
 import type { ImageDataset, ImageSource } from './dataset.js';
 import { decodeImage } from './decode.js';
 import type { DecodeOptions } from './decode.js';
@@ -46,7 +46,7 @@ import { SequentialSampler } from './samplers/sampler.js';
 import type { Sampler } from './samplers/sampler.js';
 import { WorkerPipeline } from './worker-pipeline.js';
 
-/** One batch: images [B, C, H, W] float32, labels [B] int64, and the dataset indices. */
+/** One batch: images [B, C, H, W] float32, labels [B] int64 (multi-label sets: multi-hot float32 [B, C]), and the dataset indices. */
 export interface Batch {
   images: Tensor;
   labels: Tensor;
@@ -222,7 +222,7 @@ export class DataLoader {
     const { images, labels } = await collateAsync(
       {
         images: keep.map((k) => loaded[k] as RawImage),
-        labels: kept.map((i) => this.dataset.targets[i]),
+        labels: this.#labels(kept),
         normalize: this.#options.normalize !== undefined ? this.#options.normalize : (this.#options.pipeline?.normalize ?? null),
         channelsLast: this.#options.channelsLast,
         describe: (p) => this.dataset.describe(kept[p]),
@@ -244,6 +244,13 @@ export class DataLoader {
       throw error;
     }
     return batch;
+  }
+
+  /** Class indices, or multi-hot sets for a multi-label data set. */
+  #labels(indices: readonly number[]): CollateOptions['labels'] {
+    const sets = this.dataset.labelSets;
+    if (sets === undefined) return indices.map((i) => this.dataset.targets[i]);
+    return { sets: indices.map((i) => sets[i]), numClasses: this.dataset.classes.length };
   }
 
   async #loadSample(state: EpochState, position: number, index: number): Promise<RawImage | null> {

@@ -14,6 +14,9 @@ import { registry } from '../registry.js';
 /** Fashion-MNIST's pixel mean and std (0-1 scale) over its training set. */
 export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
 
+/** The same over every train mosaic of `data=fmnist_multilabel` (scripts/fixtures/fmnist_mosaic.py): a quarter to three quarters black. */
+export const FMNIST_MOSAIC_NORMALIZE = { mean: [0.179], std: [0.312] } as const;
+
 /**
  * The data module's options as a zod schema: validation, defaults and the config's JSON Schema all come from it.
  *
@@ -23,7 +26,14 @@ export const FASHION_MNIST_NORMALIZE = { mean: [0.286], std: [0.353] } as const;
 export const dataModuleSchema = z.strictObject({
   /** A data folder, a folder of IDX files, or `fashion-mnist` (Debian's package). */
   root: z.string().min(1).default('fashion-mnist'),
-  format: z.enum(['auto', 'folder', 'jsonl', 'idx']).default('auto'),
+  format: z.enum(['auto', 'folder', 'jsonl', 'idx', 'csv', 'mosaic']).default('auto'),
+  /**
+   * Several labels per image, as multi-hot batches (float32 [B, C]): the run builder sets it from
+   * `task: multilabel`; a config does not.
+   */
+  multiLabel: z.boolean().default(false),
+  /** CSV manifests: the separator between the labels of a `labels` cell (`dog|cat`). */
+  labelSeparator: z.string().min(1).default('|'),
   batchSize: z.int().positive().default(128),
   /** Batch size of the val/test/predict loaders (default: batchSize). */
   evalBatchSize: z.int().positive().optional(),
@@ -57,6 +67,10 @@ export const dataModuleSchema = z.strictObject({
   maxSkipFraction: z.number().min(0).max(1).default(0.01),
   /** Decode every file once in setup(). */
   verify: z.boolean().default(false),
+  /**
+   * 'weighted': classes drawn equally often (inverse class frequency); multi-label, every image as
+   * often as its rarest label asks (`rareLabelWeights`).
+   */
   sampler: z.enum(['random', 'weighted']).default('random'),
   dropLast: z.boolean().default(false),
   /**
@@ -133,12 +147,16 @@ export function parseDataModuleOptions(input: unknown): DataModuleOptions {
  * @example
  * defaultTransforms('idx', 1).eval; // [{ name: 'Normalize', mean: [0.286], std: [0.353] }]
  */
-export function defaultTransforms(format: 'folder' | 'jsonl' | 'idx', channels: 1 | 3): { train: unknown[]; eval: unknown[] } {
-  if (format === 'idx') {
+export function defaultTransforms(
+  format: 'folder' | 'jsonl' | 'idx' | 'csv' | 'mosaic',
+  channels: 1 | 3,
+): { train: unknown[]; eval: unknown[] } {
+  if (format === 'idx' || format === 'mosaic') {
+    const stats = format === 'idx' ? FASHION_MNIST_NORMALIZE : FMNIST_MOSAIC_NORMALIZE;
     const normalize =
       channels === 1
-        ? { name: 'Normalize', mean: [...FASHION_MNIST_NORMALIZE.mean], std: [...FASHION_MNIST_NORMALIZE.std] }
-        : { name: 'Normalize', mean: Array(3).fill(FASHION_MNIST_NORMALIZE.mean[0]), std: Array(3).fill(FASHION_MNIST_NORMALIZE.std[0]) };
+        ? { name: 'Normalize', mean: [...stats.mean], std: [...stats.std] }
+        : { name: 'Normalize', mean: Array(3).fill(stats.mean[0]), std: Array(3).fill(stats.std[0]) };
     return { train: [normalize], eval: [normalize] };
   }
   const normalize = channels === 1 ? { name: 'Normalize', mean: [0.449], std: [0.226] } : { name: 'Normalize' };

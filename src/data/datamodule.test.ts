@@ -81,7 +81,7 @@ void test('verify fails before training on an unreadable file, naming it', async
 
 void test('options are validated with every problem listed', () => {
   assert.throws(
-    () => new ImageClassificationDataModule({ batchSize: 0, sampler: 'balanced' as never, format: 'csv' as never }),
+    () => new ImageClassificationDataModule({ batchSize: 0, sampler: 'balanced' as never, format: 'xml' as never }),
     (e: unknown) => {
       assert.ok(e instanceof ConfigError);
       assert.deepEqual(e.issues.map((i) => i.path).sort(), ['batchSize', 'format', 'sampler']);

@@ -11,11 +11,9 @@
  * dm.numClasses;                      // 10
  * for await (const batch of dm.trainLoader().epoch(0)) { ... }
  */
-import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { DataError } from '../errors.js';
-import { classCounts, classWeights } from './class-stats.js';
+import { classCounts, classWeights, positiveWeights } from './class-stats.js';
 import { DataLoader } from './data-loader.js';
 import type { DataLoaderOptions } from './data-loader.js';
 import { CutMix } from './transforms/cutmix.js';
@@ -25,46 +23,27 @@ import type { ImageDataset } from './dataset.js';
 import { defaultTransforms, parseDataModuleOptions } from './datamodule-options.js';
 import type { DataModuleInput, DataModuleOptions } from './datamodule-options.js';
 import { warnClassesWithoutSamples } from './datasets/classes-without-samples.js';
-import { FASHION_MNIST_DIR, IdxDataset } from './datasets/idx-dataset.js';
-import { findSplitDir, ImageFolder } from './datasets/image-folder.js';
+import { FASHION_MNIST_DIR } from './datasets/idx-dataset.js';
 import type { SplitName } from './datasets/image-folder.js';
-import { ANNOTATIONS_FILE, JsonlDataset } from './datasets/jsonl-dataset.js';
-import { walkImages } from './datasets/walk-images.js';
 import type { LabelsMappingOptions } from './labels-mapping.js';
 import { writeLabelsMapping } from './labels-mapping.js';
 import { localWorldSize, resolveParallelism } from './parallelism.js';
 import type { Parallelism } from './parallelism.js';
-import { WeightedRandomSampler, inverseFrequencyWeights } from './samplers/weighted-random-sampler.js';
+import { WeightedRandomSampler, inverseFrequencyWeights, rareLabelWeights } from './samplers/weighted-random-sampler.js';
 import type { Sampler } from './samplers/sampler.js';
+import { hasValSplit, inMemorySize, loadSplit } from './split-loader.js';
+import type { DataFormat } from './split-loader.js';
 import { stratifiedSplit } from './stratified-split.js';
 import { buildTransforms, ImagePipeline } from './transforms/pipeline.js';
 import { applyBadFilePolicy, verifyImages } from './verify-images.js';
 import { WorkerPipeline } from './worker-pipeline.js';
+import { detectFormat } from './split-loader.js';
 
 /** Lightning's stages. */
 export type Stage = 'fit' | 'validate' | 'test' | 'predict';
-type Format = 'folder' | 'jsonl' | 'idx';
+type Format = DataFormat;
 
-/**
- * Which on-disk format a root holds: IDX files, JSONL annotations under
- * train/, or else an image folder.
- *
- * @example
- * await detectFormat('/usr/share/datasets/fashion-mnist'); // 'idx'
- */
-export async function detectFormat(root: string): Promise<Format> {
-  const entries = await readdir(root).catch((cause: unknown) => {
-    const { code, message } = cause as NodeJS.ErrnoException;
-    const why = code === 'ENOTDIR' ? 'a file, not a folder' : code === 'ENOENT' ? 'nothing there' : `${code ?? 'an error'}: ${message}`;
-    throw new DataError(`data: expected a readable data folder at ${path.resolve(root)}, but got ${why}`, { cause });
-  });
-  if (entries.some((n) => /-idx\d-ubyte(\.gz)?$/.test(n))) return 'idx';
-  const train = await findSplitDir(root, 'train');
-  // A folder the walk cannot read is reported by the loader that lists it, with the split it belongs to.
-  const annotations = train === null ? [] : await walkImages(train, { accept: (n) => n === ANNOTATIONS_FILE }).catch(() => []);
-  if (annotations.length > 0) return 'jsonl';
-  return 'folder';
-}
+export { detectFormat } from './split-loader.js';
 
 /** What the Trainer sets on the loaders it builds: its seed and the model's memory format. */
 export interface LoaderOverrides {
@@ -112,7 +91,15 @@ export class ImageClassificationDataModule {
     return this.#need(this.#format, 'format');
   }
   get channels(): 1 | 3 {
-    return this.options.channels ?? (this.format === 'idx' ? 1 : 3);
+    return this.options.channels ?? (this.#inMemory ? 1 : 3);
+  }
+  /** Multi-hot batches of label sets (a `task: multilabel` run), else class indices. */
+  get multiLabel(): boolean {
+    return this.options.multiLabel;
+  }
+  /** Images built in memory from IDX files, not read from image files. */
+  get #inMemory(): boolean {
+    return this.format === 'idx' || this.format === 'mosaic';
   }
   get idxToClass(): readonly string[] {
     return this.#need(this.#classes, 'idxToClass');
@@ -180,8 +167,7 @@ export class ImageClassificationDataModule {
 
   async #setupFit(full: ImageDataset): Promise<void> {
     const { valFraction, seed } = this.options;
-    const hasVal = this.format !== 'idx' && (await findSplitDir(this.root, 'val')) !== null;
-    if (hasVal) {
+    if (await hasValSplit(this.format, this.root)) {
       this.train = await this.#verified(full, 'train');
       this.val = await this.#verified(await this.#load('val', full.classes), 'val');
     } else if (valFraction > 0) {
@@ -196,23 +182,12 @@ export class ImageClassificationDataModule {
   }
 
   async #load(split: SplitName, classes?: readonly string[]): Promise<ImageDataset> {
-    const onWarning = this.#onWarning;
-    switch (this.format) {
-      case 'idx':
-        if (split === 'val')
-          throw new DataError(
-            'data: expected train or test for an IDX data set, but got val (IDX has no val split; it is split off train)',
-          );
-        return IdxDataset.load({ dir: this.root, split, classes });
-      case 'jsonl':
-        return JsonlDataset.load({ root: this.root, split, classes, onWarning });
-      case 'folder':
-        return ImageFolder.load({ root: this.root, split, classes, onWarning });
-    }
+    const { multiLabel, labelSeparator: separator } = this.options;
+    return loadSplit({ format: this.format, root: this.root, split, classes, multiLabel, separator, onWarning: this.#onWarning });
   }
 
   async #verified(dataset: ImageDataset, split: string): Promise<ImageDataset> {
-    if (!this.options.verify || this.format === 'idx') return dataset;
+    if (!this.options.verify || this.#inMemory) return dataset;
     const bad = await verifyImages(dataset, { decode: { channels: this.channels }, concurrency: this.parallelism.concurrency });
     if (bad.length > 0) this.#onWarning(`data: ${bad.length} unreadable file(s) in ${split}`);
     return applyBadFilePolicy(dataset, bad, {
@@ -227,7 +202,7 @@ export class ImageClassificationDataModule {
     const decode = { channels: this.channels };
     const trainEntries = this.options.trainTransforms ?? defaults.train;
     const local = new ImagePipeline({ transforms: buildTransforms(trainEntries), decode });
-    const source = this.format === 'idx' ? 'pixels' : 'file';
+    const source = this.#inMemory ? 'pixels' : 'file';
     this.#parallelism = resolveParallelism({
       workers: this.options.workers,
       concurrency: this.options.concurrency,
@@ -280,8 +255,9 @@ export class ImageClassificationDataModule {
   }
 
   #trainSampler(train: ImageDataset, seed: number, overrides: LoaderOverrides): Sampler | undefined {
-    const base =
-      this.options.sampler === 'weighted' ? new WeightedRandomSampler({ weights: inverseFrequencyWeights(train.targets), seed }) : null;
+    const weights = () =>
+      train.labelSets === undefined ? inverseFrequencyWeights(train.targets) : rareLabelWeights(train.labelSets, this.numClasses);
+    const base = this.options.sampler === 'weighted' ? new WeightedRandomSampler({ weights: weights(), seed }) : null;
     if (overrides.sampler !== undefined) return overrides.sampler(base, train.length);
     return base ?? undefined;
   }
@@ -340,6 +316,17 @@ export class ImageClassificationDataModule {
     return classWeights(classCounts(train));
   }
 
+  /**
+   * Per-class BCE `posWeight` of the train split, negatives over positives (multi-label).
+   *
+   * @example
+   * torch.binaryCrossEntropyWithLogits(logits, y, { posWeight: torch.tensor(dm.positiveWeights()) });
+   */
+  positiveWeights(): number[] {
+    const train = this.#need(this.train, 'positiveWeights');
+    return positiveWeights(classCounts(train), train.length);
+  }
+
   /** What labels_mapping.json records, from the eval transforms. */
   labelsMappingOptions(): LabelsMappingOptions {
     const entries = (this.options.evalTransforms ?? defaultTransforms(this.format, this.channels).eval) as {
@@ -354,8 +341,7 @@ export class ImageClassificationDataModule {
     const crop = sizeOf('CenterCrop');
     const square = (s: number | [number, number]): [number, number] => (typeof s === 'number' ? [s, s] : s);
     let hw: [number, number] | null = crop !== null ? square(crop) : Array.isArray(resize) ? resize : null;
-    const base = this.#fullTrain;
-    if (hw === null && base instanceof IdxDataset) hw = [base.height, base.width];
+    if (hw === null && this.#fullTrain !== null) hw = inMemorySize(this.#fullTrain);
     if (hw === null)
       throw new DataError(
         'data: expected a CenterCrop or a Resize to [H, W] in evalTransforms to know the model input size, but got neither',

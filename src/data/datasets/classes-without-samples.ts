@@ -7,15 +7,10 @@
  * @example
  * warnClassesWithoutSamples(dm.val, { split: 'val', all: fullTrain, onWarning: log.warn });
  */
+import { classCounts } from '../class-stats.js';
 import type { ImageDataset } from '../dataset.js';
 
-type Labelled = Pick<ImageDataset, 'classes' | 'targets'>;
-
-function countsOf(dataset: Labelled): number[] {
-  const counts = new Array<number>(dataset.classes.length).fill(0);
-  for (const t of dataset.targets) if (t >= 0 && t < counts.length) counts[t]++;
-  return counts;
-}
+type Labelled = Pick<ImageDataset, 'classes' | 'targets' | 'labelSets'>;
 
 /**
  * Warns once, naming every class (up to 10) of `all` that `split` has no sample of.
@@ -28,8 +23,8 @@ export function warnClassesWithoutSamples(
   split: Labelled,
   options: { split: string; all: Labelled; onWarning: (message: string) => void },
 ): void {
-  const inSplit = countsOf(split);
-  const inAll = countsOf(options.all);
+  const inSplit = classCounts(split);
+  const inAll = classCounts(options.all);
   const missing = split.classes.flatMap((name, i) => (inSplit[i] === 0 ? [`'${name}' (${inAll[i] ?? 0} image(s) in the train data)`] : []));
   if (missing.length === 0) return;
   const shown = missing.length > 10 ? [...missing.slice(0, 10), `and ${missing.length - 10} more`] : missing;

@@ -3,12 +3,14 @@
  * proportional to `weights[i]`, with replacement (inverse-CDF draws) or
  * without (Efraimidis-Spirakis keys u^(1/w), the exponential-race method
  * `torch.multinomial` uses). Deterministic from the seed and the epoch.
- * `inverseFrequencyWeights` gives the usual class-balancing weights.
+ * `inverseFrequencyWeights` gives the usual class-balancing weights,
+ * `rareLabelWeights` their multi-label counterpart.
  *
  * @example
  * const sampler = new WeightedRandomSampler({ weights: inverseFrequencyWeights(ds.targets), seed: 0 });
  */
 import { ConfigError } from '../../errors.js';
+import type { LabelSets } from '../dataset.js';
 import { samplerRng } from './sampler.js';
 import type { Sampler } from './sampler.js';
 
@@ -34,6 +36,28 @@ export function inverseFrequencyWeights(targets: ArrayLike<number>): Float64Arra
   const counts = new Map<number, number>();
   for (let i = 0; i < targets.length; i++) counts.set(targets[i], (counts.get(targets[i]) ?? 0) + 1);
   return Float64Array.from({ length: targets.length }, (_, i) => (targets[i] < 0 ? 0 : 1 / (counts.get(targets[i]) ?? 1)));
+}
+
+/**
+ * One weight per sample of a multi-label set: the inverse frequency of its
+ * rarest label, max over its positives c of 1 / (samples with c). The mean
+ * would dilute a rare label seen beside a common one (a photo with a rare
+ * bird and a common tree would be drawn little more often than one of the
+ * tree alone); the max lifts every sample that shows the rare label. Samples
+ * with no positives count as one more label (1 / their number), so they are
+ * drawn as often as a label is, not never.
+ *
+ * @example
+ * rareLabelWeights([[0], [0], [0, 1], []], 2); // [1/3, 1/3, 1, 1]
+ */
+export function rareLabelWeights(sets: LabelSets, numClasses: number): Float64Array {
+  const counts = new Array<number>(numClasses).fill(0);
+  let empty = 0;
+  for (const set of sets) {
+    if (set.length === 0) empty++;
+    for (const c of set) counts[c]++;
+  }
+  return Float64Array.from(sets, (set) => (set.length === 0 ? 1 / empty : Math.max(...set.map((c) => 1 / counts[c]))));
 }
 
 /** Weighted random draws per epoch. */

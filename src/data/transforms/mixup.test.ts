@@ -54,3 +54,26 @@ void test('CutMix pastes the rolled batch in one box and uses the area-corrected
     assert.equal(torch.memory().liveTensors, before);
   });
 });
+
+void test('MixUp and CutMix blend multi-hot targets as they are, leaving values in [0, 1]', () => {
+  torch.tidy(() => {
+    const multiHot = [
+      [1, 0, 1],
+      [0, 0, 0],
+      [1, 1, 0],
+    ];
+    const batch = { images: makeBatch().images, labels: torch.tensor(Float32Array.from(multiHot.flat()), { shape: [3, 3] }) };
+    for (const mix of [new MixUp({ alpha: 0.4, numClasses: 3 }), new CutMix({ alpha: 1, numClasses: 3 })]) {
+      for (let seed = 0; seed < 3; seed++) {
+        const { labels, lambda } = mix.apply(batch, new Rng(seed));
+        const y = labels.toArray() as number[][];
+        for (let i = 0; i < 3; i++)
+          for (let c = 0; c < 3; c++) {
+            const want = lambda * multiHot[i][c] + (1 - lambda) * multiHot[(i + 2) % 3][c];
+            assert.ok(Math.abs(y[i][c] - want) < 1e-6, `${mix.name} seed ${seed} (${i}, ${c}): ${y[i][c]} vs ${want}`);
+            assert.ok(y[i][c] >= 0 && y[i][c] <= 1);
+          }
+      }
+    }
+  });
+});

@@ -24,7 +24,7 @@ export const mixUpSchema = z.strictObject({ alpha: z.number().positive().default
 /** Options of `MixUp` and `CutMix`. */
 export type MixUpOptions = z.input<typeof mixUpSchema>;
 
-/** Int64 labels to float one-hot rows; soft labels pass through. */
+/** Int64 labels to float one-hot rows; soft labels and multi-hot rows ([B, C]) pass through, so both blend linearly. */
 export function softTargets(labels: Tensor, numClasses: number): Tensor {
   if (labels.ndim === 2) return labels.to({ dtype: 'float32' });
   return torch.oneHot(labels, numClasses).to({ dtype: 'float32' });
