@@ -42,5 +42,5 @@ export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
 export type { LossFunction } from './components.js';
-export { asymmetricLoss, positiveWeights } from './multilabel-losses.js';
+export { asymmetricLoss } from './multilabel-losses.js';
 export type { AsymmetricLossOptions } from './multilabel-losses.js';

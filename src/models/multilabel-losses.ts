@@ -7,8 +7,8 @@
  *
  * Label smoothing for BCE moves every target towards 1/2: y (1 − ε) + ε / 2.
  * `posWeight: auto` is negatives / positives per label in the training set;
- * the module computes it from the data (see MultiLabelModule) and hands it
- * to the loss as `posWeight`.
+ * MultiLabelModule asks the data module for it (`positiveWeights()`) when a
+ * fit starts and hands it to the loss as `posWeight`.
  *
  * ASL, following the authors' reference implementation: with p = σ(x) and
  * p_m = max(p − m, 0) the negatives' probability shifted by the margin
@@ -81,11 +81,6 @@ export function asymmetricLoss(logits: Tensor, target: Tensor, options: Asymmetr
     if (reduction === 'none') return loss;
     return reduction === 'sum' ? loss.sum() : loss.mean();
   });
-}
-
-/** Negatives / positives per label from the positive counts of `total` samples (a label never positive gets 1). @example positiveWeights([10, 50], 100); // [9, 1] */
-export function positiveWeights(positives: readonly number[], total: number): number[] {
-  return positives.map((p) => (p > 0 ? (total - p) / p : 1));
 }
 
 const reduction = z.enum(['none', 'mean', 'sum']).default('mean');

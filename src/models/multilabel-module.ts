@@ -39,7 +39,6 @@ import { finetuneOptionsSchema } from './finetune-options.js';
 import { MultilabelProbabilities } from './multilabel-probabilities.js';
 import { parseMultilabelOptions } from './multilabel-options.js';
 import type { MultilabelOptions, MultilabelOptionsInput } from './multilabel-options.js';
-import { positiveWeights } from './multilabel-losses.js';
 import { MultilabelSplitMetrics } from './multilabel-split-metrics.js';
 import type { Split } from './split-metrics.js';
 
@@ -47,12 +46,6 @@ import type { Split } from './split-metrics.js';
 export interface LabelCurves {
   curves: PrecisionRecallCurve[];
   ap: number[];
-}
-
-/** What the data module's train split may tell: every sample's positive labels. */
-interface LabelledSplit {
-  readonly length: number;
-  readonly labelSets?: readonly (readonly number[])[];
 }
 
 /**
@@ -216,16 +209,11 @@ export class MultiLabelModule extends Module {
     return this.#epochEnd('test');
   }
 
-  /** A fit starts: thresholds may be tuned from now on, and `posWeight: auto` is counted from the train split. */
-  onFitStart(trainer: { readonly dataModule: { train: LabelledSplit | null } | null }): void {
+  /** A fit starts: thresholds may be tuned from now on, and `posWeight: auto` comes from the train split's label counts. */
+  onFitStart(trainer: { readonly dataModule: { positiveWeights?(): number[] } | null }): void {
     this.#fitting = true;
-    if (this.hparams.loss.posWeight !== 'auto') return;
-    const train = trainer.dataModule?.train ?? null;
-    const sets = train?.labelSets;
-    if (train === null || sets === undefined) return;
-    const positives = new Array<number>(this.numClasses).fill(0);
-    for (const set of sets) for (const label of set) if (label >= 0 && label < positives.length) positives[label]++;
-    this.#posWeight = positiveWeights(positives, train.length);
+    if (this.hparams.loss.posWeight !== 'auto' || trainer.dataModule?.positiveWeights === undefined) return;
+    this.#posWeight = trainer.dataModule.positiveWeights();
     this.#loss = null;
   }
   onFitEnd(): void {
