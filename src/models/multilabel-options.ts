@@ -14,6 +14,7 @@
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import { parseClassificationOptions } from './classification-options.js';
+import './multilabel-losses.js'; // registers bce and asl, the losses the options name
 import type { ClassificationOptions, ClassificationOptionsInput } from './classification-options.js';
 
 /** The losses made for multi-hot targets. */

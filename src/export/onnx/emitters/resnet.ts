@@ -11,6 +11,7 @@
  * const table = new Map([onnxEmitterEntry(ResidualBlock, residualBlockEmitter)]);
  */
 import { ClassificationModule } from '../../../models/classification-module.js';
+import '../../../models/multilabel-module.js'; // registers module 'multilabel': exports rebuild it by name, as 'classification'
 import { MultilabelProbabilities } from '../../../models/multilabel-probabilities.js';
 import type { ForwardStep } from '../../../models/forward-steps.js';
 import { ResidualBlock } from '../../../models/resnet-blocks.js';
