@@ -61,6 +61,15 @@ void test("MultiLabelModule: thresholds 'tuned' sets each label's F1-optimal thr
   torch.noGrad(() => torch.tidy(() => module.validationStep(b, 0)));
   assert.ok(Math.abs(module.onValidationEpochEnd()['val/f1'] - values['val/f1_tuned']) < 1e-6);
 
+  // A callback that swaps the state back after validation (EMA) takes the thresholds with it: the module's
+  // own validation end, after the callbacks', sets the tuned ones again.
+  const tuned = module.labelThresholds;
+  torch.noGrad(() => torch.tidy(() => module.validationStep(b, 0)));
+  module.onValidationEpochEnd();
+  module.thresholds.fill_(0.5);
+  module.onValidationEnd();
+  assert.deepEqual(module.labelThresholds, tuned);
+
   const restored = new MultiLabelModule(backbone(), { numClasses: C, thresholds: 'tuned' });
   restored.loadStateDict(module.stateDict());
   assert.deepEqual(restored.labelThresholds, module.labelThresholds);

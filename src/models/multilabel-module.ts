@@ -68,6 +68,8 @@ export class MultiLabelModule extends Module {
   /** Negatives / positives per label of the train split, when the loss asks for `posWeight: auto`. */
   #posWeight: number[] | null = null;
   #fitting = false;
+  /** The thresholds the last validation tuned, until its end has passed (see `onValidationEnd`). */
+  #tuned: number[] | null = null;
 
   constructor(backbone: Module, options: MultilabelOptionsInput) {
     super();
@@ -187,7 +189,8 @@ export class MultiLabelModule extends Module {
     if (split === 'val' && this.#fitting && this.hparams.thresholds === 'tuned' && columns.length > 0) {
       const current = this.labelThresholds;
       const best = columns.map((c) => bestF1Threshold(c.scores, c.target));
-      this.setThresholds(best.map((b, i) => b?.threshold ?? current[i]));
+      this.#tuned = best.map((b, i) => b?.threshold ?? current[i]);
+      this.setThresholds(this.#tuned);
       const tuned = best.filter((b) => b !== null);
       if (tuned.length > 0) values['val/f1_tuned'] = tuned.reduce((a, b) => a + b.f1, 0) / tuned.length;
     }
@@ -204,6 +207,14 @@ export class MultiLabelModule extends Module {
   /** Computes, logs and resets the val metrics; tunes the thresholds while fitting with `thresholds: 'tuned'`. */
   onValidationEpochEnd(): Record<string, number> {
     return this.#epochEnd('val');
+  }
+  /**
+   * After the callbacks' validation end: a callback that swapped weights in for validation (EMA) has
+   * swapped the module's state back, thresholds included; the tuned ones are set again.
+   */
+  onValidationEnd(): void {
+    if (this.#tuned !== null) this.setThresholds(this.#tuned);
+    this.#tuned = null;
   }
   onTestEpochEnd(): Record<string, number> {
     return this.#epochEnd('test');
