@@ -16,7 +16,7 @@ fi
 
 packages=(libtorch-dev libgloo-dev libopenblas0-openmp libjpeg62-turbo-dev dataset-fashion-mnist g++ make python3 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-torch python3-torchvision python3-onnx chromium)
+  packages+=(python3-torch python3-torchvision python3-onnx python3-sklearn chromium)
 fi
 
 missing=()

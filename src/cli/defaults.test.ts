@@ -33,8 +33,12 @@ void test('every option of every config group sets only keys its schemas declare
   for (const group of groups.map((g) => g.name)) {
     for (const option of optionsOf(group)) {
       // Resolving checks every key against the strict schemas; the ImageNet options (and experiment=finetune) need a folder to read.
-      const imagenet = ['image_folder', 'jsonl', 'csv', 'imagenet', 'finetune'].includes(option) ? ['data=image_folder', 'data.root=/data'] : [];
-      const overrides = [...imagenet, `${group}=${option}`];
+      const imagenet = ['image_folder', 'jsonl', 'csv', 'imagenet', 'finetune'].includes(option)
+        ? ['data=image_folder', 'data.root=/data']
+        : [];
+      // The multi-label losses are refused with the default task=multiclass.
+      const task = group === 'loss' && ['bce', 'asl'].includes(option) ? ['task=multilabel'] : [];
+      const overrides = [...imagenet, ...task, `${group}=${option}`];
       assert.doesNotThrow(() => resolveRunPlan(composeRunConfig({ overrides })), `conf/${group}/${option}.yaml`);
     }
   }

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConfigObject, SourceMap } from '../config/index.js';
 import type { ImageClassificationDataModule } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { ClassificationModule, fetchPretrained, pretrainedWeights } from '../models/index.js';
+import { ClassificationModule, fetchPretrained, MultiLabelModule, pretrainedWeights } from '../models/index.js';
 import { registry } from '../registry.js';
 import { manualSeed } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -101,6 +101,7 @@ export function validateRunConfig(config: ConfigObject, sources: SourceMap): Run
 export function buildDataModule(plan: RunPlan): ImageClassificationDataModule {
   const lists = plan.transforms ?? {};
   return registry.build<ImageClassificationDataModule>('data_format', plan.data, {
+    ...(plan.task === 'multilabel' ? { multiLabel: true } : {}),
     ...(lists.train === undefined ? {} : { trainTransforms: lists.train }),
     ...(lists.eval === undefined ? {} : { evalTransforms: lists.eval }),
   });
@@ -159,7 +160,7 @@ export async function fetchRunWeights(plan: RunPlan): Promise<void> {
 }
 
 /**
- * The backbone and its ClassificationModule; null class counts come from the data module (set up for `fit` first).
+ * The backbone and its module (ClassificationModule, or MultiLabelModule for task=multilabel); null class counts come from the data module (set up for `fit` first).
  * With `trainer.seed` set the initial weights come from that seed (as `seed_everything` before building the model
  * does), so two runs of one config start alike, whichever machines and processes they run on.
  *
@@ -174,7 +175,7 @@ export function buildModule(
   plan: RunPlan,
   dm: ImageClassificationDataModule,
   options: { weightsFromCheckpoint?: boolean } = {},
-): ClassificationModule {
+): ClassificationModule | MultiLabelModule {
   const seed = plan.trainer.seed;
   if (typeof seed === 'number') manualSeed(seed);
   const classNames = dm.stagesDone.size > 0 ? [...dm.idxToClass] : undefined;
@@ -182,14 +183,16 @@ export function buildModule(
   const model: Record<string, unknown> = { ...plan.model };
   if (options.weightsFromCheckpoint === true) delete model.pretrained;
   const backbone = registry.build<Module>('model', model, { numClasses });
-  return new ClassificationModule(backbone, {
+  const hparams = {
     numClasses: numClasses!,
     ...(classNames !== undefined && classNames.length === numClasses ? { classNames } : {}),
     loss: plan.loss,
     optimizer: plan.optimizer,
     scheduler: plan.scheduler,
     ...(plan.finetune === undefined ? {} : { finetune: plan.finetune }),
-  });
+  };
+  if (plan.task === 'multilabel') return new MultiLabelModule(backbone, { ...hparams, thresholds: plan.thresholds });
+  return new ClassificationModule(backbone, hparams);
 }
 
 /** Builds each `{ name: options }` entry of a callbacks / logging section (a labelled entry names its component in `name`). */

@@ -17,6 +17,7 @@ import type { ConfigObject, SourceMap } from '../config/index.js';
 import { configSchemaFor, fullConfigSchema, validateConfig } from '../config/index.js';
 import { finetuneOptionsSchema } from '../models/finetune-options.js';
 import type { FinetuneOptions } from '../models/finetune-options.js';
+import { MULTILABEL_LOSSES } from '../models/multilabel-options.js';
 import { ConfigError } from '../errors.js';
 import { registry } from '../registry.js';
 import { trainerOptionsSchema } from '../training/index.js';
@@ -43,6 +44,10 @@ export interface RunPlan {
   /** Registered logger names to their options (null: the defaults). */
   readonly logging?: Readonly<Record<string, Section | null>>;
   readonly run: Section;
+  /** One class per image, or several (`multilabel`: MultiLabelModule, multi-hot batches). */
+  readonly task: 'multiclass' | 'multilabel';
+  /** Multi-label decision thresholds: one for every label, or 'tuned' on val while fitting. */
+  readonly thresholds: number | 'tuned';
   /** Resume from 'last', 'best' or a checkpoint file; null for a fresh run. */
   readonly ckptPath: string | null;
   /** `train` serves the dashboard next to the run while it trains. */
@@ -92,6 +97,30 @@ function refuseFrozenPastEnd(finetune: FinetuneOptions | undefined, trainer: Tra
   throw new ConfigError(`run plan: finetune.freezeEpochs: ${message}`, [{ path: 'finetune.freezeEpochs', message }]);
 }
 
+/** A loss made for the other task would fail on the first batch's targets: said now, with the way out. */
+function refuseLossOfOtherTask(task: 'multiclass' | 'multilabel', loss: Section, thresholds: number | 'tuned'): void {
+  const name = String(loss.name);
+  const multilabelLoss = (MULTILABEL_LOSSES as readonly string[]).includes(name);
+  let issue: { path: string; message: string } | null = null;
+  if (task === 'multilabel' && !multilabelLoss) {
+    issue = {
+      path: 'loss.name',
+      message: `expected a multi-label loss (${MULTILABEL_LOSSES.join(', ')}) with task=multilabel, but got '${name}'`,
+    };
+  } else if (task === 'multiclass' && multilabelLoss) {
+    issue = {
+      path: 'loss.name',
+      message: `expected a single-label loss with task=multiclass, but got '${name}' (a multi-label loss); set task=multilabel`,
+    };
+  } else if (task === 'multiclass' && thresholds === 'tuned') {
+    issue = {
+      path: 'thresholds',
+      message: "expected a number with task=multiclass (thresholds are multi-label's), but got 'tuned'; set task=multilabel",
+    };
+  }
+  if (issue !== null) throw new ConfigError(`run plan: ${issue.path}: ${issue.message}`, [issue]);
+}
+
 /**
  * Checks `input.config` once (every issue at once, with file:line) and
  * returns the frozen plan.
@@ -112,6 +141,7 @@ export function resolveRunPlan(input: PlanInput, options: PlanOptions = {}): Run
   const trainer = checked.trainer as TrainerOptions;
   refuseFrozenDdp(checked.finetune as FinetuneOptions | undefined, trainer);
   refuseFrozenPastEnd(checked.finetune as FinetuneOptions | undefined, trainer);
+  refuseLossOfOtherTask(checked.task as RunPlan['task'], checked.loss as Section, checked.thresholds as RunPlan['thresholds']);
   const run = checked.run as { dir: string };
   const env = options.env ?? process.env;
   // Our DDP launcher's workers write into its run dir (theirs would differ by a clock tick).

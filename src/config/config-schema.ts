@@ -113,6 +113,10 @@ function common(options: ConfigSchemaOptions): Shape {
     ckptPath: z.string().min(1).nullable().default(null),
     /** `train`: serve the dashboard next to the run while it trains and print its URL. */
     dashboard: z.boolean().default(false),
+    /** One class per image (softmax) or several (`multilabel`: a sigmoid per label). */
+    task: z.enum(['multiclass', 'multilabel']).default('multiclass'),
+    /** Multi-label: the decision threshold of every label, or `tuned` (each label's F1-optimal one on val). */
+    thresholds: z.union([z.number().min(0).max(1), z.literal('tuned')]).default(0.5),
     ...(options.finetune === undefined ? {} : { finetune: options.finetune.optional() }),
   };
 }
@@ -188,6 +192,8 @@ export function shellConfigSchema(): z.ZodObject {
     run: z.looseObject({ dir: z.string().min(1) }),
     ckptPath: z.string().min(1).nullable().optional(),
     dashboard: z.boolean().optional(),
+    task: z.string().optional(),
+    thresholds: z.unknown().optional(),
     finetune: z.looseObject({}).optional(),
   });
 }

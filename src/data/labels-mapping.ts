@@ -30,6 +30,9 @@ export interface LabelsMappingOptions {
   crop: number | readonly [number, number] | null;
   /** The fitted temperature of temperature scaling (calibrated probabilities: softmax(logits / T)), when there is one. */
   temperature?: number;
+  /** Multi-label models: the task and each class's decision threshold (absent: single-label). */
+  task?: 'multilabel';
+  thresholds?: readonly number[] | null;
 }
 
 /** The JSON object of labels_mapping.json. */
@@ -43,6 +46,9 @@ export interface LabelsMapping {
   crop: number | number[] | null;
   /** Present only for a calibrated model. */
   temperature?: number;
+  /** Present for multi-label models only: sigmoid outputs, a class predicted at or over its threshold. */
+  task?: 'multilabel';
+  thresholds?: number[] | null;
 }
 
 /**
@@ -61,6 +67,7 @@ export function labelsMapping(options: LabelsMappingOptions): LabelsMapping {
     resize: typeof options.resize === 'number' || options.resize === null ? options.resize : [...options.resize],
     crop: typeof options.crop === 'number' || options.crop === null ? options.crop : [...options.crop],
     ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+    ...(options.task === 'multilabel' ? { task: options.task, thresholds: options.thresholds ? [...options.thresholds] : null } : {}),
   };
 }
 

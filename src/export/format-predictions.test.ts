@@ -49,3 +49,25 @@ void test('csv: a header, one row per image and rank, quoted where needed', () =
   );
   assert.throws(() => formatPredictions(predictions, 'xml' as 'csv'), /expected a format among table, json, csv, but got 'xml'/);
 });
+
+void test('a multi-label model: the table lists every label over its threshold, (none) when no label is; CSV one row per label', () => {
+  const multi: ImagePrediction[] = [
+    {
+      path: 'a.png',
+      topK: [
+        { index: 1, className: 'dog', probability: 0.9 },
+        { index: 0, className: 'cat', probability: 0.6 },
+      ],
+      labels: [
+        { index: 1, className: 'dog', probability: 0.9 },
+        { index: 0, className: 'cat', probability: 0.6 },
+      ],
+    },
+    { path: 'b.png', topK: [{ index: 0, className: 'cat', probability: 0.2 }], labels: [] },
+  ];
+  assert.equal(formatPredictions(multi, 'table'), ['image  labels', 'a.png  dog 0.9000, cat 0.6000', 'b.png  (none)', ''].join('\n'));
+  assert.equal(
+    formatPredictions(multi, 'csv'),
+    ['path,rank,class_index,class_name,probability', 'a.png,1,1,dog,0.9', 'a.png,2,0,cat,0.6', ''].join('\n'),
+  );
+});

@@ -1,8 +1,9 @@
 /**
  * `formatPredictions`: a predictor's top-k as text for a terminal or a
  * pipe — `table` (one row per image: its classes with probabilities, columns
- * aligned), `json` (JSON Lines: one `{ path, topK }` object per image) or
+ * aligned; a multi-label model's: every label at or over its threshold), `json` (JSON Lines: one `{ path, topK }` object per image) or
  * `csv` (one row per image and rank: `path,rank,class_index,class_name,probability`,
+ * for a multi-label model one row per predicted label,
  * quoted as RFC 4180 asks). Probabilities print with 4 decimals in the table,
  * in full in JSON and CSV.
  *
@@ -12,7 +13,7 @@
  * // cat.jpg,1,0,cat,0.9312...
  */
 import { ConfigError } from '../errors.js';
-import type { ImagePrediction } from './predictor.js';
+import type { ClassScore, ImagePrediction } from './predictor.js';
 
 /** The output formats of `predict`. */
 export const PREDICTION_FORMATS = ['table', 'json', 'csv'] as const;
@@ -23,10 +24,15 @@ const csvField = (value: string | number): string => {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 };
 
+const scored = (s: ClassScore): string => `${s.className} ${s.probability.toFixed(4)}`;
+
 function table(predictions: readonly ImagePrediction[]): string {
-  const k = Math.max(0, ...predictions.map((p) => p.topK.length));
-  const header = ['image', ...Array.from({ length: k }, (_, i) => `top-${i + 1}`)];
-  const rows = predictions.map((p) => [p.path, ...p.topK.map((s) => `${s.className} ${s.probability.toFixed(4)}`)]);
+  const multiLabel = predictions.some((p) => p.labels !== undefined);
+  const k = multiLabel ? 1 : Math.max(0, ...predictions.map((p) => p.topK.length));
+  const header = multiLabel ? ['image', 'labels'] : ['image', ...Array.from({ length: k }, (_, i) => `top-${i + 1}`)];
+  const rows = predictions.map((p) =>
+    p.labels === undefined ? [p.path, ...p.topK.map(scored)] : [p.path, p.labels.length === 0 ? '(none)' : p.labels.map(scored).join(', ')],
+  );
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -48,7 +54,7 @@ export function formatPredictions(predictions: readonly ImagePrediction[], forma
   if (format === 'json') return predictions.map((p) => `${JSON.stringify(p)}\n`).join('');
   if (format === 'csv') {
     const rows = predictions.flatMap((p) =>
-      p.topK.map((s, rank) => [p.path, rank + 1, s.index, s.className, s.probability].map(csvField).join(',')),
+      (p.labels ?? p.topK).map((s, rank) => [p.path, rank + 1, s.index, s.className, s.probability].map(csvField).join(',')),
     );
     return ['path,rank,class_index,class_name,probability', ...rows].map((l) => `${l}\n`).join('');
   }

@@ -74,10 +74,12 @@ export interface ClassScore {
   probability: number;
 }
 
-/** The top k of one image. */
+/** The top k of one image; a multi-label model's also every label at or over its threshold. */
 export interface ImagePrediction {
   path: string;
   topK: ClassScore[];
+  /** Multi-label models: the labels predicted (probability >= the label's threshold), most probable first. */
+  labels?: ClassScore[];
 }
 
 /** An image that was skipped, and why. */
@@ -105,6 +107,15 @@ function topKOf(probs: Float64Array, classNames: readonly string[], k: number): 
     .sort((a, b) => b.probability - a.probability || a.index - b.index)
     .slice(0, k);
 }
+
+/** Sigmoid probabilities of one row, the k largest first, and the labels at or over their thresholds. */
+function multiLabelOf(probs: Float32Array | Float64Array, classNames: readonly string[], thresholds: readonly number[], k: number) {
+  const all = Array.from(probs, (probability, index) => ({ index, className: classNames[index], probability }));
+  all.sort((a, b) => b.probability - a.probability || a.index - b.index);
+  return { topK: all.slice(0, k), labels: all.filter((s) => s.probability >= thresholds[s.index]) };
+}
+
+const sigmoidOf = (logits: Float32Array): Float32Array => logits.map((x) => 1 / (1 + Math.exp(-x)));
 
 export class Predictor {
   /** The model's metadata: class names, input size, preprocessing. */
@@ -174,7 +185,9 @@ export class Predictor {
         throw new ConfigError(`Predictor: expected a module on the CPU for precision 'bf16-mixed', but got one on ${device}; use '32'`);
       const precision = device === 'cpu' ? asked : '32';
       const logits = libtorchLogits(module, { precision });
-      const run: RunLogits = (pixels, shape) => Promise.resolve(logits(pixels, shape).data);
+      // A multi-label export outputs probabilities; the module (or the backbone rebuilt from the file) gives logits.
+      const scores = metadata.task === 'multilabel' ? sigmoidOf : (x: Float32Array) => x;
+      const run: RunLogits = (pixels, shape) => Promise.resolve(scores(logits(pixels, shape).data));
       const close = (): Promise<void> => Promise.resolve(owned ? module.dispose() : undefined);
       try {
         return new Predictor(metadata, run, close, { ...options, precision });
@@ -203,7 +216,8 @@ export class Predictor {
   }
 
   /**
-   * The model's logits for preprocessed pixels [N, C, H, W] (row-major), as `predict` runs them.
+   * The model's logits for preprocessed pixels [N, C, H, W] (row-major), as `predict` runs them (a
+   * multi-label model's: each label's probability).
    *
    * @example
    * const logits = await predictor.logits(pixels, [32, 3, 224, 224]); // Float32Array of 32 x classes
@@ -248,17 +262,18 @@ export class Predictor {
       if (ready.length === 0) continue;
       const batch = collate({ images: ready.map((r) => r.image), labels: new Array<number>(ready.length).fill(-1), normalize });
       const probs = await this.#probabilities(batch.images).finally(() => torch.dispose(batch));
+      const { classNames, thresholds } = this.metadata;
       ready.forEach((r, i) => {
-        predictions.push({
-          path: r.path,
-          topK: topKOf(probs.subarray(i * numClasses, (i + 1) * numClasses), this.metadata.classNames, this.topK),
-        });
+        const row = probs.subarray(i * numClasses, (i + 1) * numClasses);
+        if (this.metadata.task === 'multilabel')
+          predictions.push({ path: r.path, ...multiLabelOf(row, classNames, thresholds!, this.topK) });
+        else predictions.push({ path: r.path, topK: topKOf(row, classNames, this.topK) });
       });
     }
     return { predictions, failures };
   }
 
-  /** Softmax probabilities [B * C] of a preprocessed batch: calibrated when there is a temperature, averaged over the TTA views. */
+  /** Probabilities [B * C] of a preprocessed batch (softmax, calibrated when there is a temperature; a multi-label model's sigmoids), averaged over the TTA views. */
   async #probabilities(images: torch.Tensor): Promise<Float64Array> {
     const numClasses = this.metadata.classNames.length;
     const [n] = images.shape;
@@ -274,7 +289,9 @@ export class Predictor {
           `Predictor: expected ${numClasses} logits per image (one per class name), but got ${logits.length / n} from the model`,
         );
       }
-      addSoftmax(probs, logits, numClasses, this.temperature ?? 1);
+      // A multi-label model outputs each label's probability already (a sigmoid, no temperature).
+      if (this.metadata.task === 'multilabel') logits.forEach((p, j) => (probs[j] += p));
+      else addSoftmax(probs, logits, numClasses, this.temperature ?? 1);
     }
     return probs.map((p) => p / views.length);
   }

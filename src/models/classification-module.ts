@@ -27,6 +27,7 @@ import type { LossFunction } from './components.js';
 import { SplitMetrics } from './split-metrics.js';
 import type { Split } from './split-metrics.js';
 import type { MetricReducer } from '../metrics/metric.js';
+import { logEntry } from '../metrics/log-entry.js';
 import type { LogEntry, LogOptions } from '../metrics/log-entry.js';
 import type { ClassificationBatch } from '../data/classification-batch.js';
 
@@ -233,14 +234,7 @@ export class ClassificationModule extends Module {
 
   /** Records a value for the Trainer (Lightning's `self.log`); tensors are detached and kept until collected. */
   log(name: string, value: Tensor | number, options: LogOptions = {}): void {
-    const stored = typeof value === 'number' ? value : torch.keep(value.detach());
-    this.#logs.push({
-      name,
-      value: stored,
-      onStep: options.onStep ?? false,
-      onEpoch: options.onEpoch ?? true,
-      progBar: options.progBar ?? false,
-    });
+    this.#logs.push(logEntry(name, value, options));
   }
 
   /** Hands over everything logged since the last call; the caller disposes tensor values. */

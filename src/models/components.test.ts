@@ -23,7 +23,7 @@ const params = (): Tensor[] => [torch.zeros([3, 2], { requiresGrad: true }), tor
 const adamw = (lr = 1e-4): Optimizer => registry.build<Optimizer>('optimizer', 'adamw', { params: params(), lr, weightDecay: 1e-4 });
 
 void test('every component is registered under its name', () => {
-  assert.deepEqual(registry.list('loss'), ['cross_entropy', 'focal']);
+  assert.deepEqual(registry.list('loss'), ['asl', 'bce', 'cross_entropy', 'focal']);
   assert.deepEqual(registry.list('optimizer'), ['adam', 'adamw', 'sgd']);
   assert.deepEqual(registry.list('scheduler'), ['cosine', 'multistep', 'onecycle', 'plateau', 'step', 'warmup_cosine']);
   assert.ok(registry.has('model', 'resnet18'));

@@ -8,6 +8,7 @@
  * @module
  */
 import './components.js';
+import './multilabel-losses.js';
 export * from './resnet.js';
 export * from './regnet.js';
 export { AnyStage, BottleneckTransform, ResBottleneckBlock, SimpleStemIN, regnetBlockParams } from './regnet-blocks.js';
@@ -28,6 +29,11 @@ export { torchHubCheckpoints, weightsSearchDirs, weightsUrl, WEIGHTS_URL_ENV } f
 export { downloadFile } from './weights/download.js';
 export type { DownloadOptions } from './weights/download.js';
 export * from './classification-module.js';
+export { MultiLabelModule } from './multilabel-module.js';
+export type { LabelCurves } from './multilabel-module.js';
+export { MultilabelProbabilities } from './multilabel-probabilities.js';
+export { parseMultilabelOptions, MULTILABEL_LOSSES } from './multilabel-options.js';
+export type { MultilabelOptions, MultilabelOptionsInput } from './multilabel-options.js';
 export * from './classification-options.js';
 export * from './configure-optimizers.js';
 export * from './finetune.js';
@@ -36,3 +42,5 @@ export * from './warmup-cosine.js';
 export * from './split-metrics.js';
 export * from './losses.js';
 export type { LossFunction } from './components.js';
+export { asymmetricLoss } from './multilabel-losses.js';
+export type { AsymmetricLossOptions } from './multilabel-losses.js';

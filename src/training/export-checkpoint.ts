@@ -109,7 +109,9 @@ export function moduleFromCheckpoint(
   let module: TrainableModule;
   try {
     // The module wrapping the backbone is built by name too, so this file knows no module class.
-    module = registry.build<TrainableModule>('module', 'classification', { ...checkpoint.hparams, backbone });
+    // A module records its registry name in its hparams when it is not the default ('multilabel').
+    const { module: name = 'classification' } = checkpoint.hparams as { module?: string };
+    module = registry.build<TrainableModule>('module', name, { ...checkpoint.hparams, backbone });
   } catch (error) {
     backbone.dispose();
     throw error;
@@ -166,7 +168,7 @@ export async function exportCheckpoint(
       throw new ConfigError(`export: expected ${file} to record the model's input size (labels mapping), but it does not`);
     }
     const info = checkpoint.modelInfo!;
-    const onnx = await exportOnnx(module, {
+    const onnx = await exportOnnx(module.exportModule ?? module, {
       path: options.out,
       foldBatchNorm: options.foldBatchNorm ?? false,
       metadata: {
@@ -180,6 +182,7 @@ export async function exportCheckpoint(
         modelOptions: info.options,
         frameworkVersion: checkpoint.version,
         temperature: checkpoint.calibration?.temperature ?? null,
+        ...module.exportMetadata,
       },
     });
     return { checkpoint: file, usedEma: built.usedEma, onnx };

@@ -19,6 +19,8 @@
 import type { ClassificationBatch } from '../data/classification-batch.js';
 import type { LogEntry } from '../metrics/log-entry.js';
 import type { MetricReducer } from '../metrics/metric.js';
+import type { PrecisionRecallCurve } from '../metrics/multilabel-ranking.js';
+import type { OnnxExportMetadata } from '../export/onnx/metadata.js';
 import type { Tensor } from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import type { OptimizerConfig } from '../torch/optim/index.js';
@@ -74,6 +76,8 @@ export interface TrainableModule extends Module, Omit<Hooks, LoopOwnedHook> {
   readonly useClassWeights?: boolean;
   /** Receives the class weights the data module computed (see `useClassWeights`). */
   setClassWeights?(weights: readonly number[] | null): void;
+  /** A multi-label module's last precision-recall curve and AP of each label, per split, for plots. */
+  readonly labelCurves?: Partial<Record<Split, { curves: PrecisionRecallCurve[]; ap: number[] }>>;
   /** The last confusion matrix of each split, for plots. */
   readonly confusionMatrices?: Partial<Record<Split, Tensor>>;
   /** Hyperparameters saved into every checkpoint (so export can rebuild the module). */
@@ -82,4 +86,8 @@ export interface TrainableModule extends Module, Omit<Hooks, LoopOwnedHook> {
   readonly modelInfo?: { name: string; options: Record<string, unknown> } | null;
   /** The network a model summary describes (default: the module itself). */
   readonly summaryModule?: Module;
+  /** The network an ONNX export writes (default: the module itself), e.g. the backbone with its output activation. */
+  readonly exportModule?: Module;
+  /** What an export adds to the model's metadata: a multi-label module's task and per-class thresholds. */
+  readonly exportMetadata?: Pick<OnnxExportMetadata, 'task' | 'thresholds'>;
 }

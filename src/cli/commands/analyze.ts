@@ -90,7 +90,7 @@ async function rebuildRun(
   let module: ClassificationModule | null = null;
   try {
     const dataset = await splitOf(dm, split);
-    module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
+    module = singleLabel(builder.buildModule(plan, dm, { weightsFromCheckpoint: true }));
     module.loadStateDict(checkpoint.model);
     return { dm, dataset, module, plan, builder };
   } catch (error) {
@@ -189,7 +189,16 @@ export function registerAnalyze(program: Command): void {
         const outOfSample =
           crossVal === undefined
             ? { predictions, dataset, where: split }
-            : await crossValidated({ plan, dm, builder, folds: crossVal, epochs: crossValEpochs });
+            : await crossValidated({
+                plan,
+                dm,
+                builder: {
+                  ...builder,
+                  buildModule: (p: RunPlan, d: ImageClassificationDataModule) => singleLabel(builder.buildModule(p, d)),
+                },
+                folds: crossVal,
+                epochs: crossValEpochs,
+              });
         console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
         const { analyzeDuplicates } = await import('../../analysis/label-issues-duplicates.js');
         const files = [dm.train, dm.val, dm.test].reduce((n, d) => n + (d?.length ?? 0), 0);
@@ -205,6 +214,15 @@ export function registerAnalyze(program: Command): void {
         await dm.close();
       }
     });
+}
+
+/** The module of a single-label run; a multi-label one (its own metrics: per-label AP in the report) is refused. */
+function singleLabel(module: ReturnType<RunBuilder['buildModule']>): ClassificationModule {
+  if (!('thresholds' in module)) return module;
+  module.dispose();
+  throw new ConfigError(
+    `analyze: expected a single-label run (task=multiclass), but got a task=multilabel run; its per-label AP, F1 and precision-recall curves are in plots/ and report.html`,
+  );
 }
 
 /** Out-of-sample predictions on the training split from `folds` fresh models of the run's plan. */

@@ -32,12 +32,22 @@ export interface OnnxExportMetadata {
   modelOptions: Record<string, unknown>;
   frameworkVersion: string;
   /**
+   * 'multilabel': the output is one sigmoid probability per label and a label is predicted at or over its
+   * `thresholds` entry; absent (models exported before the task existed): 'multiclass', softmax over logits.
+   */
+  task?: 'multiclass' | 'multilabel';
+  /** Multi-label only: each label's decision threshold, label order. */
+  thresholds?: readonly number[] | null;
+  /**
    * The temperature fitted on the validation split (temperature scaling): calibrated probabilities are
    * softmax(logits / temperature). Absent (or null) when the model was not calibrated; optional, so
    * models exported before it existed still read.
    */
   temperature?: number | null;
 }
+
+/** The fields every export writes. */
+type RequiredField = Exclude<keyof OnnxExportMetadata, 'task' | 'thresholds' | 'temperature'>;
 
 /** The `metadata_props` key of the optional temperature. */
 export const TEMPERATURE_KEY = 'temperature';
@@ -53,9 +63,10 @@ export const metadataKeys = {
   modelName: 'model_name',
   modelOptions: 'model_options',
   frameworkVersion: 'framework_version',
-} as const satisfies Record<Exclude<keyof OnnxExportMetadata, 'temperature'>, string>;
+} as const satisfies Record<RequiredField, string>;
 
-type RequiredField = keyof typeof metadataKeys;
+/** The keys a model may lack (written only by exports that have them). */
+export const optionalMetadataKeys = { task: 'task', thresholds: 'thresholds' } as const;
 
 /** The largest input height and width a model may declare (a bound on what one image may allocate). */
 export const MAX_INPUT_SIDE = 4096;
@@ -77,6 +88,10 @@ export function metadataProps(metadata: OnnxExportMetadata): OnnxStringEntry[] {
   }
   if (metadata.temperature !== undefined && metadata.temperature !== null)
     entries.push({ key: TEMPERATURE_KEY, value: JSON.stringify(metadata.temperature) });
+  if (metadata.task === 'multilabel') {
+    entries.push({ key: optionalMetadataKeys.task, value: metadata.task });
+    entries.push({ key: optionalMetadataKeys.thresholds, value: JSON.stringify(metadata.thresholds ?? null) });
+  }
   return entries;
 }
 
@@ -100,7 +115,7 @@ const fieldChecks: Record<RequiredField | 'temperature', { expected: string; sch
   temperature: { expected: 'a finite number > 0', schema: z.number().finite().positive() },
 };
 
-function parseValue(field: RequiredField | 'temperature', key: string, value: string, source: string): unknown {
+function parseValue(field: keyof OnnxExportMetadata, key: string, value: string, source: string): unknown {
   if (field === 'modelName' || field === 'frameworkVersion') return value;
   try {
     return JSON.parse(value);
@@ -127,6 +142,29 @@ function checkNormalization(out: OnnxExportMetadata, source: string): void {
       );
     }
   }
+}
+
+/** The task and thresholds, when the model names them: 'multilabel' needs one threshold in [0, 1] per class. */
+function parseTask(
+  byKey: ReadonlyMap<string, string>,
+  numClasses: number,
+  source: string,
+): Pick<OnnxExportMetadata, 'task' | 'thresholds'> {
+  const task = byKey.get(optionalMetadataKeys.task);
+  if (task === undefined || task === 'multiclass') return {};
+  if (task !== 'multilabel') {
+    throw new SerializationError(
+      `${source}: expected metadata_props 'task' to be 'multiclass' or 'multilabel', but got ${task.slice(0, 200)}`,
+    );
+  }
+  const raw = byKey.get(optionalMetadataKeys.thresholds) ?? 'null';
+  const parsed = parseValue('thresholds', optionalMetadataKeys.thresholds, raw, source);
+  if (!z.array(z.number().min(0).max(1)).length(numClasses).safeParse(parsed).success) {
+    throw new SerializationError(
+      `${source}: expected metadata_props 'thresholds' to be ${numClasses} numbers in [0, 1] (one per class), but got ${raw.slice(0, 200)}`,
+    );
+  }
+  return { task, thresholds: parsed as number[] };
 }
 
 /**
@@ -157,6 +195,7 @@ export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'O
     out[field] = parsed;
   }
   checkNormalization(out as unknown as OnnxExportMetadata, source);
+  Object.assign(out, parseTask(byKey, (out.classNames as string[]).length, source));
   return out as unknown as OnnxExportMetadata;
 }
 
@@ -168,6 +207,13 @@ export function parseOnnxMetadata(props: readonly OnnxStringEntry[], source = 'O
  */
 export function labelsMappingOf(metadata: OnnxExportMetadata): LabelsMappingOptions {
   const normalization = metadata.mean === null || metadata.std === null ? null : { mean: metadata.mean, std: metadata.std };
-  const { classNames: classes, inputSize, resize, crop, temperature } = metadata;
-  return { classes, normalization, inputSize, resize, crop, ...(temperature == null ? {} : { temperature }) };
+  return {
+    classes: metadata.classNames,
+    normalization,
+    inputSize: metadata.inputSize,
+    resize: metadata.resize,
+    crop: metadata.crop,
+    ...(metadata.temperature == null ? {} : { temperature: metadata.temperature }),
+    ...(metadata.task === 'multilabel' ? { task: metadata.task, thresholds: metadata.thresholds ?? null } : {}),
+  };
 }

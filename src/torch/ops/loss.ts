@@ -60,3 +60,23 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: Omit<CrossEnt
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   return runT('aten::mse_loss', '', [input, target, reductionCode(reduction)]);
 }
+
+/**
+ * Options of `binaryCrossEntropyWithLogits`, torch.nn.functional.binary_cross_entropy_with_logits's keyword arguments.
+ *
+ * @example
+ * binaryCrossEntropyWithLogits(logits, multiHot, { posWeight: torch.tensor([3, 0.5]) });
+ */
+export interface BinaryCrossEntropyOptions {
+  /** A rescaling weight broadcast against the input. */
+  weight?: Tensor | null;
+  /** The weight of each label's positive term, shape [C]: above 1 favours recall. */
+  posWeight?: Tensor | null;
+  reduction?: Reduction;
+}
+
+/** Binary cross-entropy of logits against targets in [0, 1] of the same shape (sigmoid inside, numerically stable). */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
+  const { weight = null, posWeight = null, reduction = 'mean' } = options;
+  return runT('aten::binary_cross_entropy_with_logits', '', [logits, target, weight, posWeight, reductionCode(reduction)]);
+}

@@ -54,6 +54,7 @@ export class ConfusionMatrix extends Callback {
   }
 
   readonly options: z.output<typeof confusionMatrixOptionsSchema>;
+  #saidMultiLabel = false;
 
   constructor(options: ConfusionMatrixOptions = {}) {
     super();
@@ -71,7 +72,14 @@ export class ConfusionMatrix extends Callback {
 
   async #write(trainer: TrainerView, module: TrainableModule, split: 'val' | 'test'): Promise<void> {
     const tensor = module.confusionMatrices?.[split];
-    if (!trainer.isGlobalZero || tensor === undefined || tensor.isDisposed) return;
+    if (!trainer.isGlobalZero || tensor === undefined || tensor.isDisposed) {
+      // A multi-label module has no confusion matrix (one class per image): said once, not per epoch.
+      if (trainer.isGlobalZero && module.exportMetadata?.task === 'multilabel' && !this.#saidMultiLabel) {
+        trainer.print('confusion_matrix: a multi-label run: no confusion matrix (see plots/pr_curves.png)');
+        this.#saidMultiLabel = true;
+      }
+      return;
+    }
     const matrix = tensor.toArray() as number[][];
     const names = classNamesOf(module, trainer.dataModule);
     const png = await renderConfusionMatrix(matrix, names, {

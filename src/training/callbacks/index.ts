@@ -9,6 +9,7 @@
  * @module
  */
 export { ConfusionMatrix } from './confusion-matrix.js';
+export { PrecisionRecallCurves } from './precision-recall-curves.js';
 export { DatasetStatistics } from './dataset-statistics.js';
 export { EarlyStopping } from './early-stopping.js';
 export { EMA } from './ema.js';

@@ -141,6 +141,8 @@ export class RunReport extends Callback {
     }
     const confusion = await this.#confusion(trainer, module, join(plots, 'confusion_matrix.png'));
     if (confusion !== null) images.push(await chart('confusion matrix (validation)', confusion));
+    const pr = await readIfNewer(join(plots, 'pr_curves.png'), 0);
+    if (pr !== null) images.push(await chart('precision-recall per label (validation; AP per label in the metrics table)', pr));
     const samples = await readIfNewer(join(plots, 'samples.png'), 0);
     if (samples !== null) images.push({ title: 'validation samples: true / predicted (confidence)', png: samples });
     return images;

@@ -84,6 +84,7 @@ export class SampleVisualization extends Callback {
 
   readonly options: z.output<typeof sampleVisualizationOptionsSchema>;
   #samples: Sample[] = [];
+  #saidMultiLabel = false;
 
   constructor(options: SampleVisualizationOptions = {}) {
     super();
@@ -94,7 +95,9 @@ export class SampleVisualization extends Callback {
     this.#samples = [];
   }
 
-  override onValidationBatchEnd(trainer: TrainerView, _module: TrainableModule, context: BatchContext): void {
+  override onValidationBatchEnd(trainer: TrainerView, module: TrainableModule, context: BatchContext): void {
+    // One true and one predicted class per tile cannot show several labels per image.
+    if (module.exportMetadata?.task === 'multilabel') return this.#skipMultiLabel(trainer);
     const wanted = this.options.numSamples - this.#samples.length;
     const { images, labels } = context.batch;
     if (trainer.sanityChecking || !trainer.isGlobalZero || wanted <= 0 || context.logits === undefined) return;
@@ -124,6 +127,12 @@ export class SampleVisualization extends Callback {
         confidence: host.confidence[b],
       });
     }
+  }
+
+  #skipMultiLabel(trainer: TrainerView): void {
+    if (!this.#saidMultiLabel && trainer.isGlobalZero && !trainer.sanityChecking)
+      trainer.print('sample_visualization: a multi-label run: no sample grid');
+    this.#saidMultiLabel = true;
   }
 
   override async onValidationEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {

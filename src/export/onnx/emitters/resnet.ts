@@ -3,13 +3,16 @@
  * restates a forward order: a residual block emits its own `branch` (the
  * list its `forward` runs), then Add(branch, downsample(x) or x), then the
  * block's ReLU; a ResNet emits its `featureSteps` (the list `forwardFeatures`
- * runs), then its head `fc`; a ClassificationModule is its backbone. Both
+ * runs), then its head `fc`; a ClassificationModule is its backbone, a
+ * MultilabelProbabilities its backbone then a Sigmoid. Both
  * block classes, and any subclass of them, take the `ResidualBlock` emitter.
  *
  * @example
  * const table = new Map([onnxEmitterEntry(ResidualBlock, residualBlockEmitter)]);
  */
 import { ClassificationModule } from '../../../models/classification-module.js';
+import '../../../models/multilabel-module.js'; // registers module 'multilabel': exports rebuild it by name, as 'classification'
+import { MultilabelProbabilities } from '../../../models/multilabel-probabilities.js';
 import type { ForwardStep } from '../../../models/forward-steps.js';
 import { ResidualBlock } from '../../../models/resnet-blocks.js';
 import { ResNet } from '../../../models/resnet.js';
@@ -66,9 +69,16 @@ const classificationModuleEmitter: OnnxEmitter<ClassificationModule> = (module, 
   return ctx.emit(module.backbone, 'backbone', x);
 };
 
+// A multi-label export: the backbone's logits, then each label's probability.
+const multilabelProbabilitiesEmitter: OnnxEmitter<MultilabelProbabilities> = (module, x, ctx) => {
+  ctx.expectChildren(module, ['backbone']);
+  return ctx.graph.addNode('Sigmoid', [ctx.emit(module.backbone, 'backbone', x)], ctx.valueName('probabilities'));
+};
+
 /** The emitters of the models this project defines. */
 export const modelEmitters: [ModuleClass, OnnxEmitter][] = [
   onnxEmitterEntry(ResidualBlock, residualBlockEmitter),
   onnxEmitterEntry(ResNet, resnetEmitter),
   onnxEmitterEntry(ClassificationModule, classificationModuleEmitter),
+  onnxEmitterEntry(MultilabelProbabilities, multilabelProbabilitiesEmitter),
 ];
