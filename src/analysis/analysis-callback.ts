@@ -79,6 +79,10 @@ export class Analysis extends Callback {
 
   override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (!trainer.isGlobalZero) return;
+    if (module.exportMetadata?.task === 'multilabel') {
+      trainer.print('analysis: skipped, a multi-label run (its per-label AP and precision-recall curves are in plots/ and report.html)');
+      return;
+    }
     const dm = trainer.dataModule;
     const dataset = dm?.val ?? null;
     if (dataset === null || this.#collector === null || this.#collector.length === 0) {

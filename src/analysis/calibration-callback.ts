@@ -106,6 +106,13 @@ export class Calibration extends Callback {
   override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     const dm = trainer.dataModule;
     if (!trainer.isGlobalZero) return;
+    // Temperature scaling rescales one softmax; a multi-label model's labels are independent sigmoids.
+    if (module.exportMetadata?.task === 'multilabel') {
+      trainer.print(
+        'Calibration: skipped, temperature scaling is for single-label (softmax) runs; a multi-label run decides by its thresholds',
+      );
+      return;
+    }
     // Stopped between validations (Ctrl-C, SIGTERM, a Timer): the user wants out, not a pass over the val split.
     if (trainer.shouldStop && this.#validatedAtStep !== trainer.globalStep) {
       trainer.print("Calibration: skipped, the fit stopped mid-epoch; 'analyze --split val' fits a temperature later");
