@@ -4,7 +4,9 @@
  * of every validation batch's logits (the Trainer's forward, B x C numbers
  * per batch) and, as fit ends, analyses the last validation pass and writes
  * `<run>/analysis/` and the report's Analysis section. A run without a
- * validation split is skipped with a log line. In a data-parallel run rank 0
+ * validation split is skipped with a log line. A multi-label run gets its
+ * own analysis (per-label AP / F1 table, top losses by BCE: see
+ * run-multilabel-analysis.ts). In a data-parallel run rank 0
  * alone runs it, on its share of the validation samples.
  *
  * @example
@@ -21,7 +23,11 @@ import type { TrainableModule } from '../training/trainable-module.js';
 import type { TrainerView } from '../training/trainer-view.js';
 import type { AnalysisResult } from './analyze-predictions.js';
 import { fitEndTopLossCams } from './cam-top-losses.js';
+import type { MultilabelAnalysis } from './multilabel-analysis.js';
+import { multilabelSummary } from './multilabel-analysis.js';
+import { MultilabelCollector } from './multilabel-predictions.js';
 import { PredictionCollector } from './predictions.js';
+import { runMultilabelAnalysis } from './run-multilabel-analysis.js';
 import { analysisSummary, runAnalysis } from './run-analysis.js';
 
 /** Options of `Analysis` (registry name `analysis`). @example analysisOptionsSchema.parse({ topK: 8 }); */
@@ -52,7 +58,7 @@ export class Analysis extends Callback {
 
   readonly options: z.output<typeof analysisOptionsSchema>;
   /** The predictions of the validation pass in progress, or of the last one. */
-  #collector: PredictionCollector | null = null;
+  #collector: PredictionCollector | MultilabelCollector | null = null;
 
   constructor(options: AnalysisOptions = {}) {
     super();
@@ -61,13 +67,23 @@ export class Analysis extends Callback {
 
   override onValidationEpochStart(trainer: TrainerView, module: TrainableModule): void {
     if (trainer.sanityChecking || trainer.stage !== 'fit') return;
-    this.#collector = new PredictionCollector(classNamesOf(module, trainer.dataModule).length);
+    const labels = classNamesOf(module, trainer.dataModule).length;
+    this.#collector = module.exportMetadata?.task === 'multilabel' ? new MultilabelCollector(labels) : new PredictionCollector(labels);
   }
 
   override onValidationBatchEnd(trainer: TrainerView, _module: TrainableModule, context: BatchContext): void {
     const collector = this.#collector;
     const { logits, batch } = context;
     if (trainer.sanityChecking || trainer.stage !== 'fit' || collector === null) return;
+    if (collector instanceof MultilabelCollector) {
+      if (logits === undefined || batch.indices === undefined) return;
+      const host = torch.tidy(() => ({
+        logits: logits.detach().float().to('cpu').data() as Float32Array,
+        targets: batch.labels.float().to('cpu').data() as Float32Array,
+      }));
+      collector.add(host.logits, host.targets, batch.indices);
+      return;
+    }
     // Soft targets or a batch without sample indices cannot be analysed per sample.
     if (logits === undefined || batch.indices === undefined || batch.labels.ndim !== 1) return;
     const { logProbs, labels } = torch.tidy(() => ({
@@ -79,26 +95,32 @@ export class Analysis extends Callback {
 
   override async onFitEnd(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (!trainer.isGlobalZero) return;
-    if (module.exportMetadata?.task === 'multilabel') {
-      trainer.print('analysis: skipped, a multi-label run (its per-label AP and precision-recall curves are in plots/ and report.html)');
-      return;
-    }
     const dm = trainer.dataModule;
     const dataset = dm?.val ?? null;
-    if (dataset === null || this.#collector === null || this.#collector.length === 0) {
+    const collector = this.#collector;
+    this.#collector = null;
+    if (dataset === null || collector === null || collector.length === 0) {
       trainer.print('analysis: skipped, the run has no validation split (or no validation pass ran)');
       return;
     }
-    const predictions = this.#collector.finish(dataset, classNamesOf(module, dm));
-    this.#collector = null;
-    const { cam: method } = this.options;
-    const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
-    const beforeReport = async (a: AnalysisResult): Promise<void> => {
+    const names = classNamesOf(module, dm);
+    const { cam: method, topK } = this.options;
+    const beforeReport = async (a: { topLosses: readonly { rank: number; sample: number }[] }, indices: Int32Array): Promise<void> => {
       if (method === 'none' || dm === null) return;
+      const sourceOf = (sample: number) => dataset.source(indices[sample]);
       const skipped = await fitEndTopLossCams(trainer.runDir, module, a.topLosses, { dataModule: dm, sourceOf, method });
       if (skipped !== null) trainer.print(`analysis: no Grad-CAM overlays: ${skipped}`);
     };
-    const analysis = await runAnalysis(trainer.runDir, predictions, { split: 'val', topK: this.options.topK, dataset, beforeReport });
+    if (collector instanceof MultilabelCollector) {
+      const predictions = collector.finish(dataset, names, module.exportMetadata?.thresholds ?? []);
+      const before = (a: MultilabelAnalysis) => beforeReport(a, predictions.indices);
+      const analysis = await runMultilabelAnalysis(trainer.runDir, predictions, { split: 'val', topK, dataset, beforeReport: before });
+      trainer.print(multilabelSummary(analysis));
+      return;
+    }
+    const predictions = collector.finish(dataset, names);
+    const before = (a: AnalysisResult) => beforeReport(a, predictions.indices);
+    const analysis = await runAnalysis(trainer.runDir, predictions, { split: 'val', topK, dataset, beforeReport: before });
     trainer.print(analysisSummary(analysis));
   }
 }

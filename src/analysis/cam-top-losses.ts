@@ -47,7 +47,7 @@ export interface TopLossCamsOptions {
 export async function writeTopLossCams(
   runDir: string,
   module: Module,
-  topLosses: readonly TopLoss[],
+  topLosses: readonly Pick<TopLoss, 'rank' | 'sample'>[],
   options: TopLossCamsOptions,
 ): Promise<number> {
   const { pipeline, normalize } = camPreprocessing(options.labelsMapping, options.file);
@@ -91,7 +91,7 @@ export async function writeTopLossCams(
 export async function fitEndTopLossCams(
   runDir: string,
   module: Module,
-  topLosses: readonly TopLoss[],
+  topLosses: readonly Pick<TopLoss, 'rank' | 'sample'>[],
   options: Pick<TopLossCamsOptions, 'sourceOf' | 'method'> & { dataModule: { labelsMappingOptions(): unknown } },
 ): Promise<string | null> {
   if (!declaresCamLayer(module)) return 'the model declares no Grad-CAM layer (camLayer)';

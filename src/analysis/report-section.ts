@@ -5,7 +5,9 @@
  * most-confused pairs, the confusion matrix normalised by row and by column,
  * the top-losses gallery (with a Grad-CAM overlay beside an image when
  * `cam/<rank>.png` exists), and, when their files exist, the likely label
- * errors and the calibration. Images are relative links into analysis/;
+ * errors and the calibration; for a multi-label run, the per-label table
+ * (AP, precision, recall, F1, threshold) and the top losses by BCE with
+ * their label sets. Images are relative links into analysis/;
  * every class name and path is escaped.
  *
  * @example
@@ -21,6 +23,7 @@ import { analysisFiles, galleryFile } from './analysis-files.js';
 import { parseCsv } from '../training/loggers/csv.js';
 import type { PerClassRow } from './per-class-table.js';
 import type { TopLoss } from './top-losses.js';
+import type { LabelRow, MultilabelTopLoss } from './multilabel-analysis.js';
 
 /** The id of the section in the page. */
 export const ANALYSIS_SECTION_ID = 'analysis';
@@ -31,12 +34,15 @@ const MAX_MATRIX_CLASSES = 30;
 const MAX_PAIRS = 20;
 
 interface Summary {
+  task?: string;
   split?: string;
   samples?: number;
   accuracy?: number;
   meanLoss?: number | null;
   writtenAt?: string;
   topLosses?: (TopLoss & { image: string | null })[];
+  mAP?: number;
+  skipped?: string[];
 }
 
 const esc = (value: unknown): string => escapeHtml(String(value));
@@ -109,6 +115,41 @@ function topLossesHtml(runDir: string, topLosses: readonly (TopLoss & { image: s
   return `<h3>Top losses</h3><p>true / predicted (confidence), highest loss first.</p><div class="gallery" id="analysis-top-losses">${items.join('')}</div>`;
 }
 
+/** The section of a multi-label run: the per-label table, the top losses with their label sets, what was skipped. */
+function multilabelHtml(runDir: string, summary: Summary, rows: readonly LabelRow[]): string {
+  const body = rows.map(
+    (r) =>
+      `<tr><th scope="row">${esc(r.name)}</th>${[r.ap, r.precision, r.recall, r.f1].map((v) => `<td class="value">${num(v)}</td>`).join('')}<td class="value">${r.support}</td><td class="value">${num(r.threshold)}</td></tr>`,
+  );
+  const losses = (summary.topLosses ?? []) as unknown as (MultilabelTopLoss & { image: string | null })[];
+  const items = losses.map((t) => {
+    const set = (labels: readonly string[]) => (labels.length === 0 ? '(none)' : labels.map(esc).join(', '));
+    const caption = `true: ${set(t.trueLabels)}<br>predicted: ${set(t.predicted)}<br>BCE ${num(t.loss)}<br><small>${esc(t.path)}</small>`;
+    const image =
+      t.image === null ? `<figure><figcaption>${caption}</figcaption></figure>` : figure(runDir, t.image, caption, `top loss ${t.rank}`);
+    const cam = figure(
+      runDir,
+      galleryFile(analysisFiles.camDir, t.rank),
+      'Grad-CAM of the highest-scoring label',
+      `Grad-CAM of top loss ${t.rank}`,
+    );
+    return `<div class="top-loss" data-rank="${t.rank}">${image}${cam}</div>`;
+  });
+  return [
+    `<h2 id="analysis">Analysis</h2>`,
+    `<p class="status">${esc(summary.split ?? '?')} split · ${esc(summary.samples ?? '?')} samples · mAP ${num(summary.mAP ?? Number.NaN)} · mean BCE ${num(summary.meanLoss ?? Number.NaN)} · written ${esc(summary.writtenAt ?? '')}</p>`,
+    `<h3>Per label</h3><p>Precision, recall and F1 at each label's threshold.</p>${table(['label', 'AP', 'precision', 'recall', 'F1', 'support', 'threshold'], body, 'analysis-per-class')}`,
+    items.length === 0
+      ? ''
+      : `<h3>Top losses</h3><p>By binary cross-entropy, highest first.</p><div class="gallery" id="analysis-top-losses">${items.join('')}</div>`,
+    (summary.skipped ?? []).length === 0
+      ? ''
+      : `<h3>Not shown for a multi-label run</h3><ul>${(summary.skipped ?? []).map((s) => `<li>${esc(s)}</li>`).join('')}</ul>`,
+  ]
+    .filter((p) => p !== '')
+    .join('\n');
+}
+
 function labelIssuesHtml(runDir: string, csv: string): string {
   const [head = [], ...rows] = parseCsv(csv);
   const items = rows.map((row, rank) => {
@@ -136,6 +177,8 @@ export async function analysisSectionHtml(runDir: string): Promise<string | null
   const dir = path.join(runDir, analysisFiles.dir);
   const summary = readJson<Summary>(path.join(dir, analysisFiles.summary));
   if (summary === null) return null;
+  if (summary.task === 'multilabel')
+    return multilabelHtml(runDir, summary, readJson<LabelRow[]>(path.join(dir, analysisFiles.perClassJson)) ?? []);
   const perClass = readJson<PerClassRow[]>(path.join(dir, analysisFiles.perClassJson)) ?? [];
   const confusion = readJson<{ classes: string[]; counts: number[][]; byRow: number[][]; byColumn: number[][] }>(
     path.join(dir, analysisFiles.confusionJson),

@@ -74,15 +74,7 @@ function summaryOf(analysis: AnalysisResult, images: (string | null)[], extra: R
 export async function writeAnalysis(runDir: string, analysis: AnalysisResult, options: WriteAnalysisOptions = {}): Promise<string> {
   const dir = path.join(runDir, analysisFiles.dir);
   const write = (name: string, data: string | Buffer) => writeFileReplacing(path.join(dir, name), data);
-  for (const stale of [analysisFiles.topLossesDir, analysisFiles.camDir]) {
-    try {
-      await rm(path.join(dir, stale), { recursive: true, force: true });
-    } catch (error) {
-      throw new SerializationError(`analysis: expected to remove the old ${path.join(dir, stale)}, but got ${fsReason(error)}`, {
-        cause: error,
-      });
-    }
-  }
+  await removeStaleGalleries(dir);
   const rows = analysis.perClass;
   await write(
     analysisFiles.perClassCsv,
@@ -107,7 +99,7 @@ export async function writeAnalysis(runDir: string, analysis: AnalysisResult, op
       analysis.topLosses.map((t) => [t.rank, t.path, t.trueClass, t.predicted, t.confidence, t.loss]),
     ),
   );
-  const images = await writeThumbnails(dir, analysis, options.sourceOf);
+  const images = await writeThumbnails(dir, analysis.topLosses, options.sourceOf);
   await write(analysisFiles.summary, `${JSON.stringify(summaryOf(analysis, images, options.extra ?? {}), null, 2)}\n`);
   return dir;
 }
@@ -116,14 +108,37 @@ function confusedCell(c: { name: string; count: number } | undefined): string {
   return c === undefined ? '' : `${c.name} (${c.count})`;
 }
 
-/** The thumbnail of every top loss, as `top_losses/<rank>.png`; null for a sample whose image cannot be read. */
-async function writeThumbnails(
+/**
+ * Removes the thumbnails and Grad-CAM overlays of an earlier analysis (their ranks belong to its top losses).
+ *
+ * @example
+ * await removeStaleGalleries('outputs/r1/analysis');
+ */
+export async function removeStaleGalleries(dir: string): Promise<void> {
+  for (const stale of [analysisFiles.topLossesDir, analysisFiles.camDir]) {
+    try {
+      await rm(path.join(dir, stale), { recursive: true, force: true });
+    } catch (error) {
+      throw new SerializationError(`analysis: expected to remove the old ${path.join(dir, stale)}, but got ${fsReason(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/**
+ * The thumbnail of every top loss, as `top_losses/<rank>.png`; null for a sample whose image cannot be read.
+ *
+ * @example
+ * const images = await writeThumbnails(dir, analysis.topLosses, (sample) => dataset.source(indices[sample]));
+ */
+export async function writeThumbnails(
   dir: string,
-  analysis: AnalysisResult,
+  topLosses: readonly { rank: number; sample: number }[],
   sourceOf: WriteAnalysisOptions['sourceOf'],
 ): Promise<(string | null)[]> {
   const names: (string | null)[] = [];
-  for (const t of analysis.topLosses) {
+  for (const t of topLosses) {
     const source = sourceOf?.(t.sample) ?? null;
     let png: Buffer | null = null;
     if (source !== null) png = await thumbnail(source).catch(() => null); // an unreadable file loses its thumbnail, not the analysis

@@ -4,8 +4,9 @@
  * of generated colour mixes (each label a colour channel lit, 0 to 3 per
  * image), a small-stem ResNet18 for 2 epochs; every fit-end callback either
  * handles the multi-label module or says in one line why it skips. Then
- * `train --resume` for one more epoch, `export` (ONNX parity) and `predict`
- * printing every label over its threshold.
+ * `train --resume` for one more epoch, `export` (ONNX parity), `predict`
+ * printing every label over its threshold; before the resume, `analyze`
+ * (the per-label table holds the numbers the run's test logged).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { parseCsv } from '../../src/training/loggers/csv.js';
 
 const bin = new URL('../../bin/classifier-training.js', import.meta.url).pathname;
 const userConf = new URL('./cli-user-conf', import.meta.url).pathname;
@@ -85,12 +87,62 @@ void test('train task=multilabel with the default callbacks: checkpoints, report
     /^sample_visualization: a multi-label run: no sample grid$/m,
     /^confusion_matrix: a multi-label run: no confusion matrix/m,
     /^Calibration: skipped, temperature scaling is for single-label \(softmax\) runs/m,
-    /^analysis: skipped, a multi-label run/m,
   ]) {
     assert.equal(trained.stderr.match(new RegExp(skip.source, 'gm'))?.length, 1, `${skip.source} once in:\n${trained.stderr}`);
   }
+  assert.match(trained.stderr, /^val: 8 samples, mAP \d\.\d{4}, mean BCE \d+\.\d{4}\nworst labels \(AP\): /m, 'the fit-end analysis');
+  for (const f of ['analysis.json', 'per_class.csv', 'per_class.json', 'top_losses.csv', 'top_losses/0.png', 'cam/0.png'])
+    assert.ok(existsSync(join(runDir, 'analysis', f)), `fit wrote analysis/${f}`);
+  assert.equal(report.match(/<h2 id="analysis">Analysis<\/h2>/g)?.length, 1);
   const metrics = JSON.parse(readFileSync(join(runDir, 'test_metrics.json'), 'utf8')) as Record<string, number>;
   assert.ok(metrics['test/mAP'] >= 0 && metrics['test/mAP'] <= 1, 'the run tested its best checkpoint');
+});
+
+void test('analyze on a multi-label run: the per-label table equals the logged test metrics; top losses, thumbnails, Grad-CAM, report', () => {
+  // The run dir's best checkpoint (before the resume replaces it): the one the run tested.
+  const out = cli('analyze', runDir, '--split', 'test', '--top-k', '4', '--cross-val', '2');
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^test: 8 samples, mAP \d\.\d{4}, mean BCE \d+\.\d{4}\nworst labels \(AP\): /);
+  for (const skipped of [/^skipped likely label errors: /m, /^skipped calibration: /m, /^skipped --cross-val: /m])
+    assert.match(out.stdout, skipped);
+
+  const logged = JSON.parse(readFileSync(join(runDir, 'test_metrics.json'), 'utf8')) as Record<string, number>;
+  const dir = join(runDir, 'analysis');
+  const rows = parseCsv(readFileSync(join(dir, 'per_class.csv'), 'utf8'));
+  assert.deepEqual(rows[0], ['label', 'ap', 'precision', 'recall', 'f1', 'support', 'threshold']);
+  assert.deepEqual(
+    rows.slice(1).map((r) => r[0]),
+    ['blue', 'green', 'red'],
+  );
+  for (const [name, ap, , , f1, support] of rows.slice(1)) {
+    assert.ok(Math.abs(Number(ap) - logged[`test/ap_class/${name}`]) < 1e-6, `AP of ${name}: ${ap} vs ${logged[`test/ap_class/${name}`]}`);
+    assert.ok(Math.abs(Number(f1) - logged[`test/f1_class/${name}`]) < 1e-6, `F1 of ${name}`);
+    assert.equal(Number(support), 4, 'each colour is in 4 of the 8 test images');
+  }
+  const top = parseCsv(readFileSync(join(dir, 'top_losses.csv'), 'utf8'));
+  assert.deepEqual(top[0], ['rank', 'path', 'true', 'predicted', 'loss']);
+  assert.equal(top.length, 5);
+  const lossesDescending = top.slice(1).map((r) => Number(r[4]));
+  assert.deepEqual(
+    [...lossesDescending].sort((a, b) => b - a),
+    lossesDescending,
+  );
+  for (const [rank, file, trueLabels] of top.slice(1)) {
+    const i = Number(/(\d+)\.png$/.exec(file)![1]);
+    assert.equal(
+      trueLabels,
+      sets[i % sets.length]
+        .map((c) => labels[c])
+        .sort()
+        .join('|'),
+      `the true labels of ${file}`,
+    );
+    assert.ok(existsSync(join(dir, 'top_losses', `${rank}.png`)) && existsSync(join(dir, 'cam', `${rank}.png`)));
+  }
+  const report = readFileSync(join(runDir, 'report.html'), 'utf8');
+  assert.equal(report.match(/<h2 id="analysis">Analysis<\/h2>/g)?.length, 1);
+  assert.match(report, /<p class="status">test split · 8 samples · mAP /);
+  assert.equal((report.match(/<img alt="top loss \d" src="analysis\/top_losses\/\d\.png">/g) ?? []).length, 4);
 });
 
 void test('train --resume runs one more epoch of the multi-label run', () => {

@@ -10,6 +10,8 @@
  * of the training split: `label_issues.csv` and thumbnails) and the images
  * `data check` finds in more than one split (`duplicates.csv`);
  * `report.html` gets its Analysis section. A short summary goes to stdout.
+ * A multi-label run gets its own analysis (analyze-multilabel.ts): the
+ * per-label table and the top losses by BCE.
  * Usage errors (no checkpoint, an unknown or empty split) exit 2 before
  * anything is written.
  *
@@ -29,6 +31,7 @@ import type { TopLoss } from '../../analysis/top-losses.js';
 import type { ImageDataset } from '../../data/dataset.js';
 import { ConfigError, DataError } from '../../errors.js';
 import type { ClassificationModule } from '../../models/classification-module.js';
+import type { MultiLabelModule } from '../../models/multilabel-module.js';
 import type { Checkpoint } from '../../training/checkpoint/checkpoint.js';
 import { composeFromSaved, composeRunConfig } from '../compose-run-config.js';
 import { withConfigFlags } from './config-flags.js';
@@ -75,7 +78,7 @@ async function rebuildRun(
 ): Promise<{
   dm: ImageClassificationDataModule;
   dataset: ImageDataset;
-  module: ClassificationModule;
+  module: ClassificationModule | MultiLabelModule;
   plan: RunPlan;
   builder: RunBuilder;
 }> {
@@ -87,10 +90,10 @@ async function rebuildRun(
   const { resolveRunPlan } = await import('../run-plan.js');
   const plan = resolveRunPlan({ config, sources, saved }, { runDir });
   const dm = builder.buildDataModule(plan);
-  let module: ClassificationModule | null = null;
+  let module: ClassificationModule | MultiLabelModule | null = null;
   try {
     const dataset = await splitOf(dm, split);
-    module = singleLabel(builder.buildModule(plan, dm, { weightsFromCheckpoint: true }));
+    module = builder.buildModule(plan, dm, { weightsFromCheckpoint: true });
     module.loadStateDict(checkpoint.model);
     return { dm, dataset, module, plan, builder };
   } catch (error) {
@@ -166,8 +169,15 @@ export function registerAnalyze(program: Command): void {
       const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
       const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
       try {
-        const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
+        if ('thresholds' in module) {
+          const { analyzeMultilabelRun } = await import('./analyze-multilabel.js');
+          const { cam, tta: ttaFlag } = flags;
+          await analyzeMultilabelRun(runDir, module, { split, topK, dataset, loader, file, labelsMapping, cam, tta: ttaFlag, crossVal });
+          finishProvenance(runDir, entry, 'success');
+          return;
+        }
+        const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
         const predictions = await collectPredictions(module, loader, { probsOf: probe.probsOf });
         const { calibrationLines } = await import('../../analysis/calibration-report.js');
         const lines = await calibrationLines(runDir, probe, predictions, { split, file, checkpoint, tta });
@@ -216,13 +226,11 @@ export function registerAnalyze(program: Command): void {
     });
 }
 
-/** The module of a single-label run; a multi-label one (its own metrics: per-label AP in the report) is refused. */
+/** The module of a single-label run (cross-validation's folds); a multi-label run never gets there. */
 function singleLabel(module: ReturnType<RunBuilder['buildModule']>): ClassificationModule {
   if (!('thresholds' in module)) return module;
   module.dispose();
-  throw new ConfigError(
-    `analyze: expected a single-label run (task=multiclass), but got a task=multilabel run; its per-label AP, F1 and precision-recall curves are in plots/ and report.html`,
-  );
+  throw new ConfigError(`analyze: expected a single-label run (task=multiclass) to cross-validate, but got a task=multilabel run`);
 }
 
 /** Out-of-sample predictions on the training split from `folds` fresh models of the run's plan. */
