@@ -150,6 +150,22 @@ describe('dashboard API', () => {
     assert.equal(await file.text(), 'png bytes');
   });
 
+  it('shows a run’s HTML sandboxed, without script, with images from its own file route only', async () => {
+    const id = byName('finished').id;
+    writeFileSync(join(outputs, 'finished', 'report.html'), '<img src="analysis/cam/2.png">');
+    const res = await app.request(`/api/runs/${id}/file/report.html`);
+    assert.equal(res.status, 200);
+    const policy = (res.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim());
+    assert.ok(policy.includes('sandbox'), policy.join('; '));
+    assert.ok(policy.includes("default-src 'none'"), 'no script, frame or fetch falls back to anything');
+    assert.ok(!policy.some((d) => d.startsWith('script-src')), policy.join('; '));
+    assert.deepEqual(policy.find((d) => d.startsWith('img-src'))?.split(' '), [
+      'img-src',
+      'data:',
+      `http://localhost/api/runs/${id}/file/`,
+    ]);
+  });
+
   it('answers 404 to every way out of the run dir', async () => {
     const base = `/api/runs/${byName('finished').id}/file/`;
     const attempts = [
