@@ -24,8 +24,10 @@ export const analysisFiles = {
   topLossesDir: 'top_losses',
   /** Likely label errors: path, given label, suggested label, score (written by the label-issues analysis). */
   labelIssuesCsv: 'label_issues.csv',
-  /** Thumbnails of the likely label errors, `label_issues/<rank>.png`. */
+  /** Thumbnails of the likely label errors, `label_issues/<rank>.png` (the first `LABEL_ISSUE_THUMBNAILS`). */
   labelIssuesDir: 'label_issues',
+  /** Pairs of identical image files in different splits (written by the duplicates check beside the label issues). */
+  duplicatesCsv: 'duplicates.csv',
   /** Grad-CAM overlays of the top losses, `cam/<rank>.png` (rank as in `top_losses/`). */
   camDir: 'cam',
   /** Temperature scaling and ECE before / after (written by the calibration analysis). */
@@ -33,6 +35,15 @@ export const analysisFiles = {
   /** The reliability diagram. */
   reliabilityPng: 'reliability.png',
 } as const;
+
+/**
+ * How many likely label errors get a thumbnail, and so a place in the report: a noisy data set can have
+ * thousands, all of them in the CSV.
+ *
+ * @example
+ * issues.slice(0, LABEL_ISSUE_THUMBNAILS);
+ */
+export const LABEL_ISSUE_THUMBNAILS = 32;
 
 /**
  * The file of the `rank`-th image of a gallery folder (`top_losses`, `label_issues`, `cam`).

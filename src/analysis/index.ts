@@ -14,7 +14,7 @@
  */
 export { Analysis, analysisOptionsSchema } from './analysis-callback.js';
 export type { AnalysisOptions } from './analysis-callback.js';
-export { analysisFiles, galleryFile } from './analysis-files.js';
+export { LABEL_ISSUE_THUMBNAILS, analysisFiles, galleryFile } from './analysis-files.js';
 export { calibrate, fitTemperature, reliabilityBins, scaledNll, MAX_TEMPERATURE, MIN_TEMPERATURE } from './calibration.js';
 export type { CalibrationResult, ReliabilityBin, TemperatureFit } from './calibration.js';
 export { Calibration, calibrationSchema, collectLogits } from './calibration-callback.js';
@@ -36,6 +36,8 @@ export { MultilabelCollector, collectMultilabelPredictions } from './multilabel-
 export type { MultilabelPredictions } from './multilabel-predictions.js';
 export { runMultilabelAnalysis } from './run-multilabel-analysis.js';
 export type { RunMultilabelAnalysisOptions } from './run-multilabel-analysis.js';
+export { findLabelIssues } from './label-issues.js';
+export type { FindLabelIssuesOptions, LabelIssue, LabelIssueRanking, LabelIssuesResult } from './label-issues.js';
 export { perClassTable } from './per-class-table.js';
 export type { Confusion, PerClassRow } from './per-class-table.js';
 export { ANALYSIS_SECTION_ID, analysisSectionHtml, writeReportSection } from './report-section.js';

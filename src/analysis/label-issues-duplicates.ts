@@ -20,7 +20,7 @@ import { analysisFiles } from './analysis-files.js';
 import { toCsv } from './csv.js';
 
 /** The file name inside `<run>/analysis/`. */
-export const DUPLICATES_CSV = 'duplicates.csv';
+export const DUPLICATES_CSV = analysisFiles.duplicatesCsv;
 
 /** Options of `analyzeDuplicates`. */
 export interface AnalyzeDuplicatesOptions {

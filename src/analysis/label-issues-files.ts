@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { ImageDataset, ImageSource } from '../data/dataset.js';
 import { SerializationError, fsReason } from '../errors.js';
 import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
-import { analysisFiles, galleryFile } from './analysis-files.js';
+import { LABEL_ISSUE_THUMBNAILS, analysisFiles, galleryFile } from './analysis-files.js';
 import { toCsv } from './csv.js';
 import { findLabelIssues } from './label-issues.js';
 import type { LabelIssue } from './label-issues.js';
@@ -26,7 +26,7 @@ import { thumbnail } from './write-analysis.js';
 export interface WriteLabelIssuesOptions {
   /** The pixels of sample `sample` of the predictions (absent: no thumbnails). */
   sourceOf?: (sample: number) => ImageSource | null;
-  /** Thumbnails of the first this many issues (default 32): a noisy data set can have thousands. */
+  /** Thumbnails of the first this many issues (default `LABEL_ISSUE_THUMBNAILS`): a noisy data set can have thousands. */
   thumbnails?: number;
 }
 
@@ -67,7 +67,7 @@ export async function writeLabelIssues(
   );
   const { sourceOf } = options;
   if (sourceOf === undefined) return csv;
-  for (const [rank, issue] of issues.slice(0, options.thumbnails ?? 32).entries()) {
+  for (const [rank, issue] of issues.slice(0, options.thumbnails ?? LABEL_ISSUE_THUMBNAILS).entries()) {
     const source = sourceOf(issue.index);
     // An image that cannot be read again (moved, deleted) leaves its row without a picture.
     const png = source === null ? null : await thumbnail(source).catch(() => null);

@@ -5,9 +5,10 @@
  * most-confused pairs, the confusion matrix normalised by row and by column,
  * the top-losses gallery (with a Grad-CAM overlay beside an image when
  * `cam/<rank>.png` exists), and, when their files exist, the likely label
- * errors and the calibration; for a multi-label run, the per-label table
- * (AP, precision, recall, F1, threshold) and the top losses by BCE with
- * their label sets. Images are relative links into analysis/;
+ * errors (those with a thumbnail), the duplicates across splits and the
+ * calibration; for a multi-label run, the per-label table (AP, precision,
+ * recall, F1, threshold) and the top losses by BCE with their label sets.
+ * Images are relative links into analysis/;
  * every class name and path is escaped.
  *
  * @example
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { escapeHtml, formatMetric, reportHtml, withReportSection } from '../training/plots/report-html.js';
 import { mostConfusedClasses } from '../training/plots/render-confusion-matrix.js';
 import { writeFileReplacing } from '../training/plots/write-file-replacing.js';
-import { analysisFiles, galleryFile } from './analysis-files.js';
+import { LABEL_ISSUE_THUMBNAILS, analysisFiles, galleryFile } from './analysis-files.js';
 import { parseCsv } from '../training/loggers/csv.js';
 import type { PerClassRow } from './per-class-table.js';
 import type { TopLoss } from './top-losses.js';
@@ -150,14 +151,37 @@ function multilabelHtml(runDir: string, summary: Summary, rows: readonly LabelRo
     .join('\n');
 }
 
+/**
+ * The likely label errors: the rows with a thumbnail (the CSV holds them all), and how many confident
+ * learning flags apart from the mere disagreements the CSV lists after them.
+ */
 function labelIssuesHtml(runDir: string, csv: string): string {
   const [head = [], ...rows] = parseCsv(csv);
-  const items = rows.map((row, rank) => {
+  const confidentAt = head.indexOf('confident');
+  // A CSV from before the disagreements were listed holds confident learning's issues only.
+  const flagged = confidentAt < 0 ? rows.length : rows.filter((row) => row[confidentAt] === '1').length;
+  const shown = rows.slice(0, LABEL_ISSUE_THUMBNAILS);
+  const items = shown.map((row, rank) => {
     const caption = row.map((v, i) => `${esc(head[i] ?? i)}: ${esc(v)}`).join('<br>');
     const image = figure(runDir, galleryFile(analysisFiles.labelIssuesDir, rank), caption, `label issue ${rank}`);
     return image === '' ? `<figure><figcaption>${caption}</figcaption></figure>` : image;
   });
-  return `<h3>Likely label errors</h3><p>${rows.length} samples.</p><div class="gallery" id="analysis-label-issues">${items.join('')}</div>`;
+  const more = rows.length - flagged;
+  const counts = `${flagged} flagged by confident learning${more > 0 ? `, ${more} more disagreements` : ''}`;
+  const first = shown.length < rows.length ? `; the first ${shown.length} here, all in ${analysisFiles.labelIssuesCsv}` : '';
+  return `<h3>Likely label errors</h3><p id="analysis-label-issues-count">${esc(counts + first)}.</p><div class="gallery" id="analysis-label-issues">${items.join('')}</div>`;
+}
+
+/** Identical files in different splits (`duplicates.csv`), one row a pair. */
+function duplicatesHtml(csv: string): string {
+  const [, ...rows] = parseCsv(csv);
+  if (rows.length === 0) return '<h3>Duplicates across splits</h3><p>None.</p>';
+  const body = rows.map(
+    ([splitA, pathA, splitB, pathB]) =>
+      `<tr><td>${esc(splitA)}</td><td>${esc(pathA)}</td><td>${esc(splitB)}</td><td>${esc(pathB)}</td></tr>`,
+  );
+  const note = `<p>${rows.length} pairs of identical files: a copy in the evaluated split inflates its accuracy, and copies with different labels are label errors.</p>`;
+  return `<h3>Duplicates across splits</h3>${note}${table(['split', 'file', 'split', 'identical file'], body, 'analysis-duplicates')}`;
 }
 
 function calibrationHtml(runDir: string): string {
@@ -209,6 +233,8 @@ export async function analysisSectionHtml(runDir: string): Promise<string | null
   }
   parts.push(topLossesHtml(runDir, summary.topLosses ?? []));
   if (labelIssues !== null) parts.push(labelIssuesHtml(runDir, labelIssues));
+  const duplicates = await text(analysisFiles.duplicatesCsv);
+  if (duplicates !== null) parts.push(duplicatesHtml(duplicates));
   parts.push(calibrationHtml(runDir));
   return parts.filter((p) => p !== '').join('\n');
 }

@@ -51,7 +51,7 @@ export interface RunSummary {
   data: string | null;
   /** The last value of every metric logged. */
   lastMetrics: Record<string, number>;
-  /** The best value of every metric (max for acc/f1/auroc/precision/recall-like names, min otherwise). */
+  /** The best value of every metric whose name says which way it improves (max for accuracy/AP/F1/AUROC..., min for loss/error/ECE/time...); other metrics have only a last value. */
   bestMetrics: Record<string, number>;
   /** Every metric name logged, in first-seen order. */
   metricNames: string[];

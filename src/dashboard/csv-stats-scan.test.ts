@@ -13,13 +13,14 @@ describe('CsvColumnStats', () => {
   });
 
   it('keeps each metric column’s last and best, skips rows and blank cells, stops at a cut line', () => {
-    const stats = new CsvColumnStats(['epoch', 'step', 'loss', 'acc'], [false, false, false, true]);
-    const text = '0,1,0.5,\r\n0,2,0.7,0.25\n0,3,,0.5\n0,4,0.6,0.4\n0,5,0.1';
+    const stats = new CsvColumnStats(['epoch', 'step', 'loss', 'acc', 'lr'], [null, null, 'min', 'max', null]);
+    const text = '0,1,0.5,\r\n0,2,0.7,0.25,0.1\n0,3,,0.5,0.01\n0,4,0.6,0.4\n0,5,0.1';
     const cut = stats.scan(Buffer.from(text), 1);
     assert.equal(text.slice(cut), '0,5,0.1');
     assert.equal(stats.rows, 4);
-    assert.deepEqual([...stats.last.slice(2)], [0.6, 0.4]);
-    assert.deepEqual([...stats.best.slice(2)], [0.6, 0.5], 'the skipped first row (0.5) is not taken');
+    assert.deepEqual([...stats.last.slice(2)], [0.6, 0.4, 0.01]);
+    assert.deepEqual([...stats.best.slice(2, 4)], [0.6, 0.5], 'the skipped first row (0.5) is not taken');
+    assert.ok(Number.isNaN(stats.best[4]), 'no best for a column of no direction');
     assert.ok(Number.isNaN(stats.last[1]), 'step is not a metric');
   });
 });

@@ -7,10 +7,12 @@
  * long digit strings) goes through `Number()`.
  *
  * @example
- * const stats = new CsvColumnStats(['epoch', 'step', 'val/loss'], [false, false, false]);
+ * const stats = new CsvColumnStats(['epoch', 'step', 'val/loss'], [null, null, 'min']);
  * stats.scan(Buffer.from('0,1,0.5\n0,2,0.25\n'), 0); // whole lines end at 17
  * stats.last[2]; // 0.25
  */
+import { improves } from './metric-direction.js';
+import type { MetricDirection } from './metric-direction.js';
 
 const COMMA = 44;
 const NEWLINE = 10;
@@ -27,17 +29,18 @@ export class CsvColumnStats {
   readonly best: Float64Array;
   /** 1 where the column had a value since `clearSeen()`. */
   readonly seen: Uint8Array;
-  readonly #higher: readonly boolean[];
+  readonly #directions: readonly MetricDirection[];
   /** Columns before this one (epoch, step) are not metrics. */
   readonly #first: number;
   /** Rows taken in. */
   rows = 0;
 
-  constructor(columns: readonly string[], higher: readonly boolean[]) {
+  /** `directions`: each column's (null: no best kept, the column's best stays NaN). */
+  constructor(columns: readonly string[], directions: readonly MetricDirection[]) {
     this.last = new Float64Array(columns.length).fill(Number.NaN);
     this.best = new Float64Array(columns.length).fill(Number.NaN);
     this.seen = new Uint8Array(columns.length);
-    this.#higher = higher;
+    this.#directions = directions;
     this.#first = Math.max(columns.indexOf('epoch'), columns.indexOf('step')) + 1;
   }
 
@@ -78,8 +81,7 @@ export class CsvColumnStats {
     if (Number.isNaN(value)) return;
     this.last[c] = value;
     this.seen[c] = 1;
-    const best = this.best[c];
-    if (Number.isNaN(best) || (this.#higher[c] ? value > best : value < best)) this.best[c] = value;
+    if (improves(this.#directions[c], value, this.best[c])) this.best[c] = value;
   }
 }
 

@@ -24,6 +24,13 @@ before(async () => {
   writeRun(join(outputs, 'failed'), { status: 'failed', steps: 10, model: 'resnet34' });
   writeRun(join(outputs, 'killed'), { status: 'running', pid: 2_000_000_000, steps: 10 });
   writeSweep(join(multirun, 'sweep'), [0.1, 0.01], 10);
+  // What the progress bar logs once per epoch and ModelSummary writes at fit start.
+  writeRun(join(outputs, 'system'), { status: 'success', steps: 0 });
+  writeFileSync(
+    join(outputs, 'system', 'metrics.csv'),
+    'epoch,step,train/loss_step,train/img_per_s,system/rss_mb,lr-AdamW,val/mAP,ap_class/0\n0,1,0.9,,,0.01,,\n0,2,0.7,812.5,950.25,,0.5,0.25\n1,3,0.8,790,990.5,0.001,0.75,0.125\n',
+  );
+  writeFileSync(join(outputs, 'system', 'model_summary.txt'), '  | Name | Type\n55  Total params\n');
   mkdirSync(join(outputs, 'finished', 'plots'), { recursive: true });
   writeFileSync(join(outputs, 'finished', 'plots', 'samples.png'), 'png bytes');
   writeFileSync(
@@ -148,6 +155,38 @@ describe('dashboard API', () => {
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'image/png');
     assert.equal(await file.text(), 'png bytes');
+  });
+
+  it('shows a run’s HTML sandboxed, without script, with images from its own file route only', async () => {
+    const id = byName('finished').id;
+    writeFileSync(join(outputs, 'finished', 'report.html'), '<img src="analysis/cam/2.png">');
+    const res = await app.request(`/api/runs/${id}/file/report.html`);
+    assert.equal(res.status, 200);
+    const policy = (res.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim());
+    assert.ok(policy.includes('sandbox'), policy.join('; '));
+    assert.ok(policy.includes("default-src 'none'"), 'no script, frame or fetch falls back to anything');
+    assert.ok(!policy.some((d) => d.startsWith('script-src')), policy.join('; '));
+    assert.deepEqual(policy.find((d) => d.startsWith('img-src'))?.split(' '), [
+      'img-src',
+      'data:',
+      `http://localhost/api/runs/${id}/file/`,
+    ]);
+  });
+
+  it('shows the logged img/s and RSS, model_summary.txt, and a best only for metrics that say which way is better', async () => {
+    const run = byName('system');
+    assert.deepEqual(run.lastMetrics, {
+      'train/loss_step': 0.8,
+      'train/img_per_s': 790,
+      'system/rss_mb': 990.5,
+      'lr-AdamW': 0.001,
+      'val/mAP': 0.75,
+      'ap_class/0': 0.125,
+    });
+    assert.deepEqual(run.bestMetrics, { 'train/loss_step': 0.7, 'val/mAP': 0.75, 'ap_class/0': 0.25 });
+    const details = (await (await app.request(`/api/runs/${run.id}/details`)).json()) as DetailsResponse;
+    assert.deepEqual(details.system, { imgPerSec: 790, rssMB: 990.5 });
+    assert.equal(details.files.modelSummary, 'model_summary.txt');
   });
 
   it('answers 404 to every way out of the run dir', async () => {

@@ -59,12 +59,21 @@ function sameToken(given: string | undefined, token: string): boolean {
   return timingSafeEqual(Buffer.from(given), Buffer.from(token));
 }
 
-function sendFile(c: Context, file: string | null): Response {
+/**
+ * The policy of a run's HTML or SVG: shown, never run in the dashboard's
+ * origin (sandboxed, no script). Its images may be inline, and, given the
+ * run's file route (an absolute URL ending in `/`), the run's own files: the
+ * report links analysis/ relatively. A sandboxed page's origin is opaque, so
+ * `'self'` would match nothing; a path prefix also keeps other runs out.
+ */
+function runFilePolicy(imagesFrom: string | null): string {
+  return `sandbox; default-src 'none'; img-src data:${imagesFrom === null ? '' : ` ${imagesFrom}`}; style-src 'unsafe-inline'`;
+}
+
+function sendFile(c: Context, file: string | null, imagesFrom: string | null = null): Response {
   if (file === null) return notFound(c);
   const headers: Record<string, string> = { 'content-type': contentTypeOf(file), 'x-content-type-options': 'nosniff' };
-  // A run's HTML or SVG is shown, never run in the dashboard's origin.
-  if (/\.(html|svg)$/i.test(file))
-    headers['content-security-policy'] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+  if (/\.(html|svg)$/i.test(file)) headers['content-security-policy'] = runFilePolicy(imagesFrom);
   return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream, { headers });
 }
 
@@ -130,9 +139,11 @@ function registerApi(app: Hono, index: RunIndex, options: DashboardAppOptions): 
   app.get('/api/runs/:id/file/*', (c) => {
     const run = index.get(c.req.param('id'));
     // The raw path, still encoded: decoded once, by confinedFile.
-    const raw = new URL(c.req.url).pathname;
-    const at = raw.indexOf('/file/');
-    return sendFile(c, run === undefined || at < 0 ? null : confinedFile(run.dir, raw.slice(at + '/file/'.length)));
+    const url = new URL(c.req.url);
+    const at = url.pathname.indexOf('/file/');
+    if (run === undefined || at < 0) return notFound(c);
+    const file = confinedFile(run.dir, url.pathname.slice(at + '/file/'.length));
+    return sendFile(c, file, `${url.origin}/api/runs/${run.id}/file/`);
   });
   app.get('/api/compare', (c) => {
     const ids = (c.req.query('ids') ?? '').split(',').filter(Boolean);

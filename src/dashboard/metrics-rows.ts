@@ -104,24 +104,3 @@ function jsonlParser(): (line: string) => ParsedRow | null {
 export function rowParser(format: MetricsFormat): (line: string) => ParsedRow | null {
   return format === 'csv' ? csvParser() : jsonlParser();
 }
-
-const higherIsBetter = /acc|f1|auroc|auc|precision|recall|top\d|iou|map|dice|kappa/i;
-const lowerIsBetter = /loss|err|ece|calibration/i;
-/** Asked once per value of every row: remembered by name. */
-const directions = new Map<string, boolean>();
-
-/**
- * Whether a larger value of the metric is better (accuracy, F1, AUROC...);
- * losses, errors and everything else count smaller as better.
- *
- * @example
- * isHigherBetter('val/acc_top1'); // true
- */
-export function isHigherBetter(metric: string): boolean {
-  let higher = directions.get(metric);
-  if (higher === undefined) {
-    higher = higherIsBetter.test(metric) && !lowerIsBetter.test(metric);
-    if (directions.size < 10_000) directions.set(metric, higher);
-  }
-  return higher;
-}

@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvColumnStats } from './csv-stats-scan.js';
 import { lttbIndices } from './lttb.js';
-import { isHigherBetter, rowParser, splitCsvLine } from './metrics-rows.js';
+import { improves, metricDirection } from './metric-direction.js';
+import { rowParser, splitCsvLine } from './metrics-rows.js';
 import type { MetricsFormat, ParsedRow } from './metrics-rows.js';
 import type { MetricsRow } from './api-types.js';
 
@@ -96,7 +97,7 @@ export class MetricsTailer {
     return this.#last;
   }
 
-  /** Every metric's best value (max for accuracy-like names, min otherwise). */
+  /** The best value of every metric whose name says which way it improves (`metricDirection`); others have none. */
   get best(): Readonly<Record<string, number>> {
     return this.#best;
   }
@@ -228,7 +229,7 @@ export class MetricsTailer {
       }
       this.#headerLine = bytes.toString('utf8', 0, end).replace(/\r$/, '');
       const columns = splitCsvLine(this.#headerLine);
-      this.#stats = new CsvColumnStats(columns, columns.map(isHigherBetter));
+      this.#stats = new CsvColumnStats(columns, columns.map(metricDirection));
       this.#columns = columns;
       bytes = bytes.subarray(end + 1);
     }
@@ -245,9 +246,7 @@ export class MetricsTailer {
       if (stats.seen[c] === 0) continue;
       const name = columns[c];
       this.#last[name] = stats.last[c];
-      const old = this.#best[name];
-      const higher = isHigherBetter(name);
-      if (old === undefined || (higher ? stats.best[c] > old : stats.best[c] < old)) this.#best[name] = stats.best[c];
+      if (improves(metricDirection(name), stats.best[c], this.#best[name])) this.#best[name] = stats.best[c];
     }
   }
 
@@ -256,8 +255,7 @@ export class MetricsTailer {
     const time = row.timeMs === undefined || this.#firstTimeMs === null ? undefined : (row.timeMs - this.#firstTimeMs) / 1000;
     for (const [name, value] of Object.entries(row.values)) {
       this.#last[name] = value;
-      const best = this.#best[name];
-      if (!Number.isNaN(value) && (best === undefined || (isHigherBetter(name) ? value > best : value < best))) this.#best[name] = value;
+      if (improves(metricDirection(name), value, this.#best[name])) this.#best[name] = value;
       if (this.#keepSeries) this.#push(name, row, time, value);
     }
     const out: MetricsRow = { values: row.values };

@@ -250,6 +250,29 @@ test("a run page's epoch slider changes the confusion matrix; class names stay t
   await page.close();
 });
 
+test("a run's report.html shows the analysis images it links relatively", async (t) => {
+  browser ??= await launchChromium(t);
+  if (browser === null) return;
+  const page = await browser.newPage();
+  const blocked: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
+  await page.goto(new URL(`/api/runs/${encodeURIComponent(sweepRun(0).id)}/file/report.html`, dashboard!.url).href);
+  const images = page.locator('#analysis-top-losses img');
+  assert.ok((await images.count()) > 0, 'the report has a top-losses gallery');
+  assert.match((await images.first().getAttribute('src')) ?? '', /^analysis\//);
+  await page.waitForFunction(`[...document.images].every((i) => i.complete)`);
+  const broken = await page.$$eval('img', (all) => all.filter((i) => i.naturalWidth === 0).map((i) => i.getAttribute('src')));
+  assert.deepEqual(broken, [], 'every image of the report loads');
+  assert.deepEqual(
+    blocked.filter((m) => /img-src/.test(m)),
+    [],
+    'no image refused by the policy',
+  );
+  await page.close();
+});
+
 test('the page ships from the package: no request leaves the server', async (t) => {
   const page = await openPage(t, '#/runs');
   if (page === null) return;

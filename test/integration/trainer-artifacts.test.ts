@@ -98,9 +98,10 @@ void test('fit 2 epochs with every callback and logger, resume for a third: ever
     const meta = await sharp(path.join(dir, 'plots', png)).metadata();
     assert.ok((meta.width ?? 0) > 50 && (meta.height ?? 0) > 50, `${png}: ${meta.width}x${meta.height}`);
   }
+  assert.match(readFileSync(path.join(dir, 'model_summary.txt'), 'utf8'), /Total params/);
   const [header, ...rows] = parseCsv(readFileSync(path.join(dir, 'metrics.csv'), 'utf8'));
   assert.deepEqual(header.slice(0, 2), ['epoch', 'step']);
-  for (const name of ['train/loss', 'val/loss', 'val/acc_top1', 'lr-AdamW/pg1'])
+  for (const name of ['train/loss', 'val/loss', 'val/acc_top1', 'lr-AdamW/pg1', 'train/img_per_s', 'system/rss_mb'])
     assert.ok(header.includes(name), `metrics.csv has ${name}: ${header.join(',')}`);
   assert.ok(rows.every((r) => r.length === header.length));
   const epochs = new Set(rows.filter((r) => r[header.indexOf('val/acc_top1')] !== '').map((r) => r[0]));

@@ -151,79 +151,99 @@ export function registerAnalyze(program: Command): void {
       'after',
       '\nExamples:\n  classifier-training analyze outputs/2026-11-26/17-40-00\n  classifier-training analyze outputs/r1/checkpoints/last.ckpt --split test --top-k 32\n  classifier-training analyze outputs/r1 --cross-val 5 --cross-val-epochs 3',
     )
-    .action(async (target: string, overrides: string[], flags: AnalyzeFlags) => {
-      const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
-      const tta = flags.tta === undefined ? null : (await import('../../export/tta.js')).parseTta(flags.tta, 'analyze');
-      const { file, runDir, checkpoint } = await checkpointOf(target);
-      const labelsMapping = checkpoint.labelsMapping;
-      const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
-      let built: Awaited<ReturnType<typeof rebuildRun>>;
-      try {
-        built = await rebuildRun(runDir, checkpoint, split, overrides, flags);
-      } finally {
-        disposeCheckpoint(checkpoint);
-      }
-      const { dm, dataset, module, plan, builder } = built;
-      const { CalibrationProbe } = await import('../../analysis/calibration-probe.js');
-      const probe = new CalibrationProbe((x) => module.forward(x), tta);
-      const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
-      const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
-      try {
-        const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
-        if ('thresholds' in module) {
-          const { analyzeMultilabelRun } = await import('./analyze-multilabel.js');
-          const { cam, tta: ttaFlag } = flags;
-          await analyzeMultilabelRun(runDir, module, { split, topK, dataset, loader, file, labelsMapping, cam, tta: ttaFlag, crossVal });
-          finishProvenance(runDir, entry, 'success');
-          return;
-        }
-        const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
-        const predictions = await collectPredictions(module, loader, { probsOf: probe.probsOf });
-        const { calibrationLines } = await import('../../analysis/calibration-report.js');
-        const lines = await calibrationLines(runDir, probe, predictions, { split, file, checkpoint, tta });
-        const extra = { checkpoint: file, ...(tta === null ? {} : { tta: tta.label }) };
-        const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
-        const { declaresCamLayer } = await import('../../analysis/cam-layer.js');
-        const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
-        const method = (flags.cam ?? 'gradcam') as 'gradcam' | 'gradcam++' | 'none';
-        const beforeReport = async (a: { topLosses: TopLoss[] }): Promise<void> => {
-          if (method === 'none') return;
-          // The default draws maps where the model can; a custom model without a declared layer is only noted.
-          if (flags.cam === undefined && !declaresCamLayer(module))
-            return console.error('Grad-CAM: skipped (the model declares no camLayer)');
-          await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
-        };
-        const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra, beforeReport });
-        console.log([analysisSummary(analysis), ...lines].join('\n'));
-        const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
-        const outOfSample =
-          crossVal === undefined
-            ? { predictions, dataset, where: split }
-            : await crossValidated({
-                plan,
-                dm,
-                builder: {
-                  ...builder,
-                  buildModule: (p: RunPlan, d: ImageClassificationDataModule) => singleLabel(builder.buildModule(p, d)),
-                },
-                folds: crossVal,
-                epochs: crossValEpochs,
-              });
-        console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
-        const { analyzeDuplicates } = await import('../../analysis/label-issues-duplicates.js');
-        const files = [dm.train, dm.val, dm.test].reduce((n, d) => n + (d?.length ?? 0), 0);
-        console.log((await analyzeDuplicates(runDir, { root: dm.root, format: dm.format, files })).summary);
-        await writeReportSection(runDir);
-        console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
-        finishProvenance(runDir, entry, 'success');
-      } catch (error) {
-        finishProvenance(runDir, entry, 'failed');
-        throw error;
-      } finally {
-        module.dispose();
-        await dm.close();
-      }
-    });
+    .action((target: string, overrides: string[], flags: AnalyzeFlags) => analyzeRun(target, overrides, flags));
+}
+
+/** The run's analysis: rebuilds its module and data, writes analysis/ and the report's section, and prints the summary. */
+async function analyzeRun(target: string, overrides: string[], flags: AnalyzeFlags): Promise<void> {
+  const { split, topK, crossVal, crossValEpochs } = checkedFlags(flags);
+  const tta = flags.tta === undefined ? null : (await import('../../export/tta.js')).parseTta(flags.tta, 'analyze');
+  const { file, runDir, checkpoint } = await checkpointOf(target);
+  const labelsMapping = checkpoint.labelsMapping;
+  const { disposeCheckpoint } = await import('../../training/checkpoint/checkpoint-connector.js');
+  let built: Awaited<ReturnType<typeof rebuildRun>>;
+  try {
+    built = await rebuildRun(runDir, checkpoint, split, overrides, flags);
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+  const { dm, dataset, module, plan, builder } = built;
+  const { CalibrationProbe } = await import('../../analysis/calibration-probe.js');
+  const probe = new CalibrationProbe((x) => module.forward(x), tta);
+  const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
+  const entry = startProvenance(runDir, { data: datasetFingerprint({ [split]: dataset }, dm.idxToClass) });
+  try {
+    const loader = split === 'val' ? dm.valLoader() : dm.testLoader();
+    if ('thresholds' in module) {
+      const { analyzeMultilabelRun } = await import('./analyze-multilabel.js');
+      const { cam, tta: ttaFlag } = flags;
+      await analyzeMultilabelRun(runDir, module, { split, topK, dataset, loader, file, labelsMapping, cam, tta: ttaFlag, crossVal });
+      finishProvenance(runDir, entry, 'success');
+      return;
+    }
+    const { collectPredictions, runAnalysis, analysisSummary, writeReportSection } = await import('../../analysis/index.js');
+    const predictions = await collectPredictions(module, loader, { probsOf: probe.probsOf });
+    const { calibrationLines } = await import('../../analysis/calibration-report.js');
+    const lines = await calibrationLines(runDir, probe, predictions, { split, file, checkpoint, tta });
+    const extra = { checkpoint: file, ...(tta === null ? {} : { tta: tta.label }) };
+    const { writeTopLossCams } = await import('../../analysis/cam-top-losses.js');
+    const { declaresCamLayer } = await import('../../analysis/cam-layer.js');
+    const sourceOf = (sample: number) => dataset.source(predictions.indices[sample]);
+    const method = (flags.cam ?? 'gradcam') as 'gradcam' | 'gradcam++' | 'none';
+    const beforeReport = async (a: { topLosses: TopLoss[] }): Promise<void> => {
+      if (method === 'none') return;
+      // The default draws maps where the model can; a custom model without a declared layer is only noted.
+      if (flags.cam === undefined && !declaresCamLayer(module)) return console.error('Grad-CAM: skipped (the model declares no camLayer)');
+      await writeTopLossCams(runDir, module, a.topLosses, { sourceOf, labelsMapping, file, method });
+    };
+    const analysis = await runAnalysis(runDir, predictions, { split, topK, dataset, extra, beforeReport });
+    console.log([analysisSummary(analysis), ...lines].join('\n'));
+    await analyzeLabels(runDir, { predictions, dataset, split, plan, dm, builder, crossVal, crossValEpochs });
+    await writeReportSection(runDir);
+    console.error(`wrote ${path.join(runDir, 'analysis')} and the Analysis section of ${path.join(runDir, 'report.html')}`);
+    finishProvenance(runDir, entry, 'success');
+  } catch (error) {
+    finishProvenance(runDir, entry, 'failed');
+    throw error;
+  } finally {
+    module.dispose();
+    await dm.close();
+  }
+}
+
+/** The likely label errors (of the split, or of the training split by cross-validation) and the duplicates across splits. */
+async function analyzeLabels(
+  runDir: string,
+  o: {
+    predictions: Predictions;
+    dataset: ImageDataset;
+    split: 'val' | 'test';
+    plan: RunPlan;
+    dm: ImageClassificationDataModule;
+    builder: RunBuilder;
+    crossVal: number | undefined;
+    crossValEpochs: number | undefined;
+  },
+): Promise<void> {
+  const { predictions, dataset, split, plan, dm, builder, crossVal, crossValEpochs } = o;
+  const { analyzeLabelIssues } = await import('../../analysis/label-issues-files.js');
+  const outOfSample =
+    crossVal === undefined
+      ? { predictions, dataset, where: split }
+      : await crossValidated({
+          plan,
+          dm,
+          builder: {
+            ...builder,
+            buildModule: (p: RunPlan, d: ImageClassificationDataModule) => singleLabel(builder.buildModule(p, d)),
+          },
+          folds: crossVal,
+          epochs: crossValEpochs,
+        });
+  console.log((await analyzeLabelIssues(runDir, outOfSample.predictions, outOfSample)).summary);
+  const { analyzeDuplicates } = await import('../../analysis/label-issues-duplicates.js');
+  const files = [dm.train, dm.val, dm.test].reduce((n, d) => n + (d?.length ?? 0), 0);
+  console.log((await analyzeDuplicates(runDir, { root: dm.root, format: dm.format, files })).summary);
 }
 
 /** The module of a single-label run (cross-validation's folds); a multi-label run never gets there. */

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resnet18 } from '../../models/resnet.js';
 import type { ImageClassificationDataModule } from '../../data/datamodule.js';
 import { registry } from '../../registry.js';
 import * as torch from '../../torch/index.js';
 import { fakeTrainer, tinyModule } from './fake-trainer.test-helper.js';
-import { ModelSummary, formatSummary, summarize } from './model-summary.js';
+import { MODEL_SUMMARY_FILE, ModelSummary, formatSummary, summarize } from './model-summary.js';
 import type { SummaryRow } from './model-summary.js';
 
 /** Written by scripts/fixtures/model_summary.py (torchvision, forward hooks). */
@@ -71,12 +73,14 @@ test('frozen parameters, maxDepth, and no input size', () => {
   assert.equal(summarize(module, null, { maxDepth: -1 }).rows.length, 6);
 });
 
-test('at fit start it prints the table, MACs and latency, input size from the data module', () => {
+test('at fit start it prints the table, MACs and latency, input size from the data module, and writes model_summary.txt', async (t) => {
+  const runDir = mkdtempSync(path.join(tmpdir(), 'model-summary-'));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
   const module = tinyModule(3);
   const dataModule = { labelsMappingOptions: () => ({ inputSize: [1, 8, 6] }) } as unknown as ImageClassificationDataModule;
-  const trainer = fakeTrainer({ dataModule });
+  const trainer = fakeTrainer({ dataModule, runDir });
   const callback = new ModelSummary({ latencyRuns: 3 });
-  callback.onFitStart(trainer, module);
+  await callback.onFitStart(trainer, module);
   const s = callback.summary!;
   // conv 3x3, 1 -> 4 channels, padding 1 on 8x6: 4*8*6 outputs of 9 MACs; linear 4 -> 3.
   assert.equal(s.macs, 4 * 8 * 6 * 9 + 12);
@@ -88,20 +92,26 @@ test('at fit start it prints the table, MACs and latency, input size from the da
   assert.match(trainer.printed[0], /0\.0\s+\| Conv2d\s+\| 40\s+\| \[1, 4, 8, 6\]/);
   assert.match(trainer.printed[0], /55\s+Total params/);
   assert.match(trainer.printed[0], /ms\s+Latency/);
+  assert.equal(MODEL_SUMMARY_FILE, 'model_summary.txt');
+  assert.equal(readFileSync(path.join(runDir, MODEL_SUMMARY_FILE), 'utf8'), `${trainer.printed[0]}\n`, 'the file holds what was printed');
 });
 
-test('the inputSize option when the data module cannot tell; registered as model_summary', () => {
+test('the inputSize option when the data module cannot tell; registered as model_summary; off writes nothing', async (t) => {
+  const runDir = mkdtempSync(path.join(tmpdir(), 'model-summary-'));
+  t.after(() => rmSync(runDir, { recursive: true, force: true }));
   const failing = {
     labelsMappingOptions: () => {
       throw new Error('no setup');
     },
   } as unknown as ImageClassificationDataModule;
-  const trainer = fakeTrainer({ dataModule: failing });
+  const trainer = fakeTrainer({ dataModule: failing, runDir });
+  const off = new ModelSummary({ maxDepth: 0 });
+  await off.onFitStart(trainer, tinyModule(3));
+  assert.equal(existsSync(path.join(runDir, MODEL_SUMMARY_FILE)), false);
   const callback = registry.build<ModelSummary>('callback', 'model_summary', { inputSize: [1, 4, 4], latencyRuns: 0 });
-  callback.onFitStart(trainer, tinyModule(3));
+  await callback.onFitStart(trainer, tinyModule(3));
   assert.equal(callback.summary?.macs, 4 * 16 * 9 + 12);
   assert.equal(callback.latencyMs, null);
-  const off = new ModelSummary({ maxDepth: 0 });
-  off.onFitStart(trainer, tinyModule(3));
   assert.equal(trainer.printed.length, 1);
+  assert.ok(existsSync(path.join(runDir, MODEL_SUMMARY_FILE)));
 });

@@ -3,7 +3,8 @@
  * the backbone's layers (its children and one level below by default) with
  * type, parameter count, output shape and multiply-adds, then the total,
  * trainable and frozen parameter counts, the fp32 size, the MACs per image
- * and a measured latency.
+ * and a measured latency. The same text goes to `<run>/model_summary.txt`
+ * (replaced atomically), where the dashboard's run page finds it.
  *
  * Output shapes come from one eval forward of a zero image batch of 1 with
  * every module's `forward` wrapped for the call (the way PyTorch forward
@@ -20,6 +21,7 @@
  * new Trainer({ callbacks: [new ModelSummary({ maxDepth: 2 })] });
  * summarize(resnet18(), [3, 224, 224]).macs; // 1_816_557_056
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../../data/transforms/options.js';
 import type { TrainableModule } from '../trainable-module.js';
@@ -29,6 +31,7 @@ import type { Tensor } from '../../torch/index.js';
 import { BatchNorm2d, Conv2d, Linear, MultiheadAttention } from '../../torch/nn/index.js';
 import type { Module } from '../../torch/nn/index.js';
 import { Callback } from '../callback.js';
+import { writeFileReplacing } from '../plots/write-file-replacing.js';
 import type { TrainerView } from '../trainer-view.js';
 
 /** Options of `ModelSummary`. */
@@ -278,8 +281,11 @@ export function formatSummary(data: ModelSummaryData, latencyMs: number | null =
   return [...table, '-'.repeat(line(header).length), ...totals.map(([v, what]) => `${v.padEnd(12)}${what}`)].join('\n');
 }
 
+/** The summary's file in the run directory. */
+export const MODEL_SUMMARY_FILE = 'model_summary.txt';
+
 /**
- * Prints the model summary at fit start.
+ * Prints the model summary at fit start and writes it to `<run>/model_summary.txt`.
  *
  * @example
  * const cb = new ModelSummary({ maxDepth: 1, inputSize: [3, 32, 32] });
@@ -317,12 +323,14 @@ export class ModelSummary extends Callback {
     return this.inputSize;
   }
 
-  override onFitStart(trainer: TrainerView, module: TrainableModule): void {
+  override async onFitStart(trainer: TrainerView, module: TrainableModule): Promise<void> {
     if (this.maxDepth === 0 || !trainer.isGlobalZero) return;
     const inputShape = this.#inputShape(trainer);
     this.summary = summarize(module, inputShape, { maxDepth: this.maxDepth });
     this.latencyMs = inputShape !== null && this.latencyRuns > 0 ? measureLatencyMs(module, inputShape, this.latencyRuns) : null;
-    trainer.print(formatSummary(this.summary, this.latencyMs));
+    const text = formatSummary(this.summary, this.latencyMs);
+    trainer.print(text);
+    await writeFileReplacing(path.join(trainer.runDir, MODEL_SUMMARY_FILE), `${text}\n`);
   }
 }
 
@@ -331,5 +339,5 @@ register({
   name: 'model_summary',
   schema: modelSummarySchema,
   build: (options) => new ModelSummary(options),
-  description: 'Prints the layer table, parameter counts, MACs per image and latency at fit start',
+  description: 'Prints the layer table, parameter counts, MACs per image and latency at fit start (and writes model_summary.txt)',
 });

@@ -25,7 +25,11 @@ function clock(): { now: () => number; advance: (ms: number) => void } {
 }
 
 const module = tinyModule();
-const ctx = (batchIdx: number): { batch: ClassificationBatch; batchIdx: number } => ({ batch: {} as ClassificationBatch, batchIdx });
+/** A batch of 8 images (only its size is read). */
+const ctx = (batchIdx: number): { batch: ClassificationBatch; batchIdx: number } => ({
+  batch: { images: { size: () => 8 } } as unknown as ClassificationBatch,
+  batchIdx,
+});
 
 /** Runs `batches` train batches of 100 ms each (one optimizer step per batch). */
 function trainEpoch(bar: ProgressBar, trainer: FakeTrainer, c: ReturnType<typeof clock>, batches: number): void {
@@ -74,6 +78,32 @@ test('without a terminal: a line every refreshRate batches and one per epoch, af
   trainer.currentEpoch = 1;
   bar.onTrainEnd(trainer);
   assert.match(printStream.text().split('\n')[1], /^Epoch 1\/3 done in 0:01 \(10\.0 it\/s\) \| loss 0\.09091/);
+});
+
+test('each train epoch logs its throughput (validation time left out) and the resident memory', () => {
+  const c = clock();
+  const bar = new ProgressBar({ stream: fakeStream(false), printStream: fakeStream(false), now: c.now });
+  const trainer = fakeTrainer({ maxEpochs: 2, numTrainBatches: 4 });
+  bar.onTrainEpochStart(trainer);
+  for (let i = 0; i < 4; i++) {
+    c.advance(100);
+    bar.onTrainBatchEnd(trainer, module, ctx(i));
+    if (i === 1) {
+      // A validation inside the epoch (val_check_interval) is not train time.
+      bar.onValidationStart(trainer);
+      c.advance(600);
+      bar.onValidationEnd(trainer);
+    }
+  }
+  assert.equal(trainer.logged.length, 0, 'nothing before the epoch ends');
+  bar.onTrainEpochEnd(trainer);
+  const logged = Object.fromEntries(trainer.logged.map((l) => [l.name, l]));
+  // 4 batches of 8 images in 0.4 s of training.
+  assert.equal(logged['train/img_per_s'].value, 80);
+  assert.deepEqual(logged['train/img_per_s'].options, { onStep: false, onEpoch: true });
+  const rssMb = logged['system/rss_mb'].value;
+  assert.ok(Math.abs(rssMb - process.memoryUsage().rss / 2 ** 20) < 64, `RSS ${rssMb} MB`);
+  assert.equal(trainer.logged.length, 2, 'once per epoch');
 });
 
 test('the run ETA from maxSteps when it ends the run first', () => {

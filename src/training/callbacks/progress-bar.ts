@@ -13,7 +13,11 @@
  * train batches and none for evaluation.
  *
  * Both modes print one summary line per epoch, once the epoch's validation
- * (if any) has finished, so it carries the val metrics.
+ * (if any) has finished, so it carries the val metrics. At each train
+ * epoch's end it also logs the epoch's training throughput and the process's
+ * resident memory (`train/img_per_s`, `system/rss_mb`), which it measures
+ * anyway or at the cost of one system call, so metrics files and the
+ * dashboard carry them.
  *
  * It never reads a tensor: metrics come from `trainer.callbackMetrics`, which
  * the Trainer fills with numbers. The metrics shown are those named in
@@ -100,6 +104,8 @@ interface EpochState {
   ended: boolean;
   /** Time spent in validation during this epoch, in ms (not train time). */
   evalMs: number;
+  /** Training images so far this epoch. */
+  images: number;
 }
 
 /**
@@ -238,7 +244,16 @@ export class ProgressBar extends Callback {
     if (!trainer.isGlobalZero) return;
     this.#flushSummary(trainer);
     const startStep = trainer.globalStep;
-    this.#epoch = { epoch: trainer.currentEpoch, startMs: this.#now(), startStep, done: 0, validated: false, ended: false, evalMs: 0 };
+    this.#epoch = {
+      epoch: trainer.currentEpoch,
+      startMs: this.#now(),
+      startStep,
+      done: 0,
+      validated: false,
+      ended: false,
+      evalMs: 0,
+      images: 0,
+    };
     this.#payloadAt = -Infinity;
     if (this.isTTY) this.#startTrainBar(trainer);
   }
@@ -254,6 +269,7 @@ export class ProgressBar extends Callback {
     const e = this.#epoch;
     if (e === null || !trainer.isGlobalZero) return;
     e.done = context.batchIdx + 1;
+    e.images += context.batch.images.size(0);
     if (this.isTTY) {
       const now = this.#now();
       if (now - this.#payloadAt >= this.payloadIntervalMs) {
@@ -290,6 +306,9 @@ export class ProgressBar extends Callback {
     const e = this.#epoch;
     if (e === null) return;
     e.ended = true;
+    const trainSeconds = (this.#now() - e.startMs - e.evalMs) / 1000;
+    if (trainSeconds > 0) trainer.log('train/img_per_s', e.images / trainSeconds, { onStep: false, onEpoch: true });
+    trainer.log('system/rss_mb', process.memoryUsage.rss() / 2 ** 20, { onStep: false, onEpoch: true });
     this.#stopBar();
     // Validation that already ran this epoch is in the metrics; otherwise wait for the one that follows.
     if (e.validated) this.#flushSummary(trainer);
