@@ -100,10 +100,10 @@ void test('train task=multilabel with the default callbacks: checkpoints, report
 
 void test('analyze on a multi-label run: the per-label table equals the logged test metrics; top losses, thumbnails, Grad-CAM, report', () => {
   // The run dir's best checkpoint (before the resume replaces it): the one the run tested.
-  const out = cli('analyze', runDir, '--split', 'test', '--top-k', '4', '--cross-val', '2');
+  const out = cli('analyze', runDir, '--split', 'test', '--top-k', '4', '--cross-val', '2', '--tta', 'flip');
   assert.equal(out.status, 0, out.stderr);
   assert.match(out.stdout, /^test: 8 samples, mAP \d\.\d{4}, mean BCE \d+\.\d{4}\nworst labels \(AP\): /);
-  for (const skipped of [/^skipped likely label errors: /m, /^skipped calibration: /m, /^skipped --cross-val: /m])
+  for (const skipped of [/^skipped likely label errors: /m, /^skipped calibration: /m, /^skipped --cross-val: /m, /^skipped --tta: /m])
     assert.match(out.stdout, skipped);
 
   const logged = JSON.parse(readFileSync(join(runDir, 'test_metrics.json'), 'utf8')) as Record<string, number>;
