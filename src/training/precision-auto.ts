@@ -67,7 +67,9 @@ export function fixedResult(
   reason?: string,
 ): AutoPrecisionResult {
   const choice = ruleChoice(options, environment);
-  return options.precision === 'auto' ? settled(choice, 'rule', { reason: reason ?? 'before fit' }) : settled(choice, 'fixed');
+  return options.precision === 'auto'
+    ? settled(choice, 'rule', { reason: reason ?? ruleReason(options) ?? 'outside fit (validate, test, predict)' })
+    : settled(choice, 'fixed');
 }
 
 /** The module's class and a hash of its config (modelInfo, hparams) and parameter shapes. @example moduleKey(module); // 'ClassificationModule:3f2a...' */
