@@ -32,8 +32,8 @@ function batch() {
 void test('the probe times each candidate by its median step and the fastest is picked', () => {
   const module = tinyCnn();
   const input = batch();
-  // 3 timed steps per candidate; one slow outlier each does not move the median.
-  const clock = scriptedClock([30, 9, 10, 20, 21, 90, 8, 7, 50, 40, 41, 42]);
+  // 3 rounds of one timed step per candidate in turn; one slow outlier each does not move the median.
+  const clock = scriptedClock([30, 20, 8, 40, 9, 21, 7, 41, 10, 90, 50, 42]);
   const timings = probePrecision({ module, batch: input, candidates, device: 'cpu', now: clock, budgetMs: 1e9 });
   assert.deepEqual(
     timings.map((t) => t.msPerStep),
@@ -44,15 +44,34 @@ void test('the probe times each candidate by its median step and the fastest is 
   module.dispose();
 });
 
-void test('a candidate stops after its budget, with at least one timed step', () => {
+void test('no round starts past the budget; the first round always runs', () => {
   const module = tinyCnn();
   const input = batch();
-  const clock = scriptedClock([500, 5, 6, 7]);
-  const timings = probePrecision({ module, batch: input, candidates: candidates.slice(2), device: 'cpu', now: clock, budgetMs: 100 });
+  const slow = probePrecision({
+    module,
+    batch: input,
+    candidates: candidates.slice(2),
+    device: 'cpu',
+    now: scriptedClock([500, 5, 6, 7]),
+    budgetMs: 100,
+  });
   assert.deepEqual(
-    timings.map((t) => t.msPerStep),
-    [500, 6],
-    'the first candidate is over budget after one step; the second stops at its budget only after 3',
+    slow.map((t) => t.msPerStep),
+    [500, 5],
+    'one round of 505 ms is past the 2 x 100 ms budget',
+  );
+  const fast = probePrecision({
+    module,
+    batch: input,
+    candidates: candidates.slice(2),
+    device: 'cpu',
+    now: scriptedClock([50, 5, 6, 7, 8, 9]),
+    budgetMs: 100,
+  });
+  assert.deepEqual(
+    fast.map((t) => t.msPerStep),
+    [8, 7],
+    'three rounds: 55 + 13 ms stays under the budget',
   );
   torch.dispose(input);
   module.dispose();

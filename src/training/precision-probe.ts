@@ -25,9 +25,9 @@ export interface ProbeOptions {
   batch: ClassificationBatch;
   candidates: readonly PrecisionChoice[];
   device: 'cpu' | 'cuda';
-  /** Timed steps per candidate after one untimed warm-up step (default 3). */
+  /** Timed steps per candidate after one untimed warm-up step (default 3), taken in rounds across the candidates. */
   steps?: number;
-  /** Past this many ms of timed steps a candidate stops early (at least one step is timed; default 2000). */
+  /** Past this many ms of timed steps per candidate no further round starts (one round always runs; default 2000). */
   budgetMs?: number;
   /** The clock, in ms (tests stub it). */
   now?: () => number;
@@ -80,27 +80,56 @@ function step(module: TrainableModule, batch: ClassificationBatch, precision: Pr
   torch.dispose(module.takeLogs?.().map((entry) => entry.value));
 }
 
-function timeCandidate(options: ProbeOptions, choice: PrecisionChoice, now: () => number): number {
-  const { module, device } = options;
-  const steps = options.steps ?? 3;
-  const budgetMs = options.budgetMs ?? 2000;
-  module.to({ memoryFormat: choice.memoryFormat });
+/** A candidate laid out for its steps: the module's memory format is set per step, the batch once. */
+interface Prepared {
+  choice: PrecisionChoice;
+  batch: ClassificationBatch;
+  precision: Precision;
+  times: number[];
+  error: unknown;
+}
+
+function prepare(options: ProbeOptions, choice: PrecisionChoice): Prepared {
   const images = torch.keep(options.batch.images.contiguous(choice.memoryFormat));
+  return {
+    choice,
+    batch: { ...options.batch, images },
+    precision: new Precision(choice.precision, options.device),
+    times: [],
+    error: null,
+  };
+}
+
+/** Runs one step of `c` (timed when `now` is given); a failure marks the candidate out. */
+function run(options: ProbeOptions, c: Prepared, now: (() => number) | null): void {
+  if (c.error !== null) return;
   try {
-    const batch = { ...options.batch, images };
-    const precision = new Precision(choice.precision, device);
-    step(module, batch, precision); // warm-up: oneDNN builds its kernels for these shapes
-    const times: number[] = [];
-    let spent = 0;
-    while (times.length < steps && (times.length === 0 || spent < budgetMs)) {
-      const start = now();
-      step(module, batch, precision);
-      times.push(now() - start);
-      spent += times[times.length - 1];
+    options.module.to({ memoryFormat: c.choice.memoryFormat });
+    const start = now?.() ?? 0;
+    step(options.module, c.batch, c.precision);
+    if (now !== null) c.times.push(now() - start);
+  } catch (error) {
+    c.error = error;
+    for (const p of options.module.parameters()) p.grad = null; // a half-done backward's gradients
+  }
+}
+
+/**
+ * One untimed warm-up step per candidate (oneDNN builds its kernels for the
+ * shapes), then rounds of one timed step per candidate in turn, so a burst
+ * of load from elsewhere on the machine slows every candidate alike instead
+ * of one block of them.
+ */
+function timeCandidates(options: ProbeOptions, prepared: Prepared[], now: () => number): void {
+  const steps = options.steps ?? 3;
+  const budgetMs = (options.budgetMs ?? 2000) * prepared.length;
+  for (const c of prepared) run(options, c, null);
+  let spent = 0;
+  for (let round = 0; round < steps && (round === 0 || spent < budgetMs); round++) {
+    for (const c of prepared) {
+      run(options, c, now);
+      spent += c.times.at(-1) ?? 0;
     }
-    return median(times);
-  } finally {
-    images.dispose();
   }
 }
 
@@ -123,23 +152,18 @@ export function probePrecision(options: ProbeOptions): CandidateTiming[] {
       ? 'channelsLast'
       : 'contiguous';
   const saved = snapshot(module);
-  const timings: CandidateTiming[] = [];
-  const errors: unknown[] = [];
+  const prepared: Prepared[] = [];
   try {
     module.train();
-    for (const choice of options.candidates) {
-      try {
-        timings.push({ choice, msPerStep: timeCandidate(options, choice, now) });
-      } catch (error) {
-        errors.push(error);
-      }
-      restore(module, saved);
-    }
+    for (const choice of options.candidates) prepared.push(prepare(options, choice));
+    timeCandidates(options, prepared, now);
   } finally {
     restore(module, saved);
     release(saved);
     module.to({ memoryFormat: format });
+    torch.dispose(prepared.map((c) => c.batch.images));
   }
-  if (timings.length === 0) throw errors[0];
-  return timings;
+  const timed = prepared.filter((c) => c.error === null && c.times.length > 0);
+  if (timed.length === 0) throw prepared[0]?.error ?? new RangeError('probePrecision: expected at least one candidate, but got none');
+  return timed.map((c) => ({ choice: c.choice, msPerStep: median(c.times) }));
 }
