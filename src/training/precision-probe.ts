@@ -11,6 +11,7 @@
  * const { choice } = pickFastest(timings);
  */
 import type { ClassificationBatch } from '../data/classification-batch.js';
+import { TrainingError } from '../errors.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Precision } from './precision.js';
@@ -164,6 +165,10 @@ export function probePrecision(options: ProbeOptions): CandidateTiming[] {
     torch.dispose(prepared.map((c) => c.batch.images));
   }
   const timed = prepared.filter((c) => c.error === null && c.times.length > 0);
-  if (timed.length === 0) throw prepared[0]?.error ?? new RangeError('probePrecision: expected at least one candidate, but got none');
+  if (timed.length === 0) {
+    const first: unknown = prepared[0]?.error;
+    if (first instanceof Error) throw first;
+    throw new TrainingError(`probePrecision: expected a candidate that runs, but got ${prepared.length === 0 ? 'none' : String(first)}`);
+  }
   return timed.map((c) => ({ choice: c.choice, msPerStep: median(c.times) }));
 }
