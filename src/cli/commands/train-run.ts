@@ -153,7 +153,16 @@ async function report(trainer: ReturnType<Builder['buildTrainer']>, builder: Bui
     return;
   }
   // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
-  const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
+  // The test runs at the precision the fit settled (`auto` is chosen once, by the fit).
+  const { precision, memoryFormat } = trainer.precisionChoice;
+  const quiet = {
+    ...plan.trainer,
+    precision,
+    memoryFormat,
+    enableCheckpointing: false,
+    enableModelSummary: false,
+    enableProgressBar: false,
+  };
   const tester = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
   const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? bestOfFirstCheckpoint(trainer) : null;
   const [metrics] = await tester.test(module, dm, { ckptPath });
