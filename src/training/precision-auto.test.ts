@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
-import { describeAutoPrecision, moduleKey, provenanceRecord, resolveAutoPrecision } from './precision-auto.js';
+import { busyReason, describeAutoPrecision, moduleKey, provenanceRecord, resolveAutoPrecision } from './precision-auto.js';
 import type { AutoPrecisionInput } from './precision-auto.js';
 import { PrecisionCache } from './precision-cache.js';
 import type { ProbeOptions } from './precision-probe.js';
@@ -31,6 +31,7 @@ function input(overrides: Partial<AutoPrecisionInput> & { size?: number } = {}):
     firstBatch: () => Promise.resolve({ images: torch.zeros([4, 3, size, size]), labels: torch.tensor([0, 1, 2, 0], { dtype: 'int64' }) }),
     threads: 2,
     cache: new PrecisionCache({ dir: mkdtempSync(path.join(tmpdir(), 'ct-pauto-')), warn: () => undefined }),
+    load: () => ({ average: 0.5, cores: 2 }),
     ...overrides,
   };
 }
@@ -58,6 +59,20 @@ void test('a probe picks the fastest candidate, is cached, and the next run with
   assert.deepEqual([hit.precision, hit.memoryFormat], ['32', 'channelsLast']);
   assert.equal(provenanceRecord(hit).how, 'cached');
   assert.equal((provenanceRecord(hit).msPerStep as Record<string, number>)['fp32 contiguous'], 274);
+});
+
+void test('a probe on a busy machine is used but not cached', async () => {
+  const stub = stubProbe(timings);
+  const busy = input({ probe: stub.probe, load: () => ({ average: 9.2, cores: 2 }) });
+  const first = await resolveAutoPrecision(busy);
+  assert.deepEqual([first.how, first.precision, first.cacheFile, first.notCached], ['probe', '32', null, 'load average 9.2 on 2 cores']);
+  assert.match(describeAutoPrecision(first), /; not cached: load average 9\.2 on 2 cores, the next run probes again\)$/);
+  assert.equal(provenanceRecord(first).notCached, 'load average 9.2 on 2 cores');
+  const again = await resolveAutoPrecision({ ...busy, load: () => ({ average: 3, cores: 2 }) });
+  assert.equal(again.how, 'probe', 'nothing was cached');
+  assert.equal((await resolveAutoPrecision(busy)).how, 'cached', 'the quiet probe was');
+  assert.equal(busyReason({ average: 3, cores: 2 }), null);
+  assert.equal(busyReason({ average: 9.2, cores: 2 }, 5), null, 'a higher per-core limit (CLASSIFIER_TRAINING_PROBE_BUSY_LOAD)');
 });
 
 void test('a cache miss when the input shape or the thread count changes', async () => {

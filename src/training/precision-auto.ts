@@ -12,6 +12,7 @@
  * console.log(describeAutoPrecision(result)); // precision auto: bf16-mixed channels-last (probe: 151 ms/step vs fp32 contiguous 236; cached in ...)
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import type { ClassificationBatch } from '../data/classification-batch.js';
 import * as torch from '../torch/index.js';
 import type { PrecisionCache, ProbeKeyParts } from './precision-cache.js';
@@ -36,6 +37,8 @@ export interface AutoPrecisionResult {
   /** What the probe itself cost, ms (null without a probe). */
   readonly probeMs: number | null;
   readonly cacheFile: string | null;
+  /** Why a probe's result was not cached (null: it was, or there was no probe). */
+  readonly notCached?: string | null;
 }
 
 /** What `resolveAutoPrecision` needs. */
@@ -52,6 +55,29 @@ export interface AutoPrecisionInput {
   /** Replaces the probe (tests). */
   probe?: (options: ProbeOptions) => CandidateTiming[];
   now?: () => number;
+  /** The 1-minute load average and the cores (tests stub it); see `busyReason`. */
+  load?: () => { average: number; cores: number };
+}
+
+const machineLoad = () => ({ average: loadavg()[0], cores: availableParallelism() });
+
+/**
+ * Why a probe's timings should not be kept: other work on the machine (a
+ * load average over `perCore` (default 1.5, or `CLASSIFIER_TRAINING_PROBE_BUSY_LOAD`)
+ * times the cores, the probe's own threads included) makes them noise, and a
+ * cached choice would outlive that moment. Null when the machine is quiet
+ * enough (or reports no load average, as Windows).
+ *
+ * @example
+ * busyReason({ average: 9.2, cores: 2 }); // 'load average 9.2 on 2 cores'
+ */
+export function busyReason(load: { average: number; cores: number }, perCore = busyLoadPerCore()): string | null {
+  return load.average > perCore * load.cores ? `load average ${load.average.toFixed(1)} on ${load.cores} cores` : null;
+}
+
+function busyLoadPerCore(): number {
+  const set = Number(process.env.CLASSIFIER_TRAINING_PROBE_BUSY_LOAD);
+  return Number.isFinite(set) && set > 0 ? set : 1.5;
 }
 
 const settled = (
@@ -116,8 +142,9 @@ export async function resolveAutoPrecision(input: AutoPrecisionInput): Promise<A
     const timings = (input.probe ?? probePrecision)({ module, batch, candidates, device: environment.device, now });
     const probeMs = now() - start;
     const { choice } = pickFastest(timings);
-    input.cache?.set(parts, { choice, timings: [...timings] });
-    return settled(choice, 'probe', { timings, probeMs, cacheFile });
+    const busy = busyReason((input.load ?? machineLoad)());
+    if (busy === null) input.cache?.set(parts, { choice, timings: [...timings] });
+    return settled(choice, 'probe', { timings, probeMs, cacheFile: busy === null ? cacheFile : null, notCached: busy });
   } finally {
     torch.dispose(batch);
   }
@@ -144,7 +171,7 @@ export function describeAutoPrecision(result: AutoPrecisionResult): string {
     case 'cached':
       return `precision auto: ${chosen} (cached probe: ${measured}; ${result.cacheFile ?? ''})`;
     case 'probe':
-      return `precision auto: ${chosen} (probe of ${Math.round(result.probeMs ?? 0)} ms: ${measured}; cached in ${result.cacheFile ?? 'no cache'})`;
+      return `precision auto: ${chosen} (probe of ${Math.round(result.probeMs ?? 0)} ms: ${measured}; ${result.notCached ? `not cached: ${result.notCached}, the next run probes again` : `cached in ${result.cacheFile ?? 'no cache'}`})`;
   }
 }
 
@@ -158,5 +185,6 @@ export function describeAutoPrecision(result: AutoPrecisionResult): string {
 export function provenanceRecord(result: AutoPrecisionResult): Record<string, unknown> {
   const msPerStep = Object.fromEntries(result.timings.map((t) => [describeChoice(t.choice), Math.round(t.msPerStep * 10) / 10]));
   const { precision, memoryFormat, how, reason, probeMs, cacheFile } = result;
-  return { precision, memoryFormat, how, reason, msPerStep, probeMs: probeMs === null ? null : Math.round(probeMs), cacheFile };
+  const notCached = result.notCached ?? null;
+  return { precision, memoryFormat, how, reason, msPerStep, probeMs: probeMs === null ? null : Math.round(probeMs), cacheFile, notCached };
 }

@@ -25,7 +25,7 @@ interface Entry {
 void test('train with precision auto records its choice in provenance.json; --resume reuses it without probing', async () => {
   const root = await makeColourFolder(6);
   const cache = mkdtempSync(join(tmpdir(), 'ct-pcache-'));
-  const env = { ...process.env, CLASSIFIER_TRAINING_CACHE_DIR: cache };
+  const env = { ...process.env, CLASSIFIER_TRAINING_CACHE_DIR: cache, CLASSIFIER_TRAINING_PROBE_BUSY_LOAD: '1e9' };
   const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
   try {
     const runDir = join(root, 'run');
