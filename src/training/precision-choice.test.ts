@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoCandidates, describeChoice, median, pickFastest, ruleChoice } from './precision-choice.js';
+import { autoCandidates, describeChoice, median, pickFastest, ruleChoice, savedChoice } from './precision-choice.js';
 import type { PrecisionChoice } from './precision-choice.js';
 
 const bf16CL: PrecisionChoice = { precision: 'bf16-mixed', memoryFormat: 'channelsLast' };
@@ -43,4 +43,11 @@ void test('median and the words of a choice', () => {
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(describeChoice(bf16CL), 'bf16-mixed channels-last');
   assert.equal(describeChoice(fp32C), 'fp32 contiguous');
+});
+
+void test("a checkpoint's saved choice is read back only when it is one", () => {
+  assert.deepEqual(savedChoice({ precision: '32', memoryFormat: 'contiguous' }), fp32C);
+  assert.deepEqual(savedChoice({ precision: 'bf16-mixed', memoryFormat: 'channelsLast', other: 1 }), bf16CL);
+  for (const bad of [undefined, null, 'bf16-mixed', { precision: 'auto', memoryFormat: 'contiguous' }, { precision: '32' }])
+    assert.equal(savedChoice(bad), null, JSON.stringify(bad));
 });

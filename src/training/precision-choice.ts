@@ -108,6 +108,22 @@ export function pickFastest(timings: readonly CandidateTiming[], margin = 0.05):
   return timings.find((t) => t.msPerStep <= fastest * (1 + margin)) ?? timings[0];
 }
 
+/**
+ * The choice a checkpoint saved (`extra.precisionChoice`), or null when it
+ * holds none or something else (a checkpoint from before `auto`, say).
+ *
+ * @example
+ * savedChoice({ precision: '32', memoryFormat: 'contiguous' }); // the same choice
+ */
+export function savedChoice(saved: unknown): PrecisionChoice | null {
+  if (typeof saved !== 'object' || saved === null) return null;
+  const { precision, memoryFormat } = saved as Record<string, unknown>;
+  const precisions: unknown[] = ['32', 'bf16-mixed', '16-mixed'];
+  const formats: unknown[] = ['channelsLast', 'contiguous'];
+  if (!precisions.includes(precision) || !formats.includes(memoryFormat)) return null;
+  return { precision: precision as ChosenPrecision, memoryFormat: memoryFormat as ChosenMemoryFormat };
+}
+
 /** A choice in words. @example describeChoice({ precision: '32', memoryFormat: 'contiguous' }); // 'fp32 contiguous' */
 export function describeChoice(choice: PrecisionChoice): string {
   const precision = choice.precision === '32' ? 'fp32' : choice.precision;

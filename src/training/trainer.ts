@@ -44,8 +44,8 @@ import { nativeBf16 } from '../export/libtorch-logits.js';
 import { describeAutoPrecision, fixedResult, resolveAutoPrecision } from './precision-auto.js';
 import type { AutoPrecisionResult } from './precision-auto.js';
 import { PrecisionCache } from './precision-cache.js';
-import { needsChoice } from './precision-choice.js';
-import type { PrecisionChoice, PrecisionEnvironment } from './precision-choice.js';
+import { needsChoice, savedChoice } from './precision-choice.js';
+import type { PrecisionEnvironment } from './precision-choice.js';
 import { profile, SimpleProfiler } from './profiler.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
@@ -606,7 +606,7 @@ export class Trainer implements TrainerView {
    */
   async #choosePrecision(module: TrainableModule, dataModule: ImageClassificationDataModule, resumed: Checkpoint | null): Promise<void> {
     if (!needsChoice(this.options)) return;
-    const saved = (resumed?.extra.precisionChoice ?? null) as PrecisionChoice | null;
+    const saved = savedChoice(resumed?.extra.precisionChoice);
     const result = await resolveAutoPrecision({
       options: this.options,
       environment: this.#precisionEnvironment(),
