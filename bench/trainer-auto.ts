@@ -12,6 +12,7 @@
  * npm run bench:trainer -- --part auto --models resnet18 --sizes 28,64 --steps 2 --rounds 1
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** Batch per model and size (sizes absent from a model's table are not run: convnext_tiny starts at 64). */
@@ -55,6 +56,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** How far apart a side's rounds are: max / min - 1. */
+const spreadOf = (xs: number[]): number => (xs.length > 1 ? Math.max(...xs) / Math.min(...xs) - 1 : 0);
+const perRound = (xs: number[]): string => (xs.length > 1 ? ` [${xs.map(f1).join(', ')}]` : '');
+
 /** Runs the part and prints one block per model and size. */
 export function autoPart(options: AutoOptions): void {
   console.log(
@@ -65,19 +70,22 @@ export function autoPart(options: AutoOptions): void {
     for (const size of options.sizes) {
       const batch = batches[model]?.[size];
       if (batch === undefined) continue;
+      const loadBefore = loadavg()[0];
       const run = measure(model, size, batch, options);
+      const load = `load ${loadBefore.toFixed(1)} -> ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`;
       const [bestName, bestMs] = Object.entries(run.fixedMs).sort((a, b) => a[1] - b[1])[0];
-      const autoMs = median(run.auto.map((a) => a.msPerStep));
-      const spread =
-        run.fixedRounds[bestName].length > 1 ? Math.max(...run.fixedRounds[bestName]) / Math.min(...run.fixedRounds[bestName]) - 1 : 0;
-      const noise = Math.max(0.05, spread);
+      const autoRounds = run.auto.map((a) => a.msPerStep);
+      const autoMs = median(autoRounds);
+      const noise = Math.max(0.05, spreadOf(run.fixedRounds[bestName]), spreadOf(autoRounds));
       const within = autoMs <= bestMs * (1 + noise);
       const fixed = Object.entries(run.fixedMs)
-        .map(([name, ms]) => `${name} ${f1(ms)}`)
+        .map(([name, ms]) => `${name} ${f1(ms)}${perRound(run.fixedRounds[name])}`)
         .join(', ');
-      console.log(`  ${model} ${size}x${size} batch ${batch}: fixed ms/step ${fixed}`);
+      const picks = [...new Set(run.auto.map((a) => a.pick))].join(' / ');
+      const probeMs = f1(median(run.auto.map((a) => a.probeMs)));
+      console.log(`  ${model} ${size}x${size} batch ${batch} (${load}): fixed ms/step ${fixed}`);
       console.log(
-        `    auto picks ${[...new Set(run.auto.map((a) => a.pick))].join(' / ')}: ${f1(autoMs)} ms/step (probe ${f1(median(run.auto.map((a) => a.probeMs)))} ms, once per cache key); best fixed ${bestName} ${f1(bestMs)}; auto/best ${(autoMs / bestMs).toFixed(3)} -> ${within ? 'within' : 'OUTSIDE'} noise (${(noise * 100).toFixed(0)}%)`,
+        `    auto picks ${picks}: ${f1(autoMs)} ms/step${perRound(autoRounds)} (probe ${probeMs} ms, once per cache key); best fixed ${bestName} ${f1(bestMs)}; auto/best ${(autoMs / bestMs).toFixed(3)} -> ${within ? 'within' : 'OUTSIDE'} noise (${(noise * 100).toFixed(0)}%)`,
       );
       verdicts.push(`${model}@${size}: ${within ? 'ok' : 'SLOWER'}`);
     }
