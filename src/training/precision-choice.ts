@@ -4,11 +4,14 @@
  * timings become a choice. Pure functions; the probe itself is
  * precision-probe.ts and the orchestration precision-auto.ts.
  *
- * The rule, backed by bench:trainer on a 2-core AVX-512 BF16 CPU (ResNet18,
- * 28x28, batch 128: bf16 + channels-last 191 ms/step, bf16 contiguous 196,
- * fp32 channels-last 210, fp32 contiguous 274): bf16-mixed + channels-last
- * where bf16 is native (AVX-512 BF16, AMX) or on CUDA, else fp32 +
- * channels-last, which oneDNN's convolutions prefer at every size measured.
+ * The rule: bf16-mixed + channels-last where bf16 is native (AVX-512 BF16,
+ * AMX) or on CUDA, else fp32 + channels-last. Backed by Trainer steps on a
+ * 2-core AVX-512 BF16 CPU (ResNet18, 1x28x28, batch 128: bf16 + channels-last
+ * 191 ms/step, bf16 contiguous 196, fp32 channels-last 210, fp32 contiguous
+ * 274) and by `bench:trainer --part auto` (ResNet18 at 64 / 128 / 224,
+ * batch 32 / 16 / 8: bf16 + channels-last 124 / 188 / 981 ms per step, fp32
+ * channels-last 183 / 329 / 1468, fp32 contiguous 209 / 380 / 2568, on a
+ * shared, busy machine).
  *
  * @example
  * const list = autoCandidates({ precision: 'auto', memoryFormat: 'auto' }, { device: 'cpu', nativeBf16: true });
