@@ -6,7 +6,10 @@
  * that checkpoint file, so export carries it into the ONNX metadata and
  * `predict` reports calibrated probabilities. A temperature belongs to the
  * weights it was fitted for, so each file gets its own; files holding the
- * same state (last.ckpt copied from the best one) share one fit. The first
+ * same state (last.ckpt copied from the best one) share one fit, and names of
+ * one file (last.ckpt hard-linked to the best one by `ModelCheckpoint`) share
+ * one write: the file is read and rewritten once and the other names are
+ * linked to the result. The first
  * checkpoint's result also goes to `analysis/calibration.json` and
  * `analysis/reliability.png`.
  *
@@ -16,7 +19,7 @@
  * @example
  * new Trainer({ callbacks: [new Calibration({ weights: ['best'] })] });
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DataLoader } from '../data/data-loader.js';
@@ -27,7 +30,8 @@ import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { Callback } from '../training/callback.js';
 import { writeCheckpoint } from '../training/checkpoint/checkpoint-io.js';
-import { disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
+import { checkpointCandidates, disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
+import { linkFileAtomic } from '../torch/serialization/atomic-write.js';
 import type { Checkpoint, CheckpointCalibration } from '../training/checkpoint/checkpoint.js';
 import { moduleFromCheckpoint } from '../training/export-checkpoint.js';
 import type { TrainableModule } from '../training/trainable-module.js';
@@ -81,6 +85,12 @@ export async function collectLogits(module: Module, loader: DataLoader): Promise
 /** The weights a checkpoint holds, as far as a fit can tell: files with the same position hold the same state. */
 const stateOf = (c: Checkpoint): string => JSON.stringify([c.epoch, c.batchInEpoch, c.globalStep]);
 
+/** Which file a path names (device and inode): two names of one file give one id. */
+const fileId = (file: string): string => {
+  const { dev, ino } = statSync(file, { bigint: true });
+  return `${dev}:${ino}`;
+};
+
 /** Fits the temperature of each named checkpoint on the validation split when fit ends. */
 export class Calibration extends Callback {
   readonly options: z.output<typeof calibrationSchema>;
@@ -130,7 +140,10 @@ export class Calibration extends Callback {
     const device = module.parameters()[0]?.device ?? 'cpu';
     const fitted = new Map<string, CalibrationResult>();
     const done = new Set<string>();
+    // The file (by inode) each calibrated checkpoint was before its rewrite: its other names follow the rewrite.
+    const rewritten = new Map<string, string>();
     for (const weights of this.options.weights) {
+      if (this.#followRewrite(trainer, weights, dir, rewritten, done)) continue;
       const resolved = this.#resolve(trainer, weights, dir);
       if (resolved === null) continue;
       const { path: file, checkpoint } = resolved;
@@ -149,15 +162,44 @@ export class Calibration extends Callback {
         }
         const { temperature, samples, nll, ece } = result;
         checkpoint.calibration = { temperature, split: 'val', samples, nll, ece };
+        const before = fileId(file);
         writeCheckpoint(checkpoint, file);
-        this.results.set(file, checkpoint.calibration);
-        trainer.print(
-          `Calibration: temperature ${temperature.toFixed(4)} for ${path.relative(trainer.runDir, file)} (val NLL ${nll.before.toFixed(4)} -> ${nll.after.toFixed(4)}, ECE ${ece.before.toFixed(4)} -> ${ece.after.toFixed(4)})`,
-        );
+        rewritten.set(before, file);
+        this.#stored(trainer, file, checkpoint.calibration);
       } finally {
         disposeCheckpoint(checkpoint);
       }
     }
+  }
+
+  /**
+   * When `weights` names another name of a file already calibrated in this
+   * fit, links that name to the rewritten file (no read, no second write) and
+   * returns true.
+   */
+  #followRewrite(trainer: TrainerView, weights: string, dir: string, rewritten: Map<string, string>, done: Set<string>): boolean {
+    let file: string;
+    let id: string;
+    try {
+      file = checkpointCandidates(weights, dir)[0];
+      id = fileId(file);
+    } catch {
+      return false; // #resolve says why
+    }
+    const target = rewritten.get(id);
+    if (target === undefined || done.has(file)) return false;
+    done.add(file);
+    linkFileAtomic(target, file, { what: 'checkpoint' });
+    this.#stored(trainer, file, this.results.get(target)!);
+    return true;
+  }
+
+  #stored(trainer: TrainerView, file: string, calibration: CheckpointCalibration): void {
+    this.results.set(file, calibration);
+    const { temperature, nll, ece } = calibration;
+    trainer.print(
+      `Calibration: temperature ${temperature.toFixed(4)} for ${path.relative(trainer.runDir, file)} (val NLL ${nll.before.toFixed(4)} -> ${nll.after.toFixed(4)}, ECE ${ece.before.toFixed(4)} -> ${ece.after.toFixed(4)})`,
+    );
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -95,4 +95,42 @@ void test('Calibration stores a temperature per checkpoint; export and labels_ma
   assert.equal(readCheckpoint(oldFile).calibration, undefined);
   await exportCheckpoint(oldFile, { out: path.join(root, 'old', 'model.onnx') });
   assert.equal(readOnnxModel(path.join(root, 'old', 'model.onnx'), 'test').metadata.temperature, undefined);
+});
+
+void test('Calibration rewrites best and last once when they are one file, and they stay one file', async (t) => {
+  const root = await makeColourFolder(4);
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dir = path.join(root, 'run');
+  torch.manualSeed(0);
+  const module = new ClassificationModule(resnet18({ numClasses: 3, stem: 'small' }), { numClasses: 3, optimizer: { lr: 0.01 } });
+  const calibration = new Calibration();
+  const printed: string[] = [];
+  const trainer = new Trainer({
+    maxEpochs: 1,
+    seed: 3,
+    numThreads: 2,
+    defaultRootDir: dir,
+    enableProgressBar: false,
+    enableModelSummary: false,
+    logger: false,
+    callbacks: [new ModelCheckpoint({ saveTopK: 1, filename: 'newest' }), calibration],
+  });
+  trainer.setPrinter((m) => printed.push(m));
+  await trainer.fit(module, colourDataModule(root));
+  module.dispose();
+
+  const best = path.join(dir, 'checkpoints', 'newest.ckpt');
+  const last = path.join(dir, 'checkpoints', 'last.ckpt');
+  assert.deepEqual([...calibration.results.keys()], [best, last]);
+  // A second write would have given last.ckpt a file of its own.
+  assert.equal(statSync(last).ino, statSync(best).ino);
+  assert.equal(statSync(best).nlink, 2);
+  const checkpoint = readCheckpoint(last);
+  try {
+    assert.deepEqual(checkpoint.calibration, calibration.results.get(best));
+    assert.ok(checkpoint.calibration!.temperature > 0);
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+  assert.equal(printed.filter((m) => m.startsWith('Calibration: temperature')).length, 2, printed.join('\n'));
 });
