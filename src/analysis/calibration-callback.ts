@@ -9,7 +9,9 @@
  * same state (last.ckpt copied from the best one) share one fit, and names of
  * one file (last.ckpt hard-linked to the best one by `ModelCheckpoint`) share
  * one write: the file is read and rewritten once and the other names are
- * linked to the result. The first
+ * linked to the result. The final state (what last.ckpt holds) is fitted as
+ * its checkpoint is written, so its file is written once, with the
+ * temperature, and fit end only reads its header. The first
  * checkpoint's result also goes to `analysis/calibration.json` and
  * `analysis/reliability.png`.
  *
