@@ -6,7 +6,12 @@
  * that checkpoint file, so export carries it into the ONNX metadata and
  * `predict` reports calibrated probabilities. A temperature belongs to the
  * weights it was fitted for, so each file gets its own; files holding the
- * same state (last.ckpt copied from the best one) share one fit. The first
+ * same state (last.ckpt copied from the best one) share one fit, and names of
+ * one file (last.ckpt hard-linked to the best one by `ModelCheckpoint`) share
+ * one write: the file is read and rewritten once and the other names are
+ * linked to the result. The final state (what last.ckpt holds) is fitted as
+ * its checkpoint is written, so its file is written once, with the
+ * temperature, and fit end only reads its header. The first
  * checkpoint's result also goes to `analysis/calibration.json` and
  * `analysis/reliability.png`.
  *
@@ -16,7 +21,7 @@
  * @example
  * new Trainer({ callbacks: [new Calibration({ weights: ['best'] })] });
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { DataLoader } from '../data/data-loader.js';
@@ -26,8 +31,9 @@ import { register } from '../registry.js';
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
 import { Callback } from '../training/callback.js';
-import { writeCheckpoint } from '../training/checkpoint/checkpoint-io.js';
-import { disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
+import { readCheckpointHeader, writeCheckpoint } from '../training/checkpoint/checkpoint-io.js';
+import { checkpointCandidates, disposeCheckpoint, resolveCheckpoint } from '../training/checkpoint/checkpoint-connector.js';
+import { linkFileAtomic } from '../torch/serialization/atomic-write.js';
 import type { Checkpoint, CheckpointCalibration } from '../training/checkpoint/checkpoint.js';
 import { moduleFromCheckpoint } from '../training/export-checkpoint.js';
 import type { TrainableModule } from '../training/trainable-module.js';
@@ -79,7 +85,31 @@ export async function collectLogits(module: Module, loader: DataLoader): Promise
 }
 
 /** The weights a checkpoint holds, as far as a fit can tell: files with the same position hold the same state. */
-const stateOf = (c: Checkpoint): string => JSON.stringify([c.epoch, c.batchInEpoch, c.globalStep]);
+const stateOf = (c: Pick<Checkpoint, 'epoch' | 'batchInEpoch' | 'globalStep'>): string =>
+  JSON.stringify([c.epoch, c.batchInEpoch, c.globalStep]);
+
+/** What a checkpoint stores of a fit on the val split. */
+const calibrationOf = ({ temperature, samples, nll, ece }: CalibrationResult): CheckpointCalibration => ({
+  temperature,
+  split: 'val',
+  samples,
+  nll,
+  ece,
+});
+
+/** One fit end's bookkeeping: fits by state, files done, files rewritten (by their id before), whether analysis/ has its files. */
+interface FitEndPass {
+  fitted: Map<string, CalibrationResult>;
+  done: Set<string>;
+  rewritten: Map<string, string>;
+  filesWritten: boolean;
+}
+
+/** Which file a path names (device and inode): two names of one file give one id. */
+const fileId = (file: string): string => {
+  const { dev, ino } = statSync(file, { bigint: true });
+  return `${dev}:${ino}`;
+};
 
 /** Fits the temperature of each named checkpoint on the validation split when fit ends. */
 export class Calibration extends Callback {
@@ -88,6 +118,8 @@ export class Calibration extends Callback {
   readonly results = new Map<string, CheckpointCalibration>();
   /** The step of the last validation pass (not the sanity check), -1 before any. */
   #validatedAtStep = -1;
+  /** The temperature fitted for the final state as its checkpoint was written (`onSaveCheckpoint`). */
+  #atSave: { state: string; result: CalibrationResult } | null = null;
 
   constructor(options: CalibrationOptions = {}) {
     super();
@@ -97,6 +129,11 @@ export class Calibration extends Callback {
   /** Reports and writes files only: in a data-parallel run, rank 0 alone runs it. */
   override get rankZeroOnly(): boolean {
     return true;
+  }
+
+  override onFitStart(): void {
+    this.#atSave = null;
+    this.#validatedAtStep = -1;
   }
 
   override onValidationEnd(trainer: TrainerView): void {
@@ -128,36 +165,128 @@ export class Calibration extends Callback {
       return;
     }
     const device = module.parameters()[0]?.device ?? 'cpu';
-    const fitted = new Map<string, CalibrationResult>();
-    const done = new Set<string>();
+    const pass: FitEndPass = { fitted: new Map(), done: new Set(), rewritten: new Map(), filesWritten: false };
+    const atSave = this.#atSave;
+    if (atSave !== null) pass.fitted.set(atSave.state, atSave.result);
     for (const weights of this.options.weights) {
+      if (await this.#writtenAtSave(trainer, weights, dir, pass)) continue;
+      if (this.#followRewrite(trainer, weights, dir, pass)) continue;
       const resolved = this.#resolve(trainer, weights, dir);
       if (resolved === null) continue;
       const { path: file, checkpoint } = resolved;
       try {
-        if (done.has(file)) continue;
-        done.add(file);
+        if (pass.done.has(file)) continue;
+        pass.done.add(file);
         if (checkpoint.modelInfo === null) {
           trainer.print(`Calibration: skipped ${file}, its model was not built by name (no modelInfo) and cannot be rebuilt from the file`);
           continue;
         }
-        let result = fitted.get(stateOf(checkpoint));
+        let result = pass.fitted.get(stateOf(checkpoint));
         if (result === undefined) {
           result = await this.#fit(checkpoint, file, dm.valLoader(), device);
-          fitted.set(stateOf(checkpoint), result);
-          if (fitted.size === 1) await this.#writeFiles(trainer, result, file);
+          pass.fitted.set(stateOf(checkpoint), result);
         }
-        const { temperature, samples, nll, ece } = result;
-        checkpoint.calibration = { temperature, split: 'val', samples, nll, ece };
+        await this.#writeFilesOnce(trainer, result, file, pass);
+        checkpoint.calibration = calibrationOf(result);
+        const before = fileId(file);
         writeCheckpoint(checkpoint, file);
-        this.results.set(file, checkpoint.calibration);
-        trainer.print(
-          `Calibration: temperature ${temperature.toFixed(4)} for ${path.relative(trainer.runDir, file)} (val NLL ${nll.before.toFixed(4)} -> ${nll.after.toFixed(4)}, ECE ${ece.before.toFixed(4)} -> ${ece.after.toFixed(4)})`,
-        );
+        pass.rewritten.set(before, file);
+        this.#stored(trainer, file, checkpoint.calibration);
       } finally {
         disposeCheckpoint(checkpoint);
       }
     }
+  }
+
+  /**
+   * At the last save point of a fit (its final epoch, or a stop right after
+   * a validation) fits the temperature of the checkpoint being written, so
+   * the file is written once, with it, and fit end neither reads nor rewrites
+   * it. Only when 'last' is calibrated: last.ckpt always holds that state.
+   */
+  override async onSaveCheckpoint(trainer: TrainerView, module: TrainableModule, checkpoint: Checkpoint): Promise<void> {
+    const dm = trainer.dataModule;
+    const finalEpoch = trainer.maxEpochs !== null && trainer.currentEpoch + 1 >= trainer.maxEpochs;
+    if (
+      !trainer.isGlobalZero ||
+      trainer.stage !== 'fit' ||
+      !this.options.weights.includes('last') ||
+      module.exportMetadata?.task === 'multilabel' ||
+      dm === null ||
+      dm.val === null ||
+      checkpoint.modelInfo === null ||
+      checkpoint.batchInEpoch !== 0 ||
+      this.#validatedAtStep !== trainer.globalStep ||
+      !(finalEpoch || trainer.shouldStop)
+    )
+      return;
+    if (this.#atSave?.state !== stateOf(checkpoint)) {
+      // Rebuilding the model draws initial weights: the run's generator is left where it was.
+      const rng = torch.getRngState();
+      try {
+        const device = module.parameters()[0]?.device ?? 'cpu';
+        const result = await this.#fit(checkpoint, 'the checkpoint being written', dm.valLoader(), device);
+        this.#atSave = { state: stateOf(checkpoint), result };
+      } finally {
+        torch.setRngState(rng);
+        rng.dispose();
+      }
+    }
+    checkpoint.calibration = calibrationOf(this.#atSave.result);
+  }
+
+  /**
+   * When `weights` names a file written with the temperature fitted at its
+   * save (`onSaveCheckpoint`), as its header shows, records it without
+   * reading or writing the file and returns true.
+   */
+  async #writtenAtSave(trainer: TrainerView, weights: string, dir: string, pass: FitEndPass): Promise<boolean> {
+    const atSave = this.#atSave;
+    if (atSave === null) return false;
+    let file: string;
+    let header: ReturnType<typeof readCheckpointHeader>;
+    try {
+      file = checkpointCandidates(weights, dir)[0];
+      header = readCheckpointHeader(file);
+    } catch {
+      return false; // #resolve says why
+    }
+    const stored = header.calibration;
+    if (pass.done.has(file) || stateOf(header) !== atSave.state || stored?.temperature !== atSave.result.temperature) return false;
+    pass.done.add(file);
+    await this.#writeFilesOnce(trainer, atSave.result, file, pass);
+    this.#stored(trainer, file, stored);
+    return true;
+  }
+
+  /**
+   * When `weights` names another name of a file already calibrated in this
+   * fit, links that name to the rewritten file (no read, no second write) and
+   * returns true.
+   */
+  #followRewrite(trainer: TrainerView, weights: string, dir: string, pass: FitEndPass): boolean {
+    let file: string;
+    let id: string;
+    try {
+      file = checkpointCandidates(weights, dir)[0];
+      id = fileId(file);
+    } catch {
+      return false; // #resolve says why
+    }
+    const target = pass.rewritten.get(id);
+    if (target === undefined || pass.done.has(file)) return false;
+    pass.done.add(file);
+    linkFileAtomic(target, file, { what: 'checkpoint' });
+    this.#stored(trainer, file, this.results.get(target)!);
+    return true;
+  }
+
+  #stored(trainer: TrainerView, file: string, calibration: CheckpointCalibration): void {
+    this.results.set(file, calibration);
+    const { temperature, nll, ece } = calibration;
+    trainer.print(
+      `Calibration: temperature ${temperature.toFixed(4)} for ${path.relative(trainer.runDir, file)} (val NLL ${nll.before.toFixed(4)} -> ${nll.after.toFixed(4)}, ECE ${ece.before.toFixed(4)} -> ${ece.after.toFixed(4)})`,
+    );
   }
 
   /**
@@ -189,7 +318,10 @@ export class Calibration extends Callback {
     }
   }
 
-  async #writeFiles(trainer: TrainerView, result: CalibrationResult, file: string): Promise<void> {
+  /** analysis/calibration.json and reliability.png, of the first checkpoint calibrated. */
+  async #writeFilesOnce(trainer: TrainerView, result: CalibrationResult, file: string, pass: FitEndPass): Promise<void> {
+    if (pass.filesWritten) return;
+    pass.filesWritten = true;
     const checkpoint = path.relative(trainer.runDir, file);
     await writeCalibrationFiles(path.join(trainer.runDir, analysisFiles.dir), result, { split: 'val', checkpoint });
   }

@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -19,6 +19,7 @@ import { readOnnxModel } from '../../src/export/onnx/read-onnx-model.js';
 import { ClassificationModule } from '../../src/models/classification-module.js';
 import { resnet18 } from '../../src/models/resnet.js';
 import * as torch from '../../src/torch/index.js';
+import { Callback } from '../../src/training/callback.js';
 import { ExportOnnx } from '../../src/training/callbacks/export-onnx.js';
 import { ModelCheckpoint } from '../../src/training/callbacks/model-checkpoint.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/training/checkpoint/checkpoint-io.js';
@@ -95,4 +96,67 @@ void test('Calibration stores a temperature per checkpoint; export and labels_ma
   assert.equal(readCheckpoint(oldFile).calibration, undefined);
   await exportCheckpoint(oldFile, { out: path.join(root, 'old', 'model.onnx') });
   assert.equal(readOnnxModel(path.join(root, 'old', 'model.onnx'), 'test').metadata.temperature, undefined);
+});
+
+/** Fits a ResNet18 one epoch with `calibration`; the checkpoints' inodes as training ended (before fit end) and after. */
+async function fitOneFile(t: { after: (fn: () => Promise<void>) => void }, makeCalibration: (last: string) => Calibration) {
+  const root = await makeColourFolder(4);
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dir = path.join(root, 'run');
+  const best = path.join(dir, 'checkpoints', 'newest.ckpt');
+  const last = path.join(dir, 'checkpoints', 'last.ckpt');
+  const calibration = makeCalibration(last);
+  let inodeAtTrainEnd = -1;
+  const watcher = new (class extends Callback {
+    override onTrainEnd(): void {
+      inodeAtTrainEnd = statSync(last).ino;
+    }
+  })();
+  torch.manualSeed(0);
+  const module = new ClassificationModule(resnet18({ numClasses: 3, stem: 'small' }), { numClasses: 3, optimizer: { lr: 0.01 } });
+  const printed: string[] = [];
+  const trainer = new Trainer({
+    maxEpochs: 1,
+    seed: 3,
+    numThreads: 2,
+    defaultRootDir: dir,
+    enableProgressBar: false,
+    enableModelSummary: false,
+    logger: false,
+    callbacks: [new ModelCheckpoint({ saveTopK: 1, filename: 'newest' }), calibration, watcher],
+  });
+  trainer.setPrinter((m) => printed.push(m));
+  await trainer.fit(module, colourDataModule(root));
+  module.dispose();
+  assert.equal(printed.filter((m) => m.startsWith('Calibration: temperature')).length, 2, printed.join('\n'));
+  return { best, last, inodeAtTrainEnd, calibration };
+}
+
+void test('the final checkpoint is written once, with its temperature: fit end reads and rewrites nothing', async (t) => {
+  const { best, last, inodeAtTrainEnd, calibration } = await fitOneFile(t, () => new Calibration());
+  assert.deepEqual([...calibration.results.keys()], [best, last]);
+  assert.equal(statSync(last).ino, inodeAtTrainEnd);
+  assert.equal(statSync(best).ino, inodeAtTrainEnd);
+  const checkpoint = readCheckpoint(last);
+  try {
+    assert.deepEqual(checkpoint.calibration, calibration.results.get(last));
+    assert.ok(checkpoint.calibration!.temperature > 0);
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+  assert.ok(existsSync(path.join(path.dirname(path.dirname(last)), 'analysis', 'calibration.json')));
+});
+
+void test('a file calibrated at fit end is rewritten once and its other names are linked to the result', async (t) => {
+  // last.ckpt named by its path: not calibrated at its save, so fit end rewrites best and relinks last.ckpt to it.
+  const { best, last, inodeAtTrainEnd, calibration } = await fitOneFile(t, (file) => new Calibration({ weights: ['best', file] }));
+  assert.notEqual(statSync(best).ino, inodeAtTrainEnd);
+  assert.equal(statSync(last).ino, statSync(best).ino);
+  assert.equal(statSync(best).nlink, 2);
+  const checkpoint = readCheckpoint(last);
+  try {
+    assert.deepEqual(checkpoint.calibration, calibration.results.get(best));
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
 });

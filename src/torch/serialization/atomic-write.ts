@@ -8,13 +8,15 @@
  * @example
  * writeFileAtomic('outputs/run/checkpoints/last.ckpt', bytes);
  */
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fsyncSync, linkSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SerializationError } from '../../errors.js';
 
 let counter = 0;
 const TEMPORARY_INFIX = '.tmp-';
 const temporaryName = /\.tmp-(\d+)-\d+$/;
+/** Errors of a file system without hard links (FAT, some network mounts): the file is copied instead. */
+const linkRefused = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
 
 /** Whether process `pid` still runs (EPERM: it runs under another user). @example processAlive(process.pid); // true */
 export function processAlive(pid: number): boolean {
@@ -96,22 +98,42 @@ export function writeFileAtomic(path: string, chunks: Uint8Array | readonly Uint
 }
 
 /**
- * Copies `source` to `path` atomically (the same temporary file, fsync and rename as `writeFileAtomic`).
+ * Gives the file `source` names the second name `path`, atomically: a hard
+ * link made under a temporary name is renamed over `path`, so `path` is never
+ * missing or half there, and no byte is read or written. The two names then
+ * share one file, which is safe because every writer here replaces a file by
+ * rename and never writes into it. Where the file system refuses hard links,
+ * the file is copied by the kernel (a copy-on-write clone where supported)
+ * and fsynced.
  *
  * @example
- * copyFileAtomic('checkpoints/epoch=3-step=1200.ckpt', 'checkpoints/last.ckpt', { what: 'checkpoint' });
+ * linkFileAtomic('checkpoints/epoch=3-step=1200.ckpt', 'checkpoints/last.ckpt', { what: 'checkpoint' });
  */
-export function copyFileAtomic(source: string, path: string, options: { what?: string } = {}): void {
-  let bytes: Buffer;
+export function linkFileAtomic(source: string, path: string, options: { what?: string } = {}): void {
+  const temporary = `${path}${TEMPORARY_INFIX}${process.pid}-${counter++}`;
   try {
-    bytes = readFileSync(source);
+    try {
+      linkSync(source, temporary);
+    } catch (error) {
+      if (!linkRefused.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      copyFileSync(source, temporary, constants.COPYFILE_FICLONE);
+      const fd = openSync(temporary, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    renameSync(temporary, path);
   } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new SerializationError(
-      `${options.what ?? 'copy'}: expected to read ${source}, but got ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        cause: error,
-      },
+      `${options.what ?? 'link'}: expected to give ${source} the name ${path}, but got ${reason}; the previous file (if any) is unchanged`,
+      { cause: error },
     );
+  } finally {
+    // Also when the rename was a no-op: POSIX leaves both names when they already name one file.
+    rmSync(temporary, { force: true });
   }
-  writeFileAtomic(path, bytes, options);
+  fsyncDir(dirname(path));
 }

@@ -17,7 +17,7 @@ import { parseSafetensors, saveSafetensors } from './safetensors.js';
 
 export { loadPth, parsePth } from './pth.js';
 export type { PthOptions } from './pth.js';
-export { loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from './safetensors.js';
+export { loadSafetensors, parseSafetensors, safetensorsChunks, saveSafetensors, serializeSafetensors } from './safetensors.js';
 export type { SafetensorsContent } from './safetensors.js';
 
 /** Options for `load`. */

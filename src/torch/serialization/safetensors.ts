@@ -205,6 +205,18 @@ export function loadSafetensors(path: string): SafetensorsContent {
 
 /** Serialises named tensors (moved to CPU, made contiguous) to safetensors bytes; names are sorted. */
 export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+  return Buffer.concat(safetensorsChunks(tensors, metadata));
+}
+
+/**
+ * The bytes of `serializeSafetensors` in the pieces they are made of (the
+ * header, then each tensor's data): a writer takes them as they are, without
+ * a copy into one buffer (134 MB for a ResNet18 checkpoint).
+ *
+ * @example
+ * writeFileAtomic('model.safetensors', safetensorsChunks(model.stateDict()));
+ */
+export function safetensorsChunks(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array[] {
   // Null prototype: an own `__proto__` key is written as a tensor name, not taken as the header's prototype.
   const header = Object.create(null) as Record<string, unknown>;
   const blobs: Uint8Array[] = [];
@@ -226,10 +238,10 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata: 
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([head, Buffer.from(json), ...blobs]);
+  return [head, Buffer.from(json), ...blobs];
 }
 
 /** Writes a safetensors file atomically (a temporary file, fsynced, then a rename; see `writeFileAtomic`). */
 export function saveSafetensors(tensors: Record<string, Tensor>, path: string, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, serializeSafetensors(tensors, metadata), { what: 'safetensors' });
+  writeFileAtomic(path, safetensorsChunks(tensors, metadata), { what: 'safetensors' });
 }

@@ -2,8 +2,11 @@
  * `ModelCheckpoint`: Lightning's ModelCheckpoint. After every `everyNEpochs`
  * epochs (or `everyNTrainSteps` steps) it writes a checkpoint named by
  * `filename`, keeps the `saveTopK` best by `monitor` (or the newest when
- * there is no monitor), and keeps `last.ckpt` as a copy of the newest file
- * (so a corrupt one leaves a file to fall back on). A run that stops mid-epoch
+ * there is no monitor), and keeps `last.ckpt` as the newest state. The state
+ * is serialized and written once per save: when the newest file is also a
+ * kept one, `last.ckpt` is a hard link to it (one inode, no second 134 MB
+ * write for a ResNet18), which stays apart from it once either is replaced,
+ * since every checkpoint write is a rename. A run that stops mid-epoch
  * (maxSteps, a signal) gets a `last.ckpt` that resumes at the next batch.
  *
  * Its saved state names files relative to its folder, and it only ever
@@ -19,7 +22,7 @@
  * new ModelCheckpoint({ monitor: 'val/acc_top1', mode: 'max', saveTopK: 3 });
  */
 import { existsSync, rmSync } from 'node:fs';
-import { copyFileAtomic, removeStaleTemporaries } from '../../torch/serialization/atomic-write.js';
+import { linkFileAtomic, removeStaleTemporaries } from '../../torch/serialization/atomic-write.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
@@ -201,8 +204,7 @@ export class ModelCheckpoint extends Callback {
     this.#lastSavedStep = trainer.globalStep;
     this.lastModelPath = last;
     if (written === null) return trainer.saveCheckpoint(last);
-    // A copy, not a link: a corrupt last.ckpt must leave the other file intact to fall back on.
-    copyFileAtomic(written, last, { what: 'checkpoint' });
+    linkFileAtomic(written, last, { what: 'checkpoint' });
   }
 
   override stateDict(): StateTree {

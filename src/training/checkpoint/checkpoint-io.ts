@@ -18,7 +18,7 @@ import { fsReason, SerializationError } from '../../errors.js';
 import { MAX_INPUT_SIDE } from '../../export/onnx/metadata.js';
 import type { Tensor } from '../../torch/index.js';
 import { flattenStateDict, unflattenStateDict } from '../../torch/optim/index.js';
-import { loadSafetensors, serializeSafetensors } from '../../torch/serialization/index.js';
+import { loadSafetensors, safetensorsChunks } from '../../torch/serialization/index.js';
 import { writeFileAtomic } from '../../torch/serialization/atomic-write.js';
 import type { Checkpoint } from './checkpoint.js';
 
@@ -92,7 +92,7 @@ export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
   const flat = flattenStateDict(state, { prefix: 'state.' });
   const tensors: Record<string, Tensor> = { ...flat.tensors };
   for (const [name, t] of Object.entries(model)) tensors[`model.${name}`] = t;
-  const bytes = serializeSafetensors(tensors, { format: CHECKPOINT_FORMAT, state: flat.json });
+  const chunks = safetensorsChunks(tensors, { format: CHECKPOINT_FORMAT, state: flat.json });
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (error) {
@@ -100,7 +100,7 @@ export function writeCheckpoint(checkpoint: Checkpoint, path: string): void {
       cause: error,
     });
   }
-  writeFileAtomic(path, bytes, { what: 'checkpoint' });
+  writeFileAtomic(path, chunks, { what: 'checkpoint' });
 }
 
 function notACheckpoint(path: string, got: string): never {
