@@ -28,14 +28,16 @@
 // arguments are all checked before any tensor is written, and a TypeError
 // names the first bad one. Each returns a Uint8Array with 1 for a tensor it
 // updated and 0 for one it left untouched (not fusable as above, or a
-// parameter listed twice after its first listing), for the per-op path.
+// parameter whose memory overlaps one listed before it), for the per-op path.
 #include "optim.h"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
-#include <unordered_set>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -187,7 +189,10 @@ AdamGroup ReadAdamGroup(const char* entry, const Napi::Value& decay, const Napi:
           static_cast<float>(1.0 - b1),  static_cast<float>(1.0 - b2), Scalar(eps, entry, "eps")};
 }
 
-Adam AdamKernel(const AdamGroup& g, at::Tensor* t, float stepSize, float bc2Sqrt) {
+// param, grad, expAvg, expAvgSq and maxExpAvgSq (undefined without amsgrad).
+using AdamTensors = std::array<at::Tensor, 5>;
+
+Adam AdamKernel(const AdamGroup& g, const AdamTensors& t, float stepSize, float bc2Sqrt) {
   return {t[0].data_ptr<float>(), t[1].data_ptr<float>(), t[2].data_ptr<float>(), t[3].data_ptr<float>(),
           t[4].defined() ? t[4].data_ptr<float>() : nullptr, g.decay, g.beta1, g.beta2, g.oneMinusBeta1,
           g.oneMinusBeta2, -stepSize, bc2Sqrt, g.eps};
@@ -265,17 +270,31 @@ size_t ParamCount(const Napi::Value& v, const char* entry) {
   return v.As<Napi::Array>().Length();
 }
 
-// Which rows to update: every tensor fusable (see Fusable) and the parameter not listed before (two
-// threads must not update one tensor; the per-op path applies a repeat after the first).
+// The bytes a tensor's elements span in its storage, [begin, end): strides are never negative.
+std::pair<int64_t, int64_t> Extent(const at::Tensor& t) {
+  int64_t last = 0;
+  for (int64_t d = 0; d < t.dim(); d++) last += (t.size(d) - 1) * t.stride(d);
+  const int64_t begin = t.storage_offset() * static_cast<int64_t>(t.element_size());
+  return {begin, t.numel() == 0 ? begin : begin + (last + 1) * static_cast<int64_t>(t.element_size())};
+}
+
+// Which rows to update: every tensor fusable (see Fusable), and the parameter's memory not shared with a
+// parameter listed before it (a repeat, or overlapping views of one storage): threads must not write one
+// element twice at once, and the per-op path, which runs after, then applies the later listing after the
+// earlier one, as the per-parameter step does.
 std::vector<uint8_t> FusableRows(const std::vector<std::vector<at::Tensor>>& columns, size_t count) {
   std::vector<uint8_t> fused(count, 0);
-  std::unordered_set<const void*> seen;
+  std::unordered_map<const void*, std::vector<std::pair<int64_t, int64_t>>> earlier;  // storage -> extents
   for (size_t i = 0; i < count; i++) {
     const at::Tensor& param = columns[0][i];
     bool ok = true;
     // An undefined tensor here is an optional column left out (Column checks the others).
     for (const auto& column : columns) ok = ok && (!column[i].defined() || Fusable(column[i], param));
-    fused[i] = ok && seen.insert(param.data_ptr()).second ? 1 : 0;
+    const auto extent = Extent(param);
+    auto& taken = earlier[param.storage().unsafeGetStorageImpl()];
+    for (const auto& [begin, end] : taken) ok = ok && (extent.second <= begin || end <= extent.first);
+    taken.push_back(extent);
+    fused[i] = ok ? 1 : 0;
   }
   return fused;
 }
@@ -289,7 +308,7 @@ Napi::Value Flags(Napi::Env env, const std::vector<uint8_t>& fused) {
 
 CT_ENTRY(AdamStep) {
   const char* entry = "adamStep";
-  at::Tensor t[5] = {UnwrapTensor(info[0], "adamStep: param"), UnwrapTensor(info[1], "adamStep: grad"),
+  const AdamTensors t = {UnwrapTensor(info[0], "adamStep: param"), UnwrapTensor(info[1], "adamStep: grad"),
                      UnwrapTensor(info[2], "adamStep: expAvg"), UnwrapTensor(info[3], "adamStep: expAvgSq"),
                      Given(info[4]) ? UnwrapTensor(info[4], "adamStep: maxExpAvgSq") : at::Tensor()};
   const AdamGroup g = ReadAdamGroup(entry, info[5], info[6], info[7], info[10]);
@@ -321,7 +340,7 @@ CT_ENTRY(AdamStepMany) {
   std::vector<int64_t> ends;
   for (size_t i = 0; i < n; i++) {
     if (fused[i] == 0) continue;
-    at::Tensor row[5] = {columns[0][i], columns[1][i], columns[2][i], columns[3][i], columns[4][i]};
+    const AdamTensors row = {columns[0][i], columns[1][i], columns[2][i], columns[3][i], columns[4][i]};
     kernels.push_back(AdamKernel(group, row, static_cast<float>(stepSizes[i]), static_cast<float>(bc2Sqrts[i])));
     ends.push_back((ends.empty() ? 0 : ends.back()) + row[0].numel());
   }

@@ -481,6 +481,25 @@ entry('sgdStepMany', () => {
   assert.deepEqual([...flags], [1, 0], 'a transposed view is not fusable: left untouched');
   assert.deepEqual(values(p[0]), [Math.fround(1 - 0.05), Math.fround(-1.9)]);
   assert.deepEqual(values(p[1]), [1, 2, 3, 4]);
+  // Views of one storage: the halves are updated at once; a view overlapping an earlier one is left out.
+  const base = f32([1, 2, 3, 4, 5, 6]);
+  const slice = (from: number, to: number) => call('aten::slice', 'Tensor', [base, 0, from, to, 1]) as TensorHandle;
+  const sgd = (params: TensorHandle[]) => [
+    ...native.sgdStepMany(
+      params,
+      params.map(() => f32([1, 1, 1])),
+      null,
+      0.5,
+      0,
+      0,
+      0,
+      false,
+      false,
+    ),
+  ];
+  assert.deepEqual(sgd([slice(0, 3), slice(3, 6)]), [1, 1]);
+  assert.deepEqual(sgd([slice(0, 3), slice(2, 5)]), [1, 0]);
+  assert.deepEqual(values(base), [0, 1, 2, 3.5, 4.5, 5.5]);
   const many = (...a: unknown[]) => (native.sgdStepMany as (...b: unknown[]) => Uint8Array)(...a);
   assert.throws(() => many([p[0]], [p[0]], null, 0.1, 0, 0, 0, 'yes', false), typeError(/sgdStepMany: expected a boolean for nesterov/));
   assert.throws(() => many([p[0]], [p[0]], [], 0.1, 0.9, 0, 0, false, false), typeError(/momentumBuffers: expected 1/));

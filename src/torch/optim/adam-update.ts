@@ -83,7 +83,11 @@ function advance(param: Tensor, state: ParamState, group: AdamOptions): AdamRow 
  * adamUpdate(param, grad, state, group, 1 - group.lr * group.weightDecay); // inside Optimizer.step's tidy + noGrad
  */
 export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: AdamOptions, decay = 1): void {
-  const row = advance(param, state, group);
+  stepRow(param, grad, advance(param, state, group), group, decay);
+}
+
+/** One parameter's update once its state has moved on: fused where the native kernel takes it, else per-op. */
+function stepRow(param: Tensor, grad: Tensor, row: AdamRow, group: AdamOptions, decay: number): void {
   const [beta1, beta2] = group.betas;
   const { expAvg, expAvgSq, max } = row;
   const fused = native.adamStep(
@@ -104,8 +108,9 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group
 
 /**
  * `adamUpdate` for a param group's parameters at once: one native call updates every fusable one, each
- * with its own step count; the rest take the per-op path, each in its own scope. The same numbers as
- * `adamUpdate` on each parameter in turn, bit for bit.
+ * with its own step count; the rest are then updated one by one, each in its own scope (per-op, or fused
+ * alone when only sharing memory with an earlier parameter kept it out). The same numbers as `adamUpdate`
+ * on each parameter in turn, bit for bit.
  *
  * @example
  * adamUpdateMany(params, grads, params.map((p) => this.stateOf(p)), group, decay); // inside tidy + noGrad
@@ -127,7 +132,7 @@ export function adamUpdateMany(params: Tensor[], grads: Tensor[], states: ParamS
     group.eps,
   );
   rows.forEach((row, i) => {
-    if (fused[i] === 0) tidy(() => perOpUpdate(params[i], grads[i], row, group, decay));
+    if (fused[i] === 0) tidy(() => stepRow(params[i], grads[i], row, group, decay));
   });
 }
 

@@ -129,6 +129,29 @@ for (const [name, make] of Object.entries(CONFIGS)) {
   });
 }
 
+// Parameters that share memory (one listed twice, views of one tensor that overlap) cannot be written by
+// two threads at once: the later listing is updated after the group's native call, as the per-parameter
+// step orders them.
+void test('parameters sharing memory: the later listing steps after the earlier one, as parameter by parameter', () => {
+  const run = (make: (params: Tensor[]) => Optimizer, foreach: boolean): number[] => {
+    torch.manualSeed(11);
+    const base = torch.randn([12]);
+    const views = torch.noGrad(() => [base.narrow(0, 0, 8), base.narrow(0, 4, 8), base.narrow(0, 8, 4)]);
+    const params = [...views.map((v) => v.requiresGrad_(true)), views[0]];
+    const opt = make(params);
+    opt.foreach = foreach;
+    for (let k = 0; k < 3; k++) {
+      for (const p of params) p.grad = torch.randn(p.shape);
+      opt.step();
+    }
+    opt.dispose();
+    return bits(base);
+  };
+  const adamw = (params: Tensor[]) => new AdamW(params, { lr: 0.1, weightDecay: 0.1 });
+  const sgd = (params: Tensor[]) => new SGD(params, { lr: 0.1, momentum: 0.9 });
+  for (const make of [adamw, sgd]) assert.deepEqual(run(make, true), run(make, false));
+});
+
 void test('the parameter without a gradient at a step is skipped: its step count is one less', () => {
   const { state } = trajectory(CONFIGS.adamw, { foreach: true }, 3);
   // Group 0 holds params 0, 2, 4, ... (state index 0..4), group 1 params 1, 3, ... (index 5..9).

@@ -78,7 +78,7 @@ export class SGD extends Optimizer<SGDOptions> {
     perOpUpdate(p, grad, state, group);
   }
 
-  /** `updateParam` for the group at once: one native call for every parameter the fused update takes. */
+  /** `updateParam` for the group at once: one native call for every parameter it takes, then the rest one by one. */
   protected override updateGroup(params: Tensor[], grads: Tensor[], group: ParamGroup<SGDOptions>): void {
     const { lr, momentum, dampening, nesterov, weightDecay, maximize } = group;
     const states = params.map((p) => this.stateOf(p));
@@ -99,7 +99,7 @@ export class SGD extends Optimizer<SGDOptions> {
           );
     const done = new Set(ready.filter((_, k) => fused[k] === 1));
     params.forEach((p, i) => {
-      if (!done.has(i)) tidy(() => perOpUpdate(p, grads[i], states[i], group));
+      if (!done.has(i)) tidy(() => this.updateParam(p, grads[i], group));
       else if (momentum === 0) states[i].momentumBuffer = null;
     });
   }
