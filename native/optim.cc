@@ -15,16 +15,25 @@
 // Returns false (and touches nothing) unless every tensor is a dense float32
 // CPU tensor with the parameter's sizes and strides (contiguous or
 // channels-last), so the caller can take the per-op path (CUDA, other
-// dtypes, views). Runs on libtorch's intra-op thread pool, eight lanes at a
-// time with AVX2 + FMA where the CPU has them (checked at run time; the
-// per-element results do not depend on it), one at a time otherwise.
+// dtypes, views). Eight lanes at a time with AVX2 + FMA where the CPU has
+// them (checked at run time; the per-element results do not depend on it),
+// one at a time otherwise.
+//
+// Threads: the work is split with at::parallel_for, which is a template: it
+// only starts threads in code compiled with OpenMP, and this addon is not
+// (binding.gyp), so every update runs on the calling thread. On the shared
+// 2-core test machine an OpenMP build's two-thread update of ResNet-18 was
+// slower than one thread at every load seen (15 against 8.5 ms, and far
+// worse parameter by parameter): a memory-bound pass gains little from a
+// second core and loses a scheduler slice whenever the other thread is
+// preempted. Building with -fopenmp turns the split on; results stay the same.
 //
 // adamStepMany / sgdStepMany: the same updates for a whole param group in one
 // call (PyTorch's multi-tensor "foreach" optimizers), so a ResNet-18 step is
-// one crossing of N-API and one parallel region over all its elements rather
-// than 62 of each. The kernels, and so every element's result, are the ones
-// above; the tensors are cut into ranges of the concatenated element index,
-// so a small tensor shares a thread's range with its neighbours. Sync; the
+// one crossing of N-API rather than 62. The kernels, and so every element's
+// result, are the ones above; with threads, the tensors are cut into ranges
+// of the concatenated element index, so a small tensor shares a thread's
+// range with its neighbours and the group pays one parallel region. Sync; the
 // arguments are all checked before any tensor is written, and a TypeError
 // names the first bad one. Each returns a Uint8Array with 1 for a tensor it
 // updated and 0 for one it left untouched (not fusable as above, or a
@@ -222,17 +231,23 @@ void RunSgd(const Sgd& k, int64_t begin, int64_t end) {
 }
 
 // Runs run(kernels[i], from, to) over every tensor's elements in one parallel region: the tensors laid end
-// to end (ends[i]: where tensor i ends in that order), cut into grain-sized ranges that may span tensors.
+// to end (ends[i]: where tensor i ends in that order), cut into kGrain-sized ranges that may span tensors
+// (the same ranges on one thread or many, so the offsets are exercised either way).
 template <typename K, typename Run>
 void OverAll(const std::vector<K>& kernels, const std::vector<int64_t>& ends, Run run) {
   if (kernels.empty()) return;
-  at::parallel_for(0, ends.back(), kGrain, [&](int64_t begin, int64_t end) {
-    size_t i = std::upper_bound(ends.begin(), ends.end(), begin) - ends.begin();
-    for (; i < kernels.size() && begin < end; i++) {
-      const int64_t start = i == 0 ? 0 : ends[i - 1];
-      const int64_t stop = std::min(end, ends[i]);
-      run(kernels[i], begin - start, stop - start);
-      begin = stop;
+  const int64_t total = ends.back();
+  at::parallel_for(0, (total + kGrain - 1) / kGrain, 1, [&](int64_t first, int64_t last) {
+    for (int64_t chunk = first; chunk < last; chunk++) {
+      int64_t begin = chunk * kGrain;
+      const int64_t end = std::min(total, begin + kGrain);
+      size_t i = std::upper_bound(ends.begin(), ends.end(), begin) - ends.begin();
+      for (; i < kernels.size() && begin < end; i++) {
+        const int64_t start = i == 0 ? 0 : ends[i - 1];
+        const int64_t stop = std::min(end, ends[i]);
+        run(kernels[i], begin - start, stop - start);
+        begin = stop;
+      }
     }
   });
 }

@@ -20,10 +20,8 @@ type Groups = [Tensor[], Tensor[]];
 type Make = (groups: Groups, step: StepOptions) => Optimizer;
 
 const fx = fixture('optimizers');
-// Two threads, so the native update's ranges split tensors between threads (the case a bad offset breaks).
-torch.setNumThreads(2);
 
-/** [shape, layout, dtype]: 36864 elements cross the native grain (32768), so rows share and split thread ranges. */
+/** [shape, layout]: 36864 and 40000 elements cross the native update's 32768-element ranges, so ranges split rows. */
 const SPECS: [number[], 'contiguous' | 'channelsLast' | 'view' | 'float64' | 'mixedLayout'][] = [
   [[64, 64, 3, 3], 'channelsLast'],
   [[7], 'contiguous'],
