@@ -305,6 +305,8 @@ std::vector<uint8_t> FusableRows(const std::vector<std::vector<at::Tensor>>& col
     bool ok = true;
     // An undefined tensor here is an optional column left out (Column checks the others).
     for (const auto& column : columns) ok = ok && (!column[i].defined() || Fusable(column[i], param));
+    // A tensor without storage (sparse, say) is no fusable one, and shares no dense memory.
+    if (!param.has_storage()) continue;
     const auto extent = Extent(param);
     auto& taken = earlier[param.storage().unsafeGetStorageImpl()];
     for (const auto& [begin, end] : taken) ok = ok && (extent.second <= begin || end <= extent.first);
