@@ -11,14 +11,20 @@ shuffled, last partial batch kept; AdamW lr 2e-3, betas (0.9, 0.999),
 weight decay 0.05 on weights with ndim > 1 and 0 on biases and norm
 weights; SequentialLR(LinearLR from 1e-3 over round(0.3 x batches per
 epoch) steps, CosineAnnealingLR down to lr x 0.01) stepped per batch; cross
-entropy with label smoothing 0.1; forward and loss under
-torch.autocast('cpu', dtype=torch.bfloat16) with model and input in
-channels_last; torch.manual_seed(42); torch.set_num_threads(--threads).
-Val (6000) and test (10000) run after each epoch with batch 512 on
-pre-normalized tensors (eval transforms are only Normalize), under the same
-autocast; the test pass is the bench's own and is timed apart.
+entropy with label smoothing 0.1; torch.manual_seed(42);
+torch.set_num_threads(--threads).
 
-Usage: fmnist_torch.py --threads N --epochs E [--limit-train-batches B]
+--precision picks how the model runs:
+- bf16 (default; the same recipe as our default run): forward and loss
+  under torch.autocast('cpu', dtype=torch.bfloat16) with model and input in
+  channels_last;
+- fp32: the script as a PyTorch user writes it, contiguous tensors in fp32.
+Val (6000) and test (10000) run after each epoch with batch 512 on
+pre-normalized tensors (eval transforms are only Normalize), in the same
+precision and memory format; the test pass is the bench's own and is timed
+apart.
+
+Usage: fmnist_torch.py --threads N --epochs E [--precision bf16|fp32] [--limit-train-batches B]
 Prints one line per epoch: epoch={json}, with Date.now()-style ms stamps
 (epochEndMs: after training and val; testStartMs/testEndMs around the test).
 """
@@ -86,17 +92,17 @@ def build_model():
     return model
 
 
-def eval_tensors(images):
+def eval_tensors(images, memory_format):
     x = torch.from_numpy(images.copy()).float().div_(255).sub_(MEAN).div_(STD).unsqueeze(1)
-    return x.contiguous(memory_format=torch.channels_last)
+    return x.contiguous(memory_format=memory_format)
 
 
 @torch.no_grad()
-def top1(model, x, y, batch=512):
+def top1(model, x, y, bf16, batch=512):
     model.eval()
     correct = 0
     for i in range(0, len(y), batch):
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             logits = model(x[i : i + batch])
         correct += (logits.argmax(1) == y[i : i + batch]).sum().item()
     model.train()
@@ -109,7 +115,10 @@ def main():
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--limit-train-batches", type=int, default=None)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--precision", choices=["bf16", "fp32"], default="bf16")
     a = p.parse_args()
+    bf16 = a.precision == "bf16"
+    memory_format = torch.channels_last if bf16 else torch.contiguous_format
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
 
@@ -122,11 +131,11 @@ def main():
         num_workers=a.workers,
         persistent_workers=a.workers > 0,
     )
-    val_x, val_y = eval_tensors(images[val_idx]), torch.from_numpy(labels[val_idx].astype(np.int64))
-    test_x = eval_tensors(read_idx("t10k-images-idx3-ubyte.gz"))
+    val_x, val_y = eval_tensors(images[val_idx], memory_format), torch.from_numpy(labels[val_idx].astype(np.int64))
+    test_x = eval_tensors(read_idx("t10k-images-idx3-ubyte.gz"), memory_format)
     test_y = torch.from_numpy(read_idx("t10k-labels-idx1-ubyte.gz").astype(np.int64))
 
-    model = build_model().to(memory_format=torch.channels_last).train()
+    model = build_model().to(memory_format=memory_format).train()
     params = [q for q in model.parameters() if q.requires_grad]
     groups = [
         {"params": [q for q in params if q.ndim > 1], "weight_decay": 0.05},
@@ -149,8 +158,8 @@ def main():
         for i, (x, y) in enumerate(loader):
             if i >= steps_per_epoch:
                 break
-            x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            x = x.contiguous(memory_format=memory_format)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
             loss.backward()
             opt.step()
@@ -158,9 +167,9 @@ def main():
             sched.step()
             loss_sum += loss.item() * len(y)
             n += len(y)
-        val_top1 = top1(model, val_x, val_y)
+        val_top1 = top1(model, val_x, val_y, bf16)
         epoch_end = now_ms()
-        test_top1 = top1(model, test_x, test_y)
+        test_top1 = top1(model, test_x, test_y, bf16)
         line = {
             "epoch": epoch,
             "testTop1": test_top1,

@@ -33,6 +33,9 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { loadComponents } from '../src/cli/run-builder.js';
 import { registry } from '../src/registry.js';
+import { nativeBf16 } from '../src/export/libtorch-logits.js';
+import { ruleChoice } from '../src/training/precision-choice.js';
+import { parseTrainerOptions } from '../src/training/trainer-options.js';
 
 const zoo = [
   'resnet50',
@@ -93,10 +96,14 @@ for (const p of chosen) {
 function defaultPath(): { precision: string; memoryFormat: 'contiguous' | 'channelsLast'; source: string } {
   const file = fileURLToPath(new URL('../conf/trainer/default.yaml', import.meta.url));
   const conf = parseYaml(readFileSync(file, 'utf8')) as { precision: string | number; memoryFormat: string };
-  const precision = conf.precision === 32 || conf.precision === '32-true' ? '32' : String(conf.precision);
-  const channelsLast = conf.memoryFormat === 'channelsLast' || (conf.memoryFormat === 'auto' && precision !== '32');
-  const memoryFormat = channelsLast ? 'channelsLast' : 'contiguous';
-  return { precision, memoryFormat, source: `conf/trainer/default.yaml: precision ${precision}, memoryFormat ${conf.memoryFormat}` };
+  const asked = parseTrainerOptions({ precision: conf.precision, memoryFormat: conf.memoryFormat });
+  // 'auto' is probed per model and size at the start of fit; here it is the rule the probe falls back to.
+  const { precision, memoryFormat } = ruleChoice(asked, { device: 'cpu', nativeBf16: nativeBf16() });
+  return {
+    precision,
+    memoryFormat,
+    source: `conf/trainer/default.yaml: precision ${asked.precision} (${precision}), memoryFormat ${conf.memoryFormat}`,
+  };
 }
 
 /** Milliseconds per batch of one process. */

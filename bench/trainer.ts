@@ -19,10 +19,15 @@
  *   and PyTorch's own fp32 / bf16 autocast step on random 1x28x28 data (same
  *   model, threads and batch) so both bf16 speed-ups can be compared. Target
  *   bf16 / fp32 >= 1.6x.
+ * - auto: `precision: auto` against every fixed precision + memory format at
+ *   input sizes 28, 64, 128, 224 for resnet18, mobilenet_v3_small and
+ *   convnext_tiny (64+), full train steps, printing per size whether auto's
+ *   pick is within noise of the best fixed choice (bench/trainer-auto.ts).
  * - --accuracy: one longer run each of fp32 and bf16-mixed (same seed, full
  *   val split unless --val-batches) printing val top-1; target within 0.5 points.
  *
- * Options: --part overhead|precision|all (default overhead), --accuracy,
+ * Options: --part overhead|precision|auto|all (default overhead), --accuracy,
+ * for auto: --models a,b (default resnet18,mobilenet_v3_small,convnext_tiny), --sizes 28,64,128,224,
  * --steps N (default 60; 300 with --accuracy), --warmup K (default 5),
  * --rounds R (default 3), --val-batches V (default 4; 'all'), --threads T (default 2).
  *
@@ -32,6 +37,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { autoPart } from './trainer-auto.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +48,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'val-batches': { type: 'string' },
     threads: { type: 'string', default: '2' },
+    models: { type: 'string', default: 'resnet18,mobilenet_v3_small,convnext_tiny' },
+    sizes: { type: 'string', default: '28,64,128,224' },
   },
 });
 const part = values.part;
-if (!['overhead', 'precision', 'all'].includes(part))
-  throw new Error(`bench:trainer: expected --part overhead, precision or all, but got '${part}'`);
+if (!['overhead', 'precision', 'auto', 'all'].includes(part))
+  throw new Error(`bench:trainer: expected --part overhead, precision, auto or all, but got '${part}'`);
 const steps = values.steps ?? (values.accuracy ? '300' : '60');
 const warmup = values.warmup;
 const rounds = Number(values.rounds);
@@ -195,4 +203,12 @@ if (values.accuracy) accuracy();
 else {
   if (part === 'overhead' || part === 'all') overhead();
   if (part === 'precision' || part === 'all') precision();
+  if (part === 'auto' || part === 'all')
+    autoPart({
+      models: values.models.split(','),
+      sizes: values.sizes.split(',').map(Number),
+      steps: values.steps ?? '3',
+      rounds: values.rounds,
+      threads,
+    });
 }

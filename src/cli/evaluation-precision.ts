@@ -5,8 +5,9 @@
  * trained: 'auto' is bf16 autocast + channels-last on a CPU with native bf16
  * (AVX-512 BF16, AMX), where bench:predict measured it faster than fp32 with
  * the same top-1, and fp32 on any other CPU, where bf16 is emulated and
- * slower. On a GPU 'auto' keeps the run's own precision. `--precision 32`
- * or `bf16-mixed` forces one.
+ * slower. On a GPU 'auto' keeps the run's own precision (a run trained at
+ * `precision: auto` evaluates by the Trainer's no-probe rule: bf16-mixed +
+ * channels-last on CUDA). `--precision 32` or `bf16-mixed` forces one.
  *
  * @example
  * const { precision, memoryFormat } = evaluationPrecision('auto', plan.trainer, { cuda: false });

@@ -35,6 +35,8 @@ export interface ProvenanceEntry {
   startedAt: string;
   endedAt: string | null;
   status: 'running' | 'success' | 'failed' | 'interrupted';
+  /** The precision and memory format the fit ran at and how they were chosen (probe timings, 'cached', 'rule', ...). */
+  precision?: Record<string, unknown>;
 }
 
 /** What a data set's fingerprint covers. */
@@ -122,10 +124,15 @@ export function startProvenance(runDir: string, options: { data: DataFingerprint
  * Sets the end time and status of `entry` (matched by pid and start time) in the run's provenance.
  *
  * @example
- * finishProvenance('outputs/r1', entry, 'interrupted');
+ * finishProvenance('outputs/r1', entry, 'interrupted', { precision: provenanceRecord(trainer.precisionChoice) });
  */
-export function finishProvenance(runDir: string, entry: ProvenanceEntry, status: ProvenanceEntry['status']): void {
-  const done = { ...entry, endedAt: new Date().toISOString(), status };
+export function finishProvenance(
+  runDir: string,
+  entry: ProvenanceEntry,
+  status: ProvenanceEntry['status'],
+  extra: Pick<ProvenanceEntry, 'precision'> = {},
+): void {
+  const done = { ...entry, ...extra, endedAt: new Date().toISOString(), status };
   const entries = readEntries(runDir);
   const at = entries.findIndex((e) => e.pid === entry.pid && e.startedAt === entry.startedAt);
   write(runDir, at < 0 ? [...entries, done] : entries.map((e, i) => (i === at ? done : e)));

@@ -44,12 +44,16 @@ export const trainerOptionsSchema = z
     accumulateGradBatches: z.number().int().min(1).default(1),
     gradientClipVal: z.number().positive().nullable().default(null),
     gradientClipAlgorithm: z.enum(['norm', 'value']).default('norm'),
-    /** '32' (also the number 32), 'bf16-mixed' (autocast to bfloat16), '16-mixed' (CUDA, with a gradient scaler). */
+    /**
+     * '32' (also the number 32), 'bf16-mixed' (autocast to bfloat16), '16-mixed' (CUDA, with a gradient scaler), or
+     * 'auto': the fastest of bf16-mixed / fp32 (bf16 only where the CPU has bf16 instructions, or on CUDA), measured by
+     * a short probe at the start of fit and cached (see precision-auto.ts).
+     */
     precision: z
-      .union([z.literal(32), z.enum(['32', '32-true', 'bf16-mixed', '16-mixed'])])
+      .union([z.literal(32), z.enum(['32', '32-true', 'bf16-mixed', '16-mixed', 'auto'])])
       .transform((p) => (p === 32 || p === '32-true' ? '32' : p))
       .default('32'),
-    /** 'auto': channels-last where it is faster (convolutional models, bf16 on CPU, any CUDA run). */
+    /** 'auto': with precision 'auto', probed with it; with a fixed precision, channels-last on CUDA and under bf16, contiguous for fp32 on CPU. */
     memoryFormat: z.enum(['auto', 'channelsLast', 'contiguous']).default('auto'),
     deterministic: z.boolean().default(false),
     /** Seeds libtorch, the loader's order and transforms, MixUp/CutMix. null: a random seed, recorded in the checkpoint. */

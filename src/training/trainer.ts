@@ -40,6 +40,12 @@ import type { Progress } from './loops/fit-progress.js';
 import type { StageContext } from './loops/loop-context.js';
 import { runPredict } from './loops/predict-loop.js';
 import { Precision } from './precision.js';
+import { nativeBf16 } from '../export/libtorch-logits.js';
+import { describeAutoPrecision, fixedResult, resolveAutoPrecision } from './precision-auto.js';
+import type { AutoPrecisionResult } from './precision-auto.js';
+import { PrecisionCache } from './precision-cache.js';
+import { needsChoice, savedChoice } from './precision-choice.js';
+import type { PrecisionEnvironment } from './precision-choice.js';
 import { profile, SimpleProfiler } from './profiler.js';
 import { SchedulerStepper } from './scheduler-stepper.js';
 import { SignalGuard } from './signal-guard.js';
@@ -110,8 +116,8 @@ export class Trainer implements TrainerView {
   ddp: DdpStrategy | null = null;
 
   readonly device: 'cpu' | 'cuda';
-  readonly channelsLast: boolean;
-  readonly precision: Precision;
+  #precision: Precision;
+  #precisionChoice: AutoPrecisionResult;
   readonly collector = new LogCollector();
   /** Times the run's actions with `profiler: 'simple'` (null: nothing is timed). */
   readonly profiler: SimpleProfiler | null;
@@ -161,13 +167,26 @@ export class Trainer implements TrainerView {
     }
     if (printer !== null) this.#printer = printer;
     this.device = o.device === 'auto' ? (torch.cuda.isAvailable() ? 'cuda' : 'cpu') : o.device;
-    this.precision = new Precision(o.precision, this.device);
+    // 'auto' runs by the rule until fit settles it (validate, test and predict keep the rule).
+    this.#precisionChoice = fixedResult(o, this.#precisionEnvironment());
+    this.#precision = new Precision(this.#precisionChoice.precision, this.device);
     this.profiler = o.profiler === 'simple' ? new SimpleProfiler() : null;
-    this.channelsLast =
-      o.memoryFormat === 'channelsLast' || (o.memoryFormat === 'auto' && (this.device === 'cuda' || o.precision !== '32'));
     // As Lightning: sync_batchnorm only acts through a data-parallel strategy (a one-process run has nothing to sync).
     if (o.syncBatchnorm && o.strategy !== 'ddp')
       this.print(`Trainer: syncBatchnorm has no effect with strategy '${o.strategy}'; use strategy ddp`);
+  }
+
+  /** How the forward runs and gradients are applied (settled at the start of fit under `precision: auto`). */
+  get precision(): Precision {
+    return this.#precision;
+  }
+  /** Whether the model and batches are channels-last (settled with the precision). */
+  get channelsLast(): boolean {
+    return this.#precisionChoice.memoryFormat === 'channelsLast';
+  }
+  /** The precision and memory format in use and how they were chosen (probe, cache, rule, resume or configured). */
+  get precisionChoice(): AutoPrecisionResult {
+    return this.#precisionChoice;
   }
 
   get stage(): TrainerStage {
@@ -270,6 +289,8 @@ export class Trainer implements TrainerView {
   async saveCheckpoint(file: string): Promise<void> {
     const context = this.#need(this.#stageContext, 'saveCheckpoint');
     const checkpoint = buildCheckpoint(this, context.module, this.#progress);
+    // A resumed `precision: auto` run takes this choice back instead of probing again.
+    checkpoint.extra.precisionChoice = { precision: this.#precision.name, memoryFormat: this.#precisionChoice.memoryFormat };
     try {
       await context.hooks.call('onSaveCheckpoint', this, checkpoint);
       if (this.isGlobalZero) await profile(this.profiler, 'save_checkpoint', () => writeCheckpoint(checkpoint, file));
@@ -392,6 +413,7 @@ export class Trainer implements TrainerView {
       try {
         this.#seed = resumed?.checkpoint.seed ?? this.options.seed ?? (this.ddp !== null ? 0 : Math.floor(Math.random() * 2 ** 32));
         torch.manualSeed(this.#seed);
+        await this.#choosePrecision(module, dataModule, resumed?.checkpoint ?? null);
         loaders = this.#fitLoaders(dataModule);
         if (module.useClassWeights === true) module.setClassWeights?.(dataModule.classWeights());
         this.#configureOptimizers(module, loaders.trainLoader);
@@ -572,6 +594,37 @@ export class Trainer implements TrainerView {
         : {}),
     });
     return { trainLoader, valLoader: dataModule.val !== null ? dataModule.valLoader(evalLoaderOverrides(this)) : null };
+  }
+
+  #precisionEnvironment(): PrecisionEnvironment {
+    return { device: this.device, nativeBf16: this.device === 'cpu' && nativeBf16() };
+  }
+
+  /**
+   * `precision: auto`: settles precision and memory format before the loaders are built (they
+   * lay batches out in the chosen format) and before the sanity check; see precision-auto.ts.
+   */
+  async #choosePrecision(module: TrainableModule, dataModule: ImageClassificationDataModule, resumed: Checkpoint | null): Promise<void> {
+    if (!needsChoice(this.options)) return;
+    const saved = savedChoice(resumed?.extra.precisionChoice);
+    const result = await resolveAutoPrecision({
+      options: this.options,
+      environment: this.#precisionEnvironment(),
+      resumed: saved,
+      module,
+      firstBatch: async () => {
+        const loader = dataModule.trainLoader({ seed: this.seed, channelsLast: false });
+        if (trainBatches(this.options, loader.length) === 0) return null;
+        for await (const batch of loader.epoch(0)) return batch;
+        return null;
+      },
+      threads: torch.getNumThreads(),
+      cache: new PrecisionCache({ warn: (m) => this.print(m) }),
+    });
+    this.#precisionChoice = result;
+    this.#precision = new Precision(result.precision, this.device);
+    module.to({ memoryFormat: result.memoryFormat });
+    this.print(describeAutoPrecision(result));
   }
 
   #configureOptimizers(module: TrainableModule, trainLoader: DataLoader): void {

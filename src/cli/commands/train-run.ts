@@ -23,6 +23,7 @@ import type * as RunBuilder from '../run-builder.js';
 import type { RunPlan } from '../run-plan.js';
 import { frozenScratchNote } from '../frozen-scratch-note.js';
 import { ModelCheckpoint } from '../../training/callbacks/model-checkpoint.js';
+import { provenanceRecord } from '../../training/precision-auto.js';
 import type { ConfigFlags } from './config-flags.js';
 
 /** What `train` was asked, beside the overrides. */
@@ -122,7 +123,8 @@ export async function runTrain(overrides: readonly string[], flags: TrainFlags):
     if (scratch) console.error(scratch);
     const { datasetFingerprint, finishProvenance, startProvenance } = await import('../provenance.js');
     const entry = startProvenance(runDir, { data: datasetFingerprint({ train: dm.train, val: dm.val }, dm.idxToClass) });
-    provenance = { finish: (status) => finishProvenance(runDir, entry, status) };
+    // The fit settles `precision: auto`; what it chose (and why) goes into the run's provenance.
+    provenance = { finish: (status) => finishProvenance(runDir, entry, status, { precision: provenanceRecord(trainer.precisionChoice) }) };
   }
   const stopDashboard = reports && plan.dashboard ? await (await import('./dashboard.js')).startRunDashboard(runDir) : null;
   try {
@@ -151,7 +153,16 @@ async function report(trainer: ReturnType<Builder['buildTrainer']>, builder: Bui
     return;
   }
   // A Trainer of its own without loggers: a second run of the same loggers would start metrics.csv again.
-  const quiet = { ...plan.trainer, enableCheckpointing: false, enableModelSummary: false, enableProgressBar: false };
+  // The test runs at the precision the fit settled (`auto` is chosen once, by the fit).
+  const { precision, memoryFormat } = trainer.precisionChoice;
+  const quiet = {
+    ...plan.trainer,
+    precision,
+    memoryFormat,
+    enableCheckpointing: false,
+    enableModelSummary: false,
+    enableProgressBar: false,
+  };
   const tester = builder.buildTrainer({ ...plan, trainer: quiet, callbacks: {}, logging: {} });
   const ckptPath = trainer.options.enableCheckpointing && trainer.options.fastDevRun === false ? bestOfFirstCheckpoint(trainer) : null;
   const [metrics] = await tester.test(module, dm, { ckptPath });

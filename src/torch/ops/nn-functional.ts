@@ -7,6 +7,7 @@
  * maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 });
  */
 import type { Tensor } from '../tensor.js';
+import { singleOutputConv2d } from './conv2d-single-output.js';
 import { runT } from './dispatch.js';
 
 type Pair = number | readonly [number, number];
@@ -47,6 +48,7 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution (torch.nn.functional.conv2d) of NCHW `x` with `weight` [C_out, C_in / groups, kH, kW] and optional `bias` [C_out].
+ * A convolution with a one-pixel output runs as the equal matrix product (conv2d-single-output.ts).
  *
  * @example
  * conv2d(x, w, b, { stride: 2, padding: 1 });
@@ -56,7 +58,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   if (typeof padding === 'string') {
     return runT('aten::conv2d', 'padding', [x, weight, bias ?? null, pair(stride), padding, pair(dilation), groups]);
   }
-  return runT('aten::conv2d', '', [x, weight, bias ?? null, pair(stride), pair(padding), pair(dilation), groups]);
+  const geometry = { stride: pair(stride), padding: pair(padding), dilation: pair(dilation), groups };
+  return (
+    singleOutputConv2d(x, weight, bias ?? null, geometry) ??
+    runT('aten::conv2d', '', [x, weight, bias ?? null, geometry.stride, geometry.padding, geometry.dilation, groups])
+  );
 }
 
 /**
