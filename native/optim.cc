@@ -19,25 +19,22 @@
 // them (checked at run time; the per-element results do not depend on it),
 // one at a time otherwise.
 //
-// Threads: the work is split with at::parallel_for, which is a template: it
-// only starts threads in code compiled with OpenMP, and this addon is not
-// (binding.gyp), so every update runs on the calling thread. On the shared
-// 2-core test machine an OpenMP build's two-thread update of ResNet-18 was
-// slower than one thread at every load seen (15 against 8.5 ms, and far
-// worse parameter by parameter): a memory-bound pass gains little from a
-// second core and loses a scheduler slice whenever the other thread is
-// preempted. Building with -fopenmp turns the split on; results stay the same.
+// Threads: at::parallel_for is a template that starts threads only in code
+// built with OpenMP, and this addon is not (binding.gyp): updates run on the
+// calling thread. On the shared 2-core test machine an OpenMP build's
+// two-thread ResNet-18 update was slower than one thread at every load seen
+// (15 against 8.5 ms): a memory-bound pass gains little from a second core
+// and loses a time slice whenever the other thread is preempted.
 //
 // adamStepMany / sgdStepMany: the same updates for a whole param group in one
-// call (PyTorch's multi-tensor "foreach" optimizers), so a ResNet-18 step is
-// one crossing of N-API rather than 62. The kernels, and so every element's
-// result, are the ones above; with threads, the tensors are cut into ranges
-// of the concatenated element index, so a small tensor shares a thread's
-// range with its neighbours and the group pays one parallel region. Sync; the
-// arguments are all checked before any tensor is written, and a TypeError
-// names the first bad one. Each returns a Uint8Array with 1 for a tensor it
-// updated and 0 for one it left untouched (not fusable as above, or a
-// parameter whose memory overlaps one listed before it), for the per-op path.
+// call (PyTorch's multi-tensor "foreach" optimizers): one N-API crossing, not
+// one per parameter; the same kernels, so the same result per element. The
+// tensors, laid end to end, are walked in fixed ranges that may span several
+// (one parallel region per group where threads run). Sync; every argument is
+// checked before any tensor is written, and a TypeError names the first bad
+// one. Each returns a Uint8Array: 1 for a tensor it updated, 0 for one it
+// left untouched (not fusable as above, or its memory overlaps a parameter
+// listed before it) for the caller's per-parameter path.
 #include "optim.h"
 
 #include <ATen/Parallel.h>
