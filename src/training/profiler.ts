@@ -11,7 +11,9 @@
  * (user + system, every thread: libtorch's, the data loader's, the main one)
  * over the stage's wall time, as `1.82 of 2 cores (91%)`, and the same per
  * top-level action in `CPU_ACTIONS` with that action's share of the stage's
- * CPU time. A stage that leaves cores idle is waiting on something.
+ * CPU time. A stage that leaves cores idle is waiting on something. Busy is
+ * not useful: libtorch's OpenMP threads spin a while after each parallel
+ * op before they sleep, and that spinning counts as CPU time too.
  *
  * Without a profiler (the default) nothing is timed: the loops call through
  * `profile()` / `iterate()` with `null`, which add no work.
