@@ -38,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"groupBarrier", GroupBarrier}, {"groupAllgather", GroupAllgather},
       {"reducerCreate", ReducerCreate}, {"reducerPrepareForBackward", ReducerPrepareForBackward},
       {"adamStep", AdamStep}, {"sgdStep", SgdStep},
+      {"adamStepMany", AdamStepMany}, {"sgdStepMany", SgdStepMany},
       {"syncBatchNorm", SyncBatchNorm}, {"distributedRelease", DistributedRelease},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));

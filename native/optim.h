@@ -5,4 +5,6 @@
 namespace ct {
 Napi::Value AdamStep(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);
+Napi::Value AdamStepMany(const Napi::CallbackInfo& info);
+Napi::Value SgdStepMany(const Napi::CallbackInfo& info);
 }  // namespace ct

@@ -93,6 +93,35 @@ export interface NativeBinding {
     nesterov: boolean,
     maximize: boolean,
   ): boolean;
+  /**
+   * adamStep for a whole param group in one call and one parallel region (native/optim.cc): each row's
+   * own stepSize and bc2Sqrt, the group's scalars once. Per row: 1 updated, 0 untouched (per-op path).
+   */
+  adamStepMany(
+    params: readonly TensorHandle[],
+    grads: readonly TensorHandle[],
+    expAvgs: readonly TensorHandle[],
+    expAvgSqs: readonly TensorHandle[],
+    maxExpAvgSqs: readonly TensorHandle[] | null,
+    stepSizes: Float64Array,
+    bc2Sqrts: Float64Array,
+    decay: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+  ): Uint8Array;
+  /** sgdStep for a whole param group in one call (native/optim.cc); per row 1 updated, 0 untouched. */
+  sgdStepMany(
+    params: readonly TensorHandle[],
+    grads: readonly TensorHandle[],
+    momentumBuffers: readonly TensorHandle[] | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+  ): Uint8Array;
 }
 
 /**

@@ -443,6 +443,67 @@ entry('sgdStep', () => {
   assert.deepEqual(values(p), [Math.fround(1 - 0.05), Math.fround(-1.9)]);
   assert.throws(() => (native.sgdStep as (...a: unknown[]) => boolean)(p, f32([0, 0]), null, 0.1, 0, 0, 0, 'yes', false), TypeError);
 });
+// Multi-tensor updates: bitwise against the per-parameter ones in src/torch/optim/optimizer-foreach.test.ts.
+entry('adamStepMany', () => {
+  const p = [f32([1, -2]), f32([3])];
+  const moments = () => [f32([0, 0]), f32([0])];
+  const steps = new Float64Array([0.1, 0.1]);
+  const args = (params: unknown, bc2: unknown = steps): unknown[] => [
+    params,
+    [f32([0.5, 0.5]), f32([1])],
+    moments(),
+    moments(),
+    null,
+    steps,
+    bc2,
+    1,
+    0.9,
+    0.999,
+    1e-8,
+  ];
+  const many = (...a: unknown[]) => (native.adamStepMany as (...b: unknown[]) => Uint8Array)(...a);
+  assert.deepEqual([...many(...args(p, new Float64Array([1, 1])))], [1, 1]);
+  assert.ok(Math.abs(values(p[0])[0] - (1 - (0.1 * 0.05) / (Math.sqrt(0.00025) + 1e-8))) < 1e-6);
+  const before = [values(p[0]), values(p[1])];
+  // Every argument is checked before any tensor is written: a bad last row leaves the first untouched.
+  assert.throws(() => many(...args([p[0], {}])), typeError(/adamStepMany: params/));
+  assert.throws(() => many(...args(p, [1, 1])), typeError(/adamStepMany: expected a Float64Array of 2 for bc2Sqrts but got array/));
+  assert.throws(() => many(...args(p, new Float64Array(3))), typeError(/Float64Array of 2/));
+  assert.throws(() => many(...args([p[0]])), typeError(/adamStepMany: grads: expected 1 tensor handles \(one per param\) but got 2/));
+  assert.deepEqual([values(p[0]), values(p[1])], before);
+  // A parameter listed twice is updated once here; the second listing is left to the per-op path.
+  assert.deepEqual([...many(...args([p[0], p[0]], new Float64Array([1, 1])))], [1, 0]);
+});
+entry('sgdStepMany', () => {
+  const p = [f32([1, -2]), f32([1, 2, 3, 4], [2, 2])];
+  const view = call('aten::t', '', [p[1]]) as TensorHandle;
+  const flags = native.sgdStepMany([p[0], view], [f32([0.5, -1]), f32([1, 1, 1, 1], [2, 2])], null, 0.1, 0, 0, 0, false, false);
+  assert.deepEqual([...flags], [1, 0], 'a transposed view is not fusable: left untouched');
+  assert.deepEqual(values(p[0]), [Math.fround(1 - 0.05), Math.fround(-1.9)]);
+  assert.deepEqual(values(p[1]), [1, 2, 3, 4]);
+  // Views of one storage: the halves are updated at once; a view overlapping an earlier one is left out.
+  const base = f32([1, 2, 3, 4, 5, 6]);
+  const slice = (from: number, to: number) => call('aten::slice', 'Tensor', [base, 0, from, to, 1]) as TensorHandle;
+  const sgd = (params: TensorHandle[]) => [
+    ...native.sgdStepMany(
+      params,
+      params.map(() => f32([1, 1, 1])),
+      null,
+      0.5,
+      0,
+      0,
+      0,
+      false,
+      false,
+    ),
+  ];
+  assert.deepEqual(sgd([slice(0, 3), slice(3, 6)]), [1, 1]);
+  assert.deepEqual(sgd([slice(0, 3), slice(2, 5)]), [1, 0]);
+  assert.deepEqual(values(base), [0, 1, 2, 3.5, 4.5, 5.5]);
+  const many = (...a: unknown[]) => (native.sgdStepMany as (...b: unknown[]) => Uint8Array)(...a);
+  assert.throws(() => many([p[0]], [p[0]], null, 0.1, 0, 0, 0, 'yes', false), typeError(/sgdStepMany: expected a boolean for nesterov/));
+  assert.throws(() => many([p[0]], [p[0]], [], 0.1, 0.9, 0, 0, false, false), typeError(/momentumBuffers: expected 1/));
+});
 
 void test('every native entry point has a test', () => {
   assert.deepEqual([...tested, ...distributedEntries].sort(), Object.keys(native).sort());

@@ -6,7 +6,7 @@
  * adamUpdate(param, grad, state, group); // inside Optimizer.step's tidy + noGrad
  */
 import { native } from '../binding.js';
-import { keep } from '../memory.js';
+import { keep, tidy } from '../memory.js';
 import { zerosLike } from '../ops/creation.js';
 import { run } from '../ops/dispatch.js';
 import type { Tensor } from '../tensor.js';
@@ -40,13 +40,17 @@ export function adamDefaults(component: string, options: Partial<AdamOptions> & 
   return o;
 }
 
-/**
- * One Adam moment update and parameter step; `grad` already has maximize / L2 applied. `decay`: AdamW's
- * decoupled factor 1 - lr * wd, applied to the parameter first (1: none). Contiguous float32 CPU tensors
- * take the fused native kernel (one pass over memory, the same float32 arithmetic per element); others the
- * per-op path below.
- */
-export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: AdamOptions, decay = 1): void {
+/** One parameter's step: its state tensors and bias-corrected scalars, after the step count moved on. */
+interface AdamRow {
+  expAvg: Tensor;
+  expAvgSq: Tensor;
+  max: Tensor | null;
+  stepSize: number;
+  bc2Sqrt: number;
+}
+
+/** Makes the state on the first step, counts the step and computes its scalars as PyTorch does, in double. */
+function advance(param: Tensor, state: ParamState, group: AdamOptions): AdamRow {
   const [beta1, beta2] = group.betas;
   if (state.step === undefined) {
     state.step = 0;
@@ -56,13 +60,36 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group
   }
   const step = (state.step as number) + 1;
   state.step = step;
-  const expAvg = state.expAvg as Tensor;
-  const expAvgSq = state.expAvgSq as Tensor;
   const biasCorrection1 = 1 - beta1 ** step;
   const biasCorrection2 = 1 - beta2 ** step;
-  const stepSize = group.lr / biasCorrection1;
-  const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
+  // PyTorch creates max_exp_avg_sq only at init; an amsgrad switched on later starts from zeros here.
   const max = group.amsgrad ? ((state.maxExpAvgSq as Tensor | undefined) ?? (state.maxExpAvgSq = keep(zerosLike(param)))) : null;
+  return {
+    expAvg: state.expAvg as Tensor,
+    expAvgSq: state.expAvgSq as Tensor,
+    max,
+    stepSize: group.lr / biasCorrection1,
+    bc2Sqrt: Math.sqrt(biasCorrection2),
+  };
+}
+
+/**
+ * One Adam moment update and parameter step; `grad` already has maximize / L2 applied. `decay`: AdamW's
+ * decoupled factor 1 - lr * wd, applied to the parameter first (1: none). Contiguous float32 CPU tensors
+ * take the fused native kernel (one pass over memory, the same float32 arithmetic per element); others the
+ * per-op path below.
+ *
+ * @example
+ * adamUpdate(param, grad, state, group, 1 - group.lr * group.weightDecay); // inside Optimizer.step's tidy + noGrad
+ */
+export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group: AdamOptions, decay = 1): void {
+  stepRow(param, grad, advance(param, state, group), group, decay);
+}
+
+/** One parameter's update once its state has moved on: fused where the native kernel takes it, else per-op. */
+function stepRow(param: Tensor, grad: Tensor, row: AdamRow, group: AdamOptions, decay: number): void {
+  const [beta1, beta2] = group.betas;
+  const { expAvg, expAvgSq, max } = row;
   const fused = native.adamStep(
     param.handle,
     grad.handle,
@@ -72,22 +99,57 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: ParamState, group
     decay,
     beta1,
     beta2,
-    stepSize,
-    biasCorrection2Sqrt,
+    row.stepSize,
+    row.bc2Sqrt,
     group.eps,
   );
-  if (fused) return;
+  if (!fused) perOpUpdate(param, grad, row, group, decay);
+}
+
+/**
+ * `adamUpdate` for a param group's parameters at once: one native call updates every fusable one, each
+ * with its own step count; the rest are then updated one by one, each in its own scope (per-op, or fused
+ * alone when only sharing memory with an earlier parameter kept it out). The same numbers as `adamUpdate`
+ * on each parameter in turn, bit for bit.
+ *
+ * @example
+ * adamUpdateMany(params, grads, params.map((p) => this.stateOf(p)), group, decay); // inside tidy + noGrad
+ */
+export function adamUpdateMany(params: Tensor[], grads: Tensor[], states: ParamState[], group: AdamOptions, decay = 1): void {
+  const rows = params.map((p, i) => advance(p, states[i], group));
+  const [beta1, beta2] = group.betas;
+  const fused = native.adamStepMany(
+    params.map((p) => p.handle),
+    grads.map((g) => g.handle),
+    rows.map((r) => r.expAvg.handle),
+    rows.map((r) => r.expAvgSq.handle),
+    group.amsgrad ? rows.map((r) => (r.max as Tensor).handle) : null,
+    Float64Array.from(rows, (r) => r.stepSize),
+    Float64Array.from(rows, (r) => r.bc2Sqrt),
+    decay,
+    beta1,
+    beta2,
+    group.eps,
+  );
+  rows.forEach((row, i) => {
+    if (fused[i] === 0) tidy(() => stepRow(params[i], grads[i], row, group, decay));
+  });
+}
+
+/** PyTorch 1.13's `_single_tensor_adam(w)` update, one whole-tensor op at a time. */
+function perOpUpdate(param: Tensor, grad: Tensor, row: AdamRow, group: AdamOptions, decay: number): void {
+  const [beta1, beta2] = group.betas;
+  const { expAvg, expAvgSq, max } = row;
   // PyTorch multiplies by 1 - lr * wd unconditionally; x * 1 is exact, so skip it.
   if (decay !== 1) param.mul_(decay);
   let second = expAvgSq;
   expAvg.mul_(beta1).add_(grad, 1 - beta1);
   expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
   if (max !== null) {
-    // PyTorch creates max_exp_avg_sq only at init; an amsgrad switched on later starts from zeros here.
     run('aten::maximum', 'out', [max, expAvgSq, max]);
     second = max;
   }
   // (sqrt(v) / bc2_sqrt).add_(eps): dividing in place on the fresh sqrt is the same kernel, one allocation less.
-  const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(group.eps);
-  param.addcdiv_(expAvg, denom, -stepSize);
+  const denom = second.sqrt().div_(row.bc2Sqrt).add_(group.eps);
+  param.addcdiv_(expAvg, denom, -row.stepSize);
 }

@@ -7,10 +7,10 @@
  * const opt = new Adam(params, { lr: 1e-3, betas: [0.9, 0.999] });
  */
 import type { Tensor } from '../tensor.js';
-import { adamUpdate, adamDefaults } from './adam-update.js';
+import { adamUpdate, adamUpdateMany, adamDefaults } from './adam-update.js';
 import type { AdamOptions } from './adam-update.js';
 import { Optimizer } from './optimizer.js';
-import type { ParamGroup, ParamsInput } from './optimizer.js';
+import type { ParamGroup, ParamsInput, StepOptions } from './optimizer.js';
 
 export type { AdamOptions } from './adam-update.js';
 
@@ -25,15 +25,29 @@ export type { AdamOptions } from './adam-update.js';
 export class Adam extends Optimizer<AdamOptions> {
   protected readonly name = 'Adam';
 
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, adamDefaults('Adam', { lr: 1e-3, weightDecay: 0, ...options }));
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> & StepOptions = {}) {
+    const { foreach, ...rest } = options;
+    super(params, adamDefaults('Adam', { lr: 1e-3, weightDecay: 0, ...rest }), { foreach });
   }
 
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
-    let g: Tensor = group.maximize ? grad.neg() : grad;
-    const state = this.stateOf(p);
-    // Adam's L2 penalty goes into the gradient (AdamW decays the weights instead).
-    if (group.weightDecay !== 0) g = g.add(p, group.weightDecay);
-    adamUpdate(p, g, state, group);
+    adamUpdate(p, direction(p, grad, group), this.stateOf(p), group);
   }
+
+  protected override updateGroup(params: Tensor[], grads: Tensor[], group: ParamGroup<AdamOptions>): void {
+    // Like PyTorch's foreach Adam, the L2 gradients of the whole group exist at once (one copy of them).
+    const g = params.map((p, i) => direction(p, grads[i], group));
+    adamUpdateMany(
+      params,
+      g,
+      params.map((p) => this.stateOf(p)),
+      group,
+    );
+  }
+}
+
+/** The gradient Adam steps along: negated to maximize, plus Adam's L2 penalty (AdamW decays the weights instead). */
+function direction(p: Tensor, grad: Tensor, group: AdamOptions): Tensor {
+  const g = group.maximize ? grad.neg() : grad;
+  return group.weightDecay !== 0 ? g.add(p, group.weightDecay) : g;
 }

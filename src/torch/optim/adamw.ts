@@ -7,10 +7,10 @@
  * const opt = new AdamW(params, { lr: 1e-3, weightDecay: 0.05 });
  */
 import type { Tensor } from '../tensor.js';
-import { adamUpdate, adamDefaults } from './adam-update.js';
+import { adamUpdate, adamUpdateMany, adamDefaults } from './adam-update.js';
 import type { AdamOptions } from './adam-update.js';
 import { Optimizer } from './optimizer.js';
-import type { ParamGroup, ParamsInput } from './optimizer.js';
+import type { ParamGroup, ParamsInput, StepOptions } from './optimizer.js';
 
 /**
  * torch.optim.AdamW (default weightDecay 1e-2). State per parameter: `step`
@@ -23,13 +23,23 @@ import type { ParamGroup, ParamsInput } from './optimizer.js';
 export class AdamW extends Optimizer<AdamOptions> {
   protected readonly name = 'AdamW';
 
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super(params, adamDefaults('AdamW', { lr: 1e-3, weightDecay: 1e-2, ...options }));
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> & StepOptions = {}) {
+    const { foreach, ...rest } = options;
+    super(params, adamDefaults('AdamW', { lr: 1e-3, weightDecay: 1e-2, ...rest }), { foreach });
   }
 
   protected updateParam(p: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
-    const g: Tensor = group.maximize ? grad.neg() : grad;
-    const state = this.stateOf(p);
-    adamUpdate(p, g, state, group, 1 - group.lr * group.weightDecay);
+    adamUpdate(p, group.maximize ? grad.neg() : grad, this.stateOf(p), group, 1 - group.lr * group.weightDecay);
+  }
+
+  protected override updateGroup(params: Tensor[], grads: Tensor[], group: ParamGroup<AdamOptions>): void {
+    const g = group.maximize ? grads.map((x) => x.neg()) : grads;
+    adamUpdateMany(
+      params,
+      g,
+      params.map((p) => this.stateOf(p)),
+      group,
+      1 - group.lr * group.weightDecay,
+    );
   }
 }

@@ -21,6 +21,7 @@ export type {
   ParamState,
   ParamsInput,
   ScheduleFields,
+  StepOptions,
 } from './optimizer.js';
 export { SGD } from './sgd.js';
 export type { SGDOptions } from './sgd.js';

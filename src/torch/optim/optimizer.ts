@@ -5,8 +5,12 @@
  *
  * Per-parameter state tensors (moment estimates, momentum buffers) belong to
  * the optimizer: they are `keep()`-ed, survive every `tidy` scope, and are
- * freed by `dispose()`. `step()` runs under `noGrad`, each parameter's
- * update in its own `tidy` scope, so no temporaries leak.
+ * freed by `dispose()`. `step()` runs under `noGrad` and `tidy`, so no
+ * temporaries leak. With `foreach` (the default) each param group is
+ * updated at once (`updateGroup`: one native call for the group where the
+ * optimizer has one, as PyTorch's multi-tensor optimizers); without, one
+ * parameter at a time (`updateParam`), as PyTorch's `foreach=False`. Both
+ * give the same numbers, bit for bit.
  *
  * @example
  * const opt = new SGD([w, { params: [b], lr: 0.01 }], { lr: 0.1 });
@@ -23,6 +27,12 @@ import { Tensor } from '../tensor.js';
 /** Options every optimizer has. */
 export interface OptimizerOptions {
   lr: number;
+}
+
+/** How `step` runs; not a param-group option, so not in the state dict. */
+export interface StepOptions {
+  /** Update each param group at once (default true) or parameter by parameter; the numbers are the same. */
+  foreach?: boolean;
 }
 
 /**
@@ -77,8 +87,17 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
   readonly state = new Map<Tensor, ParamState>();
   /** The class name used in messages. */
   protected abstract readonly name: string;
+  /**
+   * Update each param group at once (`updateGroup`) rather than parameter by parameter (`updateParam`);
+   * the same numbers either way, so it may change between steps.
+   *
+   * @example
+   * opt.foreach = false; // PyTorch's foreach=False: one parameter at a time
+   */
+  foreach: boolean;
 
-  protected constructor(params: ParamsInput<O>, defaults: O) {
+  protected constructor(params: ParamsInput<O>, defaults: O, options: StepOptions = {}) {
+    this.foreach = options.foreach ?? true;
     this.defaults = Object.freeze({ ...defaults });
     if (params instanceof Tensor)
       throw new TypeError('Optimizer: expected a list of tensors or param groups, but got a single Tensor; wrap it in [ ]');
@@ -126,6 +145,20 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
   step(): void {
     noGrad(() => {
       for (const group of this.paramGroups) {
+        if (this.foreach) {
+          tidy(() => {
+            const params: Tensor[] = [];
+            const grads: Tensor[] = [];
+            for (const p of group.params) {
+              const grad = p.grad;
+              if (grad === null) continue;
+              params.push(p);
+              grads.push(grad);
+            }
+            if (params.length > 0) this.updateGroup(params, grads, group);
+          });
+          continue;
+        }
         for (const p of group.params) {
           // One scope per parameter frees its temporaries before the next one
           // allocates, as Python's refcounting does: memory stays warm.
@@ -140,6 +173,14 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> i
 
   /** Updates one parameter that has a gradient; runs inside `tidy` and `noGrad`. */
   protected abstract updateParam(param: Tensor, grad: Tensor, group: ParamGroup<O>): void;
+
+  /**
+   * Updates a group's parameters that have a gradient (`grads[i]` is `params[i]`'s), inside one `tidy`
+   * and `noGrad`. This default steps them one by one; optimizers with a multi-tensor update override it.
+   */
+  protected updateGroup(params: Tensor[], grads: Tensor[], group: ParamGroup<O>): void {
+    params.forEach((p, i) => tidy(() => this.updateParam(p, grads[i], group)));
+  }
 
   /** The state of `p`, created empty on first use. */
   protected stateOf(p: Tensor): ParamState {
