@@ -198,7 +198,11 @@ function accuracy(): void {
   console.log(`  difference ${((bf16.valTop1! - fp32.valTop1!) * 100).toFixed(2)} points (target within 0.5)`);
 }
 
-console.log(`bench:trainer  ResNet18 small stem, 1x28x28 Fashion-MNIST, batch ${batchSize}, ${threads} threads`);
+console.log(
+  part === 'auto'
+    ? `bench:trainer  precision auto against every fixed choice, ${threads} threads`
+    : `bench:trainer  ResNet18 small stem, 1x28x28 Fashion-MNIST, batch ${batchSize}, ${threads} threads`,
+);
 if (values.accuracy) accuracy();
 else {
   if (part === 'overhead' || part === 'all') overhead();
