@@ -33,7 +33,9 @@
  * Options: --epochs E (default: the config's 4), --limit-train-batches B
  * (train batches per epoch, for a smoke run), --threads T (default: the
  * cores, which is what the Trainer takes when trainer.numThreads is null),
- * --peers fp32,bf16 (default both), --no-ours (the peers only).
+ * --peers fp32,bf16 (default both), --no-ours (the peers only), --seed S
+ * (trainer.seed for ours, --seed for the peers; default the config's 42;
+ * the val split keeps its own seed on both sides).
  *
  * @example
  * npm run bench:fmnist -- --epochs 1 --limit-train-batches 5
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(availableParallelism()) },
     peers: { type: 'string', default: 'fp32,bf16' },
     ours: { type: 'boolean', default: true },
+    seed: { type: 'string' },
   },
   allowNegative: true,
 });
@@ -64,6 +67,7 @@ const positiveInt = (name: string, v: string): number => {
 const epochs = positiveInt('epochs', values.epochs);
 const threads = positiveInt('threads', values.threads);
 const limit = values['limit-train-batches'] === undefined ? null : positiveInt('limit-train-batches', values['limit-train-batches']);
+const seed = values.seed === undefined ? null : positiveInt('seed', values.seed);
 
 /** A PyTorch peer: its script's --precision and the ratio it must show. */
 interface Peer {
@@ -138,6 +142,7 @@ async function ours(): Promise<SideResult> {
     `trainer.maxEpochs=${epochs}`,
     `trainer.numThreads=${threads}`,
     ...(limit === null ? [] : [`trainer.limitTrainBatches=${limit}`]),
+    ...(seed === null ? [] : [`trainer.seed=${seed}`]),
     `+callbacks.bench_epoch_test.out=${out}`,
   ];
   const args = [cli, 'train', '--no-test', '--plugin', plugin, ...overrides];
@@ -162,6 +167,7 @@ async function ours(): Promise<SideResult> {
 async function pytorch(peer: Peer): Promise<SideResult> {
   const args = [torchScript, '--threads', String(threads), '--epochs', String(epochs), '--precision', peer.precision];
   if (limit !== null) args.push('--limit-train-batches', String(limit));
+  if (seed !== null) args.push('--seed', String(seed));
   console.log(`\n${peer.name}: /usr/bin/python3 ${path.relative(root, torchScript)} ${args.slice(1).join(' ')}`);
   const lines: EpochLine[] = [];
   const spawnMs = Date.now();
