@@ -1,9 +1,10 @@
 /**
  * `classifier-training train trainer.strategy=ddp trainer.devices=2` with the
- * shipped trainer defaults (bf16-mixed, memoryFormat auto: channels-last
- * weights on CPU) and the package's ResNet-18 on a tiny generated image
- * folder: both ranks train and test, the command exits 0, and no rank warns
- * that a gradient's strides differ from its bucket's.
+ * shipped trainer defaults (precision and memoryFormat auto, which under ddp
+ * take the no-probe rule so every rank agrees: channels-last weights on CPU)
+ * and the package's ResNet-18 on a tiny generated image folder: both ranks
+ * train and test, the command exits 0, and no rank warns that a gradient's
+ * strides differ from its bucket's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +57,12 @@ void test('train with the default trainer config, strategy ddp and 2 devices exi
   assert.equal(exit.status, 0, exit.stderr);
   assert.doesNotMatch(exit.stderr, /strides do not match/i);
   const saved = YAML.parse(readFileSync(path.join(runDir, '.config', 'config.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
-  assert.deepEqual([saved.trainer.precision, saved.trainer.memoryFormat, saved.model.name], ['bf16-mixed', 'auto', 'resnet18']);
+  assert.deepEqual([saved.trainer.precision, saved.trainer.memoryFormat, saved.model.name], ['auto', 'auto', 'resnet18']);
+  const provenance = JSON.parse(readFileSync(path.join(runDir, '.config', 'provenance.json'), 'utf8')) as {
+    runs: { precision?: { how?: string; memoryFormat?: string } }[];
+  };
+  assert.equal(provenance.runs[0].precision?.how, 'rule', JSON.stringify(provenance.runs[0]));
+  assert.equal(provenance.runs[0].precision?.memoryFormat, 'channelsLast');
   assert.ok(existsSync(path.join(runDir, 'checkpoints', 'last.ckpt')));
   const result = JSON.parse(exit.stdout) as { test: Record<string, number> };
   assert.ok(result.test['test/acc_top1'] >= 0 && result.test['test/acc_top1'] <= 1, exit.stdout);
